@@ -84,10 +84,12 @@ type Record struct {
 	// Milliseconds since the Unix epoch. When producing, 0 means "now" on the broker.
 	TimestampMs int64 `protobuf:"varint,2,opt,name=timestamp_ms,json=timestampMs,proto3" json:"timestamp_ms,omitempty"`
 	// Key used for partitioning (murmur2, as Kafka's default partitioner) when the
-	// producer names no partition. Empty means no key.
-	Key []byte `protobuf:"bytes,3,opt,name=key,proto3" json:"key,omitempty"`
-	// Value is the payload; Sluice never looks inside it.
-	Value []byte `protobuf:"bytes,4,opt,name=value,proto3" json:"value,omitempty"`
+	// producer names no partition. Unset (null) and empty are different keys, as
+	// in Kafka: a record with no key is spread over partitions.
+	Key []byte `protobuf:"bytes,3,opt,name=key,proto3,oneof" json:"key,omitempty"`
+	// Value is the payload; Sluice never looks inside it. Unset means null (a
+	// tombstone for compacted topics), which differs from empty.
+	Value []byte `protobuf:"bytes,4,opt,name=value,proto3,oneof" json:"value,omitempty"`
 	// Headers in the order the producer sent them; keys may repeat.
 	Headers       []*Header `protobuf:"bytes,5,rep,name=headers,proto3" json:"headers,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -443,13 +445,15 @@ var File_sluice_v1_record_proto protoreflect.FileDescriptor
 
 const file_sluice_v1_record_proto_rawDesc = "" +
 	"\n" +
-	"\x16sluice/v1/record.proto\x12\tsluice.v1\"\x98\x01\n" +
+	"\x16sluice/v1/record.proto\x12\tsluice.v1\"\xb4\x01\n" +
 	"\x06Record\x12\x16\n" +
 	"\x06offset\x18\x01 \x01(\x03R\x06offset\x12!\n" +
-	"\ftimestamp_ms\x18\x02 \x01(\x03R\vtimestampMs\x12\x10\n" +
-	"\x03key\x18\x03 \x01(\fR\x03key\x12\x14\n" +
-	"\x05value\x18\x04 \x01(\fR\x05value\x12+\n" +
-	"\aheaders\x18\x05 \x03(\v2\x11.sluice.v1.HeaderR\aheaders\"0\n" +
+	"\ftimestamp_ms\x18\x02 \x01(\x03R\vtimestampMs\x12\x15\n" +
+	"\x03key\x18\x03 \x01(\fH\x00R\x03key\x88\x01\x01\x12\x19\n" +
+	"\x05value\x18\x04 \x01(\fH\x01R\x05value\x88\x01\x01\x12+\n" +
+	"\aheaders\x18\x05 \x03(\v2\x11.sluice.v1.HeaderR\aheadersB\x06\n" +
+	"\x04_keyB\b\n" +
+	"\x06_value\"0\n" +
 	"\x06Header\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\fR\x05value\"\x8e\x01\n" +
@@ -513,6 +517,7 @@ func file_sluice_v1_record_proto_init() {
 	if File_sluice_v1_record_proto != nil {
 		return
 	}
+	file_sluice_v1_record_proto_msgTypes[0].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

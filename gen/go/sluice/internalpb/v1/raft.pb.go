@@ -189,7 +189,7 @@ const file_sluice_internal_v1_raft_proto_rawDesc = "" +
 	"\x0eStreamResponse\x12\x18\n" +
 	"\abatches\x18\x01 \x01(\x04R\abatches2k\n" +
 	"\x14RaftTransportService\x12S\n" +
-	"\x06Stream\x12!.sluice.internal.v1.StreamRequest\x1a\".sluice.internal.v1.StreamResponse(\x010\x01BBZ@github.com/sluice-io/sluice/gen/go/sluice/internal/v1;internalv1b\x06proto3"
+	"\x06Stream\x12!.sluice.internal.v1.StreamRequest\x1a\".sluice.internal.v1.StreamResponse(\x010\x01BDZBgithub.com/sluice-io/sluice/gen/go/sluice/internalpb/v1;internalv1b\x06proto3"
 
 var (
 	file_sluice_internal_v1_raft_proto_rawDescOnce sync.Once

@@ -371,8 +371,10 @@ func (x *DeleteTopic) GetName() string {
 
 // RegisterBroker adds or updates a broker.
 type RegisterBroker struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Broker        *BrokerInfo            `protobuf:"bytes,1,opt,name=broker,proto3" json:"broker,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Broker *BrokerInfo            `protobuf:"bytes,1,opt,name=broker,proto3" json:"broker,omitempty"`
+	// Becomes the cluster id if the cluster has none yet (the first broker).
+	ClusterId     string `protobuf:"bytes,2,opt,name=cluster_id,json=clusterId,proto3" json:"cluster_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -412,6 +414,13 @@ func (x *RegisterBroker) GetBroker() *BrokerInfo {
 		return x.Broker
 	}
 	return nil
+}
+
+func (x *RegisterBroker) GetClusterId() string {
+	if x != nil {
+		return x.ClusterId
+	}
+	return ""
 }
 
 // BrokerInfo is a broker as the metadata knows it.
@@ -616,11 +625,13 @@ func (x *PartitionInfo) GetReplicas() []uint64 {
 // MetadataState is the whole metadata state machine, persisted at apply time
 // and carried in metadata snapshots.
 type MetadataState struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ClusterId     string                 `protobuf:"bytes,1,opt,name=cluster_id,json=clusterId,proto3" json:"cluster_id,omitempty"`
-	NextGroup     uint64                 `protobuf:"varint,2,opt,name=next_group,json=nextGroup,proto3" json:"next_group,omitempty"`
-	Brokers       []*BrokerInfo          `protobuf:"bytes,3,rep,name=brokers,proto3" json:"brokers,omitempty"`
-	Topics        []*TopicInfo           `protobuf:"bytes,4,rep,name=topics,proto3" json:"topics,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	ClusterId string                 `protobuf:"bytes,1,opt,name=cluster_id,json=clusterId,proto3" json:"cluster_id,omitempty"`
+	NextGroup uint64                 `protobuf:"varint,2,opt,name=next_group,json=nextGroup,proto3" json:"next_group,omitempty"`
+	Brokers   []*BrokerInfo          `protobuf:"bytes,3,rep,name=brokers,proto3" json:"brokers,omitempty"`
+	Topics    []*TopicInfo           `protobuf:"bytes,4,rep,name=topics,proto3" json:"topics,omitempty"`
+	// Index of the last metadata entry applied to this state.
+	AppliedIndex  uint64 `protobuf:"varint,5,opt,name=applied_index,json=appliedIndex,proto3" json:"applied_index,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -681,6 +692,13 @@ func (x *MetadataState) GetTopics() []*TopicInfo {
 		return x.Topics
 	}
 	return nil
+}
+
+func (x *MetadataState) GetAppliedIndex() uint64 {
+	if x != nil {
+		return x.AppliedIndex
+	}
+	return 0
 }
 
 // PartitionState is a partition replica's applied state: persisted with each
@@ -850,9 +868,11 @@ const file_sluice_internal_v1_command_proto_rawDesc = "" +
 	"\bReplicas\x12\x18\n" +
 	"\abrokers\x18\x01 \x03(\x04R\abrokers\"!\n" +
 	"\vDeleteTopic\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\"H\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"g\n" +
 	"\x0eRegisterBroker\x126\n" +
-	"\x06broker\x18\x01 \x01(\v2\x1e.sluice.internal.v1.BrokerInfoR\x06broker\"J\n" +
+	"\x06broker\x18\x01 \x01(\v2\x1e.sluice.internal.v1.BrokerInfoR\x06broker\x12\x1d\n" +
+	"\n" +
+	"cluster_id\x18\x02 \x01(\tR\tclusterId\"J\n" +
 	"\n" +
 	"BrokerInfo\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12\x18\n" +
@@ -872,14 +892,15 @@ const file_sluice_internal_v1_command_proto_rawDesc = "" +
 	"\rPartitionInfo\x12\x1c\n" +
 	"\tpartition\x18\x01 \x01(\x05R\tpartition\x12\x14\n" +
 	"\x05group\x18\x02 \x01(\x04R\x05group\x12\x1a\n" +
-	"\breplicas\x18\x03 \x03(\x04R\breplicas\"\xbe\x01\n" +
+	"\breplicas\x18\x03 \x03(\x04R\breplicas\"\xe3\x01\n" +
 	"\rMetadataState\x12\x1d\n" +
 	"\n" +
 	"cluster_id\x18\x01 \x01(\tR\tclusterId\x12\x1d\n" +
 	"\n" +
 	"next_group\x18\x02 \x01(\x04R\tnextGroup\x128\n" +
 	"\abrokers\x18\x03 \x03(\v2\x1e.sluice.internal.v1.BrokerInfoR\abrokers\x125\n" +
-	"\x06topics\x18\x04 \x03(\v2\x1d.sluice.internal.v1.TopicInfoR\x06topics\"\x80\x01\n" +
+	"\x06topics\x18\x04 \x03(\v2\x1d.sluice.internal.v1.TopicInfoR\x06topics\x12#\n" +
+	"\rapplied_index\x18\x05 \x01(\x04R\fappliedIndex\"\x80\x01\n" +
 	"\x0ePartitionState\x12#\n" +
 	"\rapplied_index\x18\x01 \x01(\x04R\fappliedIndex\x12(\n" +
 	"\x10log_start_offset\x18\x02 \x01(\x03R\x0elogStartOffset\x12\x1f\n" +
@@ -889,7 +910,7 @@ const file_sluice_internal_v1_command_proto_rawDesc = "" +
 	"\bproposal\x18\x01 \x01(\v2\x1e.sluice.internal.v1.ProposalIDR\bproposal\x12!\n" +
 	"\frecord_count\x18\x02 \x01(\x05R\vrecordCount\x12(\n" +
 	"\x10max_timestamp_ms\x18\x03 \x01(\x03R\x0emaxTimestampMs\x12\x18\n" +
-	"\arecords\x18\x04 \x01(\fR\arecordsBBZ@github.com/sluice-io/sluice/gen/go/sluice/internal/v1;internalv1b\x06proto3"
+	"\arecords\x18\x04 \x01(\fR\arecordsBDZBgithub.com/sluice-io/sluice/gen/go/sluice/internalpb/v1;internalv1b\x06proto3"
 
 var (
 	file_sluice_internal_v1_command_proto_rawDescOnce sync.Once

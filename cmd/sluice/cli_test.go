@@ -1,0 +1,364 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/proto"
+
+	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+)
+
+// cliResult is what one run of the CLI printed and returned.
+type cliResult struct {
+	code           int
+	stdout, stderr string
+}
+
+func runCLI(tb testing.TB, stdin io.Reader, args ...string) cliResult {
+	tb.Helper()
+	if stdin == nil {
+		stdin = strings.NewReader("")
+	}
+	var stdout, stderr bytes.Buffer
+	code := run(args, stdin, &stdout, &stderr)
+	return cliResult{code: code, stdout: stdout.String(), stderr: stderr.String()}
+}
+
+func numberedLines(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "record-%d\n", i)
+	}
+	return b.String()
+}
+
+func startProducer(t *testing.T, f *fakeProducer) string {
+	return startServer(t, func(s *grpc.Server) { sluicev1.RegisterProduceServiceServer(s, f) })
+}
+
+func TestProducePipelined(t *testing.T) {
+	f := &fakeProducer{window: 4}
+	addr := startProducer(t, f)
+	const n = 10_000
+	res := runCLI(t, strings.NewReader(numberedLines(n)),
+		"--broker", addr, "produce", "t", "--batch-size", "100", "--max-in-flight", "4")
+	if res.code != 0 || res.stdout != "10000 records acknowledged\n" || res.stderr != "" {
+		t.Fatalf("produce = %+v", res)
+	}
+	if f.overflow.Load() {
+		t.Error("more than --max-in-flight requests were unanswered at once")
+	}
+	reqs := slices.Clone(f.requests)
+	var values []string
+	for i, req := range reqs {
+		if req.GetSequence() != uint64(i+1) {
+			t.Fatalf("request %d has sequence %d", i, req.GetSequence())
+		}
+		if req.GetTopic() != "t" || req.Partition != nil || req.GetAcks() != sluicev1.Acks_ACKS_ALL {
+			t.Fatalf("request %d = topic %q partition %v acks %v", i, req.GetTopic(), req.Partition, req.GetAcks())
+		}
+		if len(req.GetRecords()) > 100 {
+			t.Fatalf("request %d has %d records, over --batch-size", i, len(req.GetRecords()))
+		}
+		for _, r := range req.GetRecords() {
+			values = append(values, string(r.GetValue()))
+		}
+	}
+	if want := strings.Split(strings.TrimSuffix(numberedLines(n), "\n"), "\n"); !slices.Equal(values, want) {
+		t.Errorf("broker got %d values, want %d in input order", len(values), len(want))
+	}
+}
+
+func TestProduceRequestFields(t *testing.T) {
+	f := &fakeProducer{window: 1}
+	addr := startProducer(t, f)
+	res := runCLI(t, strings.NewReader("k1=v1\nk2=v=2\n"), "--broker", addr, "produce", "t",
+		"--key-separator", "=", "--header", "src=cli", "--header", "n=1", "--partition", "0", "--acks", "none")
+	if res.code != 0 || res.stdout != "2 records acknowledged\n" {
+		t.Fatalf("produce = %+v", res)
+	}
+	hdrs := []*sluicev1.Header{{Key: "src", Value: []byte("cli")}, {Key: "n", Value: []byte("1")}}
+	want := &sluicev1.ProduceRequest{
+		Sequence:  1,
+		Topic:     "t",
+		Partition: proto.Int32(0),
+		Acks:      sluicev1.Acks_ACKS_NONE,
+		Records: []*sluicev1.Record{
+			{Key: []byte("k1"), Value: []byte("v1"), Headers: hdrs},
+			{Key: []byte("k2"), Value: []byte("v=2"), Headers: hdrs},
+		},
+	}
+	if len(f.requests) != 1 || !proto.Equal(f.requests[0], want) {
+		t.Errorf("requests = %v, want [%v]", f.requests, want)
+	}
+}
+
+func TestProduceFailures(t *testing.T) {
+	// Requests with a "reject" record fail whole; requests with a "half" record
+	// fail in one of their two partitions.
+	answer := func(req *sluicev1.ProduceRequest) *sluicev1.ProduceResponse {
+		resp := &sluicev1.ProduceResponse{Sequence: req.GetSequence()}
+		n := int32(len(req.GetRecords()))
+		for _, r := range req.GetRecords() {
+			switch string(r.GetValue()) {
+			case "reject":
+				resp.Error = &sluicev1.Error{Code: 3, Message: "record rejected"}
+				return resp
+			case "half":
+				resp.Results = []*sluicev1.ProduceResult{
+					{Partition: 0, RecordCount: n - 1},
+					{Partition: 1, RecordCount: 1, Error: &sluicev1.Error{Code: 14, Message: "no leader", Retryable: true}},
+				}
+				return resp
+			}
+		}
+		resp.Results = []*sluicev1.ProduceResult{{Partition: 0, RecordCount: n}}
+		return resp
+	}
+	tests := []struct {
+		name       string
+		in         string
+		wantStdout string
+		wantStderr string
+	}{
+		{
+			name:       "whole request",
+			in:         "a\nb\nreject\nc\nd\ne\n", // batches of 2: [a b] [reject c] [d e]
+			wantStdout: "4 records acknowledged\n",
+			wantStderr: "sluice: 2 records failed: record rejected\n",
+		},
+		{
+			name:       "one partition",
+			in:         "a\nhalf\nc\n",
+			wantStdout: "2 records acknowledged\n",
+			wantStderr: "sluice: 1 records failed: no leader\n",
+		},
+		{
+			name:       "bad input line after good ones",
+			in:         "a\nb\nc\n" + strings.Repeat("x", maxLineBytes+1) + "\n",
+			wantStdout: "3 records acknowledged\n",
+			wantStderr: fmt.Sprintf("sluice: reading input: line 4 is longer than the %d-byte record limit\n", maxLineBytes),
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			addr := startProducer(t, &fakeProducer{window: 1, answer: answer})
+			res := runCLI(t, strings.NewReader(tt.in), "--broker", addr, "produce", "t", "--batch-size", "2")
+			if res.code != 1 || res.stdout != tt.wantStdout || res.stderr != tt.wantStderr {
+				t.Errorf("produce = %+v, want stdout %q stderr %q", res, tt.wantStdout, tt.wantStderr)
+			}
+		})
+	}
+}
+
+// streamKiller fails the produce stream after its first request.
+type streamKiller struct {
+	sluicev1.UnimplementedProduceServiceServer
+}
+
+func (streamKiller) Produce(stream sluicev1.ProduceService_ProduceServer) error {
+	if _, err := stream.Recv(); err != nil {
+		return err
+	}
+	return fmt.Errorf("broker crashed")
+}
+
+func TestProduceStreamFailure(t *testing.T) {
+	addr := startServer(t, func(s *grpc.Server) { sluicev1.RegisterProduceServiceServer(s, streamKiller{}) })
+	res := runCLI(t, strings.NewReader(numberedLines(50)), "--broker", addr, "produce", "t", "--batch-size", "10")
+	if res.code != 1 || res.stdout != "0 records acknowledged\n" ||
+		!strings.HasPrefix(res.stderr, "sluice: ") || !strings.HasSuffix(res.stderr, "records failed: broker crashed\n") {
+		t.Errorf("produce = %+v", res)
+	}
+}
+
+func TestProduceEarlyEnd(t *testing.T) {
+	// A broker that ends the stream with OK while records are unanswered must
+	// not look like success.
+	answerNothing := &fakeProducer{window: 1 << 30, answer: nil}
+	addr := startServer(t, func(s *grpc.Server) {
+		sluicev1.RegisterProduceServiceServer(s, earlyEnder{answerNothing})
+	})
+	res := runCLI(t, strings.NewReader("a\n"), "--broker", addr, "produce", "t")
+	if res.code != 1 || !strings.Contains(res.stderr, "records failed: broker ended the stream") {
+		t.Errorf("produce = %+v", res)
+	}
+}
+
+// earlyEnder reads one request and ends the stream without answering.
+type earlyEnder struct{ *fakeProducer }
+
+func (earlyEnder) Produce(stream sluicev1.ProduceService_ProduceServer) error {
+	_, err := stream.Recv()
+	return err
+}
+
+func startFetcher(t *testing.T, f *fakeFetcher) string {
+	return startServer(t, func(s *grpc.Server) { sluicev1.RegisterFetchServiceServer(s, f) })
+}
+
+func TestConsume(t *testing.T) {
+	responses := []*sluicev1.FetchResponse{
+		{Partition: 0, Records: []*sluicev1.Record{{Offset: 0, Value: []byte("a")}, {Offset: 1, Value: []byte("b")}}},
+		{Partition: 2, Records: []*sluicev1.Record{{Offset: 7, TimestampMs: 1500, Key: []byte("k"), Value: []byte{0xff}}}},
+	}
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{name: "text", want: "a\nb\n\xff\n"},
+		{name: "max inside a response", args: []string{"--max", "1"}, want: "a\n"},
+		{name: "max across responses", args: []string{"--max", "3"}, want: "a\nb\n\xff\n"},
+		{
+			name: "json",
+			args: []string{"--format", "json", "--partition", "0", "--partition", "2"},
+			want: `{"offset":0,"partition":0,"timestamp":"1970-01-01T00:00:00Z","value":"a","headers":[]}` + "\n" +
+				`{"offset":1,"partition":0,"timestamp":"1970-01-01T00:00:00Z","value":"b","headers":[]}` + "\n" +
+				`{"offset":7,"partition":2,"timestamp":"1970-01-01T00:00:01.5Z","key":"k","value_base64":"/w==","headers":[]}` + "\n",
+		},
+		{name: "follow until max", args: []string{"--follow", "--max", "5"}, want: "a\nb\n\xff\ntail\ntail\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fakeFetcher{responses: responses}
+			addr := startFetcher(t, f)
+			res := runCLI(t, nil, append([]string{"--broker", addr, "consume", "t"}, tt.args...)...)
+			if res.code != 0 || res.stdout != tt.want || res.stderr != "" {
+				t.Errorf("consume = %+v, want stdout %q", res, tt.want)
+			}
+		})
+	}
+}
+
+func TestConsumeInterrupted(t *testing.T) {
+	// While this is registered a stray SIGINT cannot kill the test binary, even
+	// if the CLI has already returned and dropped its own handler.
+	guard := make(chan os.Signal, 1)
+	signal.Notify(guard, os.Interrupt)
+	defer signal.Stop(guard)
+
+	f := &fakeFetcher{opened: make(chan struct{})}
+	addr := startFetcher(t, f)
+	go func() {
+		// The CLI has its signal handler by the time the stream is open, so the
+		// signal cancels the command instead of killing the test.
+		select {
+		case <-f.opened:
+			time.Sleep(20 * time.Millisecond)
+			syscall.Kill(syscall.Getpid(), syscall.SIGINT)
+		case <-time.After(10 * time.Second):
+		}
+	}()
+	res := runCLI(t, nil, "--broker", addr, "consume", "t", "--follow")
+	if res.code != 0 || res.stderr != "" || !strings.HasPrefix(res.stdout, "tail\n") {
+		t.Errorf("consume = code %d stderr %q stdout %.30q", res.code, res.stderr, res.stdout)
+	}
+}
+
+func startAdmin(t *testing.T) (*fakeAdmin, string) {
+	a := &fakeAdmin{topic: &sluicev1.TopicDescription{
+		Name:              "events",
+		TopicId:           "3f2a",
+		ReplicationFactor: 3,
+		Configs:           map[string]string{"retention.ms": "1000", "cleanup.policy": "delete"},
+		Partitions: []*sluicev1.PartitionDescription{
+			{Partition: 0, LeaderId: 1, ReplicaIds: []uint64{1, 2, 3}, LogStartOffset: 0, HighWatermark: 120},
+			{Partition: 1, LeaderId: 0, ReplicaIds: []uint64{2, 3, 1}, LogStartOffset: 15, HighWatermark: 1000000},
+		},
+	}}
+	return a, startServer(t, func(s *grpc.Server) { sluicev1.RegisterAdminServiceServer(s, a) })
+}
+
+func TestTopicCommands(t *testing.T) {
+	a, addr := startAdmin(t)
+	tests := []struct {
+		name string
+		args []string
+		code int
+		out  string
+		err  string
+	}{
+		{
+			name: "create",
+			args: []string{"topic", "create", "orders", "--partitions", "3", "--config", "retention.ms=5", "--replication-factor", "2"},
+			out:  "created topic orders (3 partitions)\n",
+		},
+		{
+			name: "list",
+			args: []string{"topic", "list"},
+			out: "NAME                      PARTITIONS  REPLICATION\n" +
+				"events                    12          3\n" +
+				"a-much-longer-topic-name  1           1\n",
+		},
+		{
+			name: "describe",
+			args: []string{"topic", "describe", "events"},
+			out: "Topic:              events\n" +
+				"Topic ID:           3f2a\n" +
+				"Replication factor: 3\n" +
+				"Configs:            cleanup.policy=delete, retention.ms=1000\n" +
+				"\n" +
+				"PARTITION  LEADER  REPLICAS  LOG START  HIGH WATERMARK\n" +
+				"0          1       1,2,3     0          120\n" +
+				"1          none    2,3,1     15         1000000\n",
+		},
+		{name: "describe unknown", args: []string{"topic", "describe", "nope"}, code: 1, err: "sluice: topic \"nope\" not found\n"},
+		{name: "delete", args: []string{"topic", "delete", "events"}, out: "deleted topic events\n"},
+		{name: "bad config", args: []string{"topic", "create", "x", "--config", "nokey"}, code: 1, err: "sluice: invalid --config \"nokey\": want key=value\n"},
+		{name: "unknown flag", args: []string{"topic", "list", "--bogus"}, code: 1, err: "sluice: unknown flag: --bogus\n"},
+		{name: "missing argument", args: []string{"topic", "describe"}, code: 1, err: "sluice: accepts 1 arg(s), received 0\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := runCLI(t, nil, append([]string{"--broker", addr}, tt.args...)...)
+			if res.code != tt.code || res.stdout != tt.out || res.stderr != tt.err {
+				t.Errorf("got code %d\nstdout:\n%s\nstderr: %q\nwant code %d\nstdout:\n%s\nstderr: %q",
+					res.code, res.stdout, res.stderr, tt.code, tt.out, tt.err)
+			}
+		})
+	}
+	want := &sluicev1.CreateTopicRequest{Name: "orders", Partitions: 3, ReplicationFactor: 2,
+		Configs: map[string]string{"retention.ms": "5"}}
+	if !proto.Equal(a.created, want) {
+		t.Errorf("CreateTopic got %v, want %v", a.created, want)
+	}
+}
+
+func TestBrokerUnreachable(t *testing.T) {
+	// Nothing listens on port 1 of the loopback address.
+	res := runCLI(t, nil, "--broker", "127.0.0.1:1", "topic", "list")
+	if res.code != 1 || !strings.HasPrefix(res.stderr, "sluice: broker 127.0.0.1:1 unavailable: ") ||
+		strings.Count(res.stderr, "\n") != 1 || strings.Contains(res.stderr, "rpc error") {
+		t.Errorf("got %+v", res)
+	}
+}
+
+func TestBrokerFromEnv(t *testing.T) {
+	t.Setenv(brokerEnv, "10.0.0.1:9")
+	g := &globalOptions{}
+	root := newRootCmd(g)
+	if err := root.ParseFlags(nil); err != nil {
+		t.Fatal(err)
+	}
+	if g.broker != "10.0.0.1:9" {
+		t.Errorf("broker = %q, want the %s value", g.broker, brokerEnv)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	res := runCLI(t, nil, "version")
+	if res.code != 0 || !strings.HasPrefix(res.stdout, "sluice ") {
+		t.Errorf("version = %+v", res)
+	}
+}

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+)
+
+const (
+	defaultBroker = "127.0.0.1:7070"
+	brokerEnv     = "SLUICE_BROKER"
+	// maxRecvBytes bounds one message from the broker. A fetch response holds up to
+	// max_bytes of records (1 MiB by default) but always at least one whole record,
+	// so the gRPC default of 4 MiB is too tight for large records.
+	maxRecvBytes = 64 << 20
+)
+
+// globalOptions are the flags every client command shares.
+type globalOptions struct {
+	broker string
+}
+
+func (g *globalOptions) addFlags(root *cobra.Command) {
+	def := os.Getenv(brokerEnv)
+	if def == "" {
+		def = defaultBroker
+	}
+	root.PersistentFlags().StringVar(&g.broker, "broker", def,
+		"broker address `host:port` (env "+brokerEnv+")")
+}
+
+// dial returns a plaintext connection to the broker. grpc.NewClient connects
+// lazily, so an unreachable broker surfaces as UNAVAILABLE on the first call.
+func (g *globalOptions) dial() (*grpc.ClientConn, error) {
+	conn, err := grpc.NewClient(g.broker,
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxRecvBytes)),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("connect to broker %s: %w", g.broker, err)
+	}
+	return conn, nil
+}

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sluice-io/sluice/server"
+	"github.com/sluice-io/sluice/storage"
+)
+
+type serveOptions struct {
+	dataDir        string
+	listen         string
+	advertise      string
+	nodeID         uint64
+	maxRecordBytes int
+	logLevel       string
+}
+
+func newServeCmd() *cobra.Command {
+	o := &serveOptions{}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run a broker (with no flags: a single-node broker with data in ./sluice-data)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return o.run(cmd)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.dataDir, "data-dir", "./sluice-data", "directory for the broker's data")
+	f.StringVar(&o.listen, "listen", "127.0.0.1:7070", "address to serve gRPC on")
+	f.StringVar(&o.advertise, "advertise", "", "address clients should dial for this broker (default: the listen address)")
+	f.Uint64Var(&o.nodeID, "node-id", 1, "this broker's id in the cluster")
+	f.IntVar(&o.maxRecordBytes, "max-record-bytes", 1<<20, "largest record accepted, in bytes (topics may lower it with max.message.bytes)")
+	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	return cmd
+}
+
+func (o *serveOptions) run(cmd *cobra.Command) error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	if o.nodeID == 0 {
+		return errors.New("--node-id must be at least 1")
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	if err := os.MkdirAll(o.dataDir, 0o755); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
+	lis, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", o.listen, err)
+	}
+	b, err := server.New(server.Config{
+		NodeID: o.nodeID, Storage: storage.DefaultOptions(o.dataDir), AdvertiseAddr: o.advertise,
+		MaxRecordBytes: o.maxRecordBytes, Logger: logger,
+	})
+	if err != nil {
+		_ = lis.Close()
+		return err
+	}
+	ctx := cmd.Context()
+	errc := make(chan error, 1)
+	go func() { errc <- b.Serve(ctx, lis) }()
+	select {
+	case err := <-errc:
+		b.Shutdown()
+		return err
+	case <-ctx.Done():
+		logger.Info("shutting down")
+		b.Shutdown()
+		if err := <-errc; err != nil && !errors.Is(err, net.ErrClosed) {
+			logger.Debug("serve ended", "err", err)
+		}
+		logger.Info("stopped")
+		return nil
+	}
+}

@@ -1,0 +1,318 @@
+// Package raftmeta is the metadata state machine (Kafka's KRaft controller
+// state): brokers, topics and partition placement, replicated as raft group 0.
+// Every broker holds the whole state locally; readers get immutable snapshots.
+package raftmeta
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+
+	"go.etcd.io/raft/v3/raftpb"
+	"google.golang.org/protobuf/proto"
+
+	internalv1 "github.com/sluice-io/sluice/gen/go/sluice/internalpb/v1"
+	"github.com/sluice-io/sluice/storage"
+)
+
+// Group is the raft group id of the metadata.
+const Group uint64 = 0
+
+var (
+	// ErrTopicExists is the outcome of creating a topic whose name is taken.
+	ErrTopicExists = errors.New("topic already exists")
+	// ErrTopicNotFound is the outcome of a command naming an unknown topic.
+	ErrTopicNotFound = errors.New("topic not found")
+	// ErrNotController means this broker does not lead the metadata group.
+	ErrNotController = errors.New("this broker is not the controller")
+	// ErrDropped means the command did not commit (leadership changed); retry.
+	ErrDropped = errors.New("the metadata change was not committed; retry")
+)
+
+// Config sets up the state machine.
+type Config struct {
+	NodeID, Incarnation uint64
+	DB                  *storage.DB
+	// Notify tells the raft engine that group 0 has proposals.
+	Notify func(group uint64)
+	// OnChange runs (on the engine's goroutine; keep it short) after changes
+	// become visible.
+	OnChange func()
+}
+
+// FSM is the metadata state machine; it implements engine.StateMachine.
+type FSM struct {
+	cfg Config
+
+	// Owned by the engine's goroutines.
+	working *internalv1.MetadataState
+	dirty   bool
+	results []result
+
+	published atomic.Pointer[internalv1.MetadataState]
+
+	mu      sync.Mutex // guards the proposal side
+	pending [][]byte
+	waiters map[uint64]chan error
+	seq     uint64
+	leader  uint64
+}
+
+type result struct {
+	seq uint64
+	err error
+}
+
+// Open loads the metadata state from storage.
+func Open(cfg Config) (*FSM, error) {
+	f := &FSM{cfg: cfg, working: &internalv1.MetadataState{NextGroup: 1}, waiters: make(map[uint64]chan error)}
+	raw, err := cfg.DB.GroupState(Group)
+	if err != nil {
+		return nil, fmt.Errorf("load metadata: %w", err)
+	}
+	if raw != nil {
+		if err := proto.Unmarshal(raw, f.working); err != nil {
+			return nil, fmt.Errorf("decode metadata: %w", err)
+		}
+	}
+	f.published.Store(proto.CloneOf(f.working))
+	return f, nil
+}
+
+// State returns the current metadata; callers must not modify it.
+func (f *FSM) State() *internalv1.MetadataState { return f.published.Load() }
+
+// Topic returns a topic by name, nil when there is none.
+func (f *FSM) Topic(name string) *internalv1.TopicInfo {
+	for _, t := range f.State().GetTopics() {
+		if t.GetName() == name {
+			return t
+		}
+	}
+	return nil
+}
+
+// Leader is the controller as this broker last heard (0: unknown).
+func (f *FSM) Leader() uint64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.leader
+}
+
+// Propose submits a command and waits until it applies, returning its outcome.
+func (f *FSM) Propose(ctx context.Context, cmd *internalv1.MetadataCommand) error {
+	f.mu.Lock()
+	if f.leader != f.cfg.NodeID {
+		f.mu.Unlock()
+		return ErrNotController
+	}
+	f.seq++
+	seq := f.seq
+	cmd = proto.CloneOf(cmd)
+	cmd.Proposal = &internalv1.ProposalID{Node: f.cfg.NodeID, Incarnation: f.cfg.Incarnation, Seq: seq}
+	data, err := proto.Marshal(cmd)
+	if err != nil {
+		f.mu.Unlock()
+		return fmt.Errorf("encode metadata command: %w", err)
+	}
+	done := make(chan error, 1)
+	f.waiters[seq] = done
+	f.pending = append(f.pending, data)
+	f.mu.Unlock()
+	f.cfg.Notify(Group)
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		f.mu.Lock()
+		delete(f.waiters, seq)
+		f.mu.Unlock()
+		return ctx.Err()
+	}
+}
+
+func (f *FSM) finish(seq uint64, err error) {
+	f.mu.Lock()
+	done := f.waiters[seq]
+	delete(f.waiters, seq)
+	f.mu.Unlock()
+	if done != nil {
+		done <- err
+	}
+}
+
+// AppliedIndex implements engine.StateMachine.
+func (f *FSM) AppliedIndex() uint64 { return f.working.GetAppliedIndex() }
+
+// Proposals implements engine.StateMachine.
+func (f *FSM) Proposals() [][]byte {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := f.pending
+	f.pending = nil
+	return out
+}
+
+// Dropped implements engine.StateMachine.
+func (f *FSM) Dropped(data [][]byte, _ error) {
+	for _, d := range data {
+		var cmd internalv1.MetadataCommand
+		if proto.Unmarshal(d, &cmd) == nil {
+			f.finish(cmd.GetProposal().GetSeq(), ErrDropped)
+		}
+	}
+}
+
+// LeaderChanged implements engine.StateMachine. Commands proposed by a broker
+// that lost the leadership may yet commit; their waiters are told to retry,
+// and a retried create meets ErrTopicExists, which callers handle.
+func (f *FSM) LeaderChanged(leader, _ uint64) {
+	f.mu.Lock()
+	f.leader = leader
+	var failed []chan error
+	if leader != f.cfg.NodeID {
+		for seq, ch := range f.waiters {
+			failed = append(failed, ch)
+			delete(f.waiters, seq)
+		}
+		f.pending = nil
+	}
+	f.mu.Unlock()
+	for _, ch := range failed {
+		ch <- ErrDropped
+	}
+}
+
+// Apply implements engine.StateMachine.
+func (f *FSM) Apply(b *storage.Batch, ents []*raftpb.Entry) error {
+	for _, ent := range ents {
+		if ent.GetType() == raftpb.EntryNormal && len(ent.GetData()) > 0 {
+			if err := f.applyEntry(ent); err != nil {
+				return err
+			}
+		}
+		f.working.AppliedIndex = ent.GetIndex()
+	}
+	raw, err := proto.Marshal(f.working)
+	if err != nil {
+		return fmt.Errorf("encode metadata: %w", err)
+	}
+	b.PutGroupState(Group, raw)
+	return nil
+}
+
+func (f *FSM) applyEntry(ent *raftpb.Entry) error {
+	var cmd internalv1.MetadataCommand
+	if err := proto.Unmarshal(ent.GetData(), &cmd); err != nil {
+		return fmt.Errorf("decode metadata entry %d: %w", ent.GetIndex(), err)
+	}
+	if !f.dirty {
+		// Readers hold the published state; change a copy.
+		f.working = proto.CloneOf(f.working)
+		f.dirty = true
+	}
+	err := f.execute(&cmd)
+	if p := cmd.GetProposal(); p.GetNode() == f.cfg.NodeID && p.GetIncarnation() == f.cfg.Incarnation {
+		f.results = append(f.results, result{seq: p.GetSeq(), err: err})
+	}
+	return nil
+}
+
+// execute applies one command to the working state. Its outcome depends only on
+// the state and the command, so every broker reaches the same state.
+func (f *FSM) execute(cmd *internalv1.MetadataCommand) error {
+	switch c := cmd.GetCommand().(type) {
+	case *internalv1.MetadataCommand_CreateTopic:
+		return f.createTopic(c.CreateTopic)
+	case *internalv1.MetadataCommand_DeleteTopic:
+		return f.deleteTopic(c.DeleteTopic.GetName())
+	case *internalv1.MetadataCommand_RegisterBroker:
+		if f.working.GetClusterId() == "" {
+			f.working.ClusterId = c.RegisterBroker.GetClusterId()
+		}
+		f.registerBroker(c.RegisterBroker.GetBroker())
+		return nil
+	}
+	return fmt.Errorf("unknown metadata command %T", cmd.GetCommand())
+}
+
+func (f *FSM) createTopic(c *internalv1.CreateTopic) error {
+	for _, t := range f.working.GetTopics() {
+		if t.GetName() == c.GetName() {
+			return fmt.Errorf("%w: %q", ErrTopicExists, c.GetName())
+		}
+	}
+	t := &internalv1.TopicInfo{
+		Name: c.GetName(), TopicId: c.GetTopicId(), ReplicationFactor: c.GetReplicationFactor(), Configs: c.GetConfigs(),
+	}
+	for p := range c.GetPartitions() {
+		t.Partitions = append(t.Partitions, &internalv1.PartitionInfo{
+			Partition: p,
+			Group:     f.working.GetNextGroup(),
+			Replicas:  c.GetAssignment()[p].GetBrokers(),
+		})
+		f.working.NextGroup++
+	}
+	f.working.Topics = append(f.working.Topics, t)
+	sort.Slice(f.working.Topics, func(i, j int) bool { return f.working.Topics[i].GetName() < f.working.Topics[j].GetName() })
+	return nil
+}
+
+func (f *FSM) deleteTopic(name string) error {
+	for i, t := range f.working.GetTopics() {
+		if t.GetName() == name {
+			f.working.Topics = append(f.working.Topics[:i:i], f.working.Topics[i+1:]...)
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: %q", ErrTopicNotFound, name)
+}
+
+func (f *FSM) registerBroker(b *internalv1.BrokerInfo) {
+	for i, old := range f.working.GetBrokers() {
+		if old.GetId() == b.GetId() {
+			f.working.Brokers[i] = b
+			return
+		}
+	}
+	f.working.Brokers = append(f.working.Brokers, b)
+	sort.Slice(f.working.Brokers, func(i, j int) bool { return f.working.Brokers[i].GetId() < f.working.Brokers[j].GetId() })
+}
+
+// Applied implements engine.StateMachine: publish, then tell the proposers.
+func (f *FSM) Applied() {
+	changed := f.dirty
+	if f.dirty {
+		f.published.Store(f.working)
+		f.dirty = false
+	}
+	for _, r := range f.results {
+		f.finish(r.seq, r.err)
+	}
+	f.results = f.results[:0]
+	if changed && f.cfg.OnChange != nil {
+		f.cfg.OnChange()
+	}
+}
+
+// SnapshotData implements engine.StateMachine.
+func (f *FSM) SnapshotData() ([]byte, error) { return proto.Marshal(f.working) }
+
+// Restore implements engine.StateMachine.
+func (f *FSM) Restore(b *storage.Batch, snap *raftpb.Snapshot) error {
+	st := &internalv1.MetadataState{}
+	if err := proto.Unmarshal(snap.GetData(), st); err != nil {
+		return fmt.Errorf("decode metadata snapshot: %w", err)
+	}
+	st.AppliedIndex = snap.GetMetadata().GetIndex()
+	f.working, f.dirty = st, true
+	raw, err := proto.Marshal(st)
+	if err != nil {
+		return fmt.Errorf("encode metadata: %w", err)
+	}
+	b.PutGroupState(Group, raw)
+	return nil
+}

@@ -1,0 +1,191 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	internalv1 "github.com/sluice-io/sluice/gen/go/sluice/internalpb/v1"
+	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+)
+
+// leaderWait bounds how long CreateTopic waits for the new partitions to
+// elect leaders before answering.
+const leaderWait = 10 * time.Second
+
+type adminService struct {
+	sluicev1.UnimplementedAdminServiceServer
+	b *Broker
+}
+
+func (s *adminService) CreateTopic(ctx context.Context, req *sluicev1.CreateTopicRequest) (*sluicev1.CreateTopicResponse, error) {
+	brokers := s.b.meta.State().GetBrokers()
+	rf := req.GetReplicationFactor()
+	if rf == 0 {
+		rf = int32(min(len(brokers), 3))
+	}
+	if int(rf) > len(brokers) {
+		return nil, badRequest("replication_factor", "%d is more than the %d broker(s) in the cluster", rf, len(brokers))
+	}
+	cmd := &internalv1.CreateTopic{
+		Name: req.GetName(), Partitions: req.GetPartitions(), ReplicationFactor: rf,
+		Configs: req.GetConfigs(), TopicId: newTopicID(), Assignment: place(brokers, req.GetPartitions(), rf),
+	}
+	err := s.b.meta.Propose(ctx, &internalv1.MetadataCommand{Command: &internalv1.MetadataCommand_CreateTopic{CreateTopic: cmd}})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.waitForLeaders(ctx, req.GetName()); err != nil {
+		return nil, err
+	}
+	desc, err := s.describe(req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	return &sluicev1.CreateTopicResponse{Topic: desc}, nil
+}
+
+// place spreads each partition's replicas over the brokers, starting each
+// partition one broker further so that leaders (the first replica) balance.
+func place(brokers []*internalv1.BrokerInfo, partitions, rf int32) []*internalv1.Replicas {
+	out := make([]*internalv1.Replicas, partitions)
+	for p := range partitions {
+		r := &internalv1.Replicas{}
+		for i := range rf {
+			r.Brokers = append(r.Brokers, brokers[(int(p)+int(i))%len(brokers)].GetId())
+		}
+		out[p] = r
+	}
+	return out
+}
+
+func newTopicID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b[:])
+}
+
+// waitForLeaders polls until every local replica of the topic knows a leader,
+// so that a produce right after CreateTopic succeeds.
+func (s *adminService) waitForLeaders(ctx context.Context, name string) error {
+	ctx, cancel := context.WithTimeout(ctx, leaderWait)
+	defer cancel()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for !s.leadersKnown(name) {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("topic %q was created but its partitions have no leader yet: %w", name, ctx.Err())
+		case <-tick.C:
+		}
+	}
+	return nil
+}
+
+func (s *adminService) leadersKnown(name string) bool {
+	t := s.b.meta.Topic(name)
+	if t == nil {
+		return false
+	}
+	for _, p := range t.GetPartitions() {
+		if !slices.Contains(p.GetReplicas(), s.b.cfg.NodeID) {
+			continue // another broker's replica: the cluster work waits for those
+		}
+		if r := s.b.replica(p.GetGroup()); r == nil || r.Leader() == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *adminService) DeleteTopic(ctx context.Context, req *sluicev1.DeleteTopicRequest) (*sluicev1.DeleteTopicResponse, error) {
+	cmd := &internalv1.MetadataCommand{Command: &internalv1.MetadataCommand_DeleteTopic{
+		DeleteTopic: &internalv1.DeleteTopic{Name: req.GetName()},
+	}}
+	if err := s.b.meta.Propose(ctx, cmd); err != nil {
+		return nil, err
+	}
+	return &sluicev1.DeleteTopicResponse{}, nil
+}
+
+func (s *adminService) ListTopics(context.Context, *sluicev1.ListTopicsRequest) (*sluicev1.ListTopicsResponse, error) {
+	resp := &sluicev1.ListTopicsResponse{}
+	for _, t := range s.b.meta.State().GetTopics() {
+		resp.Topics = append(resp.Topics, &sluicev1.TopicSummary{
+			Name: t.GetName(), TopicId: t.GetTopicId(),
+			Partitions: int32(len(t.GetPartitions())), ReplicationFactor: t.GetReplicationFactor(),
+		})
+	}
+	return resp, nil
+}
+
+func (s *adminService) DescribeTopic(_ context.Context, req *sluicev1.DescribeTopicRequest) (*sluicev1.DescribeTopicResponse, error) {
+	desc, err := s.describe(req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	return &sluicev1.DescribeTopicResponse{Topic: desc}, nil
+}
+
+func (s *adminService) describe(name string) (*sluicev1.TopicDescription, error) {
+	t := s.b.meta.Topic(name)
+	if t == nil {
+		return nil, topicNotFound(name)
+	}
+	d := &sluicev1.TopicDescription{
+		Name: t.GetName(), TopicId: t.GetTopicId(), ReplicationFactor: t.GetReplicationFactor(), Configs: t.GetConfigs(),
+	}
+	for _, p := range t.GetPartitions() {
+		pd := &sluicev1.PartitionDescription{Partition: p.GetPartition(), ReplicaIds: p.GetReplicas()}
+		if r := s.b.replica(p.GetGroup()); r != nil {
+			pd.LeaderId, pd.LogStartOffset, pd.HighWatermark = r.Leader(), r.LogStartOffset(), r.HighWatermark()
+		}
+		d.Partitions = append(d.Partitions, pd)
+	}
+	return d, nil
+}
+
+func (s *adminService) ListOffsets(_ context.Context, req *sluicev1.ListOffsetsRequest) (*sluicev1.ListOffsetsResponse, error) {
+	t := s.b.meta.Topic(req.GetTopic())
+	if t == nil {
+		return nil, topicNotFound(req.GetTopic())
+	}
+	if _, ok := req.GetSpec().(*sluicev1.ListOffsetsRequest_TimestampMs); ok {
+		return nil, &unimplementedError{"looking up offsets by timestamp is not supported yet"}
+	}
+	parts := req.GetPartitions()
+	if len(parts) == 0 {
+		for _, p := range t.GetPartitions() {
+			parts = append(parts, p.GetPartition())
+		}
+	}
+	resp := &sluicev1.ListOffsetsResponse{}
+	for _, p := range parts {
+		if int(p) >= len(t.GetPartitions()) {
+			return nil, partitionNotFound(t.GetName(), p, len(t.GetPartitions()))
+		}
+		r := s.b.replica(t.GetPartitions()[p].GetGroup())
+		if r == nil {
+			return nil, errors.New("partition is not hosted on this broker")
+		}
+		off := r.LogStartOffset()
+		if req.GetBoundary() == sluicev1.Boundary_BOUNDARY_LATEST {
+			off = r.HighWatermark()
+		}
+		resp.Offsets = append(resp.Offsets, &sluicev1.PartitionOffset{Partition: p, Offset: off})
+	}
+	return resp, nil
+}
+
+func (s *adminService) DescribeCluster(context.Context, *sluicev1.DescribeClusterRequest) (*sluicev1.DescribeClusterResponse, error) {
+	st := s.b.meta.State()
+	resp := &sluicev1.DescribeClusterResponse{ClusterId: st.GetClusterId(), ControllerId: s.b.meta.Leader()}
+	for _, br := range st.GetBrokers() {
+		resp.Brokers = append(resp.Brokers, &sluicev1.Broker{Id: br.GetId(), Address: br.GetAddress(), Rack: br.GetRack()})
+	}
+	return resp, nil
+}

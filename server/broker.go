@@ -1,0 +1,245 @@
+// Package server is the Sluice broker: the public gRPC services, routing and
+// validation, on top of partition replicas and the metadata state machine,
+// which run as raft groups on the multi-raft engine over Badger storage.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/health"
+
+	internalv1 "github.com/sluice-io/sluice/gen/go/sluice/internalpb/v1"
+	"github.com/sluice-io/sluice/raftmeta"
+	"github.com/sluice-io/sluice/server/engine"
+	"github.com/sluice-io/sluice/server/replica"
+	"github.com/sluice-io/sluice/storage"
+)
+
+// Config sets up a broker.
+type Config struct {
+	// NodeID is the broker's id; 0 means 1.
+	NodeID uint64
+	// Storage configures the broker's Badger database.
+	Storage storage.Options
+	// AdvertiseAddr is the address clients are told to dial for this broker;
+	// empty means the listener's address.
+	AdvertiseAddr string
+	// MaxRecordBytes is the default limit of one record (max.message.bytes);
+	// 0 means 1 MiB.
+	MaxRecordBytes int
+	// MaxRequestBytes bounds one gRPC message; 0 means 64 MiB.
+	MaxRequestBytes int
+	// CacheBytes bounds each partition's cache of recent batches; 0: 8 MiB.
+	CacheBytes int
+	// ShutdownTimeout bounds how long Shutdown waits for requests in flight.
+	ShutdownTimeout time.Duration
+	Logger          *slog.Logger
+}
+
+func (c *Config) setDefaults() {
+	if c.NodeID == 0 {
+		c.NodeID = 1
+	}
+	if c.MaxRecordBytes <= 0 {
+		c.MaxRecordBytes = 1 << 20
+	}
+	if c.MaxRequestBytes <= 0 {
+		c.MaxRequestBytes = 64 << 20
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = 10 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// Broker is one Sluice broker.
+type Broker struct {
+	cfg         Config
+	log         *slog.Logger
+	incarnation uint64
+
+	db   *storage.DB
+	eng  *engine.Engine
+	meta *raftmeta.FSM
+	grpc   *grpc.Server
+	health *health.Server
+
+	mu       sync.RWMutex
+	replicas map[uint64]*replica.Replica
+
+	reconcileCh chan struct{}
+	stopping    chan struct{} // closed when Shutdown starts: ends follow streams
+	bg          sync.WaitGroup
+	closeOnce   sync.Once
+}
+
+// New opens the broker's storage and starts its raft groups. It serves
+// nothing until Serve.
+func New(cfg Config) (*Broker, error) {
+	cfg.setDefaults()
+	b := &Broker{
+		cfg:         cfg,
+		log:         cfg.Logger,
+		incarnation: randomUint64(),
+		replicas:    make(map[uint64]*replica.Replica),
+		reconcileCh: make(chan struct{}, 1),
+		stopping:    make(chan struct{}),
+	}
+	db, err := storage.Open(cfg.Storage)
+	if err != nil {
+		return nil, fmt.Errorf("open storage: %w", err)
+	}
+	b.db = db
+	if err := b.startRaft(); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	if err := b.newGRPCServer(); err != nil {
+		b.closeStorage()
+		return nil, err
+	}
+	return b, nil
+}
+
+func (b *Broker) startRaft() error {
+	eng, err := engine.New(engine.Config{NodeID: b.cfg.NodeID, DB: b.db, Logger: b.log})
+	if err != nil {
+		return err
+	}
+	b.eng = eng
+	meta, err := raftmeta.Open(raftmeta.Config{
+		NodeID: b.cfg.NodeID, Incarnation: b.incarnation, DB: b.db,
+		Notify: eng.Notify, OnChange: b.triggerReconcile,
+	})
+	if err != nil {
+		return err
+	}
+	b.meta = meta
+	if err := eng.AddGroup(raftmeta.Group, []uint64{b.cfg.NodeID}, meta); err != nil {
+		return err
+	}
+	eng.Start()
+	b.bg.Add(1)
+	go b.reconcileLoop()
+	b.triggerReconcile()
+	return nil
+}
+
+// Serve registers the broker in the metadata, then serves gRPC on lis until
+// Shutdown.
+func (b *Broker) Serve(ctx context.Context, lis net.Listener) error {
+	addr := b.cfg.AdvertiseAddr
+	if addr == "" {
+		addr = lis.Addr().String()
+	}
+	if err := b.register(ctx, addr); err != nil {
+		return err
+	}
+	b.log.Info("sluice broker serving", "node", b.cfg.NodeID, "addr", lis.Addr().String())
+	errc := make(chan error, 1)
+	go func() { errc <- b.grpc.Serve(lis) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-b.eng.Failed():
+		b.grpc.Stop()
+		<-errc
+		return fmt.Errorf("raft engine failed: %w", b.eng.Err())
+	}
+}
+
+// register records this broker (and the cluster id, first time) in the
+// metadata, retrying while the metadata group elects its leader.
+func (b *Broker) register(ctx context.Context, addr string) error {
+	cmd := &internalv1.MetadataCommand{Command: &internalv1.MetadataCommand_RegisterBroker{
+		RegisterBroker: &internalv1.RegisterBroker{
+			Broker:    &internalv1.BrokerInfo{Id: b.cfg.NodeID, Address: addr},
+			ClusterId: newTopicID(),
+		},
+	}}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for {
+		if b.isRegistered(addr) {
+			return nil
+		}
+		err := b.meta.Propose(ctx, cmd)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, raftmeta.ErrNotController) && !errors.Is(err, raftmeta.ErrDropped) {
+			return fmt.Errorf("register broker: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("register broker: no metadata leader: %w", ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func (b *Broker) isRegistered(addr string) bool {
+	for _, br := range b.meta.State().GetBrokers() {
+		if br.GetId() == b.cfg.NodeID {
+			return br.GetAddress() == addr
+		}
+	}
+	return false
+}
+
+// Shutdown stops the broker gracefully: no new requests, streams told to end,
+// requests in flight finished (up to ShutdownTimeout), raft stopped after its
+// last cycle is durable, storage closed.
+func (b *Broker) Shutdown() {
+	b.closeOnce.Do(func() {
+		close(b.stopping)
+		b.health.Shutdown()
+		done := make(chan struct{})
+		go func() { b.grpc.GracefulStop(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(b.cfg.ShutdownTimeout):
+			b.log.Warn("requests still in flight at shutdown timeout; closing them")
+			b.grpc.Stop()
+			<-done
+		}
+		b.closeStorage()
+	})
+}
+
+func (b *Broker) closeStorage() {
+	b.eng.Stop()
+	b.bg.Wait()
+	b.mu.Lock()
+	for _, r := range b.replicas {
+		r.Close()
+	}
+	b.mu.Unlock()
+	if err := b.db.Close(); err != nil {
+		b.log.Error("close storage", "err", err)
+	}
+}
+
+// replica returns the local replica of a raft group, nil if not hosted here.
+func (b *Broker) replica(group uint64) *replica.Replica {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.replicas[group]
+}
+
+func randomUint64() uint64 {
+	var buf [8]byte
+	_, _ = rand.Read(buf[:]) // crypto/rand.Read never fails on supported platforms
+	return binary.LittleEndian.Uint64(buf[:])
+}

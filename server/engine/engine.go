@@ -1,0 +1,380 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
+	"time"
+
+	"go.etcd.io/raft/v3"
+	"go.etcd.io/raft/v3/raftpb"
+
+	"github.com/sluice-io/sluice/storage"
+)
+
+// Config sets up an Engine.
+type Config struct {
+	// NodeID is this broker's raft id in every group; never 0.
+	NodeID uint64
+	// DB holds the raft logs and state machine effects of every group.
+	DB *storage.DB
+	// Transport sends messages to peers; may be nil on a single broker.
+	Transport Transport
+	// Workers steps groups in parallel; 0 means GOMAXPROCS.
+	Workers int
+	// TickInterval is raft's logical clock; 0 means 100 ms.
+	TickInterval time.Duration
+	// ElectionTicks and HeartbeatTicks are in ticks; 0 means 10 and 1.
+	ElectionTicks, HeartbeatTicks int
+	// MaxSizePerMsg bounds the entries in one append message; 0 means 4 MiB.
+	MaxSizePerMsg uint64
+	// MaxInflightMsgs bounds unacknowledged appends per follower; 0 means 256.
+	MaxInflightMsgs int
+	Logger          *slog.Logger
+}
+
+func (c *Config) setDefaults() {
+	if c.Workers <= 0 {
+		c.Workers = runtime.GOMAXPROCS(0)
+	}
+	if c.TickInterval <= 0 {
+		c.TickInterval = 100 * time.Millisecond
+	}
+	if c.ElectionTicks <= 0 {
+		c.ElectionTicks = 10
+	}
+	if c.HeartbeatTicks <= 0 {
+		c.HeartbeatTicks = 1
+	}
+	if c.MaxSizePerMsg == 0 {
+		c.MaxSizePerMsg = 4 << 20
+	}
+	if c.MaxInflightMsgs <= 0 {
+		c.MaxInflightMsgs = 256
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// ErrStopped is returned by calls on an engine that has stopped.
+var ErrStopped = errors.New("raft engine stopped")
+
+// Engine runs the raft groups of one broker.
+//
+// Lock order: cycleMu, then mu, then a group's mu, then qmu.
+type Engine struct {
+	cfg Config
+	log *slog.Logger
+
+	// cycleMu is held by the loop for a whole cycle; adding and removing groups
+	// take it so that no cycle sees a group half set up or half torn down.
+	cycleMu sync.Mutex
+
+	mu     sync.RWMutex
+	groups map[uint64]*group
+
+	qmu   sync.Mutex
+	queue []*group
+	wake  chan struct{}
+
+	tasks chan func()
+	stop  chan struct{}
+	wg    sync.WaitGroup
+
+	stopOnce sync.Once
+	errMu    sync.Mutex
+	err      error
+	failed   chan struct{}
+}
+
+// New creates an engine; Start runs it.
+func New(cfg Config) (*Engine, error) {
+	if cfg.NodeID == 0 {
+		return nil, errors.New("engine: node id must not be 0")
+	}
+	if cfg.DB == nil {
+		return nil, errors.New("engine: no storage")
+	}
+	cfg.setDefaults()
+	return &Engine{
+		cfg:    cfg,
+		log:    cfg.Logger.With("component", "raft-engine"),
+		groups: make(map[uint64]*group),
+		wake:   make(chan struct{}, 1),
+		tasks:  make(chan func()),
+		stop:   make(chan struct{}),
+		failed: make(chan struct{}),
+	}, nil
+}
+
+// Start runs the loop, the ticker and the workers until Stop.
+func (e *Engine) Start() {
+	for i := 0; i < e.cfg.Workers; i++ {
+		e.wg.Add(1)
+		go e.worker()
+	}
+	e.wg.Add(2)
+	go e.run()
+	go e.tick()
+}
+
+// Stop ends the loop after its current cycle and waits for every goroutine of
+// the engine. Work still queued is dropped: raft recovers it from storage.
+func (e *Engine) Stop() {
+	e.stopOnce.Do(func() { close(e.stop) })
+	e.wg.Wait()
+}
+
+// Failed is closed when the engine stopped on an error it cannot recover from
+// (storage failed); Err tells which.
+func (e *Engine) Failed() <-chan struct{} { return e.failed }
+
+// Err returns the error that stopped the engine, if any.
+func (e *Engine) Err() error {
+	e.errMu.Lock()
+	defer e.errMu.Unlock()
+	return e.err
+}
+
+func (e *Engine) fail(err error) {
+	e.errMu.Lock()
+	first := e.err == nil
+	if first {
+		e.err = err
+	}
+	e.errMu.Unlock()
+	if first {
+		e.log.Error("raft engine stopping", "err", err)
+		close(e.failed)
+		e.stopOnce.Do(func() { close(e.stop) })
+	}
+}
+
+// AddGroup starts hosting a group. A group with nothing in storage is created
+// with the given voters (which must include this node to take part); a group
+// that exists on disk resumes from it and voters is ignored. A single-voter
+// group campaigns at once, so a one-broker partition has a leader immediately.
+func (e *Engine) AddGroup(id uint64, voters []uint64, sm StateMachine) error {
+	e.cycleMu.Lock()
+	defer e.cycleMu.Unlock()
+	e.mu.RLock()
+	_, exists := e.groups[id]
+	e.mu.RUnlock()
+	if exists {
+		return fmt.Errorf("raft group %d is already hosted", id)
+	}
+	g, err := e.newGroup(id, voters, sm)
+	if err != nil {
+		return fmt.Errorf("add raft group %d: %w", id, err)
+	}
+	e.mu.Lock()
+	e.groups[id] = g
+	e.mu.Unlock()
+	e.enqueue(g)
+	return nil
+}
+
+func (e *Engine) newGroup(id uint64, voters []uint64, sm StateMachine) (*group, error) {
+	rlog, err := e.cfg.DB.RaftLog(id)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.bootstrap(rlog, voters, sm); err != nil {
+		return nil, err
+	}
+	snap, err := rlog.Snapshot()
+	if err != nil {
+		return nil, err
+	}
+	applied := max(sm.AppliedIndex(), snap.GetMetadata().GetIndex())
+	rn, err := raft.NewRawNode(e.raftConfig(rlog, applied))
+	if err != nil {
+		return nil, err
+	}
+	g := &group{id: id, rn: rn, log: rlog, sm: sm}
+	if cs := snap.GetMetadata().GetConfState(); len(cs.GetVoters()) == 1 && cs.GetVoters()[0] == e.cfg.NodeID {
+		if err := rn.Campaign(); err != nil {
+			return nil, fmt.Errorf("campaign: %w", err)
+		}
+	}
+	return g, nil
+}
+
+// bootstrap gives a new group its first configuration as a snapshot at index 1
+// (what etcd-raft recommends over RawNode.Bootstrap): no configuration entries
+// enter the log, so the log holds only what the state machine proposed.
+func (e *Engine) bootstrap(rlog *storage.RaftLog, voters []uint64, sm StateMachine) error {
+	last, err := rlog.LastIndex()
+	if err != nil {
+		return err
+	}
+	if last > 0 || len(voters) == 0 {
+		return nil
+	}
+	data, err := sm.SnapshotData()
+	if err != nil {
+		return fmt.Errorf("bootstrap snapshot: %w", err)
+	}
+	snap := &raftpb.Snapshot{
+		Data: data,
+		Metadata: &raftpb.SnapshotMetadata{
+			Index:     new(uint64(1)),
+			Term:      new(uint64(1)),
+			ConfState: &raftpb.ConfState{Voters: voters},
+		},
+	}
+	b := e.cfg.DB.NewBatch()
+	if err := rlog.ApplySnapshot(b, snap); err != nil {
+		b.Cancel()
+		return fmt.Errorf("bootstrap: %w", err)
+	}
+	return b.Commit()
+}
+
+func (e *Engine) raftConfig(rlog *storage.RaftLog, applied uint64) *raft.Config {
+	return &raft.Config{
+		ID:                       e.cfg.NodeID,
+		ElectionTick:             e.cfg.ElectionTicks,
+		HeartbeatTick:            e.cfg.HeartbeatTicks,
+		Storage:                  rlog,
+		Applied:                  applied,
+		MaxSizePerMsg:            e.cfg.MaxSizePerMsg,
+		MaxCommittedSizePerReady: 16 * e.cfg.MaxSizePerMsg,
+		MaxInflightMsgs:          e.cfg.MaxInflightMsgs,
+		CheckQuorum:              true,
+		PreVote:                  true,
+		Logger:                   raftLogger{e.log},
+	}
+}
+
+// RemoveGroup stops hosting a group. Its storage is left to the caller.
+func (e *Engine) RemoveGroup(id uint64) {
+	e.cycleMu.Lock()
+	defer e.cycleMu.Unlock()
+	e.mu.Lock()
+	g := e.groups[id]
+	delete(e.groups, id)
+	e.mu.Unlock()
+	if g != nil {
+		g.mu.Lock()
+		g.removed = true
+		g.mu.Unlock()
+	}
+}
+
+// Notify tells the engine that a group's state machine has proposals.
+func (e *Engine) Notify(id uint64) {
+	if g := e.group(id); g != nil {
+		g.mu.Lock()
+		g.propose = true
+		g.mu.Unlock()
+		e.enqueue(g)
+	}
+}
+
+// Deliver hands the engine a message from a peer. Messages for groups this
+// broker does not host are dropped; raft retransmits.
+func (e *Engine) Deliver(id uint64, m *raftpb.Message) {
+	if g := e.group(id); g != nil {
+		g.mu.Lock()
+		g.inbox = append(g.inbox, m)
+		g.mu.Unlock()
+		e.enqueue(g)
+	}
+}
+
+// Leader returns the group's leader as last seen by this broker (0: unknown).
+func (e *Engine) Leader(id uint64) uint64 {
+	if g := e.group(id); g != nil {
+		return g.leader.Load()
+	}
+	return 0
+}
+
+func (e *Engine) group(id uint64) *group {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.groups[id]
+}
+
+// enqueue puts a group on the run queue unless it is there already.
+func (e *Engine) enqueue(g *group) {
+	e.qmu.Lock()
+	if !g.queued {
+		g.queued = true
+		e.queue = append(e.queue, g)
+	}
+	e.qmu.Unlock()
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// dequeueAll takes every queued group; a group that gets more work while the
+// cycle runs is queued again and handled in the next cycle.
+func (e *Engine) dequeueAll() []*group {
+	e.qmu.Lock()
+	defer e.qmu.Unlock()
+	gs := e.queue
+	e.queue = nil
+	for _, g := range gs {
+		g.queued = false
+	}
+	return gs
+}
+
+func (e *Engine) tick() {
+	defer e.wg.Done()
+	t := time.NewTicker(e.cfg.TickInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-e.stop:
+			return
+		case <-t.C:
+			e.mu.RLock()
+			for _, g := range e.groups {
+				g.mu.Lock()
+				g.ticks++
+				g.mu.Unlock()
+				e.enqueue(g)
+			}
+			e.mu.RUnlock()
+		}
+	}
+}
+
+func (e *Engine) worker() {
+	defer e.wg.Done()
+	for {
+		select {
+		case <-e.stop:
+			return
+		case f := <-e.tasks:
+			f()
+		}
+	}
+}
+
+// parallel runs f for every group on the worker pool and waits for all.
+func (e *Engine) parallel(gs []*group, f func(*group)) {
+	if len(gs) == 1 {
+		f(gs[0])
+		return
+	}
+	var wg sync.WaitGroup
+	wg.Add(len(gs))
+	for _, g := range gs {
+		task := func() { defer wg.Done(); f(g) }
+		select {
+		case e.tasks <- task:
+		case <-e.stop:
+			task()
+		}
+	}
+	wg.Wait()
+}

@@ -1,0 +1,158 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"go.etcd.io/raft/v3"
+	"go.etcd.io/raft/v3/raftpb"
+
+	"github.com/sluice-io/sluice/storage"
+)
+
+// group is one hosted raft group. The engine loop and its workers own rn, rd
+// and the state machine calls, one goroutine at a time; mu guards what other
+// goroutines hand in.
+type group struct {
+	id  uint64
+	rn  *raft.RawNode
+	log *storage.RaftLog
+	sm  StateMachine
+
+	mu      sync.Mutex
+	inbox   []*raftpb.Message
+	ticks   int
+	propose bool
+	removed bool
+
+	queued bool // guarded by Engine.qmu
+
+	rd       raft.Ready
+	hasReady bool
+	applied  bool
+	term     uint64
+	leader   atomic.Uint64
+}
+
+// step feeds the group what arrived since its last cycle and takes its Ready.
+func (g *group) step() {
+	g.mu.Lock()
+	inbox, ticks, propose, removed := g.inbox, g.ticks, g.propose, g.removed
+	g.inbox, g.ticks, g.propose = nil, 0, false
+	g.mu.Unlock()
+	g.hasReady = false
+	if removed {
+		return
+	}
+	for _, m := range inbox {
+		// Errors here are messages raft does not want (from removed peers, stale
+		// local messages); raft's retransmission makes dropping them safe.
+		_ = g.rn.Step(m)
+	}
+	for range ticks {
+		g.rn.Tick()
+	}
+	if propose {
+		g.proposeAll()
+	}
+	if g.rn.HasReady() {
+		g.rd = g.rn.Ready()
+		g.hasReady = true
+	}
+}
+
+func (g *group) proposeAll() {
+	var dropped [][]byte
+	var dropErr error
+	for _, data := range g.sm.Proposals() {
+		if err := g.rn.Propose(data); err != nil {
+			dropped = append(dropped, data)
+			dropErr = err
+		}
+	}
+	if len(dropped) > 0 {
+		g.sm.Dropped(dropped, dropErr)
+	}
+}
+
+// stage adds the group's Ready to the cycle's batch.
+func (g *group) stage(b *storage.Batch) error {
+	rd := &g.rd
+	if rd.Snapshot != nil && !raft.IsEmptySnap(rd.Snapshot) {
+		if err := g.log.ApplySnapshot(b, rd.Snapshot); err != nil {
+			return fmt.Errorf("apply snapshot: %w", err)
+		}
+		if err := g.sm.Restore(b, rd.Snapshot); err != nil {
+			return fmt.Errorf("restore state machine: %w", err)
+		}
+		g.applied = true
+	}
+	if len(rd.Entries) > 0 {
+		if err := g.log.Append(b, rd.Entries); err != nil {
+			return fmt.Errorf("append entries: %w", err)
+		}
+	}
+	if rd.HardState != nil && !raft.IsEmptyHardState(rd.HardState) {
+		if err := g.log.SetHardState(b, rd.HardState); err != nil {
+			return fmt.Errorf("save hard state: %w", err)
+		}
+	}
+	return g.applyCommitted(b)
+}
+
+func (g *group) applyCommitted(b *storage.Batch) error {
+	ents := g.rd.CommittedEntries
+	if len(ents) == 0 {
+		return nil
+	}
+	for _, ent := range ents {
+		if err := g.applyConfChange(ent); err != nil {
+			return err
+		}
+	}
+	if err := g.sm.Apply(b, ents); err != nil {
+		return fmt.Errorf("apply entries %d-%d: %w", ents[0].GetIndex(), ents[len(ents)-1].GetIndex(), err)
+	}
+	g.applied = true
+	return nil
+}
+
+// errConfChangeUnsupported marks a configuration change entry: membership
+// changes arrive with the cluster work, which persists the ConfState with them.
+var errConfChangeUnsupported = errors.New("raft configuration changes are not supported yet")
+
+func (g *group) applyConfChange(ent *raftpb.Entry) error {
+	switch ent.GetType() {
+	case raftpb.EntryConfChange, raftpb.EntryConfChangeV2:
+		return fmt.Errorf("entry %d: %w", ent.GetIndex(), errConfChangeUnsupported)
+	}
+	return nil
+}
+
+// advance publishes what the cycle made durable and tells raft. It reports
+// whether raft has more work for the group already.
+func (g *group) advance() bool {
+	if ss := g.rd.SoftState; ss != nil || g.rd.HardState != nil {
+		g.noteLeader()
+	}
+	if g.applied {
+		g.sm.Applied()
+		g.applied = false
+	}
+	g.rn.Advance(g.rd)
+	g.rd = raft.Ready{}
+	g.hasReady = false
+	return g.rn.HasReady()
+}
+
+func (g *group) noteLeader() {
+	st := g.rn.BasicStatus()
+	if st.Lead == g.leader.Load() && st.HardState.GetTerm() == g.term {
+		return
+	}
+	g.leader.Store(st.Lead)
+	g.term = st.HardState.GetTerm()
+	g.sm.LeaderChanged(st.Lead, g.term)
+}

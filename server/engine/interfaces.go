@@ -1,0 +1,70 @@
+// Package engine runs many etcd-raft groups on one broker: a fixed pool of
+// workers steps them, and one loop persists the work of every group that has any
+// in a single storage batch with a single sync (group commit).
+//
+// The engine owns the raft state of each group. It defines what it needs from the
+// layers above it: a StateMachine per group (partition replicas, the metadata
+// state machine) and a Transport to peers (in memory for tests, gRPC between
+// brokers).
+package engine
+
+import (
+	"go.etcd.io/raft/v3/raftpb"
+
+	"github.com/sluice-io/sluice/storage"
+)
+
+// StateMachine is the replicated state of one raft group. The engine calls every
+// method from its own goroutines, never two at once for one group, so an
+// implementation needs locks only for what it shares with other goroutines
+// (request handlers).
+type StateMachine interface {
+	// AppliedIndex is the index of the last entry whose effects are durable. The
+	// engine asks once, when the group is added, so raft resumes after it.
+	AppliedIndex() uint64
+
+	// Apply stages the effects of committed entries, given in index order, into b.
+	// Every entry comes through, including empty leader entries and configuration
+	// changes, so the machine can track its applied index; only the machine knows
+	// which entries carry data. Nothing may become visible to readers yet.
+	Apply(b *storage.Batch, ents []*raftpb.Entry) error
+
+	// Applied runs once the batch holding the effects of the last Apply is durable:
+	// the place to make them visible and to complete waiting proposals.
+	Applied()
+
+	// SnapshotData returns the machine's state as of the last applied entry. Sluice
+	// snapshots are metadata only (offsets, not records), so this is small.
+	SnapshotData() ([]byte, error)
+
+	// Restore replaces the machine's state with a snapshot sent by the leader,
+	// staging durable effects in b; visibility follows in Applied.
+	Restore(b *storage.Batch, snap *raftpb.Snapshot) error
+
+	// Proposals hands the engine the entries to propose now. The engine calls it
+	// after Engine.Notify for the group, so a machine can coalesce every request
+	// that arrived since the last call into as few entries as it likes.
+	Proposals() [][]byte
+
+	// Dropped reports proposals that raft refused (no leader, leadership moving).
+	// Their waiters must learn of it: a dropped proposal never commits.
+	Dropped(data [][]byte, err error)
+
+	// LeaderChanged reports a change of the group's leader (0 when none is known)
+	// or term. Proposals waiting on a broker that stopped leading may still
+	// commit or may be lost; the machine decides what to tell their waiters.
+	LeaderChanged(leader, term uint64)
+}
+
+// Envelope is one raft message of one group.
+type Envelope struct {
+	Group uint64
+	Msg   *raftpb.Message
+}
+
+// Transport carries raft messages to peer brokers. Send must not block on the
+// network: a transport queues, batches or drops, and raft retransmits what is
+// lost. Messages arriving from peers are handed to Engine.Deliver.
+type Transport interface {
+	Send(msgs []Envelope)
+}

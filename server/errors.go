@@ -1,0 +1,118 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/protoadapt"
+
+	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+	"github.com/sluice-io/sluice/raftmeta"
+	"github.com/sluice-io/sluice/server/replica"
+	"github.com/sluice-io/sluice/server/wire"
+)
+
+// The broker's errors become gRPC status here and nowhere else: handlers return
+// plain Go errors, and the interceptors (or a stream handler that reports
+// per-request errors) pass them through toStatus.
+
+// notFoundError is an unknown topic or partition.
+type notFoundError struct{ msg string }
+
+func (e *notFoundError) Error() string { return e.msg }
+
+func topicNotFound(name string) error {
+	return &notFoundError{fmt.Sprintf("topic %q not found", name)}
+}
+
+func partitionNotFound(topic string, p int32, n int) error {
+	return &notFoundError{fmt.Sprintf("topic %q has %d partitions (0 to %d); partition %d does not exist", topic, n, n-1, p)}
+}
+
+// unimplementedError is a feature the API has room for but this broker lacks.
+type unimplementedError struct{ msg string }
+
+func (e *unimplementedError) Error() string { return e.msg }
+
+// badRequest is an invalid request field.
+func badRequest(field, format string, args ...any) error {
+	return &wire.FieldError{Field: field, Reason: fmt.Sprintf(format, args...)}
+}
+
+// errShuttingDown ends streams while the broker stops.
+var errShuttingDown = errors.New("the broker is shutting down; reconnect to another broker or retry")
+
+// toStatus maps an error to the gRPC status a client acts on.
+func toStatus(err error) *status.Status {
+	if err == nil {
+		return nil
+	}
+	if s, ok := status.FromError(err); ok {
+		return s
+	}
+	var (
+		field    *wire.FieldError
+		notFound *notFoundError
+		unimpl   *unimplementedError
+		notLead  *replica.NotLeaderError
+		oor      *replica.OutOfRangeError
+	)
+	switch {
+	case errors.As(err, &field):
+		return withDetails(codes.InvalidArgument, err.Error(), &errdetails.BadRequest{
+			FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: field.Field, Description: field.Reason}},
+		})
+	case errors.As(err, &notFound), errors.Is(err, raftmeta.ErrTopicNotFound):
+		return status.New(codes.NotFound, err.Error())
+	case errors.Is(err, raftmeta.ErrTopicExists):
+		return status.New(codes.AlreadyExists, err.Error())
+	case errors.As(err, &unimpl):
+		return status.New(codes.Unimplemented, err.Error())
+	case errors.As(err, &notLead):
+		return withDetails(codes.Unavailable, err.Error(), &sluicev1.NotLeaderDetail{LeaderId: notLead.Leader})
+	case errors.As(err, &oor):
+		return withDetails(codes.OutOfRange, err.Error(), &sluicev1.OffsetOutOfRangeDetail{
+			RequestedOffset: oor.Offset, LogStartOffset: oor.LogStart, HighWatermark: oor.HighWatermark,
+		})
+	case errors.Is(err, replica.ErrOverloaded):
+		return status.New(codes.ResourceExhausted, err.Error())
+	case errors.Is(err, replica.ErrProposalDropped), errors.Is(err, replica.ErrStopped),
+		errors.Is(err, raftmeta.ErrDropped), errors.Is(err, raftmeta.ErrNotController),
+		errors.Is(err, errShuttingDown):
+		return status.New(codes.Unavailable, err.Error())
+	case errors.Is(err, context.Canceled):
+		return status.New(codes.Canceled, err.Error())
+	case errors.Is(err, context.DeadlineExceeded):
+		return status.New(codes.DeadlineExceeded, err.Error())
+	}
+	return status.New(codes.Internal, err.Error())
+}
+
+func withDetails(c codes.Code, msg string, details ...protoadapt.MessageV1) *status.Status {
+	s := status.New(c, msg)
+	if d, err := s.WithDetails(details...); err == nil {
+		return d
+	}
+	return s
+}
+
+// retryable reports whether the same request may succeed when sent again.
+func retryable(c codes.Code) bool {
+	return c == codes.Unavailable || c == codes.ResourceExhausted || c == codes.Aborted
+}
+
+// toError is toStatus for an error reported inside a stream's response.
+func toError(err error) *sluicev1.Error {
+	s := toStatus(err)
+	e := &sluicev1.Error{Code: uint32(s.Code()), Message: s.Message(), Retryable: retryable(s.Code())}
+	for _, d := range s.Details() {
+		if nl, ok := d.(*sluicev1.NotLeaderDetail); ok {
+			e.NotLeader = nl
+		}
+	}
+	return e
+}

@@ -1,0 +1,220 @@
+package server
+
+import (
+	"fmt"
+	"reflect"
+
+	"google.golang.org/grpc"
+
+	internalv1 "github.com/sluice-io/sluice/gen/go/sluice/internalpb/v1"
+	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+	"github.com/sluice-io/sluice/server/replica"
+	"github.com/sluice-io/sluice/server/wire"
+)
+
+type fetchService struct {
+	sluicev1.UnimplementedFetchServiceServer
+	b *Broker
+}
+
+// cursor is the read position of a fetch stream in one partition.
+type cursor struct {
+	partition int32
+	r         *replica.Replica
+	next      int64
+	done      bool // bounded reads: reached the high watermark
+}
+
+// fetchLimits are the bounds of one stream's responses.
+type fetchLimits struct {
+	records, bytes int
+	total          int64 // 0: none
+}
+
+// Fetch streams committed records. Each response holds records of one
+// partition; with several partitions the stream serves them in turn. Sending
+// blocks while the client's flow-control window is full, so a slow consumer
+// holds at most one response's worth of buffers on the broker.
+func (s *fetchService) Fetch(req *sluicev1.FetchRequest, stream grpc.ServerStreamingServer[sluicev1.FetchResponse]) error {
+	topic := s.b.meta.Topic(req.GetTopic())
+	if topic == nil {
+		return topicNotFound(req.GetTopic())
+	}
+	cursors, err := s.cursors(topic, req)
+	if err != nil {
+		return err
+	}
+	lim := fetchLimits{records: int(req.GetMaxRecords()), bytes: int(req.GetMaxBytes()), total: req.GetMaxTotalRecords()}
+	if lim.records == 0 {
+		lim.records = defaultMaxRecs
+	}
+	if lim.bytes == 0 {
+		lim.bytes = defaultMaxBytes
+	}
+	f := &fetcher{s: s, stream: stream, topic: topic, cursors: cursors, lim: lim, follow: req.GetFollow()}
+	return f.run()
+}
+
+func (s *fetchService) cursors(topic *internalv1.TopicInfo, req *sluicev1.FetchRequest) ([]*cursor, error) {
+	parts := req.GetPartitions()
+	if len(parts) == 0 {
+		for _, p := range topic.GetPartitions() {
+			parts = append(parts, &sluicev1.FetchPartition{Partition: p.GetPartition(), Start: req.GetStartAll()})
+		}
+	}
+	var out []*cursor
+	for _, fp := range parts {
+		c, err := s.cursor(topic, fp)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+func (s *fetchService) cursor(topic *internalv1.TopicInfo, fp *sluicev1.FetchPartition) (*cursor, error) {
+	n := len(topic.GetPartitions())
+	if int(fp.GetPartition()) >= n {
+		return nil, partitionNotFound(topic.GetName(), fp.GetPartition(), n)
+	}
+	r := s.b.replica(topic.GetPartitions()[fp.GetPartition()].GetGroup())
+	if r == nil {
+		return nil, &replica.NotLeaderError{}
+	}
+	c := &cursor{partition: fp.GetPartition(), r: r}
+	switch pos := fp.GetStart().GetPosition().(type) {
+	case *sluicev1.StartPosition_Offset:
+		c.next = pos.Offset
+		if hw, ls := r.HighWatermark(), r.LogStartOffset(); c.next < ls || c.next > hw {
+			return nil, &replica.OutOfRangeError{Offset: c.next, LogStart: ls, HighWatermark: hw}
+		}
+	case *sluicev1.StartPosition_Boundary:
+		c.next = r.LogStartOffset()
+		if pos.Boundary == sluicev1.Boundary_BOUNDARY_LATEST {
+			c.next = r.HighWatermark()
+		}
+	case *sluicev1.StartPosition_TimestampMs:
+		return nil, &unimplementedError{"fetching from a timestamp is not supported yet; start from an offset, earliest or latest"}
+	default:
+		c.next = r.LogStartOffset()
+	}
+	return c, nil
+}
+
+// fetcher is one Fetch stream's state.
+type fetcher struct {
+	s       *fetchService
+	stream  grpc.ServerStream
+	topic   *internalv1.TopicInfo
+	cursors []*cursor
+	lim     fetchLimits
+	follow  bool
+	sent    int64
+	resp    wire.FetchResponse
+}
+
+func (f *fetcher) run() error {
+	for {
+		// Take the wake-up channels before reading, so that a commit between the
+		// read and the wait is not missed.
+		waits := make([]<-chan struct{}, 0, len(f.cursors))
+		for _, c := range f.cursors {
+			waits = append(waits, c.r.Changed())
+		}
+		progressed, finished, err := f.readAll()
+		if err != nil || finished {
+			return err
+		}
+		if progressed {
+			continue
+		}
+		if err := f.wait(waits); err != nil {
+			return err
+		}
+	}
+}
+
+// readAll sends one response from each partition that has records. finished
+// reports that the stream is complete.
+func (f *fetcher) readAll() (progressed, finished bool, err error) {
+	allDone := true
+	for _, c := range f.cursors {
+		if c.done {
+			continue
+		}
+		n, hw, err := f.sendFrom(c)
+		if err != nil {
+			return false, false, err
+		}
+		progressed = progressed || n > 0
+		if f.lim.total > 0 && f.sent >= f.lim.total {
+			return progressed, true, nil
+		}
+		if !f.follow && c.next >= hw {
+			c.done = true
+		}
+		allDone = allDone && c.done
+	}
+	return progressed, !f.follow && allDone, nil
+}
+
+// sendFrom sends one response of records from c.next, if there are any.
+func (f *fetcher) sendFrom(c *cursor) (int, int64, error) {
+	maxRecs := f.lim.records
+	if f.lim.total > 0 {
+		maxRecs = min(maxRecs, int(f.lim.total-f.sent))
+	}
+	f.resp.Reset(c.partition)
+	var decodeErr error
+	hw, logStart, err := c.r.Read(c.next, f.lim.bytes, func(b replica.Batch) bool {
+		off := b.BaseOffset
+		decodeErr = wire.ForEachRecord(b.Records, func(rec []byte) bool {
+			if off >= c.next {
+				f.resp.AddRecord(off, rec)
+				c.next = off + 1
+			}
+			off++
+			return f.resp.Records() < maxRecs && f.resp.Size() < f.lim.bytes
+		})
+		return decodeErr == nil && f.resp.Records() < maxRecs && f.resp.Size() < f.lim.bytes
+	})
+	if err == nil {
+		err = decodeErr
+	}
+	if err != nil {
+		return 0, hw, err
+	}
+	n := f.resp.Records()
+	if n == 0 {
+		return 0, hw, nil
+	}
+	f.sent += int64(n)
+	if err := f.stream.SendMsg(&rawMessage{b: f.resp.Finish(hw, logStart)}); err != nil {
+		return 0, hw, err
+	}
+	return n, hw, nil
+}
+
+// wait blocks until a partition's high watermark moves, the client leaves, the
+// broker stops, or the topic is deleted.
+func (f *fetcher) wait(waits []<-chan struct{}) error {
+	ctx := f.stream.Context()
+	cases := []reflect.SelectCase{
+		{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(ctx.Done())},
+		{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(f.s.b.stopping)},
+	}
+	for _, w := range waits {
+		cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(w)})
+	}
+	switch i, _, _ := reflect.Select(cases); i {
+	case 0:
+		return ctx.Err()
+	case 1:
+		return errShuttingDown
+	}
+	if t := f.s.b.meta.Topic(f.topic.GetName()); t == nil || t.GetTopicId() != f.topic.GetTopicId() {
+		return fmt.Errorf("%w (deleted while reading)", topicNotFound(f.topic.GetName()))
+	}
+	return nil
+}

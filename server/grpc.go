@@ -1,0 +1,85 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"runtime/debug"
+
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/reflection"
+	"google.golang.org/grpc/status"
+
+	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+)
+
+// newGRPCServer builds the server with its interceptor chain, outermost
+// first: recovery (a panic becomes INTERNAL and a log line), logging, the
+// mapping of errors to status, then validation, then the handler.
+func (b *Broker) newGRPCServer() error {
+	codec, err := newRawCodec()
+	if err != nil {
+		return err
+	}
+	logger := logging.LoggerFunc(func(ctx context.Context, lvl logging.Level, msg string, fields ...any) {
+		b.log.Log(ctx, slog.Level(lvl), msg, fields...)
+	})
+	logOpts := []logging.Option{
+		logging.WithLogOnEvents(logging.FinishCall),
+		logging.WithLevels(callLogLevel),
+	}
+	recoverOpts := []recovery.Option{recovery.WithRecoveryHandler(func(p any) error {
+		b.log.Error("panic in request handler", "panic", p, "stack", string(debug.Stack()))
+		return status.Error(codes.Internal, "internal error")
+	})}
+	b.grpc = grpc.NewServer(
+		grpc.ForceServerCodecV2(codec),
+		grpc.MaxRecvMsgSize(b.cfg.MaxRequestBytes),
+		grpc.ChainUnaryInterceptor(
+			recovery.UnaryServerInterceptor(recoverOpts...),
+			logging.UnaryServerInterceptor(logger, logOpts...),
+			statusUnary,
+			validateUnary,
+		),
+		grpc.ChainStreamInterceptor(
+			recovery.StreamServerInterceptor(recoverOpts...),
+			logging.StreamServerInterceptor(logger, logOpts...),
+			statusStream,
+			validateStream,
+		),
+	)
+	sluicev1.RegisterProduceServiceServer(b.grpc, &produceService{b: b})
+	sluicev1.RegisterFetchServiceServer(b.grpc, &fetchService{b: b})
+	sluicev1.RegisterAdminServiceServer(b.grpc, &adminService{b: b})
+	sluicev1.RegisterGroupCoordinatorServiceServer(b.grpc, &groupService{})
+	b.health = health.NewServer()
+	healthpb.RegisterHealthServer(b.grpc, b.health)
+	for name := range b.grpc.GetServiceInfo() {
+		b.health.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
+	}
+	reflection.Register(b.grpc)
+	return nil
+}
+
+// callLogLevel keeps successful calls and client mistakes out of the info log:
+// a broker answers many thousands of calls a second.
+func callLogLevel(c codes.Code) logging.Level {
+	switch c {
+	case codes.OK, codes.Canceled, codes.InvalidArgument, codes.NotFound, codes.AlreadyExists,
+		codes.OutOfRange, codes.Unimplemented, codes.FailedPrecondition:
+		return logging.LevelDebug
+	case codes.Unavailable, codes.ResourceExhausted, codes.DeadlineExceeded, codes.Aborted:
+		return logging.LevelInfo
+	}
+	return logging.LevelError
+}
+
+// groupService answers until consumer groups are built.
+type groupService struct {
+	sluicev1.UnimplementedGroupCoordinatorServiceServer
+}
+

@@ -1,0 +1,243 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"google.golang.org/grpc"
+
+	internalv1 "github.com/sluice-io/sluice/gen/go/sluice/internalpb/v1"
+	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+	"github.com/sluice-io/sluice/server/partitioner"
+	"github.com/sluice-io/sluice/server/replica"
+	"github.com/sluice-io/sluice/server/wire"
+)
+
+// maxInFlightPerStream bounds the requests of one produce stream that wait for
+// their commit; past it the broker stops reading the stream, and gRPC flow
+// control pushes back on the producer.
+const maxInFlightPerStream = 256
+
+type produceService struct {
+	sluicev1.UnimplementedProduceServiceServer
+	b *Broker
+	// spread picks the partition of keyless records, round-robin per request.
+	spread atomic.Uint32
+}
+
+// Produce reads requests as they come, hands each to its partitions'
+// replicas, and sends each response when its records commit.
+func (s *produceService) Produce(stream grpc.BidiStreamingServer[sluicev1.ProduceRequest, sluicev1.ProduceResponse]) error {
+	out := make(chan *sluicev1.ProduceResponse, maxInFlightPerStream)
+	slots := make(chan struct{}, maxInFlightPerStream)
+	var inflight sync.WaitGroup
+	sendDone := make(chan error, 1)
+	go func() { sendDone <- sendResponses(stream, out) }()
+
+	recvErr := s.receive(stream, slots, &inflight, out)
+	inflight.Wait()
+	close(out)
+	sendErr := <-sendDone
+	if recvErr != nil {
+		return recvErr
+	}
+	return sendErr
+}
+
+// sendResponses sends until out is closed. After a failed send it keeps
+// draining, so that completions never block on a dead stream.
+func sendResponses(stream grpc.ServerStream, out <-chan *sluicev1.ProduceResponse) error {
+	var err error
+	for resp := range out {
+		if err == nil {
+			err = stream.SendMsg(resp)
+		}
+	}
+	return err
+}
+
+func (s *produceService) receive(stream grpc.ServerStream, slots chan struct{}, inflight *sync.WaitGroup, out chan<- *sluicev1.ProduceResponse) error {
+	ctx := stream.Context()
+	for {
+		var raw rawMessage
+		if err := stream.RecvMsg(&raw); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.b.stopping:
+			return errShuttingDown
+		}
+		inflight.Add(1)
+		s.handle(raw.b, func(resp *sluicev1.ProduceResponse) {
+			out <- resp
+			<-slots
+			inflight.Done()
+		})
+	}
+}
+
+// pending collects the per-partition results of one request; the response
+// goes out when the last partition answers.
+type pending struct {
+	mu      sync.Mutex
+	resp    *sluicev1.ProduceResponse
+	waiting int
+	reply   func(*sluicev1.ProduceResponse)
+}
+
+func (p *pending) finish(i int, base int64, err error) {
+	p.mu.Lock()
+	res := p.resp.Results[i]
+	if err != nil {
+		res.Error = toError(err)
+	} else {
+		res.BaseOffset = base
+	}
+	p.waiting--
+	last := p.waiting == 0
+	p.mu.Unlock()
+	if last {
+		p.reply(p.resp)
+	}
+}
+
+// handle parses one request and appends its records; reply is called exactly once.
+func (s *produceService) handle(raw []byte, reply func(*sluicev1.ProduceResponse)) {
+	fail := func(seq uint64, err error) {
+		reply(&sluicev1.ProduceResponse{Sequence: seq, Error: toError(err)})
+	}
+	req, err := wire.ParseProduceRequest(raw, s.b.cfg.MaxRecordBytes)
+	if err != nil {
+		fail(0, err)
+		return
+	}
+	topic, parts, err := s.route(req)
+	if err != nil {
+		fail(req.Sequence, err)
+		return
+	}
+	p := &pending{resp: &sluicev1.ProduceResponse{Sequence: req.Sequence}, waiting: len(parts), reply: reply}
+	for _, part := range parts {
+		p.resp.Results = append(p.resp.Results, &sluicev1.ProduceResult{Partition: part.partition, RecordCount: int32(part.count)})
+	}
+	for i, part := range parts {
+		s.append(topic, req.Acks, part, p, i)
+	}
+}
+
+// part is the records of one request bound for one partition.
+type part struct {
+	partition int32
+	records   []byte
+	count     int
+	maxTS     int64
+}
+
+// route checks a request against the topic and splits its records by
+// partition, in the order of each partition's first record.
+func (s *produceService) route(req *wire.ProduceRequest) (*internalv1.TopicInfo, []*part, error) {
+	if err := validateTopicName("topic", req.Topic); err != nil {
+		return nil, nil, err
+	}
+	switch {
+	case len(req.Records) == 0:
+		return nil, nil, badRequest("records", "at least one record is required")
+	case req.Acks < sluicev1.Acks_ACKS_UNSPECIFIED || req.Acks > sluicev1.Acks_ACKS_ALL:
+		return nil, nil, badRequest("acks", "unknown value %d", req.Acks)
+	case req.HasPartition && req.Partition < 0:
+		return nil, nil, badRequest("partition", "must not be negative (got %d)", req.Partition)
+	}
+	topic := s.b.meta.Topic(req.Topic)
+	if topic == nil {
+		return nil, nil, topicNotFound(req.Topic)
+	}
+	n := int32(len(topic.GetPartitions()))
+	if req.HasPartition && req.Partition >= n {
+		return nil, nil, partitionNotFound(req.Topic, req.Partition, int(n))
+	}
+	if err := checkRecordLimit(topic, req); err != nil {
+		return nil, nil, err
+	}
+	return topic, s.split(req, n), nil
+}
+
+func checkRecordLimit(topic *internalv1.TopicInfo, req *wire.ProduceRequest) error {
+	v, ok := topic.GetConfigs()["max.message.bytes"]
+	if !ok {
+		return nil
+	}
+	limit, err := strconv.Atoi(v)
+	if err != nil {
+		return nil
+	}
+	for i, r := range req.Records {
+		if len(r.Data) > limit {
+			return badRequest(fmt.Sprintf("records[%d]", i), "record is %d bytes, over the topic's limit of %d bytes (max.message.bytes)", len(r.Data), limit)
+		}
+	}
+	return nil
+}
+
+func (s *produceService) split(req *wire.ProduceRequest, n int32) []*part {
+	now := time.Now().UnixMilli()
+	keyless := int32(-1)
+	var parts []*part
+	byPartition := map[int32]*part{}
+	for _, rec := range req.Records {
+		p := req.Partition
+		if !req.HasPartition {
+			if rec.Key != nil {
+				p = partitioner.ForKey(rec.Key, n)
+			} else {
+				if keyless < 0 {
+					keyless = int32(s.spread.Add(1) % uint32(n))
+				}
+				p = keyless
+			}
+		}
+		pt := byPartition[p]
+		if pt == nil {
+			pt = &part{partition: p}
+			byPartition[p] = pt
+			parts = append(parts, pt)
+		}
+		pt.records = wire.AppendRecord(pt.records, rec, now)
+		pt.count++
+		ts := rec.TimestampMs
+		if ts == 0 {
+			ts = now
+		}
+		pt.maxTS = max(pt.maxTS, ts)
+	}
+	return parts
+}
+
+func (s *produceService) append(topic *internalv1.TopicInfo, acks sluicev1.Acks, pt *part, p *pending, i int) {
+	r := s.b.replica(topic.GetPartitions()[pt.partition].GetGroup())
+	if r == nil {
+		p.finish(i, -1, &replica.NotLeaderError{})
+		return
+	}
+	done := func(base int64, err error) { p.finish(i, base, err) }
+	if acks == sluicev1.Acks_ACKS_NONE {
+		done = func(int64, error) {}
+	}
+	if err := r.Append(pt.records, pt.count, pt.maxTS, done); err != nil {
+		p.finish(i, -1, err)
+		return
+	}
+	if acks == sluicev1.Acks_ACKS_NONE {
+		p.finish(i, -1, nil)
+	}
+}

@@ -1,0 +1,68 @@
+package replica
+
+import (
+	"sort"
+	"sync"
+)
+
+// Batch is one committed batch of records.
+type Batch struct {
+	BaseOffset int64
+	Count      int
+	// Records are consecutive length-delimited record encodings (see package
+	// wire); shared, never modified.
+	Records []byte
+}
+
+// cache keeps the most recently committed batches in memory, so consumers
+// tailing a partition are served without reading storage.
+type cache struct {
+	mu      sync.RWMutex
+	batches []Batch
+	bytes   int
+	limit   int
+}
+
+func (c *cache) add(bs []Batch) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, b := range bs {
+		c.batches = append(c.batches, b)
+		c.bytes += len(b.Records)
+	}
+	drop := 0
+	for c.bytes > c.limit && drop < len(c.batches)-1 {
+		c.bytes -= len(c.batches[drop].Records)
+		drop++
+	}
+	if drop > 0 {
+		// Copy rather than reslice so the dropped batches can be freed.
+		c.batches = append([]Batch(nil), c.batches[drop:]...)
+	}
+}
+
+func (c *cache) reset() {
+	c.mu.Lock()
+	c.batches, c.bytes = nil, 0
+	c.mu.Unlock()
+}
+
+// get returns cached batches from the one holding offset from, up to end
+// (exclusive) and about maxBytes; ok is false when from is older than the cache.
+func (c *cache) get(from, end int64, maxBytes int) (out []Batch, ok bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if len(c.batches) == 0 || from < c.batches[0].BaseOffset {
+		return nil, false
+	}
+	i := sort.Search(len(c.batches), func(i int) bool {
+		b := c.batches[i]
+		return b.BaseOffset+int64(b.Count) > from
+	})
+	size := 0
+	for ; i < len(c.batches) && c.batches[i].BaseOffset < end && (size < maxBytes || len(out) == 0); i++ {
+		out = append(out, c.batches[i])
+		size += len(c.batches[i].Records)
+	}
+	return out, true
+}

@@ -1,0 +1,221 @@
+package server
+
+import (
+	"context"
+	"regexp"
+	"strconv"
+
+	"google.golang.org/grpc"
+
+	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+)
+
+// Limits of request fields.
+const (
+	maxTopicNameLen  = 249 // Kafka's limit
+	maxPartitions    = 10000
+	defaultMaxRecs   = 10000
+	defaultMaxBytes  = 1 << 20
+	maxFetchMaxBytes = 16 << 20
+)
+
+var topicNameRE = regexp.MustCompile(`^[a-zA-Z0-9._-]+$`)
+
+// validateTopicName applies Kafka's rule for topic names.
+func validateTopicName(field, name string) error {
+	switch {
+	case name == "":
+		return badRequest(field, "a topic name is required")
+	case len(name) > maxTopicNameLen:
+		return badRequest(field, "topic name is %d characters; the limit is %d", len(name), maxTopicNameLen)
+	case name == "." || name == "..":
+		return badRequest(field, "topic name cannot be %q", name)
+	case !topicNameRE.MatchString(name):
+		return badRequest(field, "topic name %q may contain only ASCII letters, digits, '.', '_' and '-'", name)
+	}
+	return nil
+}
+
+// validateRequest checks the fields of a request that can be judged without
+// looking at the cluster's state; handlers check the rest.
+func validateRequest(req any) error {
+	switch r := req.(type) {
+	case *sluicev1.CreateTopicRequest:
+		return validateCreateTopic(r)
+	case *sluicev1.DeleteTopicRequest:
+		return validateTopicName("name", r.GetName())
+	case *sluicev1.DescribeTopicRequest:
+		return validateTopicName("name", r.GetName())
+	case *sluicev1.ListOffsetsRequest:
+		return validateListOffsets(r)
+	case *sluicev1.FetchRequest:
+		return validateFetch(r)
+	}
+	return nil
+}
+
+func validateCreateTopic(r *sluicev1.CreateTopicRequest) error {
+	if err := validateTopicName("name", r.GetName()); err != nil {
+		return err
+	}
+	if r.GetPartitions() < 1 || r.GetPartitions() > maxPartitions {
+		return badRequest("partitions", "must be between 1 and %d (got %d)", maxPartitions, r.GetPartitions())
+	}
+	if r.GetReplicationFactor() < 0 {
+		return badRequest("replication_factor", "must not be negative (got %d); 0 means the broker default", r.GetReplicationFactor())
+	}
+	for k, v := range r.GetConfigs() {
+		if err := validateTopicConfig(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// topicConfigs are the configs a topic may set, each with a check of its value.
+var topicConfigs = map[string]func(string) bool{
+	"retention.ms":           isIntAtLeast(-1),
+	"retention.bytes":        isIntAtLeast(-1),
+	"max.message.bytes":      isIntAtLeast(1),
+	"min.insync.replicas":    isIntAtLeast(1),
+	"message.timestamp.type": isOneOf("CreateTime", "LogAppendTime"),
+	"compression.type":       isOneOf("producer", "uncompressed", "zstd", "lz4", "snappy", "gzip"),
+	"cleanup.policy":         isOneOf("delete"),
+}
+
+func validateTopicConfig(k, v string) error {
+	check, ok := topicConfigs[k]
+	if !ok {
+		return badRequest("configs", "unknown topic config %q (known: cleanup.policy, compression.type, max.message.bytes, message.timestamp.type, min.insync.replicas, retention.bytes, retention.ms)", k)
+	}
+	if !check(v) {
+		return badRequest("configs", "invalid value %q for topic config %q", v, k)
+	}
+	return nil
+}
+
+func isIntAtLeast(lo int64) func(string) bool {
+	return func(s string) bool {
+		n, err := strconv.ParseInt(s, 10, 64)
+		return err == nil && n >= lo
+	}
+}
+
+func isOneOf(vals ...string) func(string) bool {
+	return func(s string) bool {
+		for _, v := range vals {
+			if s == v {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+func validateListOffsets(r *sluicev1.ListOffsetsRequest) error {
+	if err := validateTopicName("topic", r.GetTopic()); err != nil {
+		return err
+	}
+	for i, p := range r.GetPartitions() {
+		if p < 0 {
+			return badRequest("partitions", "partition %d (entry %d) is negative", p, i)
+		}
+	}
+	switch r.GetSpec().(type) {
+	case *sluicev1.ListOffsetsRequest_Boundary:
+		if b := r.GetBoundary(); b != sluicev1.Boundary_BOUNDARY_EARLIEST && b != sluicev1.Boundary_BOUNDARY_LATEST {
+			return badRequest("boundary", "must be BOUNDARY_EARLIEST or BOUNDARY_LATEST")
+		}
+	case *sluicev1.ListOffsetsRequest_TimestampMs:
+	default:
+		return badRequest("spec", "set boundary or timestamp_ms")
+	}
+	return nil
+}
+
+func validateFetch(r *sluicev1.FetchRequest) error {
+	if err := validateTopicName("topic", r.GetTopic()); err != nil {
+		return err
+	}
+	switch {
+	case r.GetMaxRecords() < 0:
+		return badRequest("max_records", "must not be negative (got %d)", r.GetMaxRecords())
+	case r.GetMaxBytes() < 0 || r.GetMaxBytes() > maxFetchMaxBytes:
+		return badRequest("max_bytes", "must be between 0 and %d (got %d)", maxFetchMaxBytes, r.GetMaxBytes())
+	case r.GetMaxTotalRecords() < 0:
+		return badRequest("max_total_records", "must not be negative (got %d)", r.GetMaxTotalRecords())
+	}
+	if err := validateStart("start_all", r.GetStartAll()); err != nil {
+		return err
+	}
+	seen := map[int32]bool{}
+	for i, p := range r.GetPartitions() {
+		if p.GetPartition() < 0 {
+			return badRequest("partitions", "partition %d (entry %d) is negative", p.GetPartition(), i)
+		}
+		if seen[p.GetPartition()] {
+			return badRequest("partitions", "partition %d is listed twice", p.GetPartition())
+		}
+		seen[p.GetPartition()] = true
+		if err := validateStart("partitions["+strconv.Itoa(i)+"].start", p.GetStart()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func validateStart(field string, s *sluicev1.StartPosition) error {
+	switch p := s.GetPosition().(type) {
+	case *sluicev1.StartPosition_Offset:
+		if p.Offset < 0 {
+			return badRequest(field+".offset", "must not be negative (got %d)", p.Offset)
+		}
+	case *sluicev1.StartPosition_Boundary:
+		if p.Boundary != sluicev1.Boundary_BOUNDARY_EARLIEST && p.Boundary != sluicev1.Boundary_BOUNDARY_LATEST {
+			return badRequest(field+".boundary", "must be BOUNDARY_EARLIEST or BOUNDARY_LATEST")
+		}
+	case *sluicev1.StartPosition_TimestampMs:
+		if p.TimestampMs < 0 {
+			return badRequest(field+".timestamp_ms", "must not be negative (got %d)", p.TimestampMs)
+		}
+	}
+	return nil
+}
+
+// Interceptors: validation first, then the handler; errors from either are
+// mapped to status by the error interceptors.
+
+func validateUnary(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+	if err := validateRequest(req); err != nil {
+		return nil, err
+	}
+	return h(ctx, req)
+}
+
+func validateStream(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, h grpc.StreamHandler) error {
+	return h(srv, &validatingStream{ServerStream: ss})
+}
+
+type validatingStream struct{ grpc.ServerStream }
+
+func (s *validatingStream) RecvMsg(m any) error {
+	if err := s.ServerStream.RecvMsg(m); err != nil {
+		return err
+	}
+	return validateRequest(m)
+}
+
+func statusUnary(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+	resp, err := h(ctx, req)
+	if err != nil {
+		return nil, toStatus(err).Err()
+	}
+	return resp, nil
+}
+
+func statusStream(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, h grpc.StreamHandler) error {
+	if err := h(srv, ss); err != nil {
+		return toStatus(err).Err()
+	}
+	return nil
+}

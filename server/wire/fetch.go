@@ -1,0 +1,87 @@
+package wire
+
+import (
+	"errors"
+
+	"google.golang.org/protobuf/encoding/protowire"
+)
+
+// Field numbers of sluice.v1.FetchResponse.
+const (
+	fetchPartition      = 1
+	fetchRecords        = 2
+	fetchHighWatermark  = 3
+	fetchLogStartOffset = 4
+)
+
+// ErrCorruptBatch means stored record bytes do not parse; it is never the
+// client's fault.
+var ErrCorruptBatch = errors.New("stored record batch is corrupt")
+
+// ForEachRecord calls fn with each record encoding of a stored batch, in order,
+// until fn returns false.
+func ForEachRecord(batch []byte, fn func(rec []byte) bool) error {
+	for len(batch) > 0 {
+		rec, n := protowire.ConsumeBytes(batch)
+		if n < 0 {
+			return ErrCorruptBatch
+		}
+		if !fn(rec) {
+			return nil
+		}
+		batch = batch[n:]
+	}
+	return nil
+}
+
+// FetchResponse builds the wire form of a sluice.v1.FetchResponse.
+type FetchResponse struct {
+	buf     []byte
+	records int
+}
+
+// Reset starts a response for a partition, reusing the buffer.
+func (r *FetchResponse) Reset(partition int32) {
+	r.buf = r.buf[:0]
+	r.records = 0
+	if partition != 0 {
+		r.buf = protowire.AppendTag(r.buf, fetchPartition, protowire.VarintType)
+		r.buf = protowire.AppendVarint(r.buf, uint64(partition))
+	}
+}
+
+// AddRecord appends a stored record with its offset.
+func (r *FetchResponse) AddRecord(offset int64, rec []byte) {
+	offsetSize := 0
+	if offset != 0 {
+		offsetSize = protowire.SizeTag(recordOffset) + protowire.SizeVarint(uint64(offset))
+	}
+	r.buf = protowire.AppendTag(r.buf, fetchRecords, protowire.BytesType)
+	r.buf = protowire.AppendVarint(r.buf, uint64(offsetSize+len(rec)))
+	if offset != 0 {
+		r.buf = protowire.AppendTag(r.buf, recordOffset, protowire.VarintType)
+		r.buf = protowire.AppendVarint(r.buf, uint64(offset))
+	}
+	r.buf = append(r.buf, rec...)
+	r.records++
+}
+
+// Records is how many records were added since Reset.
+func (r *FetchResponse) Records() int { return r.records }
+
+// Size is the response's size so far.
+func (r *FetchResponse) Size() int { return len(r.buf) }
+
+// Finish appends the partition bounds and returns the message's bytes, valid
+// until the next Reset.
+func (r *FetchResponse) Finish(highWatermark, logStartOffset int64) []byte {
+	if highWatermark != 0 {
+		r.buf = protowire.AppendTag(r.buf, fetchHighWatermark, protowire.VarintType)
+		r.buf = protowire.AppendVarint(r.buf, uint64(highWatermark))
+	}
+	if logStartOffset != 0 {
+		r.buf = protowire.AppendTag(r.buf, fetchLogStartOffset, protowire.VarintType)
+		r.buf = protowire.AppendVarint(r.buf, uint64(logStartOffset))
+	}
+	return r.buf
+}

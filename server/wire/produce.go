@@ -1,0 +1,260 @@
+// Package wire reads and writes the hot messages of the public API directly in
+// protobuf wire format. Produce requests are parsed without materialising a Go
+// struct per record, and fetch responses are assembled from the stored record
+// bytes, so a record is never decoded and re-encoded on its way through.
+//
+// Stored records are consecutive length-delimited sluice.v1.Record encodings
+// (a varint length, then the record's bytes) with no offset field: the offset is
+// known only when the batch commits, and is written into each record as a fetch
+// response is assembled.
+package wire
+
+import (
+	"errors"
+	"fmt"
+	"unicode/utf8"
+
+	"google.golang.org/protobuf/encoding/protowire"
+
+	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+)
+
+// Field numbers of sluice.v1.ProduceRequest, sluice.v1.Record and
+// sluice.v1.Header; TestFieldNumbers holds them to the generated descriptors.
+const (
+	produceSequence      = 1
+	produceTopic         = 2
+	producePartition     = 3
+	produceRecords       = 4
+	produceAcks          = 5
+	produceProducerID    = 6
+	produceProducerEpoch = 7
+	produceBaseSequence  = 8
+
+	recordOffset    = 1
+	recordTimestamp = 2
+	recordKey       = 3
+	recordValue     = 4
+	recordHeaders   = 5
+
+	headerKey   = 1
+	headerValue = 2
+)
+
+// ProduceRequest is a parsed sluice.v1.ProduceRequest whose records still
+// point into the request's bytes.
+type ProduceRequest struct {
+	Sequence      uint64
+	Topic         string
+	Partition     int32
+	HasPartition  bool
+	Acks          sluicev1.Acks
+	ProducerID    int64
+	ProducerEpoch int32
+	BaseSequence  int32
+	Records       []Record
+}
+
+// Record is one record of a produce request.
+type Record struct {
+	// Data is the record's encoding without an offset field.
+	Data []byte
+	// Key aliases Data; nil when the record has no key (an empty key is not nil).
+	Key []byte
+	// TimestampMs is 0 when the producer left it unset.
+	TimestampMs int64
+}
+
+// FieldError is a malformed or invalid field of a request.
+type FieldError struct {
+	Field  string
+	Reason string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
+
+var errMalformed = errors.New("malformed protobuf")
+
+// ParseProduceRequest parses b, which the caller must not modify while the
+// result is in use. Each record's size (its encoding, less any offset field)
+// must be at most maxRecordBytes.
+func ParseProduceRequest(b []byte, maxRecordBytes int) (*ProduceRequest, error) {
+	req := &ProduceRequest{}
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return nil, &FieldError{"request", errMalformed.Error()}
+		}
+		b = b[n:]
+		n, err := req.parseField(num, typ, b, maxRecordBytes)
+		if err != nil {
+			return nil, err
+		}
+		b = b[n:]
+	}
+	return req, nil
+}
+
+func (req *ProduceRequest) parseField(num protowire.Number, typ protowire.Type, b []byte, maxRecordBytes int) (int, error) {
+	switch {
+	case num == produceTopic && typ == protowire.BytesType:
+		v, n := protowire.ConsumeBytes(b)
+		if n < 0 || !utf8.Valid(v) {
+			return 0, &FieldError{"topic", "not valid UTF-8"}
+		}
+		req.Topic = string(v)
+		return n, nil
+	case num == produceRecords && typ == protowire.BytesType:
+		v, n := protowire.ConsumeBytes(b)
+		if n < 0 {
+			return 0, &FieldError{fmt.Sprintf("records[%d]", len(req.Records)), errMalformed.Error()}
+		}
+		rec, err := parseRecord(v, len(req.Records), maxRecordBytes)
+		if err != nil {
+			return 0, err
+		}
+		req.Records = append(req.Records, rec)
+		return n, nil
+	case typ == protowire.VarintType && num >= produceSequence && num <= produceBaseSequence:
+		v, n := protowire.ConsumeVarint(b)
+		if n < 0 {
+			return 0, &FieldError{"request", errMalformed.Error()}
+		}
+		req.setVarint(num, v)
+		return n, nil
+	}
+	n := protowire.ConsumeFieldValue(num, typ, b)
+	if n < 0 {
+		return 0, &FieldError{"request", errMalformed.Error()}
+	}
+	return n, nil
+}
+
+func (req *ProduceRequest) setVarint(num protowire.Number, v uint64) {
+	switch num {
+	case produceSequence:
+		req.Sequence = v
+	case producePartition:
+		req.Partition, req.HasPartition = int32(v), true
+	case produceAcks:
+		req.Acks = sluicev1.Acks(int32(v))
+	case produceProducerID:
+		req.ProducerID = int64(v)
+	case produceProducerEpoch:
+		req.ProducerEpoch = int32(v)
+	case produceBaseSequence:
+		req.BaseSequence = int32(v)
+	}
+}
+
+// parseRecord validates one record and finds its key and timestamp. An offset
+// set by the producer is dropped: offsets are the broker's to assign.
+func parseRecord(b []byte, i, maxRecordBytes int) (Record, error) {
+	rec := Record{Data: b}
+	field := func(name string) string { return fmt.Sprintf("records[%d]%s", i, name) }
+	hasOffset := false
+	for rest := b; len(rest) > 0; {
+		num, typ, n := protowire.ConsumeTag(rest)
+		if n < 0 {
+			return rec, &FieldError{field(""), errMalformed.Error()}
+		}
+		rest = rest[n:]
+		m := protowire.ConsumeFieldValue(num, typ, rest)
+		if m < 0 {
+			return rec, &FieldError{field(""), errMalformed.Error()}
+		}
+		val := rest[:m]
+		rest = rest[m:]
+		switch {
+		case num == recordOffset:
+			hasOffset = true
+		case num == recordTimestamp && typ == protowire.VarintType:
+			v, _ := protowire.ConsumeVarint(val)
+			rec.TimestampMs = int64(v)
+			if rec.TimestampMs < 0 {
+				return rec, &FieldError{field(".timestamp_ms"), fmt.Sprintf("must not be negative (got %d)", rec.TimestampMs)}
+			}
+		case num == recordKey && typ == protowire.BytesType:
+			rec.Key, _ = protowire.ConsumeBytes(val)
+		case num == recordHeaders && typ == protowire.BytesType:
+			h, _ := protowire.ConsumeBytes(val)
+			if err := checkHeader(h); err != nil {
+				return rec, &FieldError{field(".headers"), err.Error()}
+			}
+		}
+	}
+	if hasOffset {
+		rec.Data = withoutField(b, recordOffset)
+		rec.Key = findBytesField(rec.Data, recordKey)
+	}
+	if len(rec.Data) > maxRecordBytes {
+		return rec, &FieldError{field(""), fmt.Sprintf("record is %d bytes, over the limit of %d bytes (max.message.bytes)", len(rec.Data), maxRecordBytes)}
+	}
+	return rec, nil
+}
+
+func checkHeader(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return errMalformed
+		}
+		b = b[n:]
+		m := protowire.ConsumeFieldValue(num, typ, b)
+		if m < 0 {
+			return errMalformed
+		}
+		if num == headerKey && typ == protowire.BytesType {
+			k, _ := protowire.ConsumeBytes(b[:m])
+			if !utf8.Valid(k) {
+				return errors.New("header key is not valid UTF-8")
+			}
+		}
+		b = b[m:]
+	}
+	return nil
+}
+
+// withoutField returns a copy of the message b without any occurrence of field num.
+func withoutField(b []byte, num protowire.Number) []byte {
+	out := make([]byte, 0, len(b))
+	for len(b) > 0 {
+		n2, typ, n := protowire.ConsumeTag(b)
+		m := protowire.ConsumeFieldValue(n2, typ, b[n:])
+		if n2 != num {
+			out = append(out, b[:n+m]...)
+		}
+		b = b[n+m:]
+	}
+	return out
+}
+
+// findBytesField returns the last value of bytes field num in b, nil if absent.
+func findBytesField(b []byte, num protowire.Number) []byte {
+	var v []byte
+	for len(b) > 0 {
+		n2, typ, n := protowire.ConsumeTag(b)
+		m := protowire.ConsumeFieldValue(n2, typ, b[n:])
+		if n2 == num && typ == protowire.BytesType {
+			v, _ = protowire.ConsumeBytes(b[n : n+m])
+		}
+		b = b[n+m:]
+	}
+	return v
+}
+
+// AppendRecord appends rec to a stored batch: its length, its bytes, and a
+// timestamp field when the producer set none (then ts, the broker's time).
+func AppendRecord(dst []byte, rec Record, ts int64) []byte {
+	size := len(rec.Data)
+	if rec.TimestampMs == 0 {
+		size += protowire.SizeTag(recordTimestamp) + protowire.SizeVarint(uint64(ts))
+	}
+	dst = protowire.AppendVarint(dst, uint64(size))
+	dst = append(dst, rec.Data...)
+	if rec.TimestampMs == 0 {
+		dst = protowire.AppendTag(dst, recordTimestamp, protowire.VarintType)
+		dst = protowire.AppendVarint(dst, uint64(ts))
+	}
+	return dst
+}

@@ -1,0 +1,207 @@
+package storage
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// errBatchDone is returned when a Batch is used after Commit or Cancel.
+var errBatchDone = errors.New("storage: batch already committed or cancelled")
+
+// op is one staged write: a set of key to value, or a delete of key.
+type op struct {
+	key, value []byte
+	del        bool
+}
+
+func (o op) apply(wb *badger.WriteBatch) error {
+	if o.del {
+		return wb.Delete(o.key)
+	}
+	return wb.Set(o.key, o.value)
+}
+
+func setOp(key, value []byte) op { return op{key: key, value: value} }
+func delOp(key []byte) op        { return op{key: key, del: true} }
+
+// batchHook is how a RaftLog learns the outcome of a Batch it staged into.
+type batchHook struct {
+	// publish runs after the batch is durable.
+	publish func()
+	// abort runs when nothing of the batch was written (commitErr nil:
+	// Cancel, or a staging error) or when the write failed part way.
+	abort func(commitErr error)
+}
+
+// Batch collects writes for any number of groups and makes them durable
+// together, with one sync in the common case. Nothing staged is visible to
+// any reader, through the DB or a RaftLog, before Commit writes it, and all
+// of it is once Commit returns nil. Writes staged after Commit or Cancel are
+// dropped (and logged as errors).
+//
+// Staging methods keep references to the slices they are given until Commit
+// or Cancel; the caller must not modify them meanwhile. A Batch is safe for
+// concurrent use; writes are applied in staging order. A Batch that is not
+// committed must be cancelled, or the RaftLogs that staged into it refuse
+// further writes.
+type Batch struct {
+	db *DB
+
+	mu sync.Mutex
+	// ops are the staged writes, in staging order.
+	ops []op
+	// hooks are the RaftLogs' callbacks, in the order they first staged.
+	hooks []batchHook
+	// err is the first staging error; Commit returns it and writes nothing.
+	err  error
+	done bool
+}
+
+// NewBatch returns an empty batch of db.
+func (db *DB) NewBatch() *Batch {
+	return &Batch{db: db}
+}
+
+// PutOffsetIndex stages the offset index entry of group at e.BaseOffset,
+// replacing any entry already there. e.BaseOffset must not be negative;
+// otherwise Commit fails.
+func (b *Batch) PutOffsetIndex(group uint64, e IndexEntry) {
+	if e.BaseOffset < 0 {
+		b.fail(fmt.Errorf("storage: group %d: negative base offset %d", group, e.BaseOffset))
+		return
+	}
+	b.put(setOp(offsetIndexKey(group, e.BaseOffset), encodeIndexValue(e)))
+}
+
+// PutGroupState stages state as the applied state of group's state machine,
+// replacing the previous one. state may be empty (but then GroupState returns
+// an empty, non-nil slice).
+func (b *Batch) PutGroupState(group uint64, state []byte) {
+	b.put(setOp(groupKey(kindGroupState, group), state))
+}
+
+// PutMeta stages the broker-level value of key.
+func (b *Batch) PutMeta(key, value []byte) {
+	b.put(setOp(metaKey(key), value))
+}
+
+// DeleteMeta stages the removal of the broker-level key; removing an absent
+// key is not an error.
+func (b *Batch) DeleteMeta(key []byte) {
+	b.put(delOp(metaKey(key)))
+}
+
+// DeleteIndexBefore stages the removal of group's offset index entries with
+// BaseOffset < offset, as retention does before compacting the raft log
+// below them. An entry is removed whole even if its batch holds offsets >=
+// offset, so retention passes the BaseOffset of the first batch it keeps.
+// It reads the entries committed when it is called; entries staged in b
+// itself are not affected. It fails once b is committed or cancelled.
+func (b *Batch) DeleteIndexBefore(group uint64, offset int64) error {
+	if offset <= 0 {
+		return nil
+	}
+	prefix := groupKey(kindOffsetIndex, group)
+	keys, err := b.db.keysWithPrefix(prefix, offsetIndexKey(group, offset-1), math.MaxInt)
+	if err != nil {
+		return fmt.Errorf("storage: group %d: read offset index below %d: %w", group, offset, err)
+	}
+	ops := make([]op, len(keys))
+	for i, k := range keys {
+		ops[i] = delOp(k)
+	}
+	return b.stage(nil, ops...)
+}
+
+// Commit writes everything staged, in staging order, and returns once it is
+// durable. Then it publishes the staged RaftLog changes (in the order the
+// logs first staged), so that reads through the DB and the RaftLogs see the
+// new data. Badger may split a large batch into several transactions; a
+// crash then leaves a prefix of the staged writes on disk.
+//
+// If Commit fails after writing part of the batch, the RaftLogs that staged
+// into it fail every later call; DB.RaftLog reloads them from disk.
+func (b *Batch) Commit() error {
+	ops, hooks, err := b.finish()
+	if err != nil {
+		runAbort(hooks, nil)
+		return err
+	}
+	if len(ops) > 0 {
+		if err := b.db.write(ops); err != nil {
+			runAbort(hooks, err)
+			return fmt.Errorf("storage: commit batch: %w", err)
+		}
+	}
+	for _, h := range hooks {
+		h.publish()
+	}
+	return nil
+}
+
+// Cancel discards everything staged. Calling it after Commit or Cancel
+// does nothing.
+func (b *Batch) Cancel() {
+	_, hooks, err := b.finish()
+	if errors.Is(err, errBatchDone) {
+		return
+	}
+	runAbort(hooks, nil)
+}
+
+// put stages ops for the methods that have no error result. Staging into a
+// finished batch is a bug in the caller; it is logged, since the write it
+// drops would otherwise vanish silently.
+func (b *Batch) put(ops ...op) {
+	if err := b.stage(nil, ops...); err != nil {
+		b.db.opts.Logger.Error("storage: write to a finished batch dropped", "key", fmt.Sprintf("%x", ops[0].key))
+	}
+}
+
+// stage appends ops and, when hook is not nil, registers it. It fails, and
+// stages nothing, once the batch is done.
+func (b *Batch) stage(hook *batchHook, ops ...op) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.done {
+		return errBatchDone
+	}
+	if hook != nil {
+		b.hooks = append(b.hooks, *hook)
+	}
+	b.ops = append(b.ops, ops...)
+	return nil
+}
+
+// fail records err as the batch's staging error unless one is recorded.
+func (b *Batch) fail(err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.err == nil {
+		b.err = err
+	}
+}
+
+// finish marks the batch done and hands over its contents and first
+// staging error (errBatchDone if it was already done).
+func (b *Batch) finish() ([]op, []batchHook, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.done {
+		return nil, nil, errBatchDone
+	}
+	b.done = true
+	ops, hooks, err := b.ops, b.hooks, b.err
+	b.ops, b.hooks = nil, nil
+	return ops, hooks, err
+}
+
+func runAbort(hooks []batchHook, commitErr error) {
+	for _, h := range hooks {
+		h.abort(commitErr)
+	}
+}

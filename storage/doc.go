@@ -1,0 +1,26 @@
+// Package storage keeps a broker's durable state in one Badger database
+// shared by all the raft groups it hosts: group 0 is the metadata group and
+// each partition replica is a group of its own.
+//
+// The raft log is the partition log. A produced batch is one raft entry,
+// stored once; storage does not interpret entry data. When the state machine
+// applies an entry it writes an offset index entry (base offset -> raft
+// index, record count, max timestamp), through which ReadLog serves fetches
+// straight from the raft log.
+//
+// Writes of any number of groups are collected in a Batch and made durable
+// together (group commit); RaftLog, the raft.Storage of one group, publishes
+// its staged changes only when that Batch commits.
+//
+// Key layout: a one-byte kind, then big-endian ids, so that badger's byte
+// order is numeric order:
+//
+//	0x01 | group | index      raftpb.Entry
+//	0x02 | group              raftpb.HardState
+//	0x03 | group              raftpb.Snapshot (metadata and small opaque data)
+//	0x04 | group | baseOffset raftIndex u64 | count u32 | maxTimestampMs i64
+//	0x05                      reserved: time index
+//	0x06 | group              opaque applied state of the group's state machine
+//	0x07 | key                opaque broker-level metadata
+//	0x08 | group              log start: index u64 | term u64 (raft's dummy entry)
+package storage

@@ -1,0 +1,291 @@
+package storage
+
+import (
+	"fmt"
+	"slices"
+
+	"go.etcd.io/raft/v3"
+	"go.etcd.io/raft/v3/raftpb"
+	"google.golang.org/protobuf/proto"
+)
+
+// The writes below order their staged operations so that a crash part way
+// through a Batch that badger split into several transactions (which become
+// durable in order) leaves a log raft can start from: replaced entries are
+// deleted newest first before new ones are written oldest first (a shorter
+// log, never an old entry after a new one), and the log start moves before
+// the entries below it are deleted (leftovers at or below it are ignored).
+// The etcd-raft README order (entries, then hard state) is the caller's part.
+
+// Append stages ents, which must have consecutive indexes. As in
+// raft.MemoryStorage, entries at or below the dummy index are ignored and
+// every entry at or after the first new index is replaced. A first new index
+// past LastIndex()+1 is an error. The RaftLog keeps references to ents; they
+// must not be modified afterwards.
+func (l *RaftLog) Append(b *Batch, ents []*raftpb.Entry) error {
+	if len(ents) == 0 {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.checkLocked(b); err != nil {
+		return err
+	}
+	ents, err := l.appendable(&l.staged, ents)
+	if err != nil || len(ents) == 0 {
+		return err
+	}
+	ops, err := l.appendOps(&l.staged, ents)
+	if err != nil {
+		return err
+	}
+	return l.stageLocked(b, l.staged.withAppended(ents), ops)
+}
+
+// appendable returns the part of ents that is not compacted in s, checking
+// that it is consecutive and leaves no gap after s.last.
+func (l *RaftLog) appendable(s *logState, ents []*raftpb.Entry) ([]*raftpb.Entry, error) {
+	first, start := s.offset+1, ents[0].GetIndex()
+	if start+uint64(len(ents))-1 < first {
+		return nil, nil
+	}
+	if start < first {
+		ents, start = ents[first-start:], first
+	}
+	if start > s.last+1 {
+		return nil, fmt.Errorf("storage: raft log of group %d: missing log entry [last: %d, append at: %d]",
+			l.group, s.last, start)
+	}
+	for i, e := range ents {
+		if e.GetIndex() != start+uint64(i) {
+			return nil, fmt.Errorf("storage: raft log of group %d: appended entry %d has index %d, want %d",
+				l.group, i, e.GetIndex(), start+uint64(i))
+		}
+	}
+	return ents, nil
+}
+
+// appendOps returns the deletes of the entries that ents replace in s,
+// newest first, then the writes of ents.
+func (l *RaftLog) appendOps(s *logState, ents []*raftpb.Entry) ([]op, error) {
+	ops := l.deleteEntryOps(make([]op, 0, len(ents)), ents[0].GetIndex(), s.last, true)
+	for _, e := range ents {
+		v, err := proto.Marshal(e)
+		if err != nil {
+			return nil, fmt.Errorf("storage: raft log of group %d: encode entry %d: %w", l.group, e.GetIndex(), err)
+		}
+		ops = append(ops, setOp(entryKey(l.group, e.GetIndex()), v))
+	}
+	return ops, nil
+}
+
+// SetHardState stages hs as the group's hard state. A nil hs removes it, so
+// that InitialState returns nil again. The RaftLog keeps a copy.
+func (l *RaftLog) SetHardState(b *Batch, hs *raftpb.HardState) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.checkLocked(b); err != nil {
+		return err
+	}
+	key := groupKey(kindHardState, l.group)
+	o := delOp(key)
+	if hs != nil {
+		hs = cloneMsg(hs)
+		v, err := proto.Marshal(hs)
+		if err != nil {
+			return fmt.Errorf("storage: raft log of group %d: encode hard state: %w", l.group, err)
+		}
+		o = setOp(key, v)
+	}
+	next := l.staged
+	next.hardState = hs
+	return l.stageLocked(b, next, []op{o})
+}
+
+// ApplySnapshot stages snap as the group's snapshot and discards the whole
+// log, leaving the dummy entry at the snapshot's index. It returns
+// raft.ErrSnapOutOfDate if the current snapshot is not older (unless the
+// current one is empty, as raft.MemoryStorage allows). The RaftLog keeps a
+// copy of snap.
+func (l *RaftLog) ApplySnapshot(b *Batch, snap *raftpb.Snapshot) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.checkLocked(b); err != nil {
+		return err
+	}
+	snap = raftpb.EnsureSnapshot(cloneMsg(snap))
+	s := &l.staged
+	cur, idx := s.snap.GetMetadata().GetIndex(), snap.GetMetadata().GetIndex()
+	if cur != 0 && cur >= idx {
+		return raft.ErrSnapOutOfDate
+	}
+	v, err := proto.Marshal(snap)
+	if err != nil {
+		return fmt.Errorf("storage: raft log of group %d: encode snapshot: %w", l.group, err)
+	}
+	ops := l.deleteEntryOps(nil, max(idx, s.offset)+1, s.last, true)
+	ops = append(ops,
+		setOp(groupKey(kindSnapshot, l.group), v),
+		setOp(groupKey(kindLogStart, l.group), encodeLogStart(idx, snap.GetMetadata().GetTerm())))
+	ops = l.deleteEntryOps(ops, s.offset+1, min(idx, s.last), false)
+	return l.stageLocked(b, s.withSnapshot(snap), ops)
+}
+
+// CreateSnapshot stages a snapshot at index i, which must be in
+// [FirstIndex()-1, LastIndex()], with the term of entry i, cs (or, if cs is
+// nil, the previous snapshot's ConfState) and data; it returns a copy. It
+// returns raft.ErrSnapOutOfDate if i is not past the current snapshot and
+// raft.ErrCompacted if i is below the dummy entry. The log is unchanged;
+// Compact trims it.
+func (l *RaftLog) CreateSnapshot(b *Batch, i uint64, cs *raftpb.ConfState, data []byte) (*raftpb.Snapshot, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.checkLocked(b); err != nil {
+		return nil, err
+	}
+	s := &l.staged
+	if i <= s.snap.GetMetadata().GetIndex() {
+		return nil, raft.ErrSnapOutOfDate
+	}
+	if i > s.last {
+		return nil, fmt.Errorf("storage: raft log of group %d: snapshot %d is out of bound lastindex(%d): %w",
+			l.group, i, s.last, raft.ErrUnavailable)
+	}
+	term, err := l.termLocked(s, i)
+	if err != nil {
+		return nil, err
+	}
+	snap, v, err := l.newSnapshot(s.snap, i, term, cs, data)
+	if err != nil {
+		return nil, err
+	}
+	next := *s
+	next.snap = snap
+	if err := l.stageLocked(b, next, []op{setOp(groupKey(kindSnapshot, l.group), v)}); err != nil {
+		return nil, err
+	}
+	return cloneMsg(snap), nil
+}
+
+// newSnapshot returns prev moved to index i and term, with cs if not nil and
+// data, and its encoding.
+func (l *RaftLog) newSnapshot(prev *raftpb.Snapshot, i, term uint64, cs *raftpb.ConfState,
+	data []byte) (*raftpb.Snapshot, []byte, error) {
+	snap := cloneMsg(prev)
+	snap.Metadata.Index = proto.Uint64(i)
+	snap.Metadata.Term = proto.Uint64(term)
+	if cs != nil {
+		// EnsureConfState so that what is stored reads back the same.
+		snap.Metadata.ConfState = raftpb.EnsureConfState(cloneMsg(cs))
+	}
+	snap.Data = slices.Clone(data)
+	v, err := proto.Marshal(snap)
+	if err != nil {
+		return nil, nil, fmt.Errorf("storage: raft log of group %d: encode snapshot: %w", l.group, err)
+	}
+	return snap, v, nil
+}
+
+// Compact stages the removal of every entry up to compactIndex, which
+// becomes the dummy entry. It returns raft.ErrCompacted if compactIndex is
+// not past the dummy entry; compactIndex > LastIndex() is an error. The
+// caller must not compact past the applied index. It stages one delete per
+// removed entry, so compacting often in small steps keeps batches small.
+func (l *RaftLog) Compact(b *Batch, compactIndex uint64) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.checkLocked(b); err != nil {
+		return err
+	}
+	s := &l.staged
+	if compactIndex <= s.offset {
+		return raft.ErrCompacted
+	}
+	if compactIndex > s.last {
+		return fmt.Errorf("storage: raft log of group %d: compact %d is out of bound lastindex(%d): %w",
+			l.group, compactIndex, s.last, raft.ErrUnavailable)
+	}
+	term, err := l.termLocked(s, compactIndex)
+	if err != nil {
+		return err
+	}
+	ops := []op{setOp(groupKey(kindLogStart, l.group), encodeLogStart(compactIndex, term))}
+	ops = l.deleteEntryOps(ops, s.offset+1, compactIndex, false)
+	return l.stageLocked(b, s.withCompacted(compactIndex, term), ops)
+}
+
+// deleteEntryOps appends to ops the deletes of entries [lo, hi], newest
+// first when descending.
+func (l *RaftLog) deleteEntryOps(ops []op, lo, hi uint64, descending bool) []op {
+	if lo > hi {
+		return ops
+	}
+	ops = slices.Grow(ops, int(hi-lo+1))
+	for i := lo; i <= hi; i++ {
+		idx := i
+		if descending {
+			idx = hi - (i - lo)
+		}
+		ops = append(ops, delOp(entryKey(l.group, idx)))
+	}
+	return ops
+}
+
+// checkLocked returns an error if l failed or cannot stage into b.
+func (l *RaftLog) checkLocked(b *Batch) error {
+	switch {
+	case l.err != nil:
+		return l.err
+	case b.db != l.db:
+		return fmt.Errorf("storage: raft log of group %d: batch belongs to another DB", l.group)
+	case l.pending != nil && l.pending != b:
+		return fmt.Errorf("storage: raft log of group %d: writes pending in another batch, not yet committed or cancelled",
+			l.group)
+	}
+	return nil
+}
+
+// stageLocked stages ops into b and, if that succeeds, makes next the staged
+// state. The first write into b registers l's publish and abort hooks.
+func (l *RaftLog) stageLocked(b *Batch, next logState, ops []op) error {
+	var hook *batchHook
+	if l.pending != b {
+		hook = &batchHook{
+			publish: func() { l.publish(b) },
+			abort:   func(err error) { l.abort(b, err) },
+		}
+	}
+	if err := b.stage(hook, ops...); err != nil {
+		return fmt.Errorf("storage: raft log of group %d: %w", l.group, err)
+	}
+	l.pending, l.staged = b, next
+	return nil
+}
+
+// publish makes what l staged into b the committed state, once b is durable.
+func (l *RaftLog) publish(b *Batch) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.pending != b || l.err != nil {
+		return
+	}
+	l.pending = nil
+	l.staged = l.staged.trimmed(l.db.opts.TailCacheEntries, l.db.opts.TailCacheBytes)
+	l.state = l.staged
+}
+
+// abort forgets what l staged into b. commitErr is nil when nothing was
+// written; otherwise part of b may be on disk and l fails from now on.
+func (l *RaftLog) abort(b *Batch, commitErr error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.pending != b {
+		return
+	}
+	l.pending = nil
+	l.staged = l.state
+	if commitErr != nil && l.err == nil {
+		l.err = fmt.Errorf("storage: raft log of group %d: a batch commit failed; reload it with DB.RaftLog: %w",
+			l.group, commitErr)
+	}
+}

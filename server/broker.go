@@ -69,9 +69,9 @@ type Broker struct {
 	log         *slog.Logger
 	incarnation uint64
 
-	db   *storage.DB
-	eng  *engine.Engine
-	meta *raftmeta.FSM
+	db     *storage.DB
+	eng    *engine.Engine
+	meta   *raftmeta.FSM
 	grpc   *grpc.Server
 	health *health.Server
 

@@ -82,4 +82,3 @@ func callLogLevel(c codes.Code) logging.Level {
 type groupService struct {
 	sluicev1.UnimplementedGroupCoordinatorServiceServer
 }
-

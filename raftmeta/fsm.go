@@ -52,13 +52,28 @@ type FSM struct {
 	dirty   bool
 	results []result
 
-	published atomic.Pointer[internalv1.MetadataState]
+	published atomic.Pointer[view]
 
 	mu      sync.Mutex // guards the proposal side
 	pending [][]byte
 	waiters map[uint64]chan error
 	seq     uint64
 	leader  uint64
+}
+
+// view is an immutable published state with its topics indexed by name,
+// since every produce and fetch request looks its topic up.
+type view struct {
+	state  *internalv1.MetadataState
+	topics map[string]*internalv1.TopicInfo
+}
+
+func newView(st *internalv1.MetadataState) *view {
+	v := &view{state: st, topics: make(map[string]*internalv1.TopicInfo, len(st.GetTopics()))}
+	for _, t := range st.GetTopics() {
+		v.topics[t.GetName()] = t
+	}
+	return v
 }
 
 type result struct {
@@ -78,21 +93,17 @@ func Open(cfg Config) (*FSM, error) {
 			return nil, fmt.Errorf("decode metadata: %w", err)
 		}
 	}
-	f.published.Store(proto.CloneOf(f.working))
+	f.published.Store(newView(proto.CloneOf(f.working)))
 	return f, nil
 }
 
 // State returns the current metadata; callers must not modify it.
-func (f *FSM) State() *internalv1.MetadataState { return f.published.Load() }
+func (f *FSM) State() *internalv1.MetadataState { return f.published.Load().state }
 
-// Topic returns a topic by name, nil when there is none.
+// Topic returns a topic by name, nil when there is none; callers must not
+// modify it.
 func (f *FSM) Topic(name string) *internalv1.TopicInfo {
-	for _, t := range f.State().GetTopics() {
-		if t.GetName() == name {
-			return t
-		}
-	}
-	return nil
+	return f.published.Load().topics[name]
 }
 
 // Leader is the controller as this broker last heard (0: unknown).
@@ -286,7 +297,7 @@ func (f *FSM) registerBroker(b *internalv1.BrokerInfo) {
 func (f *FSM) Applied() {
 	changed := f.dirty
 	if f.dirty {
-		f.published.Store(f.working)
+		f.published.Store(newView(f.working))
 		f.dirty = false
 	}
 	for _, r := range f.results {

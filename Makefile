@@ -57,8 +57,11 @@ bench: build ## Run the benchmarks and write docs/benchmarks.md
 
 tools: $(BUF) $(BIN)/.protoc-gen-go-$(PROTOC_GEN_GO_VERSION) $(BIN)/.protoc-gen-go-grpc-$(PROTOC_GEN_GO_GRPC_VERSION) $(BIN)/.grpcurl-$(GRPCURL_VERSION) ## Install pinned tools
 
+# npm install rather than npm ci: the registry serves only some of buf's
+# per-platform packages, and npm ci refuses a lock file that lacks the others.
+# The version is pinned exactly in package.json either way.
 $(BUF): tools/package.json tools/package-lock.json
-	npm ci --prefix tools --no-audit --no-fund --loglevel=error
+	npm install --prefix tools --no-audit --no-fund --no-save --loglevel=error
 	touch $@
 
 $(BIN)/.protoc-gen-go-$(PROTOC_GEN_GO_VERSION):

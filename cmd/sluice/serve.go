@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -20,6 +23,7 @@ type serveOptions struct {
 	nodeID         uint64
 	maxRecordBytes int
 	logLevel       string
+	pprof          string
 }
 
 func newServeCmd() *cobra.Command {
@@ -39,6 +43,7 @@ func newServeCmd() *cobra.Command {
 	f.Uint64Var(&o.nodeID, "node-id", 1, "this broker's id in the cluster")
 	f.IntVar(&o.maxRecordBytes, "max-record-bytes", 1<<20, "largest record accepted, in bytes (topics may lower it with max.message.bytes)")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	f.StringVar(&o.pprof, "pprof", "", "serve Go's pprof profiles on this address (e.g. 127.0.0.1:6060); off when empty")
 	return cmd
 }
 
@@ -67,6 +72,14 @@ func (o *serveOptions) run(cmd *cobra.Command) error {
 		return err
 	}
 	ctx := cmd.Context()
+	if o.pprof != "" {
+		stop, err := servePprof(o.pprof, logger)
+		if err != nil {
+			b.Shutdown()
+			return err
+		}
+		defer stop()
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- b.Serve(ctx, lis) }()
 	select {
@@ -82,4 +95,28 @@ func (o *serveOptions) run(cmd *cobra.Command) error {
 		logger.Info("stopped")
 		return nil
 	}
+}
+
+// servePprof serves net/http/pprof's handlers on their own listener, so that
+// profiling is never reachable through the client port.
+func servePprof(addr string, logger *slog.Logger) (stop func(), err error) {
+	lis, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--pprof: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := srv.Serve(lis); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Warn("pprof server", "err", err)
+		}
+	}()
+	logger.Info("pprof serving", "addr", lis.Addr().String())
+	return func() { _ = srv.Close(); <-done }, nil
 }

@@ -88,8 +88,8 @@ func TestLineParser(t *testing.T) {
 		{name: "separator", parser: lineParser{separator: []byte(":")}, line: "k:v", want: &sluicev1.Record{Key: []byte("k"), Value: []byte("v")}},
 		{name: "split at first separator", parser: lineParser{separator: []byte(":")}, line: "k:v:w", want: &sluicev1.Record{Key: []byte("k"), Value: []byte("v:w")}},
 		{name: "multi-byte separator", parser: lineParser{separator: []byte("::")}, line: "a:b::c", want: &sluicev1.Record{Key: []byte("a:b"), Value: []byte("c")}},
-		{name: "empty key", parser: lineParser{separator: []byte("\t")}, line: "\tv", want: &sluicev1.Record{Value: []byte("v")}},
-		{name: "empty value", parser: lineParser{separator: []byte("\t")}, line: "k\t", want: &sluicev1.Record{Key: []byte("k")}},
+		{name: "empty key", parser: lineParser{separator: []byte("\t")}, line: "\tv", want: &sluicev1.Record{Key: []byte{}, Value: []byte("v")}},
+		{name: "empty value", parser: lineParser{separator: []byte("\t")}, line: "k\t", want: &sluicev1.Record{Key: []byte("k"), Value: []byte{}}},
 		{name: "separator missing", parser: lineParser{separator: []byte("\t")}, line: "kv", wantErr: true},
 	}
 	for _, tt := range tests {

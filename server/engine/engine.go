@@ -286,6 +286,31 @@ func (e *Engine) Deliver(id uint64, m *raftpb.Message) {
 	}
 }
 
+// ReportUnreachable tells a group that a message to node was lost, so raft
+// stops streaming appends to it and probes instead.
+func (e *Engine) ReportUnreachable(id, node uint64) {
+	if g := e.group(id); g != nil {
+		g.mu.Lock()
+		g.unreachable = append(g.unreachable, node)
+		g.mu.Unlock()
+		e.enqueue(g)
+	}
+}
+
+// ReportSnapshot tells a group whether a snapshot sent to node arrived.
+func (e *Engine) ReportSnapshot(id, node uint64, ok bool) {
+	if g := e.group(id); g != nil {
+		status := raft.SnapshotFinish
+		if !ok {
+			status = raft.SnapshotFailure
+		}
+		g.mu.Lock()
+		g.snapStatus = append(g.snapStatus, snapStatus{node: node, status: status})
+		g.mu.Unlock()
+		e.enqueue(g)
+	}
+}
+
 // Leader returns the group's leader as last seen by this broker (0: unknown).
 func (e *Engine) Leader(id uint64) uint64 {
 	if g := e.group(id); g != nil {

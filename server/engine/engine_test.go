@@ -2,84 +2,17 @@ package engine_test
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"log/slog"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
-	"go.etcd.io/raft/v3/raftpb"
-
 	"github.com/sluice-io/sluice/server/engine"
+	"github.com/sluice-io/sluice/server/engine/enginetest"
 	"github.com/sluice-io/sluice/server/engine/memnet"
 	"github.com/sluice-io/sluice/storage"
 )
-
-// logSM is a state machine that records the data of every applied entry.
-type logSM struct {
-	mu      sync.Mutex
-	applied uint64
-	data    [][]byte
-	staged  [][]byte
-	pending [][]byte
-	leader  uint64
-	notify  func()
-}
-
-func (s *logSM) AppliedIndex() uint64 { s.mu.Lock(); defer s.mu.Unlock(); return s.applied }
-
-func (s *logSM) Apply(b *storage.Batch, ents []*raftpb.Entry) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, e := range ents {
-		if e.GetType() == raftpb.EntryNormal && len(e.GetData()) > 0 {
-			s.staged = append(s.staged, e.GetData())
-		}
-		s.applied = e.GetIndex()
-	}
-	var st [8]byte
-	binary.BigEndian.PutUint64(st[:], s.applied)
-	b.PutGroupState(group, st[:])
-	return nil
-}
-
-func (s *logSM) Applied() {
-	s.mu.Lock()
-	s.data = append(s.data, s.staged...)
-	s.staged = nil
-	s.mu.Unlock()
-}
-
-func (s *logSM) SnapshotData() ([]byte, error) { return nil, nil }
-
-func (s *logSM) Restore(*storage.Batch, *raftpb.Snapshot) error { return fmt.Errorf("not expected") }
-
-func (s *logSM) Proposals() [][]byte {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p := s.pending
-	s.pending = nil
-	return p
-}
-
-func (s *logSM) Dropped([][]byte, error) {}
-
-func (s *logSM) LeaderChanged(leader, _ uint64) { s.mu.Lock(); s.leader = leader; s.mu.Unlock() }
-
-func (s *logSM) propose(d []byte) {
-	s.mu.Lock()
-	s.pending = append(s.pending, d)
-	s.mu.Unlock()
-	s.notify()
-}
-
-func (s *logSM) snapshot() (leader uint64, data [][]byte) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.leader, slices.Clone(s.data)
-}
 
 const group = 1
 
@@ -87,7 +20,7 @@ type node struct {
 	id  uint64
 	db  *storage.DB
 	eng *engine.Engine
-	sm  *logSM
+	sm  *enginetest.LogSM
 }
 
 type cluster struct {
@@ -123,12 +56,11 @@ func (c *cluster) start(id uint64, n int) {
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	sm := &logSM{notify: func() { eng.Notify(group) }}
-	if st, err := db.GroupState(group); err != nil {
+	sm, err := enginetest.NewLogSM(db, group)
+	if err != nil {
 		c.t.Fatal(err)
-	} else if st != nil {
-		sm.applied = binary.BigEndian.Uint64(st)
 	}
+	sm.Notify = func() { eng.Notify(group) }
 	voters := make([]uint64, n)
 	for i := range voters {
 		voters[i] = uint64(i + 1)
@@ -159,22 +91,10 @@ func (c *cluster) stop() {
 	}
 }
 
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // leader waits until the given nodes agree on a leader among them.
 func (c *cluster) leader(among ...uint64) uint64 {
 	var lead uint64
-	waitFor(c.t, "a leader", func() bool {
+	enginetest.WaitFor(c.t, "a leader", func() bool {
 		lead = c.nodes[among[0]].eng.Leader(group)
 		if lead == 0 || !slices.Contains(among, lead) {
 			return false
@@ -184,7 +104,7 @@ func (c *cluster) leader(among ...uint64) uint64 {
 				return false
 			}
 		}
-		l, _ := c.nodes[lead].sm.snapshot()
+		l, _ := c.nodes[lead].sm.Snapshot()
 		return l == lead
 	})
 	return lead
@@ -193,12 +113,12 @@ func (c *cluster) leader(among ...uint64) uint64 {
 // proposeAll proposes entries on the leader and waits for them to apply there.
 func (c *cluster) proposeAll(lead uint64, prefix string, n int) {
 	sm := c.nodes[lead].sm
-	_, before := sm.snapshot()
+	_, before := sm.Snapshot()
 	for i := range n {
-		sm.propose(fmt.Appendf(nil, "%s-%d", prefix, i))
+		sm.Propose(fmt.Appendf(nil, "%s-%d", prefix, i))
 	}
-	waitFor(c.t, "proposals to apply", func() bool {
-		_, d := sm.snapshot()
+	enginetest.WaitFor(c.t, "proposals to apply", func() bool {
+		_, d := sm.Snapshot()
 		return len(d) >= len(before)+n
 	})
 }
@@ -206,10 +126,10 @@ func (c *cluster) proposeAll(lead uint64, prefix string, n int) {
 // converged waits until the nodes applied the same entries.
 func (c *cluster) converged(ids ...uint64) [][]byte {
 	var want [][]byte
-	waitFor(c.t, "replicas to converge", func() bool {
-		_, want = c.nodes[ids[0]].sm.snapshot()
+	enginetest.WaitFor(c.t, "replicas to converge", func() bool {
+		_, want = c.nodes[ids[0]].sm.Snapshot()
 		for _, id := range ids[1:] {
-			_, got := c.nodes[id].sm.snapshot()
+			_, got := c.nodes[id].sm.Snapshot()
 			if !slices.EqualFunc(got, want, bytes.Equal) {
 				return false
 			}
@@ -263,7 +183,7 @@ func TestLaggingFollowerCatchesUp(t *testing.T) {
 	}
 	c.net.CutLink(lead, lagger)
 	c.proposeAll(lead, "x", 300)
-	if _, d := c.nodes[lagger].sm.snapshot(); len(d) == 300 {
+	if _, d := c.nodes[lagger].sm.Snapshot(); len(d) == 300 {
 		t.Fatalf("follower %d applied entries through a cut link", lagger)
 	}
 	c.net.Heal()
@@ -284,9 +204,9 @@ func TestRestartResumesFromStorage(t *testing.T) {
 	c.start(victim, 3)
 	// The restarted node resumes after its durable applied index: its state
 	// machine (fresh in memory) applies exactly the entries it missed.
-	waitFor(t, "the restarted node to apply what it missed", func() bool {
-		_, all := c.nodes[lead].sm.snapshot()
-		_, d := c.nodes[victim].sm.snapshot()
+	enginetest.WaitFor(t, "the restarted node to apply what it missed", func() bool {
+		_, all := c.nodes[lead].sm.Snapshot()
+		_, d := c.nodes[victim].sm.Snapshot()
 		return len(all) == 100 && slices.EqualFunc(d, all[50:], bytes.Equal)
 	})
 }

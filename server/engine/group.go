@@ -21,11 +21,13 @@ type group struct {
 	log *storage.RaftLog
 	sm  StateMachine
 
-	mu      sync.Mutex
-	inbox   []*raftpb.Message
-	ticks   int
-	propose bool
-	removed bool
+	mu          sync.Mutex
+	inbox       []*raftpb.Message
+	ticks       int
+	propose     bool
+	removed     bool
+	unreachable []uint64
+	snapStatus  []snapStatus
 
 	queued bool // guarded by Engine.qmu
 
@@ -36,15 +38,27 @@ type group struct {
 	leader   atomic.Uint64
 }
 
+type snapStatus struct {
+	node   uint64
+	status raft.SnapshotStatus
+}
+
 // step feeds the group what arrived since its last cycle and takes its Ready.
 func (g *group) step() {
 	g.mu.Lock()
 	inbox, ticks, propose, removed := g.inbox, g.ticks, g.propose, g.removed
-	g.inbox, g.ticks, g.propose = nil, 0, false
+	unreachable, snaps := g.unreachable, g.snapStatus
+	g.inbox, g.ticks, g.propose, g.unreachable, g.snapStatus = nil, 0, false, nil, nil
 	g.mu.Unlock()
 	g.hasReady = false
 	if removed {
 		return
+	}
+	for _, id := range unreachable {
+		g.rn.ReportUnreachable(id)
+	}
+	for _, s := range snaps {
+		g.rn.ReportSnapshot(s.node, s.status)
 	}
 	for _, m := range inbox {
 		// Errors here are messages raft does not want (from removed peers, stale

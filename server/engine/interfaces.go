@@ -68,3 +68,9 @@ type Envelope struct {
 type Transport interface {
 	Send(msgs []Envelope)
 }
+
+// TransportFunc adapts a function to Transport.
+type TransportFunc func(msgs []Envelope)
+
+// Send calls f.
+func (f TransportFunc) Send(msgs []Envelope) { f(msgs) }

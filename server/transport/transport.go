@@ -1,0 +1,160 @@
+// Package transport carries raft messages between brokers over gRPC: one
+// long-lived stream per peer, each send a batch of messages of every group
+// bound for that peer. It implements engine.Transport for the sending side
+// and the internal RaftTransportService for the receiving side.
+package transport
+
+import (
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"go.etcd.io/raft/v3/raftpb"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/proto"
+
+	internalv1 "github.com/sluice-io/sluice/gen/go/sluice/internalpb/v1"
+	"github.com/sluice-io/sluice/server/engine"
+)
+
+// Engine is what the transport needs of the raft engine.
+type Engine interface {
+	Deliver(group uint64, m *raftpb.Message)
+	ReportUnreachable(group, node uint64)
+	ReportSnapshot(group, node uint64, ok bool)
+}
+
+// Resolver gives a peer's address; ok is false while it is not known.
+type Resolver func(node uint64) (addr string, ok bool)
+
+// Config sets up a Transport.
+type Config struct {
+	NodeID  uint64
+	Engine  Engine
+	Resolve Resolver
+	// DialOptions are used for every peer connection (credentials at least).
+	DialOptions []grpc.DialOption
+	// QueueBatches bounds the batches waiting for one peer; past it messages
+	// are dropped and reported unreachable, and raft retransmits. 0: 256.
+	QueueBatches int
+	Logger       *slog.Logger
+}
+
+// Transport sends to and receives from peer brokers.
+type Transport struct {
+	internalv1.UnimplementedRaftTransportServiceServer
+	cfg Config
+	log *slog.Logger
+
+	mu     sync.Mutex
+	peers  map[uint64]*peer
+	closed bool
+}
+
+// New creates a transport; peers are dialled on first use.
+func New(cfg Config) *Transport {
+	if cfg.QueueBatches <= 0 {
+		cfg.QueueBatches = 256
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Transport{cfg: cfg, log: cfg.Logger.With("component", "raft-transport"), peers: map[uint64]*peer{}}
+}
+
+// Send implements engine.Transport: it groups messages by destination and
+// queues one batch per peer without blocking.
+func (t *Transport) Send(msgs []engine.Envelope) {
+	byPeer := map[uint64][]*internalv1.GroupMessage{}
+	var groups = map[uint64][]engine.Envelope{}
+	for _, env := range msgs {
+		data, err := proto.Marshal(env.Msg)
+		if err != nil {
+			t.log.Error("encode raft message", "group", env.Group, "err", err)
+			continue
+		}
+		to := env.Msg.GetTo()
+		byPeer[to] = append(byPeer[to], &internalv1.GroupMessage{Group: env.Group, Message: data})
+		groups[to] = append(groups[to], env)
+	}
+	for to, batch := range byPeer {
+		p := t.peer(to)
+		if p == nil || !p.enqueue(batch) {
+			t.reportLost(groups[to])
+			continue
+		}
+		t.reportSnapshots(groups[to], true)
+	}
+}
+
+// reportLost tells raft that messages did not leave this broker.
+func (t *Transport) reportLost(envs []engine.Envelope) {
+	for _, env := range envs {
+		t.cfg.Engine.ReportUnreachable(env.Group, env.Msg.GetTo())
+	}
+	t.reportSnapshots(envs, false)
+}
+
+// reportSnapshots completes snapshot sends. Sluice snapshots are metadata
+// only (offsets, never records), so they travel with the other messages and
+// count as delivered once queued.
+func (t *Transport) reportSnapshots(envs []engine.Envelope, ok bool) {
+	for _, env := range envs {
+		if env.Msg.GetType() == raftpb.MsgSnap {
+			t.cfg.Engine.ReportSnapshot(env.Group, env.Msg.GetTo(), ok)
+		}
+	}
+}
+
+func (t *Transport) peer(id uint64) *peer {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed || id == t.cfg.NodeID {
+		return nil
+	}
+	p := t.peers[id]
+	if p == nil {
+		p = newPeer(t, id)
+		t.peers[id] = p
+	}
+	return p
+}
+
+// Close stops every peer's sender and waits for them.
+func (t *Transport) Close() {
+	t.mu.Lock()
+	t.closed = true
+	peers := t.peers
+	t.peers = map[uint64]*peer{}
+	t.mu.Unlock()
+	for _, p := range peers {
+		p.close()
+	}
+}
+
+// Stream implements RaftTransportService: it hands every message received from
+// a peer to the engine.
+func (t *Transport) Stream(stream grpc.BidiStreamingServer[internalv1.StreamRequest, internalv1.StreamResponse]) error {
+	var batches uint64
+	for {
+		req, err := stream.Recv()
+		if err != nil {
+			return err
+		}
+		for _, gm := range req.GetMessages() {
+			m := &raftpb.Message{}
+			if err := proto.Unmarshal(gm.GetMessage(), m); err != nil {
+				return fmt.Errorf("decode raft message from node %d: %w", req.GetFromNode(), err)
+			}
+			t.cfg.Engine.Deliver(gm.GetGroup(), m)
+		}
+		batches++
+		// Acknowledgements are advisory (for tests and metrics); raft's own
+		// acknowledgements are messages in the other direction.
+		if batches%64 == 0 {
+			if err := stream.Send(&internalv1.StreamResponse{Batches: batches}); err != nil {
+				return err
+			}
+		}
+	}
+}

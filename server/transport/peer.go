@@ -155,4 +155,3 @@ func (p *peer) lost(batch []*internalv1.GroupMessage) {
 		}
 	}
 }
-

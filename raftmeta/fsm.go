@@ -26,8 +26,8 @@ var (
 	ErrTopicExists = errors.New("topic already exists")
 	// ErrTopicNotFound is the outcome of a command naming an unknown topic.
 	ErrTopicNotFound = errors.New("topic not found")
-	// ErrNotController means this broker does not lead the metadata group.
-	ErrNotController = errors.New("this broker is not the controller")
+	// ErrNoController means the metadata group has no leader yet.
+	ErrNoController = errors.New("the cluster has no controller yet; retry")
 	// ErrDropped means the command did not commit (leadership changed); retry.
 	ErrDropped = errors.New("the metadata change was not committed; retry")
 )
@@ -114,11 +114,12 @@ func (f *FSM) Leader() uint64 {
 }
 
 // Propose submits a command and waits until it applies, returning its outcome.
+// Any broker may propose: raft forwards the proposal to the controller.
 func (f *FSM) Propose(ctx context.Context, cmd *internalv1.MetadataCommand) error {
 	f.mu.Lock()
-	if f.leader != f.cfg.NodeID {
+	if f.leader == 0 {
 		f.mu.Unlock()
-		return ErrNotController
+		return ErrNoController
 	}
 	f.seq++
 	seq := f.seq
@@ -177,14 +178,15 @@ func (f *FSM) Dropped(data [][]byte, _ error) {
 	}
 }
 
-// LeaderChanged implements engine.StateMachine. Commands proposed by a broker
-// that lost the leadership may yet commit; their waiters are told to retry,
-// and a retried create meets ErrTopicExists, which callers handle.
+// LeaderChanged implements engine.StateMachine. When the controller changes,
+// commands waiting for their outcome may yet commit or may be lost; their
+// waiters are told to retry, and a retried create meets ErrTopicExists.
 func (f *FSM) LeaderChanged(leader, _ uint64) {
 	f.mu.Lock()
+	changed := leader != f.leader
 	f.leader = leader
 	var failed []chan error
-	if leader != f.cfg.NodeID {
+	if changed {
 		for seq, ch := range f.waiters {
 			failed = append(failed, ch)
 			delete(f.waiters, seq)

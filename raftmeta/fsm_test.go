@@ -108,7 +108,7 @@ func TestOutcomesReachTheProposer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.Propose(t.Context(), createCmd("x", 1)); !errors.Is(err, ErrNotController) {
+	if err := f.Propose(t.Context(), createCmd("x", 1)); !errors.Is(err, ErrNoController) {
 		t.Fatalf("propose without leadership: %v", err)
 	}
 	f.LeaderChanged(1, 1)

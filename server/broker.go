@@ -11,16 +11,19 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"sync"
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
 
 	internalv1 "github.com/sluice-io/sluice/gen/go/sluice/internalpb/v1"
 	"github.com/sluice-io/sluice/raftmeta"
 	"github.com/sluice-io/sluice/server/engine"
 	"github.com/sluice-io/sluice/server/replica"
+	"github.com/sluice-io/sluice/server/transport"
 	"github.com/sluice-io/sluice/storage"
 )
 
@@ -40,6 +43,12 @@ type Config struct {
 	MaxRequestBytes int
 	// CacheBytes bounds each partition's cache of recent batches; 0: 8 MiB.
 	CacheBytes int
+	// Controllers are the voters of the metadata group of a new cluster, broker
+	// id to address, given identically to each of them; empty means a cluster
+	// of this one broker. A restart needs only the data directory.
+	Controllers map[uint64]string
+	// TickInterval is raft's clock (elections after 10 ticks); 0: 100 ms.
+	TickInterval time.Duration
 	// ShutdownTimeout bounds how long Shutdown waits for requests in flight.
 	ShutdownTimeout time.Duration
 	Logger          *slog.Logger
@@ -71,6 +80,7 @@ type Broker struct {
 
 	db     *storage.DB
 	eng    *engine.Engine
+	peer   *transport.Transport
 	meta   *raftmeta.FSM
 	grpc   *grpc.Server
 	health *health.Server
@@ -78,6 +88,7 @@ type Broker struct {
 	mu       sync.RWMutex
 	replicas map[uint64]*replica.Replica
 
+	inflight    drain
 	reconcileCh chan struct{}
 	stopping    chan struct{} // closed when Shutdown starts: ends follow streams
 	bg          sync.WaitGroup
@@ -113,11 +124,18 @@ func New(cfg Config) (*Broker, error) {
 }
 
 func (b *Broker) startRaft() error {
-	eng, err := engine.New(engine.Config{NodeID: b.cfg.NodeID, DB: b.db, Logger: b.log})
+	eng, err := engine.New(engine.Config{
+		NodeID: b.cfg.NodeID, DB: b.db, Logger: b.log, TickInterval: b.cfg.TickInterval,
+		Transport: engine.TransportFunc(func(msgs []engine.Envelope) { b.peer.Send(msgs) }),
+	})
 	if err != nil {
 		return err
 	}
 	b.eng = eng
+	b.peer = transport.New(transport.Config{
+		NodeID: b.cfg.NodeID, Engine: eng, Resolve: b.peerAddr, Logger: b.log,
+		DialOptions: []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())},
+	})
 	meta, err := raftmeta.Open(raftmeta.Config{
 		NodeID: b.cfg.NodeID, Incarnation: b.incarnation, DB: b.db,
 		Notify: eng.Notify, OnChange: b.triggerReconcile,
@@ -126,7 +144,7 @@ func (b *Broker) startRaft() error {
 		return err
 	}
 	b.meta = meta
-	if err := eng.AddGroup(raftmeta.Group, []uint64{b.cfg.NodeID}, meta); err != nil {
+	if err := eng.AddGroup(raftmeta.Group, b.controllerIDs(), meta); err != nil {
 		return err
 	}
 	eng.Start()
@@ -136,26 +154,35 @@ func (b *Broker) startRaft() error {
 	return nil
 }
 
-// Serve registers the broker in the metadata, then serves gRPC on lis until
-// Shutdown.
+// Serve serves gRPC on lis until Shutdown. It registers the broker in the
+// metadata once the cluster has a controller (peers reach the controller
+// through this same listener, so it serves first), then logs that it serves.
 func (b *Broker) Serve(ctx context.Context, lis net.Listener) error {
 	addr := b.cfg.AdvertiseAddr
 	if addr == "" {
 		addr = lis.Addr().String()
 	}
-	if err := b.register(ctx, addr); err != nil {
-		return err
-	}
-	b.log.Info("sluice broker serving", "node", b.cfg.NodeID, "addr", lis.Addr().String())
 	errc := make(chan error, 1)
 	go func() { errc <- b.grpc.Serve(lis) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-b.eng.Failed():
-		b.grpc.Stop()
-		<-errc
-		return fmt.Errorf("raft engine failed: %w", b.eng.Err())
+	regc := make(chan error, 1)
+	go func() { regc <- b.register(ctx, addr) }()
+	for {
+		select {
+		case err := <-errc:
+			return err
+		case err := <-regc:
+			if err != nil {
+				b.grpc.Stop()
+				<-errc
+				return err
+			}
+			b.log.Info("sluice broker serving", "node", b.cfg.NodeID, "addr", lis.Addr().String())
+			regc = nil
+		case <-b.eng.Failed():
+			b.grpc.Stop()
+			<-errc
+			return fmt.Errorf("raft engine failed: %w", b.eng.Err())
+		}
 	}
 }
 
@@ -168,22 +195,28 @@ func (b *Broker) register(ctx context.Context, addr string) error {
 			ClusterId: newTopicID(),
 		},
 	}}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
 	for {
 		if b.isRegistered(addr) {
 			return nil
 		}
-		err := b.meta.Propose(ctx, cmd)
+		// A proposal forwarded to a controller that then lost its leadership
+		// can vanish without a trace, so each attempt has its own deadline.
+		attempt, cancel := context.WithTimeout(ctx, 2*time.Second)
+		err := b.meta.Propose(attempt, cmd)
+		cancel()
 		if err == nil {
 			return nil
 		}
-		if !errors.Is(err, raftmeta.ErrNotController) && !errors.Is(err, raftmeta.ErrDropped) {
+		retry := errors.Is(err, raftmeta.ErrNoController) || errors.Is(err, raftmeta.ErrDropped) ||
+			(errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil)
+		if !retry {
 			return fmt.Errorf("register broker: %w", err)
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("register broker: no metadata leader: %w", ctx.Err())
+			return fmt.Errorf("register broker: %w", ctx.Err())
+		case <-b.stopping:
+			return errShuttingDown
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
@@ -205,6 +238,11 @@ func (b *Broker) Shutdown() {
 	b.closeOnce.Do(func() {
 		close(b.stopping)
 		b.health.Shutdown()
+		if !b.inflight.closeAndWait(b.cfg.ShutdownTimeout) {
+			b.log.Warn("client requests still in flight at shutdown timeout")
+		}
+		// Only now the raft streams from peers: requests in flight needed them.
+		b.peer.Close()
 		done := make(chan struct{})
 		go func() { b.grpc.GracefulStop(); close(done) }()
 		select {
@@ -220,6 +258,7 @@ func (b *Broker) Shutdown() {
 
 func (b *Broker) closeStorage() {
 	b.eng.Stop()
+	b.peer.Close()
 	b.bg.Wait()
 	b.mu.Lock()
 	for _, r := range b.replicas {
@@ -229,6 +268,31 @@ func (b *Broker) closeStorage() {
 	if err := b.db.Close(); err != nil {
 		b.log.Error("close storage", "err", err)
 	}
+}
+
+// controllerIDs are the voters a new metadata group starts with.
+func (b *Broker) controllerIDs() []uint64 {
+	if len(b.cfg.Controllers) == 0 {
+		return []uint64{b.cfg.NodeID}
+	}
+	ids := make([]uint64, 0, len(b.cfg.Controllers))
+	for id := range b.cfg.Controllers {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// peerAddr resolves a broker's address: from the metadata once the broker
+// registered, before that from the configured controllers.
+func (b *Broker) peerAddr(id uint64) (string, bool) {
+	for _, br := range b.meta.State().GetBrokers() {
+		if br.GetId() == id {
+			return br.GetAddress(), true
+		}
+	}
+	addr, ok := b.cfg.Controllers[id]
+	return addr, ok
 }
 
 // replica returns the local replica of a raft group, nil if not hosted here.

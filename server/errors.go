@@ -81,7 +81,7 @@ func toStatus(err error) *status.Status {
 	case errors.Is(err, replica.ErrOverloaded):
 		return status.New(codes.ResourceExhausted, err.Error())
 	case errors.Is(err, replica.ErrProposalDropped), errors.Is(err, replica.ErrStopped),
-		errors.Is(err, raftmeta.ErrDropped), errors.Is(err, raftmeta.ErrNotController),
+		errors.Is(err, raftmeta.ErrDropped), errors.Is(err, raftmeta.ErrNoController),
 		errors.Is(err, errShuttingDown):
 		return status.New(codes.Unavailable, err.Error())
 	case errors.Is(err, context.Canceled):

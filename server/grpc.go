@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
@@ -14,6 +15,7 @@ import (
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
 
+	internalv1 "github.com/sluice-io/sluice/gen/go/sluice/internalpb/v1"
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 )
 
@@ -43,12 +45,14 @@ func (b *Broker) newGRPCServer() error {
 			recovery.UnaryServerInterceptor(recoverOpts...),
 			logging.UnaryServerInterceptor(logger, logOpts...),
 			statusUnary,
+			b.drainUnary,
 			validateUnary,
 		),
 		grpc.ChainStreamInterceptor(
 			recovery.StreamServerInterceptor(recoverOpts...),
 			logging.StreamServerInterceptor(logger, logOpts...),
 			statusStream,
+			b.drainStream,
 			validateStream,
 		),
 	)
@@ -56,13 +60,29 @@ func (b *Broker) newGRPCServer() error {
 	sluicev1.RegisterFetchServiceServer(b.grpc, &fetchService{b: b})
 	sluicev1.RegisterAdminServiceServer(b.grpc, &adminService{b: b})
 	sluicev1.RegisterGroupCoordinatorServiceServer(b.grpc, &groupService{})
+	internalv1.RegisterRaftTransportServiceServer(b.grpc, b.peer)
 	b.health = health.NewServer()
 	healthpb.RegisterHealthServer(b.grpc, b.health)
-	for name := range b.grpc.GetServiceInfo() {
+	public := publicServices{b.grpc}
+	for name := range public.GetServiceInfo() {
 		b.health.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
 	}
-	reflection.Register(b.grpc)
+	reflection.Register(public)
 	return nil
+}
+
+// publicServices hides the brokers' internal services (raft transport) from
+// reflection and health: they are not an API for clients.
+type publicServices struct{ *grpc.Server }
+
+func (s publicServices) GetServiceInfo() map[string]grpc.ServiceInfo {
+	out := map[string]grpc.ServiceInfo{}
+	for name, info := range s.Server.GetServiceInfo() {
+		if !strings.HasPrefix(name, "sluice.internal.") {
+			out[name] = info
+		}
+	}
+	return out
 }
 
 // callLogLevel keeps successful calls and client mistakes out of the info log:

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -24,6 +26,7 @@ type serveOptions struct {
 	maxRecordBytes int
 	logLevel       string
 	pprof          string
+	controllers    string
 }
 
 func newServeCmd() *cobra.Command {
@@ -43,6 +46,7 @@ func newServeCmd() *cobra.Command {
 	f.Uint64Var(&o.nodeID, "node-id", 1, "this broker's id in the cluster")
 	f.IntVar(&o.maxRecordBytes, "max-record-bytes", 1<<20, "largest record accepted, in bytes (topics may lower it with max.message.bytes)")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	f.StringVar(&o.controllers, "initial-controllers", "", "metadata voters of a new cluster, as id@host:port,...; the same on each of them (a restart needs only --data-dir)")
 	f.StringVar(&o.pprof, "pprof", "", "serve Go's pprof profiles on this address (e.g. 127.0.0.1:6060); off when empty")
 	return cmd
 }
@@ -55,6 +59,15 @@ func (o *serveOptions) run(cmd *cobra.Command) error {
 	if o.nodeID == 0 {
 		return errors.New("--node-id must be at least 1")
 	}
+	controllers, err := parseControllers(o.controllers)
+	if err != nil {
+		return err
+	}
+	if len(controllers) > 0 {
+		if _, ok := controllers[o.nodeID]; !ok {
+			return fmt.Errorf("--initial-controllers does not list this broker's --node-id %d", o.nodeID)
+		}
+	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	if err := os.MkdirAll(o.dataDir, 0o755); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
@@ -65,7 +78,7 @@ func (o *serveOptions) run(cmd *cobra.Command) error {
 	}
 	b, err := server.New(server.Config{
 		NodeID: o.nodeID, Storage: storage.DefaultOptions(o.dataDir), AdvertiseAddr: o.advertise,
-		MaxRecordBytes: o.maxRecordBytes, Logger: logger,
+		MaxRecordBytes: o.maxRecordBytes, Logger: logger, Controllers: controllers,
 	})
 	if err != nil {
 		_ = lis.Close()
@@ -119,4 +132,24 @@ func servePprof(addr string, logger *slog.Logger) (stop func(), err error) {
 	}()
 	logger.Info("pprof serving", "addr", lis.Addr().String())
 	return func() { _ = srv.Close(); <-done }, nil
+}
+
+// parseControllers reads "1@host:port,2@host:port".
+func parseControllers(s string) (map[uint64]string, error) {
+	out := map[uint64]string{}
+	if s == "" {
+		return out, nil
+	}
+	for _, item := range strings.Split(s, ",") {
+		idStr, addr, ok := strings.Cut(strings.TrimSpace(item), "@")
+		id, err := strconv.ParseUint(idStr, 10, 64)
+		if !ok || err != nil || id == 0 || addr == "" {
+			return nil, fmt.Errorf("--initial-controllers: %q is not id@host:port", item)
+		}
+		if _, dup := out[id]; dup {
+			return nil, fmt.Errorf("--initial-controllers: broker %d is listed twice", id)
+		}
+		out[id] = addr
+	}
+	return out, nil
 }

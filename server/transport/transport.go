@@ -11,6 +11,8 @@ import (
 
 	"go.etcd.io/raft/v3/raftpb"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	internalv1 "github.com/sluice-io/sluice/gen/go/sluice/internalpb/v1"
@@ -49,6 +51,8 @@ type Transport struct {
 	mu     sync.Mutex
 	peers  map[uint64]*peer
 	closed bool
+	// stop ends inbound streams on Close.
+	stop chan struct{}
 }
 
 // New creates a transport; peers are dialled on first use.
@@ -59,7 +63,7 @@ func New(cfg Config) *Transport {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Transport{cfg: cfg, log: cfg.Logger.With("component", "raft-transport"), peers: map[uint64]*peer{}}
+	return &Transport{cfg: cfg, log: cfg.Logger.With("component", "raft-transport"), peers: map[uint64]*peer{}, stop: make(chan struct{})}
 }
 
 // Send implements engine.Transport: it groups messages by destination and
@@ -120,9 +124,13 @@ func (t *Transport) peer(id uint64) *peer {
 	return p
 }
 
-// Close stops every peer's sender and waits for them.
+// Close stops every peer's sender and waits for them, and ends the streams
+// peers opened to this broker. It is idempotent.
 func (t *Transport) Close() {
 	t.mu.Lock()
+	if !t.closed {
+		close(t.stop)
+	}
 	t.closed = true
 	peers := t.peers
 	t.peers = map[uint64]*peer{}
@@ -133,8 +141,20 @@ func (t *Transport) Close() {
 }
 
 // Stream implements RaftTransportService: it hands every message received from
-// a peer to the engine.
+// a peer to the engine, until the peer or Close ends the stream.
 func (t *Transport) Stream(stream grpc.BidiStreamingServer[internalv1.StreamRequest, internalv1.StreamResponse]) error {
+	done := make(chan error, 1)
+	// Returning ends the stream, which unblocks the receiver's Recv.
+	go func() { done <- t.receive(stream) }()
+	select {
+	case err := <-done:
+		return err
+	case <-t.stop:
+		return status.Error(codes.Unavailable, "broker is shutting down")
+	}
+}
+
+func (t *Transport) receive(stream grpc.BidiStreamingServer[internalv1.StreamRequest, internalv1.StreamResponse]) error {
 	var batches uint64
 	for {
 		req, err := stream.Recv()

@@ -1,0 +1,229 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/proto"
+
+	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+	"github.com/sluice-io/sluice/server"
+	"github.com/sluice-io/sluice/storage"
+)
+
+// testCluster is N brokers in this process, on 127.0.0.1, with their own
+// data directories, forming one cluster through --initial-controllers.
+type testCluster struct {
+	t       *testing.T
+	addrs   map[uint64]string
+	dirs    map[uint64]string
+	brokers map[uint64]*server.Broker
+	done    map[uint64]chan error
+}
+
+func startCluster(t *testing.T, n int) *testCluster {
+	c := &testCluster{t: t, addrs: map[uint64]string{}, dirs: map[uint64]string{}, brokers: map[uint64]*server.Broker{}, done: map[uint64]chan error{}}
+	lis := map[uint64]net.Listener{}
+	for id := uint64(1); id <= uint64(n); id++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		lis[id], c.addrs[id], c.dirs[id] = l, l.Addr().String(), t.TempDir()
+	}
+	t.Cleanup(func() {
+		for id := range c.brokers {
+			c.stop(id)
+		}
+	})
+	for id := uint64(1); id <= uint64(n); id++ {
+		c.serve(id, lis[id])
+	}
+	return c
+}
+
+func (c *testCluster) serve(id uint64, lis net.Listener) {
+	b, err := server.New(server.Config{
+		NodeID: id, Storage: storage.DefaultOptions(c.dirs[id]), Controllers: c.addrs,
+		TickInterval: 20 * time.Millisecond, Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- b.Serve(context.Background(), lis) }()
+	c.brokers[id], c.done[id] = b, done
+}
+
+func (c *testCluster) stop(id uint64) {
+	c.brokers[id].Shutdown()
+	<-c.done[id]
+	delete(c.brokers, id)
+}
+
+func (c *testCluster) restart(id uint64) {
+	l, err := net.Listen("tcp", c.addrs[id])
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.serve(id, l)
+}
+
+func (c *testCluster) conn(id uint64) *grpc.ClientConn {
+	conn, err := grpc.NewClient(c.addrs[id], grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// leaderOf asks a broker which broker leads a partition, once all live
+// brokers agree.
+func (c *testCluster) leaderOf(topic string, partition int32) uint64 {
+	var lead uint64
+	waitFor(c.t, "an agreed leader", func() bool {
+		lead = 0
+		for id := range c.brokers {
+			resp, err := sluicev1.NewAdminServiceClient(c.conn(id)).DescribeTopic(c.t.Context(), &sluicev1.DescribeTopicRequest{Name: topic})
+			if err != nil {
+				return false
+			}
+			l := resp.GetTopic().GetPartitions()[partition].GetLeaderId()
+			if l == 0 || (lead != 0 && l != lead) || c.brokers[l] == nil {
+				return false
+			}
+			lead = l
+		}
+		return true
+	})
+	return lead
+}
+
+func produceN(t *testing.T, conn *grpc.ClientConn, topic string, prefix string, n int) {
+	t.Helper()
+	stream, err := sluicev1.NewProduceServiceClient(conn).Produce(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		req := &sluicev1.ProduceRequest{Sequence: uint64(i), Topic: topic, Partition: proto.Int32(0),
+			Records: []*sluicev1.Record{{Value: fmt.Appendf(nil, "%s-%d", prefix, i)}}}
+		if err := stream.Send(req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := stream.CloseSend(); err != nil {
+		t.Fatal(err)
+	}
+	for range n {
+		resp, err := stream.Recv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.GetError() != nil || resp.GetResults()[0].GetError() != nil {
+			t.Fatalf("produce failed: %v", resp)
+		}
+	}
+}
+
+func readAll(t *testing.T, conn *grpc.ClientConn, topic string) []string {
+	t.Helper()
+	stream, err := sluicev1.NewFetchServiceClient(conn).Fetch(t.Context(), &sluicev1.FetchRequest{Topic: topic})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for {
+		resp, err := stream.Recv()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range resp.GetRecords() {
+			if r.GetOffset() != int64(len(out)) {
+				t.Fatalf("offset %d at position %d", r.GetOffset(), len(out))
+			}
+			out = append(out, string(r.GetValue()))
+		}
+	}
+}
+
+// TestReplicatedPartitionSurvivesLeaderLoss: a topic with replication factor
+// 3 on three brokers; the leader stops; another takes over; nothing
+// acknowledged is lost and all replicas hold the same records at the same
+// offsets once the old leader is back.
+func TestReplicatedPartitionSurvivesLeaderLoss(t *testing.T) {
+	c := startCluster(t, 3)
+	admin := sluicev1.NewAdminServiceClient(c.conn(1))
+	var err error
+	waitFor(t, "the topic to be created", func() bool {
+		_, err = admin.CreateTopic(t.Context(), &sluicev1.CreateTopicRequest{Name: "r3", Partitions: 1, ReplicationFactor: 3})
+		return err == nil
+	})
+	lead := c.leaderOf("r3", 0)
+	produceN(t, c.conn(lead), "r3", "a", 300)
+
+	c.stop(lead)
+	next := c.leaderOf("r3", 0)
+	if next == lead {
+		t.Fatalf("stopped broker %d still leads", lead)
+	}
+	produceN(t, c.conn(next), "r3", "b", 300)
+	c.restart(lead)
+
+	var want []string
+	for i := range 300 {
+		want = append(want, fmt.Sprintf("a-%d", i))
+	}
+	for i := range 300 {
+		want = append(want, fmt.Sprintf("b-%d", i))
+	}
+	for id := range c.brokers {
+		waitFor(t, fmt.Sprintf("broker %d to hold all records", id), func() bool {
+			return len(readAll(t, c.conn(id), "r3")) == len(want)
+		})
+		got := readAll(t, c.conn(id), "r3")
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("broker %d offset %d = %q, want %q", id, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+// TestReplicationFactorAboveBrokersIsRefused: the placement refuses a
+// replication factor the cluster cannot hold.
+func TestReplicationFactorAboveBrokersIsRefused(t *testing.T) {
+	c := startCluster(t, 3)
+	admin := sluicev1.NewAdminServiceClient(c.conn(2))
+	var err error
+	waitFor(t, "all brokers registered", func() bool {
+		resp, derr := admin.DescribeCluster(t.Context(), &sluicev1.DescribeClusterRequest{})
+		return derr == nil && len(resp.GetBrokers()) == 3
+	})
+	_, err = admin.CreateTopic(t.Context(), &sluicev1.CreateTopicRequest{Name: "r4", Partitions: 1, ReplicationFactor: 4})
+	if err == nil {
+		t.Fatal("replication factor 4 on 3 brokers was accepted")
+	}
+}

@@ -18,7 +18,7 @@ BREAKING_REF ?= $(shell if [ "$$(git rev-parse --abbrev-ref HEAD 2>/dev/null)" !
 
 TEST_FLAGS ?= -race -timeout 15m
 
-.PHONY: help run build test test-go generate lint check-generated breaking bench tools clean
+.PHONY: help run build test test-go test-chaos generate lint check-generated breaking bench tools clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -51,6 +51,9 @@ breaking: tools ## buf breaking (FILE) against main
 	@if [ -z "$(BREAKING_REF)" ] || ! git cat-file -e "$(BREAKING_REF):proto" 2>/dev/null; then \
 	  echo "buf breaking: no earlier protos to compare with"; else \
 	  echo "buf breaking against $(BREAKING_REF)"; $(BUF) breaking --against '.git#ref=$(BREAKING_REF),subdir=proto'; fi
+
+test-chaos: ## Three broker processes killed in turn for 30 s while a producer writes; no acked record may be lost
+	SLUICE_CHAOS_SECONDS=30 $(GO) test -count=1 -v -run TestNoAckedRecordLostWhileBrokersAreKilled ./cmd/sluice
 
 bench: build ## Run the benchmarks and write docs/benchmarks.md
 	PATH="$(BIN):$$PATH" ./scripts/bench.sh

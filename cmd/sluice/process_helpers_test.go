@@ -53,6 +53,8 @@ type brokerProc struct {
 	cmd     *exec.Cmd
 	exited  chan error
 	logs    *syncBuffer
+	extra   []string    // more serve flags (cluster membership)
+	serving chan string // the address, once the broker logs that it serves
 }
 
 type syncBuffer struct {
@@ -89,8 +91,17 @@ func startBroker(t *testing.T, dataDir, listen string) *brokerProc {
 
 func (p *brokerProc) start() {
 	p.t.Helper()
+	p.launch()
+	p.waitServing()
+}
+
+// launch starts the process without waiting: brokers of a new cluster serve
+// only once a quorum of them runs.
+func (p *brokerProc) launch() {
+	p.t.Helper()
 	pr, pw := io.Pipe()
-	p.cmd = exec.Command(sluiceBinary(p.t), "serve", "--data-dir", p.dataDir, "--listen", p.listen)
+	args := append([]string{"serve", "--data-dir", p.dataDir, "--listen", p.listen}, p.extra...)
+	p.cmd = exec.Command(sluiceBinary(p.t), args...)
 	p.cmd.Stdout = p.logs
 	p.cmd.Stderr = io.MultiWriter(p.logs, pw)
 	if err := p.cmd.Start(); err != nil {
@@ -98,19 +109,23 @@ func (p *brokerProc) start() {
 	}
 	p.exited = make(chan error, 1)
 	go func() { p.exited <- p.cmd.Wait(); pw.Close() }()
-	addr := make(chan string, 1)
+	p.serving = make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
 			if m := servingRE.FindStringSubmatch(sc.Text()); m != nil {
-				addr <- m[1]
+				p.serving <- m[1]
 				break
 			}
 		}
 		_, _ = io.Copy(io.Discard, pr)
 	}()
+}
+
+func (p *brokerProc) waitServing() {
+	p.t.Helper()
 	select {
-	case p.addr = <-addr:
+	case p.addr = <-p.serving:
 		p.listen = p.addr // a restart keeps the address
 	case err := <-p.exited:
 		p.t.Fatalf("broker exited before serving: %v\n%s", err, p.logs)

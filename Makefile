@@ -18,7 +18,7 @@ BREAKING_REF ?= $(shell if [ "$$(git rev-parse --abbrev-ref HEAD 2>/dev/null)" !
 
 TEST_FLAGS ?= -race -timeout 15m
 
-.PHONY: help run build test test-go test-chaos generate lint check-generated breaking bench tools clean
+.PHONY: help run build test test-go test-chaos test-clients generate lint check-generated breaking bench tools clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -29,13 +29,24 @@ run: build ## Build and start a single-node broker (data in ./sluice-data, liste
 build: ## Build bin/sluice
 	$(GO) build -o $(BIN)/sluice ./cmd/sluice
 
-test: tools lint check-generated breaking build test-go ## Install tools, check generated code, lint, run every test
+test: tools lint check-generated breaking build test-go test-clients ## Install tools, check generated code, lint, run every test
 
 test-go: ## Run the Go tests (race detector on)
 	PATH="$(BIN):$$PATH" $(GO) test $(TEST_FLAGS) ./...
 
-generate: tools ## Regenerate gen/ from proto/
-	$(BUF) generate
+# Each buf.gen*.yaml generates one language's code; buf.gen.yaml is Go.
+GEN_TEMPLATES := $(sort $(wildcard buf.gen*.yaml))
+# clients/<lang>/Makefile installs that language's tools and tests its package.
+CLIENT_DIRS := $(patsubst %/Makefile,%,$(wildcard clients/*/Makefile))
+
+generate: tools $(foreach d,$(CLIENT_DIRS),tools-$(notdir $(d))) ## Regenerate gen/ from proto/
+	@for t in $(GEN_TEMPLATES); do echo "buf generate --template $$t"; $(BUF) generate --template $$t; done
+
+tools-%: ## Install the tools of clients/% (used by generate)
+	$(MAKE) -C clients/$* tools
+
+test-clients: build ## Test every client SDK against a real broker
+	@for d in $(CLIENT_DIRS); do echo "== $$d"; $(MAKE) -C $$d test SLUICE_BIN=$(BIN)/sluice || exit 1; done
 
 lint: tools ## buf lint, buf format, gofmt, go vet
 	$(BUF) lint

@@ -89,6 +89,8 @@ type Broker struct {
 	replicas map[uint64]*replica.Replica
 
 	inflight    drain
+	connMu      sync.Mutex
+	conns       map[string]*grpc.ClientConn // to other brokers, for forwarding
 	reconcileCh chan struct{}
 	stopping    chan struct{} // closed when Shutdown starts: ends follow streams
 	bg          sync.WaitGroup
@@ -104,6 +106,7 @@ func New(cfg Config) (*Broker, error) {
 		log:         cfg.Logger,
 		incarnation: randomUint64(),
 		replicas:    make(map[uint64]*replica.Replica),
+		conns:       make(map[string]*grpc.ClientConn),
 		reconcileCh: make(chan struct{}, 1),
 		stopping:    make(chan struct{}),
 	}
@@ -243,6 +246,7 @@ func (b *Broker) Shutdown() {
 		}
 		// Only now the raft streams from peers: requests in flight needed them.
 		b.peer.Close()
+		b.closeConns()
 		done := make(chan struct{})
 		go func() { b.grpc.GracefulStop(); close(done) }()
 		select {
@@ -293,6 +297,20 @@ func (b *Broker) peerAddr(id uint64) (string, bool) {
 	}
 	addr, ok := b.cfg.Controllers[id]
 	return addr, ok
+}
+
+// notLeader describes a partition this broker cannot serve, naming the
+// leader it last heard of (0: none) and the leader's address.
+func (b *Broker) notLeader(topic string, partition int32, leader uint64) error {
+	e := &notLeaderError{topic: topic, partition: partition, leader: leader}
+	if leader != 0 {
+		if addr, ok := b.peerAddr(leader); ok {
+			e.addr = addr
+		} else {
+			e.leader = 0
+		}
+	}
+	return e
 }
 
 // replica returns the local replica of a raft group, nil if not hosted here.

@@ -108,12 +108,15 @@ func (c *testCluster) leaderOf(topic string, partition int32) uint64 {
 				return false
 			}
 			l := resp.GetTopic().GetPartitions()[partition].GetLeaderId()
-			if l == 0 || (lead != 0 && l != lead) || c.brokers[l] == nil {
+			if l == 0 {
+				continue // a broker without a replica knows no leader
+			}
+			if (lead != 0 && l != lead) || c.brokers[l] == nil {
 				return false
 			}
 			lead = l
 		}
-		return true
+		return lead != 0
 	})
 	return lead
 }
@@ -147,7 +150,9 @@ func produceN(t *testing.T, conn *grpc.ClientConn, topic string, prefix string, 
 
 func readAll(t *testing.T, conn *grpc.ClientConn, topic string) []string {
 	t.Helper()
-	stream, err := sluicev1.NewFetchServiceClient(conn).Fetch(t.Context(), &sluicev1.FetchRequest{Topic: topic})
+	stream, err := sluicev1.NewFetchServiceClient(conn).Fetch(t.Context(), &sluicev1.FetchRequest{
+		Topic: topic, Partitions: []*sluicev1.FetchPartition{{Partition: 0}},
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,5 +230,34 @@ func TestReplicationFactorAboveBrokersIsRefused(t *testing.T) {
 	_, err = admin.CreateTopic(t.Context(), &sluicev1.CreateTopicRequest{Name: "r4", Partitions: 1, ReplicationFactor: 4})
 	if err == nil {
 		t.Fatal("replication factor 4 on 3 brokers was accepted")
+	}
+}
+
+// TestAnyBrokerAcceptsProduce: records sent to a broker that does not lead
+// the partition (a follower, or a broker with no replica at all) are
+// forwarded to the leader and acknowledged with their offsets.
+func TestAnyBrokerAcceptsProduce(t *testing.T) {
+	c := startCluster(t, 3)
+	admin := sluicev1.NewAdminServiceClient(c.conn(1))
+	for _, spec := range []struct {
+		name string
+		rf   int32
+	}{{"spread", 1}, {"mirrored", 3}} {
+		waitFor(t, "topic "+spec.name, func() bool {
+			_, err := admin.CreateTopic(t.Context(), &sluicev1.CreateTopicRequest{Name: spec.name, Partitions: 3, ReplicationFactor: spec.rf})
+			return err == nil
+		})
+	}
+	for _, topic := range []string{"spread", "mirrored"} {
+		lead := c.leaderOf(topic, 0)
+		for id := range c.brokers {
+			if id != lead {
+				produceN(t, c.conn(id), topic, fmt.Sprintf("via-%d", id), 20)
+			}
+		}
+		got := readAll(t, c.conn(lead), topic)
+		if len(got) != 40 {
+			t.Fatalf("%s: leader holds %d records, want 40 forwarded ones", topic, len(got))
+		}
 	}
 }

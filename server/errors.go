@@ -33,6 +33,22 @@ func partitionNotFound(topic string, p int32, n int) error {
 	return &notFoundError{fmt.Sprintf("topic %q has %d partitions (0 to %d); partition %d does not exist", topic, n, n-1, p)}
 }
 
+// notLeaderError is a partition this broker cannot serve: it hosts no replica
+// of it, or its replica does not lead. It names the leader when known.
+type notLeaderError struct {
+	topic     string
+	partition int32
+	leader    uint64
+	addr      string
+}
+
+func (e *notLeaderError) Error() string {
+	if e.leader == 0 {
+		return fmt.Sprintf("partition %s/%d has no leader at the moment; retry", e.topic, e.partition)
+	}
+	return fmt.Sprintf("this broker does not lead partition %s/%d; broker %d at %s does", e.topic, e.partition, e.leader, e.addr)
+}
+
 // unimplementedError is a feature the API has room for but this broker lacks.
 type unimplementedError struct{ msg string }
 
@@ -59,6 +75,7 @@ func toStatus(err error) *status.Status {
 		notFound *notFoundError
 		unimpl   *unimplementedError
 		notLead  *replica.NotLeaderError
+		routed   *notLeaderError
 		oor      *replica.OutOfRangeError
 	)
 	switch {
@@ -72,6 +89,10 @@ func toStatus(err error) *status.Status {
 		return status.New(codes.AlreadyExists, err.Error())
 	case errors.As(err, &unimpl):
 		return status.New(codes.Unimplemented, err.Error())
+	case errors.As(err, &routed):
+		return withDetails(codes.Unavailable, err.Error(), &sluicev1.NotLeaderDetail{
+			Topic: routed.topic, Partition: routed.partition, LeaderId: routed.leader, LeaderAddress: routed.addr,
+		})
 	case errors.As(err, &notLead):
 		return withDetails(codes.Unavailable, err.Error(), &sluicev1.NotLeaderDetail{LeaderId: notLead.Leader})
 	case errors.As(err, &oor):

@@ -80,7 +80,10 @@ func (s *fetchService) cursor(topic *internalv1.TopicInfo, fp *sluicev1.FetchPar
 	}
 	r := s.b.replica(topic.GetPartitions()[fp.GetPartition()].GetGroup())
 	if r == nil {
-		return nil, &replica.NotLeaderError{}
+		// Reads are served by any replica; this broker has none. Forwarding
+		// fetch streams comes with the cluster's routing work.
+		return nil, &unimplementedError{fmt.Sprintf("this broker has no replica of partition %s/%d and does not forward fetches yet; fetch from broker(s) %v",
+			topic.GetName(), fp.GetPartition(), topic.GetPartitions()[fp.GetPartition()].GetReplicas())}
 	}
 	c := &cursor{partition: fp.GetPartition(), r: r}
 	switch pos := fp.GetStart().GetPosition().(type) {

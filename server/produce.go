@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -79,7 +80,7 @@ func (s *produceService) receive(stream grpc.ServerStream, slots chan struct{}, 
 			return errShuttingDown
 		}
 		inflight.Add(1)
-		s.handle(raw.b, func(resp *sluicev1.ProduceResponse) {
+		s.handle(ctx, raw.b, func(resp *sluicev1.ProduceResponse) {
 			out <- resp
 			<-slots
 			inflight.Done()
@@ -113,7 +114,7 @@ func (p *pending) finish(i int, base int64, err error) {
 }
 
 // handle parses one request and appends its records; reply is called exactly once.
-func (s *produceService) handle(raw []byte, reply func(*sluicev1.ProduceResponse)) {
+func (s *produceService) handle(ctx context.Context, raw []byte, reply func(*sluicev1.ProduceResponse)) {
 	fail := func(seq uint64, err error) {
 		reply(&sluicev1.ProduceResponse{Sequence: seq, Error: toError(err)})
 	}
@@ -132,7 +133,7 @@ func (s *produceService) handle(raw []byte, reply func(*sluicev1.ProduceResponse
 		p.resp.Results = append(p.resp.Results, &sluicev1.ProduceResult{Partition: part.partition, RecordCount: int32(part.count)})
 	}
 	for i, part := range parts {
-		s.append(topic, req.Acks, part, p, i)
+		s.append(ctx, topic, req.Acks, part, p, i)
 	}
 }
 
@@ -223,10 +224,23 @@ func (s *produceService) split(req *wire.ProduceRequest, n int32) []*part {
 	return parts
 }
 
-func (s *produceService) append(topic *internalv1.TopicInfo, acks sluicev1.Acks, pt *part, p *pending, i int) {
+// append hands a part to the partition's local leader replica, or forwards it
+// to the leader elsewhere.
+func (s *produceService) append(ctx context.Context, topic *internalv1.TopicInfo, acks sluicev1.Acks, pt *part, p *pending, i int) {
 	r := s.b.replica(topic.GetPartitions()[pt.partition].GetGroup())
-	if r == nil {
-		p.finish(i, -1, &replica.NotLeaderError{})
+	var lead uint64
+	if r != nil {
+		lead = r.Leader()
+	}
+	if r == nil || lead != s.b.cfg.NodeID {
+		if isForwarded(ctx) || (r != nil && lead == 0) {
+			p.finish(i, -1, s.b.notLeader(topic.GetName(), pt.partition, lead))
+			return
+		}
+		go func() {
+			base, err := s.b.forwardProduce(ctx, topic, pt, acks, lead)
+			p.finish(i, base, err)
+		}()
 		return
 	}
 	done := func(base int64, err error) { p.finish(i, base, err) }
@@ -234,6 +248,10 @@ func (s *produceService) append(topic *internalv1.TopicInfo, acks sluicev1.Acks,
 		done = func(int64, error) {}
 	}
 	if err := r.Append(pt.records, pt.count, pt.maxTS, done); err != nil {
+		var nl *replica.NotLeaderError
+		if errors.As(err, &nl) {
+			err = s.b.notLeader(topic.GetName(), pt.partition, nl.Leader)
+		}
 		p.finish(i, -1, err)
 		return
 	}

@@ -258,3 +258,23 @@ func AppendRecord(dst []byte, rec Record, ts int64) []byte {
 	}
 	return dst
 }
+
+// AppendProduceRequest appends a ProduceRequest for one partition whose
+// records are a stored batch (see AppendRecord): what a broker sends when it
+// forwards records to the partition's leader.
+func AppendProduceRequest(dst []byte, topic string, partition int32, acks sluicev1.Acks, batch []byte) ([]byte, error) {
+	dst = protowire.AppendTag(dst, produceSequence, protowire.VarintType)
+	dst = protowire.AppendVarint(dst, 1)
+	dst = protowire.AppendTag(dst, produceTopic, protowire.BytesType)
+	dst = protowire.AppendString(dst, topic)
+	dst = protowire.AppendTag(dst, producePartition, protowire.VarintType)
+	dst = protowire.AppendVarint(dst, uint64(partition))
+	dst = protowire.AppendTag(dst, produceAcks, protowire.VarintType)
+	dst = protowire.AppendVarint(dst, uint64(acks))
+	err := ForEachRecord(batch, func(rec []byte) bool {
+		dst = protowire.AppendTag(dst, produceRecords, protowire.BytesType)
+		dst = protowire.AppendBytes(dst, rec)
+		return true
+	})
+	return dst, err
+}

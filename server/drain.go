@@ -13,10 +13,10 @@ import (
 // them before it cuts the brokers' own raft streams, which those requests may
 // need to commit.
 type drain struct {
-	mu      sync.Mutex
-	n       int
-	closed  bool
-	zero    chan struct{} // closed when n reaches 0 after close
+	mu     sync.Mutex
+	n      int
+	closed bool
+	zero   chan struct{} // closed when n reaches 0 after close
 }
 
 func (d *drain) enter() bool {

@@ -72,6 +72,10 @@ func (c *Config) setDefaults() {
 	}
 }
 
+// handOffTimeout bounds how long a stopping broker waits for its leaderships
+// to move.
+const handOffTimeout = 5 * time.Second
+
 // Broker is one Sluice broker.
 type Broker struct {
 	cfg         Config
@@ -239,6 +243,7 @@ func (b *Broker) isRegistered(addr string) bool {
 // last cycle is durable, storage closed.
 func (b *Broker) Shutdown() {
 	b.closeOnce.Do(func() {
+		b.handOffLeadership()
 		close(b.stopping)
 		b.health.Shutdown()
 		if !b.inflight.closeAndWait(b.cfg.ShutdownTimeout) {
@@ -258,6 +263,26 @@ func (b *Broker) Shutdown() {
 		}
 		b.closeStorage()
 	})
+}
+
+// handOffLeadership moves this broker's partition leaderships to other
+// replicas before it stops, so producers see a leader change instead of an
+// election timeout. Requests keep flowing meanwhile: a replica that stopped
+// leading forwards them to its successor.
+func (b *Broker) handOffLeadership() {
+	if b.eng.LeadsReplicated() == 0 {
+		return
+	}
+	b.eng.HandOffLeadership()
+	deadline := time.Now().Add(handOffTimeout)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for b.eng.LeadsReplicated() > 0 && time.Now().Before(deadline) {
+		<-tick.C
+	}
+	if n := b.eng.LeadsReplicated(); n > 0 {
+		b.log.Warn("stopping while still leading", "groups", n)
+	}
 }
 
 func (b *Broker) closeStorage() {

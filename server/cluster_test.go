@@ -261,3 +261,30 @@ func TestAnyBrokerAcceptsProduce(t *testing.T) {
 		}
 	}
 }
+
+// TestShutdownHandsOffLeadership: a broker that stops gracefully hands its
+// leaderships over first, so a successor leads the moment it is gone, with
+// no election timeout.
+func TestShutdownHandsOffLeadership(t *testing.T) {
+	c := startCluster(t, 3)
+	admin := sluicev1.NewAdminServiceClient(c.conn(1))
+	waitFor(t, "the topic to be created", func() bool {
+		_, err := admin.CreateTopic(t.Context(), &sluicev1.CreateTopicRequest{Name: "handoff", Partitions: 1, ReplicationFactor: 3})
+		return err == nil
+	})
+	lead := c.leaderOf("handoff", 0)
+	c.stop(lead)
+	successor := uint64(0)
+	for id := range c.brokers {
+		resp, err := sluicev1.NewAdminServiceClient(c.conn(id)).DescribeTopic(t.Context(), &sluicev1.DescribeTopicRequest{Name: "handoff"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l := resp.GetTopic().GetPartitions()[0].GetLeaderId(); l == id {
+			successor = id
+		}
+	}
+	if successor == 0 {
+		t.Fatalf("no broker leads right after broker %d stopped: leadership was not handed off", lead)
+	}
+}

@@ -195,7 +195,12 @@ func (e *Engine) newGroup(id uint64, voters []uint64, sm StateMachine) (*group, 
 		return nil, err
 	}
 	g := &group{id: id, rn: rn, log: rlog, sm: sm}
-	if cs := snap.GetMetadata().GetConfState(); len(cs.GetVoters()) == 1 && cs.GetVoters()[0] == e.cfg.NodeID {
+	_, cs, err := rlog.InitialState()
+	if err != nil {
+		return nil, err
+	}
+	g.voters.Store(int64(len(cs.GetVoters())))
+	if len(cs.GetVoters()) == 1 && cs.GetVoters()[0] == e.cfg.NodeID {
 		if err := rn.Campaign(); err != nil {
 			return nil, fmt.Errorf("campaign: %w", err)
 		}
@@ -309,6 +314,36 @@ func (e *Engine) ReportSnapshot(id, node uint64, ok bool) {
 		g.mu.Unlock()
 		e.enqueue(g)
 	}
+}
+
+// HandOffLeadership asks every group this node leads to transfer its
+// leadership to another voter; groups with no other voter keep it.
+func (e *Engine) HandOffLeadership() {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	for _, g := range e.groups {
+		if g.leader.Load() == e.cfg.NodeID {
+			g.mu.Lock()
+			g.handOff = true
+			g.mu.Unlock()
+			e.enqueue(g)
+		}
+	}
+}
+
+// LeadsReplicated counts the groups with more than one voter that this node
+// leads, less those a hand-off found no live successor for: what a graceful
+// shutdown waits to see reach zero.
+func (e *Engine) LeadsReplicated() int {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	n := 0
+	for _, g := range e.groups {
+		if g.leader.Load() == e.cfg.NodeID && g.voters.Load() > 1 && !g.noSuccessor.Load() {
+			n++
+		}
+	}
+	return n
 }
 
 // Leader returns the group's leader as last seen by this broker (0: unknown).

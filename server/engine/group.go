@@ -28,6 +28,7 @@ type group struct {
 	removed     bool
 	unreachable []uint64
 	snapStatus  []snapStatus
+	handOff     bool
 
 	queued bool // guarded by Engine.qmu
 
@@ -36,6 +37,9 @@ type group struct {
 	applied  bool
 	term     uint64
 	leader   atomic.Uint64
+	voters   atomic.Int64 // size of the configuration, for shutdown hand-off
+	// noSuccessor is set when a hand-off found no live voter to take over.
+	noSuccessor atomic.Bool
 }
 
 type snapStatus struct {
@@ -47,8 +51,8 @@ type snapStatus struct {
 func (g *group) step() {
 	g.mu.Lock()
 	inbox, ticks, propose, removed := g.inbox, g.ticks, g.propose, g.removed
-	unreachable, snaps := g.unreachable, g.snapStatus
-	g.inbox, g.ticks, g.propose, g.unreachable, g.snapStatus = nil, 0, false, nil, nil
+	unreachable, snaps, handOff := g.unreachable, g.snapStatus, g.handOff
+	g.inbox, g.ticks, g.propose, g.unreachable, g.snapStatus, g.handOff = nil, 0, false, nil, nil, false
 	g.mu.Unlock()
 	g.hasReady = false
 	if removed {
@@ -71,6 +75,9 @@ func (g *group) step() {
 	if propose {
 		g.proposeAll()
 	}
+	if handOff {
+		g.transferToBestFollower()
+	}
 	if g.rn.HasReady() {
 		g.rd = g.rn.Ready()
 		g.hasReady = true
@@ -89,6 +96,26 @@ func (g *group) proposeAll() {
 	if len(dropped) > 0 {
 		g.sm.Dropped(dropped, dropErr)
 	}
+}
+
+// transferToBestFollower asks raft to hand leadership to the voter whose log
+// is furthest along, so the transfer completes without waiting for catch-up.
+func (g *group) transferToBestFollower() {
+	st := g.rn.Status()
+	if st.RaftState != raft.StateLeader {
+		return
+	}
+	var best, bestMatch uint64
+	for id, pr := range st.Progress {
+		if id != st.ID && !pr.IsLearner && pr.RecentActive && (best == 0 || pr.Match > bestMatch) {
+			best, bestMatch = id, pr.Match
+		}
+	}
+	if best == 0 {
+		g.noSuccessor.Store(true)
+		return
+	}
+	g.rn.TransferLeader(best)
 }
 
 // stage adds the group's Ready to the cycle's batch.

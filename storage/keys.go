@@ -28,13 +28,16 @@ const (
 	// i.e. the last index removed by Compact or ApplySnapshot. Entry keys at
 	// or below it are garbage that readers ignore (see raftlog.go).
 	kindLogStart byte = 0x08
+	// kindConfState | group -> raftpb.SnapshotMetadata (index and ConfState)
+	// of the last configuration change applied since the snapshot.
+	kindConfState byte = 0x09
 )
 
 // groupKinds lists every kind whose keys start with kind | group; DeleteGroup
 // removes all of them.
 var groupKinds = []byte{
 	kindEntry, kindHardState, kindSnapshot, kindOffsetIndex,
-	kindTimeIndex, kindGroupState, kindLogStart,
+	kindTimeIndex, kindGroupState, kindLogStart, kindConfState,
 }
 
 const (

@@ -23,6 +23,8 @@ type logState struct {
 	hardState *raftpb.HardState
 	// snap is never nil and has its Metadata (and ConfState) set.
 	snap *raftpb.Snapshot
+	// conf is the configuration applied after the snapshot, nil when none.
+	conf *raftpb.SnapshotMetadata
 
 	offset     uint64
 	offsetTerm uint64

@@ -100,6 +100,9 @@ func readLogState(txn *badger.Txn, group uint64) (logState, error) {
 	if s.snap, err = readSnapshot(txn, group); err != nil {
 		return s, err
 	}
+	if s.conf, err = readConfState(txn, group); err != nil {
+		return s, err
+	}
 	if s.offset, s.offsetTerm, err = readLogStart(txn, group, s.snap); err != nil {
 		return s, err
 	}
@@ -158,6 +161,18 @@ func lastEntryIndex(txn *badger.Txn, group uint64) (uint64, error) {
 	return keySeq(it.Item().Key())
 }
 
+func readConfState(txn *badger.Txn, group uint64) (*raftpb.SnapshotMetadata, error) {
+	v, err := getCopy(txn, groupKey(kindConfState, group))
+	if err != nil || v == nil {
+		return nil, err
+	}
+	m := &raftpb.SnapshotMetadata{}
+	if err := proto.Unmarshal(v, m); err != nil {
+		return nil, fmt.Errorf("decode conf state: %w", err)
+	}
+	return m, nil
+}
+
 // InitialState implements raft.Storage. The hard state is nil until the
 // first SetHardState; the ConfState is the snapshot's, never nil. The caller
 // owns both.
@@ -167,8 +182,11 @@ func (l *RaftLog) InitialState() (*raftpb.HardState, *raftpb.ConfState, error) {
 	if l.err != nil {
 		return nil, nil, l.err
 	}
-	cs := cloneMsg(l.state.snap.GetMetadata().GetConfState())
-	return cloneMsg(l.state.hardState), raftpb.EnsureConfState(cs), nil
+	cs := l.state.snap.GetMetadata().GetConfState()
+	if c := l.state.conf; c != nil && c.GetIndex() > l.state.snap.GetMetadata().GetIndex() {
+		cs = c.GetConfState()
+	}
+	return cloneMsg(l.state.hardState), raftpb.EnsureConfState(cloneMsg(cs)), nil
 }
 
 // Entries implements raft.Storage: the entries [lo, hi), cut short before

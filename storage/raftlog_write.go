@@ -102,6 +102,26 @@ func (l *RaftLog) SetHardState(b *Batch, hs *raftpb.HardState) error {
 	return l.stageLocked(b, next, []op{o})
 }
 
+// SetConfState stages the configuration in force after applying the entry at
+// index (a configuration change). InitialState returns it until a snapshot at
+// a later index replaces it, so a restarted node knows its membership without
+// replaying the change, which lies at or below its applied index.
+func (l *RaftLog) SetConfState(b *Batch, index uint64, cs *raftpb.ConfState) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.checkLocked(b); err != nil {
+		return err
+	}
+	m := &raftpb.SnapshotMetadata{Index: &index, ConfState: cloneMsg(cs)}
+	v, err := proto.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("storage: raft log of group %d: encode conf state: %w", l.group, err)
+	}
+	next := l.staged
+	next.conf = m
+	return l.stageLocked(b, next, []op{setOp(groupKey(kindConfState, l.group), v)})
+}
+
 // ApplySnapshot stages snap as the group's snapshot and discards the whole
 // log, leaving the dummy entry at the snapshot's index. It returns
 // raft.ErrSnapOutOfDate if the current snapshot is not older (unless the

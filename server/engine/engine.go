@@ -316,6 +316,20 @@ func (e *Engine) ReportSnapshot(id, node uint64, ok bool) {
 	}
 }
 
+// ProposeConfChange proposes a membership change of a group; raft forwards
+// it to the leader. Its outcome shows in the group's configuration.
+func (e *Engine) ProposeConfChange(id uint64, cc *raftpb.ConfChange) error {
+	g := e.group(id)
+	if g == nil {
+		return fmt.Errorf("raft group %d is not hosted here", id)
+	}
+	g.mu.Lock()
+	g.confChanges = append(g.confChanges, cc)
+	g.mu.Unlock()
+	e.enqueue(g)
+	return nil
+}
+
 // HandOffLeadership asks every group this node leads to transfer its
 // leadership to another voter; groups with no other voter keep it.
 func (e *Engine) HandOffLeadership() {

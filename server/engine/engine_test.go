@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"go.etcd.io/raft/v3/raftpb"
+
 	"github.com/sluice-io/sluice/server/engine"
 	"github.com/sluice-io/sluice/server/engine/enginetest"
 	"github.com/sluice-io/sluice/server/engine/memnet"
@@ -44,6 +46,25 @@ func newCluster(t *testing.T, n int) *cluster {
 }
 
 func (c *cluster) start(id uint64, n int) {
+	voters := make([]uint64, n)
+	for i := range voters {
+		voters[i] = uint64(i + 1)
+	}
+	c.startWith(id, voters)
+}
+
+// startWith starts a node whose group, if new, has the given voters; none
+// means the node waits to be added by a configuration change.
+func (c *cluster) startWith(id uint64, voters []uint64) {
+	if c.dirs[id] == "" {
+		c.dirs[id] = c.t.TempDir()
+		// Registered after TempDir, so the node stops before its directory goes.
+		c.t.Cleanup(func() {
+			if c.nodes[id] != nil {
+				c.crash(id)
+			}
+		})
+	}
 	opts := storage.DefaultOptions(c.dirs[id])
 	db, err := storage.Open(opts)
 	if err != nil {
@@ -61,10 +82,6 @@ func (c *cluster) start(id uint64, n int) {
 		c.t.Fatal(err)
 	}
 	sm.Notify = func() { eng.Notify(group) }
-	voters := make([]uint64, n)
-	for i := range voters {
-		voters[i] = uint64(i + 1)
-	}
 	if err := eng.AddGroup(group, voters, sm); err != nil {
 		c.t.Fatal(err)
 	}
@@ -217,4 +234,31 @@ func TestSingleVoterGroupLeadsAtOnce(t *testing.T) {
 		t.Fatalf("leader %d", lead)
 	}
 	c.proposeAll(1, "solo", 10)
+}
+
+// TestLearnerJoinsAndRestarts: a node added as a learner by a configuration
+// change receives a snapshot and then the log; after a restart it still
+// knows it is a member (the configuration was persisted with the change).
+func TestLearnerJoinsAndRestarts(t *testing.T) {
+	c := newCluster(t, 3)
+	lead := c.leader(1, 2, 3)
+	c.proposeAll(lead, "before", 10)
+	c.startWith(4, nil)
+	typ := raftpb.ConfChangeAddLearnerNode
+	if err := c.nodes[lead].eng.ProposeConfChange(group, &raftpb.ConfChange{Type: &typ, NodeId: new(uint64(4))}); err != nil {
+		t.Fatal(err)
+	}
+	enginetest.WaitFor(t, "the learner to join", func() bool { return c.nodes[4].eng.Leader(group) == lead })
+	c.proposeAll(lead, "after", 10)
+	enginetest.WaitFor(t, "the learner to apply new entries", func() bool {
+		_, d := c.nodes[4].sm.Snapshot()
+		return len(d) > 0 && string(d[len(d)-1]) == "after-9"
+	})
+	c.crash(4)
+	c.startWith(4, nil)
+	c.proposeAll(lead, "later", 5)
+	enginetest.WaitFor(t, "the restarted learner to follow again", func() bool {
+		_, d := c.nodes[4].sm.Snapshot()
+		return len(d) > 0 && string(d[len(d)-1]) == "later-4"
+	})
 }

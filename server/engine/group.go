@@ -1,13 +1,13 @@
 package engine
 
 import (
-	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
 
 	"go.etcd.io/raft/v3"
 	"go.etcd.io/raft/v3/raftpb"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/sluice-io/sluice/storage"
 )
@@ -29,15 +29,17 @@ type group struct {
 	unreachable []uint64
 	snapStatus  []snapStatus
 	handOff     bool
+	confChanges []*raftpb.ConfChange
 
 	queued bool // guarded by Engine.qmu
 
-	rd       raft.Ready
-	hasReady bool
-	applied  bool
-	term     uint64
-	leader   atomic.Uint64
-	voters   atomic.Int64 // size of the configuration, for shutdown hand-off
+	rd        raft.Ready
+	hasReady  bool
+	applied   bool
+	confState *raftpb.ConfState // set by a conf change until snapshotConf
+	term      uint64
+	leader    atomic.Uint64
+	voters    atomic.Int64 // size of the configuration, for shutdown hand-off
 	// noSuccessor is set when a hand-off found no live voter to take over.
 	noSuccessor atomic.Bool
 }
@@ -51,8 +53,8 @@ type snapStatus struct {
 func (g *group) step() {
 	g.mu.Lock()
 	inbox, ticks, propose, removed := g.inbox, g.ticks, g.propose, g.removed
-	unreachable, snaps, handOff := g.unreachable, g.snapStatus, g.handOff
-	g.inbox, g.ticks, g.propose, g.unreachable, g.snapStatus, g.handOff = nil, 0, false, nil, nil, false
+	unreachable, snaps, handOff, ccs := g.unreachable, g.snapStatus, g.handOff, g.confChanges
+	g.inbox, g.ticks, g.propose, g.unreachable, g.snapStatus, g.handOff, g.confChanges = nil, 0, false, nil, nil, false, nil
 	g.mu.Unlock()
 	g.hasReady = false
 	if removed {
@@ -77,6 +79,10 @@ func (g *group) step() {
 	}
 	if handOff {
 		g.transferToBestFollower()
+	}
+	for _, cc := range ccs {
+		// A refused change (one already pending) is retried by its proposer.
+		_ = g.rn.ProposeConfChange(cc)
 	}
 	if g.rn.HasReady() {
 		g.rd = g.rn.Ready()
@@ -128,6 +134,7 @@ func (g *group) stage(b *storage.Batch) error {
 		if err := g.sm.Restore(b, rd.Snapshot); err != nil {
 			return fmt.Errorf("restore state machine: %w", err)
 		}
+		g.voters.Store(int64(len(rd.Snapshot.GetMetadata().GetConfState().GetVoters())))
 		g.applied = true
 	}
 	if len(rd.Entries) > 0 {
@@ -149,7 +156,7 @@ func (g *group) applyCommitted(b *storage.Batch) error {
 		return nil
 	}
 	for _, ent := range ents {
-		if err := g.applyConfChange(ent); err != nil {
+		if err := g.applyConfChange(b, ent); err != nil {
 			return err
 		}
 	}
@@ -160,16 +167,55 @@ func (g *group) applyCommitted(b *storage.Batch) error {
 	return nil
 }
 
-// errConfChangeUnsupported marks a configuration change entry: membership
-// changes arrive with the cluster work, which persists the ConfState with them.
-var errConfChangeUnsupported = errors.New("raft configuration changes are not supported yet")
-
-func (g *group) applyConfChange(ent *raftpb.Entry) error {
+// applyConfChange applies a committed configuration change to raft and
+// stages the new configuration, so a restart knows it without replaying the
+// entry. A snapshot carrying it follows once the batch is durable (advance).
+func (g *group) applyConfChange(b *storage.Batch, ent *raftpb.Entry) error {
+	var cc raftpb.ConfChangeI
 	switch ent.GetType() {
-	case raftpb.EntryConfChange, raftpb.EntryConfChangeV2:
-		return fmt.Errorf("entry %d: %w", ent.GetIndex(), errConfChangeUnsupported)
+	case raftpb.EntryConfChange:
+		c := &raftpb.ConfChange{}
+		if err := proto.Unmarshal(ent.GetData(), c); err != nil {
+			return fmt.Errorf("decode conf change at %d: %w", ent.GetIndex(), err)
+		}
+		cc = c
+	case raftpb.EntryConfChangeV2:
+		c := &raftpb.ConfChangeV2{}
+		if err := proto.Unmarshal(ent.GetData(), c); err != nil {
+			return fmt.Errorf("decode conf change at %d: %w", ent.GetIndex(), err)
+		}
+		cc = c
+	default:
+		return nil
 	}
+	cs := g.rn.ApplyConfChange(cc)
+	if err := g.log.SetConfState(b, ent.GetIndex(), cs); err != nil {
+		return err
+	}
+	g.confState = cs
+	g.voters.Store(int64(len(cs.GetVoters())))
 	return nil
+}
+
+// snapshotConf makes a snapshot at the last applied index after a
+// configuration change, so that a node added by it (whose empty log raft
+// fills from a snapshot) finds itself in the snapshot's configuration.
+// Snapshots are metadata only, so this is cheap; it is rare anyway.
+func (g *group) snapshotConf(db *storage.DB) error {
+	if g.confState == nil {
+		return nil
+	}
+	data, err := g.sm.SnapshotData()
+	if err != nil {
+		return err
+	}
+	b := db.NewBatch()
+	if _, err := g.log.CreateSnapshot(b, g.sm.AppliedIndex(), g.confState, data); err != nil {
+		b.Cancel()
+		return err
+	}
+	g.confState = nil
+	return b.Commit()
 }
 
 // advance publishes what the cycle made durable and tells raft. It reports

@@ -50,12 +50,18 @@ func (e *Engine) cycle() error {
 		return err
 	}
 	e.send(ready)
+	var snapErr error
 	e.parallel(ready, func(g *group) {
 		if g.advance() {
 			e.enqueue(g)
 		}
 	})
-	return nil
+	for _, g := range ready {
+		if err := g.snapshotConf(e.cfg.DB); err != nil && snapErr == nil {
+			snapErr = fmt.Errorf("raft group %d: snapshot after configuration change: %w", g.id, err)
+		}
+	}
+	return snapErr
 }
 
 func (e *Engine) persist(ready []*group) error {

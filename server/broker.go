@@ -47,6 +47,9 @@ type Config struct {
 	// id to address, given identically to each of them; empty means a cluster
 	// of this one broker. A restart needs only the data directory.
 	Controllers map[uint64]string
+	// Join is the address of a broker of an existing cluster that this new
+	// broker asks to be added; it then follows the metadata as a learner.
+	Join string
 	// TickInterval is raft's clock (elections after 10 ticks); 0: 100 ms.
 	TickInterval time.Duration
 	// ShutdownTimeout bounds how long Shutdown waits for requests in flight.
@@ -95,6 +98,7 @@ type Broker struct {
 	inflight    drain
 	connMu      sync.Mutex
 	conns       map[string]*grpc.ClientConn // to other brokers, for forwarding
+	joinPeers   map[uint64]string           // addresses learnt when joining
 	reconcileCh chan struct{}
 	stopping    chan struct{} // closed when Shutdown starts: ends follow streams
 	bg          sync.WaitGroup
@@ -111,6 +115,7 @@ func New(cfg Config) (*Broker, error) {
 		incarnation: randomUint64(),
 		replicas:    make(map[uint64]*replica.Replica),
 		conns:       make(map[string]*grpc.ClientConn),
+		joinPeers:   make(map[uint64]string),
 		reconcileCh: make(chan struct{}, 1),
 		stopping:    make(chan struct{}),
 	}
@@ -171,6 +176,10 @@ func (b *Broker) Serve(ctx context.Context, lis net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- b.grpc.Serve(lis) }()
+	if b.cfg.Join != "" {
+		b.bg.Add(1)
+		go b.joinLoop(addr)
+	}
 	regc := make(chan error, 1)
 	go func() { regc <- b.register(ctx, addr) }()
 	for {
@@ -299,8 +308,12 @@ func (b *Broker) closeStorage() {
 	}
 }
 
-// controllerIDs are the voters a new metadata group starts with.
+// controllerIDs are the voters a new metadata group starts with; none for a
+// joining broker, which waits to be added by the controller.
 func (b *Broker) controllerIDs() []uint64 {
+	if b.cfg.Join != "" && len(b.cfg.Controllers) == 0 {
+		return nil
+	}
 	if len(b.cfg.Controllers) == 0 {
 		return []uint64{b.cfg.NodeID}
 	}
@@ -313,14 +326,20 @@ func (b *Broker) controllerIDs() []uint64 {
 }
 
 // peerAddr resolves a broker's address: from the metadata once the broker
-// registered, before that from the configured controllers.
+// registered, before that from the configured controllers or, for a joining
+// broker, from the join response.
 func (b *Broker) peerAddr(id uint64) (string, bool) {
 	for _, br := range b.meta.State().GetBrokers() {
 		if br.GetId() == id {
 			return br.GetAddress(), true
 		}
 	}
-	addr, ok := b.cfg.Controllers[id]
+	if addr, ok := b.cfg.Controllers[id]; ok {
+		return addr, true
+	}
+	b.connMu.Lock()
+	defer b.connMu.Unlock()
+	addr, ok := b.joinPeers[id]
 	return addr, ok
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"testing"
 	"time"
 
@@ -287,4 +288,57 @@ func TestShutdownHandsOffLeadership(t *testing.T) {
 	if successor == 0 {
 		t.Fatalf("no broker leads right after broker %d stopped: leadership was not handed off", lead)
 	}
+}
+
+// TestFourthBrokerJoins: a broker started with Join follows the metadata as a
+// learner and receives replicas of topics created after it joined.
+func TestFourthBrokerJoins(t *testing.T) {
+	c := startCluster(t, 3)
+	admin := sluicev1.NewAdminServiceClient(c.conn(1))
+	waitFor(t, "a first topic", func() bool {
+		_, err := admin.CreateTopic(t.Context(), &sluicev1.CreateTopicRequest{Name: "early", Partitions: 1, ReplicationFactor: 3})
+		return err == nil
+	})
+
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.addrs[4], c.dirs[4] = l.Addr().String(), t.TempDir()
+	b, err := server.New(server.Config{
+		NodeID: 4, Storage: storage.DefaultOptions(c.dirs[4]), Join: c.addrs[1],
+		TickInterval: 20 * time.Millisecond, Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- b.Serve(context.Background(), l) }()
+	c.brokers[4], c.done[4] = b, done
+
+	joined := sluicev1.NewAdminServiceClient(c.conn(4))
+	waitFor(t, "the new broker to see four brokers and the early topic", func() bool {
+		resp, err := joined.DescribeCluster(t.Context(), &sluicev1.DescribeClusterRequest{})
+		if err != nil || len(resp.GetBrokers()) != 4 {
+			return false
+		}
+		_, err = joined.DescribeTopic(t.Context(), &sluicev1.DescribeTopicRequest{Name: "early"})
+		return err == nil
+	})
+	if _, err := admin.CreateTopic(t.Context(), &sluicev1.CreateTopicRequest{Name: "late", Partitions: 4, ReplicationFactor: 2}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the new broker to host replicas of the late topic", func() bool {
+		resp, err := joined.DescribeTopic(t.Context(), &sluicev1.DescribeTopicRequest{Name: "late"})
+		if err != nil {
+			return false
+		}
+		hosted := 0
+		for _, p := range resp.GetTopic().GetPartitions() {
+			if slices.Contains(p.GetReplicaIds(), 4) && p.GetLeaderId() != 0 {
+				hosted++
+			}
+		}
+		return hosted == 2 // four partitions, two replicas each, over four brokers
+	})
 }

@@ -61,6 +61,7 @@ func (b *Broker) newGRPCServer() error {
 	sluicev1.RegisterAdminServiceServer(b.grpc, &adminService{b: b})
 	sluicev1.RegisterGroupCoordinatorServiceServer(b.grpc, &groupService{})
 	internalv1.RegisterRaftTransportServiceServer(b.grpc, b.peer)
+	internalv1.RegisterClusterServiceServer(b.grpc, &clusterService{b: b})
 	b.health = health.NewServer()
 	healthpb.RegisterHealthServer(b.grpc, b.health)
 	public := publicServices{b.grpc}

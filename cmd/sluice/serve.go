@@ -27,6 +27,7 @@ type serveOptions struct {
 	logLevel       string
 	pprof          string
 	controllers    string
+	join           string
 }
 
 func newServeCmd() *cobra.Command {
@@ -47,6 +48,7 @@ func newServeCmd() *cobra.Command {
 	f.IntVar(&o.maxRecordBytes, "max-record-bytes", 1<<20, "largest record accepted, in bytes (topics may lower it with max.message.bytes)")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	f.StringVar(&o.controllers, "initial-controllers", "", "metadata voters of a new cluster, as id@host:port,...; the same on each of them (a restart needs only --data-dir)")
+	f.StringVar(&o.join, "join", "", "address of a broker of an existing cluster to join (a new broker follows the metadata as a learner)")
 	f.StringVar(&o.pprof, "pprof", "", "serve Go's pprof profiles on this address (e.g. 127.0.0.1:6060); off when empty")
 	return cmd
 }
@@ -78,7 +80,7 @@ func (o *serveOptions) run(cmd *cobra.Command) error {
 	}
 	b, err := server.New(server.Config{
 		NodeID: o.nodeID, Storage: storage.DefaultOptions(o.dataDir), AdvertiseAddr: o.advertise,
-		MaxRecordBytes: o.maxRecordBytes, Logger: logger, Controllers: controllers,
+		MaxRecordBytes: o.maxRecordBytes, Logger: logger, Controllers: controllers, Join: o.join,
 	})
 	if err != nil {
 		_ = lis.Close()

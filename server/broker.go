@@ -50,6 +50,10 @@ type Config struct {
 	// Join is the address of a broker of an existing cluster that this new
 	// broker asks to be added; it then follows the metadata as a learner.
 	Join string
+	// WrapTransport, when set, wraps the transport that carries this broker's
+	// raft messages to its peers: the seam through which tests inject network
+	// faults (drops, partitions) without flags inside the broker.
+	WrapTransport func(engine.Transport) engine.Transport
 	// TickInterval is raft's clock (elections after 10 ticks); 0: 100 ms.
 	TickInterval time.Duration
 	// ShutdownTimeout bounds how long Shutdown waits for requests in flight.
@@ -136,9 +140,12 @@ func New(cfg Config) (*Broker, error) {
 }
 
 func (b *Broker) startRaft() error {
+	var out engine.Transport = engine.TransportFunc(func(msgs []engine.Envelope) { b.peer.Send(msgs) })
+	if b.cfg.WrapTransport != nil {
+		out = b.cfg.WrapTransport(out)
+	}
 	eng, err := engine.New(engine.Config{
-		NodeID: b.cfg.NodeID, DB: b.db, Logger: b.log, TickInterval: b.cfg.TickInterval,
-		Transport: engine.TransportFunc(func(msgs []engine.Envelope) { b.peer.Send(msgs) }),
+		NodeID: b.cfg.NodeID, DB: b.db, Logger: b.log, TickInterval: b.cfg.TickInterval, Transport: out,
 	})
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/server"
+	"github.com/sluice-io/sluice/server/engine"
 	"github.com/sluice-io/sluice/storage"
 )
 
@@ -23,6 +25,7 @@ import (
 // data directories, forming one cluster through --initial-controllers.
 type testCluster struct {
 	t       *testing.T
+	adjust  func(*server.Config)
 	addrs   map[uint64]string
 	dirs    map[uint64]string
 	brokers map[uint64]*server.Broker
@@ -30,7 +33,12 @@ type testCluster struct {
 }
 
 func startCluster(t *testing.T, n int) *testCluster {
-	c := &testCluster{t: t, addrs: map[uint64]string{}, dirs: map[uint64]string{}, brokers: map[uint64]*server.Broker{}, done: map[uint64]chan error{}}
+	return startClusterWith(t, n, nil)
+}
+
+// startClusterWith lets a test adjust each broker's configuration.
+func startClusterWith(t *testing.T, n int, adjust func(*server.Config)) *testCluster {
+	c := &testCluster{adjust: adjust, t: t, addrs: map[uint64]string{}, dirs: map[uint64]string{}, brokers: map[uint64]*server.Broker{}, done: map[uint64]chan error{}}
 	lis := map[uint64]net.Listener{}
 	for id := uint64(1); id <= uint64(n); id++ {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -51,10 +59,14 @@ func startCluster(t *testing.T, n int) *testCluster {
 }
 
 func (c *testCluster) serve(id uint64, lis net.Listener) {
-	b, err := server.New(server.Config{
+	cfg := server.Config{
 		NodeID: id, Storage: storage.DefaultOptions(c.dirs[id]), Controllers: c.addrs,
 		TickInterval: 20 * time.Millisecond, Logger: slog.New(slog.DiscardHandler),
-	})
+	}
+	if c.adjust != nil {
+		c.adjust(&cfg)
+	}
+	b, err := server.New(cfg)
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -341,4 +353,113 @@ func TestFourthBrokerJoins(t *testing.T) {
 		}
 		return hosted == 2 // four partitions, two replicas each, over four brokers
 	})
+}
+
+// netFaults cuts links between brokers: each broker's outgoing raft messages
+// pass through it.
+type netFaults struct {
+	mu  sync.Mutex
+	cut map[[2]uint64]bool
+}
+
+func (n *netFaults) isolate(id uint64, all []uint64) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, o := range all {
+		if o != id {
+			n.cut[[2]uint64{id, o}], n.cut[[2]uint64{o, id}] = true, true
+		}
+	}
+}
+
+func (n *netFaults) heal() {
+	n.mu.Lock()
+	n.cut = map[[2]uint64]bool{}
+	n.mu.Unlock()
+}
+
+func (n *netFaults) wrap(from uint64) func(engine.Transport) engine.Transport {
+	return func(next engine.Transport) engine.Transport {
+		return engine.TransportFunc(func(msgs []engine.Envelope) {
+			n.mu.Lock()
+			kept := msgs[:0:0]
+			for _, m := range msgs {
+				if !n.cut[[2]uint64{from, m.Msg.GetTo()}] {
+					kept = append(kept, m)
+				}
+			}
+			n.mu.Unlock()
+			next.Send(kept)
+		})
+	}
+}
+
+// TestIsolatedLeaderStopsAcknowledging: a leader cut off from the other two
+// brokers stops acknowledging writes (CheckQuorum makes it step down within
+// the election timeout); the majority elects a leader and goes on; after the
+// partition heals no acknowledged record is lost and the replicas agree.
+func TestIsolatedLeaderStopsAcknowledging(t *testing.T) {
+	faults := &netFaults{cut: map[[2]uint64]bool{}}
+	c := startClusterWith(t, 3, func(cfg *server.Config) { cfg.WrapTransport = faults.wrap(cfg.NodeID) })
+	admin := sluicev1.NewAdminServiceClient(c.conn(1))
+	waitFor(t, "the topic to be created", func() bool {
+		_, err := admin.CreateTopic(t.Context(), &sluicev1.CreateTopicRequest{Name: "split", Partitions: 1, ReplicationFactor: 3})
+		return err == nil
+	})
+	old := c.leaderOf("split", 0)
+	produceN(t, c.conn(old), "split", "before", 50)
+
+	faults.isolate(old, []uint64{1, 2, 3})
+	cutAt := time.Now()
+	// The isolated leader may accept requests, but must never acknowledge
+	// them: they cannot reach a majority.
+	stream, err := sluicev1.NewProduceServiceClient(c.conn(old)).Produce(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		req := &sluicev1.ProduceRequest{Sequence: uint64(i), Topic: "split", Partition: proto.Int32(0),
+			Records: []*sluicev1.Record{{Value: fmt.Appendf(nil, "isolated-%d", i)}}}
+		if err := stream.Send(req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 20 {
+		resp, err := stream.Recv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.GetError() == nil && resp.GetResults()[0].GetError() == nil {
+			t.Fatalf("the isolated leader acknowledged %v", resp)
+		}
+	}
+	stepDown := time.Since(cutAt)
+	var rest []uint64
+	for id := range c.brokers {
+		if id != old {
+			rest = append(rest, id)
+		}
+	}
+	var next uint64
+	waitFor(t, "the majority to elect a leader", func() bool {
+		resp, err := sluicev1.NewAdminServiceClient(c.conn(rest[0])).DescribeTopic(t.Context(), &sluicev1.DescribeTopicRequest{Name: "split"})
+		next = resp.GetTopic().GetPartitions()[0].GetLeaderId()
+		return err == nil && next != 0 && next != old
+	})
+	produceN(t, c.conn(next), "split", "after", 50)
+	faults.heal()
+	t.Logf("the isolated leader failed its requests %v after the cut (election timeout %v)", stepDown, 10*20*time.Millisecond)
+
+	var want []string
+	for i := range 50 {
+		want = append(want, fmt.Sprintf("before-%d", i))
+	}
+	for i := range 50 {
+		want = append(want, fmt.Sprintf("after-%d", i))
+	}
+	for id := range c.brokers {
+		waitFor(t, fmt.Sprintf("broker %d to converge", id), func() bool {
+			return slices.Equal(readAll(t, c.conn(id), "split"), want)
+		})
+	}
 }

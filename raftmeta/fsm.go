@@ -242,6 +242,9 @@ func (f *FSM) execute(cmd *internalv1.MetadataCommand) error {
 		return f.createTopic(c.CreateTopic)
 	case *internalv1.MetadataCommand_DeleteTopic:
 		return f.deleteTopic(c.DeleteTopic.GetName())
+	case *internalv1.MetadataCommand_PartitionLeader:
+		f.partitionLeader(c.PartitionLeader)
+		return nil
 	case *internalv1.MetadataCommand_RegisterBroker:
 		if f.working.GetClusterId() == "" {
 			f.working.ClusterId = c.RegisterBroker.GetClusterId()
@@ -282,6 +285,21 @@ func (f *FSM) deleteTopic(name string) error {
 		}
 	}
 	return fmt.Errorf("%w: %q", ErrTopicNotFound, name)
+}
+
+// partitionLeader records a reported leader unless a report of a later term
+// is already there, or the partition is gone.
+func (f *FSM) partitionLeader(c *internalv1.PartitionLeader) {
+	for _, t := range f.working.GetTopics() {
+		for _, p := range t.GetPartitions() {
+			if p.GetGroup() == c.GetGroup() {
+				if c.GetTerm() >= p.GetLeaderTerm() {
+					p.Leader, p.LeaderTerm = c.GetLeader(), c.GetTerm()
+				}
+				return
+			}
+		}
+	}
 }
 
 func (f *FSM) registerBroker(b *internalv1.BrokerInfo) {

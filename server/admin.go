@@ -140,7 +140,9 @@ func (s *adminService) describe(name string) (*sluicev1.TopicDescription, error)
 		Name: t.GetName(), TopicId: t.GetTopicId(), ReplicationFactor: t.GetReplicationFactor(), Configs: t.GetConfigs(),
 	}
 	for _, p := range t.GetPartitions() {
-		pd := &sluicev1.PartitionDescription{Partition: p.GetPartition(), ReplicaIds: p.GetReplicas()}
+		// Leader from the metadata, bounds unknown (0), unless a local replica
+		// knows better.
+		pd := &sluicev1.PartitionDescription{Partition: p.GetPartition(), ReplicaIds: p.GetReplicas(), LeaderId: p.GetLeader()}
 		if r := s.b.replica(p.GetGroup()); r != nil {
 			pd.LeaderId, pd.LogStartOffset, pd.HighWatermark = r.Leader(), r.LogStartOffset(), r.HighWatermark()
 		}
@@ -177,6 +179,37 @@ func (s *adminService) ListOffsets(_ context.Context, req *sluicev1.ListOffsetsR
 			off = r.HighWatermark()
 		}
 		resp.Offsets = append(resp.Offsets, &sluicev1.PartitionOffset{Partition: p, Offset: off})
+	}
+	return resp, nil
+}
+
+func (s *adminService) GetMetadata(_ context.Context, req *sluicev1.GetMetadataRequest) (*sluicev1.GetMetadataResponse, error) {
+	st := s.b.meta.State()
+	resp := &sluicev1.GetMetadataResponse{ControllerId: s.b.meta.Leader()}
+	for _, br := range st.GetBrokers() {
+		resp.Brokers = append(resp.Brokers, &sluicev1.Broker{Id: br.GetId(), Address: br.GetAddress(), Rack: br.GetRack()})
+	}
+	topics := st.GetTopics()
+	if len(req.GetTopics()) > 0 {
+		topics = nil
+		for i, name := range req.GetTopics() {
+			t := s.b.meta.Topic(name)
+			if t == nil {
+				return nil, fmt.Errorf("topics[%d]: %w", i, topicNotFound(name))
+			}
+			topics = append(topics, t)
+		}
+	}
+	for _, t := range topics {
+		tm := &sluicev1.TopicMetadata{Name: t.GetName(), TopicId: t.GetTopicId()}
+		for _, p := range t.GetPartitions() {
+			lead := p.GetLeader()
+			if r := s.b.replica(p.GetGroup()); r != nil && r.Leader() != 0 {
+				lead = r.Leader()
+			}
+			tm.Partitions = append(tm.Partitions, &sluicev1.PartitionMetadata{Partition: p.GetPartition(), LeaderId: lead, ReplicaIds: p.GetReplicas()})
+		}
+		resp.Topics = append(resp.Topics, tm)
 	}
 	return resp, nil
 }

@@ -99,10 +99,14 @@ type Broker struct {
 	mu       sync.RWMutex
 	replicas map[uint64]*replica.Replica
 
-	inflight    drain
-	connMu      sync.Mutex
-	conns       map[string]*grpc.ClientConn // to other brokers, for forwarding
-	joinPeers   map[uint64]string           // addresses learnt when joining
+	inflight  drain
+	connMu    sync.Mutex
+	conns     map[string]*grpc.ClientConn // to other brokers, for forwarding
+	joinPeers map[uint64]string           // addresses learnt when joining
+
+	reportMu    sync.Mutex
+	reports     map[uint64]leaderReport // partition leaderships to record
+	reportCh    chan struct{}
 	reconcileCh chan struct{}
 	stopping    chan struct{} // closed when Shutdown starts: ends follow streams
 	bg          sync.WaitGroup
@@ -120,6 +124,8 @@ func New(cfg Config) (*Broker, error) {
 		replicas:    make(map[uint64]*replica.Replica),
 		conns:       make(map[string]*grpc.ClientConn),
 		joinPeers:   make(map[uint64]string),
+		reports:     make(map[uint64]leaderReport),
+		reportCh:    make(chan struct{}, 1),
 		reconcileCh: make(chan struct{}, 1),
 		stopping:    make(chan struct{}),
 	}
@@ -167,8 +173,9 @@ func (b *Broker) startRaft() error {
 		return err
 	}
 	eng.Start()
-	b.bg.Add(1)
+	b.bg.Add(2)
 	go b.reconcileLoop()
+	go b.reportLeaders()
 	b.triggerReconcile()
 	return nil
 }

@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
@@ -461,5 +463,36 @@ func TestIsolatedLeaderStopsAcknowledging(t *testing.T) {
 		waitFor(t, fmt.Sprintf("broker %d to converge", id), func() bool {
 			return slices.Equal(readAll(t, c.conn(id), "split"), want)
 		})
+	}
+}
+
+// TestMetadataNamesEveryLeader: any broker, including one with no replica of
+// a partition, tells clients where each partition's leader is.
+func TestMetadataNamesEveryLeader(t *testing.T) {
+	c := startCluster(t, 3)
+	admin := sluicev1.NewAdminServiceClient(c.conn(1))
+	waitFor(t, "the topic to be created", func() bool {
+		_, err := admin.CreateTopic(t.Context(), &sluicev1.CreateTopicRequest{Name: "routed", Partitions: 6, ReplicationFactor: 1})
+		return err == nil
+	})
+	for id := range c.brokers {
+		md := sluicev1.NewAdminServiceClient(c.conn(id))
+		waitFor(t, fmt.Sprintf("broker %d to know every leader", id), func() bool {
+			resp, err := md.GetMetadata(t.Context(), &sluicev1.GetMetadataRequest{Topics: []string{"routed"}})
+			if err != nil || len(resp.GetBrokers()) != 3 {
+				return false
+			}
+			for _, p := range resp.GetTopics()[0].GetPartitions() {
+				// Replication factor 1: the only replica leads.
+				if p.GetLeaderId() == 0 || p.GetLeaderId() != p.GetReplicaIds()[0] {
+					return false
+				}
+			}
+			return true
+		})
+	}
+	_, err := admin.GetMetadata(t.Context(), &sluicev1.GetMetadataRequest{Topics: []string{"nope"}})
+	if status.Code(err) != codes.NotFound {
+		t.Fatalf("metadata of an unknown topic: %v", err)
 	}
 }

@@ -120,7 +120,7 @@ func (s *produceService) handle(ctx context.Context, raw []byte, reply func(*slu
 	}
 	req, err := wire.ParseProduceRequest(raw, s.b.cfg.MaxRecordBytes)
 	if err != nil {
-		fail(0, err)
+		fail(wire.PeekSequence(raw), err)
 		return
 	}
 	topic, parts, err := s.route(req)

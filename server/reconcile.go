@@ -68,7 +68,7 @@ func (b *Broker) addReplica(p placed) error {
 	r, err := replica.Open(replica.Config{
 		Group: p.info.GetGroup(), Topic: p.topic, Partition: p.info.GetPartition(),
 		NodeID: b.cfg.NodeID, Incarnation: b.incarnation, DB: b.db, Notify: b.eng.Notify,
-		CacheBytes: b.cfg.CacheBytes,
+		CacheBytes: b.cfg.CacheBytes, OnLeader: b.noteLeader,
 	})
 	if err != nil {
 		return err

@@ -38,7 +38,8 @@ func Murmur2(data []byte) int32 {
 	return int32(h)
 }
 
-// ForKey returns the partition of a non-empty key among n partitions:
+// ForKey returns the partition of a key (any non-null key, empty included)
+// among n partitions:
 // toPositive(murmur2(key)) % n, as Kafka's BuiltInPartitioner.partitionForKey.
 func ForKey(key []byte, n int32) int32 {
 	return (Murmur2(key) & 0x7fffffff) % n

@@ -67,7 +67,10 @@ func (r *Replica) Dropped(data [][]byte, err error) {
 // waiting requests as retryable. Their entries may still commit under the new
 // leader (so a retry can duplicate them, as in Kafka without idempotence), but
 // no request is ever acknowledged unless its entry committed.
-func (r *Replica) LeaderChanged(leader, _ uint64) {
+func (r *Replica) LeaderChanged(leader, term uint64) {
+	if r.cfg.OnLeader != nil {
+		r.cfg.OnLeader(r.cfg.Group, leader, term)
+	}
 	r.mu.Lock()
 	r.leader = leader
 	var failed []*request

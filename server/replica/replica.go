@@ -32,6 +32,9 @@ type Config struct {
 	MaxPendingBytes int
 	// CacheBytes bounds the recent batches kept in memory for readers.
 	CacheBytes int
+	// OnLeader, when set, learns each change of leader or term. It runs on the
+	// raft engine's goroutine and must not block.
+	OnLeader func(group, leader, term uint64)
 }
 
 // Done is called once per Append: with the base offset of the request's

@@ -278,3 +278,28 @@ func AppendProduceRequest(dst []byte, topic string, partition int32, acks sluice
 	})
 	return dst, err
 }
+
+// PeekSequence returns the sequence of a produce request that failed to parse,
+// so its error response still reaches the right waiter; 0 when not found.
+func PeekSequence(b []byte) uint64 {
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return 0
+		}
+		b = b[n:]
+		if num == produceSequence && typ == protowire.VarintType {
+			v, m := protowire.ConsumeVarint(b)
+			if m < 0 {
+				return 0
+			}
+			return v
+		}
+		m := protowire.ConsumeFieldValue(num, typ, b)
+		if m < 0 {
+			return 0
+		}
+		b = b[m:]
+	}
+	return 0
+}

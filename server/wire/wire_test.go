@@ -124,6 +124,15 @@ func TestParseProduceRequestRejects(t *testing.T) {
 			t.Fatalf("got %v", err)
 		}
 	})
+	t.Run("sequence of a rejected request", func(t *testing.T) {
+		raw, _ := proto.Marshal(&sluicev1.ProduceRequest{Sequence: 42, Topic: "t", Records: []*sluicev1.Record{big}})
+		if _, err := ParseProduceRequest(raw, 1024); err == nil {
+			t.Fatal("oversized record accepted")
+		}
+		if got := PeekSequence(raw); got != 42 {
+			t.Fatalf("PeekSequence = %d, want 42", got)
+		}
+	})
 	t.Run("truncated", func(t *testing.T) {
 		raw, _ := proto.Marshal(&sluicev1.ProduceRequest{Topic: "topic"})
 		if _, err := ParseProduceRequest(raw[:len(raw)-2], 1024); err == nil {

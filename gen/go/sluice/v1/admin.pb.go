@@ -991,6 +991,238 @@ func (x *Broker) GetRack() string {
 	return ""
 }
 
+// GetMetadataRequest names the topics of interest.
+type GetMetadataRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Topics to describe; empty means all.
+	Topics        []string `protobuf:"bytes,1,rep,name=topics,proto3" json:"topics,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMetadataRequest) Reset() {
+	*x = GetMetadataRequest{}
+	mi := &file_sluice_v1_admin_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMetadataRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMetadataRequest) ProtoMessage() {}
+
+func (x *GetMetadataRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_admin_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMetadataRequest.ProtoReflect.Descriptor instead.
+func (*GetMetadataRequest) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *GetMetadataRequest) GetTopics() []string {
+	if x != nil {
+		return x.Topics
+	}
+	return nil
+}
+
+// GetMetadataResponse is a routing table.
+type GetMetadataResponse struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Brokers []*Broker              `protobuf:"bytes,1,rep,name=brokers,proto3" json:"brokers,omitempty"`
+	Topics  []*TopicMetadata       `protobuf:"bytes,2,rep,name=topics,proto3" json:"topics,omitempty"`
+	// Broker id of the metadata leader.
+	ControllerId  uint64 `protobuf:"varint,3,opt,name=controller_id,json=controllerId,proto3" json:"controller_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMetadataResponse) Reset() {
+	*x = GetMetadataResponse{}
+	mi := &file_sluice_v1_admin_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMetadataResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMetadataResponse) ProtoMessage() {}
+
+func (x *GetMetadataResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_admin_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMetadataResponse.ProtoReflect.Descriptor instead.
+func (*GetMetadataResponse) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *GetMetadataResponse) GetBrokers() []*Broker {
+	if x != nil {
+		return x.Brokers
+	}
+	return nil
+}
+
+func (x *GetMetadataResponse) GetTopics() []*TopicMetadata {
+	if x != nil {
+		return x.Topics
+	}
+	return nil
+}
+
+func (x *GetMetadataResponse) GetControllerId() uint64 {
+	if x != nil {
+		return x.ControllerId
+	}
+	return 0
+}
+
+// TopicMetadata is one topic's partitions for routing.
+type TopicMetadata struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	TopicId       string                 `protobuf:"bytes,2,opt,name=topic_id,json=topicId,proto3" json:"topic_id,omitempty"`
+	Partitions    []*PartitionMetadata   `protobuf:"bytes,3,rep,name=partitions,proto3" json:"partitions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TopicMetadata) Reset() {
+	*x = TopicMetadata{}
+	mi := &file_sluice_v1_admin_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TopicMetadata) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TopicMetadata) ProtoMessage() {}
+
+func (x *TopicMetadata) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_admin_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TopicMetadata.ProtoReflect.Descriptor instead.
+func (*TopicMetadata) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *TopicMetadata) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *TopicMetadata) GetTopicId() string {
+	if x != nil {
+		return x.TopicId
+	}
+	return ""
+}
+
+func (x *TopicMetadata) GetPartitions() []*PartitionMetadata {
+	if x != nil {
+		return x.Partitions
+	}
+	return nil
+}
+
+// PartitionMetadata is where one partition lives.
+type PartitionMetadata struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Partition int32                  `protobuf:"varint,1,opt,name=partition,proto3" json:"partition,omitempty"`
+	// The last leader reported to the metadata; 0 while none is known. It may
+	// lag a leader change briefly: a not-leader error then names the new one.
+	LeaderId      uint64   `protobuf:"varint,2,opt,name=leader_id,json=leaderId,proto3" json:"leader_id,omitempty"`
+	ReplicaIds    []uint64 `protobuf:"varint,3,rep,packed,name=replica_ids,json=replicaIds,proto3" json:"replica_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PartitionMetadata) Reset() {
+	*x = PartitionMetadata{}
+	mi := &file_sluice_v1_admin_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PartitionMetadata) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PartitionMetadata) ProtoMessage() {}
+
+func (x *PartitionMetadata) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_admin_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PartitionMetadata.ProtoReflect.Descriptor instead.
+func (*PartitionMetadata) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *PartitionMetadata) GetPartition() int32 {
+	if x != nil {
+		return x.Partition
+	}
+	return 0
+}
+
+func (x *PartitionMetadata) GetLeaderId() uint64 {
+	if x != nil {
+		return x.LeaderId
+	}
+	return 0
+}
+
+func (x *PartitionMetadata) GetReplicaIds() []uint64 {
+	if x != nil {
+		return x.ReplicaIds
+	}
+	return nil
+}
+
 var File_sluice_v1_admin_proto protoreflect.FileDescriptor
 
 const file_sluice_v1_admin_proto_rawDesc = "" +
@@ -1066,14 +1298,32 @@ const file_sluice_v1_admin_proto_rawDesc = "" +
 	"\x06Broker\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12\x18\n" +
 	"\aaddress\x18\x02 \x01(\tR\aaddress\x12\x12\n" +
-	"\x04rack\x18\x03 \x01(\tR\x04rack2\x85\x04\n" +
+	"\x04rack\x18\x03 \x01(\tR\x04rack\",\n" +
+	"\x12GetMetadataRequest\x12\x16\n" +
+	"\x06topics\x18\x01 \x03(\tR\x06topics\"\x99\x01\n" +
+	"\x13GetMetadataResponse\x12+\n" +
+	"\abrokers\x18\x01 \x03(\v2\x11.sluice.v1.BrokerR\abrokers\x120\n" +
+	"\x06topics\x18\x02 \x03(\v2\x18.sluice.v1.TopicMetadataR\x06topics\x12#\n" +
+	"\rcontroller_id\x18\x03 \x01(\x04R\fcontrollerId\"|\n" +
+	"\rTopicMetadata\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x19\n" +
+	"\btopic_id\x18\x02 \x01(\tR\atopicId\x12<\n" +
+	"\n" +
+	"partitions\x18\x03 \x03(\v2\x1c.sluice.v1.PartitionMetadataR\n" +
+	"partitions\"o\n" +
+	"\x11PartitionMetadata\x12\x1c\n" +
+	"\tpartition\x18\x01 \x01(\x05R\tpartition\x12\x1b\n" +
+	"\tleader_id\x18\x02 \x01(\x04R\bleaderId\x12\x1f\n" +
+	"\vreplica_ids\x18\x03 \x03(\x04R\n" +
+	"replicaIds2\xd8\x04\n" +
 	"\fAdminService\x12L\n" +
 	"\vCreateTopic\x12\x1d.sluice.v1.CreateTopicRequest\x1a\x1e.sluice.v1.CreateTopicResponse\x12L\n" +
 	"\vDeleteTopic\x12\x1d.sluice.v1.DeleteTopicRequest\x1a\x1e.sluice.v1.DeleteTopicResponse\x12N\n" +
 	"\n" +
 	"ListTopics\x12\x1c.sluice.v1.ListTopicsRequest\x1a\x1d.sluice.v1.ListTopicsResponse\"\x03\x90\x02\x01\x12W\n" +
 	"\rDescribeTopic\x12\x1f.sluice.v1.DescribeTopicRequest\x1a .sluice.v1.DescribeTopicResponse\"\x03\x90\x02\x01\x12Q\n" +
-	"\vListOffsets\x12\x1d.sluice.v1.ListOffsetsRequest\x1a\x1e.sluice.v1.ListOffsetsResponse\"\x03\x90\x02\x01\x12]\n" +
+	"\vListOffsets\x12\x1d.sluice.v1.ListOffsetsRequest\x1a\x1e.sluice.v1.ListOffsetsResponse\"\x03\x90\x02\x01\x12Q\n" +
+	"\vGetMetadata\x12\x1d.sluice.v1.GetMetadataRequest\x1a\x1e.sluice.v1.GetMetadataResponse\"\x03\x90\x02\x01\x12]\n" +
 	"\x0fDescribeCluster\x12!.sluice.v1.DescribeClusterRequest\x1a\".sluice.v1.DescribeClusterResponse\"\x03\x90\x02\x01BG\n" +
 	"\fio.sluice.v1P\x01Z5github.com/sluice-io/sluice/gen/go/sluice/v1;sluicev1b\x06proto3"
 
@@ -1089,7 +1339,7 @@ func file_sluice_v1_admin_proto_rawDescGZIP() []byte {
 	return file_sluice_v1_admin_proto_rawDescData
 }
 
-var file_sluice_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_sluice_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_sluice_v1_admin_proto_goTypes = []any{
 	(*CreateTopicRequest)(nil),      // 0: sluice.v1.CreateTopicRequest
 	(*CreateTopicResponse)(nil),     // 1: sluice.v1.CreateTopicResponse
@@ -1108,37 +1358,46 @@ var file_sluice_v1_admin_proto_goTypes = []any{
 	(*DescribeClusterRequest)(nil),  // 14: sluice.v1.DescribeClusterRequest
 	(*DescribeClusterResponse)(nil), // 15: sluice.v1.DescribeClusterResponse
 	(*Broker)(nil),                  // 16: sluice.v1.Broker
-	nil,                             // 17: sluice.v1.CreateTopicRequest.ConfigsEntry
-	nil,                             // 18: sluice.v1.TopicDescription.ConfigsEntry
-	(Boundary)(0),                   // 19: sluice.v1.Boundary
+	(*GetMetadataRequest)(nil),      // 17: sluice.v1.GetMetadataRequest
+	(*GetMetadataResponse)(nil),     // 18: sluice.v1.GetMetadataResponse
+	(*TopicMetadata)(nil),           // 19: sluice.v1.TopicMetadata
+	(*PartitionMetadata)(nil),       // 20: sluice.v1.PartitionMetadata
+	nil,                             // 21: sluice.v1.CreateTopicRequest.ConfigsEntry
+	nil,                             // 22: sluice.v1.TopicDescription.ConfigsEntry
+	(Boundary)(0),                   // 23: sluice.v1.Boundary
 }
 var file_sluice_v1_admin_proto_depIdxs = []int32{
-	17, // 0: sluice.v1.CreateTopicRequest.configs:type_name -> sluice.v1.CreateTopicRequest.ConfigsEntry
+	21, // 0: sluice.v1.CreateTopicRequest.configs:type_name -> sluice.v1.CreateTopicRequest.ConfigsEntry
 	9,  // 1: sluice.v1.CreateTopicResponse.topic:type_name -> sluice.v1.TopicDescription
 	6,  // 2: sluice.v1.ListTopicsResponse.topics:type_name -> sluice.v1.TopicSummary
 	9,  // 3: sluice.v1.DescribeTopicResponse.topic:type_name -> sluice.v1.TopicDescription
-	18, // 4: sluice.v1.TopicDescription.configs:type_name -> sluice.v1.TopicDescription.ConfigsEntry
+	22, // 4: sluice.v1.TopicDescription.configs:type_name -> sluice.v1.TopicDescription.ConfigsEntry
 	10, // 5: sluice.v1.TopicDescription.partitions:type_name -> sluice.v1.PartitionDescription
-	19, // 6: sluice.v1.ListOffsetsRequest.boundary:type_name -> sluice.v1.Boundary
+	23, // 6: sluice.v1.ListOffsetsRequest.boundary:type_name -> sluice.v1.Boundary
 	13, // 7: sluice.v1.ListOffsetsResponse.offsets:type_name -> sluice.v1.PartitionOffset
 	16, // 8: sluice.v1.DescribeClusterResponse.brokers:type_name -> sluice.v1.Broker
-	0,  // 9: sluice.v1.AdminService.CreateTopic:input_type -> sluice.v1.CreateTopicRequest
-	2,  // 10: sluice.v1.AdminService.DeleteTopic:input_type -> sluice.v1.DeleteTopicRequest
-	4,  // 11: sluice.v1.AdminService.ListTopics:input_type -> sluice.v1.ListTopicsRequest
-	7,  // 12: sluice.v1.AdminService.DescribeTopic:input_type -> sluice.v1.DescribeTopicRequest
-	11, // 13: sluice.v1.AdminService.ListOffsets:input_type -> sluice.v1.ListOffsetsRequest
-	14, // 14: sluice.v1.AdminService.DescribeCluster:input_type -> sluice.v1.DescribeClusterRequest
-	1,  // 15: sluice.v1.AdminService.CreateTopic:output_type -> sluice.v1.CreateTopicResponse
-	3,  // 16: sluice.v1.AdminService.DeleteTopic:output_type -> sluice.v1.DeleteTopicResponse
-	5,  // 17: sluice.v1.AdminService.ListTopics:output_type -> sluice.v1.ListTopicsResponse
-	8,  // 18: sluice.v1.AdminService.DescribeTopic:output_type -> sluice.v1.DescribeTopicResponse
-	12, // 19: sluice.v1.AdminService.ListOffsets:output_type -> sluice.v1.ListOffsetsResponse
-	15, // 20: sluice.v1.AdminService.DescribeCluster:output_type -> sluice.v1.DescribeClusterResponse
-	15, // [15:21] is the sub-list for method output_type
-	9,  // [9:15] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	16, // 9: sluice.v1.GetMetadataResponse.brokers:type_name -> sluice.v1.Broker
+	19, // 10: sluice.v1.GetMetadataResponse.topics:type_name -> sluice.v1.TopicMetadata
+	20, // 11: sluice.v1.TopicMetadata.partitions:type_name -> sluice.v1.PartitionMetadata
+	0,  // 12: sluice.v1.AdminService.CreateTopic:input_type -> sluice.v1.CreateTopicRequest
+	2,  // 13: sluice.v1.AdminService.DeleteTopic:input_type -> sluice.v1.DeleteTopicRequest
+	4,  // 14: sluice.v1.AdminService.ListTopics:input_type -> sluice.v1.ListTopicsRequest
+	7,  // 15: sluice.v1.AdminService.DescribeTopic:input_type -> sluice.v1.DescribeTopicRequest
+	11, // 16: sluice.v1.AdminService.ListOffsets:input_type -> sluice.v1.ListOffsetsRequest
+	17, // 17: sluice.v1.AdminService.GetMetadata:input_type -> sluice.v1.GetMetadataRequest
+	14, // 18: sluice.v1.AdminService.DescribeCluster:input_type -> sluice.v1.DescribeClusterRequest
+	1,  // 19: sluice.v1.AdminService.CreateTopic:output_type -> sluice.v1.CreateTopicResponse
+	3,  // 20: sluice.v1.AdminService.DeleteTopic:output_type -> sluice.v1.DeleteTopicResponse
+	5,  // 21: sluice.v1.AdminService.ListTopics:output_type -> sluice.v1.ListTopicsResponse
+	8,  // 22: sluice.v1.AdminService.DescribeTopic:output_type -> sluice.v1.DescribeTopicResponse
+	12, // 23: sluice.v1.AdminService.ListOffsets:output_type -> sluice.v1.ListOffsetsResponse
+	18, // 24: sluice.v1.AdminService.GetMetadata:output_type -> sluice.v1.GetMetadataResponse
+	15, // 25: sluice.v1.AdminService.DescribeCluster:output_type -> sluice.v1.DescribeClusterResponse
+	19, // [19:26] is the sub-list for method output_type
+	12, // [12:19] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_sluice_v1_admin_proto_init() }
@@ -1157,7 +1416,7 @@ func file_sluice_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sluice_v1_admin_proto_rawDesc), len(file_sluice_v1_admin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   19,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

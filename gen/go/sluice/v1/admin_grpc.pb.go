@@ -24,6 +24,7 @@ const (
 	AdminService_ListTopics_FullMethodName      = "/sluice.v1.AdminService/ListTopics"
 	AdminService_DescribeTopic_FullMethodName   = "/sluice.v1.AdminService/DescribeTopic"
 	AdminService_ListOffsets_FullMethodName     = "/sluice.v1.AdminService/ListOffsets"
+	AdminService_GetMetadata_FullMethodName     = "/sluice.v1.AdminService/GetMetadata"
 	AdminService_DescribeCluster_FullMethodName = "/sluice.v1.AdminService/DescribeCluster"
 )
 
@@ -43,6 +44,9 @@ type AdminServiceClient interface {
 	DescribeTopic(ctx context.Context, in *DescribeTopicRequest, opts ...grpc.CallOption) (*DescribeTopicResponse, error)
 	// ListOffsets looks up offsets of partitions (earliest, latest, by time).
 	ListOffsets(ctx context.Context, in *ListOffsetsRequest, opts ...grpc.CallOption) (*ListOffsetsResponse, error)
+	// GetMetadata returns what a client needs to route requests itself: the
+	// brokers' addresses and, for each partition, its leader and replicas.
+	GetMetadata(ctx context.Context, in *GetMetadataRequest, opts ...grpc.CallOption) (*GetMetadataResponse, error)
 	// DescribeCluster lists brokers and names the controller.
 	DescribeCluster(ctx context.Context, in *DescribeClusterRequest, opts ...grpc.CallOption) (*DescribeClusterResponse, error)
 }
@@ -105,6 +109,16 @@ func (c *adminServiceClient) ListOffsets(ctx context.Context, in *ListOffsetsReq
 	return out, nil
 }
 
+func (c *adminServiceClient) GetMetadata(ctx context.Context, in *GetMetadataRequest, opts ...grpc.CallOption) (*GetMetadataResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetMetadataResponse)
+	err := c.cc.Invoke(ctx, AdminService_GetMetadata_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *adminServiceClient) DescribeCluster(ctx context.Context, in *DescribeClusterRequest, opts ...grpc.CallOption) (*DescribeClusterResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(DescribeClusterResponse)
@@ -131,6 +145,9 @@ type AdminServiceServer interface {
 	DescribeTopic(context.Context, *DescribeTopicRequest) (*DescribeTopicResponse, error)
 	// ListOffsets looks up offsets of partitions (earliest, latest, by time).
 	ListOffsets(context.Context, *ListOffsetsRequest) (*ListOffsetsResponse, error)
+	// GetMetadata returns what a client needs to route requests itself: the
+	// brokers' addresses and, for each partition, its leader and replicas.
+	GetMetadata(context.Context, *GetMetadataRequest) (*GetMetadataResponse, error)
 	// DescribeCluster lists brokers and names the controller.
 	DescribeCluster(context.Context, *DescribeClusterRequest) (*DescribeClusterResponse, error)
 	mustEmbedUnimplementedAdminServiceServer()
@@ -157,6 +174,9 @@ func (UnimplementedAdminServiceServer) DescribeTopic(context.Context, *DescribeT
 }
 func (UnimplementedAdminServiceServer) ListOffsets(context.Context, *ListOffsetsRequest) (*ListOffsetsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListOffsets not implemented")
+}
+func (UnimplementedAdminServiceServer) GetMetadata(context.Context, *GetMetadataRequest) (*GetMetadataResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetMetadata not implemented")
 }
 func (UnimplementedAdminServiceServer) DescribeCluster(context.Context, *DescribeClusterRequest) (*DescribeClusterResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DescribeCluster not implemented")
@@ -272,6 +292,24 @@ func _AdminService_ListOffsets_Handler(srv interface{}, ctx context.Context, dec
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AdminService_GetMetadata_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetMetadataRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).GetMetadata(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_GetMetadata_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).GetMetadata(ctx, req.(*GetMetadataRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _AdminService_DescribeCluster_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(DescribeClusterRequest)
 	if err := dec(in); err != nil {
@@ -316,6 +354,10 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListOffsets",
 			Handler:    _AdminService_ListOffsets_Handler,
+		},
+		{
+			MethodName: "GetMetadata",
+			Handler:    _AdminService_GetMetadata_Handler,
 		},
 		{
 			MethodName: "DescribeCluster",

@@ -31,6 +31,7 @@ type MetadataCommand struct {
 	//	*MetadataCommand_CreateTopic
 	//	*MetadataCommand_DeleteTopic
 	//	*MetadataCommand_RegisterBroker
+	//	*MetadataCommand_PartitionLeader
 	Command       isMetadataCommand_Command `protobuf_oneof:"command"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -107,6 +108,15 @@ func (x *MetadataCommand) GetRegisterBroker() *RegisterBroker {
 	return nil
 }
 
+func (x *MetadataCommand) GetPartitionLeader() *PartitionLeader {
+	if x != nil {
+		if x, ok := x.Command.(*MetadataCommand_PartitionLeader); ok {
+			return x.PartitionLeader
+		}
+	}
+	return nil
+}
+
 type isMetadataCommand_Command interface {
 	isMetadataCommand_Command()
 }
@@ -123,11 +133,80 @@ type MetadataCommand_RegisterBroker struct {
 	RegisterBroker *RegisterBroker `protobuf:"bytes,4,opt,name=register_broker,json=registerBroker,proto3,oneof"`
 }
 
+type MetadataCommand_PartitionLeader struct {
+	PartitionLeader *PartitionLeader `protobuf:"bytes,5,opt,name=partition_leader,json=partitionLeader,proto3,oneof"`
+}
+
 func (*MetadataCommand_CreateTopic) isMetadataCommand_Command() {}
 
 func (*MetadataCommand_DeleteTopic) isMetadataCommand_Command() {}
 
 func (*MetadataCommand_RegisterBroker) isMetadataCommand_Command() {}
+
+func (*MetadataCommand_PartitionLeader) isMetadataCommand_Command() {}
+
+// PartitionLeader records the leader a partition's raft group elected, as
+// reported by the leader itself, so every broker can route to it.
+type PartitionLeader struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Group  uint64                 `protobuf:"varint,1,opt,name=group,proto3" json:"group,omitempty"`
+	Leader uint64                 `protobuf:"varint,2,opt,name=leader,proto3" json:"leader,omitempty"`
+	// Raft term of the election; older reports never replace newer ones.
+	Term          uint64 `protobuf:"varint,3,opt,name=term,proto3" json:"term,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PartitionLeader) Reset() {
+	*x = PartitionLeader{}
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PartitionLeader) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PartitionLeader) ProtoMessage() {}
+
+func (x *PartitionLeader) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PartitionLeader.ProtoReflect.Descriptor instead.
+func (*PartitionLeader) Descriptor() ([]byte, []int) {
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *PartitionLeader) GetGroup() uint64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+func (x *PartitionLeader) GetLeader() uint64 {
+	if x != nil {
+		return x.Leader
+	}
+	return 0
+}
+
+func (x *PartitionLeader) GetTerm() uint64 {
+	if x != nil {
+		return x.Term
+	}
+	return 0
+}
 
 // ProposalID is unique across brokers and restarts.
 type ProposalID struct {
@@ -142,7 +221,7 @@ type ProposalID struct {
 
 func (x *ProposalID) Reset() {
 	*x = ProposalID{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[1]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -154,7 +233,7 @@ func (x *ProposalID) String() string {
 func (*ProposalID) ProtoMessage() {}
 
 func (x *ProposalID) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[1]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -167,7 +246,7 @@ func (x *ProposalID) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProposalID.ProtoReflect.Descriptor instead.
 func (*ProposalID) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{1}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *ProposalID) GetNode() uint64 {
@@ -209,7 +288,7 @@ type CreateTopic struct {
 
 func (x *CreateTopic) Reset() {
 	*x = CreateTopic{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[2]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -221,7 +300,7 @@ func (x *CreateTopic) String() string {
 func (*CreateTopic) ProtoMessage() {}
 
 func (x *CreateTopic) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[2]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -234,7 +313,7 @@ func (x *CreateTopic) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTopic.ProtoReflect.Descriptor instead.
 func (*CreateTopic) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{2}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *CreateTopic) GetName() string {
@@ -289,7 +368,7 @@ type Replicas struct {
 
 func (x *Replicas) Reset() {
 	*x = Replicas{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[3]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -301,7 +380,7 @@ func (x *Replicas) String() string {
 func (*Replicas) ProtoMessage() {}
 
 func (x *Replicas) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[3]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -314,7 +393,7 @@ func (x *Replicas) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Replicas.ProtoReflect.Descriptor instead.
 func (*Replicas) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{3}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Replicas) GetBrokers() []uint64 {
@@ -334,7 +413,7 @@ type DeleteTopic struct {
 
 func (x *DeleteTopic) Reset() {
 	*x = DeleteTopic{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[4]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -346,7 +425,7 @@ func (x *DeleteTopic) String() string {
 func (*DeleteTopic) ProtoMessage() {}
 
 func (x *DeleteTopic) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[4]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -359,7 +438,7 @@ func (x *DeleteTopic) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteTopic.ProtoReflect.Descriptor instead.
 func (*DeleteTopic) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{4}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *DeleteTopic) GetName() string {
@@ -381,7 +460,7 @@ type RegisterBroker struct {
 
 func (x *RegisterBroker) Reset() {
 	*x = RegisterBroker{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[5]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -393,7 +472,7 @@ func (x *RegisterBroker) String() string {
 func (*RegisterBroker) ProtoMessage() {}
 
 func (x *RegisterBroker) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[5]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -406,7 +485,7 @@ func (x *RegisterBroker) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterBroker.ProtoReflect.Descriptor instead.
 func (*RegisterBroker) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{5}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *RegisterBroker) GetBroker() *BrokerInfo {
@@ -435,7 +514,7 @@ type BrokerInfo struct {
 
 func (x *BrokerInfo) Reset() {
 	*x = BrokerInfo{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[6]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -447,7 +526,7 @@ func (x *BrokerInfo) String() string {
 func (*BrokerInfo) ProtoMessage() {}
 
 func (x *BrokerInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[6]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -460,7 +539,7 @@ func (x *BrokerInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BrokerInfo.ProtoReflect.Descriptor instead.
 func (*BrokerInfo) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{6}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *BrokerInfo) GetId() uint64 {
@@ -498,7 +577,7 @@ type TopicInfo struct {
 
 func (x *TopicInfo) Reset() {
 	*x = TopicInfo{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[7]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -510,7 +589,7 @@ func (x *TopicInfo) String() string {
 func (*TopicInfo) ProtoMessage() {}
 
 func (x *TopicInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[7]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -523,7 +602,7 @@ func (x *TopicInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TopicInfo.ProtoReflect.Descriptor instead.
 func (*TopicInfo) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{7}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *TopicInfo) GetName() string {
@@ -563,17 +642,20 @@ func (x *TopicInfo) GetPartitions() []*PartitionInfo {
 
 // PartitionInfo is one partition's raft group and replicas.
 type PartitionInfo struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Partition     int32                  `protobuf:"varint,1,opt,name=partition,proto3" json:"partition,omitempty"`
-	Group         uint64                 `protobuf:"varint,2,opt,name=group,proto3" json:"group,omitempty"`
-	Replicas      []uint64               `protobuf:"varint,3,rep,packed,name=replicas,proto3" json:"replicas,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Partition int32                  `protobuf:"varint,1,opt,name=partition,proto3" json:"partition,omitempty"`
+	Group     uint64                 `protobuf:"varint,2,opt,name=group,proto3" json:"group,omitempty"`
+	Replicas  []uint64               `protobuf:"varint,3,rep,packed,name=replicas,proto3" json:"replicas,omitempty"`
+	// Last reported leader (0: none yet) and the term it was elected in.
+	Leader        uint64 `protobuf:"varint,4,opt,name=leader,proto3" json:"leader,omitempty"`
+	LeaderTerm    uint64 `protobuf:"varint,5,opt,name=leader_term,json=leaderTerm,proto3" json:"leader_term,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *PartitionInfo) Reset() {
 	*x = PartitionInfo{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[8]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -585,7 +667,7 @@ func (x *PartitionInfo) String() string {
 func (*PartitionInfo) ProtoMessage() {}
 
 func (x *PartitionInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[8]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -598,7 +680,7 @@ func (x *PartitionInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionInfo.ProtoReflect.Descriptor instead.
 func (*PartitionInfo) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{8}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *PartitionInfo) GetPartition() int32 {
@@ -622,6 +704,20 @@ func (x *PartitionInfo) GetReplicas() []uint64 {
 	return nil
 }
 
+func (x *PartitionInfo) GetLeader() uint64 {
+	if x != nil {
+		return x.Leader
+	}
+	return 0
+}
+
+func (x *PartitionInfo) GetLeaderTerm() uint64 {
+	if x != nil {
+		return x.LeaderTerm
+	}
+	return 0
+}
+
 // MetadataState is the whole metadata state machine, persisted at apply time
 // and carried in metadata snapshots.
 type MetadataState struct {
@@ -638,7 +734,7 @@ type MetadataState struct {
 
 func (x *MetadataState) Reset() {
 	*x = MetadataState{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[9]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -650,7 +746,7 @@ func (x *MetadataState) String() string {
 func (*MetadataState) ProtoMessage() {}
 
 func (x *MetadataState) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[9]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -663,7 +759,7 @@ func (x *MetadataState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MetadataState.ProtoReflect.Descriptor instead.
 func (*MetadataState) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{9}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *MetadataState) GetClusterId() string {
@@ -715,7 +811,7 @@ type PartitionState struct {
 
 func (x *PartitionState) Reset() {
 	*x = PartitionState{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[10]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -727,7 +823,7 @@ func (x *PartitionState) String() string {
 func (*PartitionState) ProtoMessage() {}
 
 func (x *PartitionState) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[10]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -740,7 +836,7 @@ func (x *PartitionState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionState.ProtoReflect.Descriptor instead.
 func (*PartitionState) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{10}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *PartitionState) GetAppliedIndex() uint64 {
@@ -779,7 +875,7 @@ type ProduceBatch struct {
 
 func (x *ProduceBatch) Reset() {
 	*x = ProduceBatch{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[11]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -791,7 +887,7 @@ func (x *ProduceBatch) String() string {
 func (*ProduceBatch) ProtoMessage() {}
 
 func (x *ProduceBatch) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[11]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -804,7 +900,7 @@ func (x *ProduceBatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProduceBatch.ProtoReflect.Descriptor instead.
 func (*ProduceBatch) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{11}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ProduceBatch) GetProposal() *ProposalID {
@@ -839,13 +935,18 @@ var File_sluice_internal_v1_command_proto protoreflect.FileDescriptor
 
 const file_sluice_internal_v1_command_proto_rawDesc = "" +
 	"\n" +
-	" sluice/internal/v1/command.proto\x12\x12sluice.internal.v1\"\xb3\x02\n" +
+	" sluice/internal/v1/command.proto\x12\x12sluice.internal.v1\"\x85\x03\n" +
 	"\x0fMetadataCommand\x12:\n" +
 	"\bproposal\x18\x01 \x01(\v2\x1e.sluice.internal.v1.ProposalIDR\bproposal\x12D\n" +
 	"\fcreate_topic\x18\x02 \x01(\v2\x1f.sluice.internal.v1.CreateTopicH\x00R\vcreateTopic\x12D\n" +
 	"\fdelete_topic\x18\x03 \x01(\v2\x1f.sluice.internal.v1.DeleteTopicH\x00R\vdeleteTopic\x12M\n" +
-	"\x0fregister_broker\x18\x04 \x01(\v2\".sluice.internal.v1.RegisterBrokerH\x00R\x0eregisterBrokerB\t\n" +
-	"\acommand\"T\n" +
+	"\x0fregister_broker\x18\x04 \x01(\v2\".sluice.internal.v1.RegisterBrokerH\x00R\x0eregisterBroker\x12P\n" +
+	"\x10partition_leader\x18\x05 \x01(\v2#.sluice.internal.v1.PartitionLeaderH\x00R\x0fpartitionLeaderB\t\n" +
+	"\acommand\"S\n" +
+	"\x0fPartitionLeader\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\x04R\x05group\x12\x16\n" +
+	"\x06leader\x18\x02 \x01(\x04R\x06leader\x12\x12\n" +
+	"\x04term\x18\x03 \x01(\x04R\x04term\"T\n" +
 	"\n" +
 	"ProposalID\x12\x12\n" +
 	"\x04node\x18\x01 \x01(\x04R\x04node\x12 \n" +
@@ -888,11 +989,14 @@ const file_sluice_internal_v1_command_proto_rawDesc = "" +
 	"partitions\x1a:\n" +
 	"\fConfigsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"_\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x98\x01\n" +
 	"\rPartitionInfo\x12\x1c\n" +
 	"\tpartition\x18\x01 \x01(\x05R\tpartition\x12\x14\n" +
 	"\x05group\x18\x02 \x01(\x04R\x05group\x12\x1a\n" +
-	"\breplicas\x18\x03 \x03(\x04R\breplicas\"\xe3\x01\n" +
+	"\breplicas\x18\x03 \x03(\x04R\breplicas\x12\x16\n" +
+	"\x06leader\x18\x04 \x01(\x04R\x06leader\x12\x1f\n" +
+	"\vleader_term\x18\x05 \x01(\x04R\n" +
+	"leaderTerm\"\xe3\x01\n" +
 	"\rMetadataState\x12\x1d\n" +
 	"\n" +
 	"cluster_id\x18\x01 \x01(\tR\tclusterId\x12\x1d\n" +
@@ -924,41 +1028,43 @@ func file_sluice_internal_v1_command_proto_rawDescGZIP() []byte {
 	return file_sluice_internal_v1_command_proto_rawDescData
 }
 
-var file_sluice_internal_v1_command_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_sluice_internal_v1_command_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_sluice_internal_v1_command_proto_goTypes = []any{
 	(*MetadataCommand)(nil), // 0: sluice.internal.v1.MetadataCommand
-	(*ProposalID)(nil),      // 1: sluice.internal.v1.ProposalID
-	(*CreateTopic)(nil),     // 2: sluice.internal.v1.CreateTopic
-	(*Replicas)(nil),        // 3: sluice.internal.v1.Replicas
-	(*DeleteTopic)(nil),     // 4: sluice.internal.v1.DeleteTopic
-	(*RegisterBroker)(nil),  // 5: sluice.internal.v1.RegisterBroker
-	(*BrokerInfo)(nil),      // 6: sluice.internal.v1.BrokerInfo
-	(*TopicInfo)(nil),       // 7: sluice.internal.v1.TopicInfo
-	(*PartitionInfo)(nil),   // 8: sluice.internal.v1.PartitionInfo
-	(*MetadataState)(nil),   // 9: sluice.internal.v1.MetadataState
-	(*PartitionState)(nil),  // 10: sluice.internal.v1.PartitionState
-	(*ProduceBatch)(nil),    // 11: sluice.internal.v1.ProduceBatch
-	nil,                     // 12: sluice.internal.v1.CreateTopic.ConfigsEntry
-	nil,                     // 13: sluice.internal.v1.TopicInfo.ConfigsEntry
+	(*PartitionLeader)(nil), // 1: sluice.internal.v1.PartitionLeader
+	(*ProposalID)(nil),      // 2: sluice.internal.v1.ProposalID
+	(*CreateTopic)(nil),     // 3: sluice.internal.v1.CreateTopic
+	(*Replicas)(nil),        // 4: sluice.internal.v1.Replicas
+	(*DeleteTopic)(nil),     // 5: sluice.internal.v1.DeleteTopic
+	(*RegisterBroker)(nil),  // 6: sluice.internal.v1.RegisterBroker
+	(*BrokerInfo)(nil),      // 7: sluice.internal.v1.BrokerInfo
+	(*TopicInfo)(nil),       // 8: sluice.internal.v1.TopicInfo
+	(*PartitionInfo)(nil),   // 9: sluice.internal.v1.PartitionInfo
+	(*MetadataState)(nil),   // 10: sluice.internal.v1.MetadataState
+	(*PartitionState)(nil),  // 11: sluice.internal.v1.PartitionState
+	(*ProduceBatch)(nil),    // 12: sluice.internal.v1.ProduceBatch
+	nil,                     // 13: sluice.internal.v1.CreateTopic.ConfigsEntry
+	nil,                     // 14: sluice.internal.v1.TopicInfo.ConfigsEntry
 }
 var file_sluice_internal_v1_command_proto_depIdxs = []int32{
-	1,  // 0: sluice.internal.v1.MetadataCommand.proposal:type_name -> sluice.internal.v1.ProposalID
-	2,  // 1: sluice.internal.v1.MetadataCommand.create_topic:type_name -> sluice.internal.v1.CreateTopic
-	4,  // 2: sluice.internal.v1.MetadataCommand.delete_topic:type_name -> sluice.internal.v1.DeleteTopic
-	5,  // 3: sluice.internal.v1.MetadataCommand.register_broker:type_name -> sluice.internal.v1.RegisterBroker
-	12, // 4: sluice.internal.v1.CreateTopic.configs:type_name -> sluice.internal.v1.CreateTopic.ConfigsEntry
-	3,  // 5: sluice.internal.v1.CreateTopic.assignment:type_name -> sluice.internal.v1.Replicas
-	6,  // 6: sluice.internal.v1.RegisterBroker.broker:type_name -> sluice.internal.v1.BrokerInfo
-	13, // 7: sluice.internal.v1.TopicInfo.configs:type_name -> sluice.internal.v1.TopicInfo.ConfigsEntry
-	8,  // 8: sluice.internal.v1.TopicInfo.partitions:type_name -> sluice.internal.v1.PartitionInfo
-	6,  // 9: sluice.internal.v1.MetadataState.brokers:type_name -> sluice.internal.v1.BrokerInfo
-	7,  // 10: sluice.internal.v1.MetadataState.topics:type_name -> sluice.internal.v1.TopicInfo
-	1,  // 11: sluice.internal.v1.ProduceBatch.proposal:type_name -> sluice.internal.v1.ProposalID
-	12, // [12:12] is the sub-list for method output_type
-	12, // [12:12] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	2,  // 0: sluice.internal.v1.MetadataCommand.proposal:type_name -> sluice.internal.v1.ProposalID
+	3,  // 1: sluice.internal.v1.MetadataCommand.create_topic:type_name -> sluice.internal.v1.CreateTopic
+	5,  // 2: sluice.internal.v1.MetadataCommand.delete_topic:type_name -> sluice.internal.v1.DeleteTopic
+	6,  // 3: sluice.internal.v1.MetadataCommand.register_broker:type_name -> sluice.internal.v1.RegisterBroker
+	1,  // 4: sluice.internal.v1.MetadataCommand.partition_leader:type_name -> sluice.internal.v1.PartitionLeader
+	13, // 5: sluice.internal.v1.CreateTopic.configs:type_name -> sluice.internal.v1.CreateTopic.ConfigsEntry
+	4,  // 6: sluice.internal.v1.CreateTopic.assignment:type_name -> sluice.internal.v1.Replicas
+	7,  // 7: sluice.internal.v1.RegisterBroker.broker:type_name -> sluice.internal.v1.BrokerInfo
+	14, // 8: sluice.internal.v1.TopicInfo.configs:type_name -> sluice.internal.v1.TopicInfo.ConfigsEntry
+	9,  // 9: sluice.internal.v1.TopicInfo.partitions:type_name -> sluice.internal.v1.PartitionInfo
+	7,  // 10: sluice.internal.v1.MetadataState.brokers:type_name -> sluice.internal.v1.BrokerInfo
+	8,  // 11: sluice.internal.v1.MetadataState.topics:type_name -> sluice.internal.v1.TopicInfo
+	2,  // 12: sluice.internal.v1.ProduceBatch.proposal:type_name -> sluice.internal.v1.ProposalID
+	13, // [13:13] is the sub-list for method output_type
+	13, // [13:13] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_sluice_internal_v1_command_proto_init() }
@@ -970,6 +1076,7 @@ func file_sluice_internal_v1_command_proto_init() {
 		(*MetadataCommand_CreateTopic)(nil),
 		(*MetadataCommand_DeleteTopic)(nil),
 		(*MetadataCommand_RegisterBroker)(nil),
+		(*MetadataCommand_PartitionLeader)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -977,7 +1084,7 @@ func file_sluice_internal_v1_command_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sluice_internal_v1_command_proto_rawDesc), len(file_sluice_internal_v1_command_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   14,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

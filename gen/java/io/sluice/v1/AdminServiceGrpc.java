@@ -1,0 +1,951 @@
+package io.sluice.v1;
+
+import static io.grpc.MethodDescriptor.generateFullMethodName;
+
+/**
+ * <pre>
+ * AdminService manages topics and describes the cluster.
+ * </pre>
+ */
+@io.grpc.stub.annotations.GrpcGenerated
+public final class AdminServiceGrpc {
+
+  private AdminServiceGrpc() {}
+
+  public static final java.lang.String SERVICE_NAME = "sluice.v1.AdminService";
+
+  // Static method descriptors that strictly reflect the proto.
+  private static volatile io.grpc.MethodDescriptor<io.sluice.v1.CreateTopicRequest,
+      io.sluice.v1.CreateTopicResponse> getCreateTopicMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "CreateTopic",
+      requestType = io.sluice.v1.CreateTopicRequest.class,
+      responseType = io.sluice.v1.CreateTopicResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<io.sluice.v1.CreateTopicRequest,
+      io.sluice.v1.CreateTopicResponse> getCreateTopicMethod() {
+    io.grpc.MethodDescriptor<io.sluice.v1.CreateTopicRequest, io.sluice.v1.CreateTopicResponse> getCreateTopicMethod;
+    if ((getCreateTopicMethod = AdminServiceGrpc.getCreateTopicMethod) == null) {
+      synchronized (AdminServiceGrpc.class) {
+        if ((getCreateTopicMethod = AdminServiceGrpc.getCreateTopicMethod) == null) {
+          AdminServiceGrpc.getCreateTopicMethod = getCreateTopicMethod =
+              io.grpc.MethodDescriptor.<io.sluice.v1.CreateTopicRequest, io.sluice.v1.CreateTopicResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "CreateTopic"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.CreateTopicRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.CreateTopicResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new AdminServiceMethodDescriptorSupplier("CreateTopic"))
+              .build();
+        }
+      }
+    }
+    return getCreateTopicMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<io.sluice.v1.DeleteTopicRequest,
+      io.sluice.v1.DeleteTopicResponse> getDeleteTopicMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "DeleteTopic",
+      requestType = io.sluice.v1.DeleteTopicRequest.class,
+      responseType = io.sluice.v1.DeleteTopicResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<io.sluice.v1.DeleteTopicRequest,
+      io.sluice.v1.DeleteTopicResponse> getDeleteTopicMethod() {
+    io.grpc.MethodDescriptor<io.sluice.v1.DeleteTopicRequest, io.sluice.v1.DeleteTopicResponse> getDeleteTopicMethod;
+    if ((getDeleteTopicMethod = AdminServiceGrpc.getDeleteTopicMethod) == null) {
+      synchronized (AdminServiceGrpc.class) {
+        if ((getDeleteTopicMethod = AdminServiceGrpc.getDeleteTopicMethod) == null) {
+          AdminServiceGrpc.getDeleteTopicMethod = getDeleteTopicMethod =
+              io.grpc.MethodDescriptor.<io.sluice.v1.DeleteTopicRequest, io.sluice.v1.DeleteTopicResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "DeleteTopic"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.DeleteTopicRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.DeleteTopicResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new AdminServiceMethodDescriptorSupplier("DeleteTopic"))
+              .build();
+        }
+      }
+    }
+    return getDeleteTopicMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<io.sluice.v1.ListTopicsRequest,
+      io.sluice.v1.ListTopicsResponse> getListTopicsMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "ListTopics",
+      requestType = io.sluice.v1.ListTopicsRequest.class,
+      responseType = io.sluice.v1.ListTopicsResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<io.sluice.v1.ListTopicsRequest,
+      io.sluice.v1.ListTopicsResponse> getListTopicsMethod() {
+    io.grpc.MethodDescriptor<io.sluice.v1.ListTopicsRequest, io.sluice.v1.ListTopicsResponse> getListTopicsMethod;
+    if ((getListTopicsMethod = AdminServiceGrpc.getListTopicsMethod) == null) {
+      synchronized (AdminServiceGrpc.class) {
+        if ((getListTopicsMethod = AdminServiceGrpc.getListTopicsMethod) == null) {
+          AdminServiceGrpc.getListTopicsMethod = getListTopicsMethod =
+              io.grpc.MethodDescriptor.<io.sluice.v1.ListTopicsRequest, io.sluice.v1.ListTopicsResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "ListTopics"))
+              .setSafe(true)
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.ListTopicsRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.ListTopicsResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new AdminServiceMethodDescriptorSupplier("ListTopics"))
+              .build();
+        }
+      }
+    }
+    return getListTopicsMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<io.sluice.v1.DescribeTopicRequest,
+      io.sluice.v1.DescribeTopicResponse> getDescribeTopicMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "DescribeTopic",
+      requestType = io.sluice.v1.DescribeTopicRequest.class,
+      responseType = io.sluice.v1.DescribeTopicResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<io.sluice.v1.DescribeTopicRequest,
+      io.sluice.v1.DescribeTopicResponse> getDescribeTopicMethod() {
+    io.grpc.MethodDescriptor<io.sluice.v1.DescribeTopicRequest, io.sluice.v1.DescribeTopicResponse> getDescribeTopicMethod;
+    if ((getDescribeTopicMethod = AdminServiceGrpc.getDescribeTopicMethod) == null) {
+      synchronized (AdminServiceGrpc.class) {
+        if ((getDescribeTopicMethod = AdminServiceGrpc.getDescribeTopicMethod) == null) {
+          AdminServiceGrpc.getDescribeTopicMethod = getDescribeTopicMethod =
+              io.grpc.MethodDescriptor.<io.sluice.v1.DescribeTopicRequest, io.sluice.v1.DescribeTopicResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "DescribeTopic"))
+              .setSafe(true)
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.DescribeTopicRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.DescribeTopicResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new AdminServiceMethodDescriptorSupplier("DescribeTopic"))
+              .build();
+        }
+      }
+    }
+    return getDescribeTopicMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<io.sluice.v1.ListOffsetsRequest,
+      io.sluice.v1.ListOffsetsResponse> getListOffsetsMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "ListOffsets",
+      requestType = io.sluice.v1.ListOffsetsRequest.class,
+      responseType = io.sluice.v1.ListOffsetsResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<io.sluice.v1.ListOffsetsRequest,
+      io.sluice.v1.ListOffsetsResponse> getListOffsetsMethod() {
+    io.grpc.MethodDescriptor<io.sluice.v1.ListOffsetsRequest, io.sluice.v1.ListOffsetsResponse> getListOffsetsMethod;
+    if ((getListOffsetsMethod = AdminServiceGrpc.getListOffsetsMethod) == null) {
+      synchronized (AdminServiceGrpc.class) {
+        if ((getListOffsetsMethod = AdminServiceGrpc.getListOffsetsMethod) == null) {
+          AdminServiceGrpc.getListOffsetsMethod = getListOffsetsMethod =
+              io.grpc.MethodDescriptor.<io.sluice.v1.ListOffsetsRequest, io.sluice.v1.ListOffsetsResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "ListOffsets"))
+              .setSafe(true)
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.ListOffsetsRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.ListOffsetsResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new AdminServiceMethodDescriptorSupplier("ListOffsets"))
+              .build();
+        }
+      }
+    }
+    return getListOffsetsMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<io.sluice.v1.GetMetadataRequest,
+      io.sluice.v1.GetMetadataResponse> getGetMetadataMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "GetMetadata",
+      requestType = io.sluice.v1.GetMetadataRequest.class,
+      responseType = io.sluice.v1.GetMetadataResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<io.sluice.v1.GetMetadataRequest,
+      io.sluice.v1.GetMetadataResponse> getGetMetadataMethod() {
+    io.grpc.MethodDescriptor<io.sluice.v1.GetMetadataRequest, io.sluice.v1.GetMetadataResponse> getGetMetadataMethod;
+    if ((getGetMetadataMethod = AdminServiceGrpc.getGetMetadataMethod) == null) {
+      synchronized (AdminServiceGrpc.class) {
+        if ((getGetMetadataMethod = AdminServiceGrpc.getGetMetadataMethod) == null) {
+          AdminServiceGrpc.getGetMetadataMethod = getGetMetadataMethod =
+              io.grpc.MethodDescriptor.<io.sluice.v1.GetMetadataRequest, io.sluice.v1.GetMetadataResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "GetMetadata"))
+              .setSafe(true)
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.GetMetadataRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.GetMetadataResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new AdminServiceMethodDescriptorSupplier("GetMetadata"))
+              .build();
+        }
+      }
+    }
+    return getGetMetadataMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<io.sluice.v1.DescribeClusterRequest,
+      io.sluice.v1.DescribeClusterResponse> getDescribeClusterMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "DescribeCluster",
+      requestType = io.sluice.v1.DescribeClusterRequest.class,
+      responseType = io.sluice.v1.DescribeClusterResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<io.sluice.v1.DescribeClusterRequest,
+      io.sluice.v1.DescribeClusterResponse> getDescribeClusterMethod() {
+    io.grpc.MethodDescriptor<io.sluice.v1.DescribeClusterRequest, io.sluice.v1.DescribeClusterResponse> getDescribeClusterMethod;
+    if ((getDescribeClusterMethod = AdminServiceGrpc.getDescribeClusterMethod) == null) {
+      synchronized (AdminServiceGrpc.class) {
+        if ((getDescribeClusterMethod = AdminServiceGrpc.getDescribeClusterMethod) == null) {
+          AdminServiceGrpc.getDescribeClusterMethod = getDescribeClusterMethod =
+              io.grpc.MethodDescriptor.<io.sluice.v1.DescribeClusterRequest, io.sluice.v1.DescribeClusterResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "DescribeCluster"))
+              .setSafe(true)
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.DescribeClusterRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.DescribeClusterResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new AdminServiceMethodDescriptorSupplier("DescribeCluster"))
+              .build();
+        }
+      }
+    }
+    return getDescribeClusterMethod;
+  }
+
+  /**
+   * Creates a new async stub that supports all call types for the service
+   */
+  public static AdminServiceStub newStub(io.grpc.Channel channel) {
+    io.grpc.stub.AbstractStub.StubFactory<AdminServiceStub> factory =
+      new io.grpc.stub.AbstractStub.StubFactory<AdminServiceStub>() {
+        @java.lang.Override
+        public AdminServiceStub newStub(io.grpc.Channel channel, io.grpc.CallOptions callOptions) {
+          return new AdminServiceStub(channel, callOptions);
+        }
+      };
+    return AdminServiceStub.newStub(factory, channel);
+  }
+
+  /**
+   * Creates a new blocking-style stub that supports all types of calls on the service
+   */
+  public static AdminServiceBlockingV2Stub newBlockingV2Stub(
+      io.grpc.Channel channel) {
+    io.grpc.stub.AbstractStub.StubFactory<AdminServiceBlockingV2Stub> factory =
+      new io.grpc.stub.AbstractStub.StubFactory<AdminServiceBlockingV2Stub>() {
+        @java.lang.Override
+        public AdminServiceBlockingV2Stub newStub(io.grpc.Channel channel, io.grpc.CallOptions callOptions) {
+          return new AdminServiceBlockingV2Stub(channel, callOptions);
+        }
+      };
+    return AdminServiceBlockingV2Stub.newStub(factory, channel);
+  }
+
+  /**
+   * Creates a new blocking-style stub that supports unary and streaming output calls on the service
+   */
+  public static AdminServiceBlockingStub newBlockingStub(
+      io.grpc.Channel channel) {
+    io.grpc.stub.AbstractStub.StubFactory<AdminServiceBlockingStub> factory =
+      new io.grpc.stub.AbstractStub.StubFactory<AdminServiceBlockingStub>() {
+        @java.lang.Override
+        public AdminServiceBlockingStub newStub(io.grpc.Channel channel, io.grpc.CallOptions callOptions) {
+          return new AdminServiceBlockingStub(channel, callOptions);
+        }
+      };
+    return AdminServiceBlockingStub.newStub(factory, channel);
+  }
+
+  /**
+   * Creates a new ListenableFuture-style stub that supports unary calls on the service
+   */
+  public static AdminServiceFutureStub newFutureStub(
+      io.grpc.Channel channel) {
+    io.grpc.stub.AbstractStub.StubFactory<AdminServiceFutureStub> factory =
+      new io.grpc.stub.AbstractStub.StubFactory<AdminServiceFutureStub>() {
+        @java.lang.Override
+        public AdminServiceFutureStub newStub(io.grpc.Channel channel, io.grpc.CallOptions callOptions) {
+          return new AdminServiceFutureStub(channel, callOptions);
+        }
+      };
+    return AdminServiceFutureStub.newStub(factory, channel);
+  }
+
+  /**
+   * <pre>
+   * AdminService manages topics and describes the cluster.
+   * </pre>
+   */
+  public interface AsyncService {
+
+    /**
+     * <pre>
+     * CreateTopic creates a topic and waits until each partition has a leader.
+     * </pre>
+     */
+    default void createTopic(io.sluice.v1.CreateTopicRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.CreateTopicResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getCreateTopicMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * DeleteTopic deletes a topic and all its records.
+     * </pre>
+     */
+    default void deleteTopic(io.sluice.v1.DeleteTopicRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.DeleteTopicResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getDeleteTopicMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * ListTopics lists every topic.
+     * </pre>
+     */
+    default void listTopics(io.sluice.v1.ListTopicsRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.ListTopicsResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getListTopicsMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * DescribeTopic describes a topic's configuration and partitions.
+     * </pre>
+     */
+    default void describeTopic(io.sluice.v1.DescribeTopicRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.DescribeTopicResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getDescribeTopicMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * ListOffsets looks up offsets of partitions (earliest, latest, by time).
+     * </pre>
+     */
+    default void listOffsets(io.sluice.v1.ListOffsetsRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.ListOffsetsResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getListOffsetsMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * GetMetadata returns what a client needs to route requests itself: the
+     * brokers' addresses and, for each partition, its leader and replicas.
+     * </pre>
+     */
+    default void getMetadata(io.sluice.v1.GetMetadataRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.GetMetadataResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getGetMetadataMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * DescribeCluster lists brokers and names the controller.
+     * </pre>
+     */
+    default void describeCluster(io.sluice.v1.DescribeClusterRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.DescribeClusterResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getDescribeClusterMethod(), responseObserver);
+    }
+  }
+
+  /**
+   * Base class for the server implementation of the service AdminService.
+   * <pre>
+   * AdminService manages topics and describes the cluster.
+   * </pre>
+   */
+  public static abstract class AdminServiceImplBase
+      implements io.grpc.BindableService, AsyncService {
+
+    @java.lang.Override public final io.grpc.ServerServiceDefinition bindService() {
+      return AdminServiceGrpc.bindService(this);
+    }
+  }
+
+  /**
+   * A stub to allow clients to do asynchronous rpc calls to service AdminService.
+   * <pre>
+   * AdminService manages topics and describes the cluster.
+   * </pre>
+   */
+  public static final class AdminServiceStub
+      extends io.grpc.stub.AbstractAsyncStub<AdminServiceStub> {
+    private AdminServiceStub(
+        io.grpc.Channel channel, io.grpc.CallOptions callOptions) {
+      super(channel, callOptions);
+    }
+
+    @java.lang.Override
+    protected AdminServiceStub build(
+        io.grpc.Channel channel, io.grpc.CallOptions callOptions) {
+      return new AdminServiceStub(channel, callOptions);
+    }
+
+    /**
+     * <pre>
+     * CreateTopic creates a topic and waits until each partition has a leader.
+     * </pre>
+     */
+    public void createTopic(io.sluice.v1.CreateTopicRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.CreateTopicResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getCreateTopicMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * DeleteTopic deletes a topic and all its records.
+     * </pre>
+     */
+    public void deleteTopic(io.sluice.v1.DeleteTopicRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.DeleteTopicResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getDeleteTopicMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * ListTopics lists every topic.
+     * </pre>
+     */
+    public void listTopics(io.sluice.v1.ListTopicsRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.ListTopicsResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getListTopicsMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * DescribeTopic describes a topic's configuration and partitions.
+     * </pre>
+     */
+    public void describeTopic(io.sluice.v1.DescribeTopicRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.DescribeTopicResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getDescribeTopicMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * ListOffsets looks up offsets of partitions (earliest, latest, by time).
+     * </pre>
+     */
+    public void listOffsets(io.sluice.v1.ListOffsetsRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.ListOffsetsResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getListOffsetsMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * GetMetadata returns what a client needs to route requests itself: the
+     * brokers' addresses and, for each partition, its leader and replicas.
+     * </pre>
+     */
+    public void getMetadata(io.sluice.v1.GetMetadataRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.GetMetadataResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getGetMetadataMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * DescribeCluster lists brokers and names the controller.
+     * </pre>
+     */
+    public void describeCluster(io.sluice.v1.DescribeClusterRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.DescribeClusterResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getDescribeClusterMethod(), getCallOptions()), request, responseObserver);
+    }
+  }
+
+  /**
+   * A stub to allow clients to do synchronous rpc calls to service AdminService.
+   * <pre>
+   * AdminService manages topics and describes the cluster.
+   * </pre>
+   */
+  public static final class AdminServiceBlockingV2Stub
+      extends io.grpc.stub.AbstractBlockingStub<AdminServiceBlockingV2Stub> {
+    private AdminServiceBlockingV2Stub(
+        io.grpc.Channel channel, io.grpc.CallOptions callOptions) {
+      super(channel, callOptions);
+    }
+
+    @java.lang.Override
+    protected AdminServiceBlockingV2Stub build(
+        io.grpc.Channel channel, io.grpc.CallOptions callOptions) {
+      return new AdminServiceBlockingV2Stub(channel, callOptions);
+    }
+
+    /**
+     * <pre>
+     * CreateTopic creates a topic and waits until each partition has a leader.
+     * </pre>
+     */
+    public io.sluice.v1.CreateTopicResponse createTopic(io.sluice.v1.CreateTopicRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getCreateTopicMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * DeleteTopic deletes a topic and all its records.
+     * </pre>
+     */
+    public io.sluice.v1.DeleteTopicResponse deleteTopic(io.sluice.v1.DeleteTopicRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getDeleteTopicMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * ListTopics lists every topic.
+     * </pre>
+     */
+    public io.sluice.v1.ListTopicsResponse listTopics(io.sluice.v1.ListTopicsRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getListTopicsMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * DescribeTopic describes a topic's configuration and partitions.
+     * </pre>
+     */
+    public io.sluice.v1.DescribeTopicResponse describeTopic(io.sluice.v1.DescribeTopicRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getDescribeTopicMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * ListOffsets looks up offsets of partitions (earliest, latest, by time).
+     * </pre>
+     */
+    public io.sluice.v1.ListOffsetsResponse listOffsets(io.sluice.v1.ListOffsetsRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getListOffsetsMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * GetMetadata returns what a client needs to route requests itself: the
+     * brokers' addresses and, for each partition, its leader and replicas.
+     * </pre>
+     */
+    public io.sluice.v1.GetMetadataResponse getMetadata(io.sluice.v1.GetMetadataRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getGetMetadataMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * DescribeCluster lists brokers and names the controller.
+     * </pre>
+     */
+    public io.sluice.v1.DescribeClusterResponse describeCluster(io.sluice.v1.DescribeClusterRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getDescribeClusterMethod(), getCallOptions(), request);
+    }
+  }
+
+  /**
+   * A stub to allow clients to do limited synchronous rpc calls to service AdminService.
+   * <pre>
+   * AdminService manages topics and describes the cluster.
+   * </pre>
+   */
+  public static final class AdminServiceBlockingStub
+      extends io.grpc.stub.AbstractBlockingStub<AdminServiceBlockingStub> {
+    private AdminServiceBlockingStub(
+        io.grpc.Channel channel, io.grpc.CallOptions callOptions) {
+      super(channel, callOptions);
+    }
+
+    @java.lang.Override
+    protected AdminServiceBlockingStub build(
+        io.grpc.Channel channel, io.grpc.CallOptions callOptions) {
+      return new AdminServiceBlockingStub(channel, callOptions);
+    }
+
+    /**
+     * <pre>
+     * CreateTopic creates a topic and waits until each partition has a leader.
+     * </pre>
+     */
+    public io.sluice.v1.CreateTopicResponse createTopic(io.sluice.v1.CreateTopicRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getCreateTopicMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * DeleteTopic deletes a topic and all its records.
+     * </pre>
+     */
+    public io.sluice.v1.DeleteTopicResponse deleteTopic(io.sluice.v1.DeleteTopicRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getDeleteTopicMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * ListTopics lists every topic.
+     * </pre>
+     */
+    public io.sluice.v1.ListTopicsResponse listTopics(io.sluice.v1.ListTopicsRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getListTopicsMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * DescribeTopic describes a topic's configuration and partitions.
+     * </pre>
+     */
+    public io.sluice.v1.DescribeTopicResponse describeTopic(io.sluice.v1.DescribeTopicRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getDescribeTopicMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * ListOffsets looks up offsets of partitions (earliest, latest, by time).
+     * </pre>
+     */
+    public io.sluice.v1.ListOffsetsResponse listOffsets(io.sluice.v1.ListOffsetsRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getListOffsetsMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * GetMetadata returns what a client needs to route requests itself: the
+     * brokers' addresses and, for each partition, its leader and replicas.
+     * </pre>
+     */
+    public io.sluice.v1.GetMetadataResponse getMetadata(io.sluice.v1.GetMetadataRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getGetMetadataMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * DescribeCluster lists brokers and names the controller.
+     * </pre>
+     */
+    public io.sluice.v1.DescribeClusterResponse describeCluster(io.sluice.v1.DescribeClusterRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getDescribeClusterMethod(), getCallOptions(), request);
+    }
+  }
+
+  /**
+   * A stub to allow clients to do ListenableFuture-style rpc calls to service AdminService.
+   * <pre>
+   * AdminService manages topics and describes the cluster.
+   * </pre>
+   */
+  public static final class AdminServiceFutureStub
+      extends io.grpc.stub.AbstractFutureStub<AdminServiceFutureStub> {
+    private AdminServiceFutureStub(
+        io.grpc.Channel channel, io.grpc.CallOptions callOptions) {
+      super(channel, callOptions);
+    }
+
+    @java.lang.Override
+    protected AdminServiceFutureStub build(
+        io.grpc.Channel channel, io.grpc.CallOptions callOptions) {
+      return new AdminServiceFutureStub(channel, callOptions);
+    }
+
+    /**
+     * <pre>
+     * CreateTopic creates a topic and waits until each partition has a leader.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<io.sluice.v1.CreateTopicResponse> createTopic(
+        io.sluice.v1.CreateTopicRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getCreateTopicMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * DeleteTopic deletes a topic and all its records.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<io.sluice.v1.DeleteTopicResponse> deleteTopic(
+        io.sluice.v1.DeleteTopicRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getDeleteTopicMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * ListTopics lists every topic.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<io.sluice.v1.ListTopicsResponse> listTopics(
+        io.sluice.v1.ListTopicsRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getListTopicsMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * DescribeTopic describes a topic's configuration and partitions.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<io.sluice.v1.DescribeTopicResponse> describeTopic(
+        io.sluice.v1.DescribeTopicRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getDescribeTopicMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * ListOffsets looks up offsets of partitions (earliest, latest, by time).
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<io.sluice.v1.ListOffsetsResponse> listOffsets(
+        io.sluice.v1.ListOffsetsRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getListOffsetsMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * GetMetadata returns what a client needs to route requests itself: the
+     * brokers' addresses and, for each partition, its leader and replicas.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<io.sluice.v1.GetMetadataResponse> getMetadata(
+        io.sluice.v1.GetMetadataRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getGetMetadataMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * DescribeCluster lists brokers and names the controller.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<io.sluice.v1.DescribeClusterResponse> describeCluster(
+        io.sluice.v1.DescribeClusterRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getDescribeClusterMethod(), getCallOptions()), request);
+    }
+  }
+
+  private static final int METHODID_CREATE_TOPIC = 0;
+  private static final int METHODID_DELETE_TOPIC = 1;
+  private static final int METHODID_LIST_TOPICS = 2;
+  private static final int METHODID_DESCRIBE_TOPIC = 3;
+  private static final int METHODID_LIST_OFFSETS = 4;
+  private static final int METHODID_GET_METADATA = 5;
+  private static final int METHODID_DESCRIBE_CLUSTER = 6;
+
+  private static final class MethodHandlers<Req, Resp> implements
+      io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
+      io.grpc.stub.ServerCalls.ServerStreamingMethod<Req, Resp>,
+      io.grpc.stub.ServerCalls.ClientStreamingMethod<Req, Resp>,
+      io.grpc.stub.ServerCalls.BidiStreamingMethod<Req, Resp> {
+    private final AsyncService serviceImpl;
+    private final int methodId;
+
+    MethodHandlers(AsyncService serviceImpl, int methodId) {
+      this.serviceImpl = serviceImpl;
+      this.methodId = methodId;
+    }
+
+    @java.lang.Override
+    @java.lang.SuppressWarnings("unchecked")
+    public void invoke(Req request, io.grpc.stub.StreamObserver<Resp> responseObserver) {
+      switch (methodId) {
+        case METHODID_CREATE_TOPIC:
+          serviceImpl.createTopic((io.sluice.v1.CreateTopicRequest) request,
+              (io.grpc.stub.StreamObserver<io.sluice.v1.CreateTopicResponse>) responseObserver);
+          break;
+        case METHODID_DELETE_TOPIC:
+          serviceImpl.deleteTopic((io.sluice.v1.DeleteTopicRequest) request,
+              (io.grpc.stub.StreamObserver<io.sluice.v1.DeleteTopicResponse>) responseObserver);
+          break;
+        case METHODID_LIST_TOPICS:
+          serviceImpl.listTopics((io.sluice.v1.ListTopicsRequest) request,
+              (io.grpc.stub.StreamObserver<io.sluice.v1.ListTopicsResponse>) responseObserver);
+          break;
+        case METHODID_DESCRIBE_TOPIC:
+          serviceImpl.describeTopic((io.sluice.v1.DescribeTopicRequest) request,
+              (io.grpc.stub.StreamObserver<io.sluice.v1.DescribeTopicResponse>) responseObserver);
+          break;
+        case METHODID_LIST_OFFSETS:
+          serviceImpl.listOffsets((io.sluice.v1.ListOffsetsRequest) request,
+              (io.grpc.stub.StreamObserver<io.sluice.v1.ListOffsetsResponse>) responseObserver);
+          break;
+        case METHODID_GET_METADATA:
+          serviceImpl.getMetadata((io.sluice.v1.GetMetadataRequest) request,
+              (io.grpc.stub.StreamObserver<io.sluice.v1.GetMetadataResponse>) responseObserver);
+          break;
+        case METHODID_DESCRIBE_CLUSTER:
+          serviceImpl.describeCluster((io.sluice.v1.DescribeClusterRequest) request,
+              (io.grpc.stub.StreamObserver<io.sluice.v1.DescribeClusterResponse>) responseObserver);
+          break;
+        default:
+          throw new AssertionError();
+      }
+    }
+
+    @java.lang.Override
+    @java.lang.SuppressWarnings("unchecked")
+    public io.grpc.stub.StreamObserver<Req> invoke(
+        io.grpc.stub.StreamObserver<Resp> responseObserver) {
+      switch (methodId) {
+        default:
+          throw new AssertionError();
+      }
+    }
+  }
+
+  public static final io.grpc.ServerServiceDefinition bindService(AsyncService service) {
+    return io.grpc.ServerServiceDefinition.builder(getServiceDescriptor())
+        .addMethod(
+          getCreateTopicMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              io.sluice.v1.CreateTopicRequest,
+              io.sluice.v1.CreateTopicResponse>(
+                service, METHODID_CREATE_TOPIC)))
+        .addMethod(
+          getDeleteTopicMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              io.sluice.v1.DeleteTopicRequest,
+              io.sluice.v1.DeleteTopicResponse>(
+                service, METHODID_DELETE_TOPIC)))
+        .addMethod(
+          getListTopicsMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              io.sluice.v1.ListTopicsRequest,
+              io.sluice.v1.ListTopicsResponse>(
+                service, METHODID_LIST_TOPICS)))
+        .addMethod(
+          getDescribeTopicMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              io.sluice.v1.DescribeTopicRequest,
+              io.sluice.v1.DescribeTopicResponse>(
+                service, METHODID_DESCRIBE_TOPIC)))
+        .addMethod(
+          getListOffsetsMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              io.sluice.v1.ListOffsetsRequest,
+              io.sluice.v1.ListOffsetsResponse>(
+                service, METHODID_LIST_OFFSETS)))
+        .addMethod(
+          getGetMetadataMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              io.sluice.v1.GetMetadataRequest,
+              io.sluice.v1.GetMetadataResponse>(
+                service, METHODID_GET_METADATA)))
+        .addMethod(
+          getDescribeClusterMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              io.sluice.v1.DescribeClusterRequest,
+              io.sluice.v1.DescribeClusterResponse>(
+                service, METHODID_DESCRIBE_CLUSTER)))
+        .build();
+  }
+
+  private static abstract class AdminServiceBaseDescriptorSupplier
+      implements io.grpc.protobuf.ProtoFileDescriptorSupplier, io.grpc.protobuf.ProtoServiceDescriptorSupplier {
+    AdminServiceBaseDescriptorSupplier() {}
+
+    @java.lang.Override
+    public com.google.protobuf.Descriptors.FileDescriptor getFileDescriptor() {
+      return io.sluice.v1.Admin.getDescriptor();
+    }
+
+    @java.lang.Override
+    public com.google.protobuf.Descriptors.ServiceDescriptor getServiceDescriptor() {
+      return getFileDescriptor().findServiceByName("AdminService");
+    }
+  }
+
+  private static final class AdminServiceFileDescriptorSupplier
+      extends AdminServiceBaseDescriptorSupplier {
+    AdminServiceFileDescriptorSupplier() {}
+  }
+
+  private static final class AdminServiceMethodDescriptorSupplier
+      extends AdminServiceBaseDescriptorSupplier
+      implements io.grpc.protobuf.ProtoMethodDescriptorSupplier {
+    private final java.lang.String methodName;
+
+    AdminServiceMethodDescriptorSupplier(java.lang.String methodName) {
+      this.methodName = methodName;
+    }
+
+    @java.lang.Override
+    public com.google.protobuf.Descriptors.MethodDescriptor getMethodDescriptor() {
+      return getServiceDescriptor().findMethodByName(methodName);
+    }
+  }
+
+  private static volatile io.grpc.ServiceDescriptor serviceDescriptor;
+
+  public static io.grpc.ServiceDescriptor getServiceDescriptor() {
+    io.grpc.ServiceDescriptor result = serviceDescriptor;
+    if (result == null) {
+      synchronized (AdminServiceGrpc.class) {
+        result = serviceDescriptor;
+        if (result == null) {
+          serviceDescriptor = result = io.grpc.ServiceDescriptor.newBuilder(SERVICE_NAME)
+              .setSchemaDescriptor(new AdminServiceFileDescriptorSupplier())
+              .addMethod(getCreateTopicMethod())
+              .addMethod(getDeleteTopicMethod())
+              .addMethod(getListTopicsMethod())
+              .addMethod(getDescribeTopicMethod())
+              .addMethod(getListOffsetsMethod())
+              .addMethod(getGetMetadataMethod())
+              .addMethod(getDescribeClusterMethod())
+              .build();
+        }
+      }
+    }
+    return result;
+  }
+}

@@ -1,0 +1,74 @@
+package server
+
+import (
+	"context"
+	"time"
+
+	internalv1 "github.com/sluice-io/sluice/gen/go/sluice/internalpb/v1"
+)
+
+// A partition leader reports itself to the metadata, so that every broker
+// (and every client asking GetMetadata) can route to it. Reports are
+// asynchronous and coalesced per partition: only the latest election matters.
+
+type leaderReport struct{ leader, term uint64 }
+
+// noteLeader is the replicas' OnLeader hook: it runs on the raft engine's
+// goroutine, so it only records the report and wakes the reporter.
+func (b *Broker) noteLeader(group, leader, term uint64) {
+	if leader != b.cfg.NodeID {
+		return
+	}
+	b.reportMu.Lock()
+	b.reports[group] = leaderReport{leader, term}
+	b.reportMu.Unlock()
+	select {
+	case b.reportCh <- struct{}{}:
+	default:
+	}
+}
+
+// reportLeaders proposes the recorded reports until the broker stops.
+func (b *Broker) reportLeaders() {
+	defer b.bg.Done()
+	for {
+		select {
+		case <-b.stopping:
+			return
+		case <-b.reportCh:
+		}
+		for !b.sendReports() {
+			select {
+			case <-b.stopping:
+				return
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
+	}
+}
+
+// sendReports proposes every pending report; false if some must be retried.
+func (b *Broker) sendReports() bool {
+	b.reportMu.Lock()
+	pending := b.reports
+	b.reports = map[uint64]leaderReport{}
+	b.reportMu.Unlock()
+	ok := true
+	for group, r := range pending {
+		cmd := &internalv1.MetadataCommand{Command: &internalv1.MetadataCommand_PartitionLeader{
+			PartitionLeader: &internalv1.PartitionLeader{Group: group, Leader: r.leader, Term: r.term},
+		}}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := b.meta.Propose(ctx, cmd)
+		cancel()
+		if err != nil {
+			ok = false
+			b.reportMu.Lock()
+			if _, newer := b.reports[group]; !newer {
+				b.reports[group] = r
+			}
+			b.reportMu.Unlock()
+		}
+	}
+	return ok
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -24,6 +23,9 @@ type adminService struct {
 
 func (s *adminService) CreateTopic(ctx context.Context, req *sluicev1.CreateTopicRequest) (*sluicev1.CreateTopicResponse, error) {
 	brokers := s.b.meta.State().GetBrokers()
+	if len(brokers) == 0 {
+		return nil, errStarting
+	}
 	rf := req.GetReplicationFactor()
 	if rf == 0 {
 		rf = int32(min(len(brokers), 3))
@@ -170,9 +172,10 @@ func (s *adminService) ListOffsets(_ context.Context, req *sluicev1.ListOffsetsR
 		if int(p) >= len(t.GetPartitions()) {
 			return nil, partitionNotFound(t.GetName(), p, len(t.GetPartitions()))
 		}
-		r := s.b.replica(t.GetPartitions()[p].GetGroup())
+		info := t.GetPartitions()[p]
+		r := s.b.replica(info.GetGroup())
 		if r == nil {
-			return nil, errors.New("partition is not hosted on this broker")
+			return nil, s.b.notHosted(t.GetName(), info)
 		}
 		off := r.LogStartOffset()
 		if req.GetBoundary() == sluicev1.Boundary_BOUNDARY_LATEST {

@@ -13,11 +13,13 @@ import (
 	"net"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	internalv1 "github.com/sluice-io/sluice/gen/go/sluice/internalpb/v1"
 	"github.com/sluice-io/sluice/raftmeta"
@@ -108,6 +110,8 @@ type Broker struct {
 	reports     map[uint64]leaderReport // partition leaderships to record
 	reportCh    chan struct{}
 	reconcileCh chan struct{}
+	reconciled  atomic.Uint64 // metadata index the local replicas match
+	ready       atomic.Bool   // registered and replicas started: clients served
 	stopping    chan struct{} // closed when Shutdown starts: ends follow streams
 	bg          sync.WaitGroup
 	closeOnce   sync.Once
@@ -206,14 +210,43 @@ func (b *Broker) Serve(ctx context.Context, lis net.Listener) error {
 				<-errc
 				return err
 			}
+			if err := b.awaitReplicas(ctx); err != nil {
+				b.grpc.Stop()
+				<-errc
+				return err
+			}
+			b.ready.Store(true)
+			b.setHealth(healthpb.HealthCheckResponse_SERVING)
 			b.log.Info("sluice broker serving", "node", b.cfg.NodeID, "addr", lis.Addr().String())
 			regc = nil
 		case <-b.eng.Failed():
+			// Nothing will commit any more: fail every waiting request now
+			// rather than leave clients (and shutdown) waiting on them.
+			b.closeReplicas()
 			b.grpc.Stop()
 			<-errc
 			return fmt.Errorf("raft engine failed: %w", b.eng.Err())
 		}
 	}
+}
+
+// awaitReplicas waits until the local replicas match the metadata as it is
+// now, so that the first client requests find the partitions they ask for.
+func (b *Broker) awaitReplicas(ctx context.Context) error {
+	want := b.meta.State().GetAppliedIndex()
+	b.triggerReconcile()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for b.reconciled.Load() < want {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-b.stopping:
+			return errShuttingDown
+		case <-tick.C:
+		}
+	}
+	return nil
 }
 
 // register records this broker (and the cluster id, first time) in the
@@ -312,11 +345,7 @@ func (b *Broker) closeStorage() {
 	b.eng.Stop()
 	b.peer.Close()
 	b.bg.Wait()
-	b.mu.Lock()
-	for _, r := range b.replicas {
-		r.Close()
-	}
-	b.mu.Unlock()
+	b.closeReplicas()
 	if err := b.db.Close(); err != nil {
 		b.log.Error("close storage", "err", err)
 	}
@@ -369,6 +398,30 @@ func (b *Broker) notLeader(topic string, partition int32, leader uint64) error {
 		}
 	}
 	return e
+}
+
+// notHosted is the error for a read of a partition with no replica here: it
+// names a replica to ask instead (the leader the metadata knows, else the
+// first replica), as a retryable not-leader error.
+func (b *Broker) notHosted(topic string, p *internalv1.PartitionInfo) error {
+	lead := p.GetLeader()
+	if lead == 0 || lead == b.cfg.NodeID {
+		if rs := p.GetReplicas(); len(rs) > 0 && rs[0] != b.cfg.NodeID {
+			lead = rs[0]
+		} else {
+			lead = 0 // this broker's own replica is still starting
+		}
+	}
+	return b.notLeader(topic, p.GetPartition(), lead)
+}
+
+// closeReplicas fails the requests waiting on every local replica.
+func (b *Broker) closeReplicas() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, r := range b.replicas {
+		r.Close()
+	}
 }
 
 // replica returns the local replica of a raft group, nil if not hosted here.

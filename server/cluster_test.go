@@ -57,7 +57,20 @@ func startClusterWith(t *testing.T, n int, adjust func(*server.Config)) *testClu
 	for id := uint64(1); id <= uint64(n); id++ {
 		c.serve(id, lis[id])
 	}
+	for id := uint64(1); id <= uint64(n); id++ {
+		c.awaitReady(id)
+	}
 	return c
+}
+
+// awaitReady polls until the broker serves clients (it answers UNAVAILABLE
+// while it registers and starts its replicas).
+func (c *testCluster) awaitReady(id uint64) {
+	admin := sluicev1.NewAdminServiceClient(c.conn(id))
+	waitFor(c.t, fmt.Sprintf("broker %d to be ready", id), func() bool {
+		_, err := admin.DescribeCluster(c.t.Context(), &sluicev1.DescribeClusterRequest{})
+		return err == nil
+	})
 }
 
 func (c *testCluster) serve(id uint64, lis net.Listener) {
@@ -89,6 +102,7 @@ func (c *testCluster) restart(id uint64) {
 		c.t.Fatal(err)
 	}
 	c.serve(id, l)
+	c.awaitReady(id)
 }
 
 func (c *testCluster) conn(id uint64) *grpc.ClientConn {

@@ -9,6 +9,9 @@ import (
 	"google.golang.org/grpc"
 )
 
+// Client requests are admitted only while the broker is ready: registered in
+// the metadata with its replicas started, and not shutting down.
+
 // drain counts the client requests in flight so that shutdown can wait for
 // them before it cuts the brokers' own raft streams, which those requests may
 // need to commit.
@@ -66,6 +69,9 @@ func (b *Broker) drainUnary(ctx context.Context, req any, info *grpc.UnaryServer
 	if isInternal(info.FullMethod) {
 		return h(ctx, req)
 	}
+	if !b.ready.Load() {
+		return nil, errStarting
+	}
 	if !b.inflight.enter() {
 		return nil, errShuttingDown
 	}
@@ -76,6 +82,9 @@ func (b *Broker) drainUnary(ctx context.Context, req any, info *grpc.UnaryServer
 func (b *Broker) drainStream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {
 	if isInternal(info.FullMethod) {
 		return h(srv, ss)
+	}
+	if !b.ready.Load() {
+		return errStarting
 	}
 	if !b.inflight.enter() {
 		return errShuttingDown

@@ -59,8 +59,12 @@ func badRequest(field, format string, args ...any) error {
 	return &wire.FieldError{Field: field, Reason: fmt.Sprintf(format, args...)}
 }
 
-// errShuttingDown ends streams while the broker stops.
-var errShuttingDown = errors.New("the broker is shutting down; reconnect to another broker or retry")
+var (
+	// errShuttingDown ends streams while the broker stops.
+	errShuttingDown = errors.New("the broker is shutting down; reconnect to another broker or retry")
+	// errStarting answers requests that arrive before the broker is ready.
+	errStarting = errors.New("the broker is starting; retry in a moment")
+)
 
 // toStatus maps an error to the gRPC status a client acts on.
 func toStatus(err error) *status.Status {
@@ -97,13 +101,13 @@ func toStatus(err error) *status.Status {
 		return withDetails(codes.Unavailable, err.Error(), &sluicev1.NotLeaderDetail{LeaderId: notLead.Leader})
 	case errors.As(err, &oor):
 		return withDetails(codes.OutOfRange, err.Error(), &sluicev1.OffsetOutOfRangeDetail{
-			RequestedOffset: oor.Offset, LogStartOffset: oor.LogStart, HighWatermark: oor.HighWatermark,
+			Topic: oor.Topic, Partition: oor.Partition, RequestedOffset: oor.Offset, LogStartOffset: oor.LogStart, HighWatermark: oor.HighWatermark,
 		})
 	case errors.Is(err, replica.ErrOverloaded):
 		return status.New(codes.ResourceExhausted, err.Error())
 	case errors.Is(err, replica.ErrProposalDropped), errors.Is(err, replica.ErrStopped),
 		errors.Is(err, raftmeta.ErrDropped), errors.Is(err, raftmeta.ErrNoController),
-		errors.Is(err, errShuttingDown):
+		errors.Is(err, errShuttingDown), errors.Is(err, errStarting):
 		return status.New(codes.Unavailable, err.Error())
 	case errors.Is(err, context.Canceled):
 		return status.New(codes.Canceled, err.Error())

@@ -78,19 +78,18 @@ func (s *fetchService) cursor(topic *internalv1.TopicInfo, fp *sluicev1.FetchPar
 	if int(fp.GetPartition()) >= n {
 		return nil, partitionNotFound(topic.GetName(), fp.GetPartition(), n)
 	}
-	r := s.b.replica(topic.GetPartitions()[fp.GetPartition()].GetGroup())
+	info := topic.GetPartitions()[fp.GetPartition()]
+	r := s.b.replica(info.GetGroup())
 	if r == nil {
-		// Reads are served by any replica; this broker has none. Forwarding
-		// fetch streams comes with the cluster's routing work.
-		return nil, &unimplementedError{fmt.Sprintf("this broker has no replica of partition %s/%d and does not forward fetches yet; fetch from broker(s) %v",
-			topic.GetName(), fp.GetPartition(), topic.GetPartitions()[fp.GetPartition()].GetReplicas())}
+		// Reads are served by any replica; this broker has none (yet).
+		return nil, s.b.notHosted(topic.GetName(), info)
 	}
 	c := &cursor{partition: fp.GetPartition(), r: r}
 	switch pos := fp.GetStart().GetPosition().(type) {
 	case *sluicev1.StartPosition_Offset:
 		c.next = pos.Offset
 		if hw, ls := r.HighWatermark(), r.LogStartOffset(); c.next < ls || c.next > hw {
-			return nil, &replica.OutOfRangeError{Offset: c.next, LogStart: ls, HighWatermark: hw}
+			return nil, &replica.OutOfRangeError{Topic: topic.GetName(), Partition: fp.GetPartition(), Offset: c.next, LogStart: ls, HighWatermark: hw}
 		}
 	case *sluicev1.StartPosition_Boundary:
 		c.next = r.LogStartOffset()

@@ -64,12 +64,17 @@ func (b *Broker) newGRPCServer() error {
 	internalv1.RegisterClusterServiceServer(b.grpc, &clusterService{b: b})
 	b.health = health.NewServer()
 	healthpb.RegisterHealthServer(b.grpc, b.health)
-	public := publicServices{b.grpc}
-	for name := range public.GetServiceInfo() {
-		b.health.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
-	}
-	reflection.Register(public)
+	b.setHealth(healthpb.HealthCheckResponse_NOT_SERVING)
+	reflection.Register(publicServices{b.grpc})
 	return nil
+}
+
+// setHealth sets the status of the broker ("") and of each public service.
+func (b *Broker) setHealth(st healthpb.HealthCheckResponse_ServingStatus) {
+	b.health.SetServingStatus("", st)
+	for name := range (publicServices{b.grpc}).GetServiceInfo() {
+		b.health.SetServingStatus(name, st)
+	}
 }
 
 // publicServices hides the brokers' internal services (raft transport) from

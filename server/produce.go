@@ -32,16 +32,31 @@ type produceService struct {
 }
 
 // Produce reads requests as they come, hands each to its partitions'
-// replicas, and sends each response when its records commit.
+// replicas, and sends each response when its records commit. The stream ends
+// when the client closes its side, or when the broker stops (requests already
+// accepted are answered first).
 func (s *produceService) Produce(stream grpc.BidiStreamingServer[sluicev1.ProduceRequest, sluicev1.ProduceResponse]) error {
+	// A request holds a slot from its arrival to its response, so at most
+	// maxInFlightPerStream wait, and out never blocks the replies.
 	out := make(chan *sluicev1.ProduceResponse, maxInFlightPerStream)
 	slots := make(chan struct{}, maxInFlightPerStream)
-	var inflight sync.WaitGroup
 	sendDone := make(chan error, 1)
 	go func() { sendDone <- sendResponses(stream, out) }()
+	// The receiver runs apart so that a stopping broker need not wait for an
+	// idle client's next message; it exits once the stream ends.
+	recvDone := make(chan error, 1)
+	go func() { recvDone <- s.receive(stream, slots, out) }()
 
-	recvErr := s.receive(stream, slots, &inflight, out)
-	inflight.Wait()
+	var recvErr error
+	select {
+	case recvErr = <-recvDone:
+	case <-s.b.stopping:
+		recvErr = errShuttingDown
+	}
+	// Taking every slot waits for every accepted request's response.
+	for range cap(slots) {
+		slots <- struct{}{}
+	}
 	close(out)
 	sendErr := <-sendDone
 	if recvErr != nil {
@@ -62,7 +77,7 @@ func sendResponses(stream grpc.ServerStream, out <-chan *sluicev1.ProduceRespons
 	return err
 }
 
-func (s *produceService) receive(stream grpc.ServerStream, slots chan struct{}, inflight *sync.WaitGroup, out chan<- *sluicev1.ProduceResponse) error {
+func (s *produceService) receive(stream grpc.ServerStream, slots chan struct{}, out chan<- *sluicev1.ProduceResponse) error {
 	ctx := stream.Context()
 	for {
 		var raw rawMessage
@@ -73,17 +88,20 @@ func (s *produceService) receive(stream grpc.ServerStream, slots chan struct{}, 
 			return err
 		}
 		select {
+		case <-s.b.stopping:
+			return errShuttingDown
+		default:
+		}
+		select {
 		case slots <- struct{}{}:
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-s.b.stopping:
 			return errShuttingDown
 		}
-		inflight.Add(1)
 		s.handle(ctx, raw.b, func(resp *sluicev1.ProduceResponse) {
 			out <- resp
 			<-slots
-			inflight.Done()
 		})
 	}
 }
@@ -118,7 +136,7 @@ func (s *produceService) handle(ctx context.Context, raw []byte, reply func(*slu
 	fail := func(seq uint64, err error) {
 		reply(&sluicev1.ProduceResponse{Sequence: seq, Error: toError(err)})
 	}
-	req, err := wire.ParseProduceRequest(raw, s.b.cfg.MaxRecordBytes)
+	req, err := wire.ParseProduceRequest(raw, s.b.cfg.MaxRequestBytes)
 	if err != nil {
 		fail(wire.PeekSequence(raw), err)
 		return
@@ -167,24 +185,24 @@ func (s *produceService) route(req *wire.ProduceRequest) (*internalv1.TopicInfo,
 	if req.HasPartition && req.Partition >= n {
 		return nil, nil, partitionNotFound(req.Topic, req.Partition, int(n))
 	}
-	if err := checkRecordLimit(topic, req); err != nil {
+	if err := checkRecordLimit(topic, req, s.b.cfg.MaxRecordBytes); err != nil {
 		return nil, nil, err
 	}
 	return topic, s.split(req, n), nil
 }
 
-func checkRecordLimit(topic *internalv1.TopicInfo, req *wire.ProduceRequest) error {
-	v, ok := topic.GetConfigs()["max.message.bytes"]
-	if !ok {
-		return nil
-	}
-	limit, err := strconv.Atoi(v)
-	if err != nil {
-		return nil
+// checkRecordLimit applies the topic's max.message.bytes, or else the
+// broker's default, to every record.
+func checkRecordLimit(topic *internalv1.TopicInfo, req *wire.ProduceRequest, brokerLimit int) error {
+	limit, source := brokerLimit, "the broker's max record size"
+	if v, ok := topic.GetConfigs()["max.message.bytes"]; ok {
+		if n, err := strconv.Atoi(v); err == nil {
+			limit, source = n, "the topic's max.message.bytes"
+		}
 	}
 	for i, r := range req.Records {
 		if len(r.Data) > limit {
-			return badRequest(fmt.Sprintf("records[%d]", i), "record is %d bytes, over the topic's limit of %d bytes (max.message.bytes)", len(r.Data), limit)
+			return badRequest(fmt.Sprintf("records[%d]", i), "record is %d bytes, over the limit of %d bytes (%s)", len(r.Data), limit, source)
 		}
 	}
 	return nil

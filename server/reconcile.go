@@ -36,8 +36,10 @@ type placed struct {
 }
 
 func (b *Broker) reconcile() {
+	st := b.meta.State()
+	defer b.reconciled.Store(st.GetAppliedIndex())
 	want := map[uint64]placed{}
-	for _, t := range b.meta.State().GetTopics() {
+	for _, t := range st.GetTopics() {
 		for _, p := range t.GetPartitions() {
 			if slices.Contains(p.GetReplicas(), b.cfg.NodeID) {
 				want[p.GetGroup()] = placed{t.GetName(), p}

@@ -20,6 +20,8 @@ func (e *NotLeaderError) Error() string {
 
 // OutOfRangeError means a read asked for an offset the partition does not have.
 type OutOfRangeError struct {
+	Topic                           string
+	Partition                       int32
 	Offset, LogStart, HighWatermark int64
 }
 

@@ -16,7 +16,7 @@ func (r *Replica) Read(from int64, maxBytes int, fn func(Batch) bool) (hw, logSt
 	logStart = r.logStart.Load()
 	hw = r.hw.Load()
 	if from < logStart || from > hw {
-		return hw, logStart, &OutOfRangeError{Offset: from, LogStart: logStart, HighWatermark: hw}
+		return hw, logStart, &OutOfRangeError{Topic: r.cfg.Topic, Partition: r.cfg.Partition, Offset: from, LogStart: logStart, HighWatermark: hw}
 	}
 	if from == hw {
 		return hw, logStart, nil

@@ -35,7 +35,7 @@ func (s *adminService) CreateTopic(ctx context.Context, req *sluicev1.CreateTopi
 	}
 	cmd := &internalv1.CreateTopic{
 		Name: req.GetName(), Partitions: req.GetPartitions(), ReplicationFactor: rf,
-		Configs: req.GetConfigs(), TopicId: newTopicID(), Assignment: place(brokers, req.GetPartitions(), rf),
+		Configs: req.GetConfigs(), TopicId: newID(), Assignment: place(brokers, req.GetPartitions(), rf),
 	}
 	err := s.b.meta.Propose(ctx, &internalv1.MetadataCommand{Command: &internalv1.MetadataCommand_CreateTopic{CreateTopic: cmd}})
 	if err != nil {
@@ -65,7 +65,8 @@ func place(brokers []*internalv1.BrokerInfo, partitions, rf int32) []*internalv1
 	return out
 }
 
-func newTopicID() string {
+// newID returns 128 random bits in hex: topic and cluster ids.
+func newID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
 	return hex.EncodeToString(b[:])

@@ -255,7 +255,7 @@ func (b *Broker) register(ctx context.Context, addr string) error {
 	cmd := &internalv1.MetadataCommand{Command: &internalv1.MetadataCommand_RegisterBroker{
 		RegisterBroker: &internalv1.RegisterBroker{
 			Broker:    &internalv1.BrokerInfo{Id: b.cfg.NodeID, Address: addr},
-			ClusterId: newTopicID(),
+			ClusterId: newID(),
 		},
 	}}
 	for {

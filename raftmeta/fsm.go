@@ -47,9 +47,12 @@ type Config struct {
 type FSM struct {
 	cfg Config
 
-	// Owned by the engine's goroutines.
+	// Owned by the engine's goroutines. working is never the published
+	// state: readers hold that one, so changes go to a copy (cloned), which
+	// Applied publishes; changed says whether more than the applied index moved.
 	working *internalv1.MetadataState
-	dirty   bool
+	cloned  bool
+	changed bool
 	results []result
 
 	published atomic.Pointer[view]
@@ -201,6 +204,10 @@ func (f *FSM) LeaderChanged(leader, _ uint64) {
 
 // Apply implements engine.StateMachine.
 func (f *FSM) Apply(b *storage.Batch, ents []*raftpb.Entry) error {
+	if len(ents) > 0 && !f.cloned {
+		f.working = proto.CloneOf(f.working)
+		f.cloned = true
+	}
 	for _, ent := range ents {
 		if ent.GetType() == raftpb.EntryNormal && len(ent.GetData()) > 0 {
 			if err := f.applyEntry(ent); err != nil {
@@ -222,11 +229,7 @@ func (f *FSM) applyEntry(ent *raftpb.Entry) error {
 	if err := proto.Unmarshal(ent.GetData(), &cmd); err != nil {
 		return fmt.Errorf("decode metadata entry %d: %w", ent.GetIndex(), err)
 	}
-	if !f.dirty {
-		// Readers hold the published state; change a copy.
-		f.working = proto.CloneOf(f.working)
-		f.dirty = true
-	}
+	f.changed = true
 	err := f.execute(&cmd)
 	if p := cmd.GetProposal(); p.GetNode() == f.cfg.NodeID && p.GetIncarnation() == f.cfg.Incarnation {
 		f.results = append(f.results, result{seq: p.GetSeq(), err: err})
@@ -315,10 +318,10 @@ func (f *FSM) registerBroker(b *internalv1.BrokerInfo) {
 
 // Applied implements engine.StateMachine: publish, then tell the proposers.
 func (f *FSM) Applied() {
-	changed := f.dirty
-	if f.dirty {
+	changed := f.changed
+	if f.cloned {
 		f.published.Store(newView(f.working))
-		f.dirty = false
+		f.cloned, f.changed = false, false
 	}
 	for _, r := range f.results {
 		f.finish(r.seq, r.err)
@@ -339,7 +342,7 @@ func (f *FSM) Restore(b *storage.Batch, snap *raftpb.Snapshot) error {
 		return fmt.Errorf("decode metadata snapshot: %w", err)
 	}
 	st.AppliedIndex = snap.GetMetadata().GetIndex()
-	f.working, f.dirty = st, true
+	f.working, f.cloned, f.changed = st, true, true
 	raw, err := proto.Marshal(st)
 	if err != nil {
 		return fmt.Errorf("encode metadata: %w", err)

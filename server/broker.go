@@ -113,6 +113,10 @@ type Broker struct {
 	reconciled  atomic.Uint64 // metadata index the local replicas match
 	ready       atomic.Bool   // registered and replicas started: clients served
 	stopping    chan struct{} // closed when Shutdown starts: ends follow streams
+	// lifetime is cancelled when Shutdown starts: the context of the
+	// broker's own background requests (leader reports, joining).
+	lifetime context.Context
+	endLife  context.CancelFunc
 	bg          sync.WaitGroup
 	closeOnce   sync.Once
 }
@@ -133,6 +137,7 @@ func New(cfg Config) (*Broker, error) {
 		reconcileCh: make(chan struct{}, 1),
 		stopping:    make(chan struct{}),
 	}
+	b.lifetime, b.endLife = context.WithCancel(context.Background())
 	db, err := storage.Open(cfg.Storage)
 	if err != nil {
 		return nil, fmt.Errorf("open storage: %w", err)
@@ -301,6 +306,7 @@ func (b *Broker) Shutdown() {
 	b.closeOnce.Do(func() {
 		b.handOffLeadership()
 		close(b.stopping)
+		b.endLife()
 		b.health.Shutdown()
 		if !b.inflight.closeAndWait(b.cfg.ShutdownTimeout) {
 			b.log.Warn("client requests still in flight at shutdown timeout")
@@ -413,6 +419,15 @@ func (b *Broker) notHosted(topic string, p *internalv1.PartitionInfo) error {
 		}
 	}
 	return b.notLeader(topic, p.GetPartition(), lead)
+}
+
+func (b *Broker) isStopping() bool {
+	select {
+	case <-b.stopping:
+		return true
+	default:
+		return false
+	}
 }
 
 // closeReplicas fails the requests waiting on every local replica.

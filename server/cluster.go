@@ -49,7 +49,7 @@ func (b *Broker) joinLoop(addr string) {
 	req := &internalv1.JoinRequest{NodeId: b.cfg.NodeID, Address: addr}
 	for !b.isRegistered(addr) {
 		if conn, err := b.clientConn(b.cfg.Join); err == nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			ctx, cancel := context.WithTimeout(b.lifetime, 5*time.Second)
 			resp, err := internalv1.NewClusterServiceClient(conn).Join(ctx, req)
 			cancel()
 			if err != nil {

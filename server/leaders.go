@@ -55,10 +55,13 @@ func (b *Broker) sendReports() bool {
 	b.reportMu.Unlock()
 	ok := true
 	for group, r := range pending {
+		if b.isStopping() {
+			return true
+		}
 		cmd := &internalv1.MetadataCommand{Command: &internalv1.MetadataCommand_PartitionLeader{
 			PartitionLeader: &internalv1.PartitionLeader{Group: group, Leader: r.leader, Term: r.term},
 		}}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(b.lifetime, 5*time.Second)
 		err := b.meta.Propose(ctx, cmd)
 		cancel()
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc/codes"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
@@ -137,5 +138,31 @@ func TestRestartWindowIsRetryable(t *testing.T) {
 			}
 			return check("Produce", codes.Code(e.GetCode()), e.GetMessage()) && ok
 		})
+	}
+}
+
+// TestServingMeansReady: an orchestrator waits for the health service to say
+// SERVING before it sends traffic; from then on, requests for the broker's
+// partitions succeed at once.
+func TestServingMeansReady(t *testing.T) {
+	const parts = 8
+	b := servertest.Start(t, servertest.OnDisk())
+	b.CreateTopic(t, "t", parts)
+	for round := range 3 {
+		b.RestartNoReadyWait()
+		health := healthpb.NewHealthClient(b.Conn)
+		servertest.WaitFor(t, 20*time.Second, func() bool {
+			resp, err := health.Check(t.Context(), &healthpb.HealthCheckRequest{})
+			return err == nil && resp.GetStatus() == healthpb.HealthCheckResponse_SERVING
+		})
+		for p := range int32(parts) {
+			resp := b.ProduceRequest(t, &sluicev1.ProduceRequest{Topic: "t", Partition: proto.Int32(p), Records: valueRecords("v", 1)})
+			if e := resp.GetResults()[0].GetError(); e != nil {
+				t.Errorf("round %d: produce to partition %d right after SERVING: %v", round, p, e)
+			}
+		}
+		if _, err := b.FetchAllErr(t, &sluicev1.FetchRequest{Topic: "t"}); err != nil {
+			t.Errorf("round %d: fetch right after SERVING: %v", round, err)
+		}
 	}
 }

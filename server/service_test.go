@@ -248,15 +248,16 @@ func TestBrokerWithFailedStorageStops(t *testing.T) {
 	}
 }
 
-// TestShutdownRightAfterCreateTopic: a broker stopped while its new
-// partitions are still settling (electing, reporting their leaders) stops as
-// promptly as an idle one.
-func TestShutdownRightAfterCreateTopic(t *testing.T) {
-	for round := range 2 {
-		b := servertest.Start(t, servertest.WithConfig(func(c *server.Config) { c.ShutdownTimeout = 3 * time.Second }))
-		b.CreateTopic(t, "t", 8)
+// TestShutdownRightAfterRestart: a broker stopped while its partitions are
+// still settling (electing, reporting their leaders to the metadata), right
+// after it created a topic or restarted, stops as promptly as an idle one.
+func TestShutdownRightAfterRestart(t *testing.T) {
+	b := servertest.Start(t, servertest.OnDisk(), servertest.WithConfig(func(c *server.Config) { c.ShutdownTimeout = 3 * time.Second }))
+	b.CreateTopic(t, "t", 8)
+	for round := range 3 {
 		if took := shutdown(t, b); took > time.Second {
 			t.Errorf("round %d: Shutdown took %v", round, took)
 		}
+		b.RestartNoReadyWait()
 	}
 }

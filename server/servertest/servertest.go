@@ -47,7 +47,9 @@ func WithConfig(fn func(*server.Config)) Option {
 }
 
 // OnDisk keeps the broker's data in a t.TempDir() directory rather than in
-// memory, so that Restart finds it again.
+// memory, so that Restart finds it again. Tests that send requests over
+// 64 KiB need it too: in-memory storage refuses raft entries above badger's
+// value threshold, and the raft engine stops.
 func OnDisk() Option {
 	return func(s *settings) { s.onDisk = true }
 }

@@ -115,10 +115,10 @@ type Broker struct {
 	stopping    chan struct{} // closed when Shutdown starts: ends follow streams
 	// lifetime is cancelled when Shutdown starts: the context of the
 	// broker's own background requests (leader reports, joining).
-	lifetime context.Context
-	endLife  context.CancelFunc
-	bg          sync.WaitGroup
-	closeOnce   sync.Once
+	lifetime  context.Context
+	endLife   context.CancelFunc
+	bg        sync.WaitGroup
+	closeOnce sync.Once
 }
 
 // New opens the broker's storage and starts its raft groups. It serves

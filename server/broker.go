@@ -81,6 +81,10 @@ func (c *Config) setDefaults() {
 	}
 }
 
+// leaderGrace bounds how long a starting broker waits for its replicas to
+// learn their leaders before it serves clients anyway.
+const leaderGrace = 5 * time.Second
+
 // handOffTimeout bounds how long a stopping broker waits for its leaderships
 // to move.
 const handOffTimeout = 5 * time.Second
@@ -236,13 +240,24 @@ func (b *Broker) Serve(ctx context.Context, lis net.Listener) error {
 }
 
 // awaitReplicas waits until the local replicas match the metadata as it is
-// now, so that the first client requests find the partitions they ask for.
+// now, so that the first client requests find the partitions they ask for,
+// and then, for at most leaderGrace, until they know their leaders (a
+// partition whose quorum is down must not keep the broker from serving).
 func (b *Broker) awaitReplicas(ctx context.Context) error {
 	want := b.meta.State().GetAppliedIndex()
 	b.triggerReconcile()
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
-	for b.reconciled.Load() < want {
+	var graceEnd time.Time
+	for {
+		if b.reconciled.Load() >= want {
+			if graceEnd.IsZero() {
+				graceEnd = time.Now().Add(leaderGrace)
+			}
+			if b.leadersKnown() || time.Now().After(graceEnd) {
+				return nil
+			}
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -251,7 +266,18 @@ func (b *Broker) awaitReplicas(ctx context.Context) error {
 		case <-tick.C:
 		}
 	}
-	return nil
+}
+
+// leadersKnown reports whether every local replica knows its leader.
+func (b *Broker) leadersKnown() bool {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	for _, r := range b.replicas {
+		if r.Leader() == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // register records this broker (and the cluster id, first time) in the

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -145,24 +146,41 @@ func TestRestartWindowIsRetryable(t *testing.T) {
 // SERVING before it sends traffic; from then on, requests for the broker's
 // partitions succeed at once.
 func TestServingMeansReady(t *testing.T) {
-	const parts = 8
+	const parts = 32
 	b := servertest.Start(t, servertest.OnDisk())
 	b.CreateTopic(t, "t", parts)
 	for round := range 3 {
 		b.RestartNoReadyWait()
-		health := healthpb.NewHealthClient(b.Conn)
-		servertest.WaitFor(t, 20*time.Second, func() bool {
-			resp, err := health.Check(t.Context(), &healthpb.HealthCheckRequest{})
-			return err == nil && resp.GetStatus() == healthpb.HealthCheckResponse_SERVING
-		})
+		waitServing(t, healthpb.NewHealthClient(b.Conn))
+		errs := make([]error, parts)
+		var wg sync.WaitGroup
 		for p := range int32(parts) {
-			resp := b.ProduceRequest(t, &sluicev1.ProduceRequest{Topic: "t", Partition: proto.Int32(p), Records: valueRecords("v", 1)})
-			if e := resp.GetResults()[0].GetError(); e != nil {
-				t.Errorf("round %d: produce to partition %d right after SERVING: %v", round, p, e)
+			wg.Go(func() {
+				_, errs[p] = b.TryProduce(t.Context(), "t", p, valueRecords("v", 1)...)
+			})
+		}
+		wg.Wait()
+		for p, err := range errs {
+			if err != nil {
+				t.Errorf("round %d: produce to partition %d right after SERVING: %v", round, p, err)
 			}
 		}
 		if _, err := b.FetchAllErr(t, &sluicev1.FetchRequest{Topic: "t"}); err != nil {
 			t.Errorf("round %d: fetch right after SERVING: %v", round, err)
 		}
 	}
+}
+
+// waitServing polls the health service without pause, as an eager
+// orchestrator would, until it says SERVING.
+func waitServing(t *testing.T, health healthpb.HealthClient) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := health.Check(t.Context(), &healthpb.HealthCheckRequest{})
+		if err == nil && resp.GetStatus() == healthpb.HealthCheckResponse_SERVING {
+			return
+		}
+	}
+	t.Fatal("the broker did not report SERVING within 20s")
 }

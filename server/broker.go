@@ -214,12 +214,20 @@ func (b *Broker) Serve(ctx context.Context, lis net.Listener) error {
 		case err := <-errc:
 			return err
 		case err := <-regc:
+			if errors.Is(err, errShuttingDown) {
+				<-errc // Shutdown stops the server
+				return nil
+			}
 			if err != nil {
 				b.grpc.Stop()
 				<-errc
 				return err
 			}
 			if err := b.awaitReplicas(ctx); err != nil {
+				if errors.Is(err, errShuttingDown) {
+					<-errc
+					return nil
+				}
 				b.grpc.Stop()
 				<-errc
 				return err

@@ -218,5 +218,11 @@ func (f *fetcher) wait(waits []<-chan struct{}) error {
 	if t := f.s.b.meta.Topic(f.topic.GetName()); t == nil || t.GetTopicId() != f.topic.GetTopicId() {
 		return fmt.Errorf("%w (deleted while reading)", topicNotFound(f.topic.GetName()))
 	}
+	for _, c := range f.cursors {
+		if c.r.Closed() {
+			// The replica left this broker (reassigned, or the broker stops).
+			return f.s.b.notHosted(f.topic.GetName(), f.topic.GetPartitions()[c.partition])
+		}
+	}
 	return nil
 }

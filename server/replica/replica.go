@@ -78,6 +78,7 @@ type Replica struct {
 
 	changedMu sync.Mutex
 	changed   chan struct{}
+	ended     bool // Close ran: Changed returns closed channels
 }
 
 // Open loads a replica's applied state from storage.
@@ -126,6 +127,8 @@ func (r *Replica) Leader() uint64 {
 
 // Changed returns a channel closed the next time the high watermark or log
 // start moves. Take it before checking the watermark, then wait on it.
+// After Close it returns a closed channel, so no reader waits on a replica
+// that will never change again.
 func (r *Replica) Changed() <-chan struct{} {
 	r.changedMu.Lock()
 	defer r.changedMu.Unlock()
@@ -134,9 +137,22 @@ func (r *Replica) Changed() <-chan struct{} {
 
 func (r *Replica) signal() {
 	r.changedMu.Lock()
+	defer r.changedMu.Unlock()
+	if r.ended {
+		return
+	}
 	close(r.changed)
 	r.changed = make(chan struct{})
-	r.changedMu.Unlock()
+}
+
+// end closes the current channel for good.
+func (r *Replica) end() {
+	r.changedMu.Lock()
+	defer r.changedMu.Unlock()
+	if !r.ended {
+		r.ended = true
+		close(r.changed)
+	}
 }
 
 // Append queues records (length-delimited encodings, see package wire) for the
@@ -172,7 +188,14 @@ func (r *Replica) Close() {
 	failed := r.takeWaitersLocked()
 	r.mu.Unlock()
 	failAll(failed, ErrStopped)
-	r.signal()
+	r.end()
+}
+
+// Closed reports whether Close ran.
+func (r *Replica) Closed() bool {
+	r.changedMu.Lock()
+	defer r.changedMu.Unlock()
+	return r.ended
 }
 
 // takeWaitersLocked removes every pending and in-flight request.

@@ -1,0 +1,19 @@
+package sluice
+
+// SentTo returns, per partition of topic, how many batches the producer sent
+// to each broker address.
+func SentTo(p *Producer, topic string) map[int32]map[string]int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := map[int32]map[string]int{}
+	for tp, byAddr := range p.sent {
+		if tp.topic != topic {
+			continue
+		}
+		out[tp.partition] = map[string]int{}
+		for a, n := range byAddr {
+			out[tp.partition][a] = n
+		}
+	}
+	return out
+}

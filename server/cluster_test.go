@@ -288,6 +288,12 @@ func TestAnyBrokerAcceptsProduce(t *testing.T) {
 		if len(got) != 40 {
 			t.Fatalf("%s: leader holds %d records, want 40 forwarded ones", topic, len(got))
 		}
+		// Reads work through any broker too: one without a replica relays.
+		for id := range c.brokers {
+			if got := readAll(t, c.conn(id), topic); len(got) != 40 {
+				t.Fatalf("%s: read %d records through broker %d, want 40", topic, len(got), id)
+			}
+		}
 	}
 }
 
@@ -508,5 +514,64 @@ func TestMetadataNamesEveryLeader(t *testing.T) {
 	_, err := admin.GetMetadata(t.Context(), &sluicev1.GetMetadataRequest{Topics: []string{"nope"}})
 	if status.Code(err) != codes.NotFound {
 		t.Fatalf("metadata of an unknown topic: %v", err)
+	}
+}
+
+// TestFetchMixesLocalAndRelayedPartitions: one Fetch stream over partitions
+// spread across brokers gets every record once, and max_total_records holds
+// across the local reader and the relays.
+func TestFetchMixesLocalAndRelayedPartitions(t *testing.T) {
+	c := startCluster(t, 3)
+	admin := sluicev1.NewAdminServiceClient(c.conn(1))
+	waitFor(t, "the topic to be created", func() bool {
+		_, err := admin.CreateTopic(t.Context(), &sluicev1.CreateTopicRequest{Name: "mixed", Partitions: 3, ReplicationFactor: 1})
+		return err == nil
+	})
+	stream, err := sluicev1.NewProduceServiceClient(c.conn(1)).Produce(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p := range int32(3) {
+		var recs []*sluicev1.Record
+		for i := range 10 {
+			recs = append(recs, &sluicev1.Record{Value: fmt.Appendf(nil, "p%d-%d", p, i)})
+		}
+		if err := stream.Send(&sluicev1.ProduceRequest{Sequence: uint64(p), Topic: "mixed", Partition: proto.Int32(p), Records: recs}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 3 {
+		resp, err := stream.Recv()
+		if err != nil || resp.GetError() != nil || resp.GetResults()[0].GetError() != nil {
+			t.Fatalf("produce: %v %v", resp, err)
+		}
+	}
+	count := func(total int64) int {
+		f, err := sluicev1.NewFetchServiceClient(c.conn(1)).Fetch(t.Context(), &sluicev1.FetchRequest{Topic: "mixed", MaxTotalRecords: total})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for {
+			resp, err := f.Recv()
+			if err == io.EOF {
+				return len(seen)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range resp.GetRecords() {
+				if seen[string(r.GetValue())] {
+					t.Fatalf("record %s delivered twice", r.GetValue())
+				}
+				seen[string(r.GetValue())] = true
+			}
+		}
+	}
+	if got := count(0); got != 30 {
+		t.Fatalf("read %d records of 30", got)
+	}
+	if got := count(25); got != 25 {
+		t.Fatalf("max_total_records 25 gave %d records", got)
 	}
 }

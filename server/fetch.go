@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"reflect"
 
@@ -25,63 +26,127 @@ type cursor struct {
 	done      bool // bounded reads: reached the high watermark
 }
 
-// fetchLimits are the bounds of one stream's responses.
+// fetchLimits are the bounds of one response.
 type fetchLimits struct {
 	records, bytes int
-	total          int64 // 0: none
 }
 
 // Fetch streams committed records. Each response holds records of one
 // partition; with several partitions the stream serves them in turn. Sending
 // blocks while the client's flow-control window is full, so a slow consumer
-// holds at most one response's worth of buffers on the broker.
+// holds at most one response's worth of buffers on the broker. Partitions
+// with no replica here are relayed from a broker that has one.
 func (s *fetchService) Fetch(req *sluicev1.FetchRequest, stream grpc.ServerStreamingServer[sluicev1.FetchResponse]) error {
 	topic := s.b.meta.Topic(req.GetTopic())
 	if topic == nil {
 		return topicNotFound(req.GetTopic())
 	}
-	cursors, err := s.cursors(topic, req)
+	cursors, remote, err := s.cursors(stream.Context(), topic, req)
 	if err != nil {
 		return err
 	}
-	lim := fetchLimits{records: int(req.GetMaxRecords()), bytes: int(req.GetMaxBytes()), total: req.GetMaxTotalRecords()}
+	lim := fetchLimits{records: int(req.GetMaxRecords()), bytes: int(req.GetMaxBytes())}
 	if lim.records == 0 {
 		lim.records = defaultMaxRecs
 	}
 	if lim.bytes == 0 {
 		lim.bytes = defaultMaxBytes
 	}
-	f := &fetcher{s: s, stream: stream, topic: topic, cursors: cursors, lim: lim, follow: req.GetFollow()}
-	return f.run()
+	ctx, cancel := context.WithCancel(stream.Context())
+	defer cancel()
+	sk := &sink{stream: stream, total: req.GetMaxTotalRecords()}
+	sources := make(chan error, len(remote)+1)
+	for addr, parts := range remote {
+		go func() { sources <- s.relay(ctx, addr, relayRequest(req, parts), sk) }()
+	}
+	n := len(remote)
+	if len(cursors) > 0 {
+		f := &fetcher{s: s, ctx: ctx, sink: sk, topic: topic, cursors: cursors, lim: lim, follow: req.GetFollow()}
+		go func() { sources <- f.run() }()
+		n++
+	}
+	return awaitSources(sources, n, cancel, sk)
 }
 
-func (s *fetchService) cursors(topic *internalv1.TopicInfo, req *sluicev1.FetchRequest) ([]*cursor, error) {
+// awaitSources waits for every source of a stream; the first error, or the
+// total limit being reached, stops the others.
+func awaitSources(sources <-chan error, n int, cancel context.CancelFunc, sk *sink) error {
+	var first error
+	for range n {
+		err := <-sources
+		if err != nil && first == nil {
+			first = err
+			cancel()
+		}
+		if sk.remaining() == 0 {
+			cancel()
+		}
+	}
+	if sk.remaining() == 0 {
+		return nil // stopped at max_total_records
+	}
+	return first
+}
+
+// cursors sets up reading of the requested partitions hosted here, and groups
+// the others by the broker they are relayed from. A request that was itself
+// relayed is never relayed again.
+func (s *fetchService) cursors(ctx context.Context, topic *internalv1.TopicInfo, req *sluicev1.FetchRequest) ([]*cursor, map[string][]*sluicev1.FetchPartition, error) {
 	parts := req.GetPartitions()
 	if len(parts) == 0 {
 		for _, p := range topic.GetPartitions() {
 			parts = append(parts, &sluicev1.FetchPartition{Partition: p.GetPartition(), Start: req.GetStartAll()})
 		}
 	}
-	var out []*cursor
+	var local []*cursor
+	remote := map[string][]*sluicev1.FetchPartition{}
 	for _, fp := range parts {
+		n := len(topic.GetPartitions())
+		if int(fp.GetPartition()) >= n {
+			return nil, nil, partitionNotFound(topic.GetName(), fp.GetPartition(), n)
+		}
+		info := topic.GetPartitions()[fp.GetPartition()]
+		if s.b.replica(info.GetGroup()) == nil {
+			addr, ok := s.relayTarget(info)
+			if !ok || isForwarded(ctx) {
+				return nil, nil, s.b.notHosted(topic.GetName(), info)
+			}
+			remote[addr] = append(remote[addr], fp)
+			continue
+		}
 		c, err := s.cursor(topic, fp)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		out = append(out, c)
+		local = append(local, c)
 	}
-	return out, nil
+	return local, remote, nil
+}
+
+// relayTarget picks the broker to read a partition from: its leader as the
+// metadata knows it, else its first replica; never this broker.
+func (s *fetchService) relayTarget(info *internalv1.PartitionInfo) (string, bool) {
+	target := info.GetLeader()
+	if target == 0 || target == s.b.cfg.NodeID {
+		target = 0
+		for _, id := range info.GetReplicas() {
+			if id != s.b.cfg.NodeID {
+				target = id
+				break
+			}
+		}
+	}
+	if target == 0 {
+		return "", false
+	}
+	return s.b.peerAddr(target)
 }
 
 func (s *fetchService) cursor(topic *internalv1.TopicInfo, fp *sluicev1.FetchPartition) (*cursor, error) {
-	n := len(topic.GetPartitions())
-	if int(fp.GetPartition()) >= n {
-		return nil, partitionNotFound(topic.GetName(), fp.GetPartition(), n)
-	}
 	info := topic.GetPartitions()[fp.GetPartition()]
 	r := s.b.replica(info.GetGroup())
 	if r == nil {
-		// Reads are served by any replica; this broker has none (yet).
+		// The replica went away since cursors looked.
 		return nil, s.b.notHosted(topic.GetName(), info)
 	}
 	c := &cursor{partition: fp.GetPartition(), r: r}
@@ -107,12 +172,12 @@ func (s *fetchService) cursor(topic *internalv1.TopicInfo, fp *sluicev1.FetchPar
 // fetcher is one Fetch stream's state.
 type fetcher struct {
 	s       *fetchService
-	stream  grpc.ServerStream
+	ctx     context.Context
+	sink    *sink
 	topic   *internalv1.TopicInfo
 	cursors []*cursor
 	lim     fetchLimits
 	follow  bool
-	sent    int64
 	resp    wire.FetchResponse
 }
 
@@ -145,12 +210,12 @@ func (f *fetcher) readAll() (progressed, finished bool, err error) {
 		if c.done {
 			continue
 		}
-		n, hw, err := f.sendFrom(c)
+		n, hw, full, err := f.sendFrom(c)
 		if err != nil {
 			return false, false, err
 		}
 		progressed = progressed || n > 0
-		if f.lim.total > 0 && f.sent >= f.lim.total {
+		if full {
 			return progressed, true, nil
 		}
 		if !f.follow && c.next >= hw {
@@ -161,15 +226,20 @@ func (f *fetcher) readAll() (progressed, finished bool, err error) {
 	return progressed, !f.follow && allDone, nil
 }
 
-// sendFrom sends one response of records from c.next, if there are any.
-func (f *fetcher) sendFrom(c *cursor) (int, int64, error) {
+// sendFrom sends one response of records from c.next, if there are any, and
+// reports whether the stream's total limit is reached.
+func (f *fetcher) sendFrom(c *cursor) (n int, hw int64, full bool, err error) {
 	maxRecs := f.lim.records
-	if f.lim.total > 0 {
-		maxRecs = min(maxRecs, int(f.lim.total-f.sent))
+	if left := f.sink.remaining(); left >= 0 {
+		if left == 0 {
+			return 0, c.r.HighWatermark(), true, nil
+		}
+		maxRecs = min(maxRecs, int(left))
 	}
 	f.resp.Reset(c.partition)
 	var decodeErr error
-	hw, logStart, err := c.r.Read(c.next, f.lim.bytes, func(b replica.Batch) bool {
+	var logStart int64
+	hw, logStart, err = c.r.Read(c.next, f.lim.bytes, func(b replica.Batch) bool {
 		off := b.BaseOffset
 		decodeErr = wire.ForEachRecord(b.Records, func(rec []byte) bool {
 			if off >= c.next {
@@ -185,23 +255,20 @@ func (f *fetcher) sendFrom(c *cursor) (int, int64, error) {
 		err = decodeErr
 	}
 	if err != nil {
-		return 0, hw, err
+		return 0, hw, false, err
 	}
-	n := f.resp.Records()
+	n = f.resp.Records()
 	if n == 0 {
-		return 0, hw, nil
+		return 0, hw, false, nil
 	}
-	f.sent += int64(n)
-	if err := f.stream.SendMsg(&rawMessage{b: f.resp.Finish(hw, logStart)}); err != nil {
-		return 0, hw, err
-	}
-	return n, hw, nil
+	full, err = f.sink.send(f.resp.Finish(hw, logStart), n)
+	return n, hw, full, err
 }
 
 // wait blocks until a partition's high watermark moves, the client leaves, the
 // broker stops, or the topic is deleted.
 func (f *fetcher) wait(waits []<-chan struct{}) error {
-	ctx := f.stream.Context()
+	ctx := f.ctx
 	cases := []reflect.SelectCase{
 		{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(ctx.Done())},
 		{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(f.s.b.stopping)},

@@ -85,3 +85,48 @@ func (r *FetchResponse) Finish(highWatermark, logStartOffset int64) []byte {
 	}
 	return r.buf
 }
+
+// CountRecords counts the records of a FetchResponse in wire form.
+func CountRecords(resp []byte) (int, error) {
+	n := 0
+	for len(resp) > 0 {
+		num, typ, m := protowire.ConsumeTag(resp)
+		if m < 0 {
+			return 0, ErrCorruptBatch
+		}
+		resp = resp[m:]
+		m = protowire.ConsumeFieldValue(num, typ, resp)
+		if m < 0 {
+			return 0, ErrCorruptBatch
+		}
+		if num == fetchRecords {
+			n++
+		}
+		resp = resp[m:]
+	}
+	return n, nil
+}
+
+// TrimRecords returns a copy of a FetchResponse in wire form keeping only
+// its first keep records.
+func TrimRecords(resp []byte, keep int) []byte {
+	out := make([]byte, 0, len(resp))
+	for len(resp) > 0 {
+		num, typ, m := protowire.ConsumeTag(resp)
+		if m < 0 {
+			break
+		}
+		v := protowire.ConsumeFieldValue(num, typ, resp[m:])
+		if v < 0 {
+			break
+		}
+		if num != fetchRecords || keep > 0 {
+			out = append(out, resp[:m+v]...)
+			if num == fetchRecords {
+				keep--
+			}
+		}
+		resp = resp[m+v:]
+	}
+	return out
+}

@@ -140,20 +140,22 @@ func produceOnce(ctx context.Context, conn *grpc.ClientConn, req *sluicev1.Produ
 	return err == nil && resp.GetError() == nil && len(resp.GetResults()) == 1 && resp.GetResults()[0].GetError() == nil
 }
 
-// readReplica reads a broker's own replica up to its high watermark.
-func readReplica(t *testing.T, conn *grpc.ClientConn, topic string) []string {
-	stream, err := sluicev1.NewFetchServiceClient(conn).Fetch(t.Context(), &sluicev1.FetchRequest{Topic: topic})
+// readReplica reads a broker's own replica up to its high watermark. An error
+// is for the caller's poll to retry: a restarted broker may not be ready, and
+// the client's connection to it may still be backing off.
+func readReplica(t *testing.T, conn *grpc.ClientConn, topic string) ([]string, error) {
+	stream, err := sluicev1.NewFetchServiceClient(conn).Fetch(t.Context(), &sluicev1.FetchRequest{Topic: topic}, grpc.WaitForReady(true))
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	var out []string
 	for {
 		resp, err := stream.Recv()
 		if err == io.EOF {
-			return out
+			return out, nil
 		}
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		for _, r := range resp.GetRecords() {
 			if r.GetOffset() != int64(len(out)) {
@@ -204,12 +206,20 @@ func TestNoAckedRecordLostWhileBrokersAreKilled(t *testing.T) {
 	}
 	<-done
 
+	t.Cleanup(func() {
+		if t.Failed() {
+			for id, b := range c.brokers {
+				t.Logf("broker %d log:\n%s", id, b.logs)
+			}
+		}
+	})
 	var replicas [][]string
 	for id := uint64(1); id <= 3; id++ {
 		var got []string
 		waitForT(t, fmt.Sprintf("broker %d to catch up", id), func() bool {
-			got = readReplica(t, c.conns[id], "chaos")
-			return len(got) >= len(p.acked) && (id == 1 || len(got) == len(replicas[0]))
+			var err error
+			got, err = readReplica(t, c.conns[id], "chaos")
+			return err == nil && len(got) >= len(p.acked) && (id == 1 || len(got) == len(replicas[0]))
 		})
 		replicas = append(replicas, got)
 	}

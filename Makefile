@@ -92,3 +92,7 @@ $(BIN)/.grpcurl-$(GRPCURL_VERSION):
 
 clean: ## Remove build outputs and installed tools
 	rm -rf $(BIN) tools/node_modules
+
+.PHONY: bench-cluster
+bench-cluster: build ## Three local brokers: idle cost of 1,000 RF=3 partitions and RF=3 produce; writes docs/benchmarks-cluster.md
+	PATH="$(BIN):$$PATH" ./scripts/bench-cluster.sh

@@ -186,9 +186,10 @@ func (b *Broker) startRaft() error {
 		return err
 	}
 	eng.Start()
-	b.bg.Add(2)
+	b.bg.Add(3)
 	go b.reconcileLoop()
 	go b.reportLeaders()
+	go b.balanceLeaders()
 	b.triggerReconcile()
 	return nil
 }

@@ -575,3 +575,26 @@ func TestFetchMixesLocalAndRelayedPartitions(t *testing.T) {
 		t.Fatalf("max_total_records 25 gave %d records", got)
 	}
 }
+
+// TestLeadersFollowPlacement: a new partition's first replica takes the lead,
+// so leaders spread over the brokers as placement rotates the first replica.
+func TestLeadersFollowPlacement(t *testing.T) {
+	c := startCluster(t, 3)
+	admin := sluicev1.NewAdminServiceClient(c.conn(1))
+	waitFor(t, "the topic to be created", func() bool {
+		_, err := admin.CreateTopic(t.Context(), &sluicev1.CreateTopicRequest{Name: "balanced", Partitions: 6, ReplicationFactor: 3})
+		return err == nil
+	})
+	waitFor(t, "each partition to be led by its first replica", func() bool {
+		resp, err := admin.GetMetadata(t.Context(), &sluicev1.GetMetadataRequest{Topics: []string{"balanced"}})
+		if err != nil {
+			return false
+		}
+		for _, p := range resp.GetTopics()[0].GetPartitions() {
+			if p.GetLeaderId() != p.GetReplicaIds()[0] {
+				return false
+			}
+		}
+		return true
+	})
+}

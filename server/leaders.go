@@ -75,3 +75,34 @@ func (b *Broker) sendReports() bool {
 	}
 	return ok
 }
+
+// preferredLeaderInterval is how often leaders move back to the preferred
+// replica (Kafka's auto.leader.rebalance).
+const preferredLeaderInterval = 2 * time.Second
+
+// balanceLeaders moves each leadership of this broker to the partition's
+// first replica, which placement rotates over the brokers so that leaders
+// spread; the engine moves it only once that replica is live and caught up.
+func (b *Broker) balanceLeaders() {
+	defer b.bg.Done()
+	t := time.NewTicker(preferredLeaderInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-b.stopping:
+			return
+		case <-t.C:
+		}
+		for _, tp := range b.meta.State().GetTopics() {
+			for _, p := range tp.GetPartitions() {
+				rs := p.GetReplicas()
+				if len(rs) < 2 || rs[0] == b.cfg.NodeID {
+					continue
+				}
+				if r := b.replica(p.GetGroup()); r != nil && r.Leader() == b.cfg.NodeID {
+					b.eng.TransferLeadership(p.GetGroup(), rs[0])
+				}
+			}
+		}
+	}
+}

@@ -78,6 +78,7 @@ func (b *Broker) addReplica(p placed) error {
 	if err := b.eng.AddGroup(p.info.GetGroup(), p.info.GetReplicas(), r); err != nil {
 		return err
 	}
+
 	b.mu.Lock()
 	b.replicas[p.info.GetGroup()] = r
 	b.mu.Unlock()

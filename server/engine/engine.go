@@ -330,6 +330,18 @@ func (e *Engine) ProposeConfChange(id uint64, cc *raftpb.ConfChange) error {
 	return nil
 }
 
+// TransferLeadership asks a group this node leads to hand leadership to node
+// when node is live and caught up: how leaders move back to the preferred
+// replica that placement chose. It does nothing otherwise.
+func (e *Engine) TransferLeadership(id, node uint64) {
+	if g := e.group(id); g != nil {
+		g.mu.Lock()
+		g.transferTo = node
+		g.mu.Unlock()
+		e.enqueue(g)
+	}
+}
+
 // HandOffLeadership asks every group this node leads to transfer its
 // leadership to another voter; groups with no other voter keep it.
 func (e *Engine) HandOffLeadership() {

@@ -29,6 +29,7 @@ type group struct {
 	unreachable []uint64
 	snapStatus  []snapStatus
 	handOff     bool
+	transferTo  uint64
 	confChanges []*raftpb.ConfChange
 
 	queued bool // guarded by Engine.qmu
@@ -53,8 +54,8 @@ type snapStatus struct {
 func (g *group) step() {
 	g.mu.Lock()
 	inbox, ticks, propose, removed := g.inbox, g.ticks, g.propose, g.removed
-	unreachable, snaps, handOff, ccs := g.unreachable, g.snapStatus, g.handOff, g.confChanges
-	g.inbox, g.ticks, g.propose, g.unreachable, g.snapStatus, g.handOff, g.confChanges = nil, 0, false, nil, nil, false, nil
+	unreachable, snaps, handOff, ccs, transferTo := g.unreachable, g.snapStatus, g.handOff, g.confChanges, g.transferTo
+	g.inbox, g.ticks, g.propose, g.unreachable, g.snapStatus, g.handOff, g.confChanges, g.transferTo = nil, 0, false, nil, nil, false, nil, 0
 	g.mu.Unlock()
 	g.hasReady = false
 	if removed {
@@ -79,6 +80,9 @@ func (g *group) step() {
 	}
 	if handOff {
 		g.transferToBestFollower()
+	}
+	if transferTo != 0 {
+		g.transferLeadership(transferTo)
 	}
 	for _, cc := range ccs {
 		// A refused change (one already pending) is retried by its proposer.
@@ -122,6 +126,20 @@ func (g *group) transferToBestFollower() {
 		return
 	}
 	g.rn.TransferLeader(best)
+}
+
+// transferLeadership hands leadership to node if this node leads and node is a live,
+// caught-up voter; otherwise it does nothing (the caller asks again later).
+func (g *group) transferLeadership(node uint64) {
+	st := g.rn.Status()
+	if st.RaftState != raft.StateLeader || node == st.ID {
+		return
+	}
+	pr, ok := st.Progress[node]
+	if !ok || pr.IsLearner || !pr.RecentActive || pr.Match < g.rn.BasicStatus().HardState.GetCommit() {
+		return
+	}
+	g.rn.TransferLeader(node)
 }
 
 // stage adds the group's Ready to the cycle's batch.

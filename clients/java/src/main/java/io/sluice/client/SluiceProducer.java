@@ -85,6 +85,8 @@ public final class SluiceProducer implements AutoCloseable {
     private long nextSequence = 1;
     private int flushing;
     private volatile boolean closing;
+    /** Answered batches whose futures are being completed; guarded by lock. */
+    private int completing;
 
     private record TopicPartition(String topic, int partition) {}
 
@@ -325,7 +327,8 @@ public final class SluiceProducer implements AutoCloseable {
     }
 
     private boolean drainedLocked() {
-        return open.isEmpty() && ready.isEmpty() && (stream == null || stream.inFlight.isEmpty());
+        return open.isEmpty() && ready.isEmpty() && completing == 0
+            && (stream == null || stream.inFlight.isEmpty());
     }
 
     /** The sender thread: the only writer of the Produce stream. */
@@ -437,13 +440,28 @@ public final class SluiceProducer implements AutoCloseable {
         lock.lock();
         try {
             batch = s.inFlight.remove(resp.getSequence());
-            changed.signalAll();
+            if (batch != null) {
+                // Counted until its futures are complete, so that close()
+                // returns only after every answered record's future is done.
+                completing++;
+            }
         } finally {
             lock.unlock();
         }
-        if (batch != null) {
+        if (batch == null) {
+            return;
+        }
+        try {
             buffer.release(batch.bytes);
             batch.complete(resp);
+        } finally {
+            lock.lock();
+            try {
+                completing--;
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
         }
     }
 

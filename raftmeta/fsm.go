@@ -248,6 +248,11 @@ func (f *FSM) execute(cmd *internalv1.MetadataCommand) error {
 	case *internalv1.MetadataCommand_PartitionLeader:
 		f.partitionLeader(c.PartitionLeader)
 		return nil
+	case *internalv1.MetadataCommand_PartitionLeaders:
+		for _, l := range c.PartitionLeaders.GetLeaders() {
+			f.partitionLeader(l)
+		}
+		return nil
 	case *internalv1.MetadataCommand_RegisterBroker:
 		if f.working.GetClusterId() == "" {
 			f.working.ClusterId = c.RegisterBroker.GetClusterId()

@@ -401,7 +401,7 @@ single-broker figures are in [benchmarks.md](benchmarks.md).
 | Load average before the run | $load_before |
 
 Three brokers (\`sluice serve\`, default options: raft ticks every 100 ms,
-heartbeats every tick, elections after 10; every raft cycle fsynced) on
+heartbeats every 2 ticks, elections after 10; every raft cycle fsynced) on
 127.0.0.1 of this one machine, with their clients, so everything shares its
 $(nproc) CPUs and one disk. Each cluster starts with empty data directories.
 

@@ -47,33 +47,35 @@ func (b *Broker) reportLeaders() {
 	}
 }
 
-// sendReports proposes every pending report; false if some must be retried.
+// sendReports proposes every pending report in one metadata entry; false if
+// they must be retried.
 func (b *Broker) sendReports() bool {
 	b.reportMu.Lock()
 	pending := b.reports
 	b.reports = map[uint64]leaderReport{}
 	b.reportMu.Unlock()
-	ok := true
+	if len(pending) == 0 || b.isStopping() {
+		return true
+	}
+	cmd := &internalv1.PartitionLeaders{}
 	for group, r := range pending {
-		if b.isStopping() {
-			return true
-		}
-		cmd := &internalv1.MetadataCommand{Command: &internalv1.MetadataCommand_PartitionLeader{
-			PartitionLeader: &internalv1.PartitionLeader{Group: group, Leader: r.leader, Term: r.term},
-		}}
-		ctx, cancel := context.WithTimeout(b.lifetime, 5*time.Second)
-		err := b.meta.Propose(ctx, cmd)
-		cancel()
-		if err != nil {
-			ok = false
-			b.reportMu.Lock()
-			if _, newer := b.reports[group]; !newer {
-				b.reports[group] = r
-			}
-			b.reportMu.Unlock()
+		cmd.Leaders = append(cmd.Leaders, &internalv1.PartitionLeader{Group: group, Leader: r.leader, Term: r.term})
+	}
+	ctx, cancel := context.WithTimeout(b.lifetime, 5*time.Second)
+	defer cancel()
+	err := b.meta.Propose(ctx, &internalv1.MetadataCommand{Command: &internalv1.MetadataCommand_PartitionLeaders{PartitionLeaders: cmd}})
+	if err == nil {
+		return true
+	}
+	// Put back what no newer report replaced.
+	b.reportMu.Lock()
+	for group, r := range pending {
+		if _, newer := b.reports[group]; !newer {
+			b.reports[group] = r
 		}
 	}
-	return ok
+	b.reportMu.Unlock()
+	return false
 }
 
 // preferredLeaderInterval is how often leaders move back to the preferred

@@ -26,7 +26,9 @@ type Config struct {
 	Workers int
 	// TickInterval is raft's logical clock; 0 means 100 ms.
 	TickInterval time.Duration
-	// ElectionTicks and HeartbeatTicks are in ticks; 0 means 10 and 1.
+	// ElectionTicks and HeartbeatTicks are in ticks; 0 means 10 and 2: with
+	// 100 ms ticks, heartbeats every 200 ms and elections after 1-2 s. Each
+	// heartbeat is a message per follower per group, the main idle cost.
 	ElectionTicks, HeartbeatTicks int
 	// MaxSizePerMsg bounds the entries in one append message; 0 means 4 MiB.
 	MaxSizePerMsg uint64
@@ -46,7 +48,7 @@ func (c *Config) setDefaults() {
 		c.ElectionTicks = 10
 	}
 	if c.HeartbeatTicks <= 0 {
-		c.HeartbeatTicks = 1
+		c.HeartbeatTicks = 2
 	}
 	if c.MaxSizePerMsg == 0 {
 		c.MaxSizePerMsg = 4 << 20

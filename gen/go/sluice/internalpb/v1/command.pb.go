@@ -32,6 +32,7 @@ type MetadataCommand struct {
 	//	*MetadataCommand_DeleteTopic
 	//	*MetadataCommand_RegisterBroker
 	//	*MetadataCommand_PartitionLeader
+	//	*MetadataCommand_PartitionLeaders
 	Command       isMetadataCommand_Command `protobuf_oneof:"command"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -117,6 +118,15 @@ func (x *MetadataCommand) GetPartitionLeader() *PartitionLeader {
 	return nil
 }
 
+func (x *MetadataCommand) GetPartitionLeaders() *PartitionLeaders {
+	if x != nil {
+		if x, ok := x.Command.(*MetadataCommand_PartitionLeaders); ok {
+			return x.PartitionLeaders
+		}
+	}
+	return nil
+}
+
 type isMetadataCommand_Command interface {
 	isMetadataCommand_Command()
 }
@@ -137,6 +147,10 @@ type MetadataCommand_PartitionLeader struct {
 	PartitionLeader *PartitionLeader `protobuf:"bytes,5,opt,name=partition_leader,json=partitionLeader,proto3,oneof"`
 }
 
+type MetadataCommand_PartitionLeaders struct {
+	PartitionLeaders *PartitionLeaders `protobuf:"bytes,6,opt,name=partition_leaders,json=partitionLeaders,proto3,oneof"`
+}
+
 func (*MetadataCommand_CreateTopic) isMetadataCommand_Command() {}
 
 func (*MetadataCommand_DeleteTopic) isMetadataCommand_Command() {}
@@ -144,6 +158,55 @@ func (*MetadataCommand_DeleteTopic) isMetadataCommand_Command() {}
 func (*MetadataCommand_RegisterBroker) isMetadataCommand_Command() {}
 
 func (*MetadataCommand_PartitionLeader) isMetadataCommand_Command() {}
+
+func (*MetadataCommand_PartitionLeaders) isMetadataCommand_Command() {}
+
+// PartitionLeaders carries many leader reports in one entry: after a broker
+// fails hundreds of leaderships move at once, and each metadata entry costs a
+// write of the whole metadata state.
+type PartitionLeaders struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Leaders       []*PartitionLeader     `protobuf:"bytes,1,rep,name=leaders,proto3" json:"leaders,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PartitionLeaders) Reset() {
+	*x = PartitionLeaders{}
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PartitionLeaders) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PartitionLeaders) ProtoMessage() {}
+
+func (x *PartitionLeaders) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PartitionLeaders.ProtoReflect.Descriptor instead.
+func (*PartitionLeaders) Descriptor() ([]byte, []int) {
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *PartitionLeaders) GetLeaders() []*PartitionLeader {
+	if x != nil {
+		return x.Leaders
+	}
+	return nil
+}
 
 // PartitionLeader records the leader a partition's raft group elected, as
 // reported by the leader itself, so every broker can route to it.
@@ -159,7 +222,7 @@ type PartitionLeader struct {
 
 func (x *PartitionLeader) Reset() {
 	*x = PartitionLeader{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[1]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -171,7 +234,7 @@ func (x *PartitionLeader) String() string {
 func (*PartitionLeader) ProtoMessage() {}
 
 func (x *PartitionLeader) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[1]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -184,7 +247,7 @@ func (x *PartitionLeader) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionLeader.ProtoReflect.Descriptor instead.
 func (*PartitionLeader) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{1}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *PartitionLeader) GetGroup() uint64 {
@@ -221,7 +284,7 @@ type ProposalID struct {
 
 func (x *ProposalID) Reset() {
 	*x = ProposalID{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[2]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -233,7 +296,7 @@ func (x *ProposalID) String() string {
 func (*ProposalID) ProtoMessage() {}
 
 func (x *ProposalID) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[2]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -246,7 +309,7 @@ func (x *ProposalID) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProposalID.ProtoReflect.Descriptor instead.
 func (*ProposalID) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{2}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *ProposalID) GetNode() uint64 {
@@ -288,7 +351,7 @@ type CreateTopic struct {
 
 func (x *CreateTopic) Reset() {
 	*x = CreateTopic{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[3]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -300,7 +363,7 @@ func (x *CreateTopic) String() string {
 func (*CreateTopic) ProtoMessage() {}
 
 func (x *CreateTopic) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[3]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -313,7 +376,7 @@ func (x *CreateTopic) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTopic.ProtoReflect.Descriptor instead.
 func (*CreateTopic) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{3}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *CreateTopic) GetName() string {
@@ -368,7 +431,7 @@ type Replicas struct {
 
 func (x *Replicas) Reset() {
 	*x = Replicas{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[4]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -380,7 +443,7 @@ func (x *Replicas) String() string {
 func (*Replicas) ProtoMessage() {}
 
 func (x *Replicas) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[4]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -393,7 +456,7 @@ func (x *Replicas) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Replicas.ProtoReflect.Descriptor instead.
 func (*Replicas) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{4}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Replicas) GetBrokers() []uint64 {
@@ -413,7 +476,7 @@ type DeleteTopic struct {
 
 func (x *DeleteTopic) Reset() {
 	*x = DeleteTopic{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[5]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -425,7 +488,7 @@ func (x *DeleteTopic) String() string {
 func (*DeleteTopic) ProtoMessage() {}
 
 func (x *DeleteTopic) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[5]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -438,7 +501,7 @@ func (x *DeleteTopic) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteTopic.ProtoReflect.Descriptor instead.
 func (*DeleteTopic) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{5}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *DeleteTopic) GetName() string {
@@ -460,7 +523,7 @@ type RegisterBroker struct {
 
 func (x *RegisterBroker) Reset() {
 	*x = RegisterBroker{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[6]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -472,7 +535,7 @@ func (x *RegisterBroker) String() string {
 func (*RegisterBroker) ProtoMessage() {}
 
 func (x *RegisterBroker) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[6]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -485,7 +548,7 @@ func (x *RegisterBroker) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterBroker.ProtoReflect.Descriptor instead.
 func (*RegisterBroker) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{6}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *RegisterBroker) GetBroker() *BrokerInfo {
@@ -514,7 +577,7 @@ type BrokerInfo struct {
 
 func (x *BrokerInfo) Reset() {
 	*x = BrokerInfo{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[7]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -526,7 +589,7 @@ func (x *BrokerInfo) String() string {
 func (*BrokerInfo) ProtoMessage() {}
 
 func (x *BrokerInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[7]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -539,7 +602,7 @@ func (x *BrokerInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BrokerInfo.ProtoReflect.Descriptor instead.
 func (*BrokerInfo) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{7}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *BrokerInfo) GetId() uint64 {
@@ -577,7 +640,7 @@ type TopicInfo struct {
 
 func (x *TopicInfo) Reset() {
 	*x = TopicInfo{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[8]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -589,7 +652,7 @@ func (x *TopicInfo) String() string {
 func (*TopicInfo) ProtoMessage() {}
 
 func (x *TopicInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[8]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -602,7 +665,7 @@ func (x *TopicInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TopicInfo.ProtoReflect.Descriptor instead.
 func (*TopicInfo) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{8}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *TopicInfo) GetName() string {
@@ -655,7 +718,7 @@ type PartitionInfo struct {
 
 func (x *PartitionInfo) Reset() {
 	*x = PartitionInfo{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[9]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -667,7 +730,7 @@ func (x *PartitionInfo) String() string {
 func (*PartitionInfo) ProtoMessage() {}
 
 func (x *PartitionInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[9]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -680,7 +743,7 @@ func (x *PartitionInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionInfo.ProtoReflect.Descriptor instead.
 func (*PartitionInfo) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{9}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *PartitionInfo) GetPartition() int32 {
@@ -734,7 +797,7 @@ type MetadataState struct {
 
 func (x *MetadataState) Reset() {
 	*x = MetadataState{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[10]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -746,7 +809,7 @@ func (x *MetadataState) String() string {
 func (*MetadataState) ProtoMessage() {}
 
 func (x *MetadataState) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[10]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -759,7 +822,7 @@ func (x *MetadataState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MetadataState.ProtoReflect.Descriptor instead.
 func (*MetadataState) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{10}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *MetadataState) GetClusterId() string {
@@ -811,7 +874,7 @@ type PartitionState struct {
 
 func (x *PartitionState) Reset() {
 	*x = PartitionState{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[11]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -823,7 +886,7 @@ func (x *PartitionState) String() string {
 func (*PartitionState) ProtoMessage() {}
 
 func (x *PartitionState) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[11]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -836,7 +899,7 @@ func (x *PartitionState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionState.ProtoReflect.Descriptor instead.
 func (*PartitionState) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{11}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *PartitionState) GetAppliedIndex() uint64 {
@@ -875,7 +938,7 @@ type ProduceBatch struct {
 
 func (x *ProduceBatch) Reset() {
 	*x = ProduceBatch{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[12]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -887,7 +950,7 @@ func (x *ProduceBatch) String() string {
 func (*ProduceBatch) ProtoMessage() {}
 
 func (x *ProduceBatch) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[12]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -900,7 +963,7 @@ func (x *ProduceBatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProduceBatch.ProtoReflect.Descriptor instead.
 func (*ProduceBatch) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{12}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ProduceBatch) GetProposal() *ProposalID {
@@ -935,14 +998,17 @@ var File_sluice_internal_v1_command_proto protoreflect.FileDescriptor
 
 const file_sluice_internal_v1_command_proto_rawDesc = "" +
 	"\n" +
-	" sluice/internal/v1/command.proto\x12\x12sluice.internal.v1\"\x85\x03\n" +
+	" sluice/internal/v1/command.proto\x12\x12sluice.internal.v1\"\xda\x03\n" +
 	"\x0fMetadataCommand\x12:\n" +
 	"\bproposal\x18\x01 \x01(\v2\x1e.sluice.internal.v1.ProposalIDR\bproposal\x12D\n" +
 	"\fcreate_topic\x18\x02 \x01(\v2\x1f.sluice.internal.v1.CreateTopicH\x00R\vcreateTopic\x12D\n" +
 	"\fdelete_topic\x18\x03 \x01(\v2\x1f.sluice.internal.v1.DeleteTopicH\x00R\vdeleteTopic\x12M\n" +
 	"\x0fregister_broker\x18\x04 \x01(\v2\".sluice.internal.v1.RegisterBrokerH\x00R\x0eregisterBroker\x12P\n" +
-	"\x10partition_leader\x18\x05 \x01(\v2#.sluice.internal.v1.PartitionLeaderH\x00R\x0fpartitionLeaderB\t\n" +
-	"\acommand\"S\n" +
+	"\x10partition_leader\x18\x05 \x01(\v2#.sluice.internal.v1.PartitionLeaderH\x00R\x0fpartitionLeader\x12S\n" +
+	"\x11partition_leaders\x18\x06 \x01(\v2$.sluice.internal.v1.PartitionLeadersH\x00R\x10partitionLeadersB\t\n" +
+	"\acommand\"Q\n" +
+	"\x10PartitionLeaders\x12=\n" +
+	"\aleaders\x18\x01 \x03(\v2#.sluice.internal.v1.PartitionLeaderR\aleaders\"S\n" +
 	"\x0fPartitionLeader\x12\x14\n" +
 	"\x05group\x18\x01 \x01(\x04R\x05group\x12\x16\n" +
 	"\x06leader\x18\x02 \x01(\x04R\x06leader\x12\x12\n" +
@@ -1028,43 +1094,46 @@ func file_sluice_internal_v1_command_proto_rawDescGZIP() []byte {
 	return file_sluice_internal_v1_command_proto_rawDescData
 }
 
-var file_sluice_internal_v1_command_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_sluice_internal_v1_command_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_sluice_internal_v1_command_proto_goTypes = []any{
-	(*MetadataCommand)(nil), // 0: sluice.internal.v1.MetadataCommand
-	(*PartitionLeader)(nil), // 1: sluice.internal.v1.PartitionLeader
-	(*ProposalID)(nil),      // 2: sluice.internal.v1.ProposalID
-	(*CreateTopic)(nil),     // 3: sluice.internal.v1.CreateTopic
-	(*Replicas)(nil),        // 4: sluice.internal.v1.Replicas
-	(*DeleteTopic)(nil),     // 5: sluice.internal.v1.DeleteTopic
-	(*RegisterBroker)(nil),  // 6: sluice.internal.v1.RegisterBroker
-	(*BrokerInfo)(nil),      // 7: sluice.internal.v1.BrokerInfo
-	(*TopicInfo)(nil),       // 8: sluice.internal.v1.TopicInfo
-	(*PartitionInfo)(nil),   // 9: sluice.internal.v1.PartitionInfo
-	(*MetadataState)(nil),   // 10: sluice.internal.v1.MetadataState
-	(*PartitionState)(nil),  // 11: sluice.internal.v1.PartitionState
-	(*ProduceBatch)(nil),    // 12: sluice.internal.v1.ProduceBatch
-	nil,                     // 13: sluice.internal.v1.CreateTopic.ConfigsEntry
-	nil,                     // 14: sluice.internal.v1.TopicInfo.ConfigsEntry
+	(*MetadataCommand)(nil),  // 0: sluice.internal.v1.MetadataCommand
+	(*PartitionLeaders)(nil), // 1: sluice.internal.v1.PartitionLeaders
+	(*PartitionLeader)(nil),  // 2: sluice.internal.v1.PartitionLeader
+	(*ProposalID)(nil),       // 3: sluice.internal.v1.ProposalID
+	(*CreateTopic)(nil),      // 4: sluice.internal.v1.CreateTopic
+	(*Replicas)(nil),         // 5: sluice.internal.v1.Replicas
+	(*DeleteTopic)(nil),      // 6: sluice.internal.v1.DeleteTopic
+	(*RegisterBroker)(nil),   // 7: sluice.internal.v1.RegisterBroker
+	(*BrokerInfo)(nil),       // 8: sluice.internal.v1.BrokerInfo
+	(*TopicInfo)(nil),        // 9: sluice.internal.v1.TopicInfo
+	(*PartitionInfo)(nil),    // 10: sluice.internal.v1.PartitionInfo
+	(*MetadataState)(nil),    // 11: sluice.internal.v1.MetadataState
+	(*PartitionState)(nil),   // 12: sluice.internal.v1.PartitionState
+	(*ProduceBatch)(nil),     // 13: sluice.internal.v1.ProduceBatch
+	nil,                      // 14: sluice.internal.v1.CreateTopic.ConfigsEntry
+	nil,                      // 15: sluice.internal.v1.TopicInfo.ConfigsEntry
 }
 var file_sluice_internal_v1_command_proto_depIdxs = []int32{
-	2,  // 0: sluice.internal.v1.MetadataCommand.proposal:type_name -> sluice.internal.v1.ProposalID
-	3,  // 1: sluice.internal.v1.MetadataCommand.create_topic:type_name -> sluice.internal.v1.CreateTopic
-	5,  // 2: sluice.internal.v1.MetadataCommand.delete_topic:type_name -> sluice.internal.v1.DeleteTopic
-	6,  // 3: sluice.internal.v1.MetadataCommand.register_broker:type_name -> sluice.internal.v1.RegisterBroker
-	1,  // 4: sluice.internal.v1.MetadataCommand.partition_leader:type_name -> sluice.internal.v1.PartitionLeader
-	13, // 5: sluice.internal.v1.CreateTopic.configs:type_name -> sluice.internal.v1.CreateTopic.ConfigsEntry
-	4,  // 6: sluice.internal.v1.CreateTopic.assignment:type_name -> sluice.internal.v1.Replicas
-	7,  // 7: sluice.internal.v1.RegisterBroker.broker:type_name -> sluice.internal.v1.BrokerInfo
-	14, // 8: sluice.internal.v1.TopicInfo.configs:type_name -> sluice.internal.v1.TopicInfo.ConfigsEntry
-	9,  // 9: sluice.internal.v1.TopicInfo.partitions:type_name -> sluice.internal.v1.PartitionInfo
-	7,  // 10: sluice.internal.v1.MetadataState.brokers:type_name -> sluice.internal.v1.BrokerInfo
-	8,  // 11: sluice.internal.v1.MetadataState.topics:type_name -> sluice.internal.v1.TopicInfo
-	2,  // 12: sluice.internal.v1.ProduceBatch.proposal:type_name -> sluice.internal.v1.ProposalID
-	13, // [13:13] is the sub-list for method output_type
-	13, // [13:13] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	3,  // 0: sluice.internal.v1.MetadataCommand.proposal:type_name -> sluice.internal.v1.ProposalID
+	4,  // 1: sluice.internal.v1.MetadataCommand.create_topic:type_name -> sluice.internal.v1.CreateTopic
+	6,  // 2: sluice.internal.v1.MetadataCommand.delete_topic:type_name -> sluice.internal.v1.DeleteTopic
+	7,  // 3: sluice.internal.v1.MetadataCommand.register_broker:type_name -> sluice.internal.v1.RegisterBroker
+	2,  // 4: sluice.internal.v1.MetadataCommand.partition_leader:type_name -> sluice.internal.v1.PartitionLeader
+	1,  // 5: sluice.internal.v1.MetadataCommand.partition_leaders:type_name -> sluice.internal.v1.PartitionLeaders
+	2,  // 6: sluice.internal.v1.PartitionLeaders.leaders:type_name -> sluice.internal.v1.PartitionLeader
+	14, // 7: sluice.internal.v1.CreateTopic.configs:type_name -> sluice.internal.v1.CreateTopic.ConfigsEntry
+	5,  // 8: sluice.internal.v1.CreateTopic.assignment:type_name -> sluice.internal.v1.Replicas
+	8,  // 9: sluice.internal.v1.RegisterBroker.broker:type_name -> sluice.internal.v1.BrokerInfo
+	15, // 10: sluice.internal.v1.TopicInfo.configs:type_name -> sluice.internal.v1.TopicInfo.ConfigsEntry
+	10, // 11: sluice.internal.v1.TopicInfo.partitions:type_name -> sluice.internal.v1.PartitionInfo
+	8,  // 12: sluice.internal.v1.MetadataState.brokers:type_name -> sluice.internal.v1.BrokerInfo
+	9,  // 13: sluice.internal.v1.MetadataState.topics:type_name -> sluice.internal.v1.TopicInfo
+	3,  // 14: sluice.internal.v1.ProduceBatch.proposal:type_name -> sluice.internal.v1.ProposalID
+	15, // [15:15] is the sub-list for method output_type
+	15, // [15:15] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_sluice_internal_v1_command_proto_init() }
@@ -1077,6 +1146,7 @@ func file_sluice_internal_v1_command_proto_init() {
 		(*MetadataCommand_DeleteTopic)(nil),
 		(*MetadataCommand_RegisterBroker)(nil),
 		(*MetadataCommand_PartitionLeader)(nil),
+		(*MetadataCommand_PartitionLeaders)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -1084,7 +1154,7 @@ func file_sluice_internal_v1_command_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sluice_internal_v1_command_proto_rawDesc), len(file_sluice_internal_v1_command_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   15,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

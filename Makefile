@@ -34,13 +34,12 @@ test: tools lint check-generated breaking build test-go test-clients ## Install 
 test-go: ## Run the Go tests (race detector on)
 	PATH="$(BIN):$$PATH" $(GO) test $(TEST_FLAGS) ./...
 
-# Each buf.gen*.yaml generates one language's code; buf.gen.yaml is Go.
-GEN_TEMPLATES := $(sort $(wildcard buf.gen*.yaml))
 # clients/<lang>/Makefile installs that language's tools and tests its package.
 CLIENT_DIRS := $(patsubst %/Makefile,%,$(wildcard clients/*/Makefile))
 
+# buf.gen.yaml generates every language; the SDKs' plugins come with their tools.
 generate: tools $(foreach d,$(CLIENT_DIRS),tools-$(notdir $(d))) ## Regenerate gen/ from proto/
-	@for t in $(GEN_TEMPLATES); do echo "buf generate --template $$t"; $(BUF) generate --template $$t; done
+	$(BUF) generate
 
 tools-%: ## Install the tools of clients/% (used by generate)
 	$(MAKE) -C clients/$* tools

@@ -1,7 +1,7 @@
 """Build hook: puts the generated sluice.v1 modules into the package.
 
 The generated protobuf and gRPC code is committed once, in gen/python at the
-repository root (``buf generate --template buf.gen.python.yaml``); protoc's
+repository root (``buf generate``); protoc's
 Python output imports it absolutely (``from sluice.v1 import record_pb2``), so
 it must be the ``v1`` subpackage of ``sluice``. Before a build, and before the
 tests (``make sync-gen`` runs this file), it is copied to src/sluice/v1, which
@@ -26,7 +26,7 @@ def sync(root: pathlib.Path) -> pathlib.Path:
     without a repository around it (an unpacked sdist), check the copy is there."""
     gen = root.parent.parent / "gen" / "python" / "sluice" / "v1"
     dest = root / "src" / "sluice" / "v1"
-    if not (root.parent.parent / "buf.gen.python.yaml").is_file() or not gen.is_dir():
+    if not (root.parent.parent / "buf.gen.yaml").is_file() or not gen.is_dir():
         if not (dest / "produce_pb2.py").is_file():
             raise RuntimeError(f"{dest} is missing and there is no {gen} to copy it from")
         return dest

@@ -441,19 +441,25 @@ func (b *Broker) notLeader(topic string, partition int32, leader uint64) error {
 	return e
 }
 
-// notHosted is the error for a read of a partition with no replica here: it
-// names a replica to ask instead (the leader the metadata knows, else the
-// first replica), as a retryable not-leader error.
+// notHosted is the error for a read of a partition with no replica here: a
+// retryable not-leader error naming otherReplica (0 when there is none).
 func (b *Broker) notHosted(topic string, p *internalv1.PartitionInfo) error {
-	lead := p.GetLeader()
-	if lead == 0 || lead == b.cfg.NodeID {
-		if rs := p.GetReplicas(); len(rs) > 0 && rs[0] != b.cfg.NodeID {
-			lead = rs[0]
-		} else {
-			lead = 0 // this broker's own replica is still starting
+	return b.notLeader(topic, p.GetPartition(), b.otherReplica(p))
+}
+
+// otherReplica is the broker to read a partition from when this one cannot:
+// its leader as the metadata knows it, else its first replica; never this
+// broker, and 0 when no other broker has a replica.
+func (b *Broker) otherReplica(p *internalv1.PartitionInfo) uint64 {
+	if lead := p.GetLeader(); lead != 0 && lead != b.cfg.NodeID {
+		return lead
+	}
+	for _, id := range p.GetReplicas() {
+		if id != b.cfg.NodeID {
+			return id
 		}
 	}
-	return b.notLeader(topic, p.GetPartition(), lead)
+	return 0
 }
 
 func (b *Broker) isStopping() bool {

@@ -107,7 +107,7 @@ func (s *fetchService) cursors(ctx context.Context, topic *internalv1.TopicInfo,
 		}
 		info := topic.GetPartitions()[fp.GetPartition()]
 		if s.b.replica(info.GetGroup()) == nil {
-			addr, ok := s.relayTarget(info)
+			addr, ok := s.b.peerAddr(s.b.otherReplica(info))
 			if !ok || isForwarded(ctx) {
 				return nil, nil, s.b.notHosted(topic.GetName(), info)
 			}
@@ -121,25 +121,6 @@ func (s *fetchService) cursors(ctx context.Context, topic *internalv1.TopicInfo,
 		local = append(local, c)
 	}
 	return local, remote, nil
-}
-
-// relayTarget picks the broker to read a partition from: its leader as the
-// metadata knows it, else its first replica; never this broker.
-func (s *fetchService) relayTarget(info *internalv1.PartitionInfo) (string, bool) {
-	target := info.GetLeader()
-	if target == 0 || target == s.b.cfg.NodeID {
-		target = 0
-		for _, id := range info.GetReplicas() {
-			if id != s.b.cfg.NodeID {
-				target = id
-				break
-			}
-		}
-	}
-	if target == 0 {
-		return "", false
-	}
-	return s.b.peerAddr(target)
 }
 
 func (s *fetchService) cursor(topic *internalv1.TopicInfo, fp *sluicev1.FetchPartition) (*cursor, error) {

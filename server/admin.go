@@ -72,8 +72,9 @@ func newID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// waitForLeaders polls until every local replica of the topic knows a leader,
-// so that a produce right after CreateTopic succeeds.
+// waitForLeaders polls until the metadata records a leader for every
+// partition of the topic and every local replica knows its leader, so that a
+// produce right after CreateTopic succeeds through this broker.
 func (s *adminService) waitForLeaders(ctx context.Context, name string) error {
 	ctx, cancel := context.WithTimeout(ctx, leaderWait)
 	defer cancel()
@@ -95,8 +96,11 @@ func (s *adminService) leadersKnown(name string) bool {
 		return false
 	}
 	for _, p := range t.GetPartitions() {
+		if p.GetLeader() == 0 {
+			return false // not yet reported: brokers without a replica cannot route to it
+		}
 		if !slices.Contains(p.GetReplicas(), s.b.cfg.NodeID) {
-			continue // another broker's replica: the cluster work waits for those
+			continue
 		}
 		if r := s.b.replica(p.GetGroup()); r == nil || r.Leader() == 0 {
 			return false

@@ -67,8 +67,14 @@ func (b *Broker) forwardProduce(ctx context.Context, topic *internalv1.TopicInfo
 	}
 	targets := []uint64{lead}
 	if lead == 0 {
-		targets = slices.DeleteFunc(slices.Clone(topic.GetPartitions()[pt.partition].GetReplicas()),
-			func(id uint64) bool { return id == b.cfg.NodeID })
+		// The leader the metadata last recorded first, then the other replicas.
+		p := topic.GetPartitions()[pt.partition]
+		targets = nil
+		for _, id := range append([]uint64{p.GetLeader()}, p.GetReplicas()...) {
+			if id != 0 && id != b.cfg.NodeID && !slices.Contains(targets, id) {
+				targets = append(targets, id)
+			}
+		}
 	}
 	err = b.notLeader(topic.GetName(), pt.partition, lead)
 	followed := false

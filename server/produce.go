@@ -245,11 +245,7 @@ func (s *produceService) split(req *wire.ProduceRequest, n int32) []*part {
 // append hands a part to the partition's local leader replica, or forwards it
 // to the leader elsewhere.
 func (s *produceService) append(ctx context.Context, topic *internalv1.TopicInfo, acks sluicev1.Acks, pt *part, p *pending, i int) {
-	r := s.b.replica(topic.GetPartitions()[pt.partition].GetGroup())
-	var lead uint64
-	if r != nil {
-		lead = r.Leader()
-	}
+	r, lead := s.b.settledReplica(ctx, topic.GetPartitions()[pt.partition])
 	if r == nil || lead != s.b.cfg.NodeID {
 		if isForwarded(ctx) || (r != nil && lead == 0) {
 			p.finish(i, -1, s.b.notLeader(topic.GetName(), pt.partition, lead))

@@ -78,6 +78,7 @@ func (r *Replica) LeaderChanged(leader, term uint64) {
 		failed = r.takeWaitersLocked()
 	}
 	r.mu.Unlock()
+	r.signal() // wakes requests waiting for a leader
 	failAll(failed, &NotLeaderError{Leader: leader})
 }
 

@@ -125,8 +125,8 @@ func (r *Replica) Leader() uint64 {
 	return r.leader
 }
 
-// Changed returns a channel closed the next time the high watermark or log
-// start moves. Take it before checking the watermark, then wait on it.
+// Changed returns a channel closed the next time the high watermark, the log
+// start or the leader moves. Take it before checking the watermark, then wait on it.
 // After Close it returns a closed channel, so no reader waits on a replica
 // that will never change again.
 func (r *Replica) Changed() <-chan struct{} {

@@ -16,10 +16,11 @@ import (
 // and the state machine calls, one goroutine at a time; mu guards what other
 // goroutines hand in.
 type group struct {
-	id  uint64
-	rn  *raft.RawNode
-	log *storage.RaftLog
-	sm  StateMachine
+	id   uint64
+	self uint64 // this node's id
+	rn   *raft.RawNode
+	log  *storage.RaftLog
+	sm   StateMachine
 
 	mu          sync.Mutex
 	inbox       []*raftpb.Message
@@ -31,8 +32,20 @@ type group struct {
 	handOff     bool
 	transferTo  uint64
 	confChanges []*raftpb.ConfChange
+	// quiesced stops the ticks of an idle group (see quiesce.go); quiesceReq
+	// is a quiescing heartbeat from the leader not yet stepped.
+	quiesced   bool
+	quiesceReq *raftpb.Message
 
 	queued bool // guarded by Engine.qmu
+
+	// outbox holds messages the engine itself makes for the group (quiescing
+	// heartbeats), sent with the cycle's raft messages.
+	outbox []Envelope
+	// members are the other voters and learners, for keepalives; watch are
+	// those a quiesced group depends on, whose silence wakes it.
+	members atomic.Pointer[[]uint64]
+	watch   atomic.Pointer[[]uint64]
 
 	rd        raft.Ready
 	hasReady  bool
@@ -50,12 +63,15 @@ type snapStatus struct {
 	status raft.SnapshotStatus
 }
 
-// step feeds the group what arrived since its last cycle and takes its Ready.
-func (g *group) step() {
+// step feeds the group what arrived since its last cycle and takes its Ready;
+// a group left idle may quiesce.
+func (g *group) step(e *Engine) {
 	g.mu.Lock()
 	inbox, ticks, propose, removed := g.inbox, g.ticks, g.propose, g.removed
 	unreachable, snaps, handOff, ccs, transferTo := g.unreachable, g.snapStatus, g.handOff, g.confChanges, g.transferTo
+	quiesceReq := g.quiesceReq
 	g.inbox, g.ticks, g.propose, g.unreachable, g.snapStatus, g.handOff, g.confChanges, g.transferTo = nil, 0, false, nil, nil, false, nil, 0
+	g.quiesceReq = nil
 	g.mu.Unlock()
 	g.hasReady = false
 	if removed {
@@ -88,10 +104,30 @@ func (g *group) step() {
 		// A refused change (one already pending) is retried by its proposer.
 		_ = g.rn.ProposeConfChange(cc)
 	}
-	if g.rn.HasReady() {
+	quiet := !propose && !handOff && transferTo == 0 && len(ccs) == 0 && len(unreachable) == 0 && len(snaps) == 0
+	if quiet && quiesceReq != nil && onlyHeartbeats(inbox, quiesceReq) {
+		e.quiesceFollower(g, quiesceReq)
+	}
+	hasReady := g.rn.HasReady()
+	if quiet && ticks > 0 && !hasReady {
+		e.quiesceIdleLeader(g)
+	}
+	if hasReady {
 		g.rd = g.rn.Ready()
 		g.hasReady = true
 	}
+}
+
+// onlyHeartbeats reports whether inbox holds nothing but the quiescing
+// heartbeat req and heartbeat responses: a follower that got anything else
+// (a retransmitted append, a vote) stays awake.
+func onlyHeartbeats(inbox []*raftpb.Message, req *raftpb.Message) bool {
+	for _, m := range inbox {
+		if m != req && m.GetType() != raftpb.MsgHeartbeatResp {
+			return false
+		}
+	}
+	return true
 }
 
 func (g *group) proposeAll() {
@@ -152,7 +188,7 @@ func (g *group) stage(b *storage.Batch) error {
 		if err := g.sm.Restore(b, rd.Snapshot); err != nil {
 			return fmt.Errorf("restore state machine: %w", err)
 		}
-		g.voters.Store(int64(len(rd.Snapshot.GetMetadata().GetConfState().GetVoters())))
+		g.setConf(rd.Snapshot.GetMetadata().GetConfState())
 		g.applied = true
 	}
 	if len(rd.Entries) > 0 {
@@ -211,7 +247,7 @@ func (g *group) applyConfChange(b *storage.Batch, ent *raftpb.Entry) error {
 		return err
 	}
 	g.confState = cs
-	g.voters.Store(int64(len(cs.GetVoters())))
+	g.setConf(cs)
 	return nil
 }
 
@@ -260,4 +296,11 @@ func (g *group) noteLeader() {
 	g.leader.Store(st.Lead)
 	g.term = st.HardState.GetTerm()
 	g.sm.LeaderChanged(st.Lead, g.term)
+}
+
+// setConf records what the engine keeps of the group's configuration.
+func (g *group) setConf(cs *raftpb.ConfState) {
+	g.voters.Store(int64(len(cs.GetVoters())))
+	members := membersOf(cs, g.self)
+	g.members.Store(&members)
 }

@@ -56,10 +56,15 @@ type StateMachine interface {
 	LeaderChanged(leader, term uint64)
 }
 
-// Envelope is one raft message of one group.
+// Envelope is one raft message of one group. Transports carry all three
+// fields. Group KeepaliveGroup marks a keepalive between engines, not a raft
+// message.
 type Envelope struct {
 	Group uint64
 	Msg   *raftpb.Message
+	// Quiesce marks a leader's heartbeat after which an idle follower stops
+	// ticking the group (see quiesce.go).
+	Quiesce bool
 }
 
 // Transport carries raft messages to peer brokers. Send must not block on the

@@ -195,7 +195,7 @@ func (s *produceService) route(req *wire.ProduceRequest) (*internalv1.TopicInfo,
 // broker's default, to every record.
 func checkRecordLimit(topic *internalv1.TopicInfo, req *wire.ProduceRequest, brokerLimit int) error {
 	limit, source := brokerLimit, "the broker's max record size"
-	if v, ok := topic.GetConfigs()["max.message.bytes"]; ok {
+	if v, ok := topic.GetConfigs()[cfgMaxMessageBytes]; ok {
 		if n, err := strconv.Atoi(v); err == nil {
 			limit, source = n, "the topic's max.message.bytes"
 		}

@@ -208,12 +208,6 @@ func checkRecordLimit(topic *internalv1.TopicInfo, req *wire.ProduceRequest, bro
 	return nil
 }
 
-// split groups the records by partition and stores each with its
-// timestamp: the producer's (the broker's time when it set none) or, with
-// logAppend, the broker's time. Only the leader's split counts: a broker that
-// forwards records sends them on to the leader, which splits them again, so
-// log-append time is the leader's, decided before it proposes the records
-// and carried in them to every replica.
 // checkInSync refuses an acks=all write to a partition this broker leads
 // when fewer of its replicas are in sync (heard from by the leader within
 // about an election timeout) than the topic's min.insync.replicas, as Kafka
@@ -234,6 +228,12 @@ func (b *Broker) checkInSync(topic *internalv1.TopicInfo, partition int32, acks 
 	return &notEnoughReplicasError{topic: topic.GetName(), partition: partition, inSync: n, replicas: voters, need: int(need)}
 }
 
+// split groups the records by partition and stores each with its
+// timestamp: the producer's (the broker's time when it set none) or, with
+// logAppend, the broker's time. Only the leader's split counts: a broker that
+// forwards records sends them on to the leader, which splits them again, so
+// log-append time is the leader's, decided before it proposes the records
+// and carried in them to every replica.
 func (s *produceService) split(req *wire.ProduceRequest, n int32, logAppend bool) []*part {
 	now := time.Now().UnixMilli()
 	keyless := int32(-1)

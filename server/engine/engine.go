@@ -200,7 +200,8 @@ func (e *Engine) newGroup(id uint64, voters []uint64, sm StateMachine) (*group, 
 	if err != nil {
 		return nil, err
 	}
-	g := &group{id: id, self: e.cfg.NodeID, rn: rn, log: rlog, sm: sm}
+	g := &group{id: id, self: e.cfg.NodeID, rn: rn, log: rlog, sm: sm,
+		activeWindow: time.Duration(e.cfg.ElectionTicks) * e.cfg.TickInterval}
 	_, cs, err := rlog.InitialState()
 	if err != nil {
 		return nil, err
@@ -402,6 +403,19 @@ func (e *Engine) Leader(id uint64) uint64 {
 		return g.leader.Load()
 	}
 	return 0
+}
+
+// InSync reports, for a group this node leads, how many of its voters
+// (this node included) raft heard from within about the last election
+// timeout, and how many voters the group has; leading is false when this
+// node does not lead the group (as of its last cycle) or does not host it.
+func (e *Engine) InSync(id uint64) (inSync, voters int, leading bool) {
+	g := e.group(id)
+	if g == nil {
+		return 0, 0, false
+	}
+	n := g.inSync.Load()
+	return int(n), int(g.voters.Load()), n > 0
 }
 
 func (e *Engine) group(id uint64) *group {

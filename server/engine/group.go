@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"go.etcd.io/raft/v3"
 	"go.etcd.io/raft/v3/raftpb"
+	"go.etcd.io/raft/v3/tracker"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/sluice-io/sluice/storage"
@@ -56,6 +58,13 @@ type group struct {
 	voters    atomic.Int64 // size of the configuration, for shutdown hand-off
 	// noSuccessor is set when a hand-off found no live voter to take over.
 	noSuccessor atomic.Bool
+
+	// While this node leads: when each voter was last seen active, and how
+	// many were seen within activeWindow (this node included); inSync is 0
+	// when this node does not lead.
+	activeAt     map[uint64]time.Time
+	activeWindow time.Duration
+	inSync       atomic.Int64
 }
 
 type snapStatus struct {
@@ -91,6 +100,7 @@ func (g *group) step(e *Engine) {
 	for range ticks {
 		g.rn.Tick()
 	}
+	g.noteActive(time.Now())
 	if propose {
 		g.proposeAll()
 	}
@@ -142,6 +152,38 @@ func (g *group) proposeAll() {
 	if len(dropped) > 0 {
 		g.sm.Dropped(dropped, dropErr)
 	}
+}
+
+// noteActive counts the voters raft heard from lately, for min.insync.replicas.
+// Progress.RecentActive alone is no measure: CheckQuorum clears it every
+// election timeout and a live follower sets it again only with its next
+// response, so each voter's last sighting is kept and counted for a window
+// of one election timeout. A voter that stops answering thus drops out
+// within about two election timeouts.
+func (g *group) noteActive(now time.Time) {
+	if g.leader.Load() != g.self {
+		if g.activeAt != nil {
+			g.activeAt = nil
+			g.inSync.Store(0)
+		}
+		return
+	}
+	if g.activeAt == nil {
+		g.activeAt = make(map[uint64]time.Time)
+	}
+	n := int64(0)
+	g.rn.WithProgress(func(id uint64, typ raft.ProgressType, pr tracker.Progress) {
+		if typ != raft.ProgressTypePeer {
+			return
+		}
+		if pr.RecentActive || id == g.self {
+			g.activeAt[id] = now
+		}
+		if seen, ok := g.activeAt[id]; ok && now.Sub(seen) <= g.activeWindow {
+			n++
+		}
+	})
+	g.inSync.Store(n)
 }
 
 // transferToBestFollower asks raft to hand leadership to the voter whose log

@@ -92,6 +92,10 @@ $(BIN)/.grpcurl-$(GRPCURL_VERSION):
 clean: ## Remove build outputs and installed tools
 	rm -rf $(BIN) tools/node_modules
 
+.PHONY: bench-peers
+bench-peers: build ## NATS JetStream, Kafka and Sluice, three nodes each, side by side (about 15 min); writes docs/bench/ and docs/benchmarks.md
+	PATH="$(BIN):$$PATH" ./scripts/bench-peers.sh
+
 .PHONY: bench-cluster
 bench-cluster: build ## Three local brokers: idle cost of 1,000 RF=3 partitions and RF=3 produce; writes docs/benchmarks-cluster.md
 	PATH="$(BIN):$$PATH" ./scripts/bench-cluster.sh

@@ -25,6 +25,7 @@ func (c *Coordinator) load(sh *shard) {
 	for attempt := 0; ; attempt++ {
 		groups, n, err := c.replay(sh)
 		if err == nil {
+			loaded := len(groups) // before the map is shared
 			c.mu.Lock()
 			if c.current(sh) {
 				now := time.Now()
@@ -38,7 +39,7 @@ func (c *Coordinator) load(sh *shard) {
 			}
 			c.mu.Unlock()
 			c.log.Info("group coordinator loaded", "partition", sh.partition, "term", sh.term,
-				"groups", len(groups), "records", n, "took", time.Since(start).Round(time.Millisecond))
+				"groups", loaded, "records", n, "took", time.Since(start).Round(time.Millisecond))
 			return
 		}
 		if sh.ctx.Err() != nil {

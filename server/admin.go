@@ -23,6 +23,9 @@ type adminService struct {
 }
 
 func (s *adminService) CreateTopic(ctx context.Context, req *sluicev1.CreateTopicRequest) (*sluicev1.CreateTopicResponse, error) {
+	if isInternalTopic(req.GetName()) {
+		return nil, badRequest("name", "%q is reserved for the broker's internal topic", req.GetName())
+	}
 	brokers := s.b.meta.State().GetBrokers()
 	if len(brokers) == 0 {
 		return nil, errStarting
@@ -116,6 +119,9 @@ func (s *adminService) leadersKnown(name string) bool {
 }
 
 func (s *adminService) DeleteTopic(ctx context.Context, req *sluicev1.DeleteTopicRequest) (*sluicev1.DeleteTopicResponse, error) {
+	if isInternalTopic(req.GetName()) {
+		return nil, badRequest("name", "%q is internal to the group coordinator and cannot be deleted", req.GetName())
+	}
 	cmd := &internalv1.MetadataCommand{Command: &internalv1.MetadataCommand_DeleteTopic{
 		DeleteTopic: &internalv1.DeleteTopic{Name: req.GetName()},
 	}}
@@ -125,9 +131,12 @@ func (s *adminService) DeleteTopic(ctx context.Context, req *sluicev1.DeleteTopi
 	return &sluicev1.DeleteTopicResponse{}, nil
 }
 
-func (s *adminService) ListTopics(context.Context, *sluicev1.ListTopicsRequest) (*sluicev1.ListTopicsResponse, error) {
+func (s *adminService) ListTopics(_ context.Context, req *sluicev1.ListTopicsRequest) (*sluicev1.ListTopicsResponse, error) {
 	resp := &sluicev1.ListTopicsResponse{}
 	for _, t := range s.b.meta.State().GetTopics() {
+		if isInternalTopic(t.GetName()) && !req.GetIncludeInternal() {
+			continue
+		}
 		resp.Topics = append(resp.Topics, &sluicev1.TopicSummary{
 			Name: t.GetName(), TopicId: t.GetTopicId(),
 			Partitions: int32(len(t.GetPartitions())), ReplicationFactor: t.GetReplicationFactor(),

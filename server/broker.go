@@ -24,6 +24,7 @@ import (
 	internalv1 "github.com/sluice-io/sluice/gen/go/sluice/internalpb/v1"
 	"github.com/sluice-io/sluice/raftmeta"
 	"github.com/sluice-io/sluice/server/engine"
+	"github.com/sluice-io/sluice/server/group"
 	"github.com/sluice-io/sluice/server/replica"
 	"github.com/sluice-io/sluice/server/transport"
 	"github.com/sluice-io/sluice/storage"
@@ -58,6 +59,9 @@ type Config struct {
 	WrapTransport func(engine.Transport) engine.Transport
 	// TickInterval is raft's clock (elections after 10 ticks); 0: 100 ms.
 	TickInterval time.Duration
+	// OffsetsPartitions is the partition count of the offsets topic that
+	// holds consumer groups, created on first use; 0 means 8.
+	OffsetsPartitions int
 	// ShutdownTimeout bounds how long Shutdown waits for requests in flight.
 	ShutdownTimeout time.Duration
 	Logger          *slog.Logger
@@ -72,6 +76,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxRequestBytes <= 0 {
 		c.MaxRequestBytes = 64 << 20
+	}
+	if c.OffsetsPartitions <= 0 {
+		c.OffsetsPartitions = defaultOffsetsPartitions
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = 10 * time.Second
@@ -99,6 +106,7 @@ type Broker struct {
 	eng    *engine.Engine
 	peer   *transport.Transport
 	meta   *raftmeta.FSM
+	groups *group.Coordinator
 	grpc   *grpc.Server
 	health *health.Server
 
@@ -182,6 +190,7 @@ func (b *Broker) startRaft() error {
 		return err
 	}
 	b.meta = meta
+	b.groups = b.newCoordinator()
 	if err := eng.AddGroup(raftmeta.Group, b.controllerIDs(), meta); err != nil {
 		return err
 	}
@@ -383,6 +392,7 @@ func (b *Broker) handOffLeadership() {
 }
 
 func (b *Broker) closeStorage() {
+	b.groups.Close()
 	b.eng.Stop()
 	b.peer.Close()
 	b.bg.Wait()

@@ -13,6 +13,7 @@ import (
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/raftmeta"
+	"github.com/sluice-io/sluice/server/group"
 	"github.com/sluice-io/sluice/server/replica"
 	"github.com/sluice-io/sluice/server/wire"
 )
@@ -64,6 +65,23 @@ func (e *notEnoughReplicasError) Error() string {
 		"acks=all writes are refused until more replicas are in sync; retry later", e.topic, e.partition, e.inSync, e.replicas, e.need)
 }
 
+// notCoordinatorError is a group request that reached a broker that does
+// not coordinate the group; it names the coordinator when known, as a
+// not-leader error of the group's offsets partition.
+type notCoordinatorError struct {
+	group     string
+	partition int32
+	leader    uint64
+	addr      string
+}
+
+func (e *notCoordinatorError) Error() string {
+	if e.leader == 0 {
+		return fmt.Sprintf("group %q has no coordinator at the moment (offsets partition %d is electing its leader); retry", e.group, e.partition)
+	}
+	return fmt.Sprintf("this broker does not coordinate group %q; broker %d at %s does", e.group, e.leader, e.addr)
+}
+
 // unimplementedError is a feature the API has room for but this broker lacks.
 type unimplementedError struct{ msg string }
 
@@ -97,6 +115,13 @@ func toStatus(err error) *status.Status {
 		routed   *notLeaderError
 		oor      *replica.OutOfRangeError
 		fewISR   *notEnoughReplicasError
+		notCoord *notCoordinatorError
+		stale    *group.StaleGenerationError
+		unknownM *group.UnknownMemberError
+		notEmpty *group.NotEmptyError
+		noGroup  *group.GroupNotFoundError
+		evicted  *group.EvictedError
+		coordNC  *group.NotCoordinatorError
 	)
 	switch {
 	case errors.As(err, &field):
@@ -115,6 +140,19 @@ func toStatus(err error) *status.Status {
 		return withDetails(codes.Unavailable, err.Error(), &sluicev1.NotLeaderDetail{
 			Topic: routed.topic, Partition: routed.partition, LeaderId: routed.leader, LeaderAddress: routed.addr,
 		})
+	case errors.As(err, &notCoord):
+		return withDetails(codes.Unavailable, err.Error(), &sluicev1.NotLeaderDetail{
+			Topic: offsetsTopic, Partition: notCoord.partition, LeaderId: notCoord.leader, LeaderAddress: notCoord.addr,
+		})
+	case errors.As(err, &stale), errors.As(err, &unknownM), errors.As(err, &notEmpty):
+		// Fencing and admin refusals: retrying the same request cannot succeed.
+		return status.New(codes.FailedPrecondition, err.Error())
+	case errors.As(err, &noGroup):
+		return status.New(codes.NotFound, err.Error())
+	case errors.As(err, &evicted):
+		return status.New(codes.Aborted, err.Error())
+	case errors.As(err, &coordNC), errors.Is(err, group.ErrLoading), errors.Is(err, group.ErrClosed):
+		return status.New(codes.Unavailable, err.Error())
 	case errors.As(err, &notLead):
 		return withDetails(codes.Unavailable, err.Error(), &sluicev1.NotLeaderDetail{LeaderId: notLead.Leader})
 	case errors.As(err, &oor):

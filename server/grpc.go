@@ -59,7 +59,7 @@ func (b *Broker) newGRPCServer() error {
 	sluicev1.RegisterProduceServiceServer(b.grpc, &produceService{b: b})
 	sluicev1.RegisterFetchServiceServer(b.grpc, &fetchService{b: b})
 	sluicev1.RegisterAdminServiceServer(b.grpc, &adminService{b: b})
-	sluicev1.RegisterGroupCoordinatorServiceServer(b.grpc, &groupService{})
+	sluicev1.RegisterGroupCoordinatorServiceServer(b.grpc, &groupService{b: b})
 	internalv1.RegisterRaftTransportServiceServer(b.grpc, b.peer)
 	internalv1.RegisterClusterServiceServer(b.grpc, &clusterService{b: b})
 	b.health = health.NewServer()
@@ -102,9 +102,4 @@ func callLogLevel(c codes.Code) logging.Level {
 		return logging.LevelInfo
 	}
 	return logging.LevelError
-}
-
-// groupService answers until consumer groups are built.
-type groupService struct {
-	sluicev1.UnimplementedGroupCoordinatorServiceServer
 }

@@ -16,6 +16,7 @@ type leaderReport struct{ leader, term uint64 }
 // noteLeader is the replicas' OnLeader hook: it runs on the raft engine's
 // goroutine, so it only records the report and wakes the reporter.
 func (b *Broker) noteLeader(group, leader, term uint64) {
+	b.offsetsGroupLeader(group, leader, term)
 	if leader != b.cfg.NodeID {
 		return
 	}

@@ -181,6 +181,9 @@ func (s *produceService) route(req *wire.ProduceRequest) (*internalv1.TopicInfo,
 	if topic == nil {
 		return nil, nil, topicNotFound(req.Topic)
 	}
+	if isInternalTopic(req.Topic) {
+		return nil, nil, badRequest("topic", "%q is internal to the group coordinator and takes no records from clients", req.Topic)
+	}
 	n := int32(len(topic.GetPartitions()))
 	if req.HasPartition && req.Partition >= n {
 		return nil, nil, partitionNotFound(req.Topic, req.Partition, int(n))

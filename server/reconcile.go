@@ -26,6 +26,7 @@ func (b *Broker) reconcileLoop() {
 			return
 		case <-b.reconcileCh:
 			b.reconcile()
+			b.groups.TopicsChanged()
 		}
 	}
 }

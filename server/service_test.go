@@ -110,12 +110,14 @@ func describesService(t *testing.T, files [][]byte, svc string) bool {
 	return false
 }
 
-// TestGroupServiceAnswers: consumer groups are not built yet; the service
-// says so rather than failing the connection.
+// TestGroupServiceAnswers: a new broker lists no groups, and hides the
+// offsets topic it created for them from ListTopics unless asked.
 func TestGroupServiceAnswers(t *testing.T) {
 	b := servertest.Start(t)
-	_, err := b.GroupClient.ListGroups(t.Context(), &sluicev1.ListGroupsRequest{})
-	checkStatus(t, err, codes.Unimplemented)
+	resp, err := b.GroupClient.ListGroups(t.Context(), &sluicev1.ListGroupsRequest{})
+	if err != nil || len(resp.GetGroups()) != 0 {
+		t.Fatalf("ListGroups = %v, %v; want no groups", resp, err)
+	}
 }
 
 // TestShutdownEndsFollowFetch: Shutdown with a follow stream open returns

@@ -59,6 +59,20 @@ func validateRequest(req any) error {
 		return validateListOffsets(r)
 	case *sluicev1.FetchRequest:
 		return validateFetch(r)
+	case *sluicev1.MemberSessionRequest:
+		if j := r.GetJoin(); j != nil {
+			return validateJoin(j)
+		}
+	case *sluicev1.CommitOffsetsRequest:
+		return validateCommit(r)
+	case *sluicev1.FetchOffsetsRequest:
+		return validateGroupID("group_id", r.GetGroupId())
+	case *sluicev1.DescribeGroupRequest:
+		return validateGroupID("group_id", r.GetGroupId())
+	case *sluicev1.DeleteGroupRequest:
+		return validateGroupID("group_id", r.GetGroupId())
+	case *sluicev1.ResetOffsetsRequest:
+		return validateResetOffsets(r)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -18,6 +19,7 @@ type consumeOptions struct {
 	max        int64
 	follow     bool
 	format     string
+	groupOpts  groupOptions
 }
 
 func newConsumeCmd(g *globalOptions) *cobra.Command {
@@ -26,9 +28,23 @@ func newConsumeCmd(g *globalOptions) *cobra.Command {
 		Use:   "consume TOPIC",
 		Short: "Print records of a topic",
 		Long: "Print records of a topic, one per line. Without --follow it stops at the end\n" +
-			"of the data committed when it gets there.",
+			"of the data committed when it gets there.\n\n" +
+			"With --group G it joins consumer group G: the group's coordinator assigns it\n" +
+			"partitions, which it reads from the group's committed offsets (--reset where\n" +
+			"there are none), committing each record after printing it (at least once).\n" +
+			"Without --follow it stops when no record came for --idle.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.groupOpts.group != "" {
+				if err := o.checkGroupFlags(cmd); err != nil {
+					return err
+				}
+				printer, err := newRecordPrinter(cmd.OutOrStdout(), o.format)
+				if err != nil {
+					return err
+				}
+				return consumeGroup(cmd.Context(), g, args[0], &o, printer, cmd.ErrOrStderr())
+			}
 			req, err := o.request(args[0])
 			if err != nil {
 				return err
@@ -52,7 +68,29 @@ func newConsumeCmd(g *globalOptions) *cobra.Command {
 	f.Int64Var(&o.max, "max", 0, "stop after `N` records (0 = no limit)")
 	f.BoolVar(&o.follow, "follow", false, "keep waiting for new records")
 	f.StringVar(&o.format, "format", "text", "output `FORMAT`: text or json")
+	f.StringVar(&o.groupOpts.group, "group", "", "join consumer group `G` and commit what is printed")
+	f.DurationVar(&o.groupOpts.sessionTimeout, "session-timeout", 0, "with --group: how long the group waits for a silent member (`D`, 1s to 5m; 0 = broker default, 10s)")
+	f.StringVar(&o.groupOpts.instanceID, "instance-id", "", "with --group: static member id `ID` (rejoining within the session timeout keeps its partitions)")
+	f.StringVar(&o.groupOpts.assignor, "assignor", "", "with --group: `NAME` range, roundrobin or sticky (default)")
+	f.StringVar(&o.groupOpts.reset, "reset", "earliest", "with --group: where partitions without a committed offset start (`POS`: earliest or latest)")
+	f.DurationVar(&o.groupOpts.idle, "idle", 2*time.Second, "with --group and without --follow: stop when no record came for `D`")
 	return cmd
+}
+
+// checkGroupFlags refuses flags that make no sense with --group.
+func (o *consumeOptions) checkGroupFlags(cmd *cobra.Command) error {
+	for _, name := range []string{"partition", "from"} {
+		if cmd.Flags().Changed(name) {
+			return fmt.Errorf("--%s cannot be used with --group: the group assigns partitions and starts from its committed offsets (see --reset)", name)
+		}
+	}
+	if o.max < 0 {
+		return fmt.Errorf("invalid --max %d: must not be negative", o.max)
+	}
+	if o.groupOpts.idle <= 0 {
+		return fmt.Errorf("invalid --idle %s: must be positive", o.groupOpts.idle)
+	}
+	return nil
 }
 
 // request builds the fetch request the flags describe.

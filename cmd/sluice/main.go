@@ -55,6 +55,7 @@ func newRootCmd(g *globalOptions) *cobra.Command {
 		newTopicCmd(g),
 		newProduceCmd(g),
 		newConsumeCmd(g),
+		newGroupCmd(g),
 		newBenchCmd(g),
 		newClusterCmd(g), newDevCmd(),
 		newVersionCmd(),

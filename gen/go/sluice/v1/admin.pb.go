@@ -221,11 +221,13 @@ func (*DeleteTopicResponse) Descriptor() ([]byte, []int) {
 	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{3}
 }
 
-// ListTopicsRequest has no filters yet.
+// ListTopicsRequest lists user topics, and internal ones when asked.
 type ListTopicsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Also list internal topics (__consumer_offsets).
+	IncludeInternal bool `protobuf:"varint,1,opt,name=include_internal,json=includeInternal,proto3" json:"include_internal,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *ListTopicsRequest) Reset() {
@@ -256,6 +258,13 @@ func (x *ListTopicsRequest) ProtoReflect() protoreflect.Message {
 // Deprecated: Use ListTopicsRequest.ProtoReflect.Descriptor instead.
 func (*ListTopicsRequest) Descriptor() ([]byte, []int) {
 	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ListTopicsRequest) GetIncludeInternal() bool {
+	if x != nil {
+		return x.IncludeInternal
+	}
+	return false
 }
 
 // ListTopicsResponse lists topics sorted by name.
@@ -1461,8 +1470,9 @@ const file_sluice_v1_admin_proto_rawDesc = "" +
 	"\x05topic\x18\x01 \x01(\v2\x1b.sluice.v1.TopicDescriptionR\x05topic\"(\n" +
 	"\x12DeleteTopicRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"\x15\n" +
-	"\x13DeleteTopicResponse\"\x13\n" +
-	"\x11ListTopicsRequest\"E\n" +
+	"\x13DeleteTopicResponse\">\n" +
+	"\x11ListTopicsRequest\x12)\n" +
+	"\x10include_internal\x18\x01 \x01(\bR\x0fincludeInternal\"E\n" +
 	"\x12ListTopicsResponse\x12/\n" +
 	"\x06topics\x18\x01 \x03(\v2\x17.sluice.v1.TopicSummaryR\x06topics\"\x8c\x01\n" +
 	"\fTopicSummary\x12\x12\n" +

@@ -131,8 +131,12 @@ type JoinGroup struct {
 	// range, roundrobin or sticky (the default).
 	Assignor         string `protobuf:"bytes,4,opt,name=assignor,proto3" json:"assignor,omitempty"`
 	SessionTimeoutMs int32  `protobuf:"varint,5,opt,name=session_timeout_ms,json=sessionTimeoutMs,proto3" json:"session_timeout_ms,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// A member whose stream broke (its coordinator moved) rejoins with the
+	// member id it had: within the session timeout it keeps its partitions
+	// and the group does not rebalance. Empty for a new member.
+	MemberId      string `protobuf:"bytes,6,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *JoinGroup) Reset() {
@@ -198,6 +202,13 @@ func (x *JoinGroup) GetSessionTimeoutMs() int32 {
 		return x.SessionTimeoutMs
 	}
 	return 0
+}
+
+func (x *JoinGroup) GetMemberId() string {
+	if x != nil {
+		return x.MemberId
+	}
+	return ""
 }
 
 // Heartbeat keeps the session alive.
@@ -997,12 +1008,15 @@ func (x *DescribeGroupRequest) GetGroupId() string {
 
 // DescribeGroupResponse describes the group.
 type DescribeGroupResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	GroupId       string                 `protobuf:"bytes,1,opt,name=group_id,json=groupId,proto3" json:"group_id,omitempty"`
-	State         string                 `protobuf:"bytes,2,opt,name=state,proto3" json:"state,omitempty"`
-	Generation    int64                  `protobuf:"varint,3,opt,name=generation,proto3" json:"generation,omitempty"`
-	Members       []*GroupMember         `protobuf:"bytes,4,rep,name=members,proto3" json:"members,omitempty"`
-	Partitions    []*PartitionLag        `protobuf:"bytes,5,rep,name=partitions,proto3" json:"partitions,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	GroupId    string                 `protobuf:"bytes,1,opt,name=group_id,json=groupId,proto3" json:"group_id,omitempty"`
+	State      string                 `protobuf:"bytes,2,opt,name=state,proto3" json:"state,omitempty"`
+	Generation int64                  `protobuf:"varint,3,opt,name=generation,proto3" json:"generation,omitempty"`
+	Members    []*GroupMember         `protobuf:"bytes,4,rep,name=members,proto3" json:"members,omitempty"`
+	Partitions []*PartitionLag        `protobuf:"bytes,5,rep,name=partitions,proto3" json:"partitions,omitempty"`
+	Assignor   string                 `protobuf:"bytes,6,opt,name=assignor,proto3" json:"assignor,omitempty"`
+	// The broker coordinating the group.
+	CoordinatorId uint64 `protobuf:"varint,7,opt,name=coordinator_id,json=coordinatorId,proto3" json:"coordinator_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1072,12 +1086,30 @@ func (x *DescribeGroupResponse) GetPartitions() []*PartitionLag {
 	return nil
 }
 
+func (x *DescribeGroupResponse) GetAssignor() string {
+	if x != nil {
+		return x.Assignor
+	}
+	return ""
+}
+
+func (x *DescribeGroupResponse) GetCoordinatorId() uint64 {
+	if x != nil {
+		return x.CoordinatorId
+	}
+	return 0
+}
+
 // GroupMember is one member and its assignment.
 type GroupMember struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	MemberId      string                 `protobuf:"bytes,1,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
-	InstanceId    string                 `protobuf:"bytes,2,opt,name=instance_id,json=instanceId,proto3" json:"instance_id,omitempty"`
-	Assigned      []*TopicPartitions     `protobuf:"bytes,3,rep,name=assigned,proto3" json:"assigned,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	MemberId   string                 `protobuf:"bytes,1,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	InstanceId string                 `protobuf:"bytes,2,opt,name=instance_id,json=instanceId,proto3" json:"instance_id,omitempty"`
+	Assigned   []*TopicPartitions     `protobuf:"bytes,3,rep,name=assigned,proto3" json:"assigned,omitempty"`
+	Topics     []string               `protobuf:"bytes,4,rep,name=topics,proto3" json:"topics,omitempty"`
+	// False while the member's stream is broken: it keeps its partitions until
+	// it rejoins or its session timeout runs out.
+	Connected     bool `protobuf:"varint,5,opt,name=connected,proto3" json:"connected,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1133,7 +1165,22 @@ func (x *GroupMember) GetAssigned() []*TopicPartitions {
 	return nil
 }
 
-// PartitionLag is the group's progress in one partition.
+func (x *GroupMember) GetTopics() []string {
+	if x != nil {
+		return x.Topics
+	}
+	return nil
+}
+
+func (x *GroupMember) GetConnected() bool {
+	if x != nil {
+		return x.Connected
+	}
+	return false
+}
+
+// PartitionLag is the group's progress in one partition. Without a commit,
+// committed_offset and lag are -1.
 type PartitionLag struct {
 	state           protoimpl.MessageState `protogen:"open.v1"`
 	Topic           string                 `protobuf:"bytes,1,opt,name=topic,proto3" json:"topic,omitempty"`
@@ -1210,23 +1257,279 @@ func (x *PartitionLag) GetLag() int64 {
 	return 0
 }
 
+// DeleteGroupRequest names the group.
+type DeleteGroupRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	GroupId       string                 `protobuf:"bytes,1,opt,name=group_id,json=groupId,proto3" json:"group_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteGroupRequest) Reset() {
+	*x = DeleteGroupRequest{}
+	mi := &file_sluice_v1_group_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteGroupRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteGroupRequest) ProtoMessage() {}
+
+func (x *DeleteGroupRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_group_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteGroupRequest.ProtoReflect.Descriptor instead.
+func (*DeleteGroupRequest) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_group_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *DeleteGroupRequest) GetGroupId() string {
+	if x != nil {
+		return x.GroupId
+	}
+	return ""
+}
+
+// DeleteGroupResponse is empty on success.
+type DeleteGroupResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteGroupResponse) Reset() {
+	*x = DeleteGroupResponse{}
+	mi := &file_sluice_v1_group_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteGroupResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteGroupResponse) ProtoMessage() {}
+
+func (x *DeleteGroupResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_group_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteGroupResponse.ProtoReflect.Descriptor instead.
+func (*DeleteGroupResponse) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_group_proto_rawDescGZIP(), []int{21}
+}
+
+// ResetOffsetsRequest says where a group resumes in one topic.
+type ResetOffsetsRequest struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	GroupId string                 `protobuf:"bytes,1,opt,name=group_id,json=groupId,proto3" json:"group_id,omitempty"`
+	Topic   string                 `protobuf:"bytes,2,opt,name=topic,proto3" json:"topic,omitempty"`
+	// Empty means every partition of the topic.
+	Partitions []int32 `protobuf:"varint,3,rep,packed,name=partitions,proto3" json:"partitions,omitempty"`
+	// Types that are valid to be assigned to To:
+	//
+	//	*ResetOffsetsRequest_Boundary
+	//	*ResetOffsetsRequest_Offset
+	//	*ResetOffsetsRequest_TimestampMs
+	To            isResetOffsetsRequest_To `protobuf_oneof:"to"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResetOffsetsRequest) Reset() {
+	*x = ResetOffsetsRequest{}
+	mi := &file_sluice_v1_group_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResetOffsetsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResetOffsetsRequest) ProtoMessage() {}
+
+func (x *ResetOffsetsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_group_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResetOffsetsRequest.ProtoReflect.Descriptor instead.
+func (*ResetOffsetsRequest) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_group_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ResetOffsetsRequest) GetGroupId() string {
+	if x != nil {
+		return x.GroupId
+	}
+	return ""
+}
+
+func (x *ResetOffsetsRequest) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
+}
+
+func (x *ResetOffsetsRequest) GetPartitions() []int32 {
+	if x != nil {
+		return x.Partitions
+	}
+	return nil
+}
+
+func (x *ResetOffsetsRequest) GetTo() isResetOffsetsRequest_To {
+	if x != nil {
+		return x.To
+	}
+	return nil
+}
+
+func (x *ResetOffsetsRequest) GetBoundary() Boundary {
+	if x != nil {
+		if x, ok := x.To.(*ResetOffsetsRequest_Boundary); ok {
+			return x.Boundary
+		}
+	}
+	return Boundary_BOUNDARY_UNSPECIFIED
+}
+
+func (x *ResetOffsetsRequest) GetOffset() int64 {
+	if x != nil {
+		if x, ok := x.To.(*ResetOffsetsRequest_Offset); ok {
+			return x.Offset
+		}
+	}
+	return 0
+}
+
+func (x *ResetOffsetsRequest) GetTimestampMs() int64 {
+	if x != nil {
+		if x, ok := x.To.(*ResetOffsetsRequest_TimestampMs); ok {
+			return x.TimestampMs
+		}
+	}
+	return 0
+}
+
+type isResetOffsetsRequest_To interface {
+	isResetOffsetsRequest_To()
+}
+
+type ResetOffsetsRequest_Boundary struct {
+	// Earliest or latest offset of each partition.
+	Boundary Boundary `protobuf:"varint,4,opt,name=boundary,proto3,enum=sluice.v1.Boundary,oneof"`
+}
+
+type ResetOffsetsRequest_Offset struct {
+	// This offset in every partition named.
+	Offset int64 `protobuf:"varint,5,opt,name=offset,proto3,oneof"`
+}
+
+type ResetOffsetsRequest_TimestampMs struct {
+	// The first offset at or after this time (the latest offset where no
+	// record is that late).
+	TimestampMs int64 `protobuf:"varint,6,opt,name=timestamp_ms,json=timestampMs,proto3,oneof"`
+}
+
+func (*ResetOffsetsRequest_Boundary) isResetOffsetsRequest_To() {}
+
+func (*ResetOffsetsRequest_Offset) isResetOffsetsRequest_To() {}
+
+func (*ResetOffsetsRequest_TimestampMs) isResetOffsetsRequest_To() {}
+
+// ResetOffsetsResponse lists the offsets now committed.
+type ResetOffsetsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Offsets       []*CommittedOffset     `protobuf:"bytes,1,rep,name=offsets,proto3" json:"offsets,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResetOffsetsResponse) Reset() {
+	*x = ResetOffsetsResponse{}
+	mi := &file_sluice_v1_group_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResetOffsetsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResetOffsetsResponse) ProtoMessage() {}
+
+func (x *ResetOffsetsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_group_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResetOffsetsResponse.ProtoReflect.Descriptor instead.
+func (*ResetOffsetsResponse) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_group_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *ResetOffsetsResponse) GetOffsets() []*CommittedOffset {
+	if x != nil {
+		return x.Offsets
+	}
+	return nil
+}
+
 var File_sluice_v1_group_proto protoreflect.FileDescriptor
 
 const file_sluice_v1_group_proto_rawDesc = "" +
 	"\n" +
-	"\x15sluice/v1/group.proto\x12\tsluice.v1\"\xc6\x01\n" +
+	"\x15sluice/v1/group.proto\x12\tsluice.v1\x1a\x16sluice/v1/record.proto\"\xc6\x01\n" +
 	"\x14MemberSessionRequest\x12*\n" +
 	"\x04join\x18\x01 \x01(\v2\x14.sluice.v1.JoinGroupH\x00R\x04join\x124\n" +
 	"\theartbeat\x18\x02 \x01(\v2\x14.sluice.v1.HeartbeatH\x00R\theartbeat\x12D\n" +
 	"\x0frevocation_done\x18\x03 \x01(\v2\x19.sluice.v1.RevocationDoneH\x00R\x0erevocationDoneB\x06\n" +
-	"\x04kind\"\xa9\x01\n" +
+	"\x04kind\"\xc6\x01\n" +
 	"\tJoinGroup\x12\x19\n" +
 	"\bgroup_id\x18\x01 \x01(\tR\agroupId\x12\x16\n" +
 	"\x06topics\x18\x02 \x03(\tR\x06topics\x12\x1f\n" +
 	"\vinstance_id\x18\x03 \x01(\tR\n" +
 	"instanceId\x12\x1a\n" +
 	"\bassignor\x18\x04 \x01(\tR\bassignor\x12,\n" +
-	"\x12session_timeout_ms\x18\x05 \x01(\x05R\x10sessionTimeoutMs\"\v\n" +
+	"\x12session_timeout_ms\x18\x05 \x01(\x05R\x10sessionTimeoutMs\x12\x1b\n" +
+	"\tmember_id\x18\x06 \x01(\tR\bmemberId\"\v\n" +
 	"\tHeartbeat\"L\n" +
 	"\x0eRevocationDone\x12:\n" +
 	"\n" +
@@ -1290,7 +1593,7 @@ const file_sluice_v1_group_proto_rawDesc = "" +
 	"\x05state\x18\x02 \x01(\tR\x05state\x12\x18\n" +
 	"\amembers\x18\x03 \x01(\x05R\amembers\"1\n" +
 	"\x14DescribeGroupRequest\x12\x19\n" +
-	"\bgroup_id\x18\x01 \x01(\tR\agroupId\"\xd3\x01\n" +
+	"\bgroup_id\x18\x01 \x01(\tR\agroupId\"\x96\x02\n" +
 	"\x15DescribeGroupResponse\x12\x19\n" +
 	"\bgroup_id\x18\x01 \x01(\tR\agroupId\x12\x14\n" +
 	"\x05state\x18\x02 \x01(\tR\x05state\x12\x1e\n" +
@@ -1300,25 +1603,46 @@ const file_sluice_v1_group_proto_rawDesc = "" +
 	"\amembers\x18\x04 \x03(\v2\x16.sluice.v1.GroupMemberR\amembers\x127\n" +
 	"\n" +
 	"partitions\x18\x05 \x03(\v2\x17.sluice.v1.PartitionLagR\n" +
-	"partitions\"\x83\x01\n" +
+	"partitions\x12\x1a\n" +
+	"\bassignor\x18\x06 \x01(\tR\bassignor\x12%\n" +
+	"\x0ecoordinator_id\x18\a \x01(\x04R\rcoordinatorId\"\xb9\x01\n" +
 	"\vGroupMember\x12\x1b\n" +
 	"\tmember_id\x18\x01 \x01(\tR\bmemberId\x12\x1f\n" +
 	"\vinstance_id\x18\x02 \x01(\tR\n" +
 	"instanceId\x126\n" +
-	"\bassigned\x18\x03 \x03(\v2\x1a.sluice.v1.TopicPartitionsR\bassigned\"\xa5\x01\n" +
+	"\bassigned\x18\x03 \x03(\v2\x1a.sluice.v1.TopicPartitionsR\bassigned\x12\x16\n" +
+	"\x06topics\x18\x04 \x03(\tR\x06topics\x12\x1c\n" +
+	"\tconnected\x18\x05 \x01(\bR\tconnected\"\xa5\x01\n" +
 	"\fPartitionLag\x12\x14\n" +
 	"\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1c\n" +
 	"\tpartition\x18\x02 \x01(\x05R\tpartition\x12)\n" +
 	"\x10committed_offset\x18\x03 \x01(\x03R\x0fcommittedOffset\x12$\n" +
 	"\x0elog_end_offset\x18\x04 \x01(\x03R\flogEndOffset\x12\x10\n" +
-	"\x03lag\x18\x05 \x01(\x03R\x03lag2\xc4\x03\n" +
+	"\x03lag\x18\x05 \x01(\x03R\x03lag\"/\n" +
+	"\x12DeleteGroupRequest\x12\x19\n" +
+	"\bgroup_id\x18\x01 \x01(\tR\agroupId\"\x15\n" +
+	"\x13DeleteGroupResponse\"\xde\x01\n" +
+	"\x13ResetOffsetsRequest\x12\x19\n" +
+	"\bgroup_id\x18\x01 \x01(\tR\agroupId\x12\x14\n" +
+	"\x05topic\x18\x02 \x01(\tR\x05topic\x12\x1e\n" +
+	"\n" +
+	"partitions\x18\x03 \x03(\x05R\n" +
+	"partitions\x121\n" +
+	"\bboundary\x18\x04 \x01(\x0e2\x13.sluice.v1.BoundaryH\x00R\bboundary\x12\x18\n" +
+	"\x06offset\x18\x05 \x01(\x03H\x00R\x06offset\x12#\n" +
+	"\ftimestamp_ms\x18\x06 \x01(\x03H\x00R\vtimestampMsB\x04\n" +
+	"\x02to\"L\n" +
+	"\x14ResetOffsetsResponse\x124\n" +
+	"\aoffsets\x18\x01 \x03(\v2\x1a.sluice.v1.CommittedOffsetR\aoffsets2\xe3\x04\n" +
 	"\x17GroupCoordinatorService\x12V\n" +
 	"\rMemberSession\x12\x1f.sluice.v1.MemberSessionRequest\x1a .sluice.v1.MemberSessionResponse(\x010\x01\x12R\n" +
 	"\rCommitOffsets\x12\x1f.sluice.v1.CommitOffsetsRequest\x1a .sluice.v1.CommitOffsetsResponse\x12T\n" +
 	"\fFetchOffsets\x12\x1e.sluice.v1.FetchOffsetsRequest\x1a\x1f.sluice.v1.FetchOffsetsResponse\"\x03\x90\x02\x01\x12N\n" +
 	"\n" +
 	"ListGroups\x12\x1c.sluice.v1.ListGroupsRequest\x1a\x1d.sluice.v1.ListGroupsResponse\"\x03\x90\x02\x01\x12W\n" +
-	"\rDescribeGroup\x12\x1f.sluice.v1.DescribeGroupRequest\x1a .sluice.v1.DescribeGroupResponse\"\x03\x90\x02\x01BG\n" +
+	"\rDescribeGroup\x12\x1f.sluice.v1.DescribeGroupRequest\x1a .sluice.v1.DescribeGroupResponse\"\x03\x90\x02\x01\x12L\n" +
+	"\vDeleteGroup\x12\x1d.sluice.v1.DeleteGroupRequest\x1a\x1e.sluice.v1.DeleteGroupResponse\x12O\n" +
+	"\fResetOffsets\x12\x1e.sluice.v1.ResetOffsetsRequest\x1a\x1f.sluice.v1.ResetOffsetsResponseBG\n" +
 	"\fio.sluice.v1P\x01Z5github.com/sluice-io/sluice/gen/go/sluice/v1;sluicev1b\x06proto3"
 
 var (
@@ -1333,7 +1657,7 @@ func file_sluice_v1_group_proto_rawDescGZIP() []byte {
 	return file_sluice_v1_group_proto_rawDescData
 }
 
-var file_sluice_v1_group_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_sluice_v1_group_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_sluice_v1_group_proto_goTypes = []any{
 	(*MemberSessionRequest)(nil),  // 0: sluice.v1.MemberSessionRequest
 	(*JoinGroup)(nil),             // 1: sluice.v1.JoinGroup
@@ -1355,6 +1679,11 @@ var file_sluice_v1_group_proto_goTypes = []any{
 	(*DescribeGroupResponse)(nil), // 17: sluice.v1.DescribeGroupResponse
 	(*GroupMember)(nil),           // 18: sluice.v1.GroupMember
 	(*PartitionLag)(nil),          // 19: sluice.v1.PartitionLag
+	(*DeleteGroupRequest)(nil),    // 20: sluice.v1.DeleteGroupRequest
+	(*DeleteGroupResponse)(nil),   // 21: sluice.v1.DeleteGroupResponse
+	(*ResetOffsetsRequest)(nil),   // 22: sluice.v1.ResetOffsetsRequest
+	(*ResetOffsetsResponse)(nil),  // 23: sluice.v1.ResetOffsetsResponse
+	(Boundary)(0),                 // 24: sluice.v1.Boundary
 }
 var file_sluice_v1_group_proto_depIdxs = []int32{
 	1,  // 0: sluice.v1.MemberSessionRequest.join:type_name -> sluice.v1.JoinGroup
@@ -1372,21 +1701,27 @@ var file_sluice_v1_group_proto_depIdxs = []int32{
 	18, // 12: sluice.v1.DescribeGroupResponse.members:type_name -> sluice.v1.GroupMember
 	19, // 13: sluice.v1.DescribeGroupResponse.partitions:type_name -> sluice.v1.PartitionLag
 	7,  // 14: sluice.v1.GroupMember.assigned:type_name -> sluice.v1.TopicPartitions
-	0,  // 15: sluice.v1.GroupCoordinatorService.MemberSession:input_type -> sluice.v1.MemberSessionRequest
-	8,  // 16: sluice.v1.GroupCoordinatorService.CommitOffsets:input_type -> sluice.v1.CommitOffsetsRequest
-	11, // 17: sluice.v1.GroupCoordinatorService.FetchOffsets:input_type -> sluice.v1.FetchOffsetsRequest
-	13, // 18: sluice.v1.GroupCoordinatorService.ListGroups:input_type -> sluice.v1.ListGroupsRequest
-	16, // 19: sluice.v1.GroupCoordinatorService.DescribeGroup:input_type -> sluice.v1.DescribeGroupRequest
-	4,  // 20: sluice.v1.GroupCoordinatorService.MemberSession:output_type -> sluice.v1.MemberSessionResponse
-	10, // 21: sluice.v1.GroupCoordinatorService.CommitOffsets:output_type -> sluice.v1.CommitOffsetsResponse
-	12, // 22: sluice.v1.GroupCoordinatorService.FetchOffsets:output_type -> sluice.v1.FetchOffsetsResponse
-	14, // 23: sluice.v1.GroupCoordinatorService.ListGroups:output_type -> sluice.v1.ListGroupsResponse
-	17, // 24: sluice.v1.GroupCoordinatorService.DescribeGroup:output_type -> sluice.v1.DescribeGroupResponse
-	20, // [20:25] is the sub-list for method output_type
-	15, // [15:20] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	24, // 15: sluice.v1.ResetOffsetsRequest.boundary:type_name -> sluice.v1.Boundary
+	9,  // 16: sluice.v1.ResetOffsetsResponse.offsets:type_name -> sluice.v1.CommittedOffset
+	0,  // 17: sluice.v1.GroupCoordinatorService.MemberSession:input_type -> sluice.v1.MemberSessionRequest
+	8,  // 18: sluice.v1.GroupCoordinatorService.CommitOffsets:input_type -> sluice.v1.CommitOffsetsRequest
+	11, // 19: sluice.v1.GroupCoordinatorService.FetchOffsets:input_type -> sluice.v1.FetchOffsetsRequest
+	13, // 20: sluice.v1.GroupCoordinatorService.ListGroups:input_type -> sluice.v1.ListGroupsRequest
+	16, // 21: sluice.v1.GroupCoordinatorService.DescribeGroup:input_type -> sluice.v1.DescribeGroupRequest
+	20, // 22: sluice.v1.GroupCoordinatorService.DeleteGroup:input_type -> sluice.v1.DeleteGroupRequest
+	22, // 23: sluice.v1.GroupCoordinatorService.ResetOffsets:input_type -> sluice.v1.ResetOffsetsRequest
+	4,  // 24: sluice.v1.GroupCoordinatorService.MemberSession:output_type -> sluice.v1.MemberSessionResponse
+	10, // 25: sluice.v1.GroupCoordinatorService.CommitOffsets:output_type -> sluice.v1.CommitOffsetsResponse
+	12, // 26: sluice.v1.GroupCoordinatorService.FetchOffsets:output_type -> sluice.v1.FetchOffsetsResponse
+	14, // 27: sluice.v1.GroupCoordinatorService.ListGroups:output_type -> sluice.v1.ListGroupsResponse
+	17, // 28: sluice.v1.GroupCoordinatorService.DescribeGroup:output_type -> sluice.v1.DescribeGroupResponse
+	21, // 29: sluice.v1.GroupCoordinatorService.DeleteGroup:output_type -> sluice.v1.DeleteGroupResponse
+	23, // 30: sluice.v1.GroupCoordinatorService.ResetOffsets:output_type -> sluice.v1.ResetOffsetsResponse
+	24, // [24:31] is the sub-list for method output_type
+	17, // [17:24] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_sluice_v1_group_proto_init() }
@@ -1394,6 +1729,7 @@ func file_sluice_v1_group_proto_init() {
 	if File_sluice_v1_group_proto != nil {
 		return
 	}
+	file_sluice_v1_record_proto_init()
 	file_sluice_v1_group_proto_msgTypes[0].OneofWrappers = []any{
 		(*MemberSessionRequest_Join)(nil),
 		(*MemberSessionRequest_Heartbeat)(nil),
@@ -1403,13 +1739,18 @@ func file_sluice_v1_group_proto_init() {
 		(*MemberSessionResponse_Assignment)(nil),
 		(*MemberSessionResponse_Revocation)(nil),
 	}
+	file_sluice_v1_group_proto_msgTypes[22].OneofWrappers = []any{
+		(*ResetOffsetsRequest_Boundary)(nil),
+		(*ResetOffsetsRequest_Offset)(nil),
+		(*ResetOffsetsRequest_TimestampMs)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sluice_v1_group_proto_rawDesc), len(file_sluice_v1_group_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   20,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -24,6 +24,8 @@ const (
 	GroupCoordinatorService_FetchOffsets_FullMethodName  = "/sluice.v1.GroupCoordinatorService/FetchOffsets"
 	GroupCoordinatorService_ListGroups_FullMethodName    = "/sluice.v1.GroupCoordinatorService/ListGroups"
 	GroupCoordinatorService_DescribeGroup_FullMethodName = "/sluice.v1.GroupCoordinatorService/DescribeGroup"
+	GroupCoordinatorService_DeleteGroup_FullMethodName   = "/sluice.v1.GroupCoordinatorService/DeleteGroup"
+	GroupCoordinatorService_ResetOffsets_FullMethodName  = "/sluice.v1.GroupCoordinatorService/ResetOffsets"
 )
 
 // GroupCoordinatorServiceClient is the client API for GroupCoordinatorService service.
@@ -46,6 +48,13 @@ type GroupCoordinatorServiceClient interface {
 	ListGroups(ctx context.Context, in *ListGroupsRequest, opts ...grpc.CallOption) (*ListGroupsResponse, error)
 	// DescribeGroup describes a group's members, assignment and lag.
 	DescribeGroup(ctx context.Context, in *DescribeGroupRequest, opts ...grpc.CallOption) (*DescribeGroupResponse, error)
+	// DeleteGroup removes a group and its committed offsets; only a group with
+	// no members can be deleted (FAILED_PRECONDITION otherwise).
+	DeleteGroup(ctx context.Context, in *DeleteGroupRequest, opts ...grpc.CallOption) (*DeleteGroupResponse, error)
+	// ResetOffsets sets a group's committed offsets of one topic to the
+	// earliest or latest offset, an offset, or the first offset at or after a
+	// time; only while the group has no members (FAILED_PRECONDITION otherwise).
+	ResetOffsets(ctx context.Context, in *ResetOffsetsRequest, opts ...grpc.CallOption) (*ResetOffsetsResponse, error)
 }
 
 type groupCoordinatorServiceClient struct {
@@ -109,6 +118,26 @@ func (c *groupCoordinatorServiceClient) DescribeGroup(ctx context.Context, in *D
 	return out, nil
 }
 
+func (c *groupCoordinatorServiceClient) DeleteGroup(ctx context.Context, in *DeleteGroupRequest, opts ...grpc.CallOption) (*DeleteGroupResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteGroupResponse)
+	err := c.cc.Invoke(ctx, GroupCoordinatorService_DeleteGroup_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *groupCoordinatorServiceClient) ResetOffsets(ctx context.Context, in *ResetOffsetsRequest, opts ...grpc.CallOption) (*ResetOffsetsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ResetOffsetsResponse)
+	err := c.cc.Invoke(ctx, GroupCoordinatorService_ResetOffsets_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // GroupCoordinatorServiceServer is the server API for GroupCoordinatorService service.
 // All implementations must embed UnimplementedGroupCoordinatorServiceServer
 // for forward compatibility.
@@ -129,6 +158,13 @@ type GroupCoordinatorServiceServer interface {
 	ListGroups(context.Context, *ListGroupsRequest) (*ListGroupsResponse, error)
 	// DescribeGroup describes a group's members, assignment and lag.
 	DescribeGroup(context.Context, *DescribeGroupRequest) (*DescribeGroupResponse, error)
+	// DeleteGroup removes a group and its committed offsets; only a group with
+	// no members can be deleted (FAILED_PRECONDITION otherwise).
+	DeleteGroup(context.Context, *DeleteGroupRequest) (*DeleteGroupResponse, error)
+	// ResetOffsets sets a group's committed offsets of one topic to the
+	// earliest or latest offset, an offset, or the first offset at or after a
+	// time; only while the group has no members (FAILED_PRECONDITION otherwise).
+	ResetOffsets(context.Context, *ResetOffsetsRequest) (*ResetOffsetsResponse, error)
 	mustEmbedUnimplementedGroupCoordinatorServiceServer()
 }
 
@@ -153,6 +189,12 @@ func (UnimplementedGroupCoordinatorServiceServer) ListGroups(context.Context, *L
 }
 func (UnimplementedGroupCoordinatorServiceServer) DescribeGroup(context.Context, *DescribeGroupRequest) (*DescribeGroupResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DescribeGroup not implemented")
+}
+func (UnimplementedGroupCoordinatorServiceServer) DeleteGroup(context.Context, *DeleteGroupRequest) (*DeleteGroupResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteGroup not implemented")
+}
+func (UnimplementedGroupCoordinatorServiceServer) ResetOffsets(context.Context, *ResetOffsetsRequest) (*ResetOffsetsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ResetOffsets not implemented")
 }
 func (UnimplementedGroupCoordinatorServiceServer) mustEmbedUnimplementedGroupCoordinatorServiceServer() {
 }
@@ -255,6 +297,42 @@ func _GroupCoordinatorService_DescribeGroup_Handler(srv interface{}, ctx context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _GroupCoordinatorService_DeleteGroup_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteGroupRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(GroupCoordinatorServiceServer).DeleteGroup(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: GroupCoordinatorService_DeleteGroup_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(GroupCoordinatorServiceServer).DeleteGroup(ctx, req.(*DeleteGroupRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _GroupCoordinatorService_ResetOffsets_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ResetOffsetsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(GroupCoordinatorServiceServer).ResetOffsets(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: GroupCoordinatorService_ResetOffsets_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(GroupCoordinatorServiceServer).ResetOffsets(ctx, req.(*ResetOffsetsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // GroupCoordinatorService_ServiceDesc is the grpc.ServiceDesc for GroupCoordinatorService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -277,6 +355,14 @@ var GroupCoordinatorService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DescribeGroup",
 			Handler:    _GroupCoordinatorService_DescribeGroup_Handler,
+		},
+		{
+			MethodName: "DeleteGroup",
+			Handler:    _GroupCoordinatorService_DeleteGroup_Handler,
+		},
+		{
+			MethodName: "ResetOffsets",
+			Handler:    _GroupCoordinatorService_ResetOffsets_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

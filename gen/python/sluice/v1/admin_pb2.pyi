@@ -137,16 +137,21 @@ Global___DeleteTopicResponse: _TypeAlias = DeleteTopicResponse  # noqa: Y015
 
 @_typing.final
 class ListTopicsRequest(_message.Message):
-    """ListTopicsRequest has no filters yet."""
+    """ListTopicsRequest lists user topics, and internal ones when asked."""
 
     DESCRIPTOR: _descriptor.Descriptor
 
+    INCLUDE_INTERNAL_FIELD_NUMBER: _builtins.int
+    include_internal: _builtins.bool
+    """Also list internal topics (__consumer_offsets)."""
     def __init__(
         self,
+        *,
+        include_internal: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["include_internal", b"include_internal"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -7,6 +7,7 @@ from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf.internal import containers as _containers
+from sluice.v1 import record_pb2 as _record_pb2
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -61,6 +62,7 @@ class JoinGroup(_message.Message):
     INSTANCE_ID_FIELD_NUMBER: _builtins.int
     ASSIGNOR_FIELD_NUMBER: _builtins.int
     SESSION_TIMEOUT_MS_FIELD_NUMBER: _builtins.int
+    MEMBER_ID_FIELD_NUMBER: _builtins.int
     group_id: _builtins.str
     instance_id: _builtins.str
     """Static membership: a member that reconnects with the same instance id within
@@ -69,6 +71,11 @@ class JoinGroup(_message.Message):
     assignor: _builtins.str
     """range, roundrobin or sticky (the default)."""
     session_timeout_ms: _builtins.int
+    member_id: _builtins.str
+    """A member whose stream broke (its coordinator moved) rejoins with the
+    member id it had: within the session timeout it keeps its partitions
+    and the group does not rebalance. Empty for a new member.
+    """
     @_builtins.property
     def topics(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     def __init__(
@@ -79,10 +86,11 @@ class JoinGroup(_message.Message):
         instance_id: _builtins.str = ...,
         assignor: _builtins.str = ...,
         session_timeout_ms: _builtins.int = ...,
+        member_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["assignor", b"assignor", "group_id", b"group_id", "instance_id", b"instance_id", "session_timeout_ms", b"session_timeout_ms", "topics", b"topics"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["assignor", b"assignor", "group_id", b"group_id", "instance_id", b"instance_id", "member_id", b"member_id", "session_timeout_ms", b"session_timeout_ms", "topics", b"topics"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -460,9 +468,14 @@ class DescribeGroupResponse(_message.Message):
     GENERATION_FIELD_NUMBER: _builtins.int
     MEMBERS_FIELD_NUMBER: _builtins.int
     PARTITIONS_FIELD_NUMBER: _builtins.int
+    ASSIGNOR_FIELD_NUMBER: _builtins.int
+    COORDINATOR_ID_FIELD_NUMBER: _builtins.int
     group_id: _builtins.str
     state: _builtins.str
     generation: _builtins.int
+    assignor: _builtins.str
+    coordinator_id: _builtins.int
+    """The broker coordinating the group."""
     @_builtins.property
     def members(self) -> _containers.RepeatedCompositeFieldContainer[Global___GroupMember]: ...
     @_builtins.property
@@ -475,10 +488,12 @@ class DescribeGroupResponse(_message.Message):
         generation: _builtins.int = ...,
         members: _abc.Iterable[Global___GroupMember] | None = ...,
         partitions: _abc.Iterable[Global___PartitionLag] | None = ...,
+        assignor: _builtins.str = ...,
+        coordinator_id: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["generation", b"generation", "group_id", b"group_id", "members", b"members", "partitions", b"partitions", "state", b"state"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["assignor", b"assignor", "coordinator_id", b"coordinator_id", "generation", b"generation", "group_id", b"group_id", "members", b"members", "partitions", b"partitions", "state", b"state"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -493,20 +508,30 @@ class GroupMember(_message.Message):
     MEMBER_ID_FIELD_NUMBER: _builtins.int
     INSTANCE_ID_FIELD_NUMBER: _builtins.int
     ASSIGNED_FIELD_NUMBER: _builtins.int
+    TOPICS_FIELD_NUMBER: _builtins.int
+    CONNECTED_FIELD_NUMBER: _builtins.int
     member_id: _builtins.str
     instance_id: _builtins.str
+    connected: _builtins.bool
+    """False while the member's stream is broken: it keeps its partitions until
+    it rejoins or its session timeout runs out.
+    """
     @_builtins.property
     def assigned(self) -> _containers.RepeatedCompositeFieldContainer[Global___TopicPartitions]: ...
+    @_builtins.property
+    def topics(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     def __init__(
         self,
         *,
         member_id: _builtins.str = ...,
         instance_id: _builtins.str = ...,
         assigned: _abc.Iterable[Global___TopicPartitions] | None = ...,
+        topics: _abc.Iterable[_builtins.str] | None = ...,
+        connected: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["assigned", b"assigned", "instance_id", b"instance_id", "member_id", b"member_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["assigned", b"assigned", "connected", b"connected", "instance_id", b"instance_id", "member_id", b"member_id", "topics", b"topics"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -514,7 +539,9 @@ Global___GroupMember: _TypeAlias = GroupMember  # noqa: Y015
 
 @_typing.final
 class PartitionLag(_message.Message):
-    """PartitionLag is the group's progress in one partition."""
+    """PartitionLag is the group's progress in one partition. Without a commit,
+    committed_offset and lag are -1.
+    """
 
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -544,3 +571,109 @@ class PartitionLag(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___PartitionLag: _TypeAlias = PartitionLag  # noqa: Y015
+
+@_typing.final
+class DeleteGroupRequest(_message.Message):
+    """DeleteGroupRequest names the group."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    GROUP_ID_FIELD_NUMBER: _builtins.int
+    group_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        group_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["group_id", b"group_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeleteGroupRequest: _TypeAlias = DeleteGroupRequest  # noqa: Y015
+
+@_typing.final
+class DeleteGroupResponse(_message.Message):
+    """DeleteGroupResponse is empty on success."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeleteGroupResponse: _TypeAlias = DeleteGroupResponse  # noqa: Y015
+
+@_typing.final
+class ResetOffsetsRequest(_message.Message):
+    """ResetOffsetsRequest says where a group resumes in one topic."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    GROUP_ID_FIELD_NUMBER: _builtins.int
+    TOPIC_FIELD_NUMBER: _builtins.int
+    PARTITIONS_FIELD_NUMBER: _builtins.int
+    BOUNDARY_FIELD_NUMBER: _builtins.int
+    OFFSET_FIELD_NUMBER: _builtins.int
+    TIMESTAMP_MS_FIELD_NUMBER: _builtins.int
+    group_id: _builtins.str
+    topic: _builtins.str
+    boundary: _record_pb2.Boundary.ValueType
+    """Earliest or latest offset of each partition."""
+    offset: _builtins.int
+    """This offset in every partition named."""
+    timestamp_ms: _builtins.int
+    """The first offset at or after this time (the latest offset where no
+    record is that late).
+    """
+    @_builtins.property
+    def partitions(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
+        """Empty means every partition of the topic."""
+
+    def __init__(
+        self,
+        *,
+        group_id: _builtins.str = ...,
+        topic: _builtins.str = ...,
+        partitions: _abc.Iterable[_builtins.int] | None = ...,
+        boundary: _record_pb2.Boundary.ValueType = ...,
+        offset: _builtins.int = ...,
+        timestamp_ms: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["boundary", b"boundary", "offset", b"offset", "timestamp_ms", b"timestamp_ms", "to", b"to"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["boundary", b"boundary", "group_id", b"group_id", "offset", b"offset", "partitions", b"partitions", "timestamp_ms", b"timestamp_ms", "to", b"to", "topic", b"topic"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType_to: _TypeAlias = _typing.Literal["boundary", "offset", "timestamp_ms"]  # noqa: Y015
+    _WhichOneofArgType_to: _TypeAlias = _typing.Literal["to", b"to"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType_to) -> _WhichOneofReturnType_to | None: ...
+
+Global___ResetOffsetsRequest: _TypeAlias = ResetOffsetsRequest  # noqa: Y015
+
+@_typing.final
+class ResetOffsetsResponse(_message.Message):
+    """ResetOffsetsResponse lists the offsets now committed."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    OFFSETS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def offsets(self) -> _containers.RepeatedCompositeFieldContainer[Global___CommittedOffset]: ...
+    def __init__(
+        self,
+        *,
+        offsets: _abc.Iterable[Global___CommittedOffset] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["offsets", b"offsets"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ResetOffsetsResponse: _TypeAlias = ResetOffsetsResponse  # noqa: Y015

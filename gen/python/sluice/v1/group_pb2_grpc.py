@@ -61,6 +61,16 @@ class GroupCoordinatorServiceStub:
                 request_serializer=sluice_dot_v1_dot_group__pb2.DescribeGroupRequest.SerializeToString,
                 response_deserializer=sluice_dot_v1_dot_group__pb2.DescribeGroupResponse.FromString,
                 _registered_method=True)
+        self.DeleteGroup = channel.unary_unary(
+                '/sluice.v1.GroupCoordinatorService/DeleteGroup',
+                request_serializer=sluice_dot_v1_dot_group__pb2.DeleteGroupRequest.SerializeToString,
+                response_deserializer=sluice_dot_v1_dot_group__pb2.DeleteGroupResponse.FromString,
+                _registered_method=True)
+        self.ResetOffsets = channel.unary_unary(
+                '/sluice.v1.GroupCoordinatorService/ResetOffsets',
+                request_serializer=sluice_dot_v1_dot_group__pb2.ResetOffsetsRequest.SerializeToString,
+                response_deserializer=sluice_dot_v1_dot_group__pb2.ResetOffsetsResponse.FromString,
+                _registered_method=True)
 
 
 class GroupCoordinatorServiceServicer:
@@ -106,6 +116,23 @@ class GroupCoordinatorServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DeleteGroup(self, request, context):
+        """DeleteGroup removes a group and its committed offsets; only a group with
+        no members can be deleted (FAILED_PRECONDITION otherwise).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResetOffsets(self, request, context):
+        """ResetOffsets sets a group's committed offsets of one topic to the
+        earliest or latest offset, an offset, or the first offset at or after a
+        time; only while the group has no members (FAILED_PRECONDITION otherwise).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_GroupCoordinatorServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -133,6 +160,16 @@ def add_GroupCoordinatorServiceServicer_to_server(servicer, server):
                     servicer.DescribeGroup,
                     request_deserializer=sluice_dot_v1_dot_group__pb2.DescribeGroupRequest.FromString,
                     response_serializer=sluice_dot_v1_dot_group__pb2.DescribeGroupResponse.SerializeToString,
+            ),
+            'DeleteGroup': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteGroup,
+                    request_deserializer=sluice_dot_v1_dot_group__pb2.DeleteGroupRequest.FromString,
+                    response_serializer=sluice_dot_v1_dot_group__pb2.DeleteGroupResponse.SerializeToString,
+            ),
+            'ResetOffsets': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResetOffsets,
+                    request_deserializer=sluice_dot_v1_dot_group__pb2.ResetOffsetsRequest.FromString,
+                    response_serializer=sluice_dot_v1_dot_group__pb2.ResetOffsetsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -272,6 +309,60 @@ class GroupCoordinatorService:
             '/sluice.v1.GroupCoordinatorService/DescribeGroup',
             sluice_dot_v1_dot_group__pb2.DescribeGroupRequest.SerializeToString,
             sluice_dot_v1_dot_group__pb2.DescribeGroupResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteGroup(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sluice.v1.GroupCoordinatorService/DeleteGroup',
+            sluice_dot_v1_dot_group__pb2.DeleteGroupRequest.SerializeToString,
+            sluice_dot_v1_dot_group__pb2.DeleteGroupResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResetOffsets(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sluice.v1.GroupCoordinatorService/ResetOffsets',
+            sluice_dot_v1_dot_group__pb2.ResetOffsetsRequest.SerializeToString,
+            sluice_dot_v1_dot_group__pb2.ResetOffsetsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -50,6 +50,15 @@ class GroupCoordinatorServiceStub:
     """ListGroups lists consumer groups."""
     DescribeGroup: _grpc.UnaryUnaryMultiCallable[_group_pb2.DescribeGroupRequest, _group_pb2.DescribeGroupResponse]
     """DescribeGroup describes a group's members, assignment and lag."""
+    DeleteGroup: _grpc.UnaryUnaryMultiCallable[_group_pb2.DeleteGroupRequest, _group_pb2.DeleteGroupResponse]
+    """DeleteGroup removes a group and its committed offsets; only a group with
+    no members can be deleted (FAILED_PRECONDITION otherwise).
+    """
+    ResetOffsets: _grpc.UnaryUnaryMultiCallable[_group_pb2.ResetOffsetsRequest, _group_pb2.ResetOffsetsResponse]
+    """ResetOffsets sets a group's committed offsets of one topic to the
+    earliest or latest offset, an offset, or the first offset at or after a
+    time; only while the group has no members (FAILED_PRECONDITION otherwise).
+    """
 
 @_typing.type_check_only
 class GroupCoordinatorServiceAsyncStub(GroupCoordinatorServiceStub):
@@ -73,6 +82,15 @@ class GroupCoordinatorServiceAsyncStub(GroupCoordinatorServiceStub):
     """ListGroups lists consumer groups."""
     DescribeGroup: _aio.UnaryUnaryMultiCallable[_group_pb2.DescribeGroupRequest, _group_pb2.DescribeGroupResponse]  # type: ignore[assignment]
     """DescribeGroup describes a group's members, assignment and lag."""
+    DeleteGroup: _aio.UnaryUnaryMultiCallable[_group_pb2.DeleteGroupRequest, _group_pb2.DeleteGroupResponse]  # type: ignore[assignment]
+    """DeleteGroup removes a group and its committed offsets; only a group with
+    no members can be deleted (FAILED_PRECONDITION otherwise).
+    """
+    ResetOffsets: _aio.UnaryUnaryMultiCallable[_group_pb2.ResetOffsetsRequest, _group_pb2.ResetOffsetsResponse]  # type: ignore[assignment]
+    """ResetOffsets sets a group's committed offsets of one topic to the
+    earliest or latest offset, an offset, or the first offset at or after a
+    time; only while the group has no members (FAILED_PRECONDITION otherwise).
+    """
 
 class GroupCoordinatorServiceServicer(metaclass=_abc_1.ABCMeta):
     """GroupCoordinatorService runs consumer groups: members share a topic's
@@ -123,5 +141,26 @@ class GroupCoordinatorServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_group_pb2.DescribeGroupResponse, _abc.Awaitable[_group_pb2.DescribeGroupResponse]]:
         """DescribeGroup describes a group's members, assignment and lag."""
+
+    @_abc_1.abstractmethod
+    def DeleteGroup(
+        self,
+        request: _group_pb2.DeleteGroupRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_group_pb2.DeleteGroupResponse, _abc.Awaitable[_group_pb2.DeleteGroupResponse]]:
+        """DeleteGroup removes a group and its committed offsets; only a group with
+        no members can be deleted (FAILED_PRECONDITION otherwise).
+        """
+
+    @_abc_1.abstractmethod
+    def ResetOffsets(
+        self,
+        request: _group_pb2.ResetOffsetsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_group_pb2.ResetOffsetsResponse, _abc.Awaitable[_group_pb2.ResetOffsetsResponse]]:
+        """ResetOffsets sets a group's committed offsets of one topic to the
+        earliest or latest offset, an offset, or the first offset at or after a
+        time; only while the group has no members (FAILED_PRECONDITION otherwise).
+        """
 
 def add_GroupCoordinatorServiceServicer_to_server(servicer: GroupCoordinatorServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

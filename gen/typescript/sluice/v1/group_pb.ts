@@ -4,13 +4,15 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { Boundary } from "./record_pb.js";
+import { file_sluice_v1_record } from "./record_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file sluice/v1/group.proto.
  */
 export const file_sluice_v1_group: GenFile = /*@__PURE__*/
-  fileDesc("ChVzbHVpY2UvdjEvZ3JvdXAucHJvdG8SCXNsdWljZS52MSKlAQoUTWVtYmVyU2Vzc2lvblJlcXVlc3QSJAoEam9pbhgBIAEoCzIULnNsdWljZS52MS5Kb2luR3JvdXBIABIpCgloZWFydGJlYXQYAiABKAsyFC5zbHVpY2UudjEuSGVhcnRiZWF0SAASNAoPcmV2b2NhdGlvbl9kb25lGAMgASgLMhkuc2x1aWNlLnYxLlJldm9jYXRpb25Eb25lSABCBgoEa2luZCJwCglKb2luR3JvdXASEAoIZ3JvdXBfaWQYASABKAkSDgoGdG9waWNzGAIgAygJEhMKC2luc3RhbmNlX2lkGAMgASgJEhAKCGFzc2lnbm9yGAQgASgJEhoKEnNlc3Npb25fdGltZW91dF9tcxgFIAEoBSILCglIZWFydGJlYXQiQAoOUmV2b2NhdGlvbkRvbmUSLgoKcGFydGl0aW9ucxgBIAMoCzIaLnNsdWljZS52MS5Ub3BpY1BhcnRpdGlvbnMieQoVTWVtYmVyU2Vzc2lvblJlc3BvbnNlEisKCmFzc2lnbm1lbnQYASABKAsyFS5zbHVpY2UudjEuQXNzaWdubWVudEgAEisKCnJldm9jYXRpb24YAiABKAsyFS5zbHVpY2UudjEuUmV2b2NhdGlvbkgAQgYKBGtpbmQiYwoKQXNzaWdubWVudBIRCgltZW1iZXJfaWQYASABKAkSEgoKZ2VuZXJhdGlvbhgCIAEoAxIuCgpwYXJ0aXRpb25zGAMgAygLMhouc2x1aWNlLnYxLlRvcGljUGFydGl0aW9ucyJQCgpSZXZvY2F0aW9uEhIKCmdlbmVyYXRpb24YASABKAMSLgoKcGFydGl0aW9ucxgCIAMoCzIaLnNsdWljZS52MS5Ub3BpY1BhcnRpdGlvbnMiNAoPVG9waWNQYXJ0aXRpb25zEg0KBXRvcGljGAEgASgJEhIKCnBhcnRpdGlvbnMYAiADKAUifAoUQ29tbWl0T2Zmc2V0c1JlcXVlc3QSEAoIZ3JvdXBfaWQYASABKAkSEQoJbWVtYmVyX2lkGAIgASgJEhIKCmdlbmVyYXRpb24YAyABKAMSKwoHb2Zmc2V0cxgEIAMoCzIaLnNsdWljZS52MS5Db21taXR0ZWRPZmZzZXQiVQoPQ29tbWl0dGVkT2Zmc2V0Eg0KBXRvcGljGAEgASgJEhEKCXBhcnRpdGlvbhgCIAEoBRIOCgZvZmZzZXQYAyABKAMSEAoIbWV0YWRhdGEYBCABKAkiFwoVQ29tbWl0T2Zmc2V0c1Jlc3BvbnNlIlcKE0ZldGNoT2Zmc2V0c1JlcXVlc3QSEAoIZ3JvdXBfaWQYASABKAkSLgoKcGFydGl0aW9ucxgCIAMoCzIaLnNsdWljZS52MS5Ub3BpY1BhcnRpdGlvbnMiQwoURmV0Y2hPZmZzZXRzUmVzcG9uc2USKwoHb2Zmc2V0cxgBIAMoCzIaLnNsdWljZS52MS5Db21taXR0ZWRPZmZzZXQiEwoRTGlzdEdyb3Vwc1JlcXVlc3QiPQoSTGlzdEdyb3Vwc1Jlc3BvbnNlEicKBmdyb3VwcxgBIAMoCzIXLnNsdWljZS52MS5Hcm91cFN1bW1hcnkiQAoMR3JvdXBTdW1tYXJ5EhAKCGdyb3VwX2lkGAEgASgJEg0KBXN0YXRlGAIgASgJEg8KB21lbWJlcnMYAyABKAUiKAoURGVzY3JpYmVHcm91cFJlcXVlc3QSEAoIZ3JvdXBfaWQYASABKAkiogEKFURlc2NyaWJlR3JvdXBSZXNwb25zZRIQCghncm91cF9pZBgBIAEoCRINCgVzdGF0ZRgCIAEoCRISCgpnZW5lcmF0aW9uGAMgASgDEicKB21lbWJlcnMYBCADKAsyFi5zbHVpY2UudjEuR3JvdXBNZW1iZXISKwoKcGFydGl0aW9ucxgFIAMoCzIXLnNsdWljZS52MS5QYXJ0aXRpb25MYWciYwoLR3JvdXBNZW1iZXISEQoJbWVtYmVyX2lkGAEgASgJEhMKC2luc3RhbmNlX2lkGAIgASgJEiwKCGFzc2lnbmVkGAMgAygLMhouc2x1aWNlLnYxLlRvcGljUGFydGl0aW9ucyJvCgxQYXJ0aXRpb25MYWcSDQoFdG9waWMYASABKAkSEQoJcGFydGl0aW9uGAIgASgFEhgKEGNvbW1pdHRlZF9vZmZzZXQYAyABKAMSFgoObG9nX2VuZF9vZmZzZXQYBCABKAMSCwoDbGFnGAUgASgDMsQDChdHcm91cENvb3JkaW5hdG9yU2VydmljZRJWCg1NZW1iZXJTZXNzaW9uEh8uc2x1aWNlLnYxLk1lbWJlclNlc3Npb25SZXF1ZXN0GiAuc2x1aWNlLnYxLk1lbWJlclNlc3Npb25SZXNwb25zZSgBMAESUgoNQ29tbWl0T2Zmc2V0cxIfLnNsdWljZS52MS5Db21taXRPZmZzZXRzUmVxdWVzdBogLnNsdWljZS52MS5Db21taXRPZmZzZXRzUmVzcG9uc2USVAoMRmV0Y2hPZmZzZXRzEh4uc2x1aWNlLnYxLkZldGNoT2Zmc2V0c1JlcXVlc3QaHy5zbHVpY2UudjEuRmV0Y2hPZmZzZXRzUmVzcG9uc2UiA5ACARJOCgpMaXN0R3JvdXBzEhwuc2x1aWNlLnYxLkxpc3RHcm91cHNSZXF1ZXN0Gh0uc2x1aWNlLnYxLkxpc3RHcm91cHNSZXNwb25zZSIDkAIBElcKDURlc2NyaWJlR3JvdXASHy5zbHVpY2UudjEuRGVzY3JpYmVHcm91cFJlcXVlc3QaIC5zbHVpY2UudjEuRGVzY3JpYmVHcm91cFJlc3BvbnNlIgOQAgFCRwoMaW8uc2x1aWNlLnYxUAFaNWdpdGh1Yi5jb20vc2x1aWNlLWlvL3NsdWljZS9nZW4vZ28vc2x1aWNlL3YxO3NsdWljZXYxYgZwcm90bzM");
+  fileDesc("ChVzbHVpY2UvdjEvZ3JvdXAucHJvdG8SCXNsdWljZS52MSKlAQoUTWVtYmVyU2Vzc2lvblJlcXVlc3QSJAoEam9pbhgBIAEoCzIULnNsdWljZS52MS5Kb2luR3JvdXBIABIpCgloZWFydGJlYXQYAiABKAsyFC5zbHVpY2UudjEuSGVhcnRiZWF0SAASNAoPcmV2b2NhdGlvbl9kb25lGAMgASgLMhkuc2x1aWNlLnYxLlJldm9jYXRpb25Eb25lSABCBgoEa2luZCKDAQoJSm9pbkdyb3VwEhAKCGdyb3VwX2lkGAEgASgJEg4KBnRvcGljcxgCIAMoCRITCgtpbnN0YW5jZV9pZBgDIAEoCRIQCghhc3NpZ25vchgEIAEoCRIaChJzZXNzaW9uX3RpbWVvdXRfbXMYBSABKAUSEQoJbWVtYmVyX2lkGAYgASgJIgsKCUhlYXJ0YmVhdCJACg5SZXZvY2F0aW9uRG9uZRIuCgpwYXJ0aXRpb25zGAEgAygLMhouc2x1aWNlLnYxLlRvcGljUGFydGl0aW9ucyJ5ChVNZW1iZXJTZXNzaW9uUmVzcG9uc2USKwoKYXNzaWdubWVudBgBIAEoCzIVLnNsdWljZS52MS5Bc3NpZ25tZW50SAASKwoKcmV2b2NhdGlvbhgCIAEoCzIVLnNsdWljZS52MS5SZXZvY2F0aW9uSABCBgoEa2luZCJjCgpBc3NpZ25tZW50EhEKCW1lbWJlcl9pZBgBIAEoCRISCgpnZW5lcmF0aW9uGAIgASgDEi4KCnBhcnRpdGlvbnMYAyADKAsyGi5zbHVpY2UudjEuVG9waWNQYXJ0aXRpb25zIlAKClJldm9jYXRpb24SEgoKZ2VuZXJhdGlvbhgBIAEoAxIuCgpwYXJ0aXRpb25zGAIgAygLMhouc2x1aWNlLnYxLlRvcGljUGFydGl0aW9ucyI0Cg9Ub3BpY1BhcnRpdGlvbnMSDQoFdG9waWMYASABKAkSEgoKcGFydGl0aW9ucxgCIAMoBSJ8ChRDb21taXRPZmZzZXRzUmVxdWVzdBIQCghncm91cF9pZBgBIAEoCRIRCgltZW1iZXJfaWQYAiABKAkSEgoKZ2VuZXJhdGlvbhgDIAEoAxIrCgdvZmZzZXRzGAQgAygLMhouc2x1aWNlLnYxLkNvbW1pdHRlZE9mZnNldCJVCg9Db21taXR0ZWRPZmZzZXQSDQoFdG9waWMYASABKAkSEQoJcGFydGl0aW9uGAIgASgFEg4KBm9mZnNldBgDIAEoAxIQCghtZXRhZGF0YRgEIAEoCSIXChVDb21taXRPZmZzZXRzUmVzcG9uc2UiVwoTRmV0Y2hPZmZzZXRzUmVxdWVzdBIQCghncm91cF9pZBgBIAEoCRIuCgpwYXJ0aXRpb25zGAIgAygLMhouc2x1aWNlLnYxLlRvcGljUGFydGl0aW9ucyJDChRGZXRjaE9mZnNldHNSZXNwb25zZRIrCgdvZmZzZXRzGAEgAygLMhouc2x1aWNlLnYxLkNvbW1pdHRlZE9mZnNldCITChFMaXN0R3JvdXBzUmVxdWVzdCI9ChJMaXN0R3JvdXBzUmVzcG9uc2USJwoGZ3JvdXBzGAEgAygLMhcuc2x1aWNlLnYxLkdyb3VwU3VtbWFyeSJACgxHcm91cFN1bW1hcnkSEAoIZ3JvdXBfaWQYASABKAkSDQoFc3RhdGUYAiABKAkSDwoHbWVtYmVycxgDIAEoBSIoChREZXNjcmliZUdyb3VwUmVxdWVzdBIQCghncm91cF9pZBgBIAEoCSLMAQoVRGVzY3JpYmVHcm91cFJlc3BvbnNlEhAKCGdyb3VwX2lkGAEgASgJEg0KBXN0YXRlGAIgASgJEhIKCmdlbmVyYXRpb24YAyABKAMSJwoHbWVtYmVycxgEIAMoCzIWLnNsdWljZS52MS5Hcm91cE1lbWJlchIrCgpwYXJ0aXRpb25zGAUgAygLMhcuc2x1aWNlLnYxLlBhcnRpdGlvbkxhZxIQCghhc3NpZ25vchgGIAEoCRIWCg5jb29yZGluYXRvcl9pZBgHIAEoBCKGAQoLR3JvdXBNZW1iZXISEQoJbWVtYmVyX2lkGAEgASgJEhMKC2luc3RhbmNlX2lkGAIgASgJEiwKCGFzc2lnbmVkGAMgAygLMhouc2x1aWNlLnYxLlRvcGljUGFydGl0aW9ucxIOCgZ0b3BpY3MYBCADKAkSEQoJY29ubmVjdGVkGAUgASgIIm8KDFBhcnRpdGlvbkxhZxINCgV0b3BpYxgBIAEoCRIRCglwYXJ0aXRpb24YAiABKAUSGAoQY29tbWl0dGVkX29mZnNldBgDIAEoAxIWCg5sb2dfZW5kX29mZnNldBgEIAEoAxILCgNsYWcYBSABKAMiJgoSRGVsZXRlR3JvdXBSZXF1ZXN0EhAKCGdyb3VwX2lkGAEgASgJIhUKE0RlbGV0ZUdyb3VwUmVzcG9uc2UiowEKE1Jlc2V0T2Zmc2V0c1JlcXVlc3QSEAoIZ3JvdXBfaWQYASABKAkSDQoFdG9waWMYAiABKAkSEgoKcGFydGl0aW9ucxgDIAMoBRInCghib3VuZGFyeRgEIAEoDjITLnNsdWljZS52MS5Cb3VuZGFyeUgAEhAKBm9mZnNldBgFIAEoA0gAEhYKDHRpbWVzdGFtcF9tcxgGIAEoA0gAQgQKAnRvIkMKFFJlc2V0T2Zmc2V0c1Jlc3BvbnNlEisKB29mZnNldHMYASADKAsyGi5zbHVpY2UudjEuQ29tbWl0dGVkT2Zmc2V0MuMEChdHcm91cENvb3JkaW5hdG9yU2VydmljZRJWCg1NZW1iZXJTZXNzaW9uEh8uc2x1aWNlLnYxLk1lbWJlclNlc3Npb25SZXF1ZXN0GiAuc2x1aWNlLnYxLk1lbWJlclNlc3Npb25SZXNwb25zZSgBMAESUgoNQ29tbWl0T2Zmc2V0cxIfLnNsdWljZS52MS5Db21taXRPZmZzZXRzUmVxdWVzdBogLnNsdWljZS52MS5Db21taXRPZmZzZXRzUmVzcG9uc2USVAoMRmV0Y2hPZmZzZXRzEh4uc2x1aWNlLnYxLkZldGNoT2Zmc2V0c1JlcXVlc3QaHy5zbHVpY2UudjEuRmV0Y2hPZmZzZXRzUmVzcG9uc2UiA5ACARJOCgpMaXN0R3JvdXBzEhwuc2x1aWNlLnYxLkxpc3RHcm91cHNSZXF1ZXN0Gh0uc2x1aWNlLnYxLkxpc3RHcm91cHNSZXNwb25zZSIDkAIBElcKDURlc2NyaWJlR3JvdXASHy5zbHVpY2UudjEuRGVzY3JpYmVHcm91cFJlcXVlc3QaIC5zbHVpY2UudjEuRGVzY3JpYmVHcm91cFJlc3BvbnNlIgOQAgESTAoLRGVsZXRlR3JvdXASHS5zbHVpY2UudjEuRGVsZXRlR3JvdXBSZXF1ZXN0Gh4uc2x1aWNlLnYxLkRlbGV0ZUdyb3VwUmVzcG9uc2USTwoMUmVzZXRPZmZzZXRzEh4uc2x1aWNlLnYxLlJlc2V0T2Zmc2V0c1JlcXVlc3QaHy5zbHVpY2UudjEuUmVzZXRPZmZzZXRzUmVzcG9uc2VCRwoMaW8uc2x1aWNlLnYxUAFaNWdpdGh1Yi5jb20vc2x1aWNlLWlvL3NsdWljZS9nZW4vZ28vc2x1aWNlL3YxO3NsdWljZXYxYgZwcm90bzM", [file_sluice_v1_record]);
 
 /**
  * MemberSessionRequest is one message from a member.
@@ -84,6 +86,15 @@ export type JoinGroup = Message<"sluice.v1.JoinGroup"> & {
    * @generated from field: int32 session_timeout_ms = 5;
    */
   sessionTimeoutMs: number;
+
+  /**
+   * A member whose stream broke (its coordinator moved) rejoins with the
+   * member id it had: within the session timeout it keeps its partitions
+   * and the group does not rebalance. Empty for a new member.
+   *
+   * @generated from field: string member_id = 6;
+   */
+  memberId: string;
 };
 
 /**
@@ -476,6 +487,18 @@ export type DescribeGroupResponse = Message<"sluice.v1.DescribeGroupResponse"> &
    * @generated from field: repeated sluice.v1.PartitionLag partitions = 5;
    */
   partitions: PartitionLag[];
+
+  /**
+   * @generated from field: string assignor = 6;
+   */
+  assignor: string;
+
+  /**
+   * The broker coordinating the group.
+   *
+   * @generated from field: uint64 coordinator_id = 7;
+   */
+  coordinatorId: bigint;
 };
 
 /**
@@ -505,6 +528,19 @@ export type GroupMember = Message<"sluice.v1.GroupMember"> & {
    * @generated from field: repeated sluice.v1.TopicPartitions assigned = 3;
    */
   assigned: TopicPartitions[];
+
+  /**
+   * @generated from field: repeated string topics = 4;
+   */
+  topics: string[];
+
+  /**
+   * False while the member's stream is broken: it keeps its partitions until
+   * it rejoins or its session timeout runs out.
+   *
+   * @generated from field: bool connected = 5;
+   */
+  connected: boolean;
 };
 
 /**
@@ -515,7 +551,8 @@ export const GroupMemberSchema: GenMessage<GroupMember> = /*@__PURE__*/
   messageDesc(file_sluice_v1_group, 18);
 
 /**
- * PartitionLag is the group's progress in one partition.
+ * PartitionLag is the group's progress in one partition. Without a commit,
+ * committed_offset and lag are -1.
  *
  * @generated from message sluice.v1.PartitionLag
  */
@@ -552,6 +589,120 @@ export type PartitionLag = Message<"sluice.v1.PartitionLag"> & {
  */
 export const PartitionLagSchema: GenMessage<PartitionLag> = /*@__PURE__*/
   messageDesc(file_sluice_v1_group, 19);
+
+/**
+ * DeleteGroupRequest names the group.
+ *
+ * @generated from message sluice.v1.DeleteGroupRequest
+ */
+export type DeleteGroupRequest = Message<"sluice.v1.DeleteGroupRequest"> & {
+  /**
+   * @generated from field: string group_id = 1;
+   */
+  groupId: string;
+};
+
+/**
+ * Describes the message sluice.v1.DeleteGroupRequest.
+ * Use `create(DeleteGroupRequestSchema)` to create a new message.
+ */
+export const DeleteGroupRequestSchema: GenMessage<DeleteGroupRequest> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_group, 20);
+
+/**
+ * DeleteGroupResponse is empty on success.
+ *
+ * @generated from message sluice.v1.DeleteGroupResponse
+ */
+export type DeleteGroupResponse = Message<"sluice.v1.DeleteGroupResponse"> & {
+};
+
+/**
+ * Describes the message sluice.v1.DeleteGroupResponse.
+ * Use `create(DeleteGroupResponseSchema)` to create a new message.
+ */
+export const DeleteGroupResponseSchema: GenMessage<DeleteGroupResponse> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_group, 21);
+
+/**
+ * ResetOffsetsRequest says where a group resumes in one topic.
+ *
+ * @generated from message sluice.v1.ResetOffsetsRequest
+ */
+export type ResetOffsetsRequest = Message<"sluice.v1.ResetOffsetsRequest"> & {
+  /**
+   * @generated from field: string group_id = 1;
+   */
+  groupId: string;
+
+  /**
+   * @generated from field: string topic = 2;
+   */
+  topic: string;
+
+  /**
+   * Empty means every partition of the topic.
+   *
+   * @generated from field: repeated int32 partitions = 3;
+   */
+  partitions: number[];
+
+  /**
+   * @generated from oneof sluice.v1.ResetOffsetsRequest.to
+   */
+  to: {
+    /**
+     * Earliest or latest offset of each partition.
+     *
+     * @generated from field: sluice.v1.Boundary boundary = 4;
+     */
+    value: Boundary;
+    case: "boundary";
+  } | {
+    /**
+     * This offset in every partition named.
+     *
+     * @generated from field: int64 offset = 5;
+     */
+    value: bigint;
+    case: "offset";
+  } | {
+    /**
+     * The first offset at or after this time (the latest offset where no
+     * record is that late).
+     *
+     * @generated from field: int64 timestamp_ms = 6;
+     */
+    value: bigint;
+    case: "timestampMs";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message sluice.v1.ResetOffsetsRequest.
+ * Use `create(ResetOffsetsRequestSchema)` to create a new message.
+ */
+export const ResetOffsetsRequestSchema: GenMessage<ResetOffsetsRequest> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_group, 22);
+
+/**
+ * ResetOffsetsResponse lists the offsets now committed.
+ *
+ * @generated from message sluice.v1.ResetOffsetsResponse
+ */
+export type ResetOffsetsResponse = Message<"sluice.v1.ResetOffsetsResponse"> & {
+  /**
+   * @generated from field: repeated sluice.v1.CommittedOffset offsets = 1;
+   */
+  offsets: CommittedOffset[];
+};
+
+/**
+ * Describes the message sluice.v1.ResetOffsetsResponse.
+ * Use `create(ResetOffsetsResponseSchema)` to create a new message.
+ */
+export const ResetOffsetsResponseSchema: GenMessage<ResetOffsetsResponse> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_group, 23);
 
 /**
  * GroupCoordinatorService runs consumer groups: members share a topic's
@@ -612,6 +763,29 @@ export const GroupCoordinatorService: GenService<{
     methodKind: "unary";
     input: typeof DescribeGroupRequestSchema;
     output: typeof DescribeGroupResponseSchema;
+  },
+  /**
+   * DeleteGroup removes a group and its committed offsets; only a group with
+   * no members can be deleted (FAILED_PRECONDITION otherwise).
+   *
+   * @generated from rpc sluice.v1.GroupCoordinatorService.DeleteGroup
+   */
+  deleteGroup: {
+    methodKind: "unary";
+    input: typeof DeleteGroupRequestSchema;
+    output: typeof DeleteGroupResponseSchema;
+  },
+  /**
+   * ResetOffsets sets a group's committed offsets of one topic to the
+   * earliest or latest offset, an offset, or the first offset at or after a
+   * time; only while the group has no members (FAILED_PRECONDITION otherwise).
+   *
+   * @generated from rpc sluice.v1.GroupCoordinatorService.ResetOffsets
+   */
+  resetOffsets: {
+    methodKind: "unary";
+    input: typeof ResetOffsetsRequestSchema;
+    output: typeof ResetOffsetsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_sluice_v1_group, 0);

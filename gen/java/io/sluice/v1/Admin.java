@@ -191,92 +191,93 @@ public final class Admin extends com.google.protobuf.GeneratedFile {
       "TopicResponse\0221\n\005topic\030\001 \001(\0132\033.sluice.v1" +
       ".TopicDescriptionR\005topic\"(\n\022DeleteTopicR" +
       "equest\022\022\n\004name\030\001 \001(\tR\004name\"\025\n\023DeleteTopi" +
-      "cResponse\"\023\n\021ListTopicsRequest\"E\n\022ListTo" +
-      "picsResponse\022/\n\006topics\030\001 \003(\0132\027.sluice.v1" +
-      ".TopicSummaryR\006topics\"\214\001\n\014TopicSummary\022\022" +
-      "\n\004name\030\001 \001(\tR\004name\022\031\n\010topic_id\030\002 \001(\tR\007to" +
-      "picId\022\036\n\npartitions\030\003 \001(\005R\npartitions\022-\n" +
-      "\022replication_factor\030\004 \001(\005R\021replicationFa" +
-      "ctor\"*\n\024DescribeTopicRequest\022\022\n\004name\030\001 \001" +
-      "(\tR\004name\"J\n\025DescribeTopicResponse\0221\n\005top" +
-      "ic\030\001 \001(\0132\033.sluice.v1.TopicDescriptionR\005t" +
-      "opic\"\326\003\n\020TopicDescription\022\022\n\004name\030\001 \001(\tR" +
-      "\004name\022\031\n\010topic_id\030\002 \001(\tR\007topicId\022-\n\022repl" +
-      "ication_factor\030\003 \001(\005R\021replicationFactor\022" +
-      "B\n\007configs\030\004 \003(\0132(.sluice.v1.TopicDescri" +
-      "ption.ConfigsEntryR\007configs\022?\n\npartition" +
-      "s\030\005 \003(\0132\037.sluice.v1.PartitionDescription" +
-      "R\npartitions\022^\n\021effective_configs\030\006 \003(\0132" +
-      "1.sluice.v1.TopicDescription.EffectiveCo" +
-      "nfigsEntryR\020effectiveConfigs\032:\n\014ConfigsE" +
-      "ntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005v" +
-      "alue:\0028\001\032C\n\025EffectiveConfigsEntry\022\020\n\003key" +
-      "\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\"\352\001" +
-      "\n\030AlterTopicConfigsRequest\022\022\n\004name\030\001 \001(\t" +
-      "R\004name\022T\n\013set_configs\030\002 \003(\01323.sluice.v1." +
-      "AlterTopicConfigsRequest.SetConfigsEntry" +
-      "R\nsetConfigs\022%\n\016delete_configs\030\003 \003(\tR\rde" +
-      "leteConfigs\032=\n\017SetConfigsEntry\022\020\n\003key\030\001 " +
-      "\001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\"N\n\031Al" +
-      "terTopicConfigsResponse\0221\n\005topic\030\001 \001(\0132\033" +
-      ".sluice.v1.TopicDescriptionR\005topic\"M\n\027Cr" +
-      "eatePartitionsRequest\022\022\n\004name\030\001 \001(\tR\004nam" +
-      "e\022\036\n\npartitions\030\002 \001(\005R\npartitions\"M\n\030Cre" +
-      "atePartitionsResponse\0221\n\005topic\030\001 \001(\0132\033.s" +
-      "luice.v1.TopicDescriptionR\005topic\"\303\001\n\024Par" +
-      "titionDescription\022\034\n\tpartition\030\001 \001(\005R\tpa" +
-      "rtition\022\033\n\tleader_id\030\002 \001(\004R\010leaderId\022\037\n\013" +
-      "replica_ids\030\003 \003(\004R\nreplicaIds\022(\n\020log_sta" +
-      "rt_offset\030\004 \001(\003R\016logStartOffset\022%\n\016high_" +
-      "watermark\030\005 \001(\003R\rhighWatermark\"\252\001\n\022ListO" +
-      "ffsetsRequest\022\024\n\005topic\030\001 \001(\tR\005topic\022\036\n\np" +
-      "artitions\030\002 \003(\005R\npartitions\0221\n\010boundary\030" +
-      "\003 \001(\0162\023.sluice.v1.BoundaryH\000R\010boundary\022#" +
-      "\n\014timestamp_ms\030\004 \001(\003H\000R\013timestampMsB\006\n\004s" +
-      "pec\"K\n\023ListOffsetsResponse\0224\n\007offsets\030\001 " +
-      "\003(\0132\032.sluice.v1.PartitionOffsetR\007offsets" +
-      "\"j\n\017PartitionOffset\022\034\n\tpartition\030\001 \001(\005R\t" +
-      "partition\022\026\n\006offset\030\002 \001(\003R\006offset\022!\n\014tim" +
-      "estamp_ms\030\003 \001(\003R\013timestampMs\"\030\n\026Describe" +
-      "ClusterRequest\"\212\001\n\027DescribeClusterRespon" +
-      "se\022\035\n\ncluster_id\030\001 \001(\tR\tclusterId\022#\n\rcon" +
-      "troller_id\030\002 \001(\004R\014controllerId\022+\n\007broker" +
-      "s\030\003 \003(\0132\021.sluice.v1.BrokerR\007brokers\"F\n\006B" +
-      "roker\022\016\n\002id\030\001 \001(\004R\002id\022\030\n\007address\030\002 \001(\tR\007" +
-      "address\022\022\n\004rack\030\003 \001(\tR\004rack\",\n\022GetMetada" +
-      "taRequest\022\026\n\006topics\030\001 \003(\tR\006topics\"\231\001\n\023Ge" +
-      "tMetadataResponse\022+\n\007brokers\030\001 \003(\0132\021.slu" +
-      "ice.v1.BrokerR\007brokers\0220\n\006topics\030\002 \003(\0132\030" +
-      ".sluice.v1.TopicMetadataR\006topics\022#\n\rcont" +
-      "roller_id\030\003 \001(\004R\014controllerId\"|\n\rTopicMe" +
-      "tadata\022\022\n\004name\030\001 \001(\tR\004name\022\031\n\010topic_id\030\002" +
-      " \001(\tR\007topicId\022<\n\npartitions\030\003 \003(\0132\034.slui" +
-      "ce.v1.PartitionMetadataR\npartitions\"o\n\021P" +
-      "artitionMetadata\022\034\n\tpartition\030\001 \001(\005R\tpar" +
-      "tition\022\033\n\tleader_id\030\002 \001(\004R\010leaderId\022\037\n\013r" +
-      "eplica_ids\030\003 \003(\004R\nreplicaIds2\232\006\n\014AdminSe" +
-      "rvice\022L\n\013CreateTopic\022\035.sluice.v1.CreateT" +
-      "opicRequest\032\036.sluice.v1.CreateTopicRespo" +
-      "nse\022L\n\013DeleteTopic\022\035.sluice.v1.DeleteTop" +
-      "icRequest\032\036.sluice.v1.DeleteTopicRespons" +
-      "e\022N\n\nListTopics\022\034.sluice.v1.ListTopicsRe" +
-      "quest\032\035.sluice.v1.ListTopicsResponse\"\003\220\002" +
-      "\001\022W\n\rDescribeTopic\022\037.sluice.v1.DescribeT" +
-      "opicRequest\032 .sluice.v1.DescribeTopicRes" +
-      "ponse\"\003\220\002\001\022Q\n\013ListOffsets\022\035.sluice.v1.Li" +
-      "stOffsetsRequest\032\036.sluice.v1.ListOffsets" +
-      "Response\"\003\220\002\001\022Q\n\013GetMetadata\022\035.sluice.v1" +
-      ".GetMetadataRequest\032\036.sluice.v1.GetMetad" +
-      "ataResponse\"\003\220\002\001\022]\n\017DescribeCluster\022!.sl" +
-      "uice.v1.DescribeClusterRequest\032\".sluice." +
-      "v1.DescribeClusterResponse\"\003\220\002\001\022c\n\021Alter" +
-      "TopicConfigs\022#.sluice.v1.AlterTopicConfi" +
-      "gsRequest\032$.sluice.v1.AlterTopicConfigsR" +
-      "esponse\"\003\220\002\002\022[\n\020CreatePartitions\022\".sluic" +
-      "e.v1.CreatePartitionsRequest\032#.sluice.v1" +
-      ".CreatePartitionsResponseBG\n\014io.sluice.v" +
-      "1P\001Z5github.com/sluice-io/sluice/gen/go/" +
-      "sluice/v1;sluicev1b\006proto3"
+      "cResponse\">\n\021ListTopicsRequest\022)\n\020includ" +
+      "e_internal\030\001 \001(\010R\017includeInternal\"E\n\022Lis" +
+      "tTopicsResponse\022/\n\006topics\030\001 \003(\0132\027.sluice" +
+      ".v1.TopicSummaryR\006topics\"\214\001\n\014TopicSummar" +
+      "y\022\022\n\004name\030\001 \001(\tR\004name\022\031\n\010topic_id\030\002 \001(\tR" +
+      "\007topicId\022\036\n\npartitions\030\003 \001(\005R\npartitions" +
+      "\022-\n\022replication_factor\030\004 \001(\005R\021replicatio" +
+      "nFactor\"*\n\024DescribeTopicRequest\022\022\n\004name\030" +
+      "\001 \001(\tR\004name\"J\n\025DescribeTopicResponse\0221\n\005" +
+      "topic\030\001 \001(\0132\033.sluice.v1.TopicDescription" +
+      "R\005topic\"\326\003\n\020TopicDescription\022\022\n\004name\030\001 \001" +
+      "(\tR\004name\022\031\n\010topic_id\030\002 \001(\tR\007topicId\022-\n\022r" +
+      "eplication_factor\030\003 \001(\005R\021replicationFact" +
+      "or\022B\n\007configs\030\004 \003(\0132(.sluice.v1.TopicDes" +
+      "cription.ConfigsEntryR\007configs\022?\n\npartit" +
+      "ions\030\005 \003(\0132\037.sluice.v1.PartitionDescript" +
+      "ionR\npartitions\022^\n\021effective_configs\030\006 \003" +
+      "(\01321.sluice.v1.TopicDescription.Effectiv" +
+      "eConfigsEntryR\020effectiveConfigs\032:\n\014Confi" +
+      "gsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\t" +
+      "R\005value:\0028\001\032C\n\025EffectiveConfigsEntry\022\020\n\003" +
+      "key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001" +
+      "\"\352\001\n\030AlterTopicConfigsRequest\022\022\n\004name\030\001 " +
+      "\001(\tR\004name\022T\n\013set_configs\030\002 \003(\01323.sluice." +
+      "v1.AlterTopicConfigsRequest.SetConfigsEn" +
+      "tryR\nsetConfigs\022%\n\016delete_configs\030\003 \003(\tR" +
+      "\rdeleteConfigs\032=\n\017SetConfigsEntry\022\020\n\003key" +
+      "\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\"N\n" +
+      "\031AlterTopicConfigsResponse\0221\n\005topic\030\001 \001(" +
+      "\0132\033.sluice.v1.TopicDescriptionR\005topic\"M\n" +
+      "\027CreatePartitionsRequest\022\022\n\004name\030\001 \001(\tR\004" +
+      "name\022\036\n\npartitions\030\002 \001(\005R\npartitions\"M\n\030" +
+      "CreatePartitionsResponse\0221\n\005topic\030\001 \001(\0132" +
+      "\033.sluice.v1.TopicDescriptionR\005topic\"\303\001\n\024" +
+      "PartitionDescription\022\034\n\tpartition\030\001 \001(\005R" +
+      "\tpartition\022\033\n\tleader_id\030\002 \001(\004R\010leaderId\022" +
+      "\037\n\013replica_ids\030\003 \003(\004R\nreplicaIds\022(\n\020log_" +
+      "start_offset\030\004 \001(\003R\016logStartOffset\022%\n\016hi" +
+      "gh_watermark\030\005 \001(\003R\rhighWatermark\"\252\001\n\022Li" +
+      "stOffsetsRequest\022\024\n\005topic\030\001 \001(\tR\005topic\022\036" +
+      "\n\npartitions\030\002 \003(\005R\npartitions\0221\n\010bounda" +
+      "ry\030\003 \001(\0162\023.sluice.v1.BoundaryH\000R\010boundar" +
+      "y\022#\n\014timestamp_ms\030\004 \001(\003H\000R\013timestampMsB\006" +
+      "\n\004spec\"K\n\023ListOffsetsResponse\0224\n\007offsets" +
+      "\030\001 \003(\0132\032.sluice.v1.PartitionOffsetR\007offs" +
+      "ets\"j\n\017PartitionOffset\022\034\n\tpartition\030\001 \001(" +
+      "\005R\tpartition\022\026\n\006offset\030\002 \001(\003R\006offset\022!\n\014" +
+      "timestamp_ms\030\003 \001(\003R\013timestampMs\"\030\n\026Descr" +
+      "ibeClusterRequest\"\212\001\n\027DescribeClusterRes" +
+      "ponse\022\035\n\ncluster_id\030\001 \001(\tR\tclusterId\022#\n\r" +
+      "controller_id\030\002 \001(\004R\014controllerId\022+\n\007bro" +
+      "kers\030\003 \003(\0132\021.sluice.v1.BrokerR\007brokers\"F" +
+      "\n\006Broker\022\016\n\002id\030\001 \001(\004R\002id\022\030\n\007address\030\002 \001(" +
+      "\tR\007address\022\022\n\004rack\030\003 \001(\tR\004rack\",\n\022GetMet" +
+      "adataRequest\022\026\n\006topics\030\001 \003(\tR\006topics\"\231\001\n" +
+      "\023GetMetadataResponse\022+\n\007brokers\030\001 \003(\0132\021." +
+      "sluice.v1.BrokerR\007brokers\0220\n\006topics\030\002 \003(" +
+      "\0132\030.sluice.v1.TopicMetadataR\006topics\022#\n\rc" +
+      "ontroller_id\030\003 \001(\004R\014controllerId\"|\n\rTopi" +
+      "cMetadata\022\022\n\004name\030\001 \001(\tR\004name\022\031\n\010topic_i" +
+      "d\030\002 \001(\tR\007topicId\022<\n\npartitions\030\003 \003(\0132\034.s" +
+      "luice.v1.PartitionMetadataR\npartitions\"o" +
+      "\n\021PartitionMetadata\022\034\n\tpartition\030\001 \001(\005R\t" +
+      "partition\022\033\n\tleader_id\030\002 \001(\004R\010leaderId\022\037" +
+      "\n\013replica_ids\030\003 \003(\004R\nreplicaIds2\232\006\n\014Admi" +
+      "nService\022L\n\013CreateTopic\022\035.sluice.v1.Crea" +
+      "teTopicRequest\032\036.sluice.v1.CreateTopicRe" +
+      "sponse\022L\n\013DeleteTopic\022\035.sluice.v1.Delete" +
+      "TopicRequest\032\036.sluice.v1.DeleteTopicResp" +
+      "onse\022N\n\nListTopics\022\034.sluice.v1.ListTopic" +
+      "sRequest\032\035.sluice.v1.ListTopicsResponse\"" +
+      "\003\220\002\001\022W\n\rDescribeTopic\022\037.sluice.v1.Descri" +
+      "beTopicRequest\032 .sluice.v1.DescribeTopic" +
+      "Response\"\003\220\002\001\022Q\n\013ListOffsets\022\035.sluice.v1" +
+      ".ListOffsetsRequest\032\036.sluice.v1.ListOffs" +
+      "etsResponse\"\003\220\002\001\022Q\n\013GetMetadata\022\035.sluice" +
+      ".v1.GetMetadataRequest\032\036.sluice.v1.GetMe" +
+      "tadataResponse\"\003\220\002\001\022]\n\017DescribeCluster\022!" +
+      ".sluice.v1.DescribeClusterRequest\032\".slui" +
+      "ce.v1.DescribeClusterResponse\"\003\220\002\001\022c\n\021Al" +
+      "terTopicConfigs\022#.sluice.v1.AlterTopicCo" +
+      "nfigsRequest\032$.sluice.v1.AlterTopicConfi" +
+      "gsResponse\"\003\220\002\002\022[\n\020CreatePartitions\022\".sl" +
+      "uice.v1.CreatePartitionsRequest\032#.sluice" +
+      ".v1.CreatePartitionsResponseBG\n\014io.sluic" +
+      "e.v1P\001Z5github.com/sluice-io/sluice/gen/" +
+      "go/sluice/v1;sluicev1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -318,7 +319,7 @@ public final class Admin extends com.google.protobuf.GeneratedFile {
     internal_static_sluice_v1_ListTopicsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_ListTopicsRequest_descriptor,
-        new java.lang.String[] { });
+        new java.lang.String[] { "IncludeInternal", });
     internal_static_sluice_v1_ListTopicsResponse_descriptor =
       getDescriptor().getMessageType(5);
     internal_static_sluice_v1_ListTopicsResponse_fieldAccessorTable = new

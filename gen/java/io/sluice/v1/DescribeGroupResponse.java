@@ -36,6 +36,7 @@ private static final long serialVersionUID = 0L;
     state_ = "";
     members_ = java.util.Collections.emptyList();
     partitions_ = java.util.Collections.emptyList();
+    assignor_ = "";
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -222,6 +223,60 @@ private static final long serialVersionUID = 0L;
     return partitions_.get(index);
   }
 
+  public static final int ASSIGNOR_FIELD_NUMBER = 6;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object assignor_ = "";
+  /**
+   * <code>string assignor = 6 [json_name = "assignor"];</code>
+   * @return The assignor.
+   */
+  @java.lang.Override
+  public java.lang.String getAssignor() {
+    java.lang.Object ref = assignor_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      assignor_ = s;
+      return s;
+    }
+  }
+  /**
+   * <code>string assignor = 6 [json_name = "assignor"];</code>
+   * @return The bytes for assignor.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getAssignorBytes() {
+    java.lang.Object ref = assignor_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      assignor_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
+  public static final int COORDINATOR_ID_FIELD_NUMBER = 7;
+  private long coordinatorId_ = 0L;
+  /**
+   * <pre>
+   * The broker coordinating the group.
+   * </pre>
+   *
+   * <code>uint64 coordinator_id = 7 [json_name = "coordinatorId"];</code>
+   * @return The coordinatorId.
+   */
+  @java.lang.Override
+  public long getCoordinatorId() {
+    return coordinatorId_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -251,6 +306,12 @@ private static final long serialVersionUID = 0L;
     for (int i = 0; i < partitions_.size(); i++) {
       output.writeMessage(5, partitions_.get(i));
     }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(assignor_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 6, assignor_);
+    }
+    if (coordinatorId_ != 0L) {
+      output.writeUInt64(7, coordinatorId_);
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -278,6 +339,13 @@ private static final long serialVersionUID = 0L;
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(5, partitions_.get(i));
     }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(assignor_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(6, assignor_);
+    }
+    if (coordinatorId_ != 0L) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeUInt64Size(7, coordinatorId_);
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -303,6 +371,10 @@ private static final long serialVersionUID = 0L;
         .equals(other.getMembersList())) return false;
     if (!getPartitionsList()
         .equals(other.getPartitionsList())) return false;
+    if (!getAssignor()
+        .equals(other.getAssignor())) return false;
+    if (getCoordinatorId()
+        != other.getCoordinatorId()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -329,6 +401,11 @@ private static final long serialVersionUID = 0L;
       hash = (37 * hash) + PARTITIONS_FIELD_NUMBER;
       hash = (53 * hash) + getPartitionsList().hashCode();
     }
+    hash = (37 * hash) + ASSIGNOR_FIELD_NUMBER;
+    hash = (53 * hash) + getAssignor().hashCode();
+    hash = (37 * hash) + COORDINATOR_ID_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
+        getCoordinatorId());
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -481,6 +558,8 @@ private static final long serialVersionUID = 0L;
         partitionsBuilder_.clear();
       }
       bitField0_ = (bitField0_ & ~0x00000010);
+      assignor_ = "";
+      coordinatorId_ = 0L;
       return this;
     }
 
@@ -544,6 +623,12 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00000004) != 0)) {
         result.generation_ = generation_;
+      }
+      if (((from_bitField0_ & 0x00000020) != 0)) {
+        result.assignor_ = assignor_;
+      }
+      if (((from_bitField0_ & 0x00000040) != 0)) {
+        result.coordinatorId_ = coordinatorId_;
       }
     }
 
@@ -624,6 +709,14 @@ private static final long serialVersionUID = 0L;
           }
         }
       }
+      if (!other.getAssignor().isEmpty()) {
+        assignor_ = other.assignor_;
+        bitField0_ |= 0x00000020;
+        onChanged();
+      }
+      if (other.getCoordinatorId() != 0L) {
+        setCoordinatorId(other.getCoordinatorId());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -691,6 +784,16 @@ private static final long serialVersionUID = 0L;
               }
               break;
             } // case 42
+            case 50: {
+              assignor_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000020;
+              break;
+            } // case 50
+            case 56: {
+              coordinatorId_ = input.readUInt64();
+              bitField0_ |= 0x00000040;
+              break;
+            } // case 56
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1362,6 +1465,122 @@ private static final long serialVersionUID = 0L;
         partitions_ = null;
       }
       return partitionsBuilder_;
+    }
+
+    private java.lang.Object assignor_ = "";
+    /**
+     * <code>string assignor = 6 [json_name = "assignor"];</code>
+     * @return The assignor.
+     */
+    public java.lang.String getAssignor() {
+      java.lang.Object ref = assignor_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        assignor_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <code>string assignor = 6 [json_name = "assignor"];</code>
+     * @return The bytes for assignor.
+     */
+    public com.google.protobuf.ByteString
+        getAssignorBytes() {
+      java.lang.Object ref = assignor_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        assignor_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <code>string assignor = 6 [json_name = "assignor"];</code>
+     * @param value The assignor to set.
+     * @return This builder for chaining.
+     */
+    public Builder setAssignor(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      assignor_ = value;
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <code>string assignor = 6 [json_name = "assignor"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearAssignor() {
+      assignor_ = getDefaultInstance().getAssignor();
+      bitField0_ = (bitField0_ & ~0x00000020);
+      onChanged();
+      return this;
+    }
+    /**
+     * <code>string assignor = 6 [json_name = "assignor"];</code>
+     * @param value The bytes for assignor to set.
+     * @return This builder for chaining.
+     */
+    public Builder setAssignorBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      assignor_ = value;
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+
+    private long coordinatorId_ ;
+    /**
+     * <pre>
+     * The broker coordinating the group.
+     * </pre>
+     *
+     * <code>uint64 coordinator_id = 7 [json_name = "coordinatorId"];</code>
+     * @return The coordinatorId.
+     */
+    @java.lang.Override
+    public long getCoordinatorId() {
+      return coordinatorId_;
+    }
+    /**
+     * <pre>
+     * The broker coordinating the group.
+     * </pre>
+     *
+     * <code>uint64 coordinator_id = 7 [json_name = "coordinatorId"];</code>
+     * @param value The coordinatorId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setCoordinatorId(long value) {
+
+      coordinatorId_ = value;
+      bitField0_ |= 0x00000040;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The broker coordinating the group.
+     * </pre>
+     *
+     * <code>uint64 coordinator_id = 7 [json_name = "coordinatorId"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearCoordinatorId() {
+      bitField0_ = (bitField0_ & ~0x00000040);
+      coordinatorId_ = 0L;
+      onChanged();
+      return this;
     }
 
     // @@protoc_insertion_point(builder_scope:sluice.v1.DescribeGroupResponse)

@@ -87,4 +87,26 @@ public interface DescribeGroupResponseOrBuilder extends
    */
   io.sluice.v1.PartitionLagOrBuilder getPartitionsOrBuilder(
       int index);
+
+  /**
+   * <code>string assignor = 6 [json_name = "assignor"];</code>
+   * @return The assignor.
+   */
+  java.lang.String getAssignor();
+  /**
+   * <code>string assignor = 6 [json_name = "assignor"];</code>
+   * @return The bytes for assignor.
+   */
+  com.google.protobuf.ByteString
+      getAssignorBytes();
+
+  /**
+   * <pre>
+   * The broker coordinating the group.
+   * </pre>
+   *
+   * <code>uint64 coordinator_id = 7 [json_name = "coordinatorId"];</code>
+   * @return The coordinatorId.
+   */
+  long getCoordinatorId();
 }

@@ -126,6 +126,26 @@ public final class Group extends com.google.protobuf.GeneratedFile {
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_sluice_v1_PartitionLag_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_sluice_v1_DeleteGroupRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_sluice_v1_DeleteGroupRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_sluice_v1_DeleteGroupResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_sluice_v1_DeleteGroupResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_sluice_v1_ResetOffsetsRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_sluice_v1_ResetOffsetsRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_sluice_v1_ResetOffsetsResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_sluice_v1_ResetOffsetsResponse_fieldAccessorTable;
 
   public static com.google.protobuf.Descriptors.FileDescriptor
       getDescriptor() {
@@ -135,79 +155,98 @@ public final class Group extends com.google.protobuf.GeneratedFile {
       descriptor;
   static {
     java.lang.String[] descriptorData = {
-      "\n\025sluice/v1/group.proto\022\tsluice.v1\"\306\001\n\024M" +
-      "emberSessionRequest\022*\n\004join\030\001 \001(\0132\024.slui" +
-      "ce.v1.JoinGroupH\000R\004join\0224\n\theartbeat\030\002 \001" +
-      "(\0132\024.sluice.v1.HeartbeatH\000R\theartbeat\022D\n" +
-      "\017revocation_done\030\003 \001(\0132\031.sluice.v1.Revoc" +
-      "ationDoneH\000R\016revocationDoneB\006\n\004kind\"\251\001\n\t" +
-      "JoinGroup\022\031\n\010group_id\030\001 \001(\tR\007groupId\022\026\n\006" +
-      "topics\030\002 \003(\tR\006topics\022\037\n\013instance_id\030\003 \001(" +
-      "\tR\ninstanceId\022\032\n\010assignor\030\004 \001(\tR\010assigno" +
-      "r\022,\n\022session_timeout_ms\030\005 \001(\005R\020sessionTi" +
-      "meoutMs\"\013\n\tHeartbeat\"L\n\016RevocationDone\022:" +
-      "\n\npartitions\030\001 \003(\0132\032.sluice.v1.TopicPart" +
-      "itionsR\npartitions\"\221\001\n\025MemberSessionResp" +
-      "onse\0227\n\nassignment\030\001 \001(\0132\025.sluice.v1.Ass" +
-      "ignmentH\000R\nassignment\0227\n\nrevocation\030\002 \001(" +
-      "\0132\025.sluice.v1.RevocationH\000R\nrevocationB\006" +
-      "\n\004kind\"\205\001\n\nAssignment\022\033\n\tmember_id\030\001 \001(\t" +
-      "R\010memberId\022\036\n\ngeneration\030\002 \001(\003R\ngenerati" +
-      "on\022:\n\npartitions\030\003 \003(\0132\032.sluice.v1.Topic" +
-      "PartitionsR\npartitions\"h\n\nRevocation\022\036\n\n" +
-      "generation\030\001 \001(\003R\ngeneration\022:\n\npartitio" +
-      "ns\030\002 \003(\0132\032.sluice.v1.TopicPartitionsR\npa" +
-      "rtitions\"G\n\017TopicPartitions\022\024\n\005topic\030\001 \001" +
-      "(\tR\005topic\022\036\n\npartitions\030\002 \003(\005R\npartition" +
-      "s\"\244\001\n\024CommitOffsetsRequest\022\031\n\010group_id\030\001" +
-      " \001(\tR\007groupId\022\033\n\tmember_id\030\002 \001(\tR\010member" +
-      "Id\022\036\n\ngeneration\030\003 \001(\003R\ngeneration\0224\n\007of" +
-      "fsets\030\004 \003(\0132\032.sluice.v1.CommittedOffsetR" +
-      "\007offsets\"y\n\017CommittedOffset\022\024\n\005topic\030\001 \001" +
-      "(\tR\005topic\022\034\n\tpartition\030\002 \001(\005R\tpartition\022" +
-      "\026\n\006offset\030\003 \001(\003R\006offset\022\032\n\010metadata\030\004 \001(" +
-      "\tR\010metadata\"\027\n\025CommitOffsetsResponse\"l\n\023" +
-      "FetchOffsetsRequest\022\031\n\010group_id\030\001 \001(\tR\007g" +
-      "roupId\022:\n\npartitions\030\002 \003(\0132\032.sluice.v1.T" +
-      "opicPartitionsR\npartitions\"L\n\024FetchOffse" +
-      "tsResponse\0224\n\007offsets\030\001 \003(\0132\032.sluice.v1." +
-      "CommittedOffsetR\007offsets\"\023\n\021ListGroupsRe" +
-      "quest\"E\n\022ListGroupsResponse\022/\n\006groups\030\001 " +
-      "\003(\0132\027.sluice.v1.GroupSummaryR\006groups\"Y\n\014" +
-      "GroupSummary\022\031\n\010group_id\030\001 \001(\tR\007groupId\022" +
-      "\024\n\005state\030\002 \001(\tR\005state\022\030\n\007members\030\003 \001(\005R\007" +
-      "members\"1\n\024DescribeGroupRequest\022\031\n\010group" +
-      "_id\030\001 \001(\tR\007groupId\"\323\001\n\025DescribeGroupResp" +
-      "onse\022\031\n\010group_id\030\001 \001(\tR\007groupId\022\024\n\005state" +
-      "\030\002 \001(\tR\005state\022\036\n\ngeneration\030\003 \001(\003R\ngener" +
-      "ation\0220\n\007members\030\004 \003(\0132\026.sluice.v1.Group" +
-      "MemberR\007members\0227\n\npartitions\030\005 \003(\0132\027.sl" +
-      "uice.v1.PartitionLagR\npartitions\"\203\001\n\013Gro" +
+      "\n\025sluice/v1/group.proto\022\tsluice.v1\032\026slui" +
+      "ce/v1/record.proto\"\306\001\n\024MemberSessionRequ" +
+      "est\022*\n\004join\030\001 \001(\0132\024.sluice.v1.JoinGroupH" +
+      "\000R\004join\0224\n\theartbeat\030\002 \001(\0132\024.sluice.v1.H" +
+      "eartbeatH\000R\theartbeat\022D\n\017revocation_done" +
+      "\030\003 \001(\0132\031.sluice.v1.RevocationDoneH\000R\016rev" +
+      "ocationDoneB\006\n\004kind\"\306\001\n\tJoinGroup\022\031\n\010gro" +
+      "up_id\030\001 \001(\tR\007groupId\022\026\n\006topics\030\002 \003(\tR\006to" +
+      "pics\022\037\n\013instance_id\030\003 \001(\tR\ninstanceId\022\032\n" +
+      "\010assignor\030\004 \001(\tR\010assignor\022,\n\022session_tim" +
+      "eout_ms\030\005 \001(\005R\020sessionTimeoutMs\022\033\n\tmembe" +
+      "r_id\030\006 \001(\tR\010memberId\"\013\n\tHeartbeat\"L\n\016Rev" +
+      "ocationDone\022:\n\npartitions\030\001 \003(\0132\032.sluice" +
+      ".v1.TopicPartitionsR\npartitions\"\221\001\n\025Memb" +
+      "erSessionResponse\0227\n\nassignment\030\001 \001(\0132\025." +
+      "sluice.v1.AssignmentH\000R\nassignment\0227\n\nre" +
+      "vocation\030\002 \001(\0132\025.sluice.v1.RevocationH\000R" +
+      "\nrevocationB\006\n\004kind\"\205\001\n\nAssignment\022\033\n\tme" +
+      "mber_id\030\001 \001(\tR\010memberId\022\036\n\ngeneration\030\002 " +
+      "\001(\003R\ngeneration\022:\n\npartitions\030\003 \003(\0132\032.sl" +
+      "uice.v1.TopicPartitionsR\npartitions\"h\n\nR" +
+      "evocation\022\036\n\ngeneration\030\001 \001(\003R\ngeneratio" +
+      "n\022:\n\npartitions\030\002 \003(\0132\032.sluice.v1.TopicP" +
+      "artitionsR\npartitions\"G\n\017TopicPartitions" +
+      "\022\024\n\005topic\030\001 \001(\tR\005topic\022\036\n\npartitions\030\002 \003" +
+      "(\005R\npartitions\"\244\001\n\024CommitOffsetsRequest\022" +
+      "\031\n\010group_id\030\001 \001(\tR\007groupId\022\033\n\tmember_id\030" +
+      "\002 \001(\tR\010memberId\022\036\n\ngeneration\030\003 \001(\003R\ngen" +
+      "eration\0224\n\007offsets\030\004 \003(\0132\032.sluice.v1.Com" +
+      "mittedOffsetR\007offsets\"y\n\017CommittedOffset" +
+      "\022\024\n\005topic\030\001 \001(\tR\005topic\022\034\n\tpartition\030\002 \001(" +
+      "\005R\tpartition\022\026\n\006offset\030\003 \001(\003R\006offset\022\032\n\010" +
+      "metadata\030\004 \001(\tR\010metadata\"\027\n\025CommitOffset" +
+      "sResponse\"l\n\023FetchOffsetsRequest\022\031\n\010grou" +
+      "p_id\030\001 \001(\tR\007groupId\022:\n\npartitions\030\002 \003(\0132" +
+      "\032.sluice.v1.TopicPartitionsR\npartitions\"" +
+      "L\n\024FetchOffsetsResponse\0224\n\007offsets\030\001 \003(\013" +
+      "2\032.sluice.v1.CommittedOffsetR\007offsets\"\023\n" +
+      "\021ListGroupsRequest\"E\n\022ListGroupsResponse" +
+      "\022/\n\006groups\030\001 \003(\0132\027.sluice.v1.GroupSummar" +
+      "yR\006groups\"Y\n\014GroupSummary\022\031\n\010group_id\030\001 " +
+      "\001(\tR\007groupId\022\024\n\005state\030\002 \001(\tR\005state\022\030\n\007me" +
+      "mbers\030\003 \001(\005R\007members\"1\n\024DescribeGroupReq" +
+      "uest\022\031\n\010group_id\030\001 \001(\tR\007groupId\"\226\002\n\025Desc" +
+      "ribeGroupResponse\022\031\n\010group_id\030\001 \001(\tR\007gro" +
+      "upId\022\024\n\005state\030\002 \001(\tR\005state\022\036\n\ngeneration" +
+      "\030\003 \001(\003R\ngeneration\0220\n\007members\030\004 \003(\0132\026.sl" +
+      "uice.v1.GroupMemberR\007members\0227\n\npartitio" +
+      "ns\030\005 \003(\0132\027.sluice.v1.PartitionLagR\nparti" +
+      "tions\022\032\n\010assignor\030\006 \001(\tR\010assignor\022%\n\016coo" +
+      "rdinator_id\030\007 \001(\004R\rcoordinatorId\"\271\001\n\013Gro" +
       "upMember\022\033\n\tmember_id\030\001 \001(\tR\010memberId\022\037\n" +
       "\013instance_id\030\002 \001(\tR\ninstanceId\0226\n\010assign" +
       "ed\030\003 \003(\0132\032.sluice.v1.TopicPartitionsR\010as" +
-      "signed\"\245\001\n\014PartitionLag\022\024\n\005topic\030\001 \001(\tR\005" +
-      "topic\022\034\n\tpartition\030\002 \001(\005R\tpartition\022)\n\020c" +
-      "ommitted_offset\030\003 \001(\003R\017committedOffset\022$" +
-      "\n\016log_end_offset\030\004 \001(\003R\014logEndOffset\022\020\n\003" +
-      "lag\030\005 \001(\003R\003lag2\304\003\n\027GroupCoordinatorServi" +
-      "ce\022V\n\rMemberSession\022\037.sluice.v1.MemberSe" +
-      "ssionRequest\032 .sluice.v1.MemberSessionRe" +
-      "sponse(\0010\001\022R\n\rCommitOffsets\022\037.sluice.v1." +
-      "CommitOffsetsRequest\032 .sluice.v1.CommitO" +
-      "ffsetsResponse\022T\n\014FetchOffsets\022\036.sluice." +
-      "v1.FetchOffsetsRequest\032\037.sluice.v1.Fetch" +
-      "OffsetsResponse\"\003\220\002\001\022N\n\nListGroups\022\034.slu" +
-      "ice.v1.ListGroupsRequest\032\035.sluice.v1.Lis" +
-      "tGroupsResponse\"\003\220\002\001\022W\n\rDescribeGroup\022\037." +
-      "sluice.v1.DescribeGroupRequest\032 .sluice." +
-      "v1.DescribeGroupResponse\"\003\220\002\001BG\n\014io.slui" +
-      "ce.v1P\001Z5github.com/sluice-io/sluice/gen" +
-      "/go/sluice/v1;sluicev1b\006proto3"
+      "signed\022\026\n\006topics\030\004 \003(\tR\006topics\022\034\n\tconnec" +
+      "ted\030\005 \001(\010R\tconnected\"\245\001\n\014PartitionLag\022\024\n" +
+      "\005topic\030\001 \001(\tR\005topic\022\034\n\tpartition\030\002 \001(\005R\t" +
+      "partition\022)\n\020committed_offset\030\003 \001(\003R\017com" +
+      "mittedOffset\022$\n\016log_end_offset\030\004 \001(\003R\014lo" +
+      "gEndOffset\022\020\n\003lag\030\005 \001(\003R\003lag\"/\n\022DeleteGr" +
+      "oupRequest\022\031\n\010group_id\030\001 \001(\tR\007groupId\"\025\n" +
+      "\023DeleteGroupResponse\"\336\001\n\023ResetOffsetsReq" +
+      "uest\022\031\n\010group_id\030\001 \001(\tR\007groupId\022\024\n\005topic" +
+      "\030\002 \001(\tR\005topic\022\036\n\npartitions\030\003 \003(\005R\nparti" +
+      "tions\0221\n\010boundary\030\004 \001(\0162\023.sluice.v1.Boun" +
+      "daryH\000R\010boundary\022\030\n\006offset\030\005 \001(\003H\000R\006offs" +
+      "et\022#\n\014timestamp_ms\030\006 \001(\003H\000R\013timestampMsB" +
+      "\004\n\002to\"L\n\024ResetOffsetsResponse\0224\n\007offsets" +
+      "\030\001 \003(\0132\032.sluice.v1.CommittedOffsetR\007offs" +
+      "ets2\343\004\n\027GroupCoordinatorService\022V\n\rMembe" +
+      "rSession\022\037.sluice.v1.MemberSessionReques" +
+      "t\032 .sluice.v1.MemberSessionResponse(\0010\001\022" +
+      "R\n\rCommitOffsets\022\037.sluice.v1.CommitOffse" +
+      "tsRequest\032 .sluice.v1.CommitOffsetsRespo" +
+      "nse\022T\n\014FetchOffsets\022\036.sluice.v1.FetchOff" +
+      "setsRequest\032\037.sluice.v1.FetchOffsetsResp" +
+      "onse\"\003\220\002\001\022N\n\nListGroups\022\034.sluice.v1.List" +
+      "GroupsRequest\032\035.sluice.v1.ListGroupsResp" +
+      "onse\"\003\220\002\001\022W\n\rDescribeGroup\022\037.sluice.v1.D" +
+      "escribeGroupRequest\032 .sluice.v1.Describe" +
+      "GroupResponse\"\003\220\002\001\022L\n\013DeleteGroup\022\035.slui" +
+      "ce.v1.DeleteGroupRequest\032\036.sluice.v1.Del" +
+      "eteGroupResponse\022O\n\014ResetOffsets\022\036.sluic" +
+      "e.v1.ResetOffsetsRequest\032\037.sluice.v1.Res" +
+      "etOffsetsResponseBG\n\014io.sluice.v1P\001Z5git" +
+      "hub.com/sluice-io/sluice/gen/go/sluice/v" +
+      "1;sluicev1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
         new com.google.protobuf.Descriptors.FileDescriptor[] {
+          io.sluice.v1.RecordOuterClass.getDescriptor(),
         });
     internal_static_sluice_v1_MemberSessionRequest_descriptor =
       getDescriptor().getMessageType(0);
@@ -220,7 +259,7 @@ public final class Group extends com.google.protobuf.GeneratedFile {
     internal_static_sluice_v1_JoinGroup_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_JoinGroup_descriptor,
-        new java.lang.String[] { "GroupId", "Topics", "InstanceId", "Assignor", "SessionTimeoutMs", });
+        new java.lang.String[] { "GroupId", "Topics", "InstanceId", "Assignor", "SessionTimeoutMs", "MemberId", });
     internal_static_sluice_v1_Heartbeat_descriptor =
       getDescriptor().getMessageType(2);
     internal_static_sluice_v1_Heartbeat_fieldAccessorTable = new
@@ -316,20 +355,45 @@ public final class Group extends com.google.protobuf.GeneratedFile {
     internal_static_sluice_v1_DescribeGroupResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_DescribeGroupResponse_descriptor,
-        new java.lang.String[] { "GroupId", "State", "Generation", "Members", "Partitions", });
+        new java.lang.String[] { "GroupId", "State", "Generation", "Members", "Partitions", "Assignor", "CoordinatorId", });
     internal_static_sluice_v1_GroupMember_descriptor =
       getDescriptor().getMessageType(18);
     internal_static_sluice_v1_GroupMember_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_GroupMember_descriptor,
-        new java.lang.String[] { "MemberId", "InstanceId", "Assigned", });
+        new java.lang.String[] { "MemberId", "InstanceId", "Assigned", "Topics", "Connected", });
     internal_static_sluice_v1_PartitionLag_descriptor =
       getDescriptor().getMessageType(19);
     internal_static_sluice_v1_PartitionLag_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_PartitionLag_descriptor,
         new java.lang.String[] { "Topic", "Partition", "CommittedOffset", "LogEndOffset", "Lag", });
+    internal_static_sluice_v1_DeleteGroupRequest_descriptor =
+      getDescriptor().getMessageType(20);
+    internal_static_sluice_v1_DeleteGroupRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_sluice_v1_DeleteGroupRequest_descriptor,
+        new java.lang.String[] { "GroupId", });
+    internal_static_sluice_v1_DeleteGroupResponse_descriptor =
+      getDescriptor().getMessageType(21);
+    internal_static_sluice_v1_DeleteGroupResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_sluice_v1_DeleteGroupResponse_descriptor,
+        new java.lang.String[] { });
+    internal_static_sluice_v1_ResetOffsetsRequest_descriptor =
+      getDescriptor().getMessageType(22);
+    internal_static_sluice_v1_ResetOffsetsRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_sluice_v1_ResetOffsetsRequest_descriptor,
+        new java.lang.String[] { "GroupId", "Topic", "Partitions", "Boundary", "Offset", "TimestampMs", "To", });
+    internal_static_sluice_v1_ResetOffsetsResponse_descriptor =
+      getDescriptor().getMessageType(23);
+    internal_static_sluice_v1_ResetOffsetsResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_sluice_v1_ResetOffsetsResponse_descriptor,
+        new java.lang.String[] { "Offsets", });
     descriptor.resolveAllFeaturesImmutable();
+    io.sluice.v1.RecordOuterClass.getDescriptor();
   }
 
   // @@protoc_insertion_point(outer_class_scope)

@@ -174,6 +174,68 @@ public final class GroupCoordinatorServiceGrpc {
     return getDescribeGroupMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<io.sluice.v1.DeleteGroupRequest,
+      io.sluice.v1.DeleteGroupResponse> getDeleteGroupMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "DeleteGroup",
+      requestType = io.sluice.v1.DeleteGroupRequest.class,
+      responseType = io.sluice.v1.DeleteGroupResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<io.sluice.v1.DeleteGroupRequest,
+      io.sluice.v1.DeleteGroupResponse> getDeleteGroupMethod() {
+    io.grpc.MethodDescriptor<io.sluice.v1.DeleteGroupRequest, io.sluice.v1.DeleteGroupResponse> getDeleteGroupMethod;
+    if ((getDeleteGroupMethod = GroupCoordinatorServiceGrpc.getDeleteGroupMethod) == null) {
+      synchronized (GroupCoordinatorServiceGrpc.class) {
+        if ((getDeleteGroupMethod = GroupCoordinatorServiceGrpc.getDeleteGroupMethod) == null) {
+          GroupCoordinatorServiceGrpc.getDeleteGroupMethod = getDeleteGroupMethod =
+              io.grpc.MethodDescriptor.<io.sluice.v1.DeleteGroupRequest, io.sluice.v1.DeleteGroupResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "DeleteGroup"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.DeleteGroupRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.DeleteGroupResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new GroupCoordinatorServiceMethodDescriptorSupplier("DeleteGroup"))
+              .build();
+        }
+      }
+    }
+    return getDeleteGroupMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<io.sluice.v1.ResetOffsetsRequest,
+      io.sluice.v1.ResetOffsetsResponse> getResetOffsetsMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "ResetOffsets",
+      requestType = io.sluice.v1.ResetOffsetsRequest.class,
+      responseType = io.sluice.v1.ResetOffsetsResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<io.sluice.v1.ResetOffsetsRequest,
+      io.sluice.v1.ResetOffsetsResponse> getResetOffsetsMethod() {
+    io.grpc.MethodDescriptor<io.sluice.v1.ResetOffsetsRequest, io.sluice.v1.ResetOffsetsResponse> getResetOffsetsMethod;
+    if ((getResetOffsetsMethod = GroupCoordinatorServiceGrpc.getResetOffsetsMethod) == null) {
+      synchronized (GroupCoordinatorServiceGrpc.class) {
+        if ((getResetOffsetsMethod = GroupCoordinatorServiceGrpc.getResetOffsetsMethod) == null) {
+          GroupCoordinatorServiceGrpc.getResetOffsetsMethod = getResetOffsetsMethod =
+              io.grpc.MethodDescriptor.<io.sluice.v1.ResetOffsetsRequest, io.sluice.v1.ResetOffsetsResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "ResetOffsets"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.ResetOffsetsRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.ResetOffsetsResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new GroupCoordinatorServiceMethodDescriptorSupplier("ResetOffsets"))
+              .build();
+        }
+      }
+    }
+    return getResetOffsetsMethod;
+  }
+
   /**
    * Creates a new async stub that supports all call types for the service
    */
@@ -293,6 +355,29 @@ public final class GroupCoordinatorServiceGrpc {
         io.grpc.stub.StreamObserver<io.sluice.v1.DescribeGroupResponse> responseObserver) {
       io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getDescribeGroupMethod(), responseObserver);
     }
+
+    /**
+     * <pre>
+     * DeleteGroup removes a group and its committed offsets; only a group with
+     * no members can be deleted (FAILED_PRECONDITION otherwise).
+     * </pre>
+     */
+    default void deleteGroup(io.sluice.v1.DeleteGroupRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.DeleteGroupResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getDeleteGroupMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * ResetOffsets sets a group's committed offsets of one topic to the
+     * earliest or latest offset, an offset, or the first offset at or after a
+     * time; only while the group has no members (FAILED_PRECONDITION otherwise).
+     * </pre>
+     */
+    default void resetOffsets(io.sluice.v1.ResetOffsetsRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.ResetOffsetsResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getResetOffsetsMethod(), responseObserver);
+    }
   }
 
   /**
@@ -387,6 +472,31 @@ public final class GroupCoordinatorServiceGrpc {
       io.grpc.stub.ClientCalls.asyncUnaryCall(
           getChannel().newCall(getDescribeGroupMethod(), getCallOptions()), request, responseObserver);
     }
+
+    /**
+     * <pre>
+     * DeleteGroup removes a group and its committed offsets; only a group with
+     * no members can be deleted (FAILED_PRECONDITION otherwise).
+     * </pre>
+     */
+    public void deleteGroup(io.sluice.v1.DeleteGroupRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.DeleteGroupResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getDeleteGroupMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * ResetOffsets sets a group's committed offsets of one topic to the
+     * earliest or latest offset, an offset, or the first offset at or after a
+     * time; only while the group has no members (FAILED_PRECONDITION otherwise).
+     * </pre>
+     */
+    public void resetOffsets(io.sluice.v1.ResetOffsetsRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.ResetOffsetsResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getResetOffsetsMethod(), getCallOptions()), request, responseObserver);
+    }
   }
 
   /**
@@ -463,6 +573,29 @@ public final class GroupCoordinatorServiceGrpc {
       return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
           getChannel(), getDescribeGroupMethod(), getCallOptions(), request);
     }
+
+    /**
+     * <pre>
+     * DeleteGroup removes a group and its committed offsets; only a group with
+     * no members can be deleted (FAILED_PRECONDITION otherwise).
+     * </pre>
+     */
+    public io.sluice.v1.DeleteGroupResponse deleteGroup(io.sluice.v1.DeleteGroupRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getDeleteGroupMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * ResetOffsets sets a group's committed offsets of one topic to the
+     * earliest or latest offset, an offset, or the first offset at or after a
+     * time; only while the group has no members (FAILED_PRECONDITION otherwise).
+     * </pre>
+     */
+    public io.sluice.v1.ResetOffsetsResponse resetOffsets(io.sluice.v1.ResetOffsetsRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getResetOffsetsMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -524,6 +657,29 @@ public final class GroupCoordinatorServiceGrpc {
     public io.sluice.v1.DescribeGroupResponse describeGroup(io.sluice.v1.DescribeGroupRequest request) {
       return io.grpc.stub.ClientCalls.blockingUnaryCall(
           getChannel(), getDescribeGroupMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * DeleteGroup removes a group and its committed offsets; only a group with
+     * no members can be deleted (FAILED_PRECONDITION otherwise).
+     * </pre>
+     */
+    public io.sluice.v1.DeleteGroupResponse deleteGroup(io.sluice.v1.DeleteGroupRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getDeleteGroupMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * ResetOffsets sets a group's committed offsets of one topic to the
+     * earliest or latest offset, an offset, or the first offset at or after a
+     * time; only while the group has no members (FAILED_PRECONDITION otherwise).
+     * </pre>
+     */
+    public io.sluice.v1.ResetOffsetsResponse resetOffsets(io.sluice.v1.ResetOffsetsRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getResetOffsetsMethod(), getCallOptions(), request);
     }
   }
 
@@ -591,13 +747,40 @@ public final class GroupCoordinatorServiceGrpc {
       return io.grpc.stub.ClientCalls.futureUnaryCall(
           getChannel().newCall(getDescribeGroupMethod(), getCallOptions()), request);
     }
+
+    /**
+     * <pre>
+     * DeleteGroup removes a group and its committed offsets; only a group with
+     * no members can be deleted (FAILED_PRECONDITION otherwise).
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<io.sluice.v1.DeleteGroupResponse> deleteGroup(
+        io.sluice.v1.DeleteGroupRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getDeleteGroupMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * ResetOffsets sets a group's committed offsets of one topic to the
+     * earliest or latest offset, an offset, or the first offset at or after a
+     * time; only while the group has no members (FAILED_PRECONDITION otherwise).
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<io.sluice.v1.ResetOffsetsResponse> resetOffsets(
+        io.sluice.v1.ResetOffsetsRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getResetOffsetsMethod(), getCallOptions()), request);
+    }
   }
 
   private static final int METHODID_COMMIT_OFFSETS = 0;
   private static final int METHODID_FETCH_OFFSETS = 1;
   private static final int METHODID_LIST_GROUPS = 2;
   private static final int METHODID_DESCRIBE_GROUP = 3;
-  private static final int METHODID_MEMBER_SESSION = 4;
+  private static final int METHODID_DELETE_GROUP = 4;
+  private static final int METHODID_RESET_OFFSETS = 5;
+  private static final int METHODID_MEMBER_SESSION = 6;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -631,6 +814,14 @@ public final class GroupCoordinatorServiceGrpc {
         case METHODID_DESCRIBE_GROUP:
           serviceImpl.describeGroup((io.sluice.v1.DescribeGroupRequest) request,
               (io.grpc.stub.StreamObserver<io.sluice.v1.DescribeGroupResponse>) responseObserver);
+          break;
+        case METHODID_DELETE_GROUP:
+          serviceImpl.deleteGroup((io.sluice.v1.DeleteGroupRequest) request,
+              (io.grpc.stub.StreamObserver<io.sluice.v1.DeleteGroupResponse>) responseObserver);
+          break;
+        case METHODID_RESET_OFFSETS:
+          serviceImpl.resetOffsets((io.sluice.v1.ResetOffsetsRequest) request,
+              (io.grpc.stub.StreamObserver<io.sluice.v1.ResetOffsetsResponse>) responseObserver);
           break;
         default:
           throw new AssertionError();
@@ -688,6 +879,20 @@ public final class GroupCoordinatorServiceGrpc {
               io.sluice.v1.DescribeGroupRequest,
               io.sluice.v1.DescribeGroupResponse>(
                 service, METHODID_DESCRIBE_GROUP)))
+        .addMethod(
+          getDeleteGroupMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              io.sluice.v1.DeleteGroupRequest,
+              io.sluice.v1.DeleteGroupResponse>(
+                service, METHODID_DELETE_GROUP)))
+        .addMethod(
+          getResetOffsetsMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              io.sluice.v1.ResetOffsetsRequest,
+              io.sluice.v1.ResetOffsetsResponse>(
+                service, METHODID_RESET_OFFSETS)))
         .build();
   }
 
@@ -741,6 +946,8 @@ public final class GroupCoordinatorServiceGrpc {
               .addMethod(getFetchOffsetsMethod())
               .addMethod(getListGroupsMethod())
               .addMethod(getDescribeGroupMethod())
+              .addMethod(getDeleteGroupMethod())
+              .addMethod(getResetOffsetsMethod())
               .build();
         }
       }

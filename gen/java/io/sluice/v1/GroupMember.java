@@ -35,6 +35,8 @@ private static final long serialVersionUID = 0L;
     memberId_ = "";
     instanceId_ = "";
     assigned_ = java.util.Collections.emptyList();
+    topics_ =
+        com.google.protobuf.LazyStringArrayList.emptyList();
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -169,6 +171,59 @@ private static final long serialVersionUID = 0L;
     return assigned_.get(index);
   }
 
+  public static final int TOPICS_FIELD_NUMBER = 4;
+  @SuppressWarnings("serial")
+  private com.google.protobuf.LazyStringArrayList topics_ =
+      com.google.protobuf.LazyStringArrayList.emptyList();
+  /**
+   * <code>repeated string topics = 4 [json_name = "topics"];</code>
+   * @return A list containing the topics.
+   */
+  public com.google.protobuf.ProtocolStringList
+      getTopicsList() {
+    return topics_;
+  }
+  /**
+   * <code>repeated string topics = 4 [json_name = "topics"];</code>
+   * @return The count of topics.
+   */
+  public int getTopicsCount() {
+    return topics_.size();
+  }
+  /**
+   * <code>repeated string topics = 4 [json_name = "topics"];</code>
+   * @param index The index of the element to return.
+   * @return The topics at the given index.
+   */
+  public java.lang.String getTopics(int index) {
+    return topics_.get(index);
+  }
+  /**
+   * <code>repeated string topics = 4 [json_name = "topics"];</code>
+   * @param index The index of the value to return.
+   * @return The bytes of the topics at the given index.
+   */
+  public com.google.protobuf.ByteString
+      getTopicsBytes(int index) {
+    return topics_.getByteString(index);
+  }
+
+  public static final int CONNECTED_FIELD_NUMBER = 5;
+  private boolean connected_ = false;
+  /**
+   * <pre>
+   * False while the member's stream is broken: it keeps its partitions until
+   * it rejoins or its session timeout runs out.
+   * </pre>
+   *
+   * <code>bool connected = 5 [json_name = "connected"];</code>
+   * @return The connected.
+   */
+  @java.lang.Override
+  public boolean getConnected() {
+    return connected_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -192,6 +247,12 @@ private static final long serialVersionUID = 0L;
     for (int i = 0; i < assigned_.size(); i++) {
       output.writeMessage(3, assigned_.get(i));
     }
+    for (int i = 0; i < topics_.size(); i++) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 4, topics_.getRaw(i));
+    }
+    if (connected_ != false) {
+      output.writeBool(5, connected_);
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -210,6 +271,18 @@ private static final long serialVersionUID = 0L;
     for (int i = 0; i < assigned_.size(); i++) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(3, assigned_.get(i));
+    }
+    {
+      int dataSize = 0;
+      for (int i = 0; i < topics_.size(); i++) {
+        dataSize += computeStringSizeNoTag(topics_.getRaw(i));
+      }
+      size += dataSize;
+      size += 1 * getTopicsList().size();
+    }
+    if (connected_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(5, connected_);
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -232,6 +305,10 @@ private static final long serialVersionUID = 0L;
         .equals(other.getInstanceId())) return false;
     if (!getAssignedList()
         .equals(other.getAssignedList())) return false;
+    if (!getTopicsList()
+        .equals(other.getTopicsList())) return false;
+    if (getConnected()
+        != other.getConnected()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -251,6 +328,13 @@ private static final long serialVersionUID = 0L;
       hash = (37 * hash) + ASSIGNED_FIELD_NUMBER;
       hash = (53 * hash) + getAssignedList().hashCode();
     }
+    if (getTopicsCount() > 0) {
+      hash = (37 * hash) + TOPICS_FIELD_NUMBER;
+      hash = (53 * hash) + getTopicsList().hashCode();
+    }
+    hash = (37 * hash) + CONNECTED_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getConnected());
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -395,6 +479,9 @@ private static final long serialVersionUID = 0L;
         assignedBuilder_.clear();
       }
       bitField0_ = (bitField0_ & ~0x00000004);
+      topics_ =
+          com.google.protobuf.LazyStringArrayList.emptyList();
+      connected_ = false;
       return this;
     }
 
@@ -447,6 +534,13 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000002) != 0)) {
         result.instanceId_ = instanceId_;
       }
+      if (((from_bitField0_ & 0x00000008) != 0)) {
+        topics_.makeImmutable();
+        result.topics_ = topics_;
+      }
+      if (((from_bitField0_ & 0x00000010) != 0)) {
+        result.connected_ = connected_;
+      }
     }
 
     @java.lang.Override
@@ -497,6 +591,19 @@ private static final long serialVersionUID = 0L;
           }
         }
       }
+      if (!other.topics_.isEmpty()) {
+        if (topics_.isEmpty()) {
+          topics_ = other.topics_;
+          bitField0_ |= 0x00000008;
+        } else {
+          ensureTopicsIsMutable();
+          topics_.addAll(other.topics_);
+        }
+        onChanged();
+      }
+      if (other.getConnected() != false) {
+        setConnected(other.getConnected());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -546,6 +653,17 @@ private static final long serialVersionUID = 0L;
               }
               break;
             } // case 26
+            case 34: {
+              java.lang.String s = input.readStringRequireUtf8();
+              ensureTopicsIsMutable();
+              topics_.add(s);
+              break;
+            } // case 34
+            case 40: {
+              connected_ = input.readBool();
+              bitField0_ |= 0x00000010;
+              break;
+            } // case 40
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -945,6 +1063,164 @@ private static final long serialVersionUID = 0L;
         assigned_ = null;
       }
       return assignedBuilder_;
+    }
+
+    private com.google.protobuf.LazyStringArrayList topics_ =
+        com.google.protobuf.LazyStringArrayList.emptyList();
+    private void ensureTopicsIsMutable() {
+      if (!topics_.isModifiable()) {
+        topics_ = new com.google.protobuf.LazyStringArrayList(topics_);
+      }
+      bitField0_ |= 0x00000008;
+    }
+    /**
+     * <code>repeated string topics = 4 [json_name = "topics"];</code>
+     * @return A list containing the topics.
+     */
+    public com.google.protobuf.ProtocolStringList
+        getTopicsList() {
+      topics_.makeImmutable();
+      return topics_;
+    }
+    /**
+     * <code>repeated string topics = 4 [json_name = "topics"];</code>
+     * @return The count of topics.
+     */
+    public int getTopicsCount() {
+      return topics_.size();
+    }
+    /**
+     * <code>repeated string topics = 4 [json_name = "topics"];</code>
+     * @param index The index of the element to return.
+     * @return The topics at the given index.
+     */
+    public java.lang.String getTopics(int index) {
+      return topics_.get(index);
+    }
+    /**
+     * <code>repeated string topics = 4 [json_name = "topics"];</code>
+     * @param index The index of the value to return.
+     * @return The bytes of the topics at the given index.
+     */
+    public com.google.protobuf.ByteString
+        getTopicsBytes(int index) {
+      return topics_.getByteString(index);
+    }
+    /**
+     * <code>repeated string topics = 4 [json_name = "topics"];</code>
+     * @param index The index to set the value at.
+     * @param value The topics to set.
+     * @return This builder for chaining.
+     */
+    public Builder setTopics(
+        int index, java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      ensureTopicsIsMutable();
+      topics_.set(index, value);
+      bitField0_ |= 0x00000008;
+      onChanged();
+      return this;
+    }
+    /**
+     * <code>repeated string topics = 4 [json_name = "topics"];</code>
+     * @param value The topics to add.
+     * @return This builder for chaining.
+     */
+    public Builder addTopics(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      ensureTopicsIsMutable();
+      topics_.add(value);
+      bitField0_ |= 0x00000008;
+      onChanged();
+      return this;
+    }
+    /**
+     * <code>repeated string topics = 4 [json_name = "topics"];</code>
+     * @param values The topics to add.
+     * @return This builder for chaining.
+     */
+    public Builder addAllTopics(
+        java.lang.Iterable<java.lang.String> values) {
+      ensureTopicsIsMutable();
+      com.google.protobuf.AbstractMessageLite.Builder.addAll(
+          values, topics_);
+      bitField0_ |= 0x00000008;
+      onChanged();
+      return this;
+    }
+    /**
+     * <code>repeated string topics = 4 [json_name = "topics"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearTopics() {
+      topics_ =
+        com.google.protobuf.LazyStringArrayList.emptyList();
+      bitField0_ = (bitField0_ & ~0x00000008);;
+      onChanged();
+      return this;
+    }
+    /**
+     * <code>repeated string topics = 4 [json_name = "topics"];</code>
+     * @param value The bytes of the topics to add.
+     * @return This builder for chaining.
+     */
+    public Builder addTopicsBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      ensureTopicsIsMutable();
+      topics_.add(value);
+      bitField0_ |= 0x00000008;
+      onChanged();
+      return this;
+    }
+
+    private boolean connected_ ;
+    /**
+     * <pre>
+     * False while the member's stream is broken: it keeps its partitions until
+     * it rejoins or its session timeout runs out.
+     * </pre>
+     *
+     * <code>bool connected = 5 [json_name = "connected"];</code>
+     * @return The connected.
+     */
+    @java.lang.Override
+    public boolean getConnected() {
+      return connected_;
+    }
+    /**
+     * <pre>
+     * False while the member's stream is broken: it keeps its partitions until
+     * it rejoins or its session timeout runs out.
+     * </pre>
+     *
+     * <code>bool connected = 5 [json_name = "connected"];</code>
+     * @param value The connected to set.
+     * @return This builder for chaining.
+     */
+    public Builder setConnected(boolean value) {
+
+      connected_ = value;
+      bitField0_ |= 0x00000010;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * False while the member's stream is broken: it keeps its partitions until
+     * it rejoins or its session timeout runs out.
+     * </pre>
+     *
+     * <code>bool connected = 5 [json_name = "connected"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearConnected() {
+      bitField0_ = (bitField0_ & ~0x00000010);
+      connected_ = false;
+      onChanged();
+      return this;
     }
 
     // @@protoc_insertion_point(builder_scope:sluice.v1.GroupMember)

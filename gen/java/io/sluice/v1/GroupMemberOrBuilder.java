@@ -57,4 +57,40 @@ public interface GroupMemberOrBuilder extends
    */
   io.sluice.v1.TopicPartitionsOrBuilder getAssignedOrBuilder(
       int index);
+
+  /**
+   * <code>repeated string topics = 4 [json_name = "topics"];</code>
+   * @return A list containing the topics.
+   */
+  java.util.List<java.lang.String>
+      getTopicsList();
+  /**
+   * <code>repeated string topics = 4 [json_name = "topics"];</code>
+   * @return The count of topics.
+   */
+  int getTopicsCount();
+  /**
+   * <code>repeated string topics = 4 [json_name = "topics"];</code>
+   * @param index The index of the element to return.
+   * @return The topics at the given index.
+   */
+  java.lang.String getTopics(int index);
+  /**
+   * <code>repeated string topics = 4 [json_name = "topics"];</code>
+   * @param index The index of the value to return.
+   * @return The bytes of the topics at the given index.
+   */
+  com.google.protobuf.ByteString
+      getTopicsBytes(int index);
+
+  /**
+   * <pre>
+   * False while the member's stream is broken: it keeps its partitions until
+   * it rejoins or its session timeout runs out.
+   * </pre>
+   *
+   * <code>bool connected = 5 [json_name = "connected"];</code>
+   * @return The connected.
+   */
+  boolean getConnected();
 }

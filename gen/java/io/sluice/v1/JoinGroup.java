@@ -37,6 +37,7 @@ private static final long serialVersionUID = 0L;
         com.google.protobuf.LazyStringArrayList.emptyList();
     instanceId_ = "";
     assignor_ = "";
+    memberId_ = "";
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -235,6 +236,57 @@ private static final long serialVersionUID = 0L;
     return sessionTimeoutMs_;
   }
 
+  public static final int MEMBER_ID_FIELD_NUMBER = 6;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object memberId_ = "";
+  /**
+   * <pre>
+   * A member whose stream broke (its coordinator moved) rejoins with the
+   * member id it had: within the session timeout it keeps its partitions
+   * and the group does not rebalance. Empty for a new member.
+   * </pre>
+   *
+   * <code>string member_id = 6 [json_name = "memberId"];</code>
+   * @return The memberId.
+   */
+  @java.lang.Override
+  public java.lang.String getMemberId() {
+    java.lang.Object ref = memberId_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      memberId_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * A member whose stream broke (its coordinator moved) rejoins with the
+   * member id it had: within the session timeout it keeps its partitions
+   * and the group does not rebalance. Empty for a new member.
+   * </pre>
+   *
+   * <code>string member_id = 6 [json_name = "memberId"];</code>
+   * @return The bytes for memberId.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getMemberIdBytes() {
+    java.lang.Object ref = memberId_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      memberId_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -263,6 +315,9 @@ private static final long serialVersionUID = 0L;
     }
     if (sessionTimeoutMs_ != 0) {
       output.writeInt32(5, sessionTimeoutMs_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(memberId_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 6, memberId_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -294,6 +349,9 @@ private static final long serialVersionUID = 0L;
       size += com.google.protobuf.CodedOutputStream
         .computeInt32Size(5, sessionTimeoutMs_);
     }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(memberId_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(6, memberId_);
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -319,6 +377,8 @@ private static final long serialVersionUID = 0L;
         .equals(other.getAssignor())) return false;
     if (getSessionTimeoutMs()
         != other.getSessionTimeoutMs()) return false;
+    if (!getMemberId()
+        .equals(other.getMemberId())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -342,6 +402,8 @@ private static final long serialVersionUID = 0L;
     hash = (53 * hash) + getAssignor().hashCode();
     hash = (37 * hash) + SESSION_TIMEOUT_MS_FIELD_NUMBER;
     hash = (53 * hash) + getSessionTimeoutMs();
+    hash = (37 * hash) + MEMBER_ID_FIELD_NUMBER;
+    hash = (53 * hash) + getMemberId().hashCode();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -483,6 +545,7 @@ private static final long serialVersionUID = 0L;
       instanceId_ = "";
       assignor_ = "";
       sessionTimeoutMs_ = 0;
+      memberId_ = "";
       return this;
     }
 
@@ -532,6 +595,9 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000010) != 0)) {
         result.sessionTimeoutMs_ = sessionTimeoutMs_;
       }
+      if (((from_bitField0_ & 0x00000020) != 0)) {
+        result.memberId_ = memberId_;
+      }
     }
 
     @java.lang.Override
@@ -573,6 +639,11 @@ private static final long serialVersionUID = 0L;
       }
       if (other.getSessionTimeoutMs() != 0) {
         setSessionTimeoutMs(other.getSessionTimeoutMs());
+      }
+      if (!other.getMemberId().isEmpty()) {
+        memberId_ = other.memberId_;
+        bitField0_ |= 0x00000020;
+        onChanged();
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -626,6 +697,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000010;
               break;
             } // case 40
+            case 50: {
+              memberId_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000020;
+              break;
+            } // case 50
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1043,6 +1119,108 @@ private static final long serialVersionUID = 0L;
     public Builder clearSessionTimeoutMs() {
       bitField0_ = (bitField0_ & ~0x00000010);
       sessionTimeoutMs_ = 0;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object memberId_ = "";
+    /**
+     * <pre>
+     * A member whose stream broke (its coordinator moved) rejoins with the
+     * member id it had: within the session timeout it keeps its partitions
+     * and the group does not rebalance. Empty for a new member.
+     * </pre>
+     *
+     * <code>string member_id = 6 [json_name = "memberId"];</code>
+     * @return The memberId.
+     */
+    public java.lang.String getMemberId() {
+      java.lang.Object ref = memberId_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        memberId_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * A member whose stream broke (its coordinator moved) rejoins with the
+     * member id it had: within the session timeout it keeps its partitions
+     * and the group does not rebalance. Empty for a new member.
+     * </pre>
+     *
+     * <code>string member_id = 6 [json_name = "memberId"];</code>
+     * @return The bytes for memberId.
+     */
+    public com.google.protobuf.ByteString
+        getMemberIdBytes() {
+      java.lang.Object ref = memberId_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        memberId_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * A member whose stream broke (its coordinator moved) rejoins with the
+     * member id it had: within the session timeout it keeps its partitions
+     * and the group does not rebalance. Empty for a new member.
+     * </pre>
+     *
+     * <code>string member_id = 6 [json_name = "memberId"];</code>
+     * @param value The memberId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setMemberId(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      memberId_ = value;
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * A member whose stream broke (its coordinator moved) rejoins with the
+     * member id it had: within the session timeout it keeps its partitions
+     * and the group does not rebalance. Empty for a new member.
+     * </pre>
+     *
+     * <code>string member_id = 6 [json_name = "memberId"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearMemberId() {
+      memberId_ = getDefaultInstance().getMemberId();
+      bitField0_ = (bitField0_ & ~0x00000020);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * A member whose stream broke (its coordinator moved) rejoins with the
+     * member id it had: within the session timeout it keeps its partitions
+     * and the group does not rebalance. Empty for a new member.
+     * </pre>
+     *
+     * <code>string member_id = 6 [json_name = "memberId"];</code>
+     * @param value The bytes for memberId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setMemberIdBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      memberId_ = value;
+      bitField0_ |= 0x00000020;
       onChanged();
       return this;
     }

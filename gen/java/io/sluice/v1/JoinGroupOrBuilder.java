@@ -94,4 +94,28 @@ public interface JoinGroupOrBuilder extends
    * @return The sessionTimeoutMs.
    */
   int getSessionTimeoutMs();
+
+  /**
+   * <pre>
+   * A member whose stream broke (its coordinator moved) rejoins with the
+   * member id it had: within the session timeout it keeps its partitions
+   * and the group does not rebalance. Empty for a new member.
+   * </pre>
+   *
+   * <code>string member_id = 6 [json_name = "memberId"];</code>
+   * @return The memberId.
+   */
+  java.lang.String getMemberId();
+  /**
+   * <pre>
+   * A member whose stream broke (its coordinator moved) rejoins with the
+   * member id it had: within the session timeout it keeps its partitions
+   * and the group does not rebalance. Empty for a new member.
+   * </pre>
+   *
+   * <code>string member_id = 6 [json_name = "memberId"];</code>
+   * @return The bytes for memberId.
+   */
+  com.google.protobuf.ByteString
+      getMemberIdBytes();
 }

@@ -7,7 +7,7 @@ package io.sluice.v1;
 
 /**
  * <pre>
- * ListTopicsRequest has no filters yet.
+ * ListTopicsRequest lists user topics, and internal ones when asked.
  * </pre>
  *
  * Protobuf type {@code sluice.v1.ListTopicsRequest}
@@ -47,6 +47,21 @@ private static final long serialVersionUID = 0L;
             io.sluice.v1.ListTopicsRequest.class, io.sluice.v1.ListTopicsRequest.Builder.class);
   }
 
+  public static final int INCLUDE_INTERNAL_FIELD_NUMBER = 1;
+  private boolean includeInternal_ = false;
+  /**
+   * <pre>
+   * Also list internal topics (__consumer_offsets).
+   * </pre>
+   *
+   * <code>bool include_internal = 1 [json_name = "includeInternal"];</code>
+   * @return The includeInternal.
+   */
+  @java.lang.Override
+  public boolean getIncludeInternal() {
+    return includeInternal_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -61,6 +76,9 @@ private static final long serialVersionUID = 0L;
   @java.lang.Override
   public void writeTo(com.google.protobuf.CodedOutputStream output)
                       throws java.io.IOException {
+    if (includeInternal_ != false) {
+      output.writeBool(1, includeInternal_);
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -70,6 +88,10 @@ private static final long serialVersionUID = 0L;
     if (size != -1) return size;
 
     size = 0;
+    if (includeInternal_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(1, includeInternal_);
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -85,6 +107,8 @@ private static final long serialVersionUID = 0L;
     }
     io.sluice.v1.ListTopicsRequest other = (io.sluice.v1.ListTopicsRequest) obj;
 
+    if (getIncludeInternal()
+        != other.getIncludeInternal()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -96,6 +120,9 @@ private static final long serialVersionUID = 0L;
     }
     int hash = 41;
     hash = (19 * hash) + getDescriptor().hashCode();
+    hash = (37 * hash) + INCLUDE_INTERNAL_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getIncludeInternal());
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -195,7 +222,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * ListTopicsRequest has no filters yet.
+   * ListTopicsRequest lists user topics, and internal ones when asked.
    * </pre>
    *
    * Protobuf type {@code sluice.v1.ListTopicsRequest}
@@ -230,6 +257,8 @@ private static final long serialVersionUID = 0L;
     @java.lang.Override
     public Builder clear() {
       super.clear();
+      bitField0_ = 0;
+      includeInternal_ = false;
       return this;
     }
 
@@ -256,8 +285,16 @@ private static final long serialVersionUID = 0L;
     @java.lang.Override
     public io.sluice.v1.ListTopicsRequest buildPartial() {
       io.sluice.v1.ListTopicsRequest result = new io.sluice.v1.ListTopicsRequest(this);
+      if (bitField0_ != 0) { buildPartial0(result); }
       onBuilt();
       return result;
+    }
+
+    private void buildPartial0(io.sluice.v1.ListTopicsRequest result) {
+      int from_bitField0_ = bitField0_;
+      if (((from_bitField0_ & 0x00000001) != 0)) {
+        result.includeInternal_ = includeInternal_;
+      }
     }
 
     @java.lang.Override
@@ -272,6 +309,9 @@ private static final long serialVersionUID = 0L;
 
     public Builder mergeFrom(io.sluice.v1.ListTopicsRequest other) {
       if (other == io.sluice.v1.ListTopicsRequest.getDefaultInstance()) return this;
+      if (other.getIncludeInternal() != false) {
+        setIncludeInternal(other.getIncludeInternal());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -298,6 +338,11 @@ private static final long serialVersionUID = 0L;
             case 0:
               done = true;
               break;
+            case 8: {
+              includeInternal_ = input.readBool();
+              bitField0_ |= 0x00000001;
+              break;
+            } // case 8
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -311,6 +356,51 @@ private static final long serialVersionUID = 0L;
       } finally {
         onChanged();
       } // finally
+      return this;
+    }
+    private int bitField0_;
+
+    private boolean includeInternal_ ;
+    /**
+     * <pre>
+     * Also list internal topics (__consumer_offsets).
+     * </pre>
+     *
+     * <code>bool include_internal = 1 [json_name = "includeInternal"];</code>
+     * @return The includeInternal.
+     */
+    @java.lang.Override
+    public boolean getIncludeInternal() {
+      return includeInternal_;
+    }
+    /**
+     * <pre>
+     * Also list internal topics (__consumer_offsets).
+     * </pre>
+     *
+     * <code>bool include_internal = 1 [json_name = "includeInternal"];</code>
+     * @param value The includeInternal to set.
+     * @return This builder for chaining.
+     */
+    public Builder setIncludeInternal(boolean value) {
+
+      includeInternal_ = value;
+      bitField0_ |= 0x00000001;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Also list internal topics (__consumer_offsets).
+     * </pre>
+     *
+     * <code>bool include_internal = 1 [json_name = "includeInternal"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearIncludeInternal() {
+      bitField0_ = (bitField0_ & ~0x00000001);
+      includeInternal_ = false;
+      onChanged();
       return this;
     }
 

@@ -9,4 +9,14 @@ package io.sluice.v1;
 public interface ListTopicsRequestOrBuilder extends
     // @@protoc_insertion_point(interface_extends:sluice.v1.ListTopicsRequest)
     com.google.protobuf.MessageOrBuilder {
+
+  /**
+   * <pre>
+   * Also list internal topics (__consumer_offsets).
+   * </pre>
+   *
+   * <code>bool include_internal = 1 [json_name = "includeInternal"];</code>
+   * @return The includeInternal.
+   */
+  boolean getIncludeInternal();
 }

@@ -7,7 +7,8 @@ package io.sluice.v1;
 
 /**
  * <pre>
- * PartitionLag is the group's progress in one partition.
+ * PartitionLag is the group's progress in one partition. Without a commit,
+ * committed_offset and lag are -1.
  * </pre>
  *
  * Protobuf type {@code sluice.v1.PartitionLag}
@@ -336,7 +337,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * PartitionLag is the group's progress in one partition.
+   * PartitionLag is the group's progress in one partition. Without a commit,
+   * committed_offset and lag are -1.
    * </pre>
    *
    * Protobuf type {@code sluice.v1.PartitionLag}

@@ -1,0 +1,105 @@
+package server
+
+import (
+	"fmt"
+	"time"
+
+	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+	"github.com/sluice-io/sluice/server/group"
+)
+
+// Limits of group requests.
+const (
+	maxGroupIDLen         = 255
+	defaultSessionTimeout = 10 * time.Second
+	minSessionTimeout     = time.Second
+	maxSessionTimeout     = 5 * time.Minute
+)
+
+// isInternalTopic reports whether a topic belongs to the broker itself.
+func isInternalTopic(name string) bool { return name == offsetsTopic }
+
+func validateGroupID(field, id string) error {
+	switch {
+	case id == "":
+		return badRequest(field, "a group id is required")
+	case len(id) > maxGroupIDLen:
+		return badRequest(field, "group id is %d characters; the limit is %d", len(id), maxGroupIDLen)
+	}
+	return nil
+}
+
+func validateJoin(j *sluicev1.JoinGroup) error {
+	if err := validateGroupID("join.group_id", j.GetGroupId()); err != nil {
+		return err
+	}
+	if len(j.GetTopics()) == 0 {
+		return badRequest("join.topics", "a member subscribes to at least one topic")
+	}
+	for i, t := range j.GetTopics() {
+		if err := validateTopicName(fmt.Sprintf("join.topics[%d]", i), t); err != nil {
+			return err
+		}
+	}
+	if ms := j.GetSessionTimeoutMs(); ms != 0 {
+		d := time.Duration(ms) * time.Millisecond
+		if d < minSessionTimeout || d > maxSessionTimeout {
+			return badRequest("join.session_timeout_ms", "must be between %d and %d ms (got %d); 0 means %d",
+				minSessionTimeout.Milliseconds(), maxSessionTimeout.Milliseconds(), ms, defaultSessionTimeout.Milliseconds())
+		}
+	}
+	if _, _, err := group.LookupAssignor(j.GetAssignor()); err != nil {
+		return badRequest("join.assignor", "%v", err)
+	}
+	if len(j.GetInstanceId()) > maxGroupIDLen {
+		return badRequest("join.instance_id", "instance id is %d characters; the limit is %d", len(j.GetInstanceId()), maxGroupIDLen)
+	}
+	return nil
+}
+
+func validateCommit(r *sluicev1.CommitOffsetsRequest) error {
+	if err := validateGroupID("group_id", r.GetGroupId()); err != nil {
+		return err
+	}
+	if len(r.GetOffsets()) == 0 {
+		return badRequest("offsets", "at least one offset is required")
+	}
+	for i, o := range r.GetOffsets() {
+		if err := validateTopicName(fmt.Sprintf("offsets[%d].topic", i), o.GetTopic()); err != nil {
+			return err
+		}
+		if o.GetPartition() < 0 {
+			return badRequest(fmt.Sprintf("offsets[%d].partition", i), "must not be negative (got %d)", o.GetPartition())
+		}
+		if o.GetOffset() < 0 {
+			return badRequest(fmt.Sprintf("offsets[%d].offset", i), "must not be negative (got %d)", o.GetOffset())
+		}
+	}
+	return nil
+}
+
+func validateResetOffsets(r *sluicev1.ResetOffsetsRequest) error {
+	if err := validateGroupID("group_id", r.GetGroupId()); err != nil {
+		return err
+	}
+	if err := validateTopicName("topic", r.GetTopic()); err != nil {
+		return err
+	}
+	switch to := r.GetTo().(type) {
+	case nil:
+		return badRequest("to", "say where to reset to: boundary, offset or timestamp_ms")
+	case *sluicev1.ResetOffsetsRequest_Boundary:
+		if to.Boundary != sluicev1.Boundary_BOUNDARY_EARLIEST && to.Boundary != sluicev1.Boundary_BOUNDARY_LATEST {
+			return badRequest("boundary", "must be BOUNDARY_EARLIEST or BOUNDARY_LATEST")
+		}
+	case *sluicev1.ResetOffsetsRequest_Offset:
+		if to.Offset < 0 {
+			return badRequest("offset", "must not be negative (got %d)", to.Offset)
+		}
+	case *sluicev1.ResetOffsetsRequest_TimestampMs:
+		if to.TimestampMs < 0 {
+			return badRequest("timestamp_ms", "must not be negative (got %d)", to.TimestampMs)
+		}
+	}
+	return nil
+}

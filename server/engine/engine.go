@@ -290,11 +290,13 @@ func (e *Engine) Notify(id uint64) {
 
 // Deliver hands the engine a message from a peer. Messages for groups this
 // broker does not host are dropped; raft retransmits. Keepalives only say the
-// peer lives; anything but a heartbeat response or a quiescing heartbeat
+// peer lives (as every message does); anything but a heartbeat response or a quiescing heartbeat
 // wakes a quiesced group.
 func (e *Engine) Deliver(env Envelope) {
+	// Any message shows its sender lives: under load a keepalive may be
+	// dropped from a full queue while raft traffic still flows.
+	e.heard.note(env.Msg.GetFrom(), time.Now())
 	if env.Group == KeepaliveGroup {
-		e.heard.note(env.Msg.GetFrom(), time.Now())
 		return
 	}
 	if g := e.group(env.Group); g != nil {

@@ -49,13 +49,16 @@ type group struct {
 	members atomic.Pointer[[]uint64]
 	watch   atomic.Pointer[[]uint64]
 
-	rd        raft.Ready
-	hasReady  bool
-	applied   bool
-	confState *raftpb.ConfState // set by a conf change until snapshotConf
-	term      uint64
-	leader    atomic.Uint64
-	voters    atomic.Int64 // size of the configuration, for shutdown hand-off
+	rd       raft.Ready
+	hasReady bool
+	early    bool // rd's messages go out before rd is durable (a leader's)
+	// hsTerm and hsVote are the term and vote last written to storage.
+	hsTerm, hsVote uint64
+	applied        bool
+	confState      *raftpb.ConfState // set by a conf change until snapshotConf
+	term           uint64
+	leader         atomic.Uint64
+	voters         atomic.Int64 // size of the configuration, for shutdown hand-off
 	// noSuccessor is set when a hand-off found no live voter to take over.
 	noSuccessor atomic.Bool
 
@@ -125,7 +128,19 @@ func (g *group) step(e *Engine) {
 	if hasReady {
 		g.rd = g.rn.Ready()
 		g.hasReady = true
+		g.early = g.maySendEarly()
 	}
+}
+
+// maySendEarly reports whether the Ready's messages may go out before the
+// Ready is durable: only a leader's, and only when the Ready changes no term
+// or vote and installs no snapshot (see Engine.cycle).
+func (g *group) maySendEarly() bool {
+	if g.rn.BasicStatus().RaftState != raft.StateLeader || (g.rd.Snapshot != nil && !raft.IsEmptySnap(g.rd.Snapshot)) {
+		return false
+	}
+	hs := g.rd.HardState
+	return hs == nil || raft.IsEmptyHardState(hs) || (hs.GetTerm() == g.hsTerm && hs.GetVote() == g.hsVote)
 }
 
 // onlyHeartbeats reports whether inbox holds nothing but the quiescing
@@ -242,6 +257,7 @@ func (g *group) stage(b *storage.Batch) error {
 		if err := g.log.SetHardState(b, rd.HardState); err != nil {
 			return fmt.Errorf("save hard state: %w", err)
 		}
+		g.hsTerm, g.hsVote = rd.HardState.GetTerm(), rd.HardState.GetVote()
 	}
 	return g.applyCommitted(b)
 }

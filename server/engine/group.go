@@ -330,9 +330,18 @@ func (g *group) snapshotConf(db *storage.DB) error {
 	return b.Commit()
 }
 
+// notePersisted tells a state machine that watches its log which entries
+// the cycle made durable.
+func (g *group) notePersisted() {
+	if po, ok := g.sm.(PersistObserver); ok && len(g.rd.Entries) > 0 {
+		po.Persisted(g.rd.Entries)
+	}
+}
+
 // advance publishes what the cycle made durable and tells raft. It reports
 // whether raft has more work for the group already.
 func (g *group) advance() bool {
+	g.notePersisted()
 	if ss := g.rd.SoftState; ss != nil || g.rd.HardState != nil {
 		g.noteLeader()
 	}

@@ -56,6 +56,16 @@ type StateMachine interface {
 	LeaderChanged(leader, term uint64)
 }
 
+// PersistObserver is implemented by a state machine that acts once its
+// entries are durable in this broker's log, before they commit (a partition
+// leader answering acks=leader). The engine calls Persisted after the cycle's
+// batch is durable and before Applied, with every entry the cycle appended
+// to the group's log, in index order; an entry at an index already seen
+// replaces it and everything after it (raft overwrote a conflicting suffix).
+type PersistObserver interface {
+	Persisted(ents []*raftpb.Entry)
+}
+
 // Envelope is one raft message of one group. Transports carry all three
 // fields. Group KeepaliveGroup marks a keepalive between engines, not a raft
 // message.

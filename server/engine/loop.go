@@ -36,8 +36,10 @@ func (e *Engine) run() {
 //     10.2.1 of the Raft thesis): its appends and heartbeats promise nothing
 //     about its own disk, so a leader whose Ready changes no term or vote
 //     sends them before step 2, and writes in parallel with its followers.
-//  4. Publish what was applied (state machines complete their waiters), then
-//     Advance, and queue the group again if raft already has more.
+//  4. Tell state machines which entries are now durable in the local log
+//     (PersistObserver), publish what was applied (state machines complete
+//     their waiters), then Advance, and queue the group again if raft
+//     already has more.
 func (e *Engine) cycle() error {
 	e.cycleMu.Lock()
 	defer e.cycleMu.Unlock()

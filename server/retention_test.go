@@ -6,16 +6,19 @@ import (
 	"io/fs"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"go.etcd.io/raft/v3/raftpb"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/server"
+	"github.com/sluice-io/sluice/server/engine"
 )
 
 // dirSize returns the disk space the files under dir take (allocated blocks,
@@ -202,4 +205,159 @@ func TestRetentionBytesFreesDisk(t *testing.T) {
 	_, _, err = fetchFrom(t, conn, "ret", logStart-1)
 	st = checkStatus(t, err, codes.OutOfRange)
 	checkOutOfRange(t, st, &sluicev1.OffsetOutOfRangeDetail{RequestedOffset: logStart - 1, LogStartOffset: logStart, HighWatermark: hw})
+}
+
+// readValues reads partition 0 of topic through conn from offset to the high
+// watermark, returning each record's value by offset.
+func readValues(t *testing.T, conn *grpc.ClientConn, topic string, from int64) (map[int64]string, error) {
+	t.Helper()
+	stream, err := sluicev1.NewFetchServiceClient(conn).Fetch(t.Context(), &sluicev1.FetchRequest{
+		Topic: topic, Partitions: []*sluicev1.FetchPartition{{Partition: 0, Start: atOffset(from)}},
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64]string{}
+	for {
+		resp, err := stream.Recv()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		for _, r := range resp.GetRecords() {
+			out[r.GetOffset()] = string(r.GetValue())
+		}
+	}
+}
+
+// produceValues appends n records of about size bytes, value i = prefix-i
+// padded, one request each, pipelined.
+func produceValues(t *testing.T, conn *grpc.ClientConn, topic, prefix string, n, size int) {
+	t.Helper()
+	stream, err := sluicev1.NewProduceServiceClient(conn).Produce(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		v := fmt.Appendf(nil, "%s-%d ", prefix, i)
+		v = append(v, make([]byte, size-len(v))...)
+		req := &sluicev1.ProduceRequest{Sequence: uint64(i), Topic: topic, Partition: proto.Int32(0),
+			Records: []*sluicev1.Record{{Value: v}}}
+		if err := stream.Send(req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := stream.CloseSend(); err != nil {
+		t.Fatal(err)
+	}
+	for range n {
+		resp, err := stream.Recv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.GetError() != nil || resp.GetResults()[0].GetError() != nil {
+			t.Fatalf("produce failed: %v", resp)
+		}
+	}
+}
+
+// TestFollowerBehindLogStartInstallsSnapshot: a follower cut off while
+// retention moves the leader's log start (and compacts its raft log) past
+// what the follower holds comes back, installs the metadata-only snapshot,
+// receives the entries after it, and then serves exactly the leader's
+// records from its own log start on, including records produced later.
+func TestFollowerBehindLogStartInstallsSnapshot(t *testing.T) {
+	faults := &netFaults{cut: map[[2]uint64]bool{}}
+	var snapsMu sync.Mutex
+	snapsTo := map[uint64]int{} // snapshots sent, by receiving broker
+	c := startClusterWith(t, 3, func(cfg *server.Config) {
+		cut := faults.wrap(cfg.NodeID)
+		cfg.WrapTransport = func(next engine.Transport) engine.Transport {
+			next = cut(next)
+			return engine.TransportFunc(func(msgs []engine.Envelope) {
+				for _, m := range msgs {
+					if m.Group != 0 && m.Msg.GetType() == raftpb.MsgSnap {
+						snapsMu.Lock()
+						snapsTo[m.Msg.GetTo()]++
+						snapsMu.Unlock()
+					}
+				}
+				next.Send(msgs)
+			})
+		}
+		cfg.RetentionCheckInterval = 50 * time.Millisecond
+	})
+	admin := sluicev1.NewAdminServiceClient(c.conn(1))
+	waitFor(t, "the topic to be created", func() bool {
+		_, err := admin.CreateTopic(t.Context(), &sluicev1.CreateTopicRequest{
+			Name: "lag", Partitions: 1, ReplicationFactor: 3,
+			Configs: map[string]string{"retention.bytes": strconv.Itoa(1 << 20)},
+		})
+		return err == nil
+	})
+	lead := c.leaderOf("lag", 0)
+	produceValues(t, c.conn(lead), "lag", "a", 50, 4<<10)
+	var follower uint64
+	for id := range c.brokers {
+		if id != lead {
+			follower = id
+			break
+		}
+	}
+	waitFor(t, "the follower to hold the first records", func() bool {
+		return listOffset(t, c.conn(follower), "lag", sluicev1.Boundary_BOUNDARY_LATEST) == 50
+	})
+	faults.isolate(follower, []uint64{1, 2, 3})
+
+	// 8 MiB through a partition that retains 1 MiB: the leader's log start
+	// moves far past offset 50, where the follower stopped.
+	lead = c.leaderOf("lag", 0)
+	produceValues(t, c.conn(lead), "lag", "b", 2048, 4<<10)
+	waitFor(t, "the leader's log start to pass the follower", func() bool {
+		return listOffset(t, c.conn(lead), "lag", sluicev1.Boundary_BOUNDARY_EARLIEST) > 1000
+	})
+	snapsMu.Lock()
+	before := snapsTo[follower]
+	snapsMu.Unlock()
+	faults.heal()
+	produceValues(t, c.conn(lead), "lag", "c", 20, 4<<10)
+	hw := int64(50 + 2048 + 20)
+
+	fconn := c.conn(follower)
+	waitFor(t, "the follower to catch up", func() bool {
+		return listOffset(t, fconn, "lag", sluicev1.Boundary_BOUNDARY_LATEST) == hw
+	})
+	// Retention may still move the log start while the last records apply:
+	// read again until the follower and the leader agree on it.
+	var fstart int64
+	var got, want map[int64]string
+	waitFor(t, "the follower to serve the leader's records", func() bool {
+		fstart = listOffset(t, fconn, "lag", sluicev1.Boundary_BOUNDARY_EARLIEST)
+		if listOffset(t, c.conn(lead), "lag", sluicev1.Boundary_BOUNDARY_EARLIEST) != fstart {
+			return false
+		}
+		var err1, err2 error
+		got, err1 = readValues(t, fconn, "lag", fstart)
+		want, err2 = readValues(t, c.conn(lead), "lag", fstart)
+		return err1 == nil && err2 == nil && int64(len(got)) == hw-fstart && len(want) == len(got)
+	})
+	if fstart <= 50 {
+		t.Fatalf("the follower's log starts at %d: it did not skip the removed records", fstart)
+	}
+	for off, v := range want {
+		if got[off] != v {
+			t.Fatalf("offset %d: follower has %.20q, leader %.20q", off, got[off], v)
+		}
+	}
+	snapsMu.Lock()
+	sent := snapsTo[follower] - before
+	snapsMu.Unlock()
+	if sent == 0 {
+		t.Fatal("the follower caught up without a snapshot: the leader's log was not compacted past it")
+	}
+	t.Logf("the follower stopped at offset 50 and came back through %d snapshot(s) with log start %d, high watermark %d", sent, fstart, hw)
+	_, err := readValues(t, fconn, "lag", 50)
+	checkStatus(t, err, codes.OutOfRange, "offset 50")
 }

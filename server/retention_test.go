@@ -233,14 +233,33 @@ func readValues(t *testing.T, conn *grpc.ClientConn, topic string, from int64) (
 }
 
 // produceValues appends n records of about size bytes, value i = prefix-i
-// padded, one request each, pipelined.
+// padded, one request each, pipelined; requests that fail with a retryable
+// error (a leadership change under the test's network faults) are sent again.
 func produceValues(t *testing.T, conn *grpc.ClientConn, topic, prefix string, n, size int) {
+	t.Helper()
+	todo := make([]int, n)
+	for i := range todo {
+		todo[i] = i
+	}
+	for round := 0; len(todo) > 0; round++ {
+		if round == 100 {
+			t.Fatalf("%d records still not produced after %d rounds", len(todo), round)
+		}
+		if round > 0 {
+			time.Sleep(50 * time.Millisecond)
+		}
+		todo = produceRound(t, conn, topic, prefix, todo, size)
+	}
+}
+
+// produceRound sends the records todo and returns those to send again.
+func produceRound(t *testing.T, conn *grpc.ClientConn, topic, prefix string, todo []int, size int) []int {
 	t.Helper()
 	stream, err := sluicev1.NewProduceServiceClient(conn).Produce(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range n {
+	for _, i := range todo {
 		v := fmt.Appendf(nil, "%s-%d ", prefix, i)
 		v = append(v, make([]byte, size-len(v))...)
 		req := &sluicev1.ProduceRequest{Sequence: uint64(i), Topic: topic, Partition: proto.Int32(0),
@@ -252,15 +271,25 @@ func produceValues(t *testing.T, conn *grpc.ClientConn, topic, prefix string, n,
 	if err := stream.CloseSend(); err != nil {
 		t.Fatal(err)
 	}
-	for range n {
+	var again []int
+	for range todo {
 		resp, err := stream.Recv()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if resp.GetError() != nil || resp.GetResults()[0].GetError() != nil {
+		e := resp.GetError()
+		if e == nil {
+			e = resp.GetResults()[0].GetError()
+		}
+		switch {
+		case e == nil:
+		case e.GetRetryable():
+			again = append(again, int(resp.GetSequence()))
+		default:
 			t.Fatalf("produce failed: %v", resp)
 		}
 	}
+	return again
 }
 
 // TestFollowerBehindLogStartInstallsSnapshot: a follower cut off while
@@ -323,7 +352,9 @@ func TestFollowerBehindLogStartInstallsSnapshot(t *testing.T) {
 	snapsMu.Unlock()
 	faults.heal()
 	produceValues(t, c.conn(lead), "lag", "c", 20, 4<<10)
-	hw := int64(50 + 2048 + 20)
+	// Retried requests may have committed twice (no idempotence here), so the
+	// leader says where the log ends.
+	hw := listOffset(t, c.conn(lead), "lag", sluicev1.Boundary_BOUNDARY_LATEST)
 
 	fconn := c.conn(follower)
 	waitFor(t, "the follower to catch up", func() bool {

@@ -354,7 +354,11 @@ func TestFollowerBehindLogStartInstallsSnapshot(t *testing.T) {
 	produceValues(t, c.conn(lead), "lag", "c", 20, 4<<10)
 	// Retried requests may have committed twice (no idempotence here), so the
 	// leader says where the log ends.
+	lead = c.leaderOf("lag", 0)
 	hw := listOffset(t, c.conn(lead), "lag", sluicev1.Boundary_BOUNDARY_LATEST)
+	if hw < 50+2048+20 {
+		t.Fatalf("the leader's high watermark %d is below the %d records acknowledged", hw, 50+2048+20)
+	}
 
 	fconn := c.conn(follower)
 	waitFor(t, "the follower to catch up", func() bool {

@@ -90,7 +90,11 @@ func (b *Broker) enforceRetention(now time.Time) uint64 {
 // only marks them, and large entries live in badger's value log until value
 // log GC rewrites the files that hold mostly garbage.
 func (b *Broker) reclaimSpace() {
+	start := time.Now()
 	if err := b.db.ReclaimSpace(gcDiscardRatio); err != nil {
 		b.log.Warn("reclaim disk space after retention", "err", err)
+		return
 	}
+	// Writes wait while badger flushes and compacts: worth seeing in debug logs.
+	b.log.Debug("reclaimed disk space after retention", "took", time.Since(start))
 }

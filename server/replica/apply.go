@@ -187,6 +187,9 @@ func (r *Replica) Restore(b *storage.Batch, snap *raftpb.Snapshot) error {
 	r.staged = nil
 	r.cache.reset()
 	r.segment = segmentStart{position: st.GetNextPosition(), at: time.Now()}
+	// The snapshot is where the log now starts; the checkpoints still
+	// committed are the ones deleted below.
+	r.compactPending = false
 	// Whatever this replica held is older than the snapshot, whose log
 	// starts after it: its offset index and checkpoints describe raft
 	// entries that ApplySnapshot just removed.

@@ -30,6 +30,9 @@ var (
 	ErrNoController = errors.New("the cluster has no controller yet; retry")
 	// ErrDropped means the command did not commit (leadership changed); retry.
 	ErrDropped = errors.New("the metadata change was not committed; retry")
+	// ErrConflict means the topic changed between the proposer's check and
+	// the command's commit (another change came first); retry.
+	ErrConflict = errors.New("the topic was changed by another request at the same time; retry")
 )
 
 // Config sets up the state machine.
@@ -253,6 +256,10 @@ func (f *FSM) execute(cmd *internalv1.MetadataCommand) error {
 			f.partitionLeader(l)
 		}
 		return nil
+	case *internalv1.MetadataCommand_AlterTopicConfigs:
+		return f.alterTopicConfigs(c.AlterTopicConfigs)
+	case *internalv1.MetadataCommand_CreatePartitions:
+		return f.createPartitions(c.CreatePartitions)
 	case *internalv1.MetadataCommand_RegisterBroker:
 		if f.working.GetClusterId() == "" {
 			f.working.ClusterId = c.RegisterBroker.GetClusterId()
@@ -293,6 +300,57 @@ func (f *FSM) deleteTopic(name string) error {
 		}
 	}
 	return fmt.Errorf("%w: %q", ErrTopicNotFound, name)
+}
+
+// topic returns the working state's topic of that name and id.
+func (f *FSM) topic(name, id string) (*internalv1.TopicInfo, error) {
+	for _, t := range f.working.GetTopics() {
+		if t.GetName() == name && (id == "" || t.GetTopicId() == id) {
+			return t, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: %q", ErrTopicNotFound, name)
+}
+
+// alterTopicConfigs sets and removes configs; the proposer validated them.
+func (f *FSM) alterTopicConfigs(c *internalv1.AlterTopicConfigs) error {
+	t, err := f.topic(c.GetName(), c.GetTopicId())
+	if err != nil {
+		return err
+	}
+	cfgs := make(map[string]string, len(t.GetConfigs())+len(c.GetSetConfigs()))
+	for k, v := range t.GetConfigs() {
+		cfgs[k] = v
+	}
+	for _, k := range c.GetDeleteConfigs() {
+		delete(cfgs, k)
+	}
+	for k, v := range c.GetSetConfigs() {
+		cfgs[k] = v
+	}
+	t.Configs = cfgs
+	return nil
+}
+
+// createPartitions appends partitions, each a new raft group, to a topic.
+// Partitions are never removed or renumbered, so records keep their place.
+func (f *FSM) createPartitions(c *internalv1.CreatePartitions) error {
+	t, err := f.topic(c.GetName(), c.GetTopicId())
+	if err != nil {
+		return err
+	}
+	if int32(len(t.GetPartitions())) != c.GetCurrentCount() {
+		return fmt.Errorf("%w (topic %q has %d partitions, the request expected %d)", ErrConflict, c.GetName(), len(t.GetPartitions()), c.GetCurrentCount())
+	}
+	for i, r := range c.GetAssignment() {
+		t.Partitions = append(t.Partitions, &internalv1.PartitionInfo{
+			Partition: c.GetCurrentCount() + int32(i),
+			Group:     f.working.GetNextGroup(),
+			Replicas:  r.GetBrokers(),
+		})
+		f.working.NextGroup++
+	}
+	return nil
 }
 
 // partitionLeader records a reported leader unless a report of a later term

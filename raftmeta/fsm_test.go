@@ -2,6 +2,7 @@ package raftmeta
 
 import (
 	"errors"
+	"maps"
 	"runtime"
 	"testing"
 	"time"
@@ -147,5 +148,77 @@ func TestOutcomesReachTheProposer(t *testing.T) {
 	}
 	if ok != 1 || notFound != 1 {
 		t.Fatalf("ok=%d notFound=%d", ok, notFound)
+	}
+}
+
+// TestAlterConfigsAndAddPartitions: configs are set and removed; partitions
+// are appended with new groups; a command placed against a count or topic
+// that changed meanwhile fails and changes nothing.
+func TestAlterConfigsAndAddPartitions(t *testing.T) {
+	db := openDB(t, t.TempDir())
+	defer db.Close()
+	f, err := Open(Config{NodeID: 1, DB: db, Notify: func(uint64) {}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	create := createCmd("t", 2)
+	create.GetCreateTopic().Configs = map[string]string{"retention.ms": "5", "max.message.bytes": "10"}
+	next := applyCmds(t, f, db, 1, create)
+	alter := &internalv1.MetadataCommand{Command: &internalv1.MetadataCommand_AlterTopicConfigs{AlterTopicConfigs: &internalv1.AlterTopicConfigs{
+		Name: "t", TopicId: "t-id", SetConfigs: map[string]string{"retention.ms": "7", "min.insync.replicas": "1"},
+		DeleteConfigs: []string{"max.message.bytes"},
+	}}}
+	grow := func(current int32, id string, brokers ...uint64) *internalv1.MetadataCommand {
+		c := &internalv1.CreatePartitions{Name: "t", TopicId: id, CurrentCount: current}
+		for _, b := range brokers {
+			c.Assignment = append(c.Assignment, &internalv1.Replicas{Brokers: []uint64{b}})
+		}
+		return &internalv1.MetadataCommand{Command: &internalv1.MetadataCommand_CreatePartitions{CreatePartitions: c}}
+	}
+	before := proto.CloneOf(f.Topic("t"))
+	applyCmds(t, f, db, next, alter, grow(2, "t-id", 4, 5), grow(2, "t-id", 6), grow(4, "other-id", 6))
+	got := f.Topic("t")
+	if want := map[string]string{"retention.ms": "7", "min.insync.replicas": "1"}; !maps.Equal(got.GetConfigs(), want) {
+		t.Fatalf("configs %v, want %v", got.GetConfigs(), want)
+	}
+	if len(got.GetPartitions()) != 4 {
+		t.Fatalf("%d partitions, want 4 (the stale and the wrong-topic commands must fail)", len(got.GetPartitions()))
+	}
+	groups := map[uint64]bool{}
+	for i, p := range got.GetPartitions() {
+		if p.GetPartition() != int32(i) || groups[p.GetGroup()] {
+			t.Fatalf("partition %d: %v", i, p)
+		}
+		groups[p.GetGroup()] = true
+		if i < 2 && !proto.Equal(p, before.GetPartitions()[i]) {
+			t.Fatalf("old partition %d changed: %v", i, p)
+		}
+	}
+	if r := got.GetPartitions()[3].GetReplicas(); len(r) != 1 || r[0] != 5 {
+		t.Fatalf("partition 3 replicas %v, want [5]", r)
+	}
+	if before.GetConfigs()["max.message.bytes"] != "10" {
+		t.Fatal("the published state before the change was modified")
+	}
+}
+
+func TestConflictOutcomes(t *testing.T) {
+	db := openDB(t, t.TempDir())
+	defer db.Close()
+	f, err := Open(Config{NodeID: 1, DB: db, Notify: func(uint64) {}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.working = &internalv1.MetadataState{NextGroup: 1}
+	if err := f.createTopic(createCmd("t", 1).GetCreateTopic()); err != nil {
+		t.Fatal(err)
+	}
+	err = f.createPartitions(&internalv1.CreatePartitions{Name: "t", TopicId: "t-id", CurrentCount: 3})
+	if !errors.Is(err, ErrConflict) {
+		t.Fatalf("stale count: %v, want ErrConflict", err)
+	}
+	err = f.alterTopicConfigs(&internalv1.AlterTopicConfigs{Name: "t", TopicId: "recreated"})
+	if !errors.Is(err, ErrTopicNotFound) {
+		t.Fatalf("other topic id: %v, want ErrTopicNotFound", err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	internalv1 "github.com/sluice-io/sluice/gen/go/sluice/internalpb/v1"
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+	"github.com/sluice-io/sluice/server/replica"
 )
 
 // leaderWait bounds how long CreateTopic waits for the new partitions to
@@ -33,9 +34,13 @@ func (s *adminService) CreateTopic(ctx context.Context, req *sluicev1.CreateTopi
 	if int(rf) > len(brokers) {
 		return nil, badRequest("replication_factor", "%d is more than the %d broker(s) in the cluster", rf, len(brokers))
 	}
+	// Again now that the replication factor is known (min.insync.replicas).
+	if err := validateTopicConfigs("configs", req.GetConfigs(), rf); err != nil {
+		return nil, err
+	}
 	cmd := &internalv1.CreateTopic{
 		Name: req.GetName(), Partitions: req.GetPartitions(), ReplicationFactor: rf,
-		Configs: req.GetConfigs(), TopicId: newID(), Assignment: place(brokers, req.GetPartitions(), rf),
+		Configs: req.GetConfigs(), TopicId: newID(), Assignment: place(brokers, 0, req.GetPartitions(), rf),
 	}
 	err := s.b.meta.Propose(ctx, &internalv1.MetadataCommand{Command: &internalv1.MetadataCommand_CreateTopic{CreateTopic: cmd}})
 	if err != nil {
@@ -51,16 +56,17 @@ func (s *adminService) CreateTopic(ctx context.Context, req *sluicev1.CreateTopi
 	return &sluicev1.CreateTopicResponse{Topic: desc}, nil
 }
 
-// place spreads each partition's replicas over the brokers, starting each
-// partition one broker further so that leaders (the first replica) balance.
-func place(brokers []*internalv1.BrokerInfo, partitions, rf int32) []*internalv1.Replicas {
-	out := make([]*internalv1.Replicas, partitions)
-	for p := range partitions {
+// place spreads the replicas of partitions [from, to) over the brokers,
+// starting each partition one broker further so that leaders (the first
+// replica) balance; partitions added later continue the rotation.
+func place(brokers []*internalv1.BrokerInfo, from, to, rf int32) []*internalv1.Replicas {
+	out := make([]*internalv1.Replicas, 0, to-from)
+	for p := from; p < to; p++ {
 		r := &internalv1.Replicas{}
 		for i := range rf {
 			r.Brokers = append(r.Brokers, brokers[(int(p)+int(i))%len(brokers)].GetId())
 		}
-		out[p] = r
+		out = append(out, r)
 	}
 	return out
 }
@@ -145,6 +151,7 @@ func (s *adminService) describe(name string) (*sluicev1.TopicDescription, error)
 	}
 	d := &sluicev1.TopicDescription{
 		Name: t.GetName(), TopicId: t.GetTopicId(), ReplicationFactor: t.GetReplicationFactor(), Configs: t.GetConfigs(),
+		EffectiveConfigs: s.b.effectiveConfigs(t),
 	}
 	for _, p := range t.GetPartitions() {
 		// Leader from the metadata, bounds unknown (0), unless a local replica
@@ -163,9 +170,6 @@ func (s *adminService) ListOffsets(_ context.Context, req *sluicev1.ListOffsetsR
 	if t == nil {
 		return nil, topicNotFound(req.GetTopic())
 	}
-	if _, ok := req.GetSpec().(*sluicev1.ListOffsetsRequest_TimestampMs); ok {
-		return nil, &unimplementedError{"looking up offsets by timestamp is not supported yet"}
-	}
 	parts := req.GetPartitions()
 	if len(parts) == 0 {
 		for _, p := range t.GetPartitions() {
@@ -182,13 +186,33 @@ func (s *adminService) ListOffsets(_ context.Context, req *sluicev1.ListOffsetsR
 		if r == nil {
 			return nil, s.b.notHosted(t.GetName(), info)
 		}
-		off := r.LogStartOffset()
-		if req.GetBoundary() == sluicev1.Boundary_BOUNDARY_LATEST {
-			off = r.HighWatermark()
+		po, err := partitionOffset(r, req)
+		if err != nil {
+			return nil, err
 		}
-		resp.Offsets = append(resp.Offsets, &sluicev1.PartitionOffset{Partition: p, Offset: off})
+		po.Partition = p
+		resp.Offsets = append(resp.Offsets, po)
 	}
 	return resp, nil
+}
+
+// partitionOffset answers a ListOffsets request for one replica.
+func partitionOffset(r *replica.Replica, req *sluicev1.ListOffsetsRequest) (*sluicev1.PartitionOffset, error) {
+	if spec, ok := req.GetSpec().(*sluicev1.ListOffsetsRequest_TimestampMs); ok {
+		at, err := offsetForTime(r, spec.TimestampMs)
+		if err != nil {
+			return nil, err
+		}
+		if !at.found {
+			return &sluicev1.PartitionOffset{Offset: -1, TimestampMs: -1}, nil
+		}
+		return &sluicev1.PartitionOffset{Offset: at.offset, TimestampMs: at.timestamp}, nil
+	}
+	off := r.LogStartOffset()
+	if req.GetBoundary() == sluicev1.Boundary_BOUNDARY_LATEST {
+		off = r.HighWatermark()
+	}
+	return &sluicev1.PartitionOffset{Offset: off}, nil
 }
 
 func (s *adminService) GetMetadata(_ context.Context, req *sluicev1.GetMetadataRequest) (*sluicev1.GetMetadataResponse, error) {

@@ -65,9 +65,6 @@ func TestTopicLifecycle(t *testing.T) {
 		checkOffsets(t, b, &sluicev1.ListOffsetsRequest{Topic: "orders", Spec: earliest}, map[int32]int64{0: 0, 1: 0, 2: 0})
 		checkOffsets(t, b, &sluicev1.ListOffsetsRequest{Topic: "orders", Spec: latest}, map[int32]int64{0: 0, 1: 4, 2: 1})
 		checkOffsets(t, b, &sluicev1.ListOffsetsRequest{Topic: "orders", Partitions: []int32{1}, Spec: latest}, map[int32]int64{1: 4})
-		_, err := admin.ListOffsets(t.Context(), &sluicev1.ListOffsetsRequest{Topic: "orders",
-			Spec: &sluicev1.ListOffsetsRequest_TimestampMs{TimestampMs: 1}})
-		checkStatus(t, err, codes.Unimplemented, "timestamp")
 	})
 
 	t.Run("delete", func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
@@ -49,6 +50,20 @@ func (e *notLeaderError) Error() string {
 	return fmt.Sprintf("this broker does not lead partition %s/%d; broker %d at %s does", e.topic, e.partition, e.leader, e.addr)
 }
 
+// notEnoughReplicasError refuses an acks=all write to a partition with
+// fewer in-sync replicas than its min.insync.replicas (Kafka's
+// NOT_ENOUGH_REPLICAS). It is retryable: replicas come back.
+type notEnoughReplicasError struct {
+	topic                  string
+	partition              int32
+	inSync, replicas, need int
+}
+
+func (e *notEnoughReplicasError) Error() string {
+	return fmt.Sprintf("partition %s/%d has %d in-sync replica(s) of %d, fewer than min.insync.replicas=%d: "+
+		"acks=all writes are refused until more replicas are in sync; retry later", e.topic, e.partition, e.inSync, e.replicas, e.need)
+}
+
 // unimplementedError is a feature the API has room for but this broker lacks.
 type unimplementedError struct{ msg string }
 
@@ -81,6 +96,7 @@ func toStatus(err error) *status.Status {
 		notLead  *replica.NotLeaderError
 		routed   *notLeaderError
 		oor      *replica.OutOfRangeError
+		fewISR   *notEnoughReplicasError
 	)
 	switch {
 	case errors.As(err, &field):
@@ -91,6 +107,8 @@ func toStatus(err error) *status.Status {
 		return status.New(codes.NotFound, err.Error())
 	case errors.Is(err, raftmeta.ErrTopicExists):
 		return status.New(codes.AlreadyExists, err.Error())
+	case errors.Is(err, raftmeta.ErrConflict):
+		return status.New(codes.Aborted, err.Error())
 	case errors.As(err, &unimpl):
 		return status.New(codes.Unimplemented, err.Error())
 	case errors.As(err, &routed):
@@ -102,6 +120,14 @@ func toStatus(err error) *status.Status {
 	case errors.As(err, &oor):
 		return withDetails(codes.OutOfRange, err.Error(), &sluicev1.OffsetOutOfRangeDetail{
 			Topic: oor.Topic, Partition: oor.Partition, RequestedOffset: oor.Offset, LogStartOffset: oor.LogStart, HighWatermark: oor.HighWatermark,
+		})
+	case errors.As(err, &fewISR):
+		return withDetails(codes.Unavailable, err.Error(), &errdetails.ErrorInfo{
+			Reason: "NOT_ENOUGH_REPLICAS", Domain: "sluice.io",
+			Metadata: map[string]string{
+				"topic": fewISR.topic, "partition": strconv.Itoa(int(fewISR.partition)),
+				"in_sync_replicas": strconv.Itoa(fewISR.inSync), "min_insync_replicas": strconv.Itoa(fewISR.need),
+			},
 		})
 	case errors.Is(err, replica.ErrOverloaded):
 		return status.New(codes.ResourceExhausted, err.Error())

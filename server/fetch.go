@@ -143,7 +143,13 @@ func (s *fetchService) cursor(topic *internalv1.TopicInfo, fp *sluicev1.FetchPar
 			c.next = r.HighWatermark()
 		}
 	case *sluicev1.StartPosition_TimestampMs:
-		return nil, &unimplementedError{"fetching from a timestamp is not supported yet; start from an offset, earliest or latest"}
+		// The first record at or after the time; with none yet, the high
+		// watermark, so a follow stream gets the records still to come.
+		at, err := offsetForTime(r, pos.TimestampMs)
+		if err != nil {
+			return nil, err
+		}
+		c.next = at.offset
 	default:
 		c.next = r.LogStartOffset()
 	}

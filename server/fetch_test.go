@@ -336,21 +336,3 @@ func TestFetchFollowDeletedTopic(t *testing.T) {
 	err := streamEnd(t, f.stream.Recv)
 	checkStatus(t, err, codes.NotFound, `"gone"`)
 }
-
-// TestFetchFromTimestamp: starting from a timestamp is not built yet and
-// says so.
-func TestFetchFromTimestamp(t *testing.T) {
-	b := servertest.Start(t)
-	b.CreateTopic(t, "t", 1)
-	b.Produce(t, "t", 0, valueRecords("v", 2)...)
-	for _, follow := range []bool{false, true} {
-		t.Run(fmt.Sprintf("follow=%v", follow), func(t *testing.T) {
-			stream, err := b.FetchClient.Fetch(t.Context(), &sluicev1.FetchRequest{Topic: "t", Follow: follow,
-				StartAll: &sluicev1.StartPosition{Position: &sluicev1.StartPosition_TimestampMs{TimestampMs: 1}}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			checkStatus(t, streamEnd(t, stream.Recv), codes.Unimplemented, "timestamp")
-		})
-	}
-}

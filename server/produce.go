@@ -188,14 +188,14 @@ func (s *produceService) route(req *wire.ProduceRequest) (*internalv1.TopicInfo,
 	if err := checkRecordLimit(topic, req, s.b.cfg.MaxRecordBytes); err != nil {
 		return nil, nil, err
 	}
-	return topic, s.split(req, n), nil
+	return topic, s.split(req, n, logAppendTime(topic)), nil
 }
 
 // checkRecordLimit applies the topic's max.message.bytes, or else the
 // broker's default, to every record.
 func checkRecordLimit(topic *internalv1.TopicInfo, req *wire.ProduceRequest, brokerLimit int) error {
 	limit, source := brokerLimit, "the broker's max record size"
-	if v, ok := topic.GetConfigs()["max.message.bytes"]; ok {
+	if v, ok := topic.GetConfigs()[cfgMaxMessageBytes]; ok {
 		if n, err := strconv.Atoi(v); err == nil {
 			limit, source = n, "the topic's max.message.bytes"
 		}
@@ -208,7 +208,33 @@ func checkRecordLimit(topic *internalv1.TopicInfo, req *wire.ProduceRequest, bro
 	return nil
 }
 
-func (s *produceService) split(req *wire.ProduceRequest, n int32) []*part {
+// checkInSync refuses an acks=all write to a partition this broker leads
+// when fewer of its replicas are in sync (heard from by the leader within
+// about an election timeout) than the topic's min.insync.replicas, as Kafka
+// does: the write could commit on too few copies. Other acks are not held
+// to it.
+func (b *Broker) checkInSync(topic *internalv1.TopicInfo, partition int32, acks sluicev1.Acks) error {
+	if acks != sluicev1.Acks_ACKS_ALL && acks != sluicev1.Acks_ACKS_UNSPECIFIED {
+		return nil
+	}
+	need := topicInt(topic, cfgMinInsync, 1)
+	if need <= 1 {
+		return nil
+	}
+	n, voters, leading := b.eng.InSync(topic.GetPartitions()[partition].GetGroup())
+	if !leading || int64(n) >= need {
+		return nil // not leading after all: Append says so
+	}
+	return &notEnoughReplicasError{topic: topic.GetName(), partition: partition, inSync: n, replicas: voters, need: int(need)}
+}
+
+// split groups the records by partition and stores each with its
+// timestamp: the producer's (the broker's time when it set none) or, with
+// logAppend, the broker's time. Only the leader's split counts: a broker that
+// forwards records sends them on to the leader, which splits them again, so
+// log-append time is the leader's, decided before it proposes the records
+// and carried in them to every replica.
+func (s *produceService) split(req *wire.ProduceRequest, n int32, logAppend bool) []*part {
 	now := time.Now().UnixMilli()
 	keyless := int32(-1)
 	var parts []*part
@@ -231,9 +257,14 @@ func (s *produceService) split(req *wire.ProduceRequest, n int32) []*part {
 			byPartition[p] = pt
 			parts = append(parts, pt)
 		}
-		pt.records = wire.AppendRecord(pt.records, rec, now)
-		pt.count++
 		ts := rec.TimestampMs
+		if logAppend {
+			pt.records = wire.AppendRecordAt(pt.records, rec, now)
+			ts = now
+		} else {
+			pt.records = wire.AppendRecord(pt.records, rec, now)
+		}
+		pt.count++
 		if ts == 0 {
 			ts = now
 		}
@@ -255,6 +286,10 @@ func (s *produceService) append(ctx context.Context, topic *internalv1.TopicInfo
 			base, err := s.b.forwardProduce(ctx, topic, pt, acks, lead)
 			p.finish(i, base, err)
 		}()
+		return
+	}
+	if err := s.b.checkInSync(topic, pt.partition, acks); err != nil {
+		p.finish(i, -1, err)
 		return
 	}
 	done := func(base int64, err error) { p.finish(i, base, err) }

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"strconv"
 	"time"
 
 	internalv1 "github.com/sluice-io/sluice/gen/go/sluice/internalpb/v1"
@@ -18,17 +17,13 @@ const (
 )
 
 // retentionOf returns a topic's retention limits: its retention.ms and
-// retention.bytes configs, or else the broker's defaults. A value that does
-// not parse (validation belongs to the config API) counts as unset.
+// retention.bytes configs, or else the broker's defaults. AlterTopicConfigs
+// changes take effect at the next retention check.
 func (b *Broker) retentionOf(t *internalv1.TopicInfo) replica.Retention {
-	lim := replica.Retention{Bytes: b.cfg.RetentionBytes, Ms: b.cfg.RetentionMs}
-	if v, err := strconv.ParseInt(t.GetConfigs()["retention.bytes"], 10, 64); err == nil {
-		lim.Bytes = v
+	return replica.Retention{
+		Bytes: topicInt(t, cfgRetentionBytes, b.cfg.RetentionBytes),
+		Ms:    topicInt(t, cfgRetentionMs, b.cfg.RetentionMs),
 	}
-	if v, err := strconv.ParseInt(t.GetConfigs()["retention.ms"], 10, 64); err == nil {
-		lim.Ms = v
-	}
-	return lim
 }
 
 // retentionLoop applies retention every RetentionCheckInterval until the

@@ -46,6 +46,15 @@ func validateRequest(req any) error {
 		return validateTopicName("name", r.GetName())
 	case *sluicev1.DescribeTopicRequest:
 		return validateTopicName("name", r.GetName())
+	case *sluicev1.AlterTopicConfigsRequest:
+		return validateAlterTopicConfigs(r)
+	case *sluicev1.CreatePartitionsRequest:
+		if err := validateTopicName("name", r.GetName()); err != nil {
+			return err
+		}
+		if r.GetPartitions() < 1 || r.GetPartitions() > maxPartitions {
+			return badRequest("partitions", "must be between 1 and %d (got %d)", maxPartitions, r.GetPartitions())
+		}
 	case *sluicev1.ListOffsetsRequest:
 		return validateListOffsets(r)
 	case *sluicev1.FetchRequest:
@@ -64,52 +73,29 @@ func validateCreateTopic(r *sluicev1.CreateTopicRequest) error {
 	if r.GetReplicationFactor() < 0 {
 		return badRequest("replication_factor", "must not be negative (got %d); 0 means the broker default", r.GetReplicationFactor())
 	}
-	for k, v := range r.GetConfigs() {
-		if err := validateTopicConfig(k, v); err != nil {
-			return err
+	return validateTopicConfigs("configs", r.GetConfigs(), r.GetReplicationFactor())
+}
+
+func validateAlterTopicConfigs(r *sluicev1.AlterTopicConfigsRequest) error {
+	if err := validateTopicName("name", r.GetName()); err != nil {
+		return err
+	}
+	if len(r.GetSetConfigs()) == 0 && len(r.GetDeleteConfigs()) == 0 {
+		return badRequest("set_configs", "nothing to change: set or delete at least one config")
+	}
+	if err := validateTopicConfigs("set_configs", r.GetSetConfigs(), 0); err != nil {
+		return err
+	}
+	for i, k := range r.GetDeleteConfigs() {
+		field := "delete_configs[" + strconv.Itoa(i) + "]"
+		if _, ok := topicConfigs[k]; !ok {
+			return validateTopicConfig(field, k, "", 0) // names the known keys
+		}
+		if _, ok := r.GetSetConfigs()[k]; ok {
+			return badRequest(field, "%q is also in set_configs; a config is either set or deleted", k)
 		}
 	}
 	return nil
-}
-
-// topicConfigs are the configs a topic may set, each with a check of its value.
-var topicConfigs = map[string]func(string) bool{
-	"retention.ms":           isIntAtLeast(-1),
-	"retention.bytes":        isIntAtLeast(-1),
-	"max.message.bytes":      isIntAtLeast(1),
-	"min.insync.replicas":    isIntAtLeast(1),
-	"message.timestamp.type": isOneOf("CreateTime", "LogAppendTime"),
-	"compression.type":       isOneOf("producer", "uncompressed", "zstd", "lz4", "snappy", "gzip"),
-	"cleanup.policy":         isOneOf("delete"),
-}
-
-func validateTopicConfig(k, v string) error {
-	check, ok := topicConfigs[k]
-	if !ok {
-		return badRequest("configs", "unknown topic config %q (known: cleanup.policy, compression.type, max.message.bytes, message.timestamp.type, min.insync.replicas, retention.bytes, retention.ms)", k)
-	}
-	if !check(v) {
-		return badRequest("configs", "invalid value %q for topic config %q", v, k)
-	}
-	return nil
-}
-
-func isIntAtLeast(lo int64) func(string) bool {
-	return func(s string) bool {
-		n, err := strconv.ParseInt(s, 10, 64)
-		return err == nil && n >= lo
-	}
-}
-
-func isOneOf(vals ...string) func(string) bool {
-	return func(s string) bool {
-		for _, v := range vals {
-			if s == v {
-				return true
-			}
-		}
-		return false
-	}
 }
 
 func validateListOffsets(r *sluicev1.ListOffsetsRequest) error {

@@ -107,6 +107,7 @@ func TestBadInput(t *testing.T) {
 	cases = append(cases, produceCases(produce)...)
 	cases = append(cases, fetchCases(b)...)
 	cases = append(cases, topicLookupCases(b)...)
+	cases = append(cases, alterCases(b)...)
 
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -204,13 +205,68 @@ func createTopicCases(b *servertest.Broker) []badCase {
 		{name: "create/unknown config", call: create("new", 1, map[string]string{"retention.hours": "1"}), code: codes.InvalidArgument,
 			field: "configs", msg: []string{"retention.hours"}},
 		{name: "create/bad config value", call: create("new", 1, map[string]string{"retention.ms": "soon"}), code: codes.InvalidArgument,
-			field: "configs", msg: []string{"retention.ms", "soon"}},
+			field: "configs[retention.ms]", msg: []string{"soon", ">= -1"}},
 		{name: "create/config below minimum", call: create("new", 1, map[string]string{"max.message.bytes": "0"}), code: codes.InvalidArgument,
-			field: "configs", msg: []string{"max.message.bytes"}},
+			field: "configs[max.message.bytes]", msg: []string{"from 1 to"}},
+		{name: "create/retention below -1", call: create("new", 1, map[string]string{"retention.bytes": "-2"}), code: codes.InvalidArgument,
+			field: "configs[retention.bytes]", msg: []string{"-2", "-1 = unlimited"}},
+		{name: "create/unknown timestamp type", call: create("new", 1, map[string]string{"message.timestamp.type": "Now"}), code: codes.InvalidArgument,
+			field: "configs[message.timestamp.type]", msg: []string{"CreateTime, LogAppendTime"}},
+		{name: "create/unknown compression", call: create("new", 1, map[string]string{"compression.type": "brotli"}), code: codes.InvalidArgument,
+			field: "configs[compression.type]", msg: []string{"brotli", "zstd"}},
+		{name: "create/min.insync.replicas above replication factor", call: create("new", 1, map[string]string{"min.insync.replicas": "2"}),
+			code: codes.InvalidArgument, field: "configs[min.insync.replicas]", msg: []string{"from 1 to 1", "replication factor"}},
+		{name: "create/min.insync.replicas zero", call: create("new", 1, map[string]string{"min.insync.replicas": "0"}),
+			code: codes.InvalidArgument, field: "configs[min.insync.replicas]", msg: []string{`"0"`}},
 		{name: "create/replication above brokers", call: func(t *testing.T) *status.Status {
 			_, err := b.AdminClient.CreateTopic(t.Context(), &sluicev1.CreateTopicRequest{Name: "new", Partitions: 1, ReplicationFactor: 2})
 			return unary(err)
 		}, code: codes.InvalidArgument, field: "replication_factor", msg: []string{"2"}},
+	}
+}
+
+func alterCases(b *servertest.Broker) []badCase {
+	alter := func(req *sluicev1.AlterTopicConfigsRequest) func(t *testing.T) *status.Status {
+		return func(t *testing.T) *status.Status {
+			resp, err := b.AdminClient.AlterTopicConfigs(t.Context(), req)
+			if err == nil {
+				t.Fatalf("altered %v", resp)
+			}
+			return unary(err)
+		}
+	}
+	set := func(k, v string) *sluicev1.AlterTopicConfigsRequest {
+		return &sluicev1.AlterTopicConfigsRequest{Name: "small", SetConfigs: map[string]string{k: v}}
+	}
+	grow := func(name string, n int32) func(t *testing.T) *status.Status {
+		return func(t *testing.T) *status.Status {
+			resp, err := b.AdminClient.CreatePartitions(t.Context(), &sluicev1.CreatePartitionsRequest{Name: name, Partitions: n})
+			if err == nil {
+				t.Fatalf("partitions created: %v", resp)
+			}
+			return unary(err)
+		}
+	}
+	return []badCase{
+		{name: "alter/unknown config", call: alter(set("retention.hours", "1")), code: codes.InvalidArgument,
+			field: "set_configs", msg: []string{"retention.hours", "retention.ms"}},
+		{name: "alter/bad value", call: alter(set("max.message.bytes", "-1")), code: codes.InvalidArgument,
+			field: "set_configs[max.message.bytes]", msg: []string{"-1", "from 1 to"}},
+		{name: "alter/min.insync.replicas above replication factor", call: alter(set("min.insync.replicas", "3")), code: codes.InvalidArgument,
+			field: "set_configs[min.insync.replicas]", msg: []string{"from 1 to 1"}},
+		{name: "alter/delete unknown", call: alter(&sluicev1.AlterTopicConfigsRequest{Name: "small", DeleteConfigs: []string{"nope"}}),
+			code: codes.InvalidArgument, field: "delete_configs[0]", msg: []string{`"nope"`}},
+		{name: "alter/set and delete", call: alter(&sluicev1.AlterTopicConfigsRequest{Name: "small",
+			SetConfigs: map[string]string{"retention.ms": "5"}, DeleteConfigs: []string{"retention.ms"}}),
+			code: codes.InvalidArgument, field: "delete_configs[0]", msg: []string{"retention.ms"}},
+		{name: "alter/nothing", call: alter(&sluicev1.AlterTopicConfigsRequest{Name: "small"}), code: codes.InvalidArgument,
+			field: "set_configs", msg: []string{"nothing to change"}},
+		{name: "alter/unknown topic", call: alter(&sluicev1.AlterTopicConfigsRequest{Name: "nope", SetConfigs: map[string]string{"retention.ms": "5"}}),
+			code: codes.NotFound, msg: []string{`"nope"`}},
+		{name: "partitions/lower", call: grow("existing", 2), code: codes.InvalidArgument, field: "partitions", msg: []string{"has 3", "only be raised"}},
+		{name: "partitions/equal", call: grow("existing", 3), code: codes.InvalidArgument, field: "partitions", msg: []string{"has 3", "only be raised"}},
+		{name: "partitions/zero", call: grow("existing", 0), code: codes.InvalidArgument, field: "partitions", msg: []string{"got 0"}},
+		{name: "partitions/unknown topic", call: grow("nope", 4), code: codes.NotFound, msg: []string{`"nope"`}},
 	}
 }
 

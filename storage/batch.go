@@ -97,13 +97,18 @@ func (b *Batch) DeleteMeta(key []byte) {
 
 // DeleteIndexBefore stages the removal of group's offset index entries with
 // BaseOffset < offset, as retention does before compacting the raft log
-// below them. An entry is removed whole even if its batch holds offsets >=
-// offset, so retention passes the BaseOffset of the first batch it keeps.
-// It reads the entries committed when it is called; entries staged in b
-// itself are not affected. It fails once b is committed or cancelled.
+// below them, and of the time index entries naming those batches (all but
+// the last, which BatchAtTime still needs). An entry is removed whole even
+// if its batch holds offsets >= offset, so retention passes the BaseOffset
+// of the first batch it keeps. It reads the entries committed when it is
+// called; entries staged in b itself are not affected. It fails once b is
+// committed or cancelled.
 func (b *Batch) DeleteIndexBefore(group uint64, offset int64) error {
 	if offset <= 0 {
 		return nil
+	}
+	if err := b.deleteTimeIndexBefore(group, offset); err != nil {
+		return err
 	}
 	prefix := groupKey(kindOffsetIndex, group)
 	keys, err := b.db.keysWithPrefix(prefix, offsetIndexKey(group, offset-1), math.MaxInt)

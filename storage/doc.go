@@ -6,7 +6,9 @@
 // stored once; storage does not interpret entry data. When the state machine
 // applies an entry it writes an offset index entry (base offset -> raft
 // index, record count, max timestamp), through which ReadLog serves fetches
-// straight from the raft log.
+// straight from the raft log, and, when the batch raises the partition's
+// largest timestamp, a time index entry, through which BatchAtTime finds the
+// first batch at or after a time.
 //
 // Writes of any number of groups are collected in a Batch and made durable
 // together (group commit); RaftLog, the raft.Storage of one group, publishes
@@ -19,7 +21,7 @@
 //	0x02 | group              raftpb.HardState
 //	0x03 | group              raftpb.Snapshot (metadata and small opaque data)
 //	0x04 | group | baseOffset raftIndex u64 | count u32 | maxTimestampMs i64
-//	0x05                      reserved: time index
+//	0x05 | group | timestamp  baseOffset u64 (time index: batches that raised the max timestamp)
 //	0x06 | group              opaque applied state of the group's state machine
 //	0x07 | key                opaque broker-level metadata
 //	0x08 | group              log start: index u64 | term u64 (raft's dummy entry)

@@ -18,7 +18,8 @@ const (
 	kindSnapshot byte = 0x03
 	// kindOffsetIndex | group | baseOffset -> indexValue (20 bytes).
 	kindOffsetIndex byte = 0x04
-	// kindTimeIndex is reserved for an offset-for-timestamp index.
+	// kindTimeIndex | group | timestampMs -> baseOffset u64: the batches
+	// that raised the group's largest timestamp (see timeindex.go).
 	kindTimeIndex byte = 0x05
 	// kindGroupState | group -> opaque applied state of the group's state machine.
 	kindGroupState byte = 0x06

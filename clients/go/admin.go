@@ -46,8 +46,11 @@ type TopicDescription struct {
 	TopicID           string
 	ReplicationFactor int32
 	// Configs set on the topic (defaults are not listed).
-	Configs    map[string]string
-	Partitions []PartitionDescription
+	Configs map[string]string
+	// EffectiveConfigs is every topic config with the value in effect: the
+	// topic's own, else the broker's default.
+	EffectiveConfigs map[string]string
+	Partitions       []PartitionDescription
 }
 
 // PartitionDescription is one partition's placement and bounds. The bounds
@@ -162,6 +165,48 @@ func (a *Admin) DescribeTopic(ctx context.Context, name string) (*TopicDescripti
 	if err != nil {
 		return nil, err
 	}
+	return topicFromProto(resp.GetTopic()), nil
+}
+
+// AlterTopicConfigs sets the configs in set and removes those named in
+// remove (back to the broker's default), all or nothing, and returns the
+// topic as changed. Values are checked as by CreateTopic. Setting configs is
+// idempotent, so a retryable failure is retried.
+func (a *Admin) AlterTopicConfigs(ctx context.Context, name string, set map[string]string, remove ...string) (*TopicDescription, error) {
+	var resp *sluicev1.AlterTopicConfigsResponse
+	err := a.c.callAny(ctx, true, func(ctx context.Context, conn *grpc.ClientConn) error {
+		var err error
+		resp, err = sluicev1.NewAdminServiceClient(conn).AlterTopicConfigs(ctx, &sluicev1.AlterTopicConfigsRequest{
+			Name: name, SetConfigs: set, DeleteConfigs: remove,
+		})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return topicFromProto(resp.GetTopic()), nil
+}
+
+// CreatePartitions raises a topic's partition count to partitions (it never
+// goes down) and returns the topic once each new partition has a leader. It
+// is not retried. This client's metadata is refreshed at once, so its
+// producers send keyed records to murmur2(key) mod the new count from then
+// on; other clients follow at their next metadata refresh
+// (WithMetadataMaxAge).
+func (a *Admin) CreatePartitions(ctx context.Context, name string, partitions int32) (*TopicDescription, error) {
+	var resp *sluicev1.CreatePartitionsResponse
+	err := a.c.callAny(ctx, false, func(ctx context.Context, conn *grpc.ClientConn) error {
+		var err error
+		resp, err = sluicev1.NewAdminServiceClient(conn).CreatePartitions(ctx, &sluicev1.CreatePartitionsRequest{
+			Name: name, Partitions: partitions,
+		})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	// The partitions exist either way; a failed refresh leaves the periodic one.
+	_, _ = a.c.Metadata(ctx, name)
 	return topicFromProto(resp.GetTopic()), nil
 }
 
@@ -294,7 +339,8 @@ func (c *Client) listOffsetsAt(ctx context.Context, addr string, req *sluicev1.L
 }
 
 func topicFromProto(t *sluicev1.TopicDescription) *TopicDescription {
-	d := &TopicDescription{Name: t.GetName(), TopicID: t.GetTopicId(), ReplicationFactor: t.GetReplicationFactor(), Configs: maps.Clone(t.GetConfigs())}
+	d := &TopicDescription{Name: t.GetName(), TopicID: t.GetTopicId(), ReplicationFactor: t.GetReplicationFactor(),
+		Configs: maps.Clone(t.GetConfigs()), EffectiveConfigs: maps.Clone(t.GetEffectiveConfigs())}
 	for _, p := range t.GetPartitions() {
 		d.Partitions = append(d.Partitions, PartitionDescription{
 			Partition: p.GetPartition(), LeaderID: p.GetLeaderId(), ReplicaIDs: slices.Clone(p.GetReplicaIds()),

@@ -318,7 +318,9 @@ func TestProducerAbandonsAStreamThatStopsAnswering(t *testing.T) {
 		}
 		return c.store(req), nil
 	}
-	reports := produceValues(t, c, sluice.ProducerConfig{RequestTimeout: 200 * time.Millisecond, RetryBackoff: time.Millisecond}, 20)
+	// The timeout must outlast the answer to the resent request even on a
+	// loaded machine, or that request is resent too and stored twice.
+	reports := produceValues(t, c, sluice.ProducerConfig{RequestTimeout: time.Second, RetryBackoff: time.Millisecond}, 20)
 	checkInOrder(t, c, reports, 20)
 }
 

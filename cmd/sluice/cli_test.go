@@ -272,6 +272,7 @@ func startAdmin(t *testing.T) (*fakeAdmin, string) {
 		TopicId:           "3f2a",
 		ReplicationFactor: 3,
 		Configs:           map[string]string{"retention.ms": "1000", "cleanup.policy": "delete"},
+		EffectiveConfigs:  map[string]string{"retention.ms": "1000", "cleanup.policy": "delete", "min.insync.replicas": "1", "message.timestamp.type": "CreateTime"},
 		Partitions: []*sluicev1.PartitionDescription{
 			{Partition: 0, LeaderId: 1, ReplicaIds: []uint64{1, 2, 3}, LogStartOffset: 0, HighWatermark: 120},
 			{Partition: 1, LeaderId: 0, ReplicaIds: []uint64{2, 3, 1}, LogStartOffset: 15, HighWatermark: 1000000},
@@ -308,6 +309,7 @@ func TestTopicCommands(t *testing.T) {
 				"Topic ID:           3f2a\n" +
 				"Replication factor: 3\n" +
 				"Configs:            cleanup.policy=delete, retention.ms=1000\n" +
+				"Defaults:           message.timestamp.type=CreateTime, min.insync.replicas=1\n" +
 				"\n" +
 				"PARTITION  LEADER  REPLICAS  LOG START  HIGH WATERMARK\n" +
 				"0          1       1,2,3     0          120\n" +
@@ -315,6 +317,15 @@ func TestTopicCommands(t *testing.T) {
 		},
 		{name: "describe unknown", args: []string{"topic", "describe", "nope"}, code: 1, err: "sluice: topic \"nope\" not found\n"},
 		{name: "delete", args: []string{"topic", "delete", "events"}, out: "deleted topic events\n"},
+		{
+			name: "alter",
+			args: []string{"topic", "alter", "events", "--config", "retention.ms=5", "--delete-config", "cleanup.policy", "--partitions", "6"},
+			out:  "topic events configs: retention.ms=5\ntopic events has 6 partitions\n",
+		},
+		{name: "alter nothing", args: []string{"topic", "alter", "events"}, code: 1,
+			err: "sluice: nothing to alter: give --config, --delete-config or --partitions\n"},
+		{name: "alter lower partitions", args: []string{"topic", "alter", "events", "--partitions", "1"}, code: 1,
+			err: "sluice: partitions: topic \"events\" has 2 partitions and asked for 1: the partition count can only be raised\n"},
 		{name: "bad config", args: []string{"topic", "create", "x", "--config", "nokey"}, code: 1, err: "sluice: invalid --config \"nokey\": want key=value\n"},
 		{name: "unknown flag", args: []string{"topic", "list", "--bogus"}, code: 1, err: "sluice: unknown flag: --bogus\n"},
 		{name: "missing argument", args: []string{"topic", "describe"}, code: 1, err: "sluice: accepts 1 arg(s), received 0\n"},
@@ -332,6 +343,11 @@ func TestTopicCommands(t *testing.T) {
 		Configs: map[string]string{"retention.ms": "5"}}
 	if !proto.Equal(a.created, want) {
 		t.Errorf("CreateTopic got %v, want %v", a.created, want)
+	}
+	wantAlter := &sluicev1.AlterTopicConfigsRequest{Name: "events", SetConfigs: map[string]string{"retention.ms": "5"},
+		DeleteConfigs: []string{"cleanup.policy"}}
+	if !proto.Equal(a.altered, wantAlter) {
+		t.Errorf("AlterTopicConfigs got %v, want %v", a.altered, wantAlter)
 	}
 }
 

@@ -37,6 +37,25 @@ type fakeAdmin struct {
 
 	mu      sync.Mutex
 	created *sluicev1.CreateTopicRequest
+	altered *sluicev1.AlterTopicConfigsRequest
+	grown   *sluicev1.CreatePartitionsRequest
+}
+
+func (a *fakeAdmin) AlterTopicConfigs(_ context.Context, req *sluicev1.AlterTopicConfigsRequest) (*sluicev1.AlterTopicConfigsResponse, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.altered = req
+	return &sluicev1.AlterTopicConfigsResponse{Topic: &sluicev1.TopicDescription{Name: req.GetName(), Configs: req.GetSetConfigs()}}, nil
+}
+
+func (a *fakeAdmin) CreatePartitions(_ context.Context, req *sluicev1.CreatePartitionsRequest) (*sluicev1.CreatePartitionsResponse, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.grown = req
+	if req.GetPartitions() <= 2 {
+		return nil, status.Errorf(codes.InvalidArgument, "partitions: topic %q has 2 partitions and asked for %d: the partition count can only be raised", req.GetName(), req.GetPartitions())
+	}
+	return &sluicev1.CreatePartitionsResponse{Topic: &sluicev1.TopicDescription{Name: req.GetName()}}, nil
 }
 
 func (a *fakeAdmin) CreateTopic(_ context.Context, req *sluicev1.CreateTopicRequest) (*sluicev1.CreateTopicResponse, error) {

@@ -185,6 +185,7 @@ func TestProduceConfig(t *testing.T) {
 		mutate        func(*produceOptions)
 		partitionSet  bool
 		wantPartition *int32
+		wantTS        int64
 		wantErr       bool
 	}{
 		{name: "defaults", mutate: func(*produceOptions) {}},
@@ -196,6 +197,10 @@ func TestProduceConfig(t *testing.T) {
 		{name: "zero in flight", mutate: func(o *produceOptions) { o.maxInFlight = 0 }, wantErr: true},
 		{name: "key and separator", mutate: func(o *produceOptions) { o.key, o.keySeparator = "k", ":" }, wantErr: true},
 		{name: "bad header", mutate: func(o *produceOptions) { o.headers = []string{"x"} }, wantErr: true},
+		{name: "timestamp", mutate: func(o *produceOptions) { o.timestamp = "2026-11-23T10:00:00Z" }, wantTS: 1795428000000},
+		{name: "timestamp with offset", mutate: func(o *produceOptions) { o.timestamp = "2026-11-23T11:00:00.5+01:00" }, wantTS: 1795428000500},
+		{name: "bad timestamp", mutate: func(o *produceOptions) { o.timestamp = "yesterday" }, wantErr: true},
+		{name: "timestamp before 1970", mutate: func(o *produceOptions) { o.timestamp = "1969-12-31T23:59:59Z" }, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -211,6 +216,9 @@ func TestProduceConfig(t *testing.T) {
 			if (cfg.partition == nil) != (tt.wantPartition == nil) ||
 				(cfg.partition != nil && *cfg.partition != *tt.wantPartition) {
 				t.Errorf("partition = %v, want %v", cfg.partition, tt.wantPartition)
+			}
+			if cfg.parser.timestampMs != tt.wantTS {
+				t.Errorf("timestamp = %d, want %d", cfg.parser.timestampMs, tt.wantTS)
 			}
 		})
 	}

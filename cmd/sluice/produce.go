@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc/codes"
@@ -28,6 +29,7 @@ type produceOptions struct {
 	headers      []string
 	batchSize    int
 	maxInFlight  int
+	timestamp    string
 }
 
 // produceConfig is the validated form of the produce flags.
@@ -68,6 +70,7 @@ func newProduceCmd(g *globalOptions) *cobra.Command {
 	f.StringArrayVar(&o.headers, "header", nil, "header `k=v` added to every record (repeatable)")
 	f.IntVar(&o.batchSize, "batch-size", 1000, "`N` records per request")
 	f.IntVar(&o.maxInFlight, "max-in-flight", 32, "at most `N` requests sent and not yet answered")
+	f.StringVar(&o.timestamp, "timestamp", "", "create time `TIME` (RFC 3339) of every record (default: the broker's time on arrival)")
 	return cmd
 }
 
@@ -110,6 +113,13 @@ func (o *produceOptions) config(topic string, partitionSet bool) (*produceConfig
 	}
 	if o.keySeparator != "" {
 		cfg.parser.separator = []byte(o.keySeparator)
+	}
+	if o.timestamp != "" {
+		ts, err := time.Parse(time.RFC3339Nano, o.timestamp)
+		if err != nil || ts.UnixMilli() <= 0 {
+			return nil, fmt.Errorf("invalid --timestamp %q: want an RFC 3339 time after 1970, like 2026-11-23T10:00:00Z", o.timestamp)
+		}
+		cfg.parser.timestampMs = ts.UnixMilli()
 	}
 	return cfg, nil
 }

@@ -77,6 +77,8 @@ type lineParser struct {
 	key       []byte // the same key for every record; nil for none
 	separator []byte // when set, each line is "key SEP value"
 	headers   []*sluicev1.Header
+	// timestampMs is every record's create time; 0 lets the broker stamp it.
+	timestampMs int64
 }
 
 // parse builds the record for one line. The record owns a copy of the line,
@@ -84,7 +86,7 @@ type lineParser struct {
 // which is safe because sending only reads them.
 func (p *lineParser) parse(line []byte) (*sluicev1.Record, error) {
 	data := bytes.Clone(line)
-	rec := &sluicev1.Record{Key: p.key, Value: data, Headers: p.headers}
+	rec := &sluicev1.Record{Key: p.key, Value: data, Headers: p.headers, TimestampMs: p.timestampMs}
 	if p.separator != nil {
 		k, v, ok := bytes.Cut(data, p.separator)
 		if !ok {

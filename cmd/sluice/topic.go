@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -17,12 +19,13 @@ import (
 func newTopicCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "topic",
-		Short: "Create, list, describe and delete topics",
+		Short: "Create, list, describe, alter and delete topics",
 	}
 	cmd.AddCommand(
 		newTopicCreateCmd(g),
 		newTopicListCmd(g),
 		newTopicDescribeCmd(g),
+		newTopicAlterCmd(g),
 		newTopicDeleteCmd(g),
 	)
 	return cmd
@@ -129,7 +132,11 @@ func printTopicDescription(out io.Writer, t *sluicev1.TopicDescription) error {
 	fmt.Fprintf(hw, "Topic:\t%s\n", t.GetName())
 	fmt.Fprintf(hw, "Topic ID:\t%s\n", t.GetTopicId())
 	fmt.Fprintf(hw, "Replication factor:\t%d\n", t.GetReplicationFactor())
-	fmt.Fprintf(hw, "Configs:\t%s\n\n", formatConfigs(t.GetConfigs()))
+	fmt.Fprintf(hw, "Configs:\t%s\n", formatConfigs(t.GetConfigs()))
+	if defaults := unsetConfigs(t); len(defaults) > 0 {
+		fmt.Fprintf(hw, "Defaults:\t%s\n", formatConfigs(defaults))
+	}
+	fmt.Fprintln(hw)
 	if err := hw.Flush(); err != nil {
 		return err
 	}
@@ -140,6 +147,18 @@ func printTopicDescription(out io.Writer, t *sluicev1.TopicDescription) error {
 			formatIDs(p.GetReplicaIds()), p.GetLogStartOffset(), p.GetHighWatermark())
 	}
 	return tw.Flush()
+}
+
+// unsetConfigs are the configs in effect that the topic does not set: the
+// broker's defaults (brokers that do not report them show none).
+func unsetConfigs(t *sluicev1.TopicDescription) map[string]string {
+	out := map[string]string{}
+	for k, v := range t.GetEffectiveConfigs() {
+		if _, set := t.GetConfigs()[k]; !set {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // formatConfigs lists configs sorted by key, so the output is stable.
@@ -168,6 +187,73 @@ func formatIDs(ids []uint64) string {
 		parts[i] = strconv.FormatUint(id, 10)
 	}
 	return strings.Join(parts, ",")
+}
+
+// topicAlterOptions holds the flags of topic alter.
+type topicAlterOptions struct {
+	configs, deletes []string
+	partitions       int32
+}
+
+func newTopicAlterCmd(g *globalOptions) *cobra.Command {
+	var o topicAlterOptions
+	cmd := &cobra.Command{
+		Use:   "alter NAME",
+		Short: "Change a topic's configs or raise its partition count",
+		Long: "Set (--config k=v) and remove (--delete-config k) topic configs, and raise the\n" +
+			"partition count (--partitions N; it never goes down). Keyed records produced\n" +
+			"afterwards go to murmur2(key) mod the new count.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			grow := cmd.Flags().Changed("partitions")
+			set, err := parseConfigs(o.configs)
+			if err != nil {
+				return err
+			}
+			if len(set) == 0 && len(o.deletes) == 0 && !grow {
+				return errors.New("nothing to alter: give --config, --delete-config or --partitions")
+			}
+			return withAdmin(g, func(c sluicev1.AdminServiceClient) error {
+				out := cmd.OutOrStdout()
+				if len(set) > 0 || len(o.deletes) > 0 {
+					if err := alterConfigs(cmd.Context(), c, out, args[0], set, o.deletes); err != nil {
+						return err
+					}
+				}
+				if grow {
+					return raisePartitions(cmd.Context(), c, out, args[0], o.partitions)
+				}
+				return nil
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVar(&o.configs, "config", nil, "set topic config `k=v` (repeatable)")
+	f.StringArrayVar(&o.deletes, "delete-config", nil, "remove topic config `k`, back to the broker default (repeatable)")
+	f.Int32Var(&o.partitions, "partitions", 0, "raise the partition count to `N`")
+	return cmd
+}
+
+func alterConfigs(ctx context.Context, c sluicev1.AdminServiceClient, out io.Writer, name string, set map[string]string, deletes []string) error {
+	resp, err := c.AlterTopicConfigs(ctx, &sluicev1.AlterTopicConfigsRequest{Name: name, SetConfigs: set, DeleteConfigs: deletes})
+	if err != nil {
+		return fmt.Errorf("alter configs of topic %q: %w", name, err)
+	}
+	_, err = fmt.Fprintf(out, "topic %s configs: %s\n", name, formatConfigs(resp.GetTopic().GetConfigs()))
+	return err
+}
+
+func raisePartitions(ctx context.Context, c sluicev1.AdminServiceClient, out io.Writer, name string, n int32) error {
+	resp, err := c.CreatePartitions(ctx, &sluicev1.CreatePartitionsRequest{Name: name, Partitions: n})
+	if err != nil {
+		return fmt.Errorf("raise partitions of topic %q: %w", name, err)
+	}
+	got := len(resp.GetTopic().GetPartitions())
+	if got == 0 { // a broker that leaves the description out
+		got = int(n)
+	}
+	_, err = fmt.Fprintf(out, "topic %s has %d partitions\n", name, got)
+	return err
 }
 
 func newTopicDeleteCmd(g *globalOptions) *cobra.Command {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/raft/v3"
@@ -82,6 +83,8 @@ type Engine struct {
 	queue []*group
 	wake  chan struct{}
 
+	heard liveness
+
 	tasks chan func()
 	stop  chan struct{}
 	wg    sync.WaitGroup
@@ -105,6 +108,7 @@ func New(cfg Config) (*Engine, error) {
 		cfg:    cfg,
 		log:    cfg.Logger.With("component", "raft-engine"),
 		groups: make(map[uint64]*group),
+		heard:  liveness{heard: map[uint64]*atomic.Int64{}},
 		wake:   make(chan struct{}, 1),
 		tasks:  make(chan func()),
 		stop:   make(chan struct{}),
@@ -196,12 +200,13 @@ func (e *Engine) newGroup(id uint64, voters []uint64, sm StateMachine) (*group, 
 	if err != nil {
 		return nil, err
 	}
-	g := &group{id: id, rn: rn, log: rlog, sm: sm}
+	g := &group{id: id, self: e.cfg.NodeID, rn: rn, log: rlog, sm: sm,
+		activeWindow: time.Duration(e.cfg.ElectionTicks) * e.cfg.TickInterval}
 	_, cs, err := rlog.InitialState()
 	if err != nil {
 		return nil, err
 	}
-	g.voters.Store(int64(len(cs.GetVoters())))
+	g.setConf(cs)
 	if len(cs.GetVoters()) == 1 && cs.GetVoters()[0] == e.cfg.NodeID {
 		if err := rn.Campaign(); err != nil {
 			return nil, fmt.Errorf("campaign: %w", err)
@@ -277,17 +282,30 @@ func (e *Engine) Notify(id uint64) {
 	if g := e.group(id); g != nil {
 		g.mu.Lock()
 		g.propose = true
+		g.wakeLocked()
 		g.mu.Unlock()
 		e.enqueue(g)
 	}
 }
 
 // Deliver hands the engine a message from a peer. Messages for groups this
-// broker does not host are dropped; raft retransmits.
-func (e *Engine) Deliver(id uint64, m *raftpb.Message) {
-	if g := e.group(id); g != nil {
+// broker does not host are dropped; raft retransmits. Keepalives only say the
+// peer lives; anything but a heartbeat response or a quiescing heartbeat
+// wakes a quiesced group.
+func (e *Engine) Deliver(env Envelope) {
+	if env.Group == KeepaliveGroup {
+		e.heard.note(env.Msg.GetFrom(), time.Now())
+		return
+	}
+	if g := e.group(env.Group); g != nil {
 		g.mu.Lock()
-		g.inbox = append(g.inbox, m)
+		g.inbox = append(g.inbox, env.Msg)
+		switch {
+		case env.Quiesce:
+			g.quiesceReq = env.Msg
+		case env.Msg.GetType() != raftpb.MsgHeartbeatResp:
+			g.wakeLocked()
+		}
 		g.mu.Unlock()
 		e.enqueue(g)
 	}
@@ -299,6 +317,7 @@ func (e *Engine) ReportUnreachable(id, node uint64) {
 	if g := e.group(id); g != nil {
 		g.mu.Lock()
 		g.unreachable = append(g.unreachable, node)
+		g.wakeLocked()
 		g.mu.Unlock()
 		e.enqueue(g)
 	}
@@ -313,6 +332,7 @@ func (e *Engine) ReportSnapshot(id, node uint64, ok bool) {
 		}
 		g.mu.Lock()
 		g.snapStatus = append(g.snapStatus, snapStatus{node: node, status: status})
+		g.wakeLocked()
 		g.mu.Unlock()
 		e.enqueue(g)
 	}
@@ -327,6 +347,7 @@ func (e *Engine) ProposeConfChange(id uint64, cc *raftpb.ConfChange) error {
 	}
 	g.mu.Lock()
 	g.confChanges = append(g.confChanges, cc)
+	g.wakeLocked()
 	g.mu.Unlock()
 	e.enqueue(g)
 	return nil
@@ -339,6 +360,7 @@ func (e *Engine) TransferLeadership(id, node uint64) {
 	if g := e.group(id); g != nil {
 		g.mu.Lock()
 		g.transferTo = node
+		g.wakeLocked()
 		g.mu.Unlock()
 		e.enqueue(g)
 	}
@@ -353,6 +375,7 @@ func (e *Engine) HandOffLeadership() {
 		if g.leader.Load() == e.cfg.NodeID {
 			g.mu.Lock()
 			g.handOff = true
+			g.wakeLocked()
 			g.mu.Unlock()
 			e.enqueue(g)
 		}
@@ -380,6 +403,19 @@ func (e *Engine) Leader(id uint64) uint64 {
 		return g.leader.Load()
 	}
 	return 0
+}
+
+// InSync reports, for a group this node leads, how many of its voters
+// (this node included) raft heard from within about the last election
+// timeout, and how many voters the group has; leading is false when this
+// node does not lead the group (as of its last cycle) or does not host it.
+func (e *Engine) InSync(id uint64) (inSync, voters int, leading bool) {
+	g := e.group(id)
+	if g == nil {
+		return 0, 0, false
+	}
+	n := g.inSync.Load()
+	return int(n), int(g.voters.Load()), n > 0
 }
 
 func (e *Engine) group(id uint64) *group {
@@ -415,25 +451,55 @@ func (e *Engine) dequeueAll() []*group {
 	return gs
 }
 
+// tick drives raft's clock: every group that is not quiesced gets a tick,
+// a quiesced group whose leader or followers went silent is woken, and every
+// heartbeat interval the peers of this engine's groups get a keepalive.
 func (e *Engine) tick() {
 	defer e.wg.Done()
 	t := time.NewTicker(e.cfg.TickInterval)
 	defer t.Stop()
-	for {
+	for n := 1; ; n++ {
 		select {
 		case <-e.stop:
 			return
-		case <-t.C:
+		case now := <-t.C:
+			var peers map[uint64]struct{}
+			if n%e.cfg.HeartbeatTicks == 0 {
+				peers = map[uint64]struct{}{}
+			}
 			e.mu.RLock()
 			for _, g := range e.groups {
-				g.mu.Lock()
-				g.ticks++
-				g.mu.Unlock()
-				e.enqueue(g)
+				if peers != nil {
+					for _, id := range *g.members.Load() {
+						peers[id] = struct{}{}
+					}
+				}
+				if e.tickGroup(g, now) {
+					e.enqueue(g)
+				}
 			}
 			e.mu.RUnlock()
+			e.sendKeepalives(peers)
 		}
 	}
+}
+
+// tickGroup gives a group its tick and reports whether it has work: not
+// when it is quiesced, unless a member it depends on went silent.
+func (e *Engine) tickGroup(g *group, now time.Time) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.quiesced {
+		if !e.silentWatched(g, now) {
+			return false
+		}
+		g.wakeLocked()
+		if g.leader.Load() != e.cfg.NodeID {
+			g.ticks += e.cfg.ElectionTicks // the leader is gone: elect now, not a timeout later
+		}
+	}
+	g.ticks++
+	return true
 }
 
 func (e *Engine) worker() {

@@ -262,3 +262,31 @@ func TestLearnerJoinsAndRestarts(t *testing.T) {
 		return len(d) > 0 && string(d[len(d)-1]) == "later-4"
 	})
 }
+
+// TestInSyncCountsVotersHeardFrom: the leader counts every live voter, a
+// follower cut off drops out of the count (and comes back when healed), and
+// only the leader reports a count.
+func TestInSyncCountsVotersHeardFrom(t *testing.T) {
+	c := newCluster(t, 3)
+	lead := c.leader(1, 2, 3)
+	inSync := func(want int) func() bool {
+		return func() bool {
+			n, voters, leading := c.nodes[lead].eng.InSync(group)
+			return leading && n == want && voters == 3
+		}
+	}
+	enginetest.WaitFor(t, "3 voters in sync", inSync(3))
+	for id := range c.nodes {
+		if _, _, leading := c.nodes[id].eng.InSync(group); leading != (id == lead) {
+			t.Fatalf("node %d reports leading=%v; the leader is %d", id, leading, lead)
+		}
+	}
+	follower := uint64(1)
+	if follower == lead {
+		follower = 2
+	}
+	c.net.Isolate(follower)
+	enginetest.WaitFor(t, "2 voters in sync after cutting one off", inSync(2))
+	c.net.Heal()
+	enginetest.WaitFor(t, "3 voters in sync after healing", inSync(3))
+}

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"go.etcd.io/raft/v3"
 	"go.etcd.io/raft/v3/raftpb"
+	"go.etcd.io/raft/v3/tracker"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/sluice-io/sluice/storage"
@@ -17,10 +19,11 @@ import (
 // and the state machine calls, one goroutine at a time; mu guards what other
 // goroutines hand in.
 type group struct {
-	id  uint64
-	rn  *raft.RawNode
-	log *storage.RaftLog
-	sm  StateMachine
+	id   uint64
+	self uint64 // this node's id
+	rn   *raft.RawNode
+	log  *storage.RaftLog
+	sm   StateMachine
 
 	mu          sync.Mutex
 	inbox       []*raftpb.Message
@@ -32,8 +35,20 @@ type group struct {
 	handOff     bool
 	transferTo  uint64
 	confChanges []*raftpb.ConfChange
+	// quiesced stops the ticks of an idle group (see quiesce.go); quiesceReq
+	// is a quiescing heartbeat from the leader not yet stepped.
+	quiesced   bool
+	quiesceReq *raftpb.Message
 
 	queued bool // guarded by Engine.qmu
+
+	// outbox holds messages the engine itself makes for the group (quiescing
+	// heartbeats), sent with the cycle's raft messages.
+	outbox []Envelope
+	// members are the other voters and learners, for keepalives; watch are
+	// those a quiesced group depends on, whose silence wakes it.
+	members atomic.Pointer[[]uint64]
+	watch   atomic.Pointer[[]uint64]
 
 	rd        raft.Ready
 	hasReady  bool
@@ -44,6 +59,13 @@ type group struct {
 	voters    atomic.Int64 // size of the configuration, for shutdown hand-off
 	// noSuccessor is set when a hand-off found no live voter to take over.
 	noSuccessor atomic.Bool
+
+	// While this node leads: when each voter was last seen active, and how
+	// many were seen within activeWindow (this node included); inSync is 0
+	// when this node does not lead.
+	activeAt     map[uint64]time.Time
+	activeWindow time.Duration
+	inSync       atomic.Int64
 }
 
 type snapStatus struct {
@@ -51,12 +73,15 @@ type snapStatus struct {
 	status raft.SnapshotStatus
 }
 
-// step feeds the group what arrived since its last cycle and takes its Ready.
-func (g *group) step() {
+// step feeds the group what arrived since its last cycle and takes its Ready;
+// a group left idle may quiesce.
+func (g *group) step(e *Engine) {
 	g.mu.Lock()
 	inbox, ticks, propose, removed := g.inbox, g.ticks, g.propose, g.removed
 	unreachable, snaps, handOff, ccs, transferTo := g.unreachable, g.snapStatus, g.handOff, g.confChanges, g.transferTo
+	quiesceReq := g.quiesceReq
 	g.inbox, g.ticks, g.propose, g.unreachable, g.snapStatus, g.handOff, g.confChanges, g.transferTo = nil, 0, false, nil, nil, false, nil, 0
+	g.quiesceReq = nil
 	g.mu.Unlock()
 	g.hasReady = false
 	if removed {
@@ -76,6 +101,7 @@ func (g *group) step() {
 	for range ticks {
 		g.rn.Tick()
 	}
+	g.noteActive(time.Now())
 	if propose {
 		g.proposeAll()
 	}
@@ -89,10 +115,30 @@ func (g *group) step() {
 		// A refused change (one already pending) is retried by its proposer.
 		_ = g.rn.ProposeConfChange(cc)
 	}
-	if g.rn.HasReady() {
+	quiet := !propose && !handOff && transferTo == 0 && len(ccs) == 0 && len(unreachable) == 0 && len(snaps) == 0
+	if quiet && quiesceReq != nil && onlyHeartbeats(inbox, quiesceReq) {
+		e.quiesceFollower(g, quiesceReq)
+	}
+	hasReady := g.rn.HasReady()
+	if quiet && ticks > 0 && !hasReady {
+		e.quiesceIdleLeader(g)
+	}
+	if hasReady {
 		g.rd = g.rn.Ready()
 		g.hasReady = true
 	}
+}
+
+// onlyHeartbeats reports whether inbox holds nothing but the quiescing
+// heartbeat req and heartbeat responses: a follower that got anything else
+// (a retransmitted append, a vote) stays awake.
+func onlyHeartbeats(inbox []*raftpb.Message, req *raftpb.Message) bool {
+	for _, m := range inbox {
+		if m != req && m.GetType() != raftpb.MsgHeartbeatResp {
+			return false
+		}
+	}
+	return true
 }
 
 func (g *group) proposeAll() {
@@ -107,6 +153,38 @@ func (g *group) proposeAll() {
 	if len(dropped) > 0 {
 		g.sm.Dropped(dropped, dropErr)
 	}
+}
+
+// noteActive counts the voters raft heard from lately, for min.insync.replicas.
+// Progress.RecentActive alone is no measure: CheckQuorum clears it every
+// election timeout and a live follower sets it again only with its next
+// response, so each voter's last sighting is kept and counted for a window
+// of one election timeout. A voter that stops answering thus drops out
+// within about two election timeouts.
+func (g *group) noteActive(now time.Time) {
+	if g.leader.Load() != g.self {
+		if g.activeAt != nil {
+			g.activeAt = nil
+			g.inSync.Store(0)
+		}
+		return
+	}
+	if g.activeAt == nil {
+		g.activeAt = make(map[uint64]time.Time)
+	}
+	n := int64(0)
+	g.rn.WithProgress(func(id uint64, typ raft.ProgressType, pr tracker.Progress) {
+		if typ != raft.ProgressTypePeer {
+			return
+		}
+		if pr.RecentActive || id == g.self {
+			g.activeAt[id] = now
+		}
+		if seen, ok := g.activeAt[id]; ok && now.Sub(seen) <= g.activeWindow {
+			n++
+		}
+	})
+	g.inSync.Store(n)
 }
 
 // transferToBestFollower asks raft to hand leadership to the voter whose log
@@ -153,7 +231,7 @@ func (g *group) stage(b *storage.Batch) error {
 		if err := g.sm.Restore(b, rd.Snapshot); err != nil {
 			return fmt.Errorf("restore state machine: %w", err)
 		}
-		g.voters.Store(int64(len(rd.Snapshot.GetMetadata().GetConfState().GetVoters())))
+		g.setConf(rd.Snapshot.GetMetadata().GetConfState())
 		g.applied = true
 	}
 	if len(rd.Entries) > 0 {
@@ -233,7 +311,7 @@ func (g *group) applyConfChange(b *storage.Batch, ent *raftpb.Entry) error {
 		return err
 	}
 	g.confState = cs
-	g.voters.Store(int64(len(cs.GetVoters())))
+	g.setConf(cs)
 	return nil
 }
 
@@ -282,4 +360,11 @@ func (g *group) noteLeader() {
 	g.leader.Store(st.Lead)
 	g.term = st.HardState.GetTerm()
 	g.sm.LeaderChanged(st.Lead, g.term)
+}
+
+// setConf records what the engine keeps of the group's configuration.
+func (g *group) setConf(cs *raftpb.ConfState) {
+	g.voters.Store(int64(len(cs.GetVoters())))
+	members := membersOf(cs, g.self)
+	g.members.Store(&members)
 }

@@ -78,10 +78,15 @@ type Compactor interface {
 	Compacted(b *storage.Batch, index uint64) error
 }
 
-// Envelope is one raft message of one group.
+// Envelope is one raft message of one group. Transports carry all three
+// fields. Group KeepaliveGroup marks a keepalive between engines, not a raft
+// message.
 type Envelope struct {
 	Group uint64
 	Msg   *raftpb.Message
+	// Quiesce marks a leader's heartbeat after which an idle follower stops
+	// ticking the group (see quiesce.go).
+	Quiesce bool
 }
 
 // Transport carries raft messages to peer brokers. Send must not block on the

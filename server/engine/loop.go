@@ -36,7 +36,7 @@ func (e *Engine) cycle() error {
 	e.cycleMu.Lock()
 	defer e.cycleMu.Unlock()
 	gs := e.dequeueAll()
-	e.parallel(gs, (*group).step)
+	e.parallel(gs, func(g *group) { g.step(e) })
 	ready := gs[:0]
 	for _, g := range gs {
 		if g.hasReady {
@@ -44,12 +44,13 @@ func (e *Engine) cycle() error {
 		}
 	}
 	if len(ready) == 0 {
+		e.send(gs)
 		return nil
 	}
 	if err := e.persist(ready); err != nil {
 		return err
 	}
-	e.send(ready)
+	e.send(gs)
 	var snapErr error
 	e.parallel(ready, func(g *group) {
 		if g.advance() {
@@ -78,15 +79,21 @@ func (e *Engine) persist(ready []*group) error {
 	return nil
 }
 
-func (e *Engine) send(ready []*group) {
+// send hands the transport the messages of every group stepped this cycle:
+// its Ready's, if it has one, and the engine's own (quiescing heartbeats).
+func (e *Engine) send(gs []*group) {
+	var out []Envelope
+	for _, g := range gs {
+		if g.hasReady {
+			for _, m := range g.rd.Messages {
+				out = append(out, Envelope{Group: g.id, Msg: m})
+			}
+		}
+		out = append(out, g.outbox...)
+		g.outbox = nil
+	}
 	if e.cfg.Transport == nil {
 		return
-	}
-	var out []Envelope
-	for _, g := range ready {
-		for _, m := range g.rd.Messages {
-			out = append(out, Envelope{Group: g.id, Msg: m})
-		}
 	}
 	if len(out) > 0 {
 		e.cfg.Transport.Send(out)

@@ -118,6 +118,12 @@ func (r *Replica) applyEntry(b *storage.Batch, ent *raftpb.Entry) error {
 	b.PutOffsetIndex(r.cfg.Group, storage.IndexEntry{
 		BaseOffset: base, RaftIndex: ent.GetIndex(), Count: uint32(e.count), MaxTimestampMs: e.maxTS,
 	})
+	if e.maxTS > r.maxTS {
+		// Entries only for batches that raise the maximum keep the time
+		// index small and ordered by both time and offset (storage/timeindex.go).
+		b.PutTimeIndex(r.cfg.Group, e.maxTS, base)
+		r.maxTS = e.maxTS
+	}
 	r.staged = append(r.staged, Batch{BaseOffset: base, Count: e.count, Records: e.records})
 	if e.proposal.node == r.cfg.NodeID && e.proposal.incarnation == r.cfg.Incarnation {
 		r.completions = append(r.completions, completion{seq: e.proposal.seq, base: base})

@@ -72,3 +72,22 @@ func (r *Replica) outOfRange(from int64) error {
 	return &OutOfRangeError{Topic: r.cfg.Topic, Partition: r.cfg.Partition, Offset: from,
 		LogStart: r.logStart.Load(), HighWatermark: r.hw.Load()}
 }
+
+// BatchAtTime returns the base offset of the first committed batch whose
+// largest record timestamp is at or after ts (the batch holding the first
+// record at or after ts, which the caller finds by reading it); ok is false
+// when no committed record is that late. hw is the high watermark the
+// lookup was bounded by: where a read for later records starts.
+func (r *Replica) BatchAtTime(ts int64) (base int64, ok bool, hw int64, err error) {
+	logStart := r.logStart.Load()
+	hw = r.hw.Load()
+	e, ok, err := r.cfg.DB.BatchAtTime(r.cfg.Group, logStart, ts)
+	if err != nil {
+		return 0, false, hw, fmt.Errorf("find time %d in %s/%d: %w", ts, r.cfg.Topic, r.cfg.Partition, err)
+	}
+	// Storage may hold batches being applied past the published watermark.
+	if !ok || e.BaseOffset >= hw {
+		return 0, false, hw, nil
+	}
+	return max(e.BaseOffset, logStart), true, hw, nil
+}

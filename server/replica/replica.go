@@ -72,7 +72,10 @@ type Replica struct {
 	truncateTo   int64 // a TruncatePrefix to propose, 0 if none
 
 	// Owned by the engine's goroutines.
-	st             *internalv1.PartitionState
+	st *internalv1.PartitionState
+	// maxTS is the largest batch timestamp applied (-1: none yet); a batch
+	// that raises it gets a time index entry.
+	maxTS          int64
 	staged         []Batch
 	completions    []completion
 	segment        segmentStart
@@ -121,6 +124,14 @@ func Open(cfg Config) (*Replica, error) {
 		if err := proto.Unmarshal(raw, r.st); err != nil {
 			return nil, fmt.Errorf("decode state of %s/%d: %w", cfg.Topic, cfg.Partition, err)
 		}
+	}
+	ts, ok, err := cfg.DB.MaxIndexedTimestamp(cfg.Group)
+	if err != nil {
+		return nil, fmt.Errorf("load time index of %s/%d: %w", cfg.Topic, cfg.Partition, err)
+	}
+	r.maxTS = -1
+	if ok {
+		r.maxTS = ts
 	}
 	r.publishBounds()
 	lim := Unlimited

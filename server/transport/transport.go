@@ -21,7 +21,7 @@ import (
 
 // Engine is what the transport needs of the raft engine.
 type Engine interface {
-	Deliver(group uint64, m *raftpb.Message)
+	Deliver(env engine.Envelope)
 	ReportUnreachable(group, node uint64)
 	ReportSnapshot(group, node uint64, ok bool)
 }
@@ -78,7 +78,7 @@ func (t *Transport) Send(msgs []engine.Envelope) {
 			continue
 		}
 		to := env.Msg.GetTo()
-		byPeer[to] = append(byPeer[to], &internalv1.GroupMessage{Group: env.Group, Message: data})
+		byPeer[to] = append(byPeer[to], &internalv1.GroupMessage{Group: env.Group, Message: data, Quiesce: env.Quiesce})
 		groups[to] = append(groups[to], env)
 	}
 	for to, batch := range byPeer {
@@ -166,7 +166,7 @@ func (t *Transport) receive(stream grpc.BidiStreamingServer[internalv1.StreamReq
 			if err := proto.Unmarshal(gm.GetMessage(), m); err != nil {
 				return fmt.Errorf("decode raft message from node %d: %w", req.GetFromNode(), err)
 			}
-			t.cfg.Engine.Deliver(gm.GetGroup(), m)
+			t.cfg.Engine.Deliver(engine.Envelope{Group: gm.GetGroup(), Msg: m, Quiesce: gm.GetQuiesce()})
 		}
 		batches++
 		// Acknowledgements are advisory (for tests and metrics); raft's own

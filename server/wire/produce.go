@@ -259,6 +259,37 @@ func AppendRecord(dst []byte, rec Record, ts int64) []byte {
 	return dst
 }
 
+// AppendRecordAt appends rec to a stored batch with ts as its timestamp,
+// replacing the producer's: the broker's log-append time.
+func AppendRecordAt(dst []byte, rec Record, ts int64) []byte {
+	if rec.TimestampMs != 0 {
+		rec = Record{Data: withoutField(rec.Data, recordTimestamp)}
+	}
+	return AppendRecord(dst, rec, ts)
+}
+
+// RecordTimestamp returns the timestamp of a stored record encoding (the
+// last one, as protobuf reads it), 0 when it has none.
+func RecordTimestamp(rec []byte) int64 {
+	var ts int64
+	for len(rec) > 0 {
+		num, typ, n := protowire.ConsumeTag(rec)
+		if n < 0 {
+			return ts
+		}
+		m := protowire.ConsumeFieldValue(num, typ, rec[n:])
+		if m < 0 {
+			return ts
+		}
+		if num == recordTimestamp && typ == protowire.VarintType {
+			v, _ := protowire.ConsumeVarint(rec[n:])
+			ts = int64(v)
+		}
+		rec = rec[n+m:]
+	}
+	return ts
+}
+
 // AppendProduceRequest appends a ProduceRequest for one partition whose
 // records are a stored batch (see AppendRecord): what a broker sends when it
 // forwards records to the partition's leader.

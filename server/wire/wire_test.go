@@ -140,3 +140,49 @@ func TestParseProduceRequestRejects(t *testing.T) {
 		}
 	})
 }
+
+// TestLogAppendTime stores records with the broker's time in place of the
+// producer's, and RecordTimestamp reads back what a consumer would decode.
+func TestLogAppendTime(t *testing.T) {
+	in := []*sluicev1.Record{
+		{Key: []byte("k"), Value: []byte("producer time"), TimestampMs: 1700000000000},
+		{Value: []byte("no time")},
+	}
+	raw, err := proto.Marshal(&sluicev1.ProduceRequest{Topic: "t", Records: in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := ParseProduceRequest(raw, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const now = 1800000000000
+	var createTime, appendTime []byte
+	for _, r := range req.Records {
+		createTime = AppendRecord(createTime, r, now)
+		appendTime = AppendRecordAt(appendTime, r, now)
+	}
+	check := func(batch []byte, want ...int64) {
+		t.Helper()
+		i := 0
+		err := ForEachRecord(batch, func(rec []byte) bool {
+			var r sluicev1.Record
+			if err := proto.Unmarshal(rec, &r); err != nil {
+				t.Fatal(err)
+			}
+			if r.GetTimestampMs() != want[i] || RecordTimestamp(rec) != want[i] || !bytes.Equal(r.GetValue(), in[i].GetValue()) {
+				t.Errorf("record %d: %v, RecordTimestamp %d; want time %d", i, &r, RecordTimestamp(rec), want[i])
+			}
+			i++
+			return true
+		})
+		if err != nil || i != len(want) {
+			t.Fatalf("%d records, %v", i, err)
+		}
+	}
+	check(createTime, 1700000000000, now)
+	check(appendTime, now, now)
+	if RecordTimestamp(nil) != 0 {
+		t.Error("RecordTimestamp of an empty record is not 0")
+	}
+}

@@ -16,7 +16,7 @@ import (
 
 // Receiver is the inbound side of a node (an *engine.Engine).
 type Receiver interface {
-	Deliver(group uint64, m *raftpb.Message)
+	Deliver(env engine.Envelope)
 }
 
 // Network connects nodes by id.
@@ -119,12 +119,12 @@ func (t transport) Send(msgs []engine.Envelope) {
 		if !ok {
 			continue
 		}
-		m := proto.CloneOf(env.Msg)
+		env.Msg = proto.CloneOf(env.Msg)
 		if delay == 0 {
-			r.Deliver(env.Group, m)
+			r.Deliver(env)
 			continue
 		}
-		t.n.deliverLater(r, env.Group, m, delay)
+		t.n.deliverLater(r, env, delay)
 	}
 }
 
@@ -138,7 +138,7 @@ func (n *Network) route(from, to uint64, m *raftpb.Message) (Receiver, time.Dura
 	return r, n.delay, true
 }
 
-func (n *Network) deliverLater(r Receiver, group uint64, m *raftpb.Message, d time.Duration) {
+func (n *Network) deliverLater(r Receiver, env engine.Envelope, d time.Duration) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.stopped {
@@ -151,7 +151,7 @@ func (n *Network) deliverLater(r Receiver, group uint64, m *raftpb.Message, d ti
 		defer t.Stop()
 		select {
 		case <-t.C:
-			r.Deliver(group, m)
+			r.Deliver(env)
 		case <-n.stop:
 		}
 	}()

@@ -469,10 +469,13 @@ type TopicDescription struct {
 	TopicId           string                 `protobuf:"bytes,2,opt,name=topic_id,json=topicId,proto3" json:"topic_id,omitempty"`
 	ReplicationFactor int32                  `protobuf:"varint,3,opt,name=replication_factor,json=replicationFactor,proto3" json:"replication_factor,omitempty"`
 	// Configs set on the topic (defaults are not listed).
-	Configs       map[string]string       `protobuf:"bytes,4,rep,name=configs,proto3" json:"configs,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	Partitions    []*PartitionDescription `protobuf:"bytes,5,rep,name=partitions,proto3" json:"partitions,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Configs    map[string]string       `protobuf:"bytes,4,rep,name=configs,proto3" json:"configs,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Partitions []*PartitionDescription `protobuf:"bytes,5,rep,name=partitions,proto3" json:"partitions,omitempty"`
+	// Every topic config with the value in effect: the topic's own, else the
+	// broker's default.
+	EffectiveConfigs map[string]string `protobuf:"bytes,6,rep,name=effective_configs,json=effectiveConfigs,proto3" json:"effective_configs,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *TopicDescription) Reset() {
@@ -540,6 +543,222 @@ func (x *TopicDescription) GetPartitions() []*PartitionDescription {
 	return nil
 }
 
+func (x *TopicDescription) GetEffectiveConfigs() map[string]string {
+	if x != nil {
+		return x.EffectiveConfigs
+	}
+	return nil
+}
+
+// AlterTopicConfigsRequest names the configs to set and to remove.
+type AlterTopicConfigsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Configs to add or replace.
+	SetConfigs map[string]string `protobuf:"bytes,2,rep,name=set_configs,json=setConfigs,proto3" json:"set_configs,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Config keys to remove, so that they take the broker's default again.
+	// A key may not be both set and removed.
+	DeleteConfigs []string `protobuf:"bytes,3,rep,name=delete_configs,json=deleteConfigs,proto3" json:"delete_configs,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AlterTopicConfigsRequest) Reset() {
+	*x = AlterTopicConfigsRequest{}
+	mi := &file_sluice_v1_admin_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AlterTopicConfigsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AlterTopicConfigsRequest) ProtoMessage() {}
+
+func (x *AlterTopicConfigsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_admin_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AlterTopicConfigsRequest.ProtoReflect.Descriptor instead.
+func (*AlterTopicConfigsRequest) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *AlterTopicConfigsRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *AlterTopicConfigsRequest) GetSetConfigs() map[string]string {
+	if x != nil {
+		return x.SetConfigs
+	}
+	return nil
+}
+
+func (x *AlterTopicConfigsRequest) GetDeleteConfigs() []string {
+	if x != nil {
+		return x.DeleteConfigs
+	}
+	return nil
+}
+
+// AlterTopicConfigsResponse returns the topic as changed.
+type AlterTopicConfigsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Topic         *TopicDescription      `protobuf:"bytes,1,opt,name=topic,proto3" json:"topic,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AlterTopicConfigsResponse) Reset() {
+	*x = AlterTopicConfigsResponse{}
+	mi := &file_sluice_v1_admin_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AlterTopicConfigsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AlterTopicConfigsResponse) ProtoMessage() {}
+
+func (x *AlterTopicConfigsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_admin_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AlterTopicConfigsResponse.ProtoReflect.Descriptor instead.
+func (*AlterTopicConfigsResponse) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *AlterTopicConfigsResponse) GetTopic() *TopicDescription {
+	if x != nil {
+		return x.Topic
+	}
+	return nil
+}
+
+// CreatePartitionsRequest names the new partition count.
+type CreatePartitionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The new total number of partitions: more than the topic has.
+	Partitions    int32 `protobuf:"varint,2,opt,name=partitions,proto3" json:"partitions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreatePartitionsRequest) Reset() {
+	*x = CreatePartitionsRequest{}
+	mi := &file_sluice_v1_admin_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreatePartitionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreatePartitionsRequest) ProtoMessage() {}
+
+func (x *CreatePartitionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_admin_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreatePartitionsRequest.ProtoReflect.Descriptor instead.
+func (*CreatePartitionsRequest) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *CreatePartitionsRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CreatePartitionsRequest) GetPartitions() int32 {
+	if x != nil {
+		return x.Partitions
+	}
+	return 0
+}
+
+// CreatePartitionsResponse returns the topic with its new partitions, once
+// each has a leader.
+type CreatePartitionsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Topic         *TopicDescription      `protobuf:"bytes,1,opt,name=topic,proto3" json:"topic,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreatePartitionsResponse) Reset() {
+	*x = CreatePartitionsResponse{}
+	mi := &file_sluice_v1_admin_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreatePartitionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreatePartitionsResponse) ProtoMessage() {}
+
+func (x *CreatePartitionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_admin_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreatePartitionsResponse.ProtoReflect.Descriptor instead.
+func (*CreatePartitionsResponse) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *CreatePartitionsResponse) GetTopic() *TopicDescription {
+	if x != nil {
+		return x.Topic
+	}
+	return nil
+}
+
 // PartitionDescription is one partition's placement and bounds.
 type PartitionDescription struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
@@ -557,7 +776,7 @@ type PartitionDescription struct {
 
 func (x *PartitionDescription) Reset() {
 	*x = PartitionDescription{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[10]
+	mi := &file_sluice_v1_admin_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -569,7 +788,7 @@ func (x *PartitionDescription) String() string {
 func (*PartitionDescription) ProtoMessage() {}
 
 func (x *PartitionDescription) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[10]
+	mi := &file_sluice_v1_admin_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -582,7 +801,7 @@ func (x *PartitionDescription) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionDescription.ProtoReflect.Descriptor instead.
 func (*PartitionDescription) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{10}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *PartitionDescription) GetPartition() int32 {
@@ -637,7 +856,7 @@ type ListOffsetsRequest struct {
 
 func (x *ListOffsetsRequest) Reset() {
 	*x = ListOffsetsRequest{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[11]
+	mi := &file_sluice_v1_admin_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -649,7 +868,7 @@ func (x *ListOffsetsRequest) String() string {
 func (*ListOffsetsRequest) ProtoMessage() {}
 
 func (x *ListOffsetsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[11]
+	mi := &file_sluice_v1_admin_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -662,7 +881,7 @@ func (x *ListOffsetsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOffsetsRequest.ProtoReflect.Descriptor instead.
 func (*ListOffsetsRequest) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{11}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListOffsetsRequest) GetTopic() string {
@@ -732,7 +951,7 @@ type ListOffsetsResponse struct {
 
 func (x *ListOffsetsResponse) Reset() {
 	*x = ListOffsetsResponse{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[12]
+	mi := &file_sluice_v1_admin_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -744,7 +963,7 @@ func (x *ListOffsetsResponse) String() string {
 func (*ListOffsetsResponse) ProtoMessage() {}
 
 func (x *ListOffsetsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[12]
+	mi := &file_sluice_v1_admin_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -757,7 +976,7 @@ func (x *ListOffsetsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOffsetsResponse.ProtoReflect.Descriptor instead.
 func (*ListOffsetsResponse) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{12}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ListOffsetsResponse) GetOffsets() []*PartitionOffset {
@@ -781,7 +1000,7 @@ type PartitionOffset struct {
 
 func (x *PartitionOffset) Reset() {
 	*x = PartitionOffset{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[13]
+	mi := &file_sluice_v1_admin_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -793,7 +1012,7 @@ func (x *PartitionOffset) String() string {
 func (*PartitionOffset) ProtoMessage() {}
 
 func (x *PartitionOffset) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[13]
+	mi := &file_sluice_v1_admin_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -806,7 +1025,7 @@ func (x *PartitionOffset) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionOffset.ProtoReflect.Descriptor instead.
 func (*PartitionOffset) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{13}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *PartitionOffset) GetPartition() int32 {
@@ -839,7 +1058,7 @@ type DescribeClusterRequest struct {
 
 func (x *DescribeClusterRequest) Reset() {
 	*x = DescribeClusterRequest{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[14]
+	mi := &file_sluice_v1_admin_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -851,7 +1070,7 @@ func (x *DescribeClusterRequest) String() string {
 func (*DescribeClusterRequest) ProtoMessage() {}
 
 func (x *DescribeClusterRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[14]
+	mi := &file_sluice_v1_admin_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -864,7 +1083,7 @@ func (x *DescribeClusterRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeClusterRequest.ProtoReflect.Descriptor instead.
 func (*DescribeClusterRequest) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{14}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{18}
 }
 
 // DescribeClusterResponse lists the brokers.
@@ -880,7 +1099,7 @@ type DescribeClusterResponse struct {
 
 func (x *DescribeClusterResponse) Reset() {
 	*x = DescribeClusterResponse{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[15]
+	mi := &file_sluice_v1_admin_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -892,7 +1111,7 @@ func (x *DescribeClusterResponse) String() string {
 func (*DescribeClusterResponse) ProtoMessage() {}
 
 func (x *DescribeClusterResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[15]
+	mi := &file_sluice_v1_admin_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -905,7 +1124,7 @@ func (x *DescribeClusterResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeClusterResponse.ProtoReflect.Descriptor instead.
 func (*DescribeClusterResponse) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{15}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *DescribeClusterResponse) GetClusterId() string {
@@ -942,7 +1161,7 @@ type Broker struct {
 
 func (x *Broker) Reset() {
 	*x = Broker{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[16]
+	mi := &file_sluice_v1_admin_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -954,7 +1173,7 @@ func (x *Broker) String() string {
 func (*Broker) ProtoMessage() {}
 
 func (x *Broker) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[16]
+	mi := &file_sluice_v1_admin_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -967,7 +1186,7 @@ func (x *Broker) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Broker.ProtoReflect.Descriptor instead.
 func (*Broker) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{16}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Broker) GetId() uint64 {
@@ -1002,7 +1221,7 @@ type GetMetadataRequest struct {
 
 func (x *GetMetadataRequest) Reset() {
 	*x = GetMetadataRequest{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[17]
+	mi := &file_sluice_v1_admin_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1014,7 +1233,7 @@ func (x *GetMetadataRequest) String() string {
 func (*GetMetadataRequest) ProtoMessage() {}
 
 func (x *GetMetadataRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[17]
+	mi := &file_sluice_v1_admin_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1027,7 +1246,7 @@ func (x *GetMetadataRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMetadataRequest.ProtoReflect.Descriptor instead.
 func (*GetMetadataRequest) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{17}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *GetMetadataRequest) GetTopics() []string {
@@ -1050,7 +1269,7 @@ type GetMetadataResponse struct {
 
 func (x *GetMetadataResponse) Reset() {
 	*x = GetMetadataResponse{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[18]
+	mi := &file_sluice_v1_admin_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1062,7 +1281,7 @@ func (x *GetMetadataResponse) String() string {
 func (*GetMetadataResponse) ProtoMessage() {}
 
 func (x *GetMetadataResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[18]
+	mi := &file_sluice_v1_admin_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1075,7 +1294,7 @@ func (x *GetMetadataResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMetadataResponse.ProtoReflect.Descriptor instead.
 func (*GetMetadataResponse) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{18}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *GetMetadataResponse) GetBrokers() []*Broker {
@@ -1111,7 +1330,7 @@ type TopicMetadata struct {
 
 func (x *TopicMetadata) Reset() {
 	*x = TopicMetadata{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[19]
+	mi := &file_sluice_v1_admin_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1123,7 +1342,7 @@ func (x *TopicMetadata) String() string {
 func (*TopicMetadata) ProtoMessage() {}
 
 func (x *TopicMetadata) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[19]
+	mi := &file_sluice_v1_admin_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1136,7 +1355,7 @@ func (x *TopicMetadata) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TopicMetadata.ProtoReflect.Descriptor instead.
 func (*TopicMetadata) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{19}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *TopicMetadata) GetName() string {
@@ -1174,7 +1393,7 @@ type PartitionMetadata struct {
 
 func (x *PartitionMetadata) Reset() {
 	*x = PartitionMetadata{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[20]
+	mi := &file_sluice_v1_admin_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1186,7 +1405,7 @@ func (x *PartitionMetadata) String() string {
 func (*PartitionMetadata) ProtoMessage() {}
 
 func (x *PartitionMetadata) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[20]
+	mi := &file_sluice_v1_admin_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1199,7 +1418,7 @@ func (x *PartitionMetadata) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionMetadata.ProtoReflect.Descriptor instead.
 func (*PartitionMetadata) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{20}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *PartitionMetadata) GetPartition() int32 {
@@ -1256,7 +1475,7 @@ const file_sluice_v1_admin_proto_rawDesc = "" +
 	"\x14DescribeTopicRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"J\n" +
 	"\x15DescribeTopicResponse\x121\n" +
-	"\x05topic\x18\x01 \x01(\v2\x1b.sluice.v1.TopicDescriptionR\x05topic\"\xb1\x02\n" +
+	"\x05topic\x18\x01 \x01(\v2\x1b.sluice.v1.TopicDescriptionR\x05topic\"\xd6\x03\n" +
 	"\x10TopicDescription\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x19\n" +
 	"\btopic_id\x18\x02 \x01(\tR\atopicId\x12-\n" +
@@ -1264,10 +1483,31 @@ const file_sluice_v1_admin_proto_rawDesc = "" +
 	"\aconfigs\x18\x04 \x03(\v2(.sluice.v1.TopicDescription.ConfigsEntryR\aconfigs\x12?\n" +
 	"\n" +
 	"partitions\x18\x05 \x03(\v2\x1f.sluice.v1.PartitionDescriptionR\n" +
-	"partitions\x1a:\n" +
+	"partitions\x12^\n" +
+	"\x11effective_configs\x18\x06 \x03(\v21.sluice.v1.TopicDescription.EffectiveConfigsEntryR\x10effectiveConfigs\x1a:\n" +
 	"\fConfigsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xc3\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1aC\n" +
+	"\x15EffectiveConfigsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xea\x01\n" +
+	"\x18AlterTopicConfigsRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12T\n" +
+	"\vset_configs\x18\x02 \x03(\v23.sluice.v1.AlterTopicConfigsRequest.SetConfigsEntryR\n" +
+	"setConfigs\x12%\n" +
+	"\x0edelete_configs\x18\x03 \x03(\tR\rdeleteConfigs\x1a=\n" +
+	"\x0fSetConfigsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"N\n" +
+	"\x19AlterTopicConfigsResponse\x121\n" +
+	"\x05topic\x18\x01 \x01(\v2\x1b.sluice.v1.TopicDescriptionR\x05topic\"M\n" +
+	"\x17CreatePartitionsRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1e\n" +
+	"\n" +
+	"partitions\x18\x02 \x01(\x05R\n" +
+	"partitions\"M\n" +
+	"\x18CreatePartitionsResponse\x121\n" +
+	"\x05topic\x18\x01 \x01(\v2\x1b.sluice.v1.TopicDescriptionR\x05topic\"\xc3\x01\n" +
 	"\x14PartitionDescription\x12\x1c\n" +
 	"\tpartition\x18\x01 \x01(\x05R\tpartition\x12\x1b\n" +
 	"\tleader_id\x18\x02 \x01(\x04R\bleaderId\x12\x1f\n" +
@@ -1315,7 +1555,7 @@ const file_sluice_v1_admin_proto_rawDesc = "" +
 	"\tpartition\x18\x01 \x01(\x05R\tpartition\x12\x1b\n" +
 	"\tleader_id\x18\x02 \x01(\x04R\bleaderId\x12\x1f\n" +
 	"\vreplica_ids\x18\x03 \x03(\x04R\n" +
-	"replicaIds2\xd8\x04\n" +
+	"replicaIds2\x9a\x06\n" +
 	"\fAdminService\x12L\n" +
 	"\vCreateTopic\x12\x1d.sluice.v1.CreateTopicRequest\x1a\x1e.sluice.v1.CreateTopicResponse\x12L\n" +
 	"\vDeleteTopic\x12\x1d.sluice.v1.DeleteTopicRequest\x1a\x1e.sluice.v1.DeleteTopicResponse\x12N\n" +
@@ -1324,7 +1564,9 @@ const file_sluice_v1_admin_proto_rawDesc = "" +
 	"\rDescribeTopic\x12\x1f.sluice.v1.DescribeTopicRequest\x1a .sluice.v1.DescribeTopicResponse\"\x03\x90\x02\x01\x12Q\n" +
 	"\vListOffsets\x12\x1d.sluice.v1.ListOffsetsRequest\x1a\x1e.sluice.v1.ListOffsetsResponse\"\x03\x90\x02\x01\x12Q\n" +
 	"\vGetMetadata\x12\x1d.sluice.v1.GetMetadataRequest\x1a\x1e.sluice.v1.GetMetadataResponse\"\x03\x90\x02\x01\x12]\n" +
-	"\x0fDescribeCluster\x12!.sluice.v1.DescribeClusterRequest\x1a\".sluice.v1.DescribeClusterResponse\"\x03\x90\x02\x01BG\n" +
+	"\x0fDescribeCluster\x12!.sluice.v1.DescribeClusterRequest\x1a\".sluice.v1.DescribeClusterResponse\"\x03\x90\x02\x01\x12c\n" +
+	"\x11AlterTopicConfigs\x12#.sluice.v1.AlterTopicConfigsRequest\x1a$.sluice.v1.AlterTopicConfigsResponse\"\x03\x90\x02\x02\x12[\n" +
+	"\x10CreatePartitions\x12\".sluice.v1.CreatePartitionsRequest\x1a#.sluice.v1.CreatePartitionsResponseBG\n" +
 	"\fio.sluice.v1P\x01Z5github.com/sluice-io/sluice/gen/go/sluice/v1;sluicev1b\x06proto3"
 
 var (
@@ -1339,65 +1581,79 @@ func file_sluice_v1_admin_proto_rawDescGZIP() []byte {
 	return file_sluice_v1_admin_proto_rawDescData
 }
 
-var file_sluice_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_sluice_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_sluice_v1_admin_proto_goTypes = []any{
-	(*CreateTopicRequest)(nil),      // 0: sluice.v1.CreateTopicRequest
-	(*CreateTopicResponse)(nil),     // 1: sluice.v1.CreateTopicResponse
-	(*DeleteTopicRequest)(nil),      // 2: sluice.v1.DeleteTopicRequest
-	(*DeleteTopicResponse)(nil),     // 3: sluice.v1.DeleteTopicResponse
-	(*ListTopicsRequest)(nil),       // 4: sluice.v1.ListTopicsRequest
-	(*ListTopicsResponse)(nil),      // 5: sluice.v1.ListTopicsResponse
-	(*TopicSummary)(nil),            // 6: sluice.v1.TopicSummary
-	(*DescribeTopicRequest)(nil),    // 7: sluice.v1.DescribeTopicRequest
-	(*DescribeTopicResponse)(nil),   // 8: sluice.v1.DescribeTopicResponse
-	(*TopicDescription)(nil),        // 9: sluice.v1.TopicDescription
-	(*PartitionDescription)(nil),    // 10: sluice.v1.PartitionDescription
-	(*ListOffsetsRequest)(nil),      // 11: sluice.v1.ListOffsetsRequest
-	(*ListOffsetsResponse)(nil),     // 12: sluice.v1.ListOffsetsResponse
-	(*PartitionOffset)(nil),         // 13: sluice.v1.PartitionOffset
-	(*DescribeClusterRequest)(nil),  // 14: sluice.v1.DescribeClusterRequest
-	(*DescribeClusterResponse)(nil), // 15: sluice.v1.DescribeClusterResponse
-	(*Broker)(nil),                  // 16: sluice.v1.Broker
-	(*GetMetadataRequest)(nil),      // 17: sluice.v1.GetMetadataRequest
-	(*GetMetadataResponse)(nil),     // 18: sluice.v1.GetMetadataResponse
-	(*TopicMetadata)(nil),           // 19: sluice.v1.TopicMetadata
-	(*PartitionMetadata)(nil),       // 20: sluice.v1.PartitionMetadata
-	nil,                             // 21: sluice.v1.CreateTopicRequest.ConfigsEntry
-	nil,                             // 22: sluice.v1.TopicDescription.ConfigsEntry
-	(Boundary)(0),                   // 23: sluice.v1.Boundary
+	(*CreateTopicRequest)(nil),        // 0: sluice.v1.CreateTopicRequest
+	(*CreateTopicResponse)(nil),       // 1: sluice.v1.CreateTopicResponse
+	(*DeleteTopicRequest)(nil),        // 2: sluice.v1.DeleteTopicRequest
+	(*DeleteTopicResponse)(nil),       // 3: sluice.v1.DeleteTopicResponse
+	(*ListTopicsRequest)(nil),         // 4: sluice.v1.ListTopicsRequest
+	(*ListTopicsResponse)(nil),        // 5: sluice.v1.ListTopicsResponse
+	(*TopicSummary)(nil),              // 6: sluice.v1.TopicSummary
+	(*DescribeTopicRequest)(nil),      // 7: sluice.v1.DescribeTopicRequest
+	(*DescribeTopicResponse)(nil),     // 8: sluice.v1.DescribeTopicResponse
+	(*TopicDescription)(nil),          // 9: sluice.v1.TopicDescription
+	(*AlterTopicConfigsRequest)(nil),  // 10: sluice.v1.AlterTopicConfigsRequest
+	(*AlterTopicConfigsResponse)(nil), // 11: sluice.v1.AlterTopicConfigsResponse
+	(*CreatePartitionsRequest)(nil),   // 12: sluice.v1.CreatePartitionsRequest
+	(*CreatePartitionsResponse)(nil),  // 13: sluice.v1.CreatePartitionsResponse
+	(*PartitionDescription)(nil),      // 14: sluice.v1.PartitionDescription
+	(*ListOffsetsRequest)(nil),        // 15: sluice.v1.ListOffsetsRequest
+	(*ListOffsetsResponse)(nil),       // 16: sluice.v1.ListOffsetsResponse
+	(*PartitionOffset)(nil),           // 17: sluice.v1.PartitionOffset
+	(*DescribeClusterRequest)(nil),    // 18: sluice.v1.DescribeClusterRequest
+	(*DescribeClusterResponse)(nil),   // 19: sluice.v1.DescribeClusterResponse
+	(*Broker)(nil),                    // 20: sluice.v1.Broker
+	(*GetMetadataRequest)(nil),        // 21: sluice.v1.GetMetadataRequest
+	(*GetMetadataResponse)(nil),       // 22: sluice.v1.GetMetadataResponse
+	(*TopicMetadata)(nil),             // 23: sluice.v1.TopicMetadata
+	(*PartitionMetadata)(nil),         // 24: sluice.v1.PartitionMetadata
+	nil,                               // 25: sluice.v1.CreateTopicRequest.ConfigsEntry
+	nil,                               // 26: sluice.v1.TopicDescription.ConfigsEntry
+	nil,                               // 27: sluice.v1.TopicDescription.EffectiveConfigsEntry
+	nil,                               // 28: sluice.v1.AlterTopicConfigsRequest.SetConfigsEntry
+	(Boundary)(0),                     // 29: sluice.v1.Boundary
 }
 var file_sluice_v1_admin_proto_depIdxs = []int32{
-	21, // 0: sluice.v1.CreateTopicRequest.configs:type_name -> sluice.v1.CreateTopicRequest.ConfigsEntry
+	25, // 0: sluice.v1.CreateTopicRequest.configs:type_name -> sluice.v1.CreateTopicRequest.ConfigsEntry
 	9,  // 1: sluice.v1.CreateTopicResponse.topic:type_name -> sluice.v1.TopicDescription
 	6,  // 2: sluice.v1.ListTopicsResponse.topics:type_name -> sluice.v1.TopicSummary
 	9,  // 3: sluice.v1.DescribeTopicResponse.topic:type_name -> sluice.v1.TopicDescription
-	22, // 4: sluice.v1.TopicDescription.configs:type_name -> sluice.v1.TopicDescription.ConfigsEntry
-	10, // 5: sluice.v1.TopicDescription.partitions:type_name -> sluice.v1.PartitionDescription
-	23, // 6: sluice.v1.ListOffsetsRequest.boundary:type_name -> sluice.v1.Boundary
-	13, // 7: sluice.v1.ListOffsetsResponse.offsets:type_name -> sluice.v1.PartitionOffset
-	16, // 8: sluice.v1.DescribeClusterResponse.brokers:type_name -> sluice.v1.Broker
-	16, // 9: sluice.v1.GetMetadataResponse.brokers:type_name -> sluice.v1.Broker
-	19, // 10: sluice.v1.GetMetadataResponse.topics:type_name -> sluice.v1.TopicMetadata
-	20, // 11: sluice.v1.TopicMetadata.partitions:type_name -> sluice.v1.PartitionMetadata
-	0,  // 12: sluice.v1.AdminService.CreateTopic:input_type -> sluice.v1.CreateTopicRequest
-	2,  // 13: sluice.v1.AdminService.DeleteTopic:input_type -> sluice.v1.DeleteTopicRequest
-	4,  // 14: sluice.v1.AdminService.ListTopics:input_type -> sluice.v1.ListTopicsRequest
-	7,  // 15: sluice.v1.AdminService.DescribeTopic:input_type -> sluice.v1.DescribeTopicRequest
-	11, // 16: sluice.v1.AdminService.ListOffsets:input_type -> sluice.v1.ListOffsetsRequest
-	17, // 17: sluice.v1.AdminService.GetMetadata:input_type -> sluice.v1.GetMetadataRequest
-	14, // 18: sluice.v1.AdminService.DescribeCluster:input_type -> sluice.v1.DescribeClusterRequest
-	1,  // 19: sluice.v1.AdminService.CreateTopic:output_type -> sluice.v1.CreateTopicResponse
-	3,  // 20: sluice.v1.AdminService.DeleteTopic:output_type -> sluice.v1.DeleteTopicResponse
-	5,  // 21: sluice.v1.AdminService.ListTopics:output_type -> sluice.v1.ListTopicsResponse
-	8,  // 22: sluice.v1.AdminService.DescribeTopic:output_type -> sluice.v1.DescribeTopicResponse
-	12, // 23: sluice.v1.AdminService.ListOffsets:output_type -> sluice.v1.ListOffsetsResponse
-	18, // 24: sluice.v1.AdminService.GetMetadata:output_type -> sluice.v1.GetMetadataResponse
-	15, // 25: sluice.v1.AdminService.DescribeCluster:output_type -> sluice.v1.DescribeClusterResponse
-	19, // [19:26] is the sub-list for method output_type
-	12, // [12:19] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	26, // 4: sluice.v1.TopicDescription.configs:type_name -> sluice.v1.TopicDescription.ConfigsEntry
+	14, // 5: sluice.v1.TopicDescription.partitions:type_name -> sluice.v1.PartitionDescription
+	27, // 6: sluice.v1.TopicDescription.effective_configs:type_name -> sluice.v1.TopicDescription.EffectiveConfigsEntry
+	28, // 7: sluice.v1.AlterTopicConfigsRequest.set_configs:type_name -> sluice.v1.AlterTopicConfigsRequest.SetConfigsEntry
+	9,  // 8: sluice.v1.AlterTopicConfigsResponse.topic:type_name -> sluice.v1.TopicDescription
+	9,  // 9: sluice.v1.CreatePartitionsResponse.topic:type_name -> sluice.v1.TopicDescription
+	29, // 10: sluice.v1.ListOffsetsRequest.boundary:type_name -> sluice.v1.Boundary
+	17, // 11: sluice.v1.ListOffsetsResponse.offsets:type_name -> sluice.v1.PartitionOffset
+	20, // 12: sluice.v1.DescribeClusterResponse.brokers:type_name -> sluice.v1.Broker
+	20, // 13: sluice.v1.GetMetadataResponse.brokers:type_name -> sluice.v1.Broker
+	23, // 14: sluice.v1.GetMetadataResponse.topics:type_name -> sluice.v1.TopicMetadata
+	24, // 15: sluice.v1.TopicMetadata.partitions:type_name -> sluice.v1.PartitionMetadata
+	0,  // 16: sluice.v1.AdminService.CreateTopic:input_type -> sluice.v1.CreateTopicRequest
+	2,  // 17: sluice.v1.AdminService.DeleteTopic:input_type -> sluice.v1.DeleteTopicRequest
+	4,  // 18: sluice.v1.AdminService.ListTopics:input_type -> sluice.v1.ListTopicsRequest
+	7,  // 19: sluice.v1.AdminService.DescribeTopic:input_type -> sluice.v1.DescribeTopicRequest
+	15, // 20: sluice.v1.AdminService.ListOffsets:input_type -> sluice.v1.ListOffsetsRequest
+	21, // 21: sluice.v1.AdminService.GetMetadata:input_type -> sluice.v1.GetMetadataRequest
+	18, // 22: sluice.v1.AdminService.DescribeCluster:input_type -> sluice.v1.DescribeClusterRequest
+	10, // 23: sluice.v1.AdminService.AlterTopicConfigs:input_type -> sluice.v1.AlterTopicConfigsRequest
+	12, // 24: sluice.v1.AdminService.CreatePartitions:input_type -> sluice.v1.CreatePartitionsRequest
+	1,  // 25: sluice.v1.AdminService.CreateTopic:output_type -> sluice.v1.CreateTopicResponse
+	3,  // 26: sluice.v1.AdminService.DeleteTopic:output_type -> sluice.v1.DeleteTopicResponse
+	5,  // 27: sluice.v1.AdminService.ListTopics:output_type -> sluice.v1.ListTopicsResponse
+	8,  // 28: sluice.v1.AdminService.DescribeTopic:output_type -> sluice.v1.DescribeTopicResponse
+	16, // 29: sluice.v1.AdminService.ListOffsets:output_type -> sluice.v1.ListOffsetsResponse
+	22, // 30: sluice.v1.AdminService.GetMetadata:output_type -> sluice.v1.GetMetadataResponse
+	19, // 31: sluice.v1.AdminService.DescribeCluster:output_type -> sluice.v1.DescribeClusterResponse
+	11, // 32: sluice.v1.AdminService.AlterTopicConfigs:output_type -> sluice.v1.AlterTopicConfigsResponse
+	13, // 33: sluice.v1.AdminService.CreatePartitions:output_type -> sluice.v1.CreatePartitionsResponse
+	25, // [25:34] is the sub-list for method output_type
+	16, // [16:25] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_sluice_v1_admin_proto_init() }
@@ -1406,7 +1662,7 @@ func file_sluice_v1_admin_proto_init() {
 		return
 	}
 	file_sluice_v1_record_proto_init()
-	file_sluice_v1_admin_proto_msgTypes[11].OneofWrappers = []any{
+	file_sluice_v1_admin_proto_msgTypes[15].OneofWrappers = []any{
 		(*ListOffsetsRequest_Boundary)(nil),
 		(*ListOffsetsRequest_TimestampMs)(nil),
 	}
@@ -1416,7 +1672,7 @@ func file_sluice_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sluice_v1_admin_proto_rawDesc), len(file_sluice_v1_admin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   23,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

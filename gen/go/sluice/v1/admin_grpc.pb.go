@@ -19,13 +19,15 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AdminService_CreateTopic_FullMethodName     = "/sluice.v1.AdminService/CreateTopic"
-	AdminService_DeleteTopic_FullMethodName     = "/sluice.v1.AdminService/DeleteTopic"
-	AdminService_ListTopics_FullMethodName      = "/sluice.v1.AdminService/ListTopics"
-	AdminService_DescribeTopic_FullMethodName   = "/sluice.v1.AdminService/DescribeTopic"
-	AdminService_ListOffsets_FullMethodName     = "/sluice.v1.AdminService/ListOffsets"
-	AdminService_GetMetadata_FullMethodName     = "/sluice.v1.AdminService/GetMetadata"
-	AdminService_DescribeCluster_FullMethodName = "/sluice.v1.AdminService/DescribeCluster"
+	AdminService_CreateTopic_FullMethodName       = "/sluice.v1.AdminService/CreateTopic"
+	AdminService_DeleteTopic_FullMethodName       = "/sluice.v1.AdminService/DeleteTopic"
+	AdminService_ListTopics_FullMethodName        = "/sluice.v1.AdminService/ListTopics"
+	AdminService_DescribeTopic_FullMethodName     = "/sluice.v1.AdminService/DescribeTopic"
+	AdminService_ListOffsets_FullMethodName       = "/sluice.v1.AdminService/ListOffsets"
+	AdminService_GetMetadata_FullMethodName       = "/sluice.v1.AdminService/GetMetadata"
+	AdminService_DescribeCluster_FullMethodName   = "/sluice.v1.AdminService/DescribeCluster"
+	AdminService_AlterTopicConfigs_FullMethodName = "/sluice.v1.AdminService/AlterTopicConfigs"
+	AdminService_CreatePartitions_FullMethodName  = "/sluice.v1.AdminService/CreatePartitions"
 )
 
 // AdminServiceClient is the client API for AdminService service.
@@ -49,6 +51,14 @@ type AdminServiceClient interface {
 	GetMetadata(ctx context.Context, in *GetMetadataRequest, opts ...grpc.CallOption) (*GetMetadataResponse, error)
 	// DescribeCluster lists brokers and names the controller.
 	DescribeCluster(ctx context.Context, in *DescribeClusterRequest, opts ...grpc.CallOption) (*DescribeClusterResponse, error)
+	// AlterTopicConfigs sets and removes configs of a topic at runtime. Values
+	// are checked as in CreateTopic; unknown keys are refused. The change is
+	// all or nothing.
+	AlterTopicConfigs(ctx context.Context, in *AlterTopicConfigsRequest, opts ...grpc.CallOption) (*AlterTopicConfigsResponse, error)
+	// CreatePartitions raises a topic's partition count online; it never
+	// lowers it. Records already written stay where they are; keyed records
+	// produced afterwards go to murmur2(key) mod the new count.
+	CreatePartitions(ctx context.Context, in *CreatePartitionsRequest, opts ...grpc.CallOption) (*CreatePartitionsResponse, error)
 }
 
 type adminServiceClient struct {
@@ -129,6 +139,26 @@ func (c *adminServiceClient) DescribeCluster(ctx context.Context, in *DescribeCl
 	return out, nil
 }
 
+func (c *adminServiceClient) AlterTopicConfigs(ctx context.Context, in *AlterTopicConfigsRequest, opts ...grpc.CallOption) (*AlterTopicConfigsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AlterTopicConfigsResponse)
+	err := c.cc.Invoke(ctx, AdminService_AlterTopicConfigs_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) CreatePartitions(ctx context.Context, in *CreatePartitionsRequest, opts ...grpc.CallOption) (*CreatePartitionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreatePartitionsResponse)
+	err := c.cc.Invoke(ctx, AdminService_CreatePartitions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AdminServiceServer is the server API for AdminService service.
 // All implementations must embed UnimplementedAdminServiceServer
 // for forward compatibility.
@@ -150,6 +180,14 @@ type AdminServiceServer interface {
 	GetMetadata(context.Context, *GetMetadataRequest) (*GetMetadataResponse, error)
 	// DescribeCluster lists brokers and names the controller.
 	DescribeCluster(context.Context, *DescribeClusterRequest) (*DescribeClusterResponse, error)
+	// AlterTopicConfigs sets and removes configs of a topic at runtime. Values
+	// are checked as in CreateTopic; unknown keys are refused. The change is
+	// all or nothing.
+	AlterTopicConfigs(context.Context, *AlterTopicConfigsRequest) (*AlterTopicConfigsResponse, error)
+	// CreatePartitions raises a topic's partition count online; it never
+	// lowers it. Records already written stay where they are; keyed records
+	// produced afterwards go to murmur2(key) mod the new count.
+	CreatePartitions(context.Context, *CreatePartitionsRequest) (*CreatePartitionsResponse, error)
 	mustEmbedUnimplementedAdminServiceServer()
 }
 
@@ -180,6 +218,12 @@ func (UnimplementedAdminServiceServer) GetMetadata(context.Context, *GetMetadata
 }
 func (UnimplementedAdminServiceServer) DescribeCluster(context.Context, *DescribeClusterRequest) (*DescribeClusterResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DescribeCluster not implemented")
+}
+func (UnimplementedAdminServiceServer) AlterTopicConfigs(context.Context, *AlterTopicConfigsRequest) (*AlterTopicConfigsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method AlterTopicConfigs not implemented")
+}
+func (UnimplementedAdminServiceServer) CreatePartitions(context.Context, *CreatePartitionsRequest) (*CreatePartitionsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreatePartitions not implemented")
 }
 func (UnimplementedAdminServiceServer) mustEmbedUnimplementedAdminServiceServer() {}
 func (UnimplementedAdminServiceServer) testEmbeddedByValue()                      {}
@@ -328,6 +372,42 @@ func _AdminService_DescribeCluster_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AdminService_AlterTopicConfigs_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AlterTopicConfigsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).AlterTopicConfigs(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_AlterTopicConfigs_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).AlterTopicConfigs(ctx, req.(*AlterTopicConfigsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_CreatePartitions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreatePartitionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).CreatePartitions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_CreatePartitions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).CreatePartitions(ctx, req.(*CreatePartitionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AdminService_ServiceDesc is the grpc.ServiceDesc for AdminService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -362,6 +442,14 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DescribeCluster",
 			Handler:    _AdminService_DescribeCluster_Handler,
+		},
+		{
+			MethodName: "AlterTopicConfigs",
+			Handler:    _AdminService_AlterTopicConfigs_Handler,
+		},
+		{
+			MethodName: "CreatePartitions",
+			Handler:    _AdminService_CreatePartitions_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

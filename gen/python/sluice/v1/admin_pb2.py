@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from sluice.v1 import record_pb2 as sluice_dot_v1_dot_record__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15sluice/v1/admin.proto\x12\tsluice.v1\x1a\x16sluice/v1/record.proto\"\xf9\x01\n\x12\x43reateTopicRequest\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x1e\n\npartitions\x18\x02 \x01(\x05R\npartitions\x12-\n\x12replication_factor\x18\x03 \x01(\x05R\x11replicationFactor\x12\x44\n\x07\x63onfigs\x18\x04 \x03(\x0b\x32*.sluice.v1.CreateTopicRequest.ConfigsEntryR\x07\x63onfigs\x1a:\n\x0c\x43onfigsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\"H\n\x13\x43reateTopicResponse\x12\x31\n\x05topic\x18\x01 \x01(\x0b\x32\x1b.sluice.v1.TopicDescriptionR\x05topic\"(\n\x12\x44\x65leteTopicRequest\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\"\x15\n\x13\x44\x65leteTopicResponse\"\x13\n\x11ListTopicsRequest\"E\n\x12ListTopicsResponse\x12/\n\x06topics\x18\x01 \x03(\x0b\x32\x17.sluice.v1.TopicSummaryR\x06topics\"\x8c\x01\n\x0cTopicSummary\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x19\n\x08topic_id\x18\x02 \x01(\tR\x07topicId\x12\x1e\n\npartitions\x18\x03 \x01(\x05R\npartitions\x12-\n\x12replication_factor\x18\x04 \x01(\x05R\x11replicationFactor\"*\n\x14\x44\x65scribeTopicRequest\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\"J\n\x15\x44\x65scribeTopicResponse\x12\x31\n\x05topic\x18\x01 \x01(\x0b\x32\x1b.sluice.v1.TopicDescriptionR\x05topic\"\xb1\x02\n\x10TopicDescription\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x19\n\x08topic_id\x18\x02 \x01(\tR\x07topicId\x12-\n\x12replication_factor\x18\x03 \x01(\x05R\x11replicationFactor\x12\x42\n\x07\x63onfigs\x18\x04 \x03(\x0b\x32(.sluice.v1.TopicDescription.ConfigsEntryR\x07\x63onfigs\x12?\n\npartitions\x18\x05 \x03(\x0b\x32\x1f.sluice.v1.PartitionDescriptionR\npartitions\x1a:\n\x0c\x43onfigsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\"\xc3\x01\n\x14PartitionDescription\x12\x1c\n\tpartition\x18\x01 \x01(\x05R\tpartition\x12\x1b\n\tleader_id\x18\x02 \x01(\x04R\x08leaderId\x12\x1f\n\x0breplica_ids\x18\x03 \x03(\x04R\nreplicaIds\x12(\n\x10log_start_offset\x18\x04 \x01(\x03R\x0elogStartOffset\x12%\n\x0ehigh_watermark\x18\x05 \x01(\x03R\rhighWatermark\"\xaa\x01\n\x12ListOffsetsRequest\x12\x14\n\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1e\n\npartitions\x18\x02 \x03(\x05R\npartitions\x12\x31\n\x08\x62oundary\x18\x03 \x01(\x0e\x32\x13.sluice.v1.BoundaryH\x00R\x08\x62oundary\x12#\n\x0ctimestamp_ms\x18\x04 \x01(\x03H\x00R\x0btimestampMsB\x06\n\x04spec\"K\n\x13ListOffsetsResponse\x12\x34\n\x07offsets\x18\x01 \x03(\x0b\x32\x1a.sluice.v1.PartitionOffsetR\x07offsets\"j\n\x0fPartitionOffset\x12\x1c\n\tpartition\x18\x01 \x01(\x05R\tpartition\x12\x16\n\x06offset\x18\x02 \x01(\x03R\x06offset\x12!\n\x0ctimestamp_ms\x18\x03 \x01(\x03R\x0btimestampMs\"\x18\n\x16\x44\x65scribeClusterRequest\"\x8a\x01\n\x17\x44\x65scribeClusterResponse\x12\x1d\n\ncluster_id\x18\x01 \x01(\tR\tclusterId\x12#\n\rcontroller_id\x18\x02 \x01(\x04R\x0c\x63ontrollerId\x12+\n\x07\x62rokers\x18\x03 \x03(\x0b\x32\x11.sluice.v1.BrokerR\x07\x62rokers\"F\n\x06\x42roker\x12\x0e\n\x02id\x18\x01 \x01(\x04R\x02id\x12\x18\n\x07\x61\x64\x64ress\x18\x02 \x01(\tR\x07\x61\x64\x64ress\x12\x12\n\x04rack\x18\x03 \x01(\tR\x04rack\",\n\x12GetMetadataRequest\x12\x16\n\x06topics\x18\x01 \x03(\tR\x06topics\"\x99\x01\n\x13GetMetadataResponse\x12+\n\x07\x62rokers\x18\x01 \x03(\x0b\x32\x11.sluice.v1.BrokerR\x07\x62rokers\x12\x30\n\x06topics\x18\x02 \x03(\x0b\x32\x18.sluice.v1.TopicMetadataR\x06topics\x12#\n\rcontroller_id\x18\x03 \x01(\x04R\x0c\x63ontrollerId\"|\n\rTopicMetadata\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x19\n\x08topic_id\x18\x02 \x01(\tR\x07topicId\x12<\n\npartitions\x18\x03 \x03(\x0b\x32\x1c.sluice.v1.PartitionMetadataR\npartitions\"o\n\x11PartitionMetadata\x12\x1c\n\tpartition\x18\x01 \x01(\x05R\tpartition\x12\x1b\n\tleader_id\x18\x02 \x01(\x04R\x08leaderId\x12\x1f\n\x0breplica_ids\x18\x03 \x03(\x04R\nreplicaIds2\xd8\x04\n\x0c\x41\x64minService\x12L\n\x0b\x43reateTopic\x12\x1d.sluice.v1.CreateTopicRequest\x1a\x1e.sluice.v1.CreateTopicResponse\x12L\n\x0b\x44\x65leteTopic\x12\x1d.sluice.v1.DeleteTopicRequest\x1a\x1e.sluice.v1.DeleteTopicResponse\x12N\n\nListTopics\x12\x1c.sluice.v1.ListTopicsRequest\x1a\x1d.sluice.v1.ListTopicsResponse\"\x03\x90\x02\x01\x12W\n\rDescribeTopic\x12\x1f.sluice.v1.DescribeTopicRequest\x1a .sluice.v1.DescribeTopicResponse\"\x03\x90\x02\x01\x12Q\n\x0bListOffsets\x12\x1d.sluice.v1.ListOffsetsRequest\x1a\x1e.sluice.v1.ListOffsetsResponse\"\x03\x90\x02\x01\x12Q\n\x0bGetMetadata\x12\x1d.sluice.v1.GetMetadataRequest\x1a\x1e.sluice.v1.GetMetadataResponse\"\x03\x90\x02\x01\x12]\n\x0f\x44\x65scribeCluster\x12!.sluice.v1.DescribeClusterRequest\x1a\".sluice.v1.DescribeClusterResponse\"\x03\x90\x02\x01\x42G\n\x0cio.sluice.v1P\x01Z5github.com/sluice-io/sluice/gen/go/sluice/v1;sluicev1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15sluice/v1/admin.proto\x12\tsluice.v1\x1a\x16sluice/v1/record.proto\"\xf9\x01\n\x12\x43reateTopicRequest\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x1e\n\npartitions\x18\x02 \x01(\x05R\npartitions\x12-\n\x12replication_factor\x18\x03 \x01(\x05R\x11replicationFactor\x12\x44\n\x07\x63onfigs\x18\x04 \x03(\x0b\x32*.sluice.v1.CreateTopicRequest.ConfigsEntryR\x07\x63onfigs\x1a:\n\x0c\x43onfigsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\"H\n\x13\x43reateTopicResponse\x12\x31\n\x05topic\x18\x01 \x01(\x0b\x32\x1b.sluice.v1.TopicDescriptionR\x05topic\"(\n\x12\x44\x65leteTopicRequest\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\"\x15\n\x13\x44\x65leteTopicResponse\"\x13\n\x11ListTopicsRequest\"E\n\x12ListTopicsResponse\x12/\n\x06topics\x18\x01 \x03(\x0b\x32\x17.sluice.v1.TopicSummaryR\x06topics\"\x8c\x01\n\x0cTopicSummary\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x19\n\x08topic_id\x18\x02 \x01(\tR\x07topicId\x12\x1e\n\npartitions\x18\x03 \x01(\x05R\npartitions\x12-\n\x12replication_factor\x18\x04 \x01(\x05R\x11replicationFactor\"*\n\x14\x44\x65scribeTopicRequest\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\"J\n\x15\x44\x65scribeTopicResponse\x12\x31\n\x05topic\x18\x01 \x01(\x0b\x32\x1b.sluice.v1.TopicDescriptionR\x05topic\"\xd6\x03\n\x10TopicDescription\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x19\n\x08topic_id\x18\x02 \x01(\tR\x07topicId\x12-\n\x12replication_factor\x18\x03 \x01(\x05R\x11replicationFactor\x12\x42\n\x07\x63onfigs\x18\x04 \x03(\x0b\x32(.sluice.v1.TopicDescription.ConfigsEntryR\x07\x63onfigs\x12?\n\npartitions\x18\x05 \x03(\x0b\x32\x1f.sluice.v1.PartitionDescriptionR\npartitions\x12^\n\x11\x65\x66\x66\x65\x63tive_configs\x18\x06 \x03(\x0b\x32\x31.sluice.v1.TopicDescription.EffectiveConfigsEntryR\x10\x65\x66\x66\x65\x63tiveConfigs\x1a:\n\x0c\x43onfigsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\x1a\x43\n\x15\x45\x66\x66\x65\x63tiveConfigsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\"\xea\x01\n\x18\x41lterTopicConfigsRequest\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12T\n\x0bset_configs\x18\x02 \x03(\x0b\x32\x33.sluice.v1.AlterTopicConfigsRequest.SetConfigsEntryR\nsetConfigs\x12%\n\x0e\x64\x65lete_configs\x18\x03 \x03(\tR\rdeleteConfigs\x1a=\n\x0fSetConfigsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\"N\n\x19\x41lterTopicConfigsResponse\x12\x31\n\x05topic\x18\x01 \x01(\x0b\x32\x1b.sluice.v1.TopicDescriptionR\x05topic\"M\n\x17\x43reatePartitionsRequest\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x1e\n\npartitions\x18\x02 \x01(\x05R\npartitions\"M\n\x18\x43reatePartitionsResponse\x12\x31\n\x05topic\x18\x01 \x01(\x0b\x32\x1b.sluice.v1.TopicDescriptionR\x05topic\"\xc3\x01\n\x14PartitionDescription\x12\x1c\n\tpartition\x18\x01 \x01(\x05R\tpartition\x12\x1b\n\tleader_id\x18\x02 \x01(\x04R\x08leaderId\x12\x1f\n\x0breplica_ids\x18\x03 \x03(\x04R\nreplicaIds\x12(\n\x10log_start_offset\x18\x04 \x01(\x03R\x0elogStartOffset\x12%\n\x0ehigh_watermark\x18\x05 \x01(\x03R\rhighWatermark\"\xaa\x01\n\x12ListOffsetsRequest\x12\x14\n\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1e\n\npartitions\x18\x02 \x03(\x05R\npartitions\x12\x31\n\x08\x62oundary\x18\x03 \x01(\x0e\x32\x13.sluice.v1.BoundaryH\x00R\x08\x62oundary\x12#\n\x0ctimestamp_ms\x18\x04 \x01(\x03H\x00R\x0btimestampMsB\x06\n\x04spec\"K\n\x13ListOffsetsResponse\x12\x34\n\x07offsets\x18\x01 \x03(\x0b\x32\x1a.sluice.v1.PartitionOffsetR\x07offsets\"j\n\x0fPartitionOffset\x12\x1c\n\tpartition\x18\x01 \x01(\x05R\tpartition\x12\x16\n\x06offset\x18\x02 \x01(\x03R\x06offset\x12!\n\x0ctimestamp_ms\x18\x03 \x01(\x03R\x0btimestampMs\"\x18\n\x16\x44\x65scribeClusterRequest\"\x8a\x01\n\x17\x44\x65scribeClusterResponse\x12\x1d\n\ncluster_id\x18\x01 \x01(\tR\tclusterId\x12#\n\rcontroller_id\x18\x02 \x01(\x04R\x0c\x63ontrollerId\x12+\n\x07\x62rokers\x18\x03 \x03(\x0b\x32\x11.sluice.v1.BrokerR\x07\x62rokers\"F\n\x06\x42roker\x12\x0e\n\x02id\x18\x01 \x01(\x04R\x02id\x12\x18\n\x07\x61\x64\x64ress\x18\x02 \x01(\tR\x07\x61\x64\x64ress\x12\x12\n\x04rack\x18\x03 \x01(\tR\x04rack\",\n\x12GetMetadataRequest\x12\x16\n\x06topics\x18\x01 \x03(\tR\x06topics\"\x99\x01\n\x13GetMetadataResponse\x12+\n\x07\x62rokers\x18\x01 \x03(\x0b\x32\x11.sluice.v1.BrokerR\x07\x62rokers\x12\x30\n\x06topics\x18\x02 \x03(\x0b\x32\x18.sluice.v1.TopicMetadataR\x06topics\x12#\n\rcontroller_id\x18\x03 \x01(\x04R\x0c\x63ontrollerId\"|\n\rTopicMetadata\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x19\n\x08topic_id\x18\x02 \x01(\tR\x07topicId\x12<\n\npartitions\x18\x03 \x03(\x0b\x32\x1c.sluice.v1.PartitionMetadataR\npartitions\"o\n\x11PartitionMetadata\x12\x1c\n\tpartition\x18\x01 \x01(\x05R\tpartition\x12\x1b\n\tleader_id\x18\x02 \x01(\x04R\x08leaderId\x12\x1f\n\x0breplica_ids\x18\x03 \x03(\x04R\nreplicaIds2\x9a\x06\n\x0c\x41\x64minService\x12L\n\x0b\x43reateTopic\x12\x1d.sluice.v1.CreateTopicRequest\x1a\x1e.sluice.v1.CreateTopicResponse\x12L\n\x0b\x44\x65leteTopic\x12\x1d.sluice.v1.DeleteTopicRequest\x1a\x1e.sluice.v1.DeleteTopicResponse\x12N\n\nListTopics\x12\x1c.sluice.v1.ListTopicsRequest\x1a\x1d.sluice.v1.ListTopicsResponse\"\x03\x90\x02\x01\x12W\n\rDescribeTopic\x12\x1f.sluice.v1.DescribeTopicRequest\x1a .sluice.v1.DescribeTopicResponse\"\x03\x90\x02\x01\x12Q\n\x0bListOffsets\x12\x1d.sluice.v1.ListOffsetsRequest\x1a\x1e.sluice.v1.ListOffsetsResponse\"\x03\x90\x02\x01\x12Q\n\x0bGetMetadata\x12\x1d.sluice.v1.GetMetadataRequest\x1a\x1e.sluice.v1.GetMetadataResponse\"\x03\x90\x02\x01\x12]\n\x0f\x44\x65scribeCluster\x12!.sluice.v1.DescribeClusterRequest\x1a\".sluice.v1.DescribeClusterResponse\"\x03\x90\x02\x01\x12\x63\n\x11\x41lterTopicConfigs\x12#.sluice.v1.AlterTopicConfigsRequest\x1a$.sluice.v1.AlterTopicConfigsResponse\"\x03\x90\x02\x02\x12[\n\x10\x43reatePartitions\x12\".sluice.v1.CreatePartitionsRequest\x1a#.sluice.v1.CreatePartitionsResponseBG\n\x0cio.sluice.v1P\x01Z5github.com/sluice-io/sluice/gen/go/sluice/v1;sluicev1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,6 +37,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CREATETOPICREQUEST_CONFIGSENTRY']._serialized_options = b'8\001'
   _globals['_TOPICDESCRIPTION_CONFIGSENTRY']._loaded_options = None
   _globals['_TOPICDESCRIPTION_CONFIGSENTRY']._serialized_options = b'8\001'
+  _globals['_TOPICDESCRIPTION_EFFECTIVECONFIGSENTRY']._loaded_options = None
+  _globals['_TOPICDESCRIPTION_EFFECTIVECONFIGSENTRY']._serialized_options = b'8\001'
+  _globals['_ALTERTOPICCONFIGSREQUEST_SETCONFIGSENTRY']._loaded_options = None
+  _globals['_ALTERTOPICCONFIGSREQUEST_SETCONFIGSENTRY']._serialized_options = b'8\001'
   _globals['_ADMINSERVICE'].methods_by_name['ListTopics']._loaded_options = None
   _globals['_ADMINSERVICE'].methods_by_name['ListTopics']._serialized_options = b'\220\002\001'
   _globals['_ADMINSERVICE'].methods_by_name['DescribeTopic']._loaded_options = None
@@ -47,6 +51,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ADMINSERVICE'].methods_by_name['GetMetadata']._serialized_options = b'\220\002\001'
   _globals['_ADMINSERVICE'].methods_by_name['DescribeCluster']._loaded_options = None
   _globals['_ADMINSERVICE'].methods_by_name['DescribeCluster']._serialized_options = b'\220\002\001'
+  _globals['_ADMINSERVICE'].methods_by_name['AlterTopicConfigs']._loaded_options = None
+  _globals['_ADMINSERVICE'].methods_by_name['AlterTopicConfigs']._serialized_options = b'\220\002\002'
   _globals['_CREATETOPICREQUEST']._serialized_start=61
   _globals['_CREATETOPICREQUEST']._serialized_end=310
   _globals['_CREATETOPICREQUEST_CONFIGSENTRY']._serialized_start=252
@@ -68,31 +74,43 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_DESCRIBETOPICRESPONSE']._serialized_start=730
   _globals['_DESCRIBETOPICRESPONSE']._serialized_end=804
   _globals['_TOPICDESCRIPTION']._serialized_start=807
-  _globals['_TOPICDESCRIPTION']._serialized_end=1112
+  _globals['_TOPICDESCRIPTION']._serialized_end=1277
   _globals['_TOPICDESCRIPTION_CONFIGSENTRY']._serialized_start=252
   _globals['_TOPICDESCRIPTION_CONFIGSENTRY']._serialized_end=310
-  _globals['_PARTITIONDESCRIPTION']._serialized_start=1115
-  _globals['_PARTITIONDESCRIPTION']._serialized_end=1310
-  _globals['_LISTOFFSETSREQUEST']._serialized_start=1313
-  _globals['_LISTOFFSETSREQUEST']._serialized_end=1483
-  _globals['_LISTOFFSETSRESPONSE']._serialized_start=1485
-  _globals['_LISTOFFSETSRESPONSE']._serialized_end=1560
-  _globals['_PARTITIONOFFSET']._serialized_start=1562
-  _globals['_PARTITIONOFFSET']._serialized_end=1668
-  _globals['_DESCRIBECLUSTERREQUEST']._serialized_start=1670
-  _globals['_DESCRIBECLUSTERREQUEST']._serialized_end=1694
-  _globals['_DESCRIBECLUSTERRESPONSE']._serialized_start=1697
-  _globals['_DESCRIBECLUSTERRESPONSE']._serialized_end=1835
-  _globals['_BROKER']._serialized_start=1837
-  _globals['_BROKER']._serialized_end=1907
-  _globals['_GETMETADATAREQUEST']._serialized_start=1909
-  _globals['_GETMETADATAREQUEST']._serialized_end=1953
-  _globals['_GETMETADATARESPONSE']._serialized_start=1956
-  _globals['_GETMETADATARESPONSE']._serialized_end=2109
-  _globals['_TOPICMETADATA']._serialized_start=2111
-  _globals['_TOPICMETADATA']._serialized_end=2235
-  _globals['_PARTITIONMETADATA']._serialized_start=2237
-  _globals['_PARTITIONMETADATA']._serialized_end=2348
-  _globals['_ADMINSERVICE']._serialized_start=2351
-  _globals['_ADMINSERVICE']._serialized_end=2951
+  _globals['_TOPICDESCRIPTION_EFFECTIVECONFIGSENTRY']._serialized_start=1210
+  _globals['_TOPICDESCRIPTION_EFFECTIVECONFIGSENTRY']._serialized_end=1277
+  _globals['_ALTERTOPICCONFIGSREQUEST']._serialized_start=1280
+  _globals['_ALTERTOPICCONFIGSREQUEST']._serialized_end=1514
+  _globals['_ALTERTOPICCONFIGSREQUEST_SETCONFIGSENTRY']._serialized_start=1453
+  _globals['_ALTERTOPICCONFIGSREQUEST_SETCONFIGSENTRY']._serialized_end=1514
+  _globals['_ALTERTOPICCONFIGSRESPONSE']._serialized_start=1516
+  _globals['_ALTERTOPICCONFIGSRESPONSE']._serialized_end=1594
+  _globals['_CREATEPARTITIONSREQUEST']._serialized_start=1596
+  _globals['_CREATEPARTITIONSREQUEST']._serialized_end=1673
+  _globals['_CREATEPARTITIONSRESPONSE']._serialized_start=1675
+  _globals['_CREATEPARTITIONSRESPONSE']._serialized_end=1752
+  _globals['_PARTITIONDESCRIPTION']._serialized_start=1755
+  _globals['_PARTITIONDESCRIPTION']._serialized_end=1950
+  _globals['_LISTOFFSETSREQUEST']._serialized_start=1953
+  _globals['_LISTOFFSETSREQUEST']._serialized_end=2123
+  _globals['_LISTOFFSETSRESPONSE']._serialized_start=2125
+  _globals['_LISTOFFSETSRESPONSE']._serialized_end=2200
+  _globals['_PARTITIONOFFSET']._serialized_start=2202
+  _globals['_PARTITIONOFFSET']._serialized_end=2308
+  _globals['_DESCRIBECLUSTERREQUEST']._serialized_start=2310
+  _globals['_DESCRIBECLUSTERREQUEST']._serialized_end=2334
+  _globals['_DESCRIBECLUSTERRESPONSE']._serialized_start=2337
+  _globals['_DESCRIBECLUSTERRESPONSE']._serialized_end=2475
+  _globals['_BROKER']._serialized_start=2477
+  _globals['_BROKER']._serialized_end=2547
+  _globals['_GETMETADATAREQUEST']._serialized_start=2549
+  _globals['_GETMETADATAREQUEST']._serialized_end=2593
+  _globals['_GETMETADATARESPONSE']._serialized_start=2596
+  _globals['_GETMETADATARESPONSE']._serialized_end=2749
+  _globals['_TOPICMETADATA']._serialized_start=2751
+  _globals['_TOPICMETADATA']._serialized_end=2875
+  _globals['_PARTITIONMETADATA']._serialized_start=2877
+  _globals['_PARTITIONMETADATA']._serialized_end=2988
+  _globals['_ADMINSERVICE']._serialized_start=2991
+  _globals['_ADMINSERVICE']._serialized_end=3785
 # @@protoc_insertion_point(module_scope)

@@ -70,6 +70,16 @@ class AdminServiceStub:
                 request_serializer=sluice_dot_v1_dot_admin__pb2.DescribeClusterRequest.SerializeToString,
                 response_deserializer=sluice_dot_v1_dot_admin__pb2.DescribeClusterResponse.FromString,
                 _registered_method=True)
+        self.AlterTopicConfigs = channel.unary_unary(
+                '/sluice.v1.AdminService/AlterTopicConfigs',
+                request_serializer=sluice_dot_v1_dot_admin__pb2.AlterTopicConfigsRequest.SerializeToString,
+                response_deserializer=sluice_dot_v1_dot_admin__pb2.AlterTopicConfigsResponse.FromString,
+                _registered_method=True)
+        self.CreatePartitions = channel.unary_unary(
+                '/sluice.v1.AdminService/CreatePartitions',
+                request_serializer=sluice_dot_v1_dot_admin__pb2.CreatePartitionsRequest.SerializeToString,
+                response_deserializer=sluice_dot_v1_dot_admin__pb2.CreatePartitionsResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -126,6 +136,24 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AlterTopicConfigs(self, request, context):
+        """AlterTopicConfigs sets and removes configs of a topic at runtime. Values
+        are checked as in CreateTopic; unknown keys are refused. The change is
+        all or nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreatePartitions(self, request, context):
+        """CreatePartitions raises a topic's partition count online; it never
+        lowers it. Records already written stay where they are; keyed records
+        produced afterwards go to murmur2(key) mod the new count.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -163,6 +191,16 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.DescribeCluster,
                     request_deserializer=sluice_dot_v1_dot_admin__pb2.DescribeClusterRequest.FromString,
                     response_serializer=sluice_dot_v1_dot_admin__pb2.DescribeClusterResponse.SerializeToString,
+            ),
+            'AlterTopicConfigs': grpc.unary_unary_rpc_method_handler(
+                    servicer.AlterTopicConfigs,
+                    request_deserializer=sluice_dot_v1_dot_admin__pb2.AlterTopicConfigsRequest.FromString,
+                    response_serializer=sluice_dot_v1_dot_admin__pb2.AlterTopicConfigsResponse.SerializeToString,
+            ),
+            'CreatePartitions': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreatePartitions,
+                    request_deserializer=sluice_dot_v1_dot_admin__pb2.CreatePartitionsRequest.FromString,
+                    response_serializer=sluice_dot_v1_dot_admin__pb2.CreatePartitionsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -355,6 +393,60 @@ class AdminService:
             '/sluice.v1.AdminService/DescribeCluster',
             sluice_dot_v1_dot_admin__pb2.DescribeClusterRequest.SerializeToString,
             sluice_dot_v1_dot_admin__pb2.DescribeClusterResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AlterTopicConfigs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sluice.v1.AdminService/AlterTopicConfigs',
+            sluice_dot_v1_dot_admin__pb2.AlterTopicConfigsRequest.SerializeToString,
+            sluice_dot_v1_dot_admin__pb2.AlterTopicConfigsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreatePartitions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sluice.v1.AdminService/CreatePartitions',
+            sluice_dot_v1_dot_admin__pb2.CreatePartitionsRequest.SerializeToString,
+            sluice_dot_v1_dot_admin__pb2.CreatePartitionsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -49,6 +49,16 @@ class AdminServiceStub:
     """
     DescribeCluster: _grpc.UnaryUnaryMultiCallable[_admin_pb2.DescribeClusterRequest, _admin_pb2.DescribeClusterResponse]
     """DescribeCluster lists brokers and names the controller."""
+    AlterTopicConfigs: _grpc.UnaryUnaryMultiCallable[_admin_pb2.AlterTopicConfigsRequest, _admin_pb2.AlterTopicConfigsResponse]
+    """AlterTopicConfigs sets and removes configs of a topic at runtime. Values
+    are checked as in CreateTopic; unknown keys are refused. The change is
+    all or nothing.
+    """
+    CreatePartitions: _grpc.UnaryUnaryMultiCallable[_admin_pb2.CreatePartitionsRequest, _admin_pb2.CreatePartitionsResponse]
+    """CreatePartitions raises a topic's partition count online; it never
+    lowers it. Records already written stay where they are; keyed records
+    produced afterwards go to murmur2(key) mod the new count.
+    """
 
 @_typing.type_check_only
 class AdminServiceAsyncStub(AdminServiceStub):
@@ -71,6 +81,16 @@ class AdminServiceAsyncStub(AdminServiceStub):
     """
     DescribeCluster: _aio.UnaryUnaryMultiCallable[_admin_pb2.DescribeClusterRequest, _admin_pb2.DescribeClusterResponse]  # type: ignore[assignment]
     """DescribeCluster lists brokers and names the controller."""
+    AlterTopicConfigs: _aio.UnaryUnaryMultiCallable[_admin_pb2.AlterTopicConfigsRequest, _admin_pb2.AlterTopicConfigsResponse]  # type: ignore[assignment]
+    """AlterTopicConfigs sets and removes configs of a topic at runtime. Values
+    are checked as in CreateTopic; unknown keys are refused. The change is
+    all or nothing.
+    """
+    CreatePartitions: _aio.UnaryUnaryMultiCallable[_admin_pb2.CreatePartitionsRequest, _admin_pb2.CreatePartitionsResponse]  # type: ignore[assignment]
+    """CreatePartitions raises a topic's partition count online; it never
+    lowers it. Records already written stay where they are; keyed records
+    produced afterwards go to murmur2(key) mod the new count.
+    """
 
 class AdminServiceServicer(metaclass=_abc_1.ABCMeta):
     """AdminService manages topics and describes the cluster."""
@@ -132,5 +152,27 @@ class AdminServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_admin_pb2.DescribeClusterResponse, _abc.Awaitable[_admin_pb2.DescribeClusterResponse]]:
         """DescribeCluster lists brokers and names the controller."""
+
+    @_abc_1.abstractmethod
+    def AlterTopicConfigs(
+        self,
+        request: _admin_pb2.AlterTopicConfigsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_admin_pb2.AlterTopicConfigsResponse, _abc.Awaitable[_admin_pb2.AlterTopicConfigsResponse]]:
+        """AlterTopicConfigs sets and removes configs of a topic at runtime. Values
+        are checked as in CreateTopic; unknown keys are refused. The change is
+        all or nothing.
+        """
+
+    @_abc_1.abstractmethod
+    def CreatePartitions(
+        self,
+        request: _admin_pb2.CreatePartitionsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_admin_pb2.CreatePartitionsResponse, _abc.Awaitable[_admin_pb2.CreatePartitionsResponse]]:
+        """CreatePartitions raises a topic's partition count online; it never
+        lowers it. Records already written stay where they are; keyed records
+        produced afterwards go to murmur2(key) mod the new count.
+        """
 
 def add_AdminServiceServicer_to_server(servicer: AdminServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sluice/v1/admin.proto.
  */
 export const file_sluice_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("ChVzbHVpY2UvdjEvYWRtaW4ucHJvdG8SCXNsdWljZS52MSK/AQoSQ3JlYXRlVG9waWNSZXF1ZXN0EgwKBG5hbWUYASABKAkSEgoKcGFydGl0aW9ucxgCIAEoBRIaChJyZXBsaWNhdGlvbl9mYWN0b3IYAyABKAUSOwoHY29uZmlncxgEIAMoCzIqLnNsdWljZS52MS5DcmVhdGVUb3BpY1JlcXVlc3QuQ29uZmlnc0VudHJ5Gi4KDENvbmZpZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkEKE0NyZWF0ZVRvcGljUmVzcG9uc2USKgoFdG9waWMYASABKAsyGy5zbHVpY2UudjEuVG9waWNEZXNjcmlwdGlvbiIiChJEZWxldGVUb3BpY1JlcXVlc3QSDAoEbmFtZRgBIAEoCSIVChNEZWxldGVUb3BpY1Jlc3BvbnNlIhMKEUxpc3RUb3BpY3NSZXF1ZXN0Ij0KEkxpc3RUb3BpY3NSZXNwb25zZRInCgZ0b3BpY3MYASADKAsyFy5zbHVpY2UudjEuVG9waWNTdW1tYXJ5Il4KDFRvcGljU3VtbWFyeRIMCgRuYW1lGAEgASgJEhAKCHRvcGljX2lkGAIgASgJEhIKCnBhcnRpdGlvbnMYAyABKAUSGgoScmVwbGljYXRpb25fZmFjdG9yGAQgASgFIiQKFERlc2NyaWJlVG9waWNSZXF1ZXN0EgwKBG5hbWUYASABKAkiQwoVRGVzY3JpYmVUb3BpY1Jlc3BvbnNlEioKBXRvcGljGAEgASgLMhsuc2x1aWNlLnYxLlRvcGljRGVzY3JpcHRpb24i7gEKEFRvcGljRGVzY3JpcHRpb24SDAoEbmFtZRgBIAEoCRIQCgh0b3BpY19pZBgCIAEoCRIaChJyZXBsaWNhdGlvbl9mYWN0b3IYAyABKAUSOQoHY29uZmlncxgEIAMoCzIoLnNsdWljZS52MS5Ub3BpY0Rlc2NyaXB0aW9uLkNvbmZpZ3NFbnRyeRIzCgpwYXJ0aXRpb25zGAUgAygLMh8uc2x1aWNlLnYxLlBhcnRpdGlvbkRlc2NyaXB0aW9uGi4KDENvbmZpZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIoMBChRQYXJ0aXRpb25EZXNjcmlwdGlvbhIRCglwYXJ0aXRpb24YASABKAUSEQoJbGVhZGVyX2lkGAIgASgEEhMKC3JlcGxpY2FfaWRzGAMgAygEEhgKEGxvZ19zdGFydF9vZmZzZXQYBCABKAMSFgoOaGlnaF93YXRlcm1hcmsYBSABKAMigAEKEkxpc3RPZmZzZXRzUmVxdWVzdBINCgV0b3BpYxgBIAEoCRISCgpwYXJ0aXRpb25zGAIgAygFEicKCGJvdW5kYXJ5GAMgASgOMhMuc2x1aWNlLnYxLkJvdW5kYXJ5SAASFgoMdGltZXN0YW1wX21zGAQgASgDSABCBgoEc3BlYyJCChNMaXN0T2Zmc2V0c1Jlc3BvbnNlEisKB29mZnNldHMYASADKAsyGi5zbHVpY2UudjEuUGFydGl0aW9uT2Zmc2V0IkoKD1BhcnRpdGlvbk9mZnNldBIRCglwYXJ0aXRpb24YASABKAUSDgoGb2Zmc2V0GAIgASgDEhQKDHRpbWVzdGFtcF9tcxgDIAEoAyIYChZEZXNjcmliZUNsdXN0ZXJSZXF1ZXN0ImgKF0Rlc2NyaWJlQ2x1c3RlclJlc3BvbnNlEhIKCmNsdXN0ZXJfaWQYASABKAkSFQoNY29udHJvbGxlcl9pZBgCIAEoBBIiCgdicm9rZXJzGAMgAygLMhEuc2x1aWNlLnYxLkJyb2tlciIzCgZCcm9rZXISCgoCaWQYASABKAQSDwoHYWRkcmVzcxgCIAEoCRIMCgRyYWNrGAMgASgJIiQKEkdldE1ldGFkYXRhUmVxdWVzdBIOCgZ0b3BpY3MYASADKAkiegoTR2V0TWV0YWRhdGFSZXNwb25zZRIiCgdicm9rZXJzGAEgAygLMhEuc2x1aWNlLnYxLkJyb2tlchIoCgZ0b3BpY3MYAiADKAsyGC5zbHVpY2UudjEuVG9waWNNZXRhZGF0YRIVCg1jb250cm9sbGVyX2lkGAMgASgEImEKDVRvcGljTWV0YWRhdGESDAoEbmFtZRgBIAEoCRIQCgh0b3BpY19pZBgCIAEoCRIwCgpwYXJ0aXRpb25zGAMgAygLMhwuc2x1aWNlLnYxLlBhcnRpdGlvbk1ldGFkYXRhIk4KEVBhcnRpdGlvbk1ldGFkYXRhEhEKCXBhcnRpdGlvbhgBIAEoBRIRCglsZWFkZXJfaWQYAiABKAQSEwoLcmVwbGljYV9pZHMYAyADKAQy2AQKDEFkbWluU2VydmljZRJMCgtDcmVhdGVUb3BpYxIdLnNsdWljZS52MS5DcmVhdGVUb3BpY1JlcXVlc3QaHi5zbHVpY2UudjEuQ3JlYXRlVG9waWNSZXNwb25zZRJMCgtEZWxldGVUb3BpYxIdLnNsdWljZS52MS5EZWxldGVUb3BpY1JlcXVlc3QaHi5zbHVpY2UudjEuRGVsZXRlVG9waWNSZXNwb25zZRJOCgpMaXN0VG9waWNzEhwuc2x1aWNlLnYxLkxpc3RUb3BpY3NSZXF1ZXN0Gh0uc2x1aWNlLnYxLkxpc3RUb3BpY3NSZXNwb25zZSIDkAIBElcKDURlc2NyaWJlVG9waWMSHy5zbHVpY2UudjEuRGVzY3JpYmVUb3BpY1JlcXVlc3QaIC5zbHVpY2UudjEuRGVzY3JpYmVUb3BpY1Jlc3BvbnNlIgOQAgESUQoLTGlzdE9mZnNldHMSHS5zbHVpY2UudjEuTGlzdE9mZnNldHNSZXF1ZXN0Gh4uc2x1aWNlLnYxLkxpc3RPZmZzZXRzUmVzcG9uc2UiA5ACARJRCgtHZXRNZXRhZGF0YRIdLnNsdWljZS52MS5HZXRNZXRhZGF0YVJlcXVlc3QaHi5zbHVpY2UudjEuR2V0TWV0YWRhdGFSZXNwb25zZSIDkAIBEl0KD0Rlc2NyaWJlQ2x1c3RlchIhLnNsdWljZS52MS5EZXNjcmliZUNsdXN0ZXJSZXF1ZXN0GiIuc2x1aWNlLnYxLkRlc2NyaWJlQ2x1c3RlclJlc3BvbnNlIgOQAgFCRwoMaW8uc2x1aWNlLnYxUAFaNWdpdGh1Yi5jb20vc2x1aWNlLWlvL3NsdWljZS9nZW4vZ28vc2x1aWNlL3YxO3NsdWljZXYxYgZwcm90bzM", [file_sluice_v1_record]);
+  fileDesc("ChVzbHVpY2UvdjEvYWRtaW4ucHJvdG8SCXNsdWljZS52MSK/AQoSQ3JlYXRlVG9waWNSZXF1ZXN0EgwKBG5hbWUYASABKAkSEgoKcGFydGl0aW9ucxgCIAEoBRIaChJyZXBsaWNhdGlvbl9mYWN0b3IYAyABKAUSOwoHY29uZmlncxgEIAMoCzIqLnNsdWljZS52MS5DcmVhdGVUb3BpY1JlcXVlc3QuQ29uZmlnc0VudHJ5Gi4KDENvbmZpZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkEKE0NyZWF0ZVRvcGljUmVzcG9uc2USKgoFdG9waWMYASABKAsyGy5zbHVpY2UudjEuVG9waWNEZXNjcmlwdGlvbiIiChJEZWxldGVUb3BpY1JlcXVlc3QSDAoEbmFtZRgBIAEoCSIVChNEZWxldGVUb3BpY1Jlc3BvbnNlIhMKEUxpc3RUb3BpY3NSZXF1ZXN0Ij0KEkxpc3RUb3BpY3NSZXNwb25zZRInCgZ0b3BpY3MYASADKAsyFy5zbHVpY2UudjEuVG9waWNTdW1tYXJ5Il4KDFRvcGljU3VtbWFyeRIMCgRuYW1lGAEgASgJEhAKCHRvcGljX2lkGAIgASgJEhIKCnBhcnRpdGlvbnMYAyABKAUSGgoScmVwbGljYXRpb25fZmFjdG9yGAQgASgFIiQKFERlc2NyaWJlVG9waWNSZXF1ZXN0EgwKBG5hbWUYASABKAkiQwoVRGVzY3JpYmVUb3BpY1Jlc3BvbnNlEioKBXRvcGljGAEgASgLMhsuc2x1aWNlLnYxLlRvcGljRGVzY3JpcHRpb24i9QIKEFRvcGljRGVzY3JpcHRpb24SDAoEbmFtZRgBIAEoCRIQCgh0b3BpY19pZBgCIAEoCRIaChJyZXBsaWNhdGlvbl9mYWN0b3IYAyABKAUSOQoHY29uZmlncxgEIAMoCzIoLnNsdWljZS52MS5Ub3BpY0Rlc2NyaXB0aW9uLkNvbmZpZ3NFbnRyeRIzCgpwYXJ0aXRpb25zGAUgAygLMh8uc2x1aWNlLnYxLlBhcnRpdGlvbkRlc2NyaXB0aW9uEkwKEWVmZmVjdGl2ZV9jb25maWdzGAYgAygLMjEuc2x1aWNlLnYxLlRvcGljRGVzY3JpcHRpb24uRWZmZWN0aXZlQ29uZmlnc0VudHJ5Gi4KDENvbmZpZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGjcKFUVmZmVjdGl2ZUNvbmZpZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIr0BChhBbHRlclRvcGljQ29uZmlnc1JlcXVlc3QSDAoEbmFtZRgBIAEoCRJICgtzZXRfY29uZmlncxgCIAMoCzIzLnNsdWljZS52MS5BbHRlclRvcGljQ29uZmlnc1JlcXVlc3QuU2V0Q29uZmlnc0VudHJ5EhYKDmRlbGV0ZV9jb25maWdzGAMgAygJGjEKD1NldENvbmZpZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkcKGUFsdGVyVG9waWNDb25maWdzUmVzcG9uc2USKgoFdG9waWMYASABKAsyGy5zbHVpY2UudjEuVG9waWNEZXNjcmlwdGlvbiI7ChdDcmVhdGVQYXJ0aXRpb25zUmVxdWVzdBIMCgRuYW1lGAEgASgJEhIKCnBhcnRpdGlvbnMYAiABKAUiRgoYQ3JlYXRlUGFydGl0aW9uc1Jlc3BvbnNlEioKBXRvcGljGAEgASgLMhsuc2x1aWNlLnYxLlRvcGljRGVzY3JpcHRpb24igwEKFFBhcnRpdGlvbkRlc2NyaXB0aW9uEhEKCXBhcnRpdGlvbhgBIAEoBRIRCglsZWFkZXJfaWQYAiABKAQSEwoLcmVwbGljYV9pZHMYAyADKAQSGAoQbG9nX3N0YXJ0X29mZnNldBgEIAEoAxIWCg5oaWdoX3dhdGVybWFyaxgFIAEoAyKAAQoSTGlzdE9mZnNldHNSZXF1ZXN0Eg0KBXRvcGljGAEgASgJEhIKCnBhcnRpdGlvbnMYAiADKAUSJwoIYm91bmRhcnkYAyABKA4yEy5zbHVpY2UudjEuQm91bmRhcnlIABIWCgx0aW1lc3RhbXBfbXMYBCABKANIAEIGCgRzcGVjIkIKE0xpc3RPZmZzZXRzUmVzcG9uc2USKwoHb2Zmc2V0cxgBIAMoCzIaLnNsdWljZS52MS5QYXJ0aXRpb25PZmZzZXQiSgoPUGFydGl0aW9uT2Zmc2V0EhEKCXBhcnRpdGlvbhgBIAEoBRIOCgZvZmZzZXQYAiABKAMSFAoMdGltZXN0YW1wX21zGAMgASgDIhgKFkRlc2NyaWJlQ2x1c3RlclJlcXVlc3QiaAoXRGVzY3JpYmVDbHVzdGVyUmVzcG9uc2USEgoKY2x1c3Rlcl9pZBgBIAEoCRIVCg1jb250cm9sbGVyX2lkGAIgASgEEiIKB2Jyb2tlcnMYAyADKAsyES5zbHVpY2UudjEuQnJva2VyIjMKBkJyb2tlchIKCgJpZBgBIAEoBBIPCgdhZGRyZXNzGAIgASgJEgwKBHJhY2sYAyABKAkiJAoSR2V0TWV0YWRhdGFSZXF1ZXN0Eg4KBnRvcGljcxgBIAMoCSJ6ChNHZXRNZXRhZGF0YVJlc3BvbnNlEiIKB2Jyb2tlcnMYASADKAsyES5zbHVpY2UudjEuQnJva2VyEigKBnRvcGljcxgCIAMoCzIYLnNsdWljZS52MS5Ub3BpY01ldGFkYXRhEhUKDWNvbnRyb2xsZXJfaWQYAyABKAQiYQoNVG9waWNNZXRhZGF0YRIMCgRuYW1lGAEgASgJEhAKCHRvcGljX2lkGAIgASgJEjAKCnBhcnRpdGlvbnMYAyADKAsyHC5zbHVpY2UudjEuUGFydGl0aW9uTWV0YWRhdGEiTgoRUGFydGl0aW9uTWV0YWRhdGESEQoJcGFydGl0aW9uGAEgASgFEhEKCWxlYWRlcl9pZBgCIAEoBBITCgtyZXBsaWNhX2lkcxgDIAMoBDKaBgoMQWRtaW5TZXJ2aWNlEkwKC0NyZWF0ZVRvcGljEh0uc2x1aWNlLnYxLkNyZWF0ZVRvcGljUmVxdWVzdBoeLnNsdWljZS52MS5DcmVhdGVUb3BpY1Jlc3BvbnNlEkwKC0RlbGV0ZVRvcGljEh0uc2x1aWNlLnYxLkRlbGV0ZVRvcGljUmVxdWVzdBoeLnNsdWljZS52MS5EZWxldGVUb3BpY1Jlc3BvbnNlEk4KCkxpc3RUb3BpY3MSHC5zbHVpY2UudjEuTGlzdFRvcGljc1JlcXVlc3QaHS5zbHVpY2UudjEuTGlzdFRvcGljc1Jlc3BvbnNlIgOQAgESVwoNRGVzY3JpYmVUb3BpYxIfLnNsdWljZS52MS5EZXNjcmliZVRvcGljUmVxdWVzdBogLnNsdWljZS52MS5EZXNjcmliZVRvcGljUmVzcG9uc2UiA5ACARJRCgtMaXN0T2Zmc2V0cxIdLnNsdWljZS52MS5MaXN0T2Zmc2V0c1JlcXVlc3QaHi5zbHVpY2UudjEuTGlzdE9mZnNldHNSZXNwb25zZSIDkAIBElEKC0dldE1ldGFkYXRhEh0uc2x1aWNlLnYxLkdldE1ldGFkYXRhUmVxdWVzdBoeLnNsdWljZS52MS5HZXRNZXRhZGF0YVJlc3BvbnNlIgOQAgESXQoPRGVzY3JpYmVDbHVzdGVyEiEuc2x1aWNlLnYxLkRlc2NyaWJlQ2x1c3RlclJlcXVlc3QaIi5zbHVpY2UudjEuRGVzY3JpYmVDbHVzdGVyUmVzcG9uc2UiA5ACARJjChFBbHRlclRvcGljQ29uZmlncxIjLnNsdWljZS52MS5BbHRlclRvcGljQ29uZmlnc1JlcXVlc3QaJC5zbHVpY2UudjEuQWx0ZXJUb3BpY0NvbmZpZ3NSZXNwb25zZSIDkAICElsKEENyZWF0ZVBhcnRpdGlvbnMSIi5zbHVpY2UudjEuQ3JlYXRlUGFydGl0aW9uc1JlcXVlc3QaIy5zbHVpY2UudjEuQ3JlYXRlUGFydGl0aW9uc1Jlc3BvbnNlQkcKDGlvLnNsdWljZS52MVABWjVnaXRodWIuY29tL3NsdWljZS1pby9zbHVpY2UvZ2VuL2dvL3NsdWljZS92MTtzbHVpY2V2MWIGcHJvdG8z", [file_sluice_v1_record]);
 
 /**
  * CreateTopicRequest describes the topic to create.
@@ -247,6 +247,14 @@ export type TopicDescription = Message<"sluice.v1.TopicDescription"> & {
    * @generated from field: repeated sluice.v1.PartitionDescription partitions = 5;
    */
   partitions: PartitionDescription[];
+
+  /**
+   * Every topic config with the value in effect: the topic's own, else the
+   * broker's default.
+   *
+   * @generated from field: map<string, string> effective_configs = 6;
+   */
+  effectiveConfigs: { [key: string]: string };
 };
 
 /**
@@ -255,6 +263,105 @@ export type TopicDescription = Message<"sluice.v1.TopicDescription"> & {
  */
 export const TopicDescriptionSchema: GenMessage<TopicDescription> = /*@__PURE__*/
   messageDesc(file_sluice_v1_admin, 9);
+
+/**
+ * AlterTopicConfigsRequest names the configs to set and to remove.
+ *
+ * @generated from message sluice.v1.AlterTopicConfigsRequest
+ */
+export type AlterTopicConfigsRequest = Message<"sluice.v1.AlterTopicConfigsRequest"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * Configs to add or replace.
+   *
+   * @generated from field: map<string, string> set_configs = 2;
+   */
+  setConfigs: { [key: string]: string };
+
+  /**
+   * Config keys to remove, so that they take the broker's default again.
+   * A key may not be both set and removed.
+   *
+   * @generated from field: repeated string delete_configs = 3;
+   */
+  deleteConfigs: string[];
+};
+
+/**
+ * Describes the message sluice.v1.AlterTopicConfigsRequest.
+ * Use `create(AlterTopicConfigsRequestSchema)` to create a new message.
+ */
+export const AlterTopicConfigsRequestSchema: GenMessage<AlterTopicConfigsRequest> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 10);
+
+/**
+ * AlterTopicConfigsResponse returns the topic as changed.
+ *
+ * @generated from message sluice.v1.AlterTopicConfigsResponse
+ */
+export type AlterTopicConfigsResponse = Message<"sluice.v1.AlterTopicConfigsResponse"> & {
+  /**
+   * @generated from field: sluice.v1.TopicDescription topic = 1;
+   */
+  topic?: TopicDescription | undefined;
+};
+
+/**
+ * Describes the message sluice.v1.AlterTopicConfigsResponse.
+ * Use `create(AlterTopicConfigsResponseSchema)` to create a new message.
+ */
+export const AlterTopicConfigsResponseSchema: GenMessage<AlterTopicConfigsResponse> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 11);
+
+/**
+ * CreatePartitionsRequest names the new partition count.
+ *
+ * @generated from message sluice.v1.CreatePartitionsRequest
+ */
+export type CreatePartitionsRequest = Message<"sluice.v1.CreatePartitionsRequest"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * The new total number of partitions: more than the topic has.
+   *
+   * @generated from field: int32 partitions = 2;
+   */
+  partitions: number;
+};
+
+/**
+ * Describes the message sluice.v1.CreatePartitionsRequest.
+ * Use `create(CreatePartitionsRequestSchema)` to create a new message.
+ */
+export const CreatePartitionsRequestSchema: GenMessage<CreatePartitionsRequest> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 12);
+
+/**
+ * CreatePartitionsResponse returns the topic with its new partitions, once
+ * each has a leader.
+ *
+ * @generated from message sluice.v1.CreatePartitionsResponse
+ */
+export type CreatePartitionsResponse = Message<"sluice.v1.CreatePartitionsResponse"> & {
+  /**
+   * @generated from field: sluice.v1.TopicDescription topic = 1;
+   */
+  topic?: TopicDescription | undefined;
+};
+
+/**
+ * Describes the message sluice.v1.CreatePartitionsResponse.
+ * Use `create(CreatePartitionsResponseSchema)` to create a new message.
+ */
+export const CreatePartitionsResponseSchema: GenMessage<CreatePartitionsResponse> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 13);
 
 /**
  * PartitionDescription is one partition's placement and bounds.
@@ -299,7 +406,7 @@ export type PartitionDescription = Message<"sluice.v1.PartitionDescription"> & {
  * Use `create(PartitionDescriptionSchema)` to create a new message.
  */
 export const PartitionDescriptionSchema: GenMessage<PartitionDescription> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 10);
+  messageDesc(file_sluice_v1_admin, 14);
 
 /**
  * ListOffsetsRequest asks for one kind of offset in some partitions.
@@ -346,7 +453,7 @@ export type ListOffsetsRequest = Message<"sluice.v1.ListOffsetsRequest"> & {
  * Use `create(ListOffsetsRequestSchema)` to create a new message.
  */
 export const ListOffsetsRequestSchema: GenMessage<ListOffsetsRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 11);
+  messageDesc(file_sluice_v1_admin, 15);
 
 /**
  * ListOffsetsResponse has one entry per partition asked.
@@ -365,7 +472,7 @@ export type ListOffsetsResponse = Message<"sluice.v1.ListOffsetsResponse"> & {
  * Use `create(ListOffsetsResponseSchema)` to create a new message.
  */
 export const ListOffsetsResponseSchema: GenMessage<ListOffsetsResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 12);
+  messageDesc(file_sluice_v1_admin, 16);
 
 /**
  * PartitionOffset is an offset of one partition.
@@ -398,7 +505,7 @@ export type PartitionOffset = Message<"sluice.v1.PartitionOffset"> & {
  * Use `create(PartitionOffsetSchema)` to create a new message.
  */
 export const PartitionOffsetSchema: GenMessage<PartitionOffset> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 13);
+  messageDesc(file_sluice_v1_admin, 17);
 
 /**
  * DescribeClusterRequest has no fields.
@@ -413,7 +520,7 @@ export type DescribeClusterRequest = Message<"sluice.v1.DescribeClusterRequest">
  * Use `create(DescribeClusterRequestSchema)` to create a new message.
  */
 export const DescribeClusterRequestSchema: GenMessage<DescribeClusterRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 14);
+  messageDesc(file_sluice_v1_admin, 18);
 
 /**
  * DescribeClusterResponse lists the brokers.
@@ -444,7 +551,7 @@ export type DescribeClusterResponse = Message<"sluice.v1.DescribeClusterResponse
  * Use `create(DescribeClusterResponseSchema)` to create a new message.
  */
 export const DescribeClusterResponseSchema: GenMessage<DescribeClusterResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 15);
+  messageDesc(file_sluice_v1_admin, 19);
 
 /**
  * Broker is one member of the cluster.
@@ -475,7 +582,7 @@ export type Broker = Message<"sluice.v1.Broker"> & {
  * Use `create(BrokerSchema)` to create a new message.
  */
 export const BrokerSchema: GenMessage<Broker> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 16);
+  messageDesc(file_sluice_v1_admin, 20);
 
 /**
  * GetMetadataRequest names the topics of interest.
@@ -496,7 +603,7 @@ export type GetMetadataRequest = Message<"sluice.v1.GetMetadataRequest"> & {
  * Use `create(GetMetadataRequestSchema)` to create a new message.
  */
 export const GetMetadataRequestSchema: GenMessage<GetMetadataRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 17);
+  messageDesc(file_sluice_v1_admin, 21);
 
 /**
  * GetMetadataResponse is a routing table.
@@ -527,7 +634,7 @@ export type GetMetadataResponse = Message<"sluice.v1.GetMetadataResponse"> & {
  * Use `create(GetMetadataResponseSchema)` to create a new message.
  */
 export const GetMetadataResponseSchema: GenMessage<GetMetadataResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 18);
+  messageDesc(file_sluice_v1_admin, 22);
 
 /**
  * TopicMetadata is one topic's partitions for routing.
@@ -556,7 +663,7 @@ export type TopicMetadata = Message<"sluice.v1.TopicMetadata"> & {
  * Use `create(TopicMetadataSchema)` to create a new message.
  */
 export const TopicMetadataSchema: GenMessage<TopicMetadata> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 19);
+  messageDesc(file_sluice_v1_admin, 23);
 
 /**
  * PartitionMetadata is where one partition lives.
@@ -588,7 +695,7 @@ export type PartitionMetadata = Message<"sluice.v1.PartitionMetadata"> & {
  * Use `create(PartitionMetadataSchema)` to create a new message.
  */
 export const PartitionMetadataSchema: GenMessage<PartitionMetadata> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 20);
+  messageDesc(file_sluice_v1_admin, 24);
 
 /**
  * AdminService manages topics and describes the cluster.
@@ -666,6 +773,30 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof DescribeClusterRequestSchema;
     output: typeof DescribeClusterResponseSchema;
+  },
+  /**
+   * AlterTopicConfigs sets and removes configs of a topic at runtime. Values
+   * are checked as in CreateTopic; unknown keys are refused. The change is
+   * all or nothing.
+   *
+   * @generated from rpc sluice.v1.AdminService.AlterTopicConfigs
+   */
+  alterTopicConfigs: {
+    methodKind: "unary";
+    input: typeof AlterTopicConfigsRequestSchema;
+    output: typeof AlterTopicConfigsResponseSchema;
+  },
+  /**
+   * CreatePartitions raises a topic's partition count online; it never
+   * lowers it. Records already written stay where they are; keyed records
+   * produced afterwards go to murmur2(key) mod the new count.
+   *
+   * @generated from rpc sluice.v1.AdminService.CreatePartitions
+   */
+  createPartitions: {
+    methodKind: "unary";
+    input: typeof CreatePartitionsRequestSchema;
+    output: typeof CreatePartitionsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_sluice_v1_admin, 0);

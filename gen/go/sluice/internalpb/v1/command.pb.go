@@ -33,6 +33,8 @@ type MetadataCommand struct {
 	//	*MetadataCommand_RegisterBroker
 	//	*MetadataCommand_PartitionLeader
 	//	*MetadataCommand_PartitionLeaders
+	//	*MetadataCommand_AlterTopicConfigs
+	//	*MetadataCommand_CreatePartitions
 	Command       isMetadataCommand_Command `protobuf_oneof:"command"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -127,6 +129,24 @@ func (x *MetadataCommand) GetPartitionLeaders() *PartitionLeaders {
 	return nil
 }
 
+func (x *MetadataCommand) GetAlterTopicConfigs() *AlterTopicConfigs {
+	if x != nil {
+		if x, ok := x.Command.(*MetadataCommand_AlterTopicConfigs); ok {
+			return x.AlterTopicConfigs
+		}
+	}
+	return nil
+}
+
+func (x *MetadataCommand) GetCreatePartitions() *CreatePartitions {
+	if x != nil {
+		if x, ok := x.Command.(*MetadataCommand_CreatePartitions); ok {
+			return x.CreatePartitions
+		}
+	}
+	return nil
+}
+
 type isMetadataCommand_Command interface {
 	isMetadataCommand_Command()
 }
@@ -151,6 +171,14 @@ type MetadataCommand_PartitionLeaders struct {
 	PartitionLeaders *PartitionLeaders `protobuf:"bytes,6,opt,name=partition_leaders,json=partitionLeaders,proto3,oneof"`
 }
 
+type MetadataCommand_AlterTopicConfigs struct {
+	AlterTopicConfigs *AlterTopicConfigs `protobuf:"bytes,10,opt,name=alter_topic_configs,json=alterTopicConfigs,proto3,oneof"`
+}
+
+type MetadataCommand_CreatePartitions struct {
+	CreatePartitions *CreatePartitions `protobuf:"bytes,11,opt,name=create_partitions,json=createPartitions,proto3,oneof"`
+}
+
 func (*MetadataCommand_CreateTopic) isMetadataCommand_Command() {}
 
 func (*MetadataCommand_DeleteTopic) isMetadataCommand_Command() {}
@@ -160,6 +188,153 @@ func (*MetadataCommand_RegisterBroker) isMetadataCommand_Command() {}
 func (*MetadataCommand_PartitionLeader) isMetadataCommand_Command() {}
 
 func (*MetadataCommand_PartitionLeaders) isMetadataCommand_Command() {}
+
+func (*MetadataCommand_AlterTopicConfigs) isMetadataCommand_Command() {}
+
+func (*MetadataCommand_CreatePartitions) isMetadataCommand_Command() {}
+
+// AlterTopicConfigs changes a topic's configs; the proposer validated them.
+type AlterTopicConfigs struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The topic the proposer validated against; a topic deleted and created
+	// again meanwhile is not changed.
+	TopicId       string            `protobuf:"bytes,2,opt,name=topic_id,json=topicId,proto3" json:"topic_id,omitempty"`
+	SetConfigs    map[string]string `protobuf:"bytes,3,rep,name=set_configs,json=setConfigs,proto3" json:"set_configs,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	DeleteConfigs []string          `protobuf:"bytes,4,rep,name=delete_configs,json=deleteConfigs,proto3" json:"delete_configs,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AlterTopicConfigs) Reset() {
+	*x = AlterTopicConfigs{}
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AlterTopicConfigs) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AlterTopicConfigs) ProtoMessage() {}
+
+func (x *AlterTopicConfigs) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AlterTopicConfigs.ProtoReflect.Descriptor instead.
+func (*AlterTopicConfigs) Descriptor() ([]byte, []int) {
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *AlterTopicConfigs) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *AlterTopicConfigs) GetTopicId() string {
+	if x != nil {
+		return x.TopicId
+	}
+	return ""
+}
+
+func (x *AlterTopicConfigs) GetSetConfigs() map[string]string {
+	if x != nil {
+		return x.SetConfigs
+	}
+	return nil
+}
+
+func (x *AlterTopicConfigs) GetDeleteConfigs() []string {
+	if x != nil {
+		return x.DeleteConfigs
+	}
+	return nil
+}
+
+// CreatePartitions appends partitions to a topic.
+type CreatePartitions struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Name    string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	TopicId string                 `protobuf:"bytes,2,opt,name=topic_id,json=topicId,proto3" json:"topic_id,omitempty"`
+	// The partition count the proposer placed the new partitions after; the
+	// command fails if the count changed since.
+	CurrentCount int32 `protobuf:"varint,3,opt,name=current_count,json=currentCount,proto3" json:"current_count,omitempty"`
+	// Replica broker ids of each new partition, in partition order.
+	Assignment    []*Replicas `protobuf:"bytes,4,rep,name=assignment,proto3" json:"assignment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreatePartitions) Reset() {
+	*x = CreatePartitions{}
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreatePartitions) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreatePartitions) ProtoMessage() {}
+
+func (x *CreatePartitions) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreatePartitions.ProtoReflect.Descriptor instead.
+func (*CreatePartitions) Descriptor() ([]byte, []int) {
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *CreatePartitions) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CreatePartitions) GetTopicId() string {
+	if x != nil {
+		return x.TopicId
+	}
+	return ""
+}
+
+func (x *CreatePartitions) GetCurrentCount() int32 {
+	if x != nil {
+		return x.CurrentCount
+	}
+	return 0
+}
+
+func (x *CreatePartitions) GetAssignment() []*Replicas {
+	if x != nil {
+		return x.Assignment
+	}
+	return nil
+}
 
 // PartitionLeaders carries many leader reports in one entry: after a broker
 // fails hundreds of leaderships move at once, and each metadata entry costs a
@@ -173,7 +348,7 @@ type PartitionLeaders struct {
 
 func (x *PartitionLeaders) Reset() {
 	*x = PartitionLeaders{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[1]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -185,7 +360,7 @@ func (x *PartitionLeaders) String() string {
 func (*PartitionLeaders) ProtoMessage() {}
 
 func (x *PartitionLeaders) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[1]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -198,7 +373,7 @@ func (x *PartitionLeaders) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionLeaders.ProtoReflect.Descriptor instead.
 func (*PartitionLeaders) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{1}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *PartitionLeaders) GetLeaders() []*PartitionLeader {
@@ -222,7 +397,7 @@ type PartitionLeader struct {
 
 func (x *PartitionLeader) Reset() {
 	*x = PartitionLeader{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[2]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -234,7 +409,7 @@ func (x *PartitionLeader) String() string {
 func (*PartitionLeader) ProtoMessage() {}
 
 func (x *PartitionLeader) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[2]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -247,7 +422,7 @@ func (x *PartitionLeader) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionLeader.ProtoReflect.Descriptor instead.
 func (*PartitionLeader) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{2}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *PartitionLeader) GetGroup() uint64 {
@@ -284,7 +459,7 @@ type ProposalID struct {
 
 func (x *ProposalID) Reset() {
 	*x = ProposalID{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[3]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -296,7 +471,7 @@ func (x *ProposalID) String() string {
 func (*ProposalID) ProtoMessage() {}
 
 func (x *ProposalID) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[3]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -309,7 +484,7 @@ func (x *ProposalID) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProposalID.ProtoReflect.Descriptor instead.
 func (*ProposalID) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{3}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ProposalID) GetNode() uint64 {
@@ -351,7 +526,7 @@ type CreateTopic struct {
 
 func (x *CreateTopic) Reset() {
 	*x = CreateTopic{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[4]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -363,7 +538,7 @@ func (x *CreateTopic) String() string {
 func (*CreateTopic) ProtoMessage() {}
 
 func (x *CreateTopic) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[4]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -376,7 +551,7 @@ func (x *CreateTopic) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTopic.ProtoReflect.Descriptor instead.
 func (*CreateTopic) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{4}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *CreateTopic) GetName() string {
@@ -431,7 +606,7 @@ type Replicas struct {
 
 func (x *Replicas) Reset() {
 	*x = Replicas{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[5]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -443,7 +618,7 @@ func (x *Replicas) String() string {
 func (*Replicas) ProtoMessage() {}
 
 func (x *Replicas) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[5]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -456,7 +631,7 @@ func (x *Replicas) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Replicas.ProtoReflect.Descriptor instead.
 func (*Replicas) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{5}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Replicas) GetBrokers() []uint64 {
@@ -476,7 +651,7 @@ type DeleteTopic struct {
 
 func (x *DeleteTopic) Reset() {
 	*x = DeleteTopic{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[6]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -488,7 +663,7 @@ func (x *DeleteTopic) String() string {
 func (*DeleteTopic) ProtoMessage() {}
 
 func (x *DeleteTopic) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[6]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -501,7 +676,7 @@ func (x *DeleteTopic) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteTopic.ProtoReflect.Descriptor instead.
 func (*DeleteTopic) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{6}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *DeleteTopic) GetName() string {
@@ -523,7 +698,7 @@ type RegisterBroker struct {
 
 func (x *RegisterBroker) Reset() {
 	*x = RegisterBroker{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[7]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -535,7 +710,7 @@ func (x *RegisterBroker) String() string {
 func (*RegisterBroker) ProtoMessage() {}
 
 func (x *RegisterBroker) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[7]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -548,7 +723,7 @@ func (x *RegisterBroker) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterBroker.ProtoReflect.Descriptor instead.
 func (*RegisterBroker) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{7}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *RegisterBroker) GetBroker() *BrokerInfo {
@@ -577,7 +752,7 @@ type BrokerInfo struct {
 
 func (x *BrokerInfo) Reset() {
 	*x = BrokerInfo{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[8]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -589,7 +764,7 @@ func (x *BrokerInfo) String() string {
 func (*BrokerInfo) ProtoMessage() {}
 
 func (x *BrokerInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[8]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -602,7 +777,7 @@ func (x *BrokerInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BrokerInfo.ProtoReflect.Descriptor instead.
 func (*BrokerInfo) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{8}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *BrokerInfo) GetId() uint64 {
@@ -640,7 +815,7 @@ type TopicInfo struct {
 
 func (x *TopicInfo) Reset() {
 	*x = TopicInfo{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[9]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -652,7 +827,7 @@ func (x *TopicInfo) String() string {
 func (*TopicInfo) ProtoMessage() {}
 
 func (x *TopicInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[9]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -665,7 +840,7 @@ func (x *TopicInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TopicInfo.ProtoReflect.Descriptor instead.
 func (*TopicInfo) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{9}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *TopicInfo) GetName() string {
@@ -718,7 +893,7 @@ type PartitionInfo struct {
 
 func (x *PartitionInfo) Reset() {
 	*x = PartitionInfo{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[10]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -730,7 +905,7 @@ func (x *PartitionInfo) String() string {
 func (*PartitionInfo) ProtoMessage() {}
 
 func (x *PartitionInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[10]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -743,7 +918,7 @@ func (x *PartitionInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionInfo.ProtoReflect.Descriptor instead.
 func (*PartitionInfo) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{10}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *PartitionInfo) GetPartition() int32 {
@@ -797,7 +972,7 @@ type MetadataState struct {
 
 func (x *MetadataState) Reset() {
 	*x = MetadataState{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[11]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -809,7 +984,7 @@ func (x *MetadataState) String() string {
 func (*MetadataState) ProtoMessage() {}
 
 func (x *MetadataState) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[11]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -822,7 +997,7 @@ func (x *MetadataState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MetadataState.ProtoReflect.Descriptor instead.
 func (*MetadataState) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{11}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *MetadataState) GetClusterId() string {
@@ -882,7 +1057,7 @@ type PartitionState struct {
 
 func (x *PartitionState) Reset() {
 	*x = PartitionState{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[12]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -894,7 +1069,7 @@ func (x *PartitionState) String() string {
 func (*PartitionState) ProtoMessage() {}
 
 func (x *PartitionState) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[12]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -907,7 +1082,7 @@ func (x *PartitionState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionState.ProtoReflect.Descriptor instead.
 func (*PartitionState) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{12}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *PartitionState) GetAppliedIndex() uint64 {
@@ -962,7 +1137,7 @@ type ProduceBatch struct {
 
 func (x *ProduceBatch) Reset() {
 	*x = ProduceBatch{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[13]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -974,7 +1149,7 @@ func (x *ProduceBatch) String() string {
 func (*ProduceBatch) ProtoMessage() {}
 
 func (x *ProduceBatch) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[13]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -987,7 +1162,7 @@ func (x *ProduceBatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProduceBatch.ProtoReflect.Descriptor instead.
 func (*ProduceBatch) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{13}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ProduceBatch) GetProposal() *ProposalID {
@@ -1038,7 +1213,7 @@ type TruncatePrefix struct {
 
 func (x *TruncatePrefix) Reset() {
 	*x = TruncatePrefix{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[14]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1050,7 +1225,7 @@ func (x *TruncatePrefix) String() string {
 func (*TruncatePrefix) ProtoMessage() {}
 
 func (x *TruncatePrefix) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[14]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1063,7 +1238,7 @@ func (x *TruncatePrefix) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TruncatePrefix.ProtoReflect.Descriptor instead.
 func (*TruncatePrefix) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{14}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *TruncatePrefix) GetLogStartOffset() int64 {
@@ -1077,15 +1252,34 @@ var File_sluice_internal_v1_command_proto protoreflect.FileDescriptor
 
 const file_sluice_internal_v1_command_proto_rawDesc = "" +
 	"\n" +
-	" sluice/internal/v1/command.proto\x12\x12sluice.internal.v1\"\xda\x03\n" +
+	" sluice/internal/v1/command.proto\x12\x12sluice.internal.v1\"\x88\x05\n" +
 	"\x0fMetadataCommand\x12:\n" +
 	"\bproposal\x18\x01 \x01(\v2\x1e.sluice.internal.v1.ProposalIDR\bproposal\x12D\n" +
 	"\fcreate_topic\x18\x02 \x01(\v2\x1f.sluice.internal.v1.CreateTopicH\x00R\vcreateTopic\x12D\n" +
 	"\fdelete_topic\x18\x03 \x01(\v2\x1f.sluice.internal.v1.DeleteTopicH\x00R\vdeleteTopic\x12M\n" +
 	"\x0fregister_broker\x18\x04 \x01(\v2\".sluice.internal.v1.RegisterBrokerH\x00R\x0eregisterBroker\x12P\n" +
 	"\x10partition_leader\x18\x05 \x01(\v2#.sluice.internal.v1.PartitionLeaderH\x00R\x0fpartitionLeader\x12S\n" +
-	"\x11partition_leaders\x18\x06 \x01(\v2$.sluice.internal.v1.PartitionLeadersH\x00R\x10partitionLeadersB\t\n" +
-	"\acommand\"Q\n" +
+	"\x11partition_leaders\x18\x06 \x01(\v2$.sluice.internal.v1.PartitionLeadersH\x00R\x10partitionLeaders\x12W\n" +
+	"\x13alter_topic_configs\x18\n" +
+	" \x01(\v2%.sluice.internal.v1.AlterTopicConfigsH\x00R\x11alterTopicConfigs\x12S\n" +
+	"\x11create_partitions\x18\v \x01(\v2$.sluice.internal.v1.CreatePartitionsH\x00R\x10createPartitionsB\t\n" +
+	"\acommand\"\x80\x02\n" +
+	"\x11AlterTopicConfigs\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x19\n" +
+	"\btopic_id\x18\x02 \x01(\tR\atopicId\x12V\n" +
+	"\vset_configs\x18\x03 \x03(\v25.sluice.internal.v1.AlterTopicConfigs.SetConfigsEntryR\n" +
+	"setConfigs\x12%\n" +
+	"\x0edelete_configs\x18\x04 \x03(\tR\rdeleteConfigs\x1a=\n" +
+	"\x0fSetConfigsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xa4\x01\n" +
+	"\x10CreatePartitions\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x19\n" +
+	"\btopic_id\x18\x02 \x01(\tR\atopicId\x12#\n" +
+	"\rcurrent_count\x18\x03 \x01(\x05R\fcurrentCount\x12<\n" +
+	"\n" +
+	"assignment\x18\x04 \x03(\v2\x1c.sluice.internal.v1.ReplicasR\n" +
+	"assignment\"Q\n" +
 	"\x10PartitionLeaders\x12=\n" +
 	"\aleaders\x18\x01 \x03(\v2#.sluice.internal.v1.PartitionLeaderR\aleaders\"S\n" +
 	"\x0fPartitionLeader\x12\x14\n" +
@@ -1178,48 +1372,55 @@ func file_sluice_internal_v1_command_proto_rawDescGZIP() []byte {
 	return file_sluice_internal_v1_command_proto_rawDescData
 }
 
-var file_sluice_internal_v1_command_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_sluice_internal_v1_command_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_sluice_internal_v1_command_proto_goTypes = []any{
-	(*MetadataCommand)(nil),  // 0: sluice.internal.v1.MetadataCommand
-	(*PartitionLeaders)(nil), // 1: sluice.internal.v1.PartitionLeaders
-	(*PartitionLeader)(nil),  // 2: sluice.internal.v1.PartitionLeader
-	(*ProposalID)(nil),       // 3: sluice.internal.v1.ProposalID
-	(*CreateTopic)(nil),      // 4: sluice.internal.v1.CreateTopic
-	(*Replicas)(nil),         // 5: sluice.internal.v1.Replicas
-	(*DeleteTopic)(nil),      // 6: sluice.internal.v1.DeleteTopic
-	(*RegisterBroker)(nil),   // 7: sluice.internal.v1.RegisterBroker
-	(*BrokerInfo)(nil),       // 8: sluice.internal.v1.BrokerInfo
-	(*TopicInfo)(nil),        // 9: sluice.internal.v1.TopicInfo
-	(*PartitionInfo)(nil),    // 10: sluice.internal.v1.PartitionInfo
-	(*MetadataState)(nil),    // 11: sluice.internal.v1.MetadataState
-	(*PartitionState)(nil),   // 12: sluice.internal.v1.PartitionState
-	(*ProduceBatch)(nil),     // 13: sluice.internal.v1.ProduceBatch
-	(*TruncatePrefix)(nil),   // 14: sluice.internal.v1.TruncatePrefix
-	nil,                      // 15: sluice.internal.v1.CreateTopic.ConfigsEntry
-	nil,                      // 16: sluice.internal.v1.TopicInfo.ConfigsEntry
+	(*MetadataCommand)(nil),   // 0: sluice.internal.v1.MetadataCommand
+	(*AlterTopicConfigs)(nil), // 1: sluice.internal.v1.AlterTopicConfigs
+	(*CreatePartitions)(nil),  // 2: sluice.internal.v1.CreatePartitions
+	(*PartitionLeaders)(nil),  // 3: sluice.internal.v1.PartitionLeaders
+	(*PartitionLeader)(nil),   // 4: sluice.internal.v1.PartitionLeader
+	(*ProposalID)(nil),        // 5: sluice.internal.v1.ProposalID
+	(*CreateTopic)(nil),       // 6: sluice.internal.v1.CreateTopic
+	(*Replicas)(nil),          // 7: sluice.internal.v1.Replicas
+	(*DeleteTopic)(nil),       // 8: sluice.internal.v1.DeleteTopic
+	(*RegisterBroker)(nil),    // 9: sluice.internal.v1.RegisterBroker
+	(*BrokerInfo)(nil),        // 10: sluice.internal.v1.BrokerInfo
+	(*TopicInfo)(nil),         // 11: sluice.internal.v1.TopicInfo
+	(*PartitionInfo)(nil),     // 12: sluice.internal.v1.PartitionInfo
+	(*MetadataState)(nil),     // 13: sluice.internal.v1.MetadataState
+	(*PartitionState)(nil),    // 14: sluice.internal.v1.PartitionState
+	(*ProduceBatch)(nil),      // 15: sluice.internal.v1.ProduceBatch
+	(*TruncatePrefix)(nil),    // 16: sluice.internal.v1.TruncatePrefix
+	nil,                       // 17: sluice.internal.v1.AlterTopicConfigs.SetConfigsEntry
+	nil,                       // 18: sluice.internal.v1.CreateTopic.ConfigsEntry
+	nil,                       // 19: sluice.internal.v1.TopicInfo.ConfigsEntry
 }
 var file_sluice_internal_v1_command_proto_depIdxs = []int32{
-	3,  // 0: sluice.internal.v1.MetadataCommand.proposal:type_name -> sluice.internal.v1.ProposalID
-	4,  // 1: sluice.internal.v1.MetadataCommand.create_topic:type_name -> sluice.internal.v1.CreateTopic
-	6,  // 2: sluice.internal.v1.MetadataCommand.delete_topic:type_name -> sluice.internal.v1.DeleteTopic
-	7,  // 3: sluice.internal.v1.MetadataCommand.register_broker:type_name -> sluice.internal.v1.RegisterBroker
-	2,  // 4: sluice.internal.v1.MetadataCommand.partition_leader:type_name -> sluice.internal.v1.PartitionLeader
-	1,  // 5: sluice.internal.v1.MetadataCommand.partition_leaders:type_name -> sluice.internal.v1.PartitionLeaders
-	2,  // 6: sluice.internal.v1.PartitionLeaders.leaders:type_name -> sluice.internal.v1.PartitionLeader
-	15, // 7: sluice.internal.v1.CreateTopic.configs:type_name -> sluice.internal.v1.CreateTopic.ConfigsEntry
-	5,  // 8: sluice.internal.v1.CreateTopic.assignment:type_name -> sluice.internal.v1.Replicas
-	8,  // 9: sluice.internal.v1.RegisterBroker.broker:type_name -> sluice.internal.v1.BrokerInfo
-	16, // 10: sluice.internal.v1.TopicInfo.configs:type_name -> sluice.internal.v1.TopicInfo.ConfigsEntry
-	10, // 11: sluice.internal.v1.TopicInfo.partitions:type_name -> sluice.internal.v1.PartitionInfo
-	8,  // 12: sluice.internal.v1.MetadataState.brokers:type_name -> sluice.internal.v1.BrokerInfo
-	9,  // 13: sluice.internal.v1.MetadataState.topics:type_name -> sluice.internal.v1.TopicInfo
-	3,  // 14: sluice.internal.v1.ProduceBatch.proposal:type_name -> sluice.internal.v1.ProposalID
-	14, // 15: sluice.internal.v1.ProduceBatch.truncate_prefix:type_name -> sluice.internal.v1.TruncatePrefix
-	16, // [16:16] is the sub-list for method output_type
-	16, // [16:16] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	5,  // 0: sluice.internal.v1.MetadataCommand.proposal:type_name -> sluice.internal.v1.ProposalID
+	6,  // 1: sluice.internal.v1.MetadataCommand.create_topic:type_name -> sluice.internal.v1.CreateTopic
+	8,  // 2: sluice.internal.v1.MetadataCommand.delete_topic:type_name -> sluice.internal.v1.DeleteTopic
+	9,  // 3: sluice.internal.v1.MetadataCommand.register_broker:type_name -> sluice.internal.v1.RegisterBroker
+	4,  // 4: sluice.internal.v1.MetadataCommand.partition_leader:type_name -> sluice.internal.v1.PartitionLeader
+	3,  // 5: sluice.internal.v1.MetadataCommand.partition_leaders:type_name -> sluice.internal.v1.PartitionLeaders
+	1,  // 6: sluice.internal.v1.MetadataCommand.alter_topic_configs:type_name -> sluice.internal.v1.AlterTopicConfigs
+	2,  // 7: sluice.internal.v1.MetadataCommand.create_partitions:type_name -> sluice.internal.v1.CreatePartitions
+	17, // 8: sluice.internal.v1.AlterTopicConfigs.set_configs:type_name -> sluice.internal.v1.AlterTopicConfigs.SetConfigsEntry
+	7,  // 9: sluice.internal.v1.CreatePartitions.assignment:type_name -> sluice.internal.v1.Replicas
+	4,  // 10: sluice.internal.v1.PartitionLeaders.leaders:type_name -> sluice.internal.v1.PartitionLeader
+	18, // 11: sluice.internal.v1.CreateTopic.configs:type_name -> sluice.internal.v1.CreateTopic.ConfigsEntry
+	7,  // 12: sluice.internal.v1.CreateTopic.assignment:type_name -> sluice.internal.v1.Replicas
+	10, // 13: sluice.internal.v1.RegisterBroker.broker:type_name -> sluice.internal.v1.BrokerInfo
+	19, // 14: sluice.internal.v1.TopicInfo.configs:type_name -> sluice.internal.v1.TopicInfo.ConfigsEntry
+	12, // 15: sluice.internal.v1.TopicInfo.partitions:type_name -> sluice.internal.v1.PartitionInfo
+	10, // 16: sluice.internal.v1.MetadataState.brokers:type_name -> sluice.internal.v1.BrokerInfo
+	11, // 17: sluice.internal.v1.MetadataState.topics:type_name -> sluice.internal.v1.TopicInfo
+	5,  // 18: sluice.internal.v1.ProduceBatch.proposal:type_name -> sluice.internal.v1.ProposalID
+	16, // 19: sluice.internal.v1.ProduceBatch.truncate_prefix:type_name -> sluice.internal.v1.TruncatePrefix
+	20, // [20:20] is the sub-list for method output_type
+	20, // [20:20] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_sluice_internal_v1_command_proto_init() }
@@ -1233,6 +1434,8 @@ func file_sluice_internal_v1_command_proto_init() {
 		(*MetadataCommand_RegisterBroker)(nil),
 		(*MetadataCommand_PartitionLeader)(nil),
 		(*MetadataCommand_PartitionLeaders)(nil),
+		(*MetadataCommand_AlterTopicConfigs)(nil),
+		(*MetadataCommand_CreatePartitions)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -1240,7 +1443,7 @@ func file_sluice_internal_v1_command_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sluice_internal_v1_command_proto_rawDesc), len(file_sluice_internal_v1_command_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   17,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -81,7 +81,10 @@ type GroupMessage struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Group uint64                 `protobuf:"varint,1,opt,name=group,proto3" json:"group,omitempty"`
 	// A marshaled raftpb.Message.
-	Message       []byte `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	Message []byte `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	// Marks a leader's heartbeat that lets an idle follower stop ticking the
+	// group (quiescence). Group 2^64-1 carries keepalives between brokers.
+	Quiesce       bool `protobuf:"varint,3,opt,name=quiesce,proto3" json:"quiesce,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -128,6 +131,13 @@ func (x *GroupMessage) GetMessage() []byte {
 		return x.Message
 	}
 	return nil
+}
+
+func (x *GroupMessage) GetQuiesce() bool {
+	if x != nil {
+		return x.Quiesce
+	}
+	return false
 }
 
 // StreamResponse acknowledges batches.
@@ -182,10 +192,11 @@ const file_sluice_internal_v1_raft_proto_rawDesc = "" +
 	"\x1dsluice/internal/v1/raft.proto\x12\x12sluice.internal.v1\"j\n" +
 	"\rStreamRequest\x12\x1b\n" +
 	"\tfrom_node\x18\x01 \x01(\x04R\bfromNode\x12<\n" +
-	"\bmessages\x18\x02 \x03(\v2 .sluice.internal.v1.GroupMessageR\bmessages\">\n" +
+	"\bmessages\x18\x02 \x03(\v2 .sluice.internal.v1.GroupMessageR\bmessages\"X\n" +
 	"\fGroupMessage\x12\x14\n" +
 	"\x05group\x18\x01 \x01(\x04R\x05group\x12\x18\n" +
-	"\amessage\x18\x02 \x01(\fR\amessage\"*\n" +
+	"\amessage\x18\x02 \x01(\fR\amessage\x12\x18\n" +
+	"\aquiesce\x18\x03 \x01(\bR\aquiesce\"*\n" +
 	"\x0eStreamResponse\x12\x18\n" +
 	"\abatches\x18\x01 \x01(\x04R\abatches2k\n" +
 	"\x14RaftTransportService\x12S\n" +

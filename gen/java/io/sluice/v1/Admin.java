@@ -87,6 +87,36 @@ public final class Admin extends com.google.protobuf.GeneratedFile {
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_sluice_v1_TopicDescription_ConfigsEntry_fieldAccessorTable;
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_sluice_v1_TopicDescription_EffectiveConfigsEntry_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_sluice_v1_TopicDescription_EffectiveConfigsEntry_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_sluice_v1_AlterTopicConfigsRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_sluice_v1_AlterTopicConfigsRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_sluice_v1_AlterTopicConfigsRequest_SetConfigsEntry_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_sluice_v1_AlterTopicConfigsRequest_SetConfigsEntry_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_sluice_v1_AlterTopicConfigsResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_sluice_v1_AlterTopicConfigsResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_sluice_v1_CreatePartitionsRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_sluice_v1_CreatePartitionsRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_sluice_v1_CreatePartitionsResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_sluice_v1_CreatePartitionsResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_sluice_v1_PartitionDescription_descriptor;
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
@@ -170,14 +200,30 @@ public final class Admin extends com.google.protobuf.GeneratedFile {
       "ctor\"*\n\024DescribeTopicRequest\022\022\n\004name\030\001 \001" +
       "(\tR\004name\"J\n\025DescribeTopicResponse\0221\n\005top" +
       "ic\030\001 \001(\0132\033.sluice.v1.TopicDescriptionR\005t" +
-      "opic\"\261\002\n\020TopicDescription\022\022\n\004name\030\001 \001(\tR" +
+      "opic\"\326\003\n\020TopicDescription\022\022\n\004name\030\001 \001(\tR" +
       "\004name\022\031\n\010topic_id\030\002 \001(\tR\007topicId\022-\n\022repl" +
       "ication_factor\030\003 \001(\005R\021replicationFactor\022" +
       "B\n\007configs\030\004 \003(\0132(.sluice.v1.TopicDescri" +
       "ption.ConfigsEntryR\007configs\022?\n\npartition" +
       "s\030\005 \003(\0132\037.sluice.v1.PartitionDescription" +
-      "R\npartitions\032:\n\014ConfigsEntry\022\020\n\003key\030\001 \001(" +
-      "\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\"\303\001\n\024Par" +
+      "R\npartitions\022^\n\021effective_configs\030\006 \003(\0132" +
+      "1.sluice.v1.TopicDescription.EffectiveCo" +
+      "nfigsEntryR\020effectiveConfigs\032:\n\014ConfigsE" +
+      "ntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005v" +
+      "alue:\0028\001\032C\n\025EffectiveConfigsEntry\022\020\n\003key" +
+      "\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\"\352\001" +
+      "\n\030AlterTopicConfigsRequest\022\022\n\004name\030\001 \001(\t" +
+      "R\004name\022T\n\013set_configs\030\002 \003(\01323.sluice.v1." +
+      "AlterTopicConfigsRequest.SetConfigsEntry" +
+      "R\nsetConfigs\022%\n\016delete_configs\030\003 \003(\tR\rde" +
+      "leteConfigs\032=\n\017SetConfigsEntry\022\020\n\003key\030\001 " +
+      "\001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\"N\n\031Al" +
+      "terTopicConfigsResponse\0221\n\005topic\030\001 \001(\0132\033" +
+      ".sluice.v1.TopicDescriptionR\005topic\"M\n\027Cr" +
+      "eatePartitionsRequest\022\022\n\004name\030\001 \001(\tR\004nam" +
+      "e\022\036\n\npartitions\030\002 \001(\005R\npartitions\"M\n\030Cre" +
+      "atePartitionsResponse\0221\n\005topic\030\001 \001(\0132\033.s" +
+      "luice.v1.TopicDescriptionR\005topic\"\303\001\n\024Par" +
       "titionDescription\022\034\n\tpartition\030\001 \001(\005R\tpa" +
       "rtition\022\033\n\tleader_id\030\002 \001(\004R\010leaderId\022\037\n\013" +
       "replica_ids\030\003 \003(\004R\nreplicaIds\022(\n\020log_sta" +
@@ -208,7 +254,7 @@ public final class Admin extends com.google.protobuf.GeneratedFile {
       "ce.v1.PartitionMetadataR\npartitions\"o\n\021P" +
       "artitionMetadata\022\034\n\tpartition\030\001 \001(\005R\tpar" +
       "tition\022\033\n\tleader_id\030\002 \001(\004R\010leaderId\022\037\n\013r" +
-      "eplica_ids\030\003 \003(\004R\nreplicaIds2\330\004\n\014AdminSe" +
+      "eplica_ids\030\003 \003(\004R\nreplicaIds2\232\006\n\014AdminSe" +
       "rvice\022L\n\013CreateTopic\022\035.sluice.v1.CreateT" +
       "opicRequest\032\036.sluice.v1.CreateTopicRespo" +
       "nse\022L\n\013DeleteTopic\022\035.sluice.v1.DeleteTop" +
@@ -223,9 +269,14 @@ public final class Admin extends com.google.protobuf.GeneratedFile {
       ".GetMetadataRequest\032\036.sluice.v1.GetMetad" +
       "ataResponse\"\003\220\002\001\022]\n\017DescribeCluster\022!.sl" +
       "uice.v1.DescribeClusterRequest\032\".sluice." +
-      "v1.DescribeClusterResponse\"\003\220\002\001BG\n\014io.sl" +
-      "uice.v1P\001Z5github.com/sluice-io/sluice/g" +
-      "en/go/sluice/v1;sluicev1b\006proto3"
+      "v1.DescribeClusterResponse\"\003\220\002\001\022c\n\021Alter" +
+      "TopicConfigs\022#.sluice.v1.AlterTopicConfi" +
+      "gsRequest\032$.sluice.v1.AlterTopicConfigsR" +
+      "esponse\"\003\220\002\002\022[\n\020CreatePartitions\022\".sluic" +
+      "e.v1.CreatePartitionsRequest\032#.sluice.v1" +
+      ".CreatePartitionsResponseBG\n\014io.sluice.v" +
+      "1P\001Z5github.com/sluice-io/sluice/gen/go/" +
+      "sluice/v1;sluicev1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -297,75 +348,111 @@ public final class Admin extends com.google.protobuf.GeneratedFile {
     internal_static_sluice_v1_TopicDescription_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_TopicDescription_descriptor,
-        new java.lang.String[] { "Name", "TopicId", "ReplicationFactor", "Configs", "Partitions", });
+        new java.lang.String[] { "Name", "TopicId", "ReplicationFactor", "Configs", "Partitions", "EffectiveConfigs", });
     internal_static_sluice_v1_TopicDescription_ConfigsEntry_descriptor =
       internal_static_sluice_v1_TopicDescription_descriptor.getNestedType(0);
     internal_static_sluice_v1_TopicDescription_ConfigsEntry_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_TopicDescription_ConfigsEntry_descriptor,
         new java.lang.String[] { "Key", "Value", });
-    internal_static_sluice_v1_PartitionDescription_descriptor =
+    internal_static_sluice_v1_TopicDescription_EffectiveConfigsEntry_descriptor =
+      internal_static_sluice_v1_TopicDescription_descriptor.getNestedType(1);
+    internal_static_sluice_v1_TopicDescription_EffectiveConfigsEntry_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_sluice_v1_TopicDescription_EffectiveConfigsEntry_descriptor,
+        new java.lang.String[] { "Key", "Value", });
+    internal_static_sluice_v1_AlterTopicConfigsRequest_descriptor =
       getDescriptor().getMessageType(10);
+    internal_static_sluice_v1_AlterTopicConfigsRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_sluice_v1_AlterTopicConfigsRequest_descriptor,
+        new java.lang.String[] { "Name", "SetConfigs", "DeleteConfigs", });
+    internal_static_sluice_v1_AlterTopicConfigsRequest_SetConfigsEntry_descriptor =
+      internal_static_sluice_v1_AlterTopicConfigsRequest_descriptor.getNestedType(0);
+    internal_static_sluice_v1_AlterTopicConfigsRequest_SetConfigsEntry_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_sluice_v1_AlterTopicConfigsRequest_SetConfigsEntry_descriptor,
+        new java.lang.String[] { "Key", "Value", });
+    internal_static_sluice_v1_AlterTopicConfigsResponse_descriptor =
+      getDescriptor().getMessageType(11);
+    internal_static_sluice_v1_AlterTopicConfigsResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_sluice_v1_AlterTopicConfigsResponse_descriptor,
+        new java.lang.String[] { "Topic", });
+    internal_static_sluice_v1_CreatePartitionsRequest_descriptor =
+      getDescriptor().getMessageType(12);
+    internal_static_sluice_v1_CreatePartitionsRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_sluice_v1_CreatePartitionsRequest_descriptor,
+        new java.lang.String[] { "Name", "Partitions", });
+    internal_static_sluice_v1_CreatePartitionsResponse_descriptor =
+      getDescriptor().getMessageType(13);
+    internal_static_sluice_v1_CreatePartitionsResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_sluice_v1_CreatePartitionsResponse_descriptor,
+        new java.lang.String[] { "Topic", });
+    internal_static_sluice_v1_PartitionDescription_descriptor =
+      getDescriptor().getMessageType(14);
     internal_static_sluice_v1_PartitionDescription_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_PartitionDescription_descriptor,
         new java.lang.String[] { "Partition", "LeaderId", "ReplicaIds", "LogStartOffset", "HighWatermark", });
     internal_static_sluice_v1_ListOffsetsRequest_descriptor =
-      getDescriptor().getMessageType(11);
+      getDescriptor().getMessageType(15);
     internal_static_sluice_v1_ListOffsetsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_ListOffsetsRequest_descriptor,
         new java.lang.String[] { "Topic", "Partitions", "Boundary", "TimestampMs", "Spec", });
     internal_static_sluice_v1_ListOffsetsResponse_descriptor =
-      getDescriptor().getMessageType(12);
+      getDescriptor().getMessageType(16);
     internal_static_sluice_v1_ListOffsetsResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_ListOffsetsResponse_descriptor,
         new java.lang.String[] { "Offsets", });
     internal_static_sluice_v1_PartitionOffset_descriptor =
-      getDescriptor().getMessageType(13);
+      getDescriptor().getMessageType(17);
     internal_static_sluice_v1_PartitionOffset_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_PartitionOffset_descriptor,
         new java.lang.String[] { "Partition", "Offset", "TimestampMs", });
     internal_static_sluice_v1_DescribeClusterRequest_descriptor =
-      getDescriptor().getMessageType(14);
+      getDescriptor().getMessageType(18);
     internal_static_sluice_v1_DescribeClusterRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_DescribeClusterRequest_descriptor,
         new java.lang.String[] { });
     internal_static_sluice_v1_DescribeClusterResponse_descriptor =
-      getDescriptor().getMessageType(15);
+      getDescriptor().getMessageType(19);
     internal_static_sluice_v1_DescribeClusterResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_DescribeClusterResponse_descriptor,
         new java.lang.String[] { "ClusterId", "ControllerId", "Brokers", });
     internal_static_sluice_v1_Broker_descriptor =
-      getDescriptor().getMessageType(16);
+      getDescriptor().getMessageType(20);
     internal_static_sluice_v1_Broker_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_Broker_descriptor,
         new java.lang.String[] { "Id", "Address", "Rack", });
     internal_static_sluice_v1_GetMetadataRequest_descriptor =
-      getDescriptor().getMessageType(17);
+      getDescriptor().getMessageType(21);
     internal_static_sluice_v1_GetMetadataRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_GetMetadataRequest_descriptor,
         new java.lang.String[] { "Topics", });
     internal_static_sluice_v1_GetMetadataResponse_descriptor =
-      getDescriptor().getMessageType(18);
+      getDescriptor().getMessageType(22);
     internal_static_sluice_v1_GetMetadataResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_GetMetadataResponse_descriptor,
         new java.lang.String[] { "Brokers", "Topics", "ControllerId", });
     internal_static_sluice_v1_TopicMetadata_descriptor =
-      getDescriptor().getMessageType(19);
+      getDescriptor().getMessageType(23);
     internal_static_sluice_v1_TopicMetadata_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_TopicMetadata_descriptor,
         new java.lang.String[] { "Name", "TopicId", "Partitions", });
     internal_static_sluice_v1_PartitionMetadata_descriptor =
-      getDescriptor().getMessageType(20);
+      getDescriptor().getMessageType(24);
     internal_static_sluice_v1_PartitionMetadata_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_PartitionMetadata_descriptor,

@@ -237,6 +237,69 @@ public final class AdminServiceGrpc {
     return getDescribeClusterMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<io.sluice.v1.AlterTopicConfigsRequest,
+      io.sluice.v1.AlterTopicConfigsResponse> getAlterTopicConfigsMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "AlterTopicConfigs",
+      requestType = io.sluice.v1.AlterTopicConfigsRequest.class,
+      responseType = io.sluice.v1.AlterTopicConfigsResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<io.sluice.v1.AlterTopicConfigsRequest,
+      io.sluice.v1.AlterTopicConfigsResponse> getAlterTopicConfigsMethod() {
+    io.grpc.MethodDescriptor<io.sluice.v1.AlterTopicConfigsRequest, io.sluice.v1.AlterTopicConfigsResponse> getAlterTopicConfigsMethod;
+    if ((getAlterTopicConfigsMethod = AdminServiceGrpc.getAlterTopicConfigsMethod) == null) {
+      synchronized (AdminServiceGrpc.class) {
+        if ((getAlterTopicConfigsMethod = AdminServiceGrpc.getAlterTopicConfigsMethod) == null) {
+          AdminServiceGrpc.getAlterTopicConfigsMethod = getAlterTopicConfigsMethod =
+              io.grpc.MethodDescriptor.<io.sluice.v1.AlterTopicConfigsRequest, io.sluice.v1.AlterTopicConfigsResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "AlterTopicConfigs"))
+              .setIdempotent(true)
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.AlterTopicConfigsRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.AlterTopicConfigsResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new AdminServiceMethodDescriptorSupplier("AlterTopicConfigs"))
+              .build();
+        }
+      }
+    }
+    return getAlterTopicConfigsMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<io.sluice.v1.CreatePartitionsRequest,
+      io.sluice.v1.CreatePartitionsResponse> getCreatePartitionsMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "CreatePartitions",
+      requestType = io.sluice.v1.CreatePartitionsRequest.class,
+      responseType = io.sluice.v1.CreatePartitionsResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<io.sluice.v1.CreatePartitionsRequest,
+      io.sluice.v1.CreatePartitionsResponse> getCreatePartitionsMethod() {
+    io.grpc.MethodDescriptor<io.sluice.v1.CreatePartitionsRequest, io.sluice.v1.CreatePartitionsResponse> getCreatePartitionsMethod;
+    if ((getCreatePartitionsMethod = AdminServiceGrpc.getCreatePartitionsMethod) == null) {
+      synchronized (AdminServiceGrpc.class) {
+        if ((getCreatePartitionsMethod = AdminServiceGrpc.getCreatePartitionsMethod) == null) {
+          AdminServiceGrpc.getCreatePartitionsMethod = getCreatePartitionsMethod =
+              io.grpc.MethodDescriptor.<io.sluice.v1.CreatePartitionsRequest, io.sluice.v1.CreatePartitionsResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "CreatePartitions"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.CreatePartitionsRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.CreatePartitionsResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new AdminServiceMethodDescriptorSupplier("CreatePartitions"))
+              .build();
+        }
+      }
+    }
+    return getCreatePartitionsMethod;
+  }
+
   /**
    * Creates a new async stub that supports all call types for the service
    */
@@ -373,6 +436,30 @@ public final class AdminServiceGrpc {
         io.grpc.stub.StreamObserver<io.sluice.v1.DescribeClusterResponse> responseObserver) {
       io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getDescribeClusterMethod(), responseObserver);
     }
+
+    /**
+     * <pre>
+     * AlterTopicConfigs sets and removes configs of a topic at runtime. Values
+     * are checked as in CreateTopic; unknown keys are refused. The change is
+     * all or nothing.
+     * </pre>
+     */
+    default void alterTopicConfigs(io.sluice.v1.AlterTopicConfigsRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.AlterTopicConfigsResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getAlterTopicConfigsMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * CreatePartitions raises a topic's partition count online; it never
+     * lowers it. Records already written stay where they are; keyed records
+     * produced afterwards go to murmur2(key) mod the new count.
+     * </pre>
+     */
+    default void createPartitions(io.sluice.v1.CreatePartitionsRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.CreatePartitionsResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getCreatePartitionsMethod(), responseObserver);
+    }
   }
 
   /**
@@ -485,6 +572,32 @@ public final class AdminServiceGrpc {
       io.grpc.stub.ClientCalls.asyncUnaryCall(
           getChannel().newCall(getDescribeClusterMethod(), getCallOptions()), request, responseObserver);
     }
+
+    /**
+     * <pre>
+     * AlterTopicConfigs sets and removes configs of a topic at runtime. Values
+     * are checked as in CreateTopic; unknown keys are refused. The change is
+     * all or nothing.
+     * </pre>
+     */
+    public void alterTopicConfigs(io.sluice.v1.AlterTopicConfigsRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.AlterTopicConfigsResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getAlterTopicConfigsMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * CreatePartitions raises a topic's partition count online; it never
+     * lowers it. Records already written stay where they are; keyed records
+     * produced afterwards go to murmur2(key) mod the new count.
+     * </pre>
+     */
+    public void createPartitions(io.sluice.v1.CreatePartitionsRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.CreatePartitionsResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getCreatePartitionsMethod(), getCallOptions()), request, responseObserver);
+    }
   }
 
   /**
@@ -576,6 +689,30 @@ public final class AdminServiceGrpc {
       return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
           getChannel(), getDescribeClusterMethod(), getCallOptions(), request);
     }
+
+    /**
+     * <pre>
+     * AlterTopicConfigs sets and removes configs of a topic at runtime. Values
+     * are checked as in CreateTopic; unknown keys are refused. The change is
+     * all or nothing.
+     * </pre>
+     */
+    public io.sluice.v1.AlterTopicConfigsResponse alterTopicConfigs(io.sluice.v1.AlterTopicConfigsRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getAlterTopicConfigsMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * CreatePartitions raises a topic's partition count online; it never
+     * lowers it. Records already written stay where they are; keyed records
+     * produced afterwards go to murmur2(key) mod the new count.
+     * </pre>
+     */
+    public io.sluice.v1.CreatePartitionsResponse createPartitions(io.sluice.v1.CreatePartitionsRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getCreatePartitionsMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -666,6 +803,30 @@ public final class AdminServiceGrpc {
     public io.sluice.v1.DescribeClusterResponse describeCluster(io.sluice.v1.DescribeClusterRequest request) {
       return io.grpc.stub.ClientCalls.blockingUnaryCall(
           getChannel(), getDescribeClusterMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * AlterTopicConfigs sets and removes configs of a topic at runtime. Values
+     * are checked as in CreateTopic; unknown keys are refused. The change is
+     * all or nothing.
+     * </pre>
+     */
+    public io.sluice.v1.AlterTopicConfigsResponse alterTopicConfigs(io.sluice.v1.AlterTopicConfigsRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getAlterTopicConfigsMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * CreatePartitions raises a topic's partition count online; it never
+     * lowers it. Records already written stay where they are; keyed records
+     * produced afterwards go to murmur2(key) mod the new count.
+     * </pre>
+     */
+    public io.sluice.v1.CreatePartitionsResponse createPartitions(io.sluice.v1.CreatePartitionsRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getCreatePartitionsMethod(), getCallOptions(), request);
     }
   }
 
@@ -765,6 +926,32 @@ public final class AdminServiceGrpc {
       return io.grpc.stub.ClientCalls.futureUnaryCall(
           getChannel().newCall(getDescribeClusterMethod(), getCallOptions()), request);
     }
+
+    /**
+     * <pre>
+     * AlterTopicConfigs sets and removes configs of a topic at runtime. Values
+     * are checked as in CreateTopic; unknown keys are refused. The change is
+     * all or nothing.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<io.sluice.v1.AlterTopicConfigsResponse> alterTopicConfigs(
+        io.sluice.v1.AlterTopicConfigsRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getAlterTopicConfigsMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * CreatePartitions raises a topic's partition count online; it never
+     * lowers it. Records already written stay where they are; keyed records
+     * produced afterwards go to murmur2(key) mod the new count.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<io.sluice.v1.CreatePartitionsResponse> createPartitions(
+        io.sluice.v1.CreatePartitionsRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getCreatePartitionsMethod(), getCallOptions()), request);
+    }
   }
 
   private static final int METHODID_CREATE_TOPIC = 0;
@@ -774,6 +961,8 @@ public final class AdminServiceGrpc {
   private static final int METHODID_LIST_OFFSETS = 4;
   private static final int METHODID_GET_METADATA = 5;
   private static final int METHODID_DESCRIBE_CLUSTER = 6;
+  private static final int METHODID_ALTER_TOPIC_CONFIGS = 7;
+  private static final int METHODID_CREATE_PARTITIONS = 8;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -819,6 +1008,14 @@ public final class AdminServiceGrpc {
         case METHODID_DESCRIBE_CLUSTER:
           serviceImpl.describeCluster((io.sluice.v1.DescribeClusterRequest) request,
               (io.grpc.stub.StreamObserver<io.sluice.v1.DescribeClusterResponse>) responseObserver);
+          break;
+        case METHODID_ALTER_TOPIC_CONFIGS:
+          serviceImpl.alterTopicConfigs((io.sluice.v1.AlterTopicConfigsRequest) request,
+              (io.grpc.stub.StreamObserver<io.sluice.v1.AlterTopicConfigsResponse>) responseObserver);
+          break;
+        case METHODID_CREATE_PARTITIONS:
+          serviceImpl.createPartitions((io.sluice.v1.CreatePartitionsRequest) request,
+              (io.grpc.stub.StreamObserver<io.sluice.v1.CreatePartitionsResponse>) responseObserver);
           break;
         default:
           throw new AssertionError();
@@ -887,6 +1084,20 @@ public final class AdminServiceGrpc {
               io.sluice.v1.DescribeClusterRequest,
               io.sluice.v1.DescribeClusterResponse>(
                 service, METHODID_DESCRIBE_CLUSTER)))
+        .addMethod(
+          getAlterTopicConfigsMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              io.sluice.v1.AlterTopicConfigsRequest,
+              io.sluice.v1.AlterTopicConfigsResponse>(
+                service, METHODID_ALTER_TOPIC_CONFIGS)))
+        .addMethod(
+          getCreatePartitionsMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              io.sluice.v1.CreatePartitionsRequest,
+              io.sluice.v1.CreatePartitionsResponse>(
+                service, METHODID_CREATE_PARTITIONS)))
         .build();
   }
 
@@ -942,6 +1153,8 @@ public final class AdminServiceGrpc {
               .addMethod(getListOffsetsMethod())
               .addMethod(getGetMetadataMethod())
               .addMethod(getDescribeClusterMethod())
+              .addMethod(getAlterTopicConfigsMethod())
+              .addMethod(getCreatePartitionsMethod())
               .build();
         }
       }

@@ -49,6 +49,8 @@ private static final long serialVersionUID = 0L;
     switch (number) {
       case 4:
         return internalGetConfigs();
+      case 6:
+        return internalGetEffectiveConfigs();
       default:
         throw new RuntimeException(
             "Invalid map field number: " + number);
@@ -287,6 +289,105 @@ java.lang.String defaultValue) {
     return partitions_.get(index);
   }
 
+  public static final int EFFECTIVE_CONFIGS_FIELD_NUMBER = 6;
+  private static final class EffectiveConfigsDefaultEntryHolder {
+    static final com.google.protobuf.MapEntry<
+        java.lang.String, java.lang.String> defaultEntry =
+            com.google.protobuf.MapEntry
+            .<java.lang.String, java.lang.String>newDefaultInstance(
+                io.sluice.v1.Admin.internal_static_sluice_v1_TopicDescription_EffectiveConfigsEntry_descriptor, 
+                com.google.protobuf.WireFormat.FieldType.STRING,
+                "",
+                com.google.protobuf.WireFormat.FieldType.STRING,
+                "");
+  }
+  @SuppressWarnings("serial")
+  private com.google.protobuf.MapField<
+      java.lang.String, java.lang.String> effectiveConfigs_;
+  private com.google.protobuf.MapField<java.lang.String, java.lang.String>
+  internalGetEffectiveConfigs() {
+    if (effectiveConfigs_ == null) {
+      return com.google.protobuf.MapField.emptyMapField(
+          EffectiveConfigsDefaultEntryHolder.defaultEntry);
+    }
+    return effectiveConfigs_;
+  }
+  public int getEffectiveConfigsCount() {
+    return internalGetEffectiveConfigs().getMap().size();
+  }
+  /**
+   * <pre>
+   * Every topic config with the value in effect: the topic's own, else the
+   * broker's default.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; effective_configs = 6 [json_name = "effectiveConfigs"];</code>
+   */
+  @java.lang.Override
+  public boolean containsEffectiveConfigs(
+      java.lang.String key) {
+    if (key == null) { throw new NullPointerException("map key"); }
+    return internalGetEffectiveConfigs().getMap().containsKey(key);
+  }
+  /**
+   * Use {@link #getEffectiveConfigsMap()} instead.
+   */
+  @java.lang.Override
+  @java.lang.Deprecated
+  public java.util.Map<java.lang.String, java.lang.String> getEffectiveConfigs() {
+    return getEffectiveConfigsMap();
+  }
+  /**
+   * <pre>
+   * Every topic config with the value in effect: the topic's own, else the
+   * broker's default.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; effective_configs = 6 [json_name = "effectiveConfigs"];</code>
+   */
+  @java.lang.Override
+  public java.util.Map<java.lang.String, java.lang.String> getEffectiveConfigsMap() {
+    return internalGetEffectiveConfigs().getMap();
+  }
+  /**
+   * <pre>
+   * Every topic config with the value in effect: the topic's own, else the
+   * broker's default.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; effective_configs = 6 [json_name = "effectiveConfigs"];</code>
+   */
+  @java.lang.Override
+  public /* nullable */
+java.lang.String getEffectiveConfigsOrDefault(
+      java.lang.String key,
+      /* nullable */
+java.lang.String defaultValue) {
+    if (key == null) { throw new NullPointerException("map key"); }
+    java.util.Map<java.lang.String, java.lang.String> map =
+        internalGetEffectiveConfigs().getMap();
+    return map.containsKey(key) ? map.get(key) : defaultValue;
+  }
+  /**
+   * <pre>
+   * Every topic config with the value in effect: the topic's own, else the
+   * broker's default.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; effective_configs = 6 [json_name = "effectiveConfigs"];</code>
+   */
+  @java.lang.Override
+  public java.lang.String getEffectiveConfigsOrThrow(
+      java.lang.String key) {
+    if (key == null) { throw new NullPointerException("map key"); }
+    java.util.Map<java.lang.String, java.lang.String> map =
+        internalGetEffectiveConfigs().getMap();
+    if (!map.containsKey(key)) {
+      throw new java.lang.IllegalArgumentException();
+    }
+    return map.get(key);
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -319,6 +420,12 @@ java.lang.String defaultValue) {
     for (int i = 0; i < partitions_.size(); i++) {
       output.writeMessage(5, partitions_.get(i));
     }
+    com.google.protobuf.GeneratedMessage
+      .serializeStringMapTo(
+        output,
+        internalGetEffectiveConfigs(),
+        EffectiveConfigsDefaultEntryHolder.defaultEntry,
+        6);
     getUnknownFields().writeTo(output);
   }
 
@@ -352,6 +459,16 @@ java.lang.String defaultValue) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(5, partitions_.get(i));
     }
+    for (java.util.Map.Entry<java.lang.String, java.lang.String> entry
+         : internalGetEffectiveConfigs().getMap().entrySet()) {
+      com.google.protobuf.MapEntry<java.lang.String, java.lang.String>
+      effectiveConfigs__ = EffectiveConfigsDefaultEntryHolder.defaultEntry.newBuilderForType()
+          .setKey(entry.getKey())
+          .setValue(entry.getValue())
+          .build();
+      size += com.google.protobuf.CodedOutputStream
+          .computeMessageSize(6, effectiveConfigs__);
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -377,6 +494,8 @@ java.lang.String defaultValue) {
         other.internalGetConfigs())) return false;
     if (!getPartitionsList()
         .equals(other.getPartitionsList())) return false;
+    if (!internalGetEffectiveConfigs().equals(
+        other.internalGetEffectiveConfigs())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -401,6 +520,10 @@ java.lang.String defaultValue) {
     if (getPartitionsCount() > 0) {
       hash = (37 * hash) + PARTITIONS_FIELD_NUMBER;
       hash = (53 * hash) + getPartitionsList().hashCode();
+    }
+    if (!internalGetEffectiveConfigs().getMap().isEmpty()) {
+      hash = (37 * hash) + EFFECTIVE_CONFIGS_FIELD_NUMBER;
+      hash = (53 * hash) + internalGetEffectiveConfigs().hashCode();
     }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
@@ -521,6 +644,8 @@ java.lang.String defaultValue) {
       switch (number) {
         case 4:
           return internalGetConfigs();
+        case 6:
+          return internalGetEffectiveConfigs();
         default:
           throw new RuntimeException(
               "Invalid map field number: " + number);
@@ -532,6 +657,8 @@ java.lang.String defaultValue) {
       switch (number) {
         case 4:
           return internalGetMutableConfigs();
+        case 6:
+          return internalGetMutableEffectiveConfigs();
         default:
           throw new RuntimeException(
               "Invalid map field number: " + number);
@@ -570,6 +697,7 @@ java.lang.String defaultValue) {
         partitionsBuilder_.clear();
       }
       bitField0_ = (bitField0_ & ~0x00000010);
+      internalGetMutableEffectiveConfigs().clear();
       return this;
     }
 
@@ -629,6 +757,10 @@ java.lang.String defaultValue) {
         result.configs_ = internalGetConfigs();
         result.configs_.makeImmutable();
       }
+      if (((from_bitField0_ & 0x00000020) != 0)) {
+        result.effectiveConfigs_ = internalGetEffectiveConfigs();
+        result.effectiveConfigs_.makeImmutable();
+      }
     }
 
     @java.lang.Override
@@ -685,6 +817,9 @@ java.lang.String defaultValue) {
           }
         }
       }
+      internalGetMutableEffectiveConfigs().mergeFrom(
+          other.internalGetEffectiveConfigs());
+      bitField0_ |= 0x00000020;
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -748,6 +883,15 @@ java.lang.String defaultValue) {
               }
               break;
             } // case 42
+            case 50: {
+              com.google.protobuf.MapEntry<java.lang.String, java.lang.String>
+              effectiveConfigs__ = input.readMessage(
+                  EffectiveConfigsDefaultEntryHolder.defaultEntry.getParserForType(), extensionRegistry);
+              internalGetMutableEffectiveConfigs().getMutableMap().put(
+                  effectiveConfigs__.getKey(), effectiveConfigs__.getValue());
+              bitField0_ |= 0x00000020;
+              break;
+            } // case 50
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1334,6 +1478,168 @@ java.lang.String defaultValue) {
         partitions_ = null;
       }
       return partitionsBuilder_;
+    }
+
+    private com.google.protobuf.MapField<
+        java.lang.String, java.lang.String> effectiveConfigs_;
+    private com.google.protobuf.MapField<java.lang.String, java.lang.String>
+        internalGetEffectiveConfigs() {
+      if (effectiveConfigs_ == null) {
+        return com.google.protobuf.MapField.emptyMapField(
+            EffectiveConfigsDefaultEntryHolder.defaultEntry);
+      }
+      return effectiveConfigs_;
+    }
+    private com.google.protobuf.MapField<java.lang.String, java.lang.String>
+        internalGetMutableEffectiveConfigs() {
+      if (effectiveConfigs_ == null) {
+        effectiveConfigs_ = com.google.protobuf.MapField.newMapField(
+            EffectiveConfigsDefaultEntryHolder.defaultEntry);
+      }
+      if (!effectiveConfigs_.isMutable()) {
+        effectiveConfigs_ = effectiveConfigs_.copy();
+      }
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return effectiveConfigs_;
+    }
+    public int getEffectiveConfigsCount() {
+      return internalGetEffectiveConfigs().getMap().size();
+    }
+    /**
+     * <pre>
+     * Every topic config with the value in effect: the topic's own, else the
+     * broker's default.
+     * </pre>
+     *
+     * <code>map&lt;string, string&gt; effective_configs = 6 [json_name = "effectiveConfigs"];</code>
+     */
+    @java.lang.Override
+    public boolean containsEffectiveConfigs(
+        java.lang.String key) {
+      if (key == null) { throw new NullPointerException("map key"); }
+      return internalGetEffectiveConfigs().getMap().containsKey(key);
+    }
+    /**
+     * Use {@link #getEffectiveConfigsMap()} instead.
+     */
+    @java.lang.Override
+    @java.lang.Deprecated
+    public java.util.Map<java.lang.String, java.lang.String> getEffectiveConfigs() {
+      return getEffectiveConfigsMap();
+    }
+    /**
+     * <pre>
+     * Every topic config with the value in effect: the topic's own, else the
+     * broker's default.
+     * </pre>
+     *
+     * <code>map&lt;string, string&gt; effective_configs = 6 [json_name = "effectiveConfigs"];</code>
+     */
+    @java.lang.Override
+    public java.util.Map<java.lang.String, java.lang.String> getEffectiveConfigsMap() {
+      return internalGetEffectiveConfigs().getMap();
+    }
+    /**
+     * <pre>
+     * Every topic config with the value in effect: the topic's own, else the
+     * broker's default.
+     * </pre>
+     *
+     * <code>map&lt;string, string&gt; effective_configs = 6 [json_name = "effectiveConfigs"];</code>
+     */
+    @java.lang.Override
+    public /* nullable */
+java.lang.String getEffectiveConfigsOrDefault(
+        java.lang.String key,
+        /* nullable */
+java.lang.String defaultValue) {
+      if (key == null) { throw new NullPointerException("map key"); }
+      java.util.Map<java.lang.String, java.lang.String> map =
+          internalGetEffectiveConfigs().getMap();
+      return map.containsKey(key) ? map.get(key) : defaultValue;
+    }
+    /**
+     * <pre>
+     * Every topic config with the value in effect: the topic's own, else the
+     * broker's default.
+     * </pre>
+     *
+     * <code>map&lt;string, string&gt; effective_configs = 6 [json_name = "effectiveConfigs"];</code>
+     */
+    @java.lang.Override
+    public java.lang.String getEffectiveConfigsOrThrow(
+        java.lang.String key) {
+      if (key == null) { throw new NullPointerException("map key"); }
+      java.util.Map<java.lang.String, java.lang.String> map =
+          internalGetEffectiveConfigs().getMap();
+      if (!map.containsKey(key)) {
+        throw new java.lang.IllegalArgumentException();
+      }
+      return map.get(key);
+    }
+    public Builder clearEffectiveConfigs() {
+      bitField0_ = (bitField0_ & ~0x00000020);
+      internalGetMutableEffectiveConfigs().getMutableMap()
+          .clear();
+      return this;
+    }
+    /**
+     * <pre>
+     * Every topic config with the value in effect: the topic's own, else the
+     * broker's default.
+     * </pre>
+     *
+     * <code>map&lt;string, string&gt; effective_configs = 6 [json_name = "effectiveConfigs"];</code>
+     */
+    public Builder removeEffectiveConfigs(
+        java.lang.String key) {
+      if (key == null) { throw new NullPointerException("map key"); }
+      internalGetMutableEffectiveConfigs().getMutableMap()
+          .remove(key);
+      return this;
+    }
+    /**
+     * Use alternate mutation accessors instead.
+     */
+    @java.lang.Deprecated
+    public java.util.Map<java.lang.String, java.lang.String>
+        getMutableEffectiveConfigs() {
+      bitField0_ |= 0x00000020;
+      return internalGetMutableEffectiveConfigs().getMutableMap();
+    }
+    /**
+     * <pre>
+     * Every topic config with the value in effect: the topic's own, else the
+     * broker's default.
+     * </pre>
+     *
+     * <code>map&lt;string, string&gt; effective_configs = 6 [json_name = "effectiveConfigs"];</code>
+     */
+    public Builder putEffectiveConfigs(
+        java.lang.String key,
+        java.lang.String value) {
+      if (key == null) { throw new NullPointerException("map key"); }
+      if (value == null) { throw new NullPointerException("map value"); }
+      internalGetMutableEffectiveConfigs().getMutableMap()
+          .put(key, value);
+      bitField0_ |= 0x00000020;
+      return this;
+    }
+    /**
+     * <pre>
+     * Every topic config with the value in effect: the topic's own, else the
+     * broker's default.
+     * </pre>
+     *
+     * <code>map&lt;string, string&gt; effective_configs = 6 [json_name = "effectiveConfigs"];</code>
+     */
+    public Builder putAllEffectiveConfigs(
+        java.util.Map<java.lang.String, java.lang.String> values) {
+      internalGetMutableEffectiveConfigs().getMutableMap()
+          .putAll(values);
+      bitField0_ |= 0x00000020;
+      return this;
     }
 
     // @@protoc_insertion_point(builder_scope:sluice.v1.TopicDescription)

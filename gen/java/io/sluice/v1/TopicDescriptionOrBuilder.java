@@ -117,4 +117,63 @@ java.lang.String defaultValue);
    */
   io.sluice.v1.PartitionDescriptionOrBuilder getPartitionsOrBuilder(
       int index);
+
+  /**
+   * <pre>
+   * Every topic config with the value in effect: the topic's own, else the
+   * broker's default.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; effective_configs = 6 [json_name = "effectiveConfigs"];</code>
+   */
+  int getEffectiveConfigsCount();
+  /**
+   * <pre>
+   * Every topic config with the value in effect: the topic's own, else the
+   * broker's default.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; effective_configs = 6 [json_name = "effectiveConfigs"];</code>
+   */
+  boolean containsEffectiveConfigs(
+      java.lang.String key);
+  /**
+   * Use {@link #getEffectiveConfigsMap()} instead.
+   */
+  @java.lang.Deprecated
+  java.util.Map<java.lang.String, java.lang.String>
+  getEffectiveConfigs();
+  /**
+   * <pre>
+   * Every topic config with the value in effect: the topic's own, else the
+   * broker's default.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; effective_configs = 6 [json_name = "effectiveConfigs"];</code>
+   */
+  java.util.Map<java.lang.String, java.lang.String>
+  getEffectiveConfigsMap();
+  /**
+   * <pre>
+   * Every topic config with the value in effect: the topic's own, else the
+   * broker's default.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; effective_configs = 6 [json_name = "effectiveConfigs"];</code>
+   */
+  /* nullable */
+java.lang.String getEffectiveConfigsOrDefault(
+      java.lang.String key,
+      /* nullable */
+java.lang.String defaultValue);
+  /**
+   * <pre>
+   * Every topic config with the value in effect: the topic's own, else the
+   * broker's default.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; effective_configs = 6 [json_name = "effectiveConfigs"];</code>
+   */
+  java.lang.String getEffectiveConfigsOrThrow(
+      java.lang.String key);
 }

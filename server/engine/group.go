@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -276,7 +277,28 @@ func (g *group) applyCommitted(b *storage.Batch) error {
 		return fmt.Errorf("apply entries %d-%d: %w", ents[0].GetIndex(), ents[len(ents)-1].GetIndex(), err)
 	}
 	g.applied = true
-	return nil
+	return g.compact(b)
+}
+
+// compact stages the compaction a Compactor asks for. A point the log cannot
+// be compacted to (the log moved on through a snapshot from the leader) is
+// skipped: the machine asks again after a later apply.
+func (g *group) compact(b *storage.Batch) error {
+	c, ok := g.sm.(Compactor)
+	if !ok {
+		return nil
+	}
+	index, data, err := c.Compaction()
+	if err != nil || index == 0 {
+		return err
+	}
+	if err := g.log.CompactTo(b, index, data); err != nil {
+		if errors.Is(err, storage.ErrNotCompactable) {
+			return nil
+		}
+		return fmt.Errorf("compact log to %d: %w", index, err)
+	}
+	return c.Compacted(b, index)
 }
 
 // applyConfChange applies a committed configuration change to raft and

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -35,6 +36,9 @@ type Config struct {
 	// OnLeader, when set, learns each change of leader or term. It runs on the
 	// raft engine's goroutine and must not block.
 	OnLeader func(group, leader, term uint64)
+	// Retention sets the segment size to start with (see SetRetention); nil
+	// means Unlimited.
+	Retention *Retention
 }
 
 // Done is called once per Append: with the base offset of the request's
@@ -65,19 +69,29 @@ type Replica struct {
 	seq          uint64
 	leader       uint64
 	closed       bool
+	truncateTo   int64 // a TruncatePrefix to propose, 0 if none
 
 	// Owned by the engine's goroutines.
 	st *internalv1.PartitionState
 	// maxTS is the largest batch timestamp applied (-1: none yet); a batch
 	// that raises it gets a time index entry.
-	maxTS       int64
-	staged      []Batch
-	completions []completion
+	maxTS          int64
+	staged         []Batch
+	completions    []completion
+	segment        segmentStart
+	compactPending bool
+	compactedBelow int64
+
+	// Segment bounds, set by SetRetention.
+	segmentBytes atomic.Int64
+	segmentAge   atomic.Int64 // a time.Duration
 
 	// Published for readers.
-	hw       atomic.Int64
-	logStart atomic.Int64
-	cache    cache
+	hw          atomic.Int64
+	logStart    atomic.Int64
+	position    atomic.Int64
+	compactions atomic.Uint64
+	cache       cache
 
 	changedMu sync.Mutex
 	changed   chan struct{}
@@ -120,6 +134,15 @@ func Open(cfg Config) (*Replica, error) {
 		r.maxTS = ts
 	}
 	r.publishBounds()
+	lim := Unlimited
+	if cfg.Retention != nil {
+		lim = *cfg.Retention
+	}
+	r.SetRetention(lim)
+	r.segment = segmentStart{position: r.st.GetNextPosition(), at: time.Now()}
+	// A log start that moved before a restart may still have a compaction
+	// to catch up with.
+	r.compactPending = true
 	return r, nil
 }
 
@@ -229,4 +252,5 @@ func failAll(reqs []*request, err error) {
 func (r *Replica) publishBounds() {
 	r.logStart.Store(r.st.GetLogStartOffset())
 	r.hw.Store(r.st.GetNextOffset())
+	r.position.Store(r.st.GetNextPosition())
 }

@@ -164,7 +164,9 @@ func (r *Replica) complete() {
 	for _, c := range r.completions {
 		base := c.base
 		for _, req := range r.inflight[c.seq] {
-			acks = append(acks, ack{req, base})
+			if !req.acked {
+				acks = append(acks, ack{req, base})
+			}
 			base += int64(req.count)
 		}
 		delete(r.inflight, c.seq)
@@ -190,6 +192,7 @@ func (r *Replica) Restore(b *storage.Batch, snap *raftpb.Snapshot) error {
 	}
 	st.AppliedIndex = snap.GetMetadata().GetIndex()
 	r.st = st
+	r.tail = nil // the log below the snapshot is gone; what follows is learnt anew
 	r.staged = nil
 	r.cache.reset()
 	r.segment = segmentStart{position: st.GetNextPosition(), at: time.Now()}

@@ -50,6 +50,9 @@ type request struct {
 	count   int
 	maxTS   int64
 	done    Done
+	// leaderAck asks for the answer once the leader's log holds the records
+	// (acks=leader); acked records that it was given (see persisted.go).
+	leaderAck, acked bool
 }
 
 type completion struct {
@@ -81,6 +84,9 @@ type Replica struct {
 	segment        segmentStart
 	compactPending bool
 	compactedBelow int64
+	// tail is what this replica's log holds above the applied index, for
+	// acks=leader (persisted.go).
+	tail []tailEntry
 
 	// Segment bounds, set by SetRetention.
 	segmentBytes atomic.Int64
@@ -190,8 +196,16 @@ func (r *Replica) end() {
 }
 
 // Append queues records (length-delimited encodings, see package wire) for the
-// next proposal. done is called exactly once, unless Append returns an error.
+// next proposal. done is called exactly once, unless Append returns an error:
+// when the records commit (acks=all).
 func (r *Replica) Append(records []byte, count int, maxTS int64, done Done) error {
+	return r.AppendAcks(records, count, maxTS, false, done)
+}
+
+// AppendAcks is Append; with leaderAck, done is called as soon as this
+// leader's log holds the records durably and their offsets are known
+// (acks=leader), which may be before they commit.
+func (r *Replica) AppendAcks(records []byte, count int, maxTS int64, leaderAck bool, done Done) error {
 	r.mu.Lock()
 	switch {
 	case r.closed:
@@ -205,7 +219,7 @@ func (r *Replica) Append(records []byte, count int, maxTS int64, done Done) erro
 		r.mu.Unlock()
 		return ErrOverloaded
 	}
-	r.pending = append(r.pending, &request{records: records, count: count, maxTS: maxTS, done: done})
+	r.pending = append(r.pending, &request{records: records, count: count, maxTS: maxTS, done: done, leaderAck: leaderAck})
 	r.pendingBytes += len(records)
 	first := len(r.pending) == 1
 	r.mu.Unlock()
@@ -243,9 +257,12 @@ func (r *Replica) takeWaitersLocked() []*request {
 	return out
 }
 
+// failAll fails the requests not yet answered (acks=leader ones may have been).
 func failAll(reqs []*request, err error) {
 	for _, req := range reqs {
-		req.done(-1, err)
+		if !req.acked {
+			req.done(-1, err)
+		}
 	}
 }
 

@@ -29,6 +29,7 @@ type benchProduceOptions struct {
 	duration    time.Duration
 	json        bool
 	quiet       bool
+	viaBroker   bool
 }
 
 func newBenchProduceCmd(g *globalOptions) *cobra.Command {
@@ -63,6 +64,7 @@ func newBenchProduceCmd(g *globalOptions) *cobra.Command {
 	f.DurationVar(&o.duration, "duration", 0, "stop sending after `D` even if --records are not sent (0 = no limit)")
 	f.BoolVar(&o.json, "json", false, "print the summary as one JSON object")
 	f.BoolVar(&o.quiet, "quiet", false, "no progress line on stderr")
+	f.BoolVar(&o.viaBroker, "via-broker", false, "send every request to --broker, which forwards what it does not lead (default: straight to each partition's leader)")
 	return cmd
 }
 
@@ -109,9 +111,15 @@ func benchProduce(cmd *cobra.Command, g *globalOptions, o *benchProduceOptions, 
 		return err
 	}
 	defer conn.Close()
-	load.partitions, err = ensureTopic(ctx, sluicev1.NewAdminServiceClient(conn), load.topic, load.partitions)
+	admin := sluicev1.NewAdminServiceClient(conn)
+	load.partitions, err = ensureTopic(ctx, admin, load.topic, load.partitions)
 	if err != nil {
 		return err
+	}
+	if !o.viaBroker {
+		if load.leaders, err = partitionLeaders(ctx, admin, load.topic, load.partitions, g.broker); err != nil {
+			return err
+		}
 	}
 	load.source = newRandomSource(o.recordSize, load.batchSize)
 

@@ -39,6 +39,9 @@ type Config struct {
 	// Retention sets the segment size to start with (see SetRetention); nil
 	// means Unlimited.
 	Retention *Retention
+	// MaxProducers bounds the idempotent producers the partition
+	// remembers (0: DefaultMaxProducers); see producers.go.
+	MaxProducers int
 }
 
 // Done is called once per Append: with the base offset of the request's
@@ -50,11 +53,14 @@ type request struct {
 	count   int
 	maxTS   int64
 	done    Done
+	// producer is set for an idempotent request (producers.go).
+	producer *Producer
 }
 
 type completion struct {
 	seq  uint64
 	base int64
+	err  error // an idempotent request refused at apply
 }
 
 // Replica is one partition's state machine. Produce side methods are safe for
@@ -81,6 +87,8 @@ type Replica struct {
 	segment        segmentStart
 	compactPending bool
 	compactedBelow int64
+	// producers indexes st.Producers by id; nil until first used.
+	producers map[int64]*internalv1.ProducerState
 
 	// Segment bounds, set by SetRetention.
 	segmentBytes atomic.Int64
@@ -192,6 +200,11 @@ func (r *Replica) end() {
 // Append queues records (length-delimited encodings, see package wire) for the
 // next proposal. done is called exactly once, unless Append returns an error.
 func (r *Replica) Append(records []byte, count int, maxTS int64, done Done) error {
+	return r.enqueue(&request{records: records, count: count, maxTS: maxTS, done: done})
+}
+
+func (r *Replica) enqueue(req *request) error {
+	records := req.records
 	r.mu.Lock()
 	switch {
 	case r.closed:
@@ -205,7 +218,7 @@ func (r *Replica) Append(records []byte, count int, maxTS int64, done Done) erro
 		r.mu.Unlock()
 		return ErrOverloaded
 	}
-	r.pending = append(r.pending, &request{records: records, count: count, maxTS: maxTS, done: done})
+	r.pending = append(r.pending, req)
 	r.pendingBytes += len(records)
 	first := len(r.pending) == 1
 	r.mu.Unlock()

@@ -126,7 +126,7 @@ type Broker struct {
 	grpc   *grpc.Server
 	// producerIDs hands out idempotent producer ids (producerids.go).
 	producerIDs *producerIDs
-	health *health.Server
+	health      *health.Server
 
 	mu       sync.RWMutex
 	replicas map[uint64]*replica.Replica

@@ -260,6 +260,8 @@ func (f *FSM) execute(cmd *internalv1.MetadataCommand) error {
 		return f.alterTopicConfigs(c.AlterTopicConfigs)
 	case *internalv1.MetadataCommand_CreatePartitions:
 		return f.createPartitions(c.CreatePartitions)
+	case *internalv1.MetadataCommand_ReserveProducerIds:
+		return f.reserveProducerIDs(c.ReserveProducerIds)
 	case *internalv1.MetadataCommand_RegisterBroker:
 		if f.working.GetClusterId() == "" {
 			f.working.ClusterId = c.RegisterBroker.GetClusterId()
@@ -350,6 +352,23 @@ func (f *FSM) createPartitions(c *internalv1.CreatePartitions) error {
 		})
 		f.working.NextGroup++
 	}
+	return nil
+}
+
+// NextProducerID is the first producer id no broker has reserved (ids start at
+// 1: 0 means "not idempotent").
+func NextProducerID(st *internalv1.MetadataState) int64 {
+	return max(st.GetNextProducerId(), 1)
+}
+
+// reserveProducerIDs gives the proposer ids first..first+count-1, provided
+// no other reservation came first; the ids are never handed out again.
+func (f *FSM) reserveProducerIDs(c *internalv1.ReserveProducerIds) error {
+	next := NextProducerID(f.working)
+	if c.GetFirst() != next || c.GetCount() <= 0 {
+		return fmt.Errorf("%w (producer ids from %d are reserved next, the request expected %d)", ErrConflict, next, c.GetFirst())
+	}
+	f.working.NextProducerId = next + c.GetCount()
 	return nil
 }
 

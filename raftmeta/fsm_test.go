@@ -222,3 +222,37 @@ func TestConflictOutcomes(t *testing.T) {
 		t.Fatalf("other topic id: %v, want ErrTopicNotFound", err)
 	}
 }
+
+// TestProducerIDBlocksNeverOverlap: a reservation must name the next
+// unreserved id, so of two brokers reserving from the same view one
+// conflicts and changes nothing.
+func TestProducerIDBlocksNeverOverlap(t *testing.T) {
+	db := openDB(t, t.TempDir())
+	f, err := Open(Config{NodeID: 1, DB: db, Notify: func(uint64) {}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := NextProducerID(f.State()); got != 1 {
+		t.Fatalf("first producer id %d; want 1 (0 means none)", got)
+	}
+	reserve := func(broker uint64, first int64) *internalv1.MetadataCommand {
+		return &internalv1.MetadataCommand{Command: &internalv1.MetadataCommand_ReserveProducerIds{
+			ReserveProducerIds: &internalv1.ReserveProducerIds{Broker: broker, First: first, Count: 1000},
+		}}
+	}
+	next := applyCmds(t, f, db, 1, reserve(1, 1))
+	if err := f.execute(reserve(2, 1)); !errors.Is(err, ErrConflict) {
+		t.Fatalf("overlapping reservation: %v; want a conflict", err)
+	}
+	applyCmds(t, f, db, next, reserve(2, 1), reserve(2, 1001))
+	if got := NextProducerID(f.State()); got != 2001 {
+		t.Fatalf("next producer id %d after two blocks; want 2001", got)
+	}
+	f2, err := Open(Config{NodeID: 1, DB: db, Notify: func(uint64) {}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := NextProducerID(f2.State()); got != 2001 {
+		t.Fatalf("next producer id %d after reopening; want 2001", got)
+	}
+}

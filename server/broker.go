@@ -124,7 +124,9 @@ type Broker struct {
 	meta   *raftmeta.FSM
 	groups *group.Coordinator
 	grpc   *grpc.Server
-	health *health.Server
+	// producerIDs hands out idempotent producer ids (producerids.go).
+	producerIDs *producerIDs
+	health      *health.Server
 
 	mu       sync.RWMutex
 	replicas map[uint64]*replica.Replica
@@ -164,6 +166,7 @@ func New(cfg Config) (*Broker, error) {
 		reportCh:    make(chan struct{}, 1),
 		reconcileCh: make(chan struct{}, 1),
 		stopping:    make(chan struct{}),
+		producerIDs: newProducerIDs(),
 	}
 	b.lifetime, b.endLife = context.WithCancel(context.Background())
 	db, err := storage.Open(cfg.Storage)

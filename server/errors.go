@@ -122,6 +122,8 @@ func toStatus(err error) *status.Status {
 		noGroup  *group.GroupNotFoundError
 		evicted  *group.EvictedError
 		coordNC  *group.NotCoordinatorError
+		seqErr   *replica.OutOfOrderSequenceError
+		fenced   *replica.ProducerFencedError
 	)
 	switch {
 	case errors.As(err, &field):
@@ -143,6 +145,22 @@ func toStatus(err error) *status.Status {
 	case errors.As(err, &notCoord):
 		return withDetails(codes.Unavailable, err.Error(), &sluicev1.NotLeaderDetail{
 			Topic: offsetsTopic, Partition: notCoord.partition, LeaderId: notCoord.leader, LeaderAddress: notCoord.addr,
+		})
+	case errors.As(err, &seqErr):
+		return withDetails(codes.FailedPrecondition, err.Error(), &errdetails.ErrorInfo{
+			Reason: "OUT_OF_ORDER_SEQUENCE", Domain: "sluice.io",
+			Metadata: map[string]string{
+				"producer_id":       strconv.FormatInt(seqErr.ProducerID, 10),
+				"expected_sequence": strconv.Itoa(int(seqErr.Expected)), "sequence": strconv.Itoa(int(seqErr.Got)),
+			},
+		})
+	case errors.As(err, &fenced):
+		return withDetails(codes.FailedPrecondition, err.Error(), &errdetails.ErrorInfo{
+			Reason: "PRODUCER_FENCED", Domain: "sluice.io",
+			Metadata: map[string]string{
+				"producer_id": strconv.FormatInt(fenced.ProducerID, 10),
+				"epoch":       strconv.Itoa(int(fenced.Epoch)), "current_epoch": strconv.Itoa(int(fenced.Known)),
+			},
 		})
 	case errors.As(err, &stale), errors.As(err, &unknownM), errors.As(err, &notEmpty):
 		// Fencing and admin refusals: retrying the same request cannot succeed.

@@ -65,6 +65,9 @@ func (b *Broker) forwardProduce(ctx context.Context, topic *internalv1.TopicInfo
 	if err != nil {
 		return -1, fmt.Errorf("forward to leader: %w", err)
 	}
+	if p := pt.producer; p != nil {
+		req = wire.AppendProducer(req, p.ID, p.Epoch, p.BaseSequence)
+	}
 	targets := []uint64{lead}
 	if lead == 0 {
 		// The leader the metadata last recorded first, then the other replicas.

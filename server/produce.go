@@ -150,8 +150,14 @@ func (s *produceService) handle(ctx context.Context, raw []byte, reply func(*slu
 	for _, part := range parts {
 		p.resp.Results = append(p.resp.Results, &sluicev1.ProduceResult{Partition: part.partition, RecordCount: int32(part.count)})
 	}
+	acks := req.Acks
+	if req.ProducerID != 0 {
+		// Only the commit decides whether an idempotent request is new or
+		// a duplicate, so it is acknowledged then, whatever acks asked.
+		acks = sluicev1.Acks_ACKS_ALL
+	}
 	for i, part := range parts {
-		s.append(ctx, topic, req.Acks, part, p, i)
+		s.append(ctx, topic, acks, part, p, i)
 	}
 }
 
@@ -161,6 +167,8 @@ type part struct {
 	records   []byte
 	count     int
 	maxTS     int64
+	// producer is set for an idempotent request (which has one part).
+	producer *replica.Producer
 }
 
 // route checks a request against the topic and splits its records by
@@ -191,7 +199,38 @@ func (s *produceService) route(req *wire.ProduceRequest) (*internalv1.TopicInfo,
 	if err := checkRecordLimit(topic, req, s.b.cfg.MaxRecordBytes); err != nil {
 		return nil, nil, err
 	}
-	return topic, s.split(req, n, logAppendTime(topic)), nil
+	if err := checkIdempotent(req); err != nil {
+		return nil, nil, err
+	}
+	parts := s.split(req, n, logAppendTime(topic))
+	if req.ProducerID != 0 {
+		parts[0].producer = &replica.Producer{ID: req.ProducerID, Epoch: req.ProducerEpoch, BaseSequence: req.BaseSequence}
+	}
+	return topic, parts, nil
+}
+
+// checkIdempotent checks the producer fields of a request: sequences count
+// per partition, so an idempotent request names its partition, and only an
+// acknowledged request tells its producer whether it was a duplicate.
+func checkIdempotent(req *wire.ProduceRequest) error {
+	switch {
+	case req.ProducerID == 0:
+		if req.ProducerEpoch != 0 || req.BaseSequence != 0 {
+			return badRequest("producer_id", "producer_epoch and base_sequence need a producer_id (from InitProducer)")
+		}
+		return nil
+	case req.ProducerID < 0:
+		return badRequest("producer_id", "must be positive, from InitProducer (got %d); 0 is not idempotent", req.ProducerID)
+	case req.ProducerEpoch < 0:
+		return badRequest("producer_epoch", "must not be negative (got %d)", req.ProducerEpoch)
+	case req.BaseSequence < 0:
+		return badRequest("base_sequence", "must not be negative (got %d)", req.BaseSequence)
+	case !req.HasPartition:
+		return badRequest("partition", "an idempotent request (producer_id set) must name its partition: sequences count per partition")
+	case req.Acks == sluicev1.Acks_ACKS_NONE:
+		return badRequest("acks", "ACKS_NONE cannot be idempotent: the producer would never learn which requests were written; use ACKS_ALL")
+	}
+	return nil
 }
 
 // checkRecordLimit applies the topic's max.message.bytes, or else the
@@ -299,7 +338,7 @@ func (s *produceService) append(ctx context.Context, topic *internalv1.TopicInfo
 	if acks == sluicev1.Acks_ACKS_NONE {
 		done = func(int64, error) {}
 	}
-	if err := r.AppendAcks(pt.records, pt.count, pt.maxTS, acks == sluicev1.Acks_ACKS_LEADER, done); err != nil {
+	if err := appendTo(r, pt, acks, done); err != nil {
 		var nl *replica.NotLeaderError
 		if errors.As(err, &nl) {
 			err = s.b.notLeader(topic.GetName(), pt.partition, nl.Leader)
@@ -310,4 +349,13 @@ func (s *produceService) append(ctx context.Context, topic *internalv1.TopicInfo
 	if acks == sluicev1.Acks_ACKS_NONE {
 		p.finish(i, -1, nil)
 	}
+}
+
+// appendTo hands a part to its replica, as an idempotent request when it
+// carries a producer.
+func appendTo(r *replica.Replica, pt *part, acks sluicev1.Acks, done replica.Done) error {
+	if pt.producer != nil {
+		return r.AppendIdempotent(*pt.producer, pt.records, pt.count, pt.maxTS, done)
+	}
+	return r.AppendAcks(pt.records, pt.count, pt.maxTS, acks == sluicev1.Acks_ACKS_LEADER, done)
 }

@@ -67,6 +67,12 @@ type ProducerConfig struct {
 	// MaxRecordBytes refuses larger records at once, before they could fail a
 	// whole batch at the broker (1 MiB, the broker's default limit).
 	MaxRecordBytes int
+	// DisableIdempotence turns off the idempotent producer, which is on by
+	// default (except with AcksNone, where the producer never learns the
+	// outcome): the producer takes an id from the cluster (InitProducer) and
+	// numbers each partition's records, so a batch sent again after a
+	// timeout or a leader change is stored once (see producer_idempotence.go).
+	DisableIdempotence bool
 }
 
 func (c ProducerConfig) withDefaults() ProducerConfig {
@@ -111,7 +117,9 @@ func (c ProducerConfig) withDefaults() ProducerConfig {
 // and is retried can never be overtaken by a later batch of its partition;
 // the requests of all partitions a broker leads share one pipelined stream to
 // it. A retried batch may have been stored by the first attempt (a stream that
-// broke before the answer): delivery is at least once.
+// broke before the answer); the idempotent producer (the default) resends it
+// with the same sequence numbers and the partition stores it once. Without
+// idempotence delivery is at least once.
 type Producer struct {
 	c         *Client
 	cfg       ProducerConfig
@@ -132,6 +140,8 @@ type Producer struct {
 	space       chan struct{} // closed when buffered bytes shrink
 	conns       map[string]*brokerConn
 	sent        map[topicPartition]map[string]int // batches per broker address, for tests
+	idem        idempotence
+	bg          sync.WaitGroup // the producer id requests
 }
 
 // NewProducer returns a producer sending through c.
@@ -145,6 +155,7 @@ func NewProducer(c *Client, cfg ProducerConfig) (*Producer, error) {
 		c: c, cfg: cfg, wake: make(chan struct{}, 1), stop: make(chan struct{}), runDone: make(chan struct{}),
 		ctx: ctx, cancel: cancel, idle: make(chan struct{}), space: make(chan struct{}),
 		conns: map[string]*brokerConn{}, sent: map[topicPartition]map[string]int{},
+		idem: idempotence{enabled: !cfg.DisableIdempotence && cfg.Acks != AcksNone, seqs: map[topicPartition]*partitionSequence{}},
 	}
 	p.acc = newAccumulator(batchLimits{
 		maxRecords: cfg.BatchMaxRecords, maxBytes: cfg.BatchMaxBytes, linger: cfg.Linger, deliveryTimeout: cfg.DeliveryTimeout,
@@ -311,6 +322,7 @@ func (p *Producer) Close() error {
 		bc.close()
 	}
 	p.cancel()
+	p.bg.Wait()
 	return nil
 }
 
@@ -363,6 +375,7 @@ func (p *Producer) dispatch(now time.Time) time.Time {
 		stale    []*produceStream
 		sends    = map[*brokerConn][]*batch{}
 		noLeader bool
+		needID   bool
 	)
 	soonest := func(t time.Time) {
 		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
@@ -398,6 +411,17 @@ func (p *Producer) dispatch(now time.Time) time.Time {
 			soonest(q.batches[0].deadline)
 			continue
 		}
+		if !p.numberLocked(q.batches[0]) {
+			// No producer id yet: fetched in the background, then poked.
+			if err := p.idem.err; err != nil && !IsRetryable(err) {
+				expired = append(expired, p.acc.drop(q))
+				continue
+			}
+			needID = true
+			soonest(now.Add(p.cfg.RetryBackoff)) // to fetch again after a failure
+			soonest(q.batches[0].deadline)
+			continue
+		}
 		b := p.acc.start(q, now)
 		b.addr = addr
 		if p.sent[q.tp] == nil {
@@ -411,6 +435,9 @@ func (p *Producer) dispatch(now time.Time) time.Time {
 		}
 		sends[bc] = append(sends[bc], b)
 		soonest(now.Add(p.cfg.RequestTimeout))
+	}
+	if needID {
+		p.fetchIDLocked()
 	}
 	p.mu.Unlock()
 	if noLeader {
@@ -431,6 +458,9 @@ func (p *Producer) dispatch(now time.Time) time.Time {
 func deliveryTimeout(b *batch) error {
 	if b.lastErr != nil {
 		return fmt.Errorf("%w after %d attempts: %w", ErrDeliveryTimeout, b.attempts, b.lastErr)
+	}
+	if b.idErr != nil {
+		return fmt.Errorf("%w: no producer id: %w", ErrDeliveryTimeout, b.idErr)
 	}
 	return fmt.Errorf("%w: the record could not be sent (no leader known for %s/%d)", ErrDeliveryTimeout, b.tp.topic, b.tp.partition)
 }
@@ -508,6 +538,9 @@ func (p *Producer) report(b *batch, base int64, err error) {
 		r.done(md, err)
 	}
 	p.mu.Lock()
+	if err != nil {
+		p.forgetSequenceLocked(b)
+	}
 	p.outstanding -= len(b.records)
 	p.buffered -= b.bytes
 	if p.outstanding == 0 {

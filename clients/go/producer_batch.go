@@ -42,6 +42,12 @@ type batch struct {
 	addr     string                        // the broker of the last send
 	stream   atomic.Pointer[produceStream] // the stream of the last send
 	lastErr  error
+	// The idempotent producer's numbering, fixed at the first send so
+	// that every retry carries the same (producerID 0: not numbered).
+	producerID    int64
+	producerEpoch int32
+	baseSequence  int32
+	idErr         error // why no producer id could be had, if so
 }
 
 // partQueue is one partition's batches, oldest first.

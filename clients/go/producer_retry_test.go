@@ -29,6 +29,12 @@ type fakeCluster struct {
 	// ends the stream with that error.
 	handle func(id uint64, req *sluicev1.ProduceRequest) (*sluicev1.ProduceResponse, error)
 	stored map[int32][]string // values stored per partition, in offset order
+	// Idempotent requests stored, by producer, partition and base sequence:
+	// the fake answers a duplicate with the original offset, as a broker does.
+	batches  map[[3]int64]int64
+	nextID   int64
+	initErr  error // InitProducer's answer when set
+	initCall int
 }
 
 type fakeBroker struct {
@@ -40,7 +46,7 @@ type fakeBroker struct {
 }
 
 func startFakeCluster(t *testing.T, n int, partitions int32) *fakeCluster {
-	c := &fakeCluster{leader: map[int32]uint64{}, brokers: map[uint64]*fakeBroker{}, stored: map[int32][]string{}}
+	c := &fakeCluster{leader: map[int32]uint64{}, brokers: map[uint64]*fakeBroker{}, stored: map[int32][]string{}, batches: map[[3]int64]int64{}}
 	for p := range partitions {
 		c.leader[p] = 1
 	}
@@ -72,6 +78,13 @@ func (c *fakeCluster) store(req *sluicev1.ProduceRequest) *sluicev1.ProduceRespo
 	defer c.mu.Unlock()
 	p := req.GetPartition()
 	base := int64(len(c.stored[p]))
+	key := [3]int64{req.GetProducerId(), int64(p), int64(req.GetBaseSequence())}
+	if orig, ok := c.batches[key]; ok && req.GetProducerId() != 0 {
+		return &sluicev1.ProduceResponse{Sequence: req.GetSequence(), Results: []*sluicev1.ProduceResult{{
+			Partition: p, BaseOffset: orig, RecordCount: int32(len(req.GetRecords())),
+		}}}
+	}
+	c.batches[key] = base
 	for _, r := range req.GetRecords() {
 		c.stored[p] = append(c.stored[p], string(r.GetValue()))
 	}
@@ -99,6 +112,17 @@ func (b *fakeBroker) GetMetadata(context.Context, *sluicev1.GetMetadataRequest) 
 	}
 	resp.Topics = []*sluicev1.TopicMetadata{t}
 	return resp, nil
+}
+
+func (b *fakeBroker) InitProducer(context.Context, *sluicev1.InitProducerRequest) (*sluicev1.InitProducerResponse, error) {
+	b.c.mu.Lock()
+	defer b.c.mu.Unlock()
+	b.c.initCall++
+	if b.c.initErr != nil {
+		return nil, b.c.initErr
+	}
+	b.c.nextID++
+	return &sluicev1.InitProducerResponse{ProducerId: b.c.nextID}, nil
 }
 
 func (b *fakeBroker) Produce(stream grpc.BidiStreamingServer[sluicev1.ProduceRequest, sluicev1.ProduceResponse]) error {

@@ -88,7 +88,8 @@ func (bc *brokerConn) send(b *batch) {
 	}
 	req := &sluicev1.ProduceRequest{
 		Sequence: bc.seq, Topic: b.tp.topic, Partition: proto.Int32(b.tp.partition), Acks: bc.p.cfg.Acks.toProto(),
-		Records: make([]*sluicev1.Record, len(b.records)),
+		Records:    make([]*sluicev1.Record, len(b.records)),
+		ProducerId: b.producerID, ProducerEpoch: b.producerEpoch, BaseSequence: b.baseSequence,
 	}
 	for i, r := range b.records {
 		req.Records[i] = r.rec

@@ -17,8 +17,8 @@ import (
 func (r *Replica) AppliedIndex() uint64 { return r.st.GetAppliedIndex() }
 
 // Proposals coalesces every queued request into entries of at most
-// MaxEntryBytes (a larger request travels alone), remembering which requests
-// each entry carries.
+// MaxEntryBytes (a larger request travels alone, as does an idempotent
+// one), remembering which requests each entry carries.
 func (r *Replica) Proposals() [][]byte {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -29,7 +29,8 @@ func (r *Replica) Proposals() [][]byte {
 	}
 	for start := 0; start < len(r.pending); {
 		end, size := start, 0
-		for end < len(r.pending) && (end == start || size+len(r.pending[end].records) <= r.cfg.MaxEntryBytes) {
+		for end < len(r.pending) && (end == start || !r.pending[start].alone() && !r.pending[end].alone() &&
+			size+len(r.pending[end].records) <= r.cfg.MaxEntryBytes) {
 			size += len(r.pending[end].records)
 			end++
 		}
@@ -51,7 +52,11 @@ func (r *Replica) proposeLocked(reqs []*request) []byte {
 		maxTS = max(maxTS, req.maxTS)
 	}
 	id := proposalID{node: r.cfg.NodeID, incarnation: r.cfg.Incarnation, seq: r.seq}
-	return encodeBatch(id, count, maxTS, parts)
+	b := encodeBatch(id, count, maxTS, parts)
+	if p := reqs[0].producer; p != nil {
+		b = appendProducer(b, p)
+	}
+	return b
 }
 
 // Dropped fails the requests of proposals raft refused.
@@ -111,6 +116,15 @@ func (r *Replica) applyEntry(b *storage.Batch, ent *raftpb.Entry) error {
 		r.applyTruncate(e.truncate)
 		return nil
 	}
+	var adm admission
+	if e.producer != nil {
+		adm = r.admit(e.producer, e.count)
+		if adm.err != nil || adm.duplicate {
+			// Nothing is appended; only the waiter learns the verdict.
+			r.completeOwn(e, adm.base, adm.err)
+			return nil
+		}
+	}
 	base := r.st.GetNextOffset()
 	r.st.NextOffset = base + int64(e.count)
 	r.st.NextPosition += int64(len(e.records))
@@ -125,10 +139,18 @@ func (r *Replica) applyEntry(b *storage.Batch, ent *raftpb.Entry) error {
 		r.maxTS = e.maxTS
 	}
 	r.staged = append(r.staged, Batch{BaseOffset: base, Count: e.count, Records: e.records})
-	if e.proposal.node == r.cfg.NodeID && e.proposal.incarnation == r.cfg.Incarnation {
-		r.completions = append(r.completions, completion{seq: e.proposal.seq, base: base})
+	if e.producer != nil {
+		r.recordBatch(adm, e.producer, e.count, base, ent.GetIndex())
 	}
+	r.completeOwn(e, base, nil)
 	return r.maybeCheckpoint(b)
+}
+
+// completeOwn queues the completion of an entry this broker proposed.
+func (r *Replica) completeOwn(e batchEntry, base int64, err error) {
+	if e.proposal.node == r.cfg.NodeID && e.proposal.incarnation == r.cfg.Incarnation {
+		r.completions = append(r.completions, completion{seq: e.proposal.seq, base: base, err: err})
+	}
 }
 
 func (r *Replica) stageState(b *storage.Batch) error {
@@ -158,6 +180,7 @@ func (r *Replica) complete() {
 	type ack struct {
 		req  *request
 		base int64
+		err  error
 	}
 	var acks []ack
 	r.mu.Lock()
@@ -165,7 +188,7 @@ func (r *Replica) complete() {
 		base := c.base
 		for _, req := range r.inflight[c.seq] {
 			if !req.acked {
-				acks = append(acks, ack{req, base})
+				acks = append(acks, ack{req, base, c.err})
 			}
 			base += int64(req.count)
 		}
@@ -174,7 +197,11 @@ func (r *Replica) complete() {
 	r.mu.Unlock()
 	r.completions = r.completions[:0]
 	for _, a := range acks {
-		a.req.done(a.base, nil)
+		if a.err != nil {
+			a.req.done(-1, a.err)
+		} else {
+			a.req.done(a.base, nil)
+		}
 	}
 }
 
@@ -193,6 +220,7 @@ func (r *Replica) Restore(b *storage.Batch, snap *raftpb.Snapshot) error {
 	st.AppliedIndex = snap.GetMetadata().GetIndex()
 	r.st = st
 	r.tail = nil // the log below the snapshot is gone; what follows is learnt anew
+	r.producers = nil
 	r.staged = nil
 	r.cache.reset()
 	r.segment = segmentStart{position: st.GetNextPosition(), at: time.Now()}

@@ -36,6 +36,7 @@ type batchEntry struct {
 	records  []byte
 	truncate int64
 	isTrunc  bool
+	producer *Producer // set on an idempotent request's entry
 }
 
 // encodeTruncate writes a ProduceBatch that carries only a TruncatePrefix.
@@ -120,6 +121,11 @@ func (e *batchEntry) setField(num protowire.Number, typ protowire.Type, v []byte
 		e.maxTS = int64(ts)
 	case num == batchRecords && typ == protowire.BytesType:
 		e.records, _ = protowire.ConsumeBytes(v)
+	case num == batchProducer && typ == protowire.BytesType:
+		inner, _ := protowire.ConsumeBytes(v)
+		p, err := decodeProducer(inner)
+		e.producer = p
+		return err
 	case num == batchTruncate && typ == protowire.BytesType:
 		inner, _ := protowire.ConsumeBytes(v)
 		e.isTrunc = true

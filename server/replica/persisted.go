@@ -14,9 +14,10 @@ import (
 // the record counts of the entries its log holds above the applied index (the
 // tail), learning them as they become durable (Persisted) and dropping a
 // suffix that raft overwrote. A leader answers an acks=leader request when
-// its entry is durable locally and the tail below it is complete; otherwise
-// (a tail not known since a restart or snapshot) the request is answered at
-// commit like acks=all. A request answered early whose entry is later lost
+// its entry is durable locally and the tail below it is complete and holds
+// no idempotent request (a duplicate takes no offsets, decided at apply);
+// otherwise (say a tail not known since a restart or snapshot) the request
+// is answered at commit like acks=all. A request answered early whose entry is later lost
 // to a leader change was acknowledged and lost, which is what acks=leader
 // allows (as Kafka's acks=1).
 
@@ -24,6 +25,9 @@ import (
 type tailEntry struct {
 	index uint64
 	count int
+	// uncertain marks an idempotent request's entry: whether it takes
+	// offsets is decided at apply (a duplicate takes none).
+	uncertain bool
 }
 
 // Persisted implements engine.PersistObserver: it extends the tail with the
@@ -35,7 +39,7 @@ func (r *Replica) Persisted(ents []*raftpb.Entry) {
 	for _, ent := range ents {
 		r.cutTail(ent.GetIndex())
 		e, isBatch := decodeEntry(ent)
-		r.tail = append(r.tail, tailEntry{index: ent.GetIndex(), count: e.count})
+		r.tail = append(r.tail, tailEntry{index: ent.GetIndex(), count: e.count, uncertain: e.producer != nil})
 		if isBatch && e.proposal.node == r.cfg.NodeID && e.proposal.incarnation == r.cfg.Incarnation &&
 			ent.GetIndex() > r.st.GetAppliedIndex() {
 			if base, ok := r.tailOffset(ent.GetIndex()); ok {
@@ -89,6 +93,9 @@ func (r *Replica) tailOffset(index uint64) (int64, bool) {
 		}
 		if t.index == index {
 			return next, true
+		}
+		if t.uncertain {
+			return 0, false // its offsets are known only once it applies
 		}
 		next += int64(t.count)
 		want++

@@ -39,6 +39,9 @@ type Config struct {
 	// Retention sets the segment size to start with (see SetRetention); nil
 	// means Unlimited.
 	Retention *Retention
+	// MaxProducers bounds the idempotent producers the partition
+	// remembers (0: DefaultMaxProducers); see producers.go.
+	MaxProducers int
 }
 
 // Done is called once per Append: with the base offset of the request's
@@ -53,11 +56,14 @@ type request struct {
 	// leaderAck asks for the answer once the leader's log holds the records
 	// (acks=leader); acked records that it was given (see persisted.go).
 	leaderAck, acked bool
+	// producer is set for an idempotent request (producers.go).
+	producer *Producer
 }
 
 type completion struct {
 	seq  uint64
 	base int64
+	err  error // an idempotent request refused at apply
 }
 
 // Replica is one partition's state machine. Produce side methods are safe for
@@ -87,6 +93,8 @@ type Replica struct {
 	// tail is what this replica's log holds above the applied index, for
 	// acks=leader (persisted.go).
 	tail []tailEntry
+	// producers indexes st.Producers by id; nil until first used.
+	producers map[int64]*internalv1.ProducerState
 
 	// Segment bounds, set by SetRetention.
 	segmentBytes atomic.Int64
@@ -206,6 +214,11 @@ func (r *Replica) Append(records []byte, count int, maxTS int64, done Done) erro
 // leader's log holds the records durably and their offsets are known
 // (acks=leader), which may be before they commit.
 func (r *Replica) AppendAcks(records []byte, count int, maxTS int64, leaderAck bool, done Done) error {
+	return r.enqueue(&request{records: records, count: count, maxTS: maxTS, done: done, leaderAck: leaderAck})
+}
+
+func (r *Replica) enqueue(req *request) error {
+	records := req.records
 	r.mu.Lock()
 	switch {
 	case r.closed:
@@ -219,7 +232,7 @@ func (r *Replica) AppendAcks(records []byte, count int, maxTS int64, leaderAck b
 		r.mu.Unlock()
 		return ErrOverloaded
 	}
-	r.pending = append(r.pending, &request{records: records, count: count, maxTS: maxTS, done: done, leaderAck: leaderAck})
+	r.pending = append(r.pending, req)
 	r.pendingBytes += len(records)
 	first := len(r.pending) == 1
 	r.mu.Unlock()

@@ -334,3 +334,14 @@ func PeekSequence(b []byte) uint64 {
 	}
 	return 0
 }
+
+// AppendProducer appends the idempotent producer fields to an encoded
+// ProduceRequest (see AppendProduceRequest).
+func AppendProducer(dst []byte, id int64, epoch, baseSequence int32) []byte {
+	dst = protowire.AppendTag(dst, produceProducerID, protowire.VarintType)
+	dst = protowire.AppendVarint(dst, uint64(id))
+	dst = protowire.AppendTag(dst, produceProducerEpoch, protowire.VarintType)
+	dst = protowire.AppendVarint(dst, uint64(int64(epoch)))
+	dst = protowire.AppendTag(dst, produceBaseSequence, protowire.VarintType)
+	return protowire.AppendVarint(dst, uint64(int64(baseSequence)))
+}

@@ -78,6 +78,97 @@ func (Acks) EnumDescriptor() ([]byte, []int) {
 	return file_sluice_v1_produce_proto_rawDescGZIP(), []int{0}
 }
 
+// InitProducerRequest asks for a producer id.
+type InitProducerRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InitProducerRequest) Reset() {
+	*x = InitProducerRequest{}
+	mi := &file_sluice_v1_produce_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InitProducerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InitProducerRequest) ProtoMessage() {}
+
+func (x *InitProducerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_produce_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InitProducerRequest.ProtoReflect.Descriptor instead.
+func (*InitProducerRequest) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_produce_proto_rawDescGZIP(), []int{0}
+}
+
+// InitProducerResponse carries a new idempotent producer's identity.
+type InitProducerResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Never 0 (0 means "not idempotent" in ProduceRequest).
+	ProducerId    int64 `protobuf:"varint,1,opt,name=producer_id,json=producerId,proto3" json:"producer_id,omitempty"`
+	ProducerEpoch int32 `protobuf:"varint,2,opt,name=producer_epoch,json=producerEpoch,proto3" json:"producer_epoch,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InitProducerResponse) Reset() {
+	*x = InitProducerResponse{}
+	mi := &file_sluice_v1_produce_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InitProducerResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InitProducerResponse) ProtoMessage() {}
+
+func (x *InitProducerResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_produce_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InitProducerResponse.ProtoReflect.Descriptor instead.
+func (*InitProducerResponse) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_produce_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *InitProducerResponse) GetProducerId() int64 {
+	if x != nil {
+		return x.ProducerId
+	}
+	return 0
+}
+
+func (x *InitProducerResponse) GetProducerEpoch() int32 {
+	if x != nil {
+		return x.ProducerEpoch
+	}
+	return 0
+}
+
 // ProduceRequest appends records to one topic.
 type ProduceRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -91,7 +182,15 @@ type ProduceRequest struct {
 	Partition *int32    `protobuf:"varint,3,opt,name=partition,proto3,oneof" json:"partition,omitempty"`
 	Records   []*Record `protobuf:"bytes,4,rep,name=records,proto3" json:"records,omitempty"`
 	Acks      Acks      `protobuf:"varint,5,opt,name=acks,proto3,enum=sluice.v1.Acks" json:"acks,omitempty"`
-	// Idempotent producer fields (reserved for the idempotent producer; 0 = none).
+	// Idempotent producer: an id and epoch from InitProducer (producer_id 0:
+	// not idempotent). The request must then name its partition; its records
+	// take sequences base_sequence to base_sequence+N-1 (wrapping after
+	// 2^31-1 to 0), counted per partition from 0. A request the partition
+	// already holds (one of the producer's last 5) is answered with the
+	// original base offset and not written again; a sequence that does not
+	// follow the last one is refused with FAILED_PRECONDITION, as is an epoch
+	// older than the partition has seen. Idempotent requests are acknowledged
+	// only once committed (ACKS_LEADER counts as ACKS_ALL); ACKS_NONE is refused.
 	ProducerId    int64 `protobuf:"varint,6,opt,name=producer_id,json=producerId,proto3" json:"producer_id,omitempty"`
 	ProducerEpoch int32 `protobuf:"varint,7,opt,name=producer_epoch,json=producerEpoch,proto3" json:"producer_epoch,omitempty"`
 	BaseSequence  int32 `protobuf:"varint,8,opt,name=base_sequence,json=baseSequence,proto3" json:"base_sequence,omitempty"`
@@ -101,7 +200,7 @@ type ProduceRequest struct {
 
 func (x *ProduceRequest) Reset() {
 	*x = ProduceRequest{}
-	mi := &file_sluice_v1_produce_proto_msgTypes[0]
+	mi := &file_sluice_v1_produce_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -113,7 +212,7 @@ func (x *ProduceRequest) String() string {
 func (*ProduceRequest) ProtoMessage() {}
 
 func (x *ProduceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_produce_proto_msgTypes[0]
+	mi := &file_sluice_v1_produce_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -126,7 +225,7 @@ func (x *ProduceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProduceRequest.ProtoReflect.Descriptor instead.
 func (*ProduceRequest) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_produce_proto_rawDescGZIP(), []int{0}
+	return file_sluice_v1_produce_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *ProduceRequest) GetSequence() uint64 {
@@ -203,7 +302,7 @@ type ProduceResponse struct {
 
 func (x *ProduceResponse) Reset() {
 	*x = ProduceResponse{}
-	mi := &file_sluice_v1_produce_proto_msgTypes[1]
+	mi := &file_sluice_v1_produce_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -215,7 +314,7 @@ func (x *ProduceResponse) String() string {
 func (*ProduceResponse) ProtoMessage() {}
 
 func (x *ProduceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_produce_proto_msgTypes[1]
+	mi := &file_sluice_v1_produce_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -228,7 +327,7 @@ func (x *ProduceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProduceResponse.ProtoReflect.Descriptor instead.
 func (*ProduceResponse) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_produce_proto_rawDescGZIP(), []int{1}
+	return file_sluice_v1_produce_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *ProduceResponse) GetSequence() uint64 {
@@ -267,7 +366,7 @@ type ProduceResult struct {
 
 func (x *ProduceResult) Reset() {
 	*x = ProduceResult{}
-	mi := &file_sluice_v1_produce_proto_msgTypes[2]
+	mi := &file_sluice_v1_produce_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -279,7 +378,7 @@ func (x *ProduceResult) String() string {
 func (*ProduceResult) ProtoMessage() {}
 
 func (x *ProduceResult) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_produce_proto_msgTypes[2]
+	mi := &file_sluice_v1_produce_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -292,7 +391,7 @@ func (x *ProduceResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProduceResult.ProtoReflect.Descriptor instead.
 func (*ProduceResult) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_produce_proto_rawDescGZIP(), []int{2}
+	return file_sluice_v1_produce_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ProduceResult) GetPartition() int32 {
@@ -327,7 +426,12 @@ var File_sluice_v1_produce_proto protoreflect.FileDescriptor
 
 const file_sluice_v1_produce_proto_rawDesc = "" +
 	"\n" +
-	"\x17sluice/v1/produce.proto\x12\tsluice.v1\x1a\x16sluice/v1/record.proto\"\xb2\x02\n" +
+	"\x17sluice/v1/produce.proto\x12\tsluice.v1\x1a\x16sluice/v1/record.proto\"\x15\n" +
+	"\x13InitProducerRequest\"^\n" +
+	"\x14InitProducerResponse\x12\x1f\n" +
+	"\vproducer_id\x18\x01 \x01(\x03R\n" +
+	"producerId\x12%\n" +
+	"\x0eproducer_epoch\x18\x02 \x01(\x05R\rproducerEpoch\"\xb2\x02\n" +
 	"\x0eProduceRequest\x12\x1a\n" +
 	"\bsequence\x18\x01 \x01(\x04R\bsequence\x12\x14\n" +
 	"\x05topic\x18\x02 \x01(\tR\x05topic\x12!\n" +
@@ -354,9 +458,10 @@ const file_sluice_v1_produce_proto_rawDesc = "" +
 	"\x10ACKS_UNSPECIFIED\x10\x00\x12\r\n" +
 	"\tACKS_NONE\x10\x01\x12\x0f\n" +
 	"\vACKS_LEADER\x10\x02\x12\f\n" +
-	"\bACKS_ALL\x10\x032V\n" +
+	"\bACKS_ALL\x10\x032\xa7\x01\n" +
 	"\x0eProduceService\x12D\n" +
-	"\aProduce\x12\x19.sluice.v1.ProduceRequest\x1a\x1a.sluice.v1.ProduceResponse(\x010\x01BG\n" +
+	"\aProduce\x12\x19.sluice.v1.ProduceRequest\x1a\x1a.sluice.v1.ProduceResponse(\x010\x01\x12O\n" +
+	"\fInitProducer\x12\x1e.sluice.v1.InitProducerRequest\x1a\x1f.sluice.v1.InitProducerResponseBG\n" +
 	"\fio.sluice.v1P\x01Z5github.com/sluice-io/sluice/gen/go/sluice/v1;sluicev1b\x06proto3"
 
 var (
@@ -372,25 +477,29 @@ func file_sluice_v1_produce_proto_rawDescGZIP() []byte {
 }
 
 var file_sluice_v1_produce_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_sluice_v1_produce_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_sluice_v1_produce_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_sluice_v1_produce_proto_goTypes = []any{
-	(Acks)(0),               // 0: sluice.v1.Acks
-	(*ProduceRequest)(nil),  // 1: sluice.v1.ProduceRequest
-	(*ProduceResponse)(nil), // 2: sluice.v1.ProduceResponse
-	(*ProduceResult)(nil),   // 3: sluice.v1.ProduceResult
-	(*Record)(nil),          // 4: sluice.v1.Record
-	(*Error)(nil),           // 5: sluice.v1.Error
+	(Acks)(0),                    // 0: sluice.v1.Acks
+	(*InitProducerRequest)(nil),  // 1: sluice.v1.InitProducerRequest
+	(*InitProducerResponse)(nil), // 2: sluice.v1.InitProducerResponse
+	(*ProduceRequest)(nil),       // 3: sluice.v1.ProduceRequest
+	(*ProduceResponse)(nil),      // 4: sluice.v1.ProduceResponse
+	(*ProduceResult)(nil),        // 5: sluice.v1.ProduceResult
+	(*Record)(nil),               // 6: sluice.v1.Record
+	(*Error)(nil),                // 7: sluice.v1.Error
 }
 var file_sluice_v1_produce_proto_depIdxs = []int32{
-	4, // 0: sluice.v1.ProduceRequest.records:type_name -> sluice.v1.Record
+	6, // 0: sluice.v1.ProduceRequest.records:type_name -> sluice.v1.Record
 	0, // 1: sluice.v1.ProduceRequest.acks:type_name -> sluice.v1.Acks
-	3, // 2: sluice.v1.ProduceResponse.results:type_name -> sluice.v1.ProduceResult
-	5, // 3: sluice.v1.ProduceResponse.error:type_name -> sluice.v1.Error
-	5, // 4: sluice.v1.ProduceResult.error:type_name -> sluice.v1.Error
-	1, // 5: sluice.v1.ProduceService.Produce:input_type -> sluice.v1.ProduceRequest
-	2, // 6: sluice.v1.ProduceService.Produce:output_type -> sluice.v1.ProduceResponse
-	6, // [6:7] is the sub-list for method output_type
-	5, // [5:6] is the sub-list for method input_type
+	5, // 2: sluice.v1.ProduceResponse.results:type_name -> sluice.v1.ProduceResult
+	7, // 3: sluice.v1.ProduceResponse.error:type_name -> sluice.v1.Error
+	7, // 4: sluice.v1.ProduceResult.error:type_name -> sluice.v1.Error
+	3, // 5: sluice.v1.ProduceService.Produce:input_type -> sluice.v1.ProduceRequest
+	1, // 6: sluice.v1.ProduceService.InitProducer:input_type -> sluice.v1.InitProducerRequest
+	4, // 7: sluice.v1.ProduceService.Produce:output_type -> sluice.v1.ProduceResponse
+	2, // 8: sluice.v1.ProduceService.InitProducer:output_type -> sluice.v1.InitProducerResponse
+	7, // [7:9] is the sub-list for method output_type
+	5, // [5:7] is the sub-list for method input_type
 	5, // [5:5] is the sub-list for extension type_name
 	5, // [5:5] is the sub-list for extension extendee
 	0, // [0:5] is the sub-list for field type_name
@@ -402,14 +511,14 @@ func file_sluice_v1_produce_proto_init() {
 		return
 	}
 	file_sluice_v1_record_proto_init()
-	file_sluice_v1_produce_proto_msgTypes[0].OneofWrappers = []any{}
+	file_sluice_v1_produce_proto_msgTypes[2].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sluice_v1_produce_proto_rawDesc), len(file_sluice_v1_produce_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   3,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

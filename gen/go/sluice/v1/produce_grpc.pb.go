@@ -19,7 +19,8 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	ProduceService_Produce_FullMethodName = "/sluice.v1.ProduceService/Produce"
+	ProduceService_Produce_FullMethodName      = "/sluice.v1.ProduceService/Produce"
+	ProduceService_InitProducer_FullMethodName = "/sluice.v1.ProduceService/InitProducer"
 )
 
 // ProduceServiceClient is the client API for ProduceService service.
@@ -33,6 +34,9 @@ type ProduceServiceClient interface {
 	// arrive in a different order than the requests when they touch different
 	// partitions. A failed request does not end the stream.
 	Produce(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[ProduceRequest, ProduceResponse], error)
+	// InitProducer returns a new producer id, unique in the cluster, and its
+	// epoch, for idempotent produce requests. Any broker answers.
+	InitProducer(ctx context.Context, in *InitProducerRequest, opts ...grpc.CallOption) (*InitProducerResponse, error)
 }
 
 type produceServiceClient struct {
@@ -56,6 +60,16 @@ func (c *produceServiceClient) Produce(ctx context.Context, opts ...grpc.CallOpt
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type ProduceService_ProduceClient = grpc.BidiStreamingClient[ProduceRequest, ProduceResponse]
 
+func (c *produceServiceClient) InitProducer(ctx context.Context, in *InitProducerRequest, opts ...grpc.CallOption) (*InitProducerResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(InitProducerResponse)
+	err := c.cc.Invoke(ctx, ProduceService_InitProducer_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ProduceServiceServer is the server API for ProduceService service.
 // All implementations must embed UnimplementedProduceServiceServer
 // for forward compatibility.
@@ -67,6 +81,9 @@ type ProduceServiceServer interface {
 	// arrive in a different order than the requests when they touch different
 	// partitions. A failed request does not end the stream.
 	Produce(grpc.BidiStreamingServer[ProduceRequest, ProduceResponse]) error
+	// InitProducer returns a new producer id, unique in the cluster, and its
+	// epoch, for idempotent produce requests. Any broker answers.
+	InitProducer(context.Context, *InitProducerRequest) (*InitProducerResponse, error)
 	mustEmbedUnimplementedProduceServiceServer()
 }
 
@@ -79,6 +96,9 @@ type UnimplementedProduceServiceServer struct{}
 
 func (UnimplementedProduceServiceServer) Produce(grpc.BidiStreamingServer[ProduceRequest, ProduceResponse]) error {
 	return status.Error(codes.Unimplemented, "method Produce not implemented")
+}
+func (UnimplementedProduceServiceServer) InitProducer(context.Context, *InitProducerRequest) (*InitProducerResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method InitProducer not implemented")
 }
 func (UnimplementedProduceServiceServer) mustEmbedUnimplementedProduceServiceServer() {}
 func (UnimplementedProduceServiceServer) testEmbeddedByValue()                        {}
@@ -108,13 +128,36 @@ func _ProduceService_Produce_Handler(srv interface{}, stream grpc.ServerStream) 
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type ProduceService_ProduceServer = grpc.BidiStreamingServer[ProduceRequest, ProduceResponse]
 
+func _ProduceService_InitProducer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(InitProducerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProduceServiceServer).InitProducer(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProduceService_InitProducer_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProduceServiceServer).InitProducer(ctx, req.(*InitProducerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ProduceService_ServiceDesc is the grpc.ServiceDesc for ProduceService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
 var ProduceService_ServiceDesc = grpc.ServiceDesc{
 	ServiceName: "sluice.v1.ProduceService",
 	HandlerType: (*ProduceServiceServer)(nil),
-	Methods:     []grpc.MethodDesc{},
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "InitProducer",
+			Handler:    _ProduceService_InitProducer_Handler,
+		},
+	},
 	Streams: []grpc.StreamDesc{
 		{
 			StreamName:    "Produce",

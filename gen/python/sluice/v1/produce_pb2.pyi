@@ -49,6 +49,48 @@ ACKS_ALL: Acks.ValueType  # 3
 Global___Acks: _TypeAlias = Acks  # noqa: Y015
 
 @_typing.final
+class InitProducerRequest(_message.Message):
+    """InitProducerRequest asks for a producer id."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___InitProducerRequest: _TypeAlias = InitProducerRequest  # noqa: Y015
+
+@_typing.final
+class InitProducerResponse(_message.Message):
+    """InitProducerResponse carries a new idempotent producer's identity."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PRODUCER_ID_FIELD_NUMBER: _builtins.int
+    PRODUCER_EPOCH_FIELD_NUMBER: _builtins.int
+    producer_id: _builtins.int
+    """Never 0 (0 means "not idempotent" in ProduceRequest)."""
+    producer_epoch: _builtins.int
+    def __init__(
+        self,
+        *,
+        producer_id: _builtins.int = ...,
+        producer_epoch: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["producer_epoch", b"producer_epoch", "producer_id", b"producer_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___InitProducerResponse: _TypeAlias = InitProducerResponse  # noqa: Y015
+
+@_typing.final
 class ProduceRequest(_message.Message):
     """ProduceRequest appends records to one topic."""
 
@@ -74,7 +116,16 @@ class ProduceRequest(_message.Message):
     """
     acks: Global___Acks.ValueType
     producer_id: _builtins.int
-    """Idempotent producer fields (reserved for the idempotent producer; 0 = none)."""
+    """Idempotent producer: an id and epoch from InitProducer (producer_id 0:
+    not idempotent). The request must then name its partition; its records
+    take sequences base_sequence to base_sequence+N-1 (wrapping after
+    2^31-1 to 0), counted per partition from 0. A request the partition
+    already holds (one of the producer's last 5) is answered with the
+    original base offset and not written again; a sequence that does not
+    follow the last one is refused with FAILED_PRECONDITION, as is an epoch
+    older than the partition has seen. Idempotent requests are acknowledged
+    only once committed (ACKS_LEADER counts as ACKS_ALL); ACKS_NONE is refused.
+    """
     producer_epoch: _builtins.int
     base_sequence: _builtins.int
     @_builtins.property

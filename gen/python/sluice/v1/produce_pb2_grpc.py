@@ -40,6 +40,11 @@ class ProduceServiceStub:
                 request_serializer=sluice_dot_v1_dot_produce__pb2.ProduceRequest.SerializeToString,
                 response_deserializer=sluice_dot_v1_dot_produce__pb2.ProduceResponse.FromString,
                 _registered_method=True)
+        self.InitProducer = channel.unary_unary(
+                '/sluice.v1.ProduceService/InitProducer',
+                request_serializer=sluice_dot_v1_dot_produce__pb2.InitProducerRequest.SerializeToString,
+                response_deserializer=sluice_dot_v1_dot_produce__pb2.InitProducerResponse.FromString,
+                _registered_method=True)
 
 
 class ProduceServiceServicer:
@@ -56,6 +61,14 @@ class ProduceServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def InitProducer(self, request, context):
+        """InitProducer returns a new producer id, unique in the cluster, and its
+        epoch, for idempotent produce requests. Any broker answers.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ProduceServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -63,6 +76,11 @@ def add_ProduceServiceServicer_to_server(servicer, server):
                     servicer.Produce,
                     request_deserializer=sluice_dot_v1_dot_produce__pb2.ProduceRequest.FromString,
                     response_serializer=sluice_dot_v1_dot_produce__pb2.ProduceResponse.SerializeToString,
+            ),
+            'InitProducer': grpc.unary_unary_rpc_method_handler(
+                    servicer.InitProducer,
+                    request_deserializer=sluice_dot_v1_dot_produce__pb2.InitProducerRequest.FromString,
+                    response_serializer=sluice_dot_v1_dot_produce__pb2.InitProducerResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -93,6 +111,33 @@ class ProduceService:
             '/sluice.v1.ProduceService/Produce',
             sluice_dot_v1_dot_produce__pb2.ProduceRequest.SerializeToString,
             sluice_dot_v1_dot_produce__pb2.ProduceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def InitProducer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sluice.v1.ProduceService/InitProducer',
+            sluice_dot_v1_dot_produce__pb2.InitProducerRequest.SerializeToString,
+            sluice_dot_v1_dot_produce__pb2.InitProducerResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -39,6 +39,10 @@ class ProduceServiceStub:
     arrive in a different order than the requests when they touch different
     partitions. A failed request does not end the stream.
     """
+    InitProducer: _grpc.UnaryUnaryMultiCallable[_produce_pb2.InitProducerRequest, _produce_pb2.InitProducerResponse]
+    """InitProducer returns a new producer id, unique in the cluster, and its
+    epoch, for idempotent produce requests. Any broker answers.
+    """
 
 @_typing.type_check_only
 class ProduceServiceAsyncStub(ProduceServiceStub):
@@ -50,6 +54,10 @@ class ProduceServiceAsyncStub(ProduceServiceStub):
     Every request gets exactly one response echoing its sequence; responses may
     arrive in a different order than the requests when they touch different
     partitions. A failed request does not end the stream.
+    """
+    InitProducer: _aio.UnaryUnaryMultiCallable[_produce_pb2.InitProducerRequest, _produce_pb2.InitProducerResponse]  # type: ignore[assignment]
+    """InitProducer returns a new producer id, unique in the cluster, and its
+    epoch, for idempotent produce requests. Any broker answers.
     """
 
 class ProduceServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -65,6 +73,16 @@ class ProduceServiceServicer(metaclass=_abc_1.ABCMeta):
         Every request gets exactly one response echoing its sequence; responses may
         arrive in a different order than the requests when they touch different
         partitions. A failed request does not end the stream.
+        """
+
+    @_abc_1.abstractmethod
+    def InitProducer(
+        self,
+        request: _produce_pb2.InitProducerRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_produce_pb2.InitProducerResponse, _abc.Awaitable[_produce_pb2.InitProducerResponse]]:
+        """InitProducer returns a new producer id, unique in the cluster, and its
+        epoch, for idempotent produce requests. Any broker answers.
         """
 
 def add_ProduceServiceServicer_to_server(servicer: ProduceServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -12,7 +12,48 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sluice/v1/produce.proto.
  */
 export const file_sluice_v1_produce: GenFile = /*@__PURE__*/
-  fileDesc("ChdzbHVpY2UvdjEvcHJvZHVjZS5wcm90bxIJc2x1aWNlLnYxIt4BCg5Qcm9kdWNlUmVxdWVzdBIQCghzZXF1ZW5jZRgBIAEoBBINCgV0b3BpYxgCIAEoCRIWCglwYXJ0aXRpb24YAyABKAVIAIgBARIiCgdyZWNvcmRzGAQgAygLMhEuc2x1aWNlLnYxLlJlY29yZBIdCgRhY2tzGAUgASgOMg8uc2x1aWNlLnYxLkFja3MSEwoLcHJvZHVjZXJfaWQYBiABKAMSFgoOcHJvZHVjZXJfZXBvY2gYByABKAUSFQoNYmFzZV9zZXF1ZW5jZRgIIAEoBUIMCgpfcGFydGl0aW9uIm8KD1Byb2R1Y2VSZXNwb25zZRIQCghzZXF1ZW5jZRgBIAEoBBIpCgdyZXN1bHRzGAIgAygLMhguc2x1aWNlLnYxLlByb2R1Y2VSZXN1bHQSHwoFZXJyb3IYAyABKAsyEC5zbHVpY2UudjEuRXJyb3IibgoNUHJvZHVjZVJlc3VsdBIRCglwYXJ0aXRpb24YASABKAUSEwoLYmFzZV9vZmZzZXQYAiABKAMSFAoMcmVjb3JkX2NvdW50GAMgASgFEh8KBWVycm9yGAQgASgLMhAuc2x1aWNlLnYxLkVycm9yKkoKBEFja3MSFAoQQUNLU19VTlNQRUNJRklFRBAAEg0KCUFDS1NfTk9ORRABEg8KC0FDS1NfTEVBREVSEAISDAoIQUNLU19BTEwQAzJWCg5Qcm9kdWNlU2VydmljZRJECgdQcm9kdWNlEhkuc2x1aWNlLnYxLlByb2R1Y2VSZXF1ZXN0Ghouc2x1aWNlLnYxLlByb2R1Y2VSZXNwb25zZSgBMAFCRwoMaW8uc2x1aWNlLnYxUAFaNWdpdGh1Yi5jb20vc2x1aWNlLWlvL3NsdWljZS9nZW4vZ28vc2x1aWNlL3YxO3NsdWljZXYxYgZwcm90bzM", [file_sluice_v1_record]);
+  fileDesc("ChdzbHVpY2UvdjEvcHJvZHVjZS5wcm90bxIJc2x1aWNlLnYxIhUKE0luaXRQcm9kdWNlclJlcXVlc3QiQwoUSW5pdFByb2R1Y2VyUmVzcG9uc2USEwoLcHJvZHVjZXJfaWQYASABKAMSFgoOcHJvZHVjZXJfZXBvY2gYAiABKAUi3gEKDlByb2R1Y2VSZXF1ZXN0EhAKCHNlcXVlbmNlGAEgASgEEg0KBXRvcGljGAIgASgJEhYKCXBhcnRpdGlvbhgDIAEoBUgAiAEBEiIKB3JlY29yZHMYBCADKAsyES5zbHVpY2UudjEuUmVjb3JkEh0KBGFja3MYBSABKA4yDy5zbHVpY2UudjEuQWNrcxITCgtwcm9kdWNlcl9pZBgGIAEoAxIWCg5wcm9kdWNlcl9lcG9jaBgHIAEoBRIVCg1iYXNlX3NlcXVlbmNlGAggASgFQgwKCl9wYXJ0aXRpb24ibwoPUHJvZHVjZVJlc3BvbnNlEhAKCHNlcXVlbmNlGAEgASgEEikKB3Jlc3VsdHMYAiADKAsyGC5zbHVpY2UudjEuUHJvZHVjZVJlc3VsdBIfCgVlcnJvchgDIAEoCzIQLnNsdWljZS52MS5FcnJvciJuCg1Qcm9kdWNlUmVzdWx0EhEKCXBhcnRpdGlvbhgBIAEoBRITCgtiYXNlX29mZnNldBgCIAEoAxIUCgxyZWNvcmRfY291bnQYAyABKAUSHwoFZXJyb3IYBCABKAsyEC5zbHVpY2UudjEuRXJyb3IqSgoEQWNrcxIUChBBQ0tTX1VOU1BFQ0lGSUVEEAASDQoJQUNLU19OT05FEAESDwoLQUNLU19MRUFERVIQAhIMCghBQ0tTX0FMTBADMqcBCg5Qcm9kdWNlU2VydmljZRJECgdQcm9kdWNlEhkuc2x1aWNlLnYxLlByb2R1Y2VSZXF1ZXN0Ghouc2x1aWNlLnYxLlByb2R1Y2VSZXNwb25zZSgBMAESTwoMSW5pdFByb2R1Y2VyEh4uc2x1aWNlLnYxLkluaXRQcm9kdWNlclJlcXVlc3QaHy5zbHVpY2UudjEuSW5pdFByb2R1Y2VyUmVzcG9uc2VCRwoMaW8uc2x1aWNlLnYxUAFaNWdpdGh1Yi5jb20vc2x1aWNlLWlvL3NsdWljZS9nZW4vZ28vc2x1aWNlL3YxO3NsdWljZXYxYgZwcm90bzM", [file_sluice_v1_record]);
+
+/**
+ * InitProducerRequest asks for a producer id.
+ *
+ * @generated from message sluice.v1.InitProducerRequest
+ */
+export type InitProducerRequest = Message<"sluice.v1.InitProducerRequest"> & {
+};
+
+/**
+ * Describes the message sluice.v1.InitProducerRequest.
+ * Use `create(InitProducerRequestSchema)` to create a new message.
+ */
+export const InitProducerRequestSchema: GenMessage<InitProducerRequest> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_produce, 0);
+
+/**
+ * InitProducerResponse carries a new idempotent producer's identity.
+ *
+ * @generated from message sluice.v1.InitProducerResponse
+ */
+export type InitProducerResponse = Message<"sluice.v1.InitProducerResponse"> & {
+  /**
+   * Never 0 (0 means "not idempotent" in ProduceRequest).
+   *
+   * @generated from field: int64 producer_id = 1;
+   */
+  producerId: bigint;
+
+  /**
+   * @generated from field: int32 producer_epoch = 2;
+   */
+  producerEpoch: number;
+};
+
+/**
+ * Describes the message sluice.v1.InitProducerResponse.
+ * Use `create(InitProducerResponseSchema)` to create a new message.
+ */
+export const InitProducerResponseSchema: GenMessage<InitProducerResponse> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_produce, 1);
 
 /**
  * ProduceRequest appends records to one topic.
@@ -53,7 +94,15 @@ export type ProduceRequest = Message<"sluice.v1.ProduceRequest"> & {
   acks: Acks;
 
   /**
-   * Idempotent producer fields (reserved for the idempotent producer; 0 = none).
+   * Idempotent producer: an id and epoch from InitProducer (producer_id 0:
+   * not idempotent). The request must then name its partition; its records
+   * take sequences base_sequence to base_sequence+N-1 (wrapping after
+   * 2^31-1 to 0), counted per partition from 0. A request the partition
+   * already holds (one of the producer's last 5) is answered with the
+   * original base offset and not written again; a sequence that does not
+   * follow the last one is refused with FAILED_PRECONDITION, as is an epoch
+   * older than the partition has seen. Idempotent requests are acknowledged
+   * only once committed (ACKS_LEADER counts as ACKS_ALL); ACKS_NONE is refused.
    *
    * @generated from field: int64 producer_id = 6;
    */
@@ -75,7 +124,7 @@ export type ProduceRequest = Message<"sluice.v1.ProduceRequest"> & {
  * Use `create(ProduceRequestSchema)` to create a new message.
  */
 export const ProduceRequestSchema: GenMessage<ProduceRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_produce, 0);
+  messageDesc(file_sluice_v1_produce, 2);
 
 /**
  * ProduceResponse answers one ProduceRequest.
@@ -113,7 +162,7 @@ export type ProduceResponse = Message<"sluice.v1.ProduceResponse"> & {
  * Use `create(ProduceResponseSchema)` to create a new message.
  */
 export const ProduceResponseSchema: GenMessage<ProduceResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_produce, 1);
+  messageDesc(file_sluice_v1_produce, 3);
 
 /**
  * ProduceResult is the outcome for the records of one request in one partition.
@@ -151,7 +200,7 @@ export type ProduceResult = Message<"sluice.v1.ProduceResult"> & {
  * Use `create(ProduceResultSchema)` to create a new message.
  */
 export const ProduceResultSchema: GenMessage<ProduceResult> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_produce, 2);
+  messageDesc(file_sluice_v1_produce, 4);
 
 /**
  * Acks says when the broker answers a produce request.
@@ -212,6 +261,17 @@ export const ProduceService: GenService<{
     methodKind: "bidi_streaming";
     input: typeof ProduceRequestSchema;
     output: typeof ProduceResponseSchema;
+  },
+  /**
+   * InitProducer returns a new producer id, unique in the cluster, and its
+   * epoch, for idempotent produce requests. Any broker answers.
+   *
+   * @generated from rpc sluice.v1.ProduceService.InitProducer
+   */
+  initProducer: {
+    methodKind: "unary";
+    input: typeof InitProducerRequestSchema;
+    output: typeof InitProducerResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_sluice_v1_produce, 0);

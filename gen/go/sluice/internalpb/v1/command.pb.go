@@ -35,6 +35,7 @@ type MetadataCommand struct {
 	//	*MetadataCommand_PartitionLeaders
 	//	*MetadataCommand_AlterTopicConfigs
 	//	*MetadataCommand_CreatePartitions
+	//	*MetadataCommand_ReserveProducerIds
 	Command       isMetadataCommand_Command `protobuf_oneof:"command"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -147,6 +148,15 @@ func (x *MetadataCommand) GetCreatePartitions() *CreatePartitions {
 	return nil
 }
 
+func (x *MetadataCommand) GetReserveProducerIds() *ReserveProducerIds {
+	if x != nil {
+		if x, ok := x.Command.(*MetadataCommand_ReserveProducerIds); ok {
+			return x.ReserveProducerIds
+		}
+	}
+	return nil
+}
+
 type isMetadataCommand_Command interface {
 	isMetadataCommand_Command()
 }
@@ -179,6 +189,10 @@ type MetadataCommand_CreatePartitions struct {
 	CreatePartitions *CreatePartitions `protobuf:"bytes,11,opt,name=create_partitions,json=createPartitions,proto3,oneof"`
 }
 
+type MetadataCommand_ReserveProducerIds struct {
+	ReserveProducerIds *ReserveProducerIds `protobuf:"bytes,12,opt,name=reserve_producer_ids,json=reserveProducerIds,proto3,oneof"`
+}
+
 func (*MetadataCommand_CreateTopic) isMetadataCommand_Command() {}
 
 func (*MetadataCommand_DeleteTopic) isMetadataCommand_Command() {}
@@ -192,6 +206,8 @@ func (*MetadataCommand_PartitionLeaders) isMetadataCommand_Command() {}
 func (*MetadataCommand_AlterTopicConfigs) isMetadataCommand_Command() {}
 
 func (*MetadataCommand_CreatePartitions) isMetadataCommand_Command() {}
+
+func (*MetadataCommand_ReserveProducerIds) isMetadataCommand_Command() {}
 
 // AlterTopicConfigs changes a topic's configs; the proposer validated them.
 type AlterTopicConfigs struct {
@@ -336,6 +352,70 @@ func (x *CreatePartitions) GetAssignment() []*Replicas {
 	return nil
 }
 
+// ReserveProducerIds gives a broker a block of producer ids to hand out
+// (InitProducer) without a metadata write per producer. The command fails
+// with a conflict, changing nothing, unless first is the next unreserved id,
+// so two brokers never get overlapping blocks.
+type ReserveProducerIds struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Broker        uint64                 `protobuf:"varint,1,opt,name=broker,proto3" json:"broker,omitempty"`
+	First         int64                  `protobuf:"varint,2,opt,name=first,proto3" json:"first,omitempty"`
+	Count         int64                  `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReserveProducerIds) Reset() {
+	*x = ReserveProducerIds{}
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReserveProducerIds) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReserveProducerIds) ProtoMessage() {}
+
+func (x *ReserveProducerIds) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReserveProducerIds.ProtoReflect.Descriptor instead.
+func (*ReserveProducerIds) Descriptor() ([]byte, []int) {
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ReserveProducerIds) GetBroker() uint64 {
+	if x != nil {
+		return x.Broker
+	}
+	return 0
+}
+
+func (x *ReserveProducerIds) GetFirst() int64 {
+	if x != nil {
+		return x.First
+	}
+	return 0
+}
+
+func (x *ReserveProducerIds) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
 // PartitionLeaders carries many leader reports in one entry: after a broker
 // fails hundreds of leaderships move at once, and each metadata entry costs a
 // write of the whole metadata state.
@@ -348,7 +428,7 @@ type PartitionLeaders struct {
 
 func (x *PartitionLeaders) Reset() {
 	*x = PartitionLeaders{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[3]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -360,7 +440,7 @@ func (x *PartitionLeaders) String() string {
 func (*PartitionLeaders) ProtoMessage() {}
 
 func (x *PartitionLeaders) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[3]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -373,7 +453,7 @@ func (x *PartitionLeaders) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionLeaders.ProtoReflect.Descriptor instead.
 func (*PartitionLeaders) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{3}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *PartitionLeaders) GetLeaders() []*PartitionLeader {
@@ -397,7 +477,7 @@ type PartitionLeader struct {
 
 func (x *PartitionLeader) Reset() {
 	*x = PartitionLeader{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[4]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -409,7 +489,7 @@ func (x *PartitionLeader) String() string {
 func (*PartitionLeader) ProtoMessage() {}
 
 func (x *PartitionLeader) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[4]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -422,7 +502,7 @@ func (x *PartitionLeader) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionLeader.ProtoReflect.Descriptor instead.
 func (*PartitionLeader) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{4}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *PartitionLeader) GetGroup() uint64 {
@@ -459,7 +539,7 @@ type ProposalID struct {
 
 func (x *ProposalID) Reset() {
 	*x = ProposalID{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[5]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -471,7 +551,7 @@ func (x *ProposalID) String() string {
 func (*ProposalID) ProtoMessage() {}
 
 func (x *ProposalID) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[5]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -484,7 +564,7 @@ func (x *ProposalID) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProposalID.ProtoReflect.Descriptor instead.
 func (*ProposalID) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{5}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ProposalID) GetNode() uint64 {
@@ -526,7 +606,7 @@ type CreateTopic struct {
 
 func (x *CreateTopic) Reset() {
 	*x = CreateTopic{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[6]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -538,7 +618,7 @@ func (x *CreateTopic) String() string {
 func (*CreateTopic) ProtoMessage() {}
 
 func (x *CreateTopic) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[6]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -551,7 +631,7 @@ func (x *CreateTopic) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTopic.ProtoReflect.Descriptor instead.
 func (*CreateTopic) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{6}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *CreateTopic) GetName() string {
@@ -606,7 +686,7 @@ type Replicas struct {
 
 func (x *Replicas) Reset() {
 	*x = Replicas{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[7]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -618,7 +698,7 @@ func (x *Replicas) String() string {
 func (*Replicas) ProtoMessage() {}
 
 func (x *Replicas) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[7]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -631,7 +711,7 @@ func (x *Replicas) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Replicas.ProtoReflect.Descriptor instead.
 func (*Replicas) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{7}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Replicas) GetBrokers() []uint64 {
@@ -651,7 +731,7 @@ type DeleteTopic struct {
 
 func (x *DeleteTopic) Reset() {
 	*x = DeleteTopic{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[8]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -663,7 +743,7 @@ func (x *DeleteTopic) String() string {
 func (*DeleteTopic) ProtoMessage() {}
 
 func (x *DeleteTopic) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[8]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -676,7 +756,7 @@ func (x *DeleteTopic) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteTopic.ProtoReflect.Descriptor instead.
 func (*DeleteTopic) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{8}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *DeleteTopic) GetName() string {
@@ -698,7 +778,7 @@ type RegisterBroker struct {
 
 func (x *RegisterBroker) Reset() {
 	*x = RegisterBroker{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[9]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -710,7 +790,7 @@ func (x *RegisterBroker) String() string {
 func (*RegisterBroker) ProtoMessage() {}
 
 func (x *RegisterBroker) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[9]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -723,7 +803,7 @@ func (x *RegisterBroker) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterBroker.ProtoReflect.Descriptor instead.
 func (*RegisterBroker) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{9}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *RegisterBroker) GetBroker() *BrokerInfo {
@@ -752,7 +832,7 @@ type BrokerInfo struct {
 
 func (x *BrokerInfo) Reset() {
 	*x = BrokerInfo{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[10]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -764,7 +844,7 @@ func (x *BrokerInfo) String() string {
 func (*BrokerInfo) ProtoMessage() {}
 
 func (x *BrokerInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[10]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -777,7 +857,7 @@ func (x *BrokerInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BrokerInfo.ProtoReflect.Descriptor instead.
 func (*BrokerInfo) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{10}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *BrokerInfo) GetId() uint64 {
@@ -815,7 +895,7 @@ type TopicInfo struct {
 
 func (x *TopicInfo) Reset() {
 	*x = TopicInfo{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[11]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -827,7 +907,7 @@ func (x *TopicInfo) String() string {
 func (*TopicInfo) ProtoMessage() {}
 
 func (x *TopicInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[11]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -840,7 +920,7 @@ func (x *TopicInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TopicInfo.ProtoReflect.Descriptor instead.
 func (*TopicInfo) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{11}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *TopicInfo) GetName() string {
@@ -893,7 +973,7 @@ type PartitionInfo struct {
 
 func (x *PartitionInfo) Reset() {
 	*x = PartitionInfo{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[12]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -905,7 +985,7 @@ func (x *PartitionInfo) String() string {
 func (*PartitionInfo) ProtoMessage() {}
 
 func (x *PartitionInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[12]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -918,7 +998,7 @@ func (x *PartitionInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionInfo.ProtoReflect.Descriptor instead.
 func (*PartitionInfo) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{12}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *PartitionInfo) GetPartition() int32 {
@@ -965,14 +1045,16 @@ type MetadataState struct {
 	Brokers   []*BrokerInfo          `protobuf:"bytes,3,rep,name=brokers,proto3" json:"brokers,omitempty"`
 	Topics    []*TopicInfo           `protobuf:"bytes,4,rep,name=topics,proto3" json:"topics,omitempty"`
 	// Index of the last metadata entry applied to this state.
-	AppliedIndex  uint64 `protobuf:"varint,5,opt,name=applied_index,json=appliedIndex,proto3" json:"applied_index,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	AppliedIndex uint64 `protobuf:"varint,5,opt,name=applied_index,json=appliedIndex,proto3" json:"applied_index,omitempty"`
+	// The first producer id no broker has reserved; 0 means 1 (0 is "none").
+	NextProducerId int64 `protobuf:"varint,6,opt,name=next_producer_id,json=nextProducerId,proto3" json:"next_producer_id,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *MetadataState) Reset() {
 	*x = MetadataState{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[13]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -984,7 +1066,7 @@ func (x *MetadataState) String() string {
 func (*MetadataState) ProtoMessage() {}
 
 func (x *MetadataState) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[13]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -997,7 +1079,7 @@ func (x *MetadataState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MetadataState.ProtoReflect.Descriptor instead.
 func (*MetadataState) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{13}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *MetadataState) GetClusterId() string {
@@ -1035,6 +1117,13 @@ func (x *MetadataState) GetAppliedIndex() uint64 {
 	return 0
 }
 
+func (x *MetadataState) GetNextProducerId() int64 {
+	if x != nil {
+		return x.NextProducerId
+	}
+	return 0
+}
+
 // PartitionState is a partition replica's applied state: persisted with each
 // apply and carried in the partition's raft snapshot, so offsets survive log
 // compaction (Redpanda #2284).
@@ -1051,13 +1140,18 @@ type PartitionState struct {
 	// boundary is at most the boundary's max_timestamp_ms. Retention by time
 	// compares it.
 	MaxTimestampMs int64 `protobuf:"varint,5,opt,name=max_timestamp_ms,json=maxTimestampMs,proto3" json:"max_timestamp_ms,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Idempotent producers that wrote to the partition, in no particular
+	// order; at most a bounded number (server/replica/producers.go).
+	// Part of the state so that checkpoints and snapshots carry it: a
+	// duplicate is recognised after failover, restart or snapshot install.
+	Producers     []*ProducerState `protobuf:"bytes,6,rep,name=producers,proto3" json:"producers,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *PartitionState) Reset() {
 	*x = PartitionState{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[14]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1069,7 +1163,7 @@ func (x *PartitionState) String() string {
 func (*PartitionState) ProtoMessage() {}
 
 func (x *PartitionState) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[14]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1082,7 +1176,7 @@ func (x *PartitionState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionState.ProtoReflect.Descriptor instead.
 func (*PartitionState) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{14}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *PartitionState) GetAppliedIndex() uint64 {
@@ -1120,6 +1214,216 @@ func (x *PartitionState) GetMaxTimestampMs() int64 {
 	return 0
 }
 
+func (x *PartitionState) GetProducers() []*ProducerState {
+	if x != nil {
+		return x.Producers
+	}
+	return nil
+}
+
+// ProducerState is what a partition remembers of one idempotent producer.
+type ProducerState struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	ProducerId int64                  `protobuf:"varint,1,opt,name=producer_id,json=producerId,proto3" json:"producer_id,omitempty"`
+	Epoch      int32                  `protobuf:"varint,2,opt,name=epoch,proto3" json:"epoch,omitempty"`
+	// The producer's last batches (at most 5, as Kafka keeps), oldest first;
+	// the last one holds the last sequence written.
+	Batches []*ProducerBatch `protobuf:"bytes,3,rep,name=batches,proto3" json:"batches,omitempty"`
+	// Raft index of the producer's last accepted batch: the least recently
+	// written producer is forgotten first.
+	LastIndex     uint64 `protobuf:"varint,4,opt,name=last_index,json=lastIndex,proto3" json:"last_index,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProducerState) Reset() {
+	*x = ProducerState{}
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProducerState) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProducerState) ProtoMessage() {}
+
+func (x *ProducerState) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProducerState.ProtoReflect.Descriptor instead.
+func (*ProducerState) Descriptor() ([]byte, []int) {
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ProducerState) GetProducerId() int64 {
+	if x != nil {
+		return x.ProducerId
+	}
+	return 0
+}
+
+func (x *ProducerState) GetEpoch() int32 {
+	if x != nil {
+		return x.Epoch
+	}
+	return 0
+}
+
+func (x *ProducerState) GetBatches() []*ProducerBatch {
+	if x != nil {
+		return x.Batches
+	}
+	return nil
+}
+
+func (x *ProducerState) GetLastIndex() uint64 {
+	if x != nil {
+		return x.LastIndex
+	}
+	return 0
+}
+
+// ProducerBatch is one batch an idempotent producer wrote.
+type ProducerBatch struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	FirstSequence int32                  `protobuf:"varint,1,opt,name=first_sequence,json=firstSequence,proto3" json:"first_sequence,omitempty"`
+	LastSequence  int32                  `protobuf:"varint,2,opt,name=last_sequence,json=lastSequence,proto3" json:"last_sequence,omitempty"`
+	BaseOffset    int64                  `protobuf:"varint,3,opt,name=base_offset,json=baseOffset,proto3" json:"base_offset,omitempty"`
+	RecordCount   int32                  `protobuf:"varint,4,opt,name=record_count,json=recordCount,proto3" json:"record_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProducerBatch) Reset() {
+	*x = ProducerBatch{}
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProducerBatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProducerBatch) ProtoMessage() {}
+
+func (x *ProducerBatch) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProducerBatch.ProtoReflect.Descriptor instead.
+func (*ProducerBatch) Descriptor() ([]byte, []int) {
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ProducerBatch) GetFirstSequence() int32 {
+	if x != nil {
+		return x.FirstSequence
+	}
+	return 0
+}
+
+func (x *ProducerBatch) GetLastSequence() int32 {
+	if x != nil {
+		return x.LastSequence
+	}
+	return 0
+}
+
+func (x *ProducerBatch) GetBaseOffset() int64 {
+	if x != nil {
+		return x.BaseOffset
+	}
+	return 0
+}
+
+func (x *ProducerBatch) GetRecordCount() int32 {
+	if x != nil {
+		return x.RecordCount
+	}
+	return 0
+}
+
+// ProducerSequence names an idempotent request's producer and sequences.
+type ProducerSequence struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProducerId    int64                  `protobuf:"varint,1,opt,name=producer_id,json=producerId,proto3" json:"producer_id,omitempty"`
+	ProducerEpoch int32                  `protobuf:"varint,2,opt,name=producer_epoch,json=producerEpoch,proto3" json:"producer_epoch,omitempty"`
+	BaseSequence  int32                  `protobuf:"varint,3,opt,name=base_sequence,json=baseSequence,proto3" json:"base_sequence,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProducerSequence) Reset() {
+	*x = ProducerSequence{}
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProducerSequence) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProducerSequence) ProtoMessage() {}
+
+func (x *ProducerSequence) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProducerSequence.ProtoReflect.Descriptor instead.
+func (*ProducerSequence) Descriptor() ([]byte, []int) {
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ProducerSequence) GetProducerId() int64 {
+	if x != nil {
+		return x.ProducerId
+	}
+	return 0
+}
+
+func (x *ProducerSequence) GetProducerEpoch() int32 {
+	if x != nil {
+		return x.ProducerEpoch
+	}
+	return 0
+}
+
+func (x *ProducerSequence) GetBaseSequence() int32 {
+	if x != nil {
+		return x.BaseSequence
+	}
+	return 0
+}
+
 // ProduceBatch is the raft entry of a produced batch.
 type ProduceBatch struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
@@ -1131,13 +1435,17 @@ type ProduceBatch struct {
 	Records []byte `protobuf:"bytes,4,opt,name=records,proto3" json:"records,omitempty"`
 	// Set (with no records) on a retention entry instead of a batch.
 	TruncatePrefix *TruncatePrefix `protobuf:"bytes,5,opt,name=truncate_prefix,json=truncatePrefix,proto3" json:"truncate_prefix,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Set on the entry of one idempotent request (never coalesced with other
+	// requests): the state machine decides at apply whether it is new, a
+	// duplicate or out of order.
+	Producer      *ProducerSequence `protobuf:"bytes,6,opt,name=producer,proto3" json:"producer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ProduceBatch) Reset() {
 	*x = ProduceBatch{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[15]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1149,7 +1457,7 @@ func (x *ProduceBatch) String() string {
 func (*ProduceBatch) ProtoMessage() {}
 
 func (x *ProduceBatch) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[15]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1162,7 +1470,7 @@ func (x *ProduceBatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProduceBatch.ProtoReflect.Descriptor instead.
 func (*ProduceBatch) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{15}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ProduceBatch) GetProposal() *ProposalID {
@@ -1200,6 +1508,13 @@ func (x *ProduceBatch) GetTruncatePrefix() *TruncatePrefix {
 	return nil
 }
 
+func (x *ProduceBatch) GetProducer() *ProducerSequence {
+	if x != nil {
+		return x.Producer
+	}
+	return nil
+}
+
 // TruncatePrefix moves a partition's log start offset forward: the leader
 // proposes it when records fall past the topic's retention, and every replica
 // applies it at the same point of the log, so all agree on the log start.
@@ -1213,7 +1528,7 @@ type TruncatePrefix struct {
 
 func (x *TruncatePrefix) Reset() {
 	*x = TruncatePrefix{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[16]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1225,7 +1540,7 @@ func (x *TruncatePrefix) String() string {
 func (*TruncatePrefix) ProtoMessage() {}
 
 func (x *TruncatePrefix) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[16]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1238,7 +1553,7 @@ func (x *TruncatePrefix) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TruncatePrefix.ProtoReflect.Descriptor instead.
 func (*TruncatePrefix) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{16}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *TruncatePrefix) GetLogStartOffset() int64 {
@@ -1252,7 +1567,7 @@ var File_sluice_internal_v1_command_proto protoreflect.FileDescriptor
 
 const file_sluice_internal_v1_command_proto_rawDesc = "" +
 	"\n" +
-	" sluice/internal/v1/command.proto\x12\x12sluice.internal.v1\"\x88\x05\n" +
+	" sluice/internal/v1/command.proto\x12\x12sluice.internal.v1\"\xe4\x05\n" +
 	"\x0fMetadataCommand\x12:\n" +
 	"\bproposal\x18\x01 \x01(\v2\x1e.sluice.internal.v1.ProposalIDR\bproposal\x12D\n" +
 	"\fcreate_topic\x18\x02 \x01(\v2\x1f.sluice.internal.v1.CreateTopicH\x00R\vcreateTopic\x12D\n" +
@@ -1262,7 +1577,8 @@ const file_sluice_internal_v1_command_proto_rawDesc = "" +
 	"\x11partition_leaders\x18\x06 \x01(\v2$.sluice.internal.v1.PartitionLeadersH\x00R\x10partitionLeaders\x12W\n" +
 	"\x13alter_topic_configs\x18\n" +
 	" \x01(\v2%.sluice.internal.v1.AlterTopicConfigsH\x00R\x11alterTopicConfigs\x12S\n" +
-	"\x11create_partitions\x18\v \x01(\v2$.sluice.internal.v1.CreatePartitionsH\x00R\x10createPartitionsB\t\n" +
+	"\x11create_partitions\x18\v \x01(\v2$.sluice.internal.v1.CreatePartitionsH\x00R\x10createPartitions\x12Z\n" +
+	"\x14reserve_producer_ids\x18\f \x01(\v2&.sluice.internal.v1.ReserveProducerIdsH\x00R\x12reserveProducerIdsB\t\n" +
 	"\acommand\"\x80\x02\n" +
 	"\x11AlterTopicConfigs\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x19\n" +
@@ -1279,7 +1595,11 @@ const file_sluice_internal_v1_command_proto_rawDesc = "" +
 	"\rcurrent_count\x18\x03 \x01(\x05R\fcurrentCount\x12<\n" +
 	"\n" +
 	"assignment\x18\x04 \x03(\v2\x1c.sluice.internal.v1.ReplicasR\n" +
-	"assignment\"Q\n" +
+	"assignment\"X\n" +
+	"\x12ReserveProducerIds\x12\x16\n" +
+	"\x06broker\x18\x01 \x01(\x04R\x06broker\x12\x14\n" +
+	"\x05first\x18\x02 \x01(\x03R\x05first\x12\x14\n" +
+	"\x05count\x18\x03 \x01(\x03R\x05count\"Q\n" +
 	"\x10PartitionLeaders\x12=\n" +
 	"\aleaders\x18\x01 \x03(\v2#.sluice.internal.v1.PartitionLeaderR\aleaders\"S\n" +
 	"\x0fPartitionLeader\x12\x14\n" +
@@ -1335,7 +1655,7 @@ const file_sluice_internal_v1_command_proto_rawDesc = "" +
 	"\breplicas\x18\x03 \x03(\x04R\breplicas\x12\x16\n" +
 	"\x06leader\x18\x04 \x01(\x04R\x06leader\x12\x1f\n" +
 	"\vleader_term\x18\x05 \x01(\x04R\n" +
-	"leaderTerm\"\xe3\x01\n" +
+	"leaderTerm\"\x8d\x02\n" +
 	"\rMetadataState\x12\x1d\n" +
 	"\n" +
 	"cluster_id\x18\x01 \x01(\tR\tclusterId\x12\x1d\n" +
@@ -1343,20 +1663,41 @@ const file_sluice_internal_v1_command_proto_rawDesc = "" +
 	"next_group\x18\x02 \x01(\x04R\tnextGroup\x128\n" +
 	"\abrokers\x18\x03 \x03(\v2\x1e.sluice.internal.v1.BrokerInfoR\abrokers\x125\n" +
 	"\x06topics\x18\x04 \x03(\v2\x1d.sluice.internal.v1.TopicInfoR\x06topics\x12#\n" +
-	"\rapplied_index\x18\x05 \x01(\x04R\fappliedIndex\"\xcf\x01\n" +
+	"\rapplied_index\x18\x05 \x01(\x04R\fappliedIndex\x12(\n" +
+	"\x10next_producer_id\x18\x06 \x01(\x03R\x0enextProducerId\"\x90\x02\n" +
 	"\x0ePartitionState\x12#\n" +
 	"\rapplied_index\x18\x01 \x01(\x04R\fappliedIndex\x12(\n" +
 	"\x10log_start_offset\x18\x02 \x01(\x03R\x0elogStartOffset\x12\x1f\n" +
 	"\vnext_offset\x18\x03 \x01(\x03R\n" +
 	"nextOffset\x12#\n" +
 	"\rnext_position\x18\x04 \x01(\x03R\fnextPosition\x12(\n" +
-	"\x10max_timestamp_ms\x18\x05 \x01(\x03R\x0emaxTimestampMs\"\xfe\x01\n" +
+	"\x10max_timestamp_ms\x18\x05 \x01(\x03R\x0emaxTimestampMs\x12?\n" +
+	"\tproducers\x18\x06 \x03(\v2!.sluice.internal.v1.ProducerStateR\tproducers\"\xa2\x01\n" +
+	"\rProducerState\x12\x1f\n" +
+	"\vproducer_id\x18\x01 \x01(\x03R\n" +
+	"producerId\x12\x14\n" +
+	"\x05epoch\x18\x02 \x01(\x05R\x05epoch\x12;\n" +
+	"\abatches\x18\x03 \x03(\v2!.sluice.internal.v1.ProducerBatchR\abatches\x12\x1d\n" +
+	"\n" +
+	"last_index\x18\x04 \x01(\x04R\tlastIndex\"\x9f\x01\n" +
+	"\rProducerBatch\x12%\n" +
+	"\x0efirst_sequence\x18\x01 \x01(\x05R\rfirstSequence\x12#\n" +
+	"\rlast_sequence\x18\x02 \x01(\x05R\flastSequence\x12\x1f\n" +
+	"\vbase_offset\x18\x03 \x01(\x03R\n" +
+	"baseOffset\x12!\n" +
+	"\frecord_count\x18\x04 \x01(\x05R\vrecordCount\"\x7f\n" +
+	"\x10ProducerSequence\x12\x1f\n" +
+	"\vproducer_id\x18\x01 \x01(\x03R\n" +
+	"producerId\x12%\n" +
+	"\x0eproducer_epoch\x18\x02 \x01(\x05R\rproducerEpoch\x12#\n" +
+	"\rbase_sequence\x18\x03 \x01(\x05R\fbaseSequence\"\xc0\x02\n" +
 	"\fProduceBatch\x12:\n" +
 	"\bproposal\x18\x01 \x01(\v2\x1e.sluice.internal.v1.ProposalIDR\bproposal\x12!\n" +
 	"\frecord_count\x18\x02 \x01(\x05R\vrecordCount\x12(\n" +
 	"\x10max_timestamp_ms\x18\x03 \x01(\x03R\x0emaxTimestampMs\x12\x18\n" +
 	"\arecords\x18\x04 \x01(\fR\arecords\x12K\n" +
-	"\x0ftruncate_prefix\x18\x05 \x01(\v2\".sluice.internal.v1.TruncatePrefixR\x0etruncatePrefix\":\n" +
+	"\x0ftruncate_prefix\x18\x05 \x01(\v2\".sluice.internal.v1.TruncatePrefixR\x0etruncatePrefix\x12@\n" +
+	"\bproducer\x18\x06 \x01(\v2$.sluice.internal.v1.ProducerSequenceR\bproducer\":\n" +
 	"\x0eTruncatePrefix\x12(\n" +
 	"\x10log_start_offset\x18\x01 \x01(\x03R\x0elogStartOffsetBDZBgithub.com/sluice-io/sluice/gen/go/sluice/internalpb/v1;internalv1b\x06proto3"
 
@@ -1372,55 +1713,63 @@ func file_sluice_internal_v1_command_proto_rawDescGZIP() []byte {
 	return file_sluice_internal_v1_command_proto_rawDescData
 }
 
-var file_sluice_internal_v1_command_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_sluice_internal_v1_command_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_sluice_internal_v1_command_proto_goTypes = []any{
-	(*MetadataCommand)(nil),   // 0: sluice.internal.v1.MetadataCommand
-	(*AlterTopicConfigs)(nil), // 1: sluice.internal.v1.AlterTopicConfigs
-	(*CreatePartitions)(nil),  // 2: sluice.internal.v1.CreatePartitions
-	(*PartitionLeaders)(nil),  // 3: sluice.internal.v1.PartitionLeaders
-	(*PartitionLeader)(nil),   // 4: sluice.internal.v1.PartitionLeader
-	(*ProposalID)(nil),        // 5: sluice.internal.v1.ProposalID
-	(*CreateTopic)(nil),       // 6: sluice.internal.v1.CreateTopic
-	(*Replicas)(nil),          // 7: sluice.internal.v1.Replicas
-	(*DeleteTopic)(nil),       // 8: sluice.internal.v1.DeleteTopic
-	(*RegisterBroker)(nil),    // 9: sluice.internal.v1.RegisterBroker
-	(*BrokerInfo)(nil),        // 10: sluice.internal.v1.BrokerInfo
-	(*TopicInfo)(nil),         // 11: sluice.internal.v1.TopicInfo
-	(*PartitionInfo)(nil),     // 12: sluice.internal.v1.PartitionInfo
-	(*MetadataState)(nil),     // 13: sluice.internal.v1.MetadataState
-	(*PartitionState)(nil),    // 14: sluice.internal.v1.PartitionState
-	(*ProduceBatch)(nil),      // 15: sluice.internal.v1.ProduceBatch
-	(*TruncatePrefix)(nil),    // 16: sluice.internal.v1.TruncatePrefix
-	nil,                       // 17: sluice.internal.v1.AlterTopicConfigs.SetConfigsEntry
-	nil,                       // 18: sluice.internal.v1.CreateTopic.ConfigsEntry
-	nil,                       // 19: sluice.internal.v1.TopicInfo.ConfigsEntry
+	(*MetadataCommand)(nil),    // 0: sluice.internal.v1.MetadataCommand
+	(*AlterTopicConfigs)(nil),  // 1: sluice.internal.v1.AlterTopicConfigs
+	(*CreatePartitions)(nil),   // 2: sluice.internal.v1.CreatePartitions
+	(*ReserveProducerIds)(nil), // 3: sluice.internal.v1.ReserveProducerIds
+	(*PartitionLeaders)(nil),   // 4: sluice.internal.v1.PartitionLeaders
+	(*PartitionLeader)(nil),    // 5: sluice.internal.v1.PartitionLeader
+	(*ProposalID)(nil),         // 6: sluice.internal.v1.ProposalID
+	(*CreateTopic)(nil),        // 7: sluice.internal.v1.CreateTopic
+	(*Replicas)(nil),           // 8: sluice.internal.v1.Replicas
+	(*DeleteTopic)(nil),        // 9: sluice.internal.v1.DeleteTopic
+	(*RegisterBroker)(nil),     // 10: sluice.internal.v1.RegisterBroker
+	(*BrokerInfo)(nil),         // 11: sluice.internal.v1.BrokerInfo
+	(*TopicInfo)(nil),          // 12: sluice.internal.v1.TopicInfo
+	(*PartitionInfo)(nil),      // 13: sluice.internal.v1.PartitionInfo
+	(*MetadataState)(nil),      // 14: sluice.internal.v1.MetadataState
+	(*PartitionState)(nil),     // 15: sluice.internal.v1.PartitionState
+	(*ProducerState)(nil),      // 16: sluice.internal.v1.ProducerState
+	(*ProducerBatch)(nil),      // 17: sluice.internal.v1.ProducerBatch
+	(*ProducerSequence)(nil),   // 18: sluice.internal.v1.ProducerSequence
+	(*ProduceBatch)(nil),       // 19: sluice.internal.v1.ProduceBatch
+	(*TruncatePrefix)(nil),     // 20: sluice.internal.v1.TruncatePrefix
+	nil,                        // 21: sluice.internal.v1.AlterTopicConfigs.SetConfigsEntry
+	nil,                        // 22: sluice.internal.v1.CreateTopic.ConfigsEntry
+	nil,                        // 23: sluice.internal.v1.TopicInfo.ConfigsEntry
 }
 var file_sluice_internal_v1_command_proto_depIdxs = []int32{
-	5,  // 0: sluice.internal.v1.MetadataCommand.proposal:type_name -> sluice.internal.v1.ProposalID
-	6,  // 1: sluice.internal.v1.MetadataCommand.create_topic:type_name -> sluice.internal.v1.CreateTopic
-	8,  // 2: sluice.internal.v1.MetadataCommand.delete_topic:type_name -> sluice.internal.v1.DeleteTopic
-	9,  // 3: sluice.internal.v1.MetadataCommand.register_broker:type_name -> sluice.internal.v1.RegisterBroker
-	4,  // 4: sluice.internal.v1.MetadataCommand.partition_leader:type_name -> sluice.internal.v1.PartitionLeader
-	3,  // 5: sluice.internal.v1.MetadataCommand.partition_leaders:type_name -> sluice.internal.v1.PartitionLeaders
+	6,  // 0: sluice.internal.v1.MetadataCommand.proposal:type_name -> sluice.internal.v1.ProposalID
+	7,  // 1: sluice.internal.v1.MetadataCommand.create_topic:type_name -> sluice.internal.v1.CreateTopic
+	9,  // 2: sluice.internal.v1.MetadataCommand.delete_topic:type_name -> sluice.internal.v1.DeleteTopic
+	10, // 3: sluice.internal.v1.MetadataCommand.register_broker:type_name -> sluice.internal.v1.RegisterBroker
+	5,  // 4: sluice.internal.v1.MetadataCommand.partition_leader:type_name -> sluice.internal.v1.PartitionLeader
+	4,  // 5: sluice.internal.v1.MetadataCommand.partition_leaders:type_name -> sluice.internal.v1.PartitionLeaders
 	1,  // 6: sluice.internal.v1.MetadataCommand.alter_topic_configs:type_name -> sluice.internal.v1.AlterTopicConfigs
 	2,  // 7: sluice.internal.v1.MetadataCommand.create_partitions:type_name -> sluice.internal.v1.CreatePartitions
-	17, // 8: sluice.internal.v1.AlterTopicConfigs.set_configs:type_name -> sluice.internal.v1.AlterTopicConfigs.SetConfigsEntry
-	7,  // 9: sluice.internal.v1.CreatePartitions.assignment:type_name -> sluice.internal.v1.Replicas
-	4,  // 10: sluice.internal.v1.PartitionLeaders.leaders:type_name -> sluice.internal.v1.PartitionLeader
-	18, // 11: sluice.internal.v1.CreateTopic.configs:type_name -> sluice.internal.v1.CreateTopic.ConfigsEntry
-	7,  // 12: sluice.internal.v1.CreateTopic.assignment:type_name -> sluice.internal.v1.Replicas
-	10, // 13: sluice.internal.v1.RegisterBroker.broker:type_name -> sluice.internal.v1.BrokerInfo
-	19, // 14: sluice.internal.v1.TopicInfo.configs:type_name -> sluice.internal.v1.TopicInfo.ConfigsEntry
-	12, // 15: sluice.internal.v1.TopicInfo.partitions:type_name -> sluice.internal.v1.PartitionInfo
-	10, // 16: sluice.internal.v1.MetadataState.brokers:type_name -> sluice.internal.v1.BrokerInfo
-	11, // 17: sluice.internal.v1.MetadataState.topics:type_name -> sluice.internal.v1.TopicInfo
-	5,  // 18: sluice.internal.v1.ProduceBatch.proposal:type_name -> sluice.internal.v1.ProposalID
-	16, // 19: sluice.internal.v1.ProduceBatch.truncate_prefix:type_name -> sluice.internal.v1.TruncatePrefix
-	20, // [20:20] is the sub-list for method output_type
-	20, // [20:20] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	3,  // 8: sluice.internal.v1.MetadataCommand.reserve_producer_ids:type_name -> sluice.internal.v1.ReserveProducerIds
+	21, // 9: sluice.internal.v1.AlterTopicConfigs.set_configs:type_name -> sluice.internal.v1.AlterTopicConfigs.SetConfigsEntry
+	8,  // 10: sluice.internal.v1.CreatePartitions.assignment:type_name -> sluice.internal.v1.Replicas
+	5,  // 11: sluice.internal.v1.PartitionLeaders.leaders:type_name -> sluice.internal.v1.PartitionLeader
+	22, // 12: sluice.internal.v1.CreateTopic.configs:type_name -> sluice.internal.v1.CreateTopic.ConfigsEntry
+	8,  // 13: sluice.internal.v1.CreateTopic.assignment:type_name -> sluice.internal.v1.Replicas
+	11, // 14: sluice.internal.v1.RegisterBroker.broker:type_name -> sluice.internal.v1.BrokerInfo
+	23, // 15: sluice.internal.v1.TopicInfo.configs:type_name -> sluice.internal.v1.TopicInfo.ConfigsEntry
+	13, // 16: sluice.internal.v1.TopicInfo.partitions:type_name -> sluice.internal.v1.PartitionInfo
+	11, // 17: sluice.internal.v1.MetadataState.brokers:type_name -> sluice.internal.v1.BrokerInfo
+	12, // 18: sluice.internal.v1.MetadataState.topics:type_name -> sluice.internal.v1.TopicInfo
+	16, // 19: sluice.internal.v1.PartitionState.producers:type_name -> sluice.internal.v1.ProducerState
+	17, // 20: sluice.internal.v1.ProducerState.batches:type_name -> sluice.internal.v1.ProducerBatch
+	6,  // 21: sluice.internal.v1.ProduceBatch.proposal:type_name -> sluice.internal.v1.ProposalID
+	20, // 22: sluice.internal.v1.ProduceBatch.truncate_prefix:type_name -> sluice.internal.v1.TruncatePrefix
+	18, // 23: sluice.internal.v1.ProduceBatch.producer:type_name -> sluice.internal.v1.ProducerSequence
+	24, // [24:24] is the sub-list for method output_type
+	24, // [24:24] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_sluice_internal_v1_command_proto_init() }
@@ -1436,6 +1785,7 @@ func file_sluice_internal_v1_command_proto_init() {
 		(*MetadataCommand_PartitionLeaders)(nil),
 		(*MetadataCommand_AlterTopicConfigs)(nil),
 		(*MetadataCommand_CreatePartitions)(nil),
+		(*MetadataCommand_ReserveProducerIds)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -1443,7 +1793,7 @@ func file_sluice_internal_v1_command_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sluice_internal_v1_command_proto_rawDesc), len(file_sluice_internal_v1_command_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   20,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

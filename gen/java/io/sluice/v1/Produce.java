@@ -27,6 +27,16 @@ public final class Produce extends com.google.protobuf.GeneratedFile {
         (com.google.protobuf.ExtensionRegistryLite) registry);
   }
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_sluice_v1_InitProducerRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_sluice_v1_InitProducerRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_sluice_v1_InitProducerResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_sluice_v1_InitProducerResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_sluice_v1_ProduceRequest_descriptor;
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
@@ -51,48 +61,65 @@ public final class Produce extends com.google.protobuf.GeneratedFile {
   static {
     java.lang.String[] descriptorData = {
       "\n\027sluice/v1/produce.proto\022\tsluice.v1\032\026sl" +
-      "uice/v1/record.proto\"\262\002\n\016ProduceRequest\022" +
-      "\032\n\010sequence\030\001 \001(\004R\010sequence\022\024\n\005topic\030\002 \001" +
-      "(\tR\005topic\022!\n\tpartition\030\003 \001(\005H\000R\tpartitio" +
-      "n\210\001\001\022+\n\007records\030\004 \003(\0132\021.sluice.v1.Record" +
-      "R\007records\022#\n\004acks\030\005 \001(\0162\017.sluice.v1.Acks" +
-      "R\004acks\022\037\n\013producer_id\030\006 \001(\003R\nproducerId\022" +
-      "%\n\016producer_epoch\030\007 \001(\005R\rproducerEpoch\022#" +
-      "\n\rbase_sequence\030\010 \001(\005R\014baseSequenceB\014\n\n_" +
-      "partition\"\211\001\n\017ProduceResponse\022\032\n\010sequenc" +
-      "e\030\001 \001(\004R\010sequence\0222\n\007results\030\002 \003(\0132\030.slu" +
-      "ice.v1.ProduceResultR\007results\022&\n\005error\030\003" +
-      " \001(\0132\020.sluice.v1.ErrorR\005error\"\231\001\n\rProduc" +
-      "eResult\022\034\n\tpartition\030\001 \001(\005R\tpartition\022\037\n" +
-      "\013base_offset\030\002 \001(\003R\nbaseOffset\022!\n\014record" +
-      "_count\030\003 \001(\005R\013recordCount\022&\n\005error\030\004 \001(\013" +
-      "2\020.sluice.v1.ErrorR\005error*J\n\004Acks\022\024\n\020ACK" +
-      "S_UNSPECIFIED\020\000\022\r\n\tACKS_NONE\020\001\022\017\n\013ACKS_L" +
-      "EADER\020\002\022\014\n\010ACKS_ALL\020\0032V\n\016ProduceService\022" +
+      "uice/v1/record.proto\"\025\n\023InitProducerRequ" +
+      "est\"^\n\024InitProducerResponse\022\037\n\013producer_" +
+      "id\030\001 \001(\003R\nproducerId\022%\n\016producer_epoch\030\002" +
+      " \001(\005R\rproducerEpoch\"\262\002\n\016ProduceRequest\022\032" +
+      "\n\010sequence\030\001 \001(\004R\010sequence\022\024\n\005topic\030\002 \001(" +
+      "\tR\005topic\022!\n\tpartition\030\003 \001(\005H\000R\tpartition" +
+      "\210\001\001\022+\n\007records\030\004 \003(\0132\021.sluice.v1.RecordR" +
+      "\007records\022#\n\004acks\030\005 \001(\0162\017.sluice.v1.AcksR" +
+      "\004acks\022\037\n\013producer_id\030\006 \001(\003R\nproducerId\022%" +
+      "\n\016producer_epoch\030\007 \001(\005R\rproducerEpoch\022#\n" +
+      "\rbase_sequence\030\010 \001(\005R\014baseSequenceB\014\n\n_p" +
+      "artition\"\211\001\n\017ProduceResponse\022\032\n\010sequence" +
+      "\030\001 \001(\004R\010sequence\0222\n\007results\030\002 \003(\0132\030.slui" +
+      "ce.v1.ProduceResultR\007results\022&\n\005error\030\003 " +
+      "\001(\0132\020.sluice.v1.ErrorR\005error\"\231\001\n\rProduce" +
+      "Result\022\034\n\tpartition\030\001 \001(\005R\tpartition\022\037\n\013" +
+      "base_offset\030\002 \001(\003R\nbaseOffset\022!\n\014record_" +
+      "count\030\003 \001(\005R\013recordCount\022&\n\005error\030\004 \001(\0132" +
+      "\020.sluice.v1.ErrorR\005error*J\n\004Acks\022\024\n\020ACKS" +
+      "_UNSPECIFIED\020\000\022\r\n\tACKS_NONE\020\001\022\017\n\013ACKS_LE" +
+      "ADER\020\002\022\014\n\010ACKS_ALL\020\0032\247\001\n\016ProduceService\022" +
       "D\n\007Produce\022\031.sluice.v1.ProduceRequest\032\032." +
-      "sluice.v1.ProduceResponse(\0010\001BG\n\014io.slui" +
-      "ce.v1P\001Z5github.com/sluice-io/sluice/gen" +
-      "/go/sluice/v1;sluicev1b\006proto3"
+      "sluice.v1.ProduceResponse(\0010\001\022O\n\014InitPro" +
+      "ducer\022\036.sluice.v1.InitProducerRequest\032\037." +
+      "sluice.v1.InitProducerResponseBG\n\014io.slu" +
+      "ice.v1P\001Z5github.com/sluice-io/sluice/ge" +
+      "n/go/sluice/v1;sluicev1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
         new com.google.protobuf.Descriptors.FileDescriptor[] {
           io.sluice.v1.RecordOuterClass.getDescriptor(),
         });
-    internal_static_sluice_v1_ProduceRequest_descriptor =
+    internal_static_sluice_v1_InitProducerRequest_descriptor =
       getDescriptor().getMessageType(0);
+    internal_static_sluice_v1_InitProducerRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_sluice_v1_InitProducerRequest_descriptor,
+        new java.lang.String[] { });
+    internal_static_sluice_v1_InitProducerResponse_descriptor =
+      getDescriptor().getMessageType(1);
+    internal_static_sluice_v1_InitProducerResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_sluice_v1_InitProducerResponse_descriptor,
+        new java.lang.String[] { "ProducerId", "ProducerEpoch", });
+    internal_static_sluice_v1_ProduceRequest_descriptor =
+      getDescriptor().getMessageType(2);
     internal_static_sluice_v1_ProduceRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_ProduceRequest_descriptor,
         new java.lang.String[] { "Sequence", "Topic", "Partition", "Records", "Acks", "ProducerId", "ProducerEpoch", "BaseSequence", });
     internal_static_sluice_v1_ProduceResponse_descriptor =
-      getDescriptor().getMessageType(1);
+      getDescriptor().getMessageType(3);
     internal_static_sluice_v1_ProduceResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_ProduceResponse_descriptor,
         new java.lang.String[] { "Sequence", "Results", "Error", });
     internal_static_sluice_v1_ProduceResult_descriptor =
-      getDescriptor().getMessageType(2);
+      getDescriptor().getMessageType(4);
     internal_static_sluice_v1_ProduceResult_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_ProduceResult_descriptor,

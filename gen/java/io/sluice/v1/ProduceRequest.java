@@ -200,7 +200,15 @@ private static final long serialVersionUID = 0L;
   private long producerId_ = 0L;
   /**
    * <pre>
-   * Idempotent producer fields (reserved for the idempotent producer; 0 = none).
+   * Idempotent producer: an id and epoch from InitProducer (producer_id 0:
+   * not idempotent). The request must then name its partition; its records
+   * take sequences base_sequence to base_sequence+N-1 (wrapping after
+   * 2^31-1 to 0), counted per partition from 0. A request the partition
+   * already holds (one of the producer's last 5) is answered with the
+   * original base offset and not written again; a sequence that does not
+   * follow the last one is refused with FAILED_PRECONDITION, as is an epoch
+   * older than the partition has seen. Idempotent requests are acknowledged
+   * only once committed (ACKS_LEADER counts as ACKS_ALL); ACKS_NONE is refused.
    * </pre>
    *
    * <code>int64 producer_id = 6 [json_name = "producerId"];</code>
@@ -1227,7 +1235,15 @@ private static final long serialVersionUID = 0L;
     private long producerId_ ;
     /**
      * <pre>
-     * Idempotent producer fields (reserved for the idempotent producer; 0 = none).
+     * Idempotent producer: an id and epoch from InitProducer (producer_id 0:
+     * not idempotent). The request must then name its partition; its records
+     * take sequences base_sequence to base_sequence+N-1 (wrapping after
+     * 2^31-1 to 0), counted per partition from 0. A request the partition
+     * already holds (one of the producer's last 5) is answered with the
+     * original base offset and not written again; a sequence that does not
+     * follow the last one is refused with FAILED_PRECONDITION, as is an epoch
+     * older than the partition has seen. Idempotent requests are acknowledged
+     * only once committed (ACKS_LEADER counts as ACKS_ALL); ACKS_NONE is refused.
      * </pre>
      *
      * <code>int64 producer_id = 6 [json_name = "producerId"];</code>
@@ -1239,7 +1255,15 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Idempotent producer fields (reserved for the idempotent producer; 0 = none).
+     * Idempotent producer: an id and epoch from InitProducer (producer_id 0:
+     * not idempotent). The request must then name its partition; its records
+     * take sequences base_sequence to base_sequence+N-1 (wrapping after
+     * 2^31-1 to 0), counted per partition from 0. A request the partition
+     * already holds (one of the producer's last 5) is answered with the
+     * original base offset and not written again; a sequence that does not
+     * follow the last one is refused with FAILED_PRECONDITION, as is an epoch
+     * older than the partition has seen. Idempotent requests are acknowledged
+     * only once committed (ACKS_LEADER counts as ACKS_ALL); ACKS_NONE is refused.
      * </pre>
      *
      * <code>int64 producer_id = 6 [json_name = "producerId"];</code>
@@ -1255,7 +1279,15 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Idempotent producer fields (reserved for the idempotent producer; 0 = none).
+     * Idempotent producer: an id and epoch from InitProducer (producer_id 0:
+     * not idempotent). The request must then name its partition; its records
+     * take sequences base_sequence to base_sequence+N-1 (wrapping after
+     * 2^31-1 to 0), counted per partition from 0. A request the partition
+     * already holds (one of the producer's last 5) is answered with the
+     * original base offset and not written again; a sequence that does not
+     * follow the last one is refused with FAILED_PRECONDITION, as is an epoch
+     * older than the partition has seen. Idempotent requests are acknowledged
+     * only once committed (ACKS_LEADER counts as ACKS_ALL); ACKS_NONE is refused.
      * </pre>
      *
      * <code>int64 producer_id = 6 [json_name = "producerId"];</code>

@@ -46,6 +46,37 @@ public final class ProduceServiceGrpc {
     return getProduceMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<io.sluice.v1.InitProducerRequest,
+      io.sluice.v1.InitProducerResponse> getInitProducerMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "InitProducer",
+      requestType = io.sluice.v1.InitProducerRequest.class,
+      responseType = io.sluice.v1.InitProducerResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<io.sluice.v1.InitProducerRequest,
+      io.sluice.v1.InitProducerResponse> getInitProducerMethod() {
+    io.grpc.MethodDescriptor<io.sluice.v1.InitProducerRequest, io.sluice.v1.InitProducerResponse> getInitProducerMethod;
+    if ((getInitProducerMethod = ProduceServiceGrpc.getInitProducerMethod) == null) {
+      synchronized (ProduceServiceGrpc.class) {
+        if ((getInitProducerMethod = ProduceServiceGrpc.getInitProducerMethod) == null) {
+          ProduceServiceGrpc.getInitProducerMethod = getInitProducerMethod =
+              io.grpc.MethodDescriptor.<io.sluice.v1.InitProducerRequest, io.sluice.v1.InitProducerResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "InitProducer"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.InitProducerRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.InitProducerResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new ProduceServiceMethodDescriptorSupplier("InitProducer"))
+              .build();
+        }
+      }
+    }
+    return getInitProducerMethod;
+  }
+
   /**
    * Creates a new async stub that supports all call types for the service
    */
@@ -124,6 +155,17 @@ public final class ProduceServiceGrpc {
         io.grpc.stub.StreamObserver<io.sluice.v1.ProduceResponse> responseObserver) {
       return io.grpc.stub.ServerCalls.asyncUnimplementedStreamingCall(getProduceMethod(), responseObserver);
     }
+
+    /**
+     * <pre>
+     * InitProducer returns a new producer id, unique in the cluster, and its
+     * epoch, for idempotent produce requests. Any broker answers.
+     * </pre>
+     */
+    default void initProducer(io.sluice.v1.InitProducerRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.InitProducerResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getInitProducerMethod(), responseObserver);
+    }
   }
 
   /**
@@ -172,6 +214,18 @@ public final class ProduceServiceGrpc {
       return io.grpc.stub.ClientCalls.asyncBidiStreamingCall(
           getChannel().newCall(getProduceMethod(), getCallOptions()), responseObserver);
     }
+
+    /**
+     * <pre>
+     * InitProducer returns a new producer id, unique in the cluster, and its
+     * epoch, for idempotent produce requests. Any broker answers.
+     * </pre>
+     */
+    public void initProducer(io.sluice.v1.InitProducerRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.InitProducerResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getInitProducerMethod(), getCallOptions()), request, responseObserver);
+    }
   }
 
   /**
@@ -207,6 +261,17 @@ public final class ProduceServiceGrpc {
       return io.grpc.stub.ClientCalls.blockingBidiStreamingCall(
           getChannel(), getProduceMethod(), getCallOptions());
     }
+
+    /**
+     * <pre>
+     * InitProducer returns a new producer id, unique in the cluster, and its
+     * epoch, for idempotent produce requests. Any broker answers.
+     * </pre>
+     */
+    public io.sluice.v1.InitProducerResponse initProducer(io.sluice.v1.InitProducerRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getInitProducerMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -226,6 +291,17 @@ public final class ProduceServiceGrpc {
     protected ProduceServiceBlockingStub build(
         io.grpc.Channel channel, io.grpc.CallOptions callOptions) {
       return new ProduceServiceBlockingStub(channel, callOptions);
+    }
+
+    /**
+     * <pre>
+     * InitProducer returns a new producer id, unique in the cluster, and its
+     * epoch, for idempotent produce requests. Any broker answers.
+     * </pre>
+     */
+    public io.sluice.v1.InitProducerResponse initProducer(io.sluice.v1.InitProducerRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getInitProducerMethod(), getCallOptions(), request);
     }
   }
 
@@ -247,9 +323,22 @@ public final class ProduceServiceGrpc {
         io.grpc.Channel channel, io.grpc.CallOptions callOptions) {
       return new ProduceServiceFutureStub(channel, callOptions);
     }
+
+    /**
+     * <pre>
+     * InitProducer returns a new producer id, unique in the cluster, and its
+     * epoch, for idempotent produce requests. Any broker answers.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<io.sluice.v1.InitProducerResponse> initProducer(
+        io.sluice.v1.InitProducerRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getInitProducerMethod(), getCallOptions()), request);
+    }
   }
 
-  private static final int METHODID_PRODUCE = 0;
+  private static final int METHODID_INIT_PRODUCER = 0;
+  private static final int METHODID_PRODUCE = 1;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -268,6 +357,10 @@ public final class ProduceServiceGrpc {
     @java.lang.SuppressWarnings("unchecked")
     public void invoke(Req request, io.grpc.stub.StreamObserver<Resp> responseObserver) {
       switch (methodId) {
+        case METHODID_INIT_PRODUCER:
+          serviceImpl.initProducer((io.sluice.v1.InitProducerRequest) request,
+              (io.grpc.stub.StreamObserver<io.sluice.v1.InitProducerResponse>) responseObserver);
+          break;
         default:
           throw new AssertionError();
       }
@@ -296,6 +389,13 @@ public final class ProduceServiceGrpc {
               io.sluice.v1.ProduceRequest,
               io.sluice.v1.ProduceResponse>(
                 service, METHODID_PRODUCE)))
+        .addMethod(
+          getInitProducerMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              io.sluice.v1.InitProducerRequest,
+              io.sluice.v1.InitProducerResponse>(
+                service, METHODID_INIT_PRODUCER)))
         .build();
   }
 
@@ -345,6 +445,7 @@ public final class ProduceServiceGrpc {
           serviceDescriptor = result = io.grpc.ServiceDescriptor.newBuilder(SERVICE_NAME)
               .setSchemaDescriptor(new ProduceServiceFileDescriptorSupplier())
               .addMethod(getProduceMethod())
+              .addMethod(getInitProducerMethod())
               .build();
         }
       }

@@ -15,7 +15,6 @@ import (
 
 	internalv1 "github.com/sluice-io/sluice/gen/go/sluice/internalpb/v1"
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
-	"github.com/sluice-io/sluice/server/wire"
 )
 
 // Any broker accepts any request: records for a partition this broker does
@@ -61,7 +60,7 @@ func (b *Broker) closeConns() {
 // unknown the partition's replicas in turn) and returns the base offset. A
 // not-leader answer that names another leader is followed once.
 func (b *Broker) forwardProduce(ctx context.Context, topic *internalv1.TopicInfo, pt *part, acks sluicev1.Acks, lead uint64) (int64, error) {
-	req, err := wire.AppendProduceRequest(nil, topic.GetName(), pt.partition, acks, pt.records)
+	req, err := forwardRequest(topic, pt, acks)
 	if err != nil {
 		return -1, fmt.Errorf("forward to leader: %w", err)
 	}

@@ -24,7 +24,8 @@ func (r *Replica) Proposals() [][]byte {
 	var out [][]byte
 	for start := 0; start < len(r.pending); {
 		end, size := start, 0
-		for end < len(r.pending) && (end == start || size+len(r.pending[end].records) <= r.cfg.MaxEntryBytes) {
+		for end < len(r.pending) && (end == start || r.pending[start].coalesces() && r.pending[end].coalesces() &&
+			size+len(r.pending[end].records) <= r.cfg.MaxEntryBytes) {
 			size += len(r.pending[end].records)
 			end++
 		}
@@ -46,7 +47,7 @@ func (r *Replica) proposeLocked(reqs []*request) []byte {
 		maxTS = max(maxTS, req.maxTS)
 	}
 	id := proposalID{node: r.cfg.NodeID, incarnation: r.cfg.Incarnation, seq: r.seq}
-	return encodeBatch(id, count, maxTS, parts)
+	return appendCompression(encodeBatch(id, count, maxTS, parts), reqs[0].codec)
 }
 
 // Dropped fails the requests of proposals raft refused.
@@ -113,7 +114,7 @@ func (r *Replica) applyBatch(b *storage.Batch, ent *raftpb.Entry) error {
 		b.PutTimeIndex(r.cfg.Group, e.maxTS, base)
 		r.maxTS = e.maxTS
 	}
-	r.staged = append(r.staged, Batch{BaseOffset: base, Count: e.count, Records: e.records})
+	r.staged = append(r.staged, Batch{BaseOffset: base, Count: e.count, Records: e.records, Compression: e.codec})
 	if e.proposal.node == r.cfg.NodeID && e.proposal.incarnation == r.cfg.Incarnation {
 		r.completions = append(r.completions, completion{seq: e.proposal.seq, base: base})
 	}

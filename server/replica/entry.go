@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"google.golang.org/protobuf/encoding/protowire"
+
+	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 )
 
 // Field numbers of sluice.internal.v1.ProduceBatch and ProposalID; the entry
@@ -31,6 +33,7 @@ type batchEntry struct {
 	count    int
 	maxTS    int64
 	records  []byte
+	codec    sluicev1.Compression
 }
 
 func appendProposal(dst []byte, p proposalID) []byte {
@@ -103,6 +106,9 @@ func (e *batchEntry) setField(num protowire.Number, typ protowire.Type, v []byte
 		e.maxTS = int64(ts)
 	case num == batchRecords && typ == protowire.BytesType:
 		e.records, _ = protowire.ConsumeBytes(v)
+	case num == batchCompression && typ == protowire.VarintType:
+		c, _ := protowire.ConsumeVarint(v)
+		e.codec = sluicev1.Compression(int32(c))
 	}
 	return nil
 }

@@ -40,7 +40,7 @@ func (r *Replica) readStorage(from, hw int64, maxBytes int, fn func(Batch) bool)
 			decodeErr = fmt.Errorf("raft entry %d: %w", ie.RaftIndex, err)
 			return false
 		}
-		return fn(Batch{BaseOffset: ie.BaseOffset, Count: int(ie.Count), Records: e.records})
+		return fn(Batch{BaseOffset: ie.BaseOffset, Count: int(ie.Count), Records: e.records, Compression: e.codec})
 	})
 	if err == nil {
 		err = decodeErr

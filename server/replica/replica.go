@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	internalv1 "github.com/sluice-io/sluice/gen/go/sluice/internalpb/v1"
+	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/storage"
 )
 
@@ -43,6 +44,7 @@ type Done func(baseOffset int64, err error)
 
 type request struct {
 	records []byte
+	codec   sluicev1.Compression // of records
 	count   int
 	maxTS   int64
 	done    Done
@@ -169,6 +171,11 @@ func (r *Replica) end() {
 // Append queues records (length-delimited encodings, see package wire) for the
 // next proposal. done is called exactly once, unless Append returns an error.
 func (r *Replica) Append(records []byte, count int, maxTS int64, done Done) error {
+	return r.enqueue(&request{records: records, count: count, maxTS: maxTS, done: done})
+}
+
+func (r *Replica) enqueue(req *request) error {
+	records := req.records
 	r.mu.Lock()
 	switch {
 	case r.closed:
@@ -182,7 +189,7 @@ func (r *Replica) Append(records []byte, count int, maxTS int64, done Done) erro
 		r.mu.Unlock()
 		return ErrOverloaded
 	}
-	r.pending = append(r.pending, &request{records: records, count: count, maxTS: maxTS, done: done})
+	r.pending = append(r.pending, req)
 	r.pendingBytes += len(records)
 	first := len(r.pending) == 1
 	r.mu.Unlock()

@@ -95,6 +95,15 @@ type ProduceRequest struct {
 	ProducerId    int64 `protobuf:"varint,6,opt,name=producer_id,json=producerId,proto3" json:"producer_id,omitempty"`
 	ProducerEpoch int32 `protobuf:"varint,7,opt,name=producer_epoch,json=producerEpoch,proto3" json:"producer_epoch,omitempty"`
 	BaseSequence  int32 `protobuf:"varint,8,opt,name=base_sequence,json=baseSequence,proto3" json:"base_sequence,omitempty"`
+	// Records compressed together, instead of records: a request carries either
+	// records or a batch (INVALID_ARGUMENT if both). The broker decompresses the
+	// batch to check it (codec, record_count, every record, and a decompressed
+	// size of at most its max request size) and stores it compressed; it
+	// compresses it again only when the topic's compression.type names another
+	// codec, when it must add timestamps (records with timestamp_ms 0) or
+	// log-append times, or when partition is unset and the records go to
+	// several partitions.
+	Batch         *RecordBatch `protobuf:"bytes,10,opt,name=batch,proto3" json:"batch,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -183,6 +192,13 @@ func (x *ProduceRequest) GetBaseSequence() int32 {
 		return x.BaseSequence
 	}
 	return 0
+}
+
+func (x *ProduceRequest) GetBatch() *RecordBatch {
+	if x != nil {
+		return x.Batch
+	}
+	return nil
 }
 
 // ProduceResponse answers one ProduceRequest.
@@ -327,7 +343,7 @@ var File_sluice_v1_produce_proto protoreflect.FileDescriptor
 
 const file_sluice_v1_produce_proto_rawDesc = "" +
 	"\n" +
-	"\x17sluice/v1/produce.proto\x12\tsluice.v1\x1a\x16sluice/v1/record.proto\"\xb2\x02\n" +
+	"\x17sluice/v1/produce.proto\x12\tsluice.v1\x1a\x16sluice/v1/record.proto\"\xe0\x02\n" +
 	"\x0eProduceRequest\x12\x1a\n" +
 	"\bsequence\x18\x01 \x01(\x04R\bsequence\x12\x14\n" +
 	"\x05topic\x18\x02 \x01(\tR\x05topic\x12!\n" +
@@ -337,7 +353,9 @@ const file_sluice_v1_produce_proto_rawDesc = "" +
 	"\vproducer_id\x18\x06 \x01(\x03R\n" +
 	"producerId\x12%\n" +
 	"\x0eproducer_epoch\x18\a \x01(\x05R\rproducerEpoch\x12#\n" +
-	"\rbase_sequence\x18\b \x01(\x05R\fbaseSequenceB\f\n" +
+	"\rbase_sequence\x18\b \x01(\x05R\fbaseSequence\x12,\n" +
+	"\x05batch\x18\n" +
+	" \x01(\v2\x16.sluice.v1.RecordBatchR\x05batchB\f\n" +
 	"\n" +
 	"_partition\"\x89\x01\n" +
 	"\x0fProduceResponse\x12\x1a\n" +
@@ -379,21 +397,23 @@ var file_sluice_v1_produce_proto_goTypes = []any{
 	(*ProduceResponse)(nil), // 2: sluice.v1.ProduceResponse
 	(*ProduceResult)(nil),   // 3: sluice.v1.ProduceResult
 	(*Record)(nil),          // 4: sluice.v1.Record
-	(*Error)(nil),           // 5: sluice.v1.Error
+	(*RecordBatch)(nil),     // 5: sluice.v1.RecordBatch
+	(*Error)(nil),           // 6: sluice.v1.Error
 }
 var file_sluice_v1_produce_proto_depIdxs = []int32{
 	4, // 0: sluice.v1.ProduceRequest.records:type_name -> sluice.v1.Record
 	0, // 1: sluice.v1.ProduceRequest.acks:type_name -> sluice.v1.Acks
-	3, // 2: sluice.v1.ProduceResponse.results:type_name -> sluice.v1.ProduceResult
-	5, // 3: sluice.v1.ProduceResponse.error:type_name -> sluice.v1.Error
-	5, // 4: sluice.v1.ProduceResult.error:type_name -> sluice.v1.Error
-	1, // 5: sluice.v1.ProduceService.Produce:input_type -> sluice.v1.ProduceRequest
-	2, // 6: sluice.v1.ProduceService.Produce:output_type -> sluice.v1.ProduceResponse
-	6, // [6:7] is the sub-list for method output_type
-	5, // [5:6] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	5, // 2: sluice.v1.ProduceRequest.batch:type_name -> sluice.v1.RecordBatch
+	3, // 3: sluice.v1.ProduceResponse.results:type_name -> sluice.v1.ProduceResult
+	6, // 4: sluice.v1.ProduceResponse.error:type_name -> sluice.v1.Error
+	6, // 5: sluice.v1.ProduceResult.error:type_name -> sluice.v1.Error
+	1, // 6: sluice.v1.ProduceService.Produce:input_type -> sluice.v1.ProduceRequest
+	2, // 7: sluice.v1.ProduceService.Produce:output_type -> sluice.v1.ProduceResponse
+	7, // [7:8] is the sub-list for method output_type
+	6, // [6:7] is the sub-list for method input_type
+	6, // [6:6] is the sub-list for extension type_name
+	6, // [6:6] is the sub-list for extension extendee
+	0, // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_sluice_v1_produce_proto_init() }

@@ -4,7 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Error, Record } from "./record_pb.js";
+import type { Error, Record, RecordBatch } from "./record_pb.js";
 import { file_sluice_v1_record } from "./record_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sluice/v1/produce.proto.
  */
 export const file_sluice_v1_produce: GenFile = /*@__PURE__*/
-  fileDesc("ChdzbHVpY2UvdjEvcHJvZHVjZS5wcm90bxIJc2x1aWNlLnYxIt4BCg5Qcm9kdWNlUmVxdWVzdBIQCghzZXF1ZW5jZRgBIAEoBBINCgV0b3BpYxgCIAEoCRIWCglwYXJ0aXRpb24YAyABKAVIAIgBARIiCgdyZWNvcmRzGAQgAygLMhEuc2x1aWNlLnYxLlJlY29yZBIdCgRhY2tzGAUgASgOMg8uc2x1aWNlLnYxLkFja3MSEwoLcHJvZHVjZXJfaWQYBiABKAMSFgoOcHJvZHVjZXJfZXBvY2gYByABKAUSFQoNYmFzZV9zZXF1ZW5jZRgIIAEoBUIMCgpfcGFydGl0aW9uIm8KD1Byb2R1Y2VSZXNwb25zZRIQCghzZXF1ZW5jZRgBIAEoBBIpCgdyZXN1bHRzGAIgAygLMhguc2x1aWNlLnYxLlByb2R1Y2VSZXN1bHQSHwoFZXJyb3IYAyABKAsyEC5zbHVpY2UudjEuRXJyb3IibgoNUHJvZHVjZVJlc3VsdBIRCglwYXJ0aXRpb24YASABKAUSEwoLYmFzZV9vZmZzZXQYAiABKAMSFAoMcmVjb3JkX2NvdW50GAMgASgFEh8KBWVycm9yGAQgASgLMhAuc2x1aWNlLnYxLkVycm9yKkoKBEFja3MSFAoQQUNLU19VTlNQRUNJRklFRBAAEg0KCUFDS1NfTk9ORRABEg8KC0FDS1NfTEVBREVSEAISDAoIQUNLU19BTEwQAzJWCg5Qcm9kdWNlU2VydmljZRJECgdQcm9kdWNlEhkuc2x1aWNlLnYxLlByb2R1Y2VSZXF1ZXN0Ghouc2x1aWNlLnYxLlByb2R1Y2VSZXNwb25zZSgBMAFCRwoMaW8uc2x1aWNlLnYxUAFaNWdpdGh1Yi5jb20vc2x1aWNlLWlvL3NsdWljZS9nZW4vZ28vc2x1aWNlL3YxO3NsdWljZXYxYgZwcm90bzM", [file_sluice_v1_record]);
+  fileDesc("ChdzbHVpY2UvdjEvcHJvZHVjZS5wcm90bxIJc2x1aWNlLnYxIoUCCg5Qcm9kdWNlUmVxdWVzdBIQCghzZXF1ZW5jZRgBIAEoBBINCgV0b3BpYxgCIAEoCRIWCglwYXJ0aXRpb24YAyABKAVIAIgBARIiCgdyZWNvcmRzGAQgAygLMhEuc2x1aWNlLnYxLlJlY29yZBIdCgRhY2tzGAUgASgOMg8uc2x1aWNlLnYxLkFja3MSEwoLcHJvZHVjZXJfaWQYBiABKAMSFgoOcHJvZHVjZXJfZXBvY2gYByABKAUSFQoNYmFzZV9zZXF1ZW5jZRgIIAEoBRIlCgViYXRjaBgKIAEoCzIWLnNsdWljZS52MS5SZWNvcmRCYXRjaEIMCgpfcGFydGl0aW9uIm8KD1Byb2R1Y2VSZXNwb25zZRIQCghzZXF1ZW5jZRgBIAEoBBIpCgdyZXN1bHRzGAIgAygLMhguc2x1aWNlLnYxLlByb2R1Y2VSZXN1bHQSHwoFZXJyb3IYAyABKAsyEC5zbHVpY2UudjEuRXJyb3IibgoNUHJvZHVjZVJlc3VsdBIRCglwYXJ0aXRpb24YASABKAUSEwoLYmFzZV9vZmZzZXQYAiABKAMSFAoMcmVjb3JkX2NvdW50GAMgASgFEh8KBWVycm9yGAQgASgLMhAuc2x1aWNlLnYxLkVycm9yKkoKBEFja3MSFAoQQUNLU19VTlNQRUNJRklFRBAAEg0KCUFDS1NfTk9ORRABEg8KC0FDS1NfTEVBREVSEAISDAoIQUNLU19BTEwQAzJWCg5Qcm9kdWNlU2VydmljZRJECgdQcm9kdWNlEhkuc2x1aWNlLnYxLlByb2R1Y2VSZXF1ZXN0Ghouc2x1aWNlLnYxLlByb2R1Y2VSZXNwb25zZSgBMAFCRwoMaW8uc2x1aWNlLnYxUAFaNWdpdGh1Yi5jb20vc2x1aWNlLWlvL3NsdWljZS9nZW4vZ28vc2x1aWNlL3YxO3NsdWljZXYxYgZwcm90bzM", [file_sluice_v1_record]);
 
 /**
  * ProduceRequest appends records to one topic.
@@ -68,6 +68,20 @@ export type ProduceRequest = Message<"sluice.v1.ProduceRequest"> & {
    * @generated from field: int32 base_sequence = 8;
    */
   baseSequence: number;
+
+  /**
+   * Records compressed together, instead of records: a request carries either
+   * records or a batch (INVALID_ARGUMENT if both). The broker decompresses the
+   * batch to check it (codec, record_count, every record, and a decompressed
+   * size of at most its max request size) and stores it compressed; it
+   * compresses it again only when the topic's compression.type names another
+   * codec, when it must add timestamps (records with timestamp_ms 0) or
+   * log-append times, or when partition is unset and the records go to
+   * several partitions.
+   *
+   * @generated from field: sluice.v1.RecordBatch batch = 10;
+   */
+  batch?: RecordBatch | undefined;
 };
 
 /**

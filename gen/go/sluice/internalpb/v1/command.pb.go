@@ -7,6 +7,7 @@
 package internalv1
 
 import (
+	v1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -1105,8 +1106,12 @@ type ProduceBatch struct {
 	RecordCount    int32                  `protobuf:"varint,2,opt,name=record_count,json=recordCount,proto3" json:"record_count,omitempty"`
 	MaxTimestampMs int64                  `protobuf:"varint,3,opt,name=max_timestamp_ms,json=maxTimestampMs,proto3" json:"max_timestamp_ms,omitempty"`
 	// Records as consecutive length-delimited sluice.v1.Record encodings (each a
-	// varint length followed by the record's protobuf bytes), offsets unset.
-	Records       []byte `protobuf:"bytes,4,opt,name=records,proto3" json:"records,omitempty"`
+	// varint length followed by the record's protobuf bytes), offsets unset;
+	// compressed as a whole when compression is set.
+	Records []byte `protobuf:"bytes,4,opt,name=records,proto3" json:"records,omitempty"`
+	// The codec of records; unset (entries written before compression existed,
+	// too) means not compressed.
+	Compression   v1.Compression `protobuf:"varint,10,opt,name=compression,proto3,enum=sluice.v1.Compression" json:"compression,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1169,11 +1174,18 @@ func (x *ProduceBatch) GetRecords() []byte {
 	return nil
 }
 
+func (x *ProduceBatch) GetCompression() v1.Compression {
+	if x != nil {
+		return x.Compression
+	}
+	return v1.Compression(0)
+}
+
 var File_sluice_internal_v1_command_proto protoreflect.FileDescriptor
 
 const file_sluice_internal_v1_command_proto_rawDesc = "" +
 	"\n" +
-	" sluice/internal/v1/command.proto\x12\x12sluice.internal.v1\"\x88\x05\n" +
+	" sluice/internal/v1/command.proto\x12\x12sluice.internal.v1\x1a\x16sluice/v1/record.proto\"\x88\x05\n" +
 	"\x0fMetadataCommand\x12:\n" +
 	"\bproposal\x18\x01 \x01(\v2\x1e.sluice.internal.v1.ProposalIDR\bproposal\x12D\n" +
 	"\fcreate_topic\x18\x02 \x01(\v2\x1f.sluice.internal.v1.CreateTopicH\x00R\vcreateTopic\x12D\n" +
@@ -1269,12 +1281,14 @@ const file_sluice_internal_v1_command_proto_rawDesc = "" +
 	"\rapplied_index\x18\x01 \x01(\x04R\fappliedIndex\x12(\n" +
 	"\x10log_start_offset\x18\x02 \x01(\x03R\x0elogStartOffset\x12\x1f\n" +
 	"\vnext_offset\x18\x03 \x01(\x03R\n" +
-	"nextOffset\"\xb1\x01\n" +
+	"nextOffset\"\xeb\x01\n" +
 	"\fProduceBatch\x12:\n" +
 	"\bproposal\x18\x01 \x01(\v2\x1e.sluice.internal.v1.ProposalIDR\bproposal\x12!\n" +
 	"\frecord_count\x18\x02 \x01(\x05R\vrecordCount\x12(\n" +
 	"\x10max_timestamp_ms\x18\x03 \x01(\x03R\x0emaxTimestampMs\x12\x18\n" +
-	"\arecords\x18\x04 \x01(\fR\arecordsBDZBgithub.com/sluice-io/sluice/gen/go/sluice/internalpb/v1;internalv1b\x06proto3"
+	"\arecords\x18\x04 \x01(\fR\arecords\x128\n" +
+	"\vcompression\x18\n" +
+	" \x01(\x0e2\x16.sluice.v1.CompressionR\vcompressionBDZBgithub.com/sluice-io/sluice/gen/go/sluice/internalpb/v1;internalv1b\x06proto3"
 
 var (
 	file_sluice_internal_v1_command_proto_rawDescOnce sync.Once
@@ -1309,6 +1323,7 @@ var file_sluice_internal_v1_command_proto_goTypes = []any{
 	nil,                       // 16: sluice.internal.v1.AlterTopicConfigs.SetConfigsEntry
 	nil,                       // 17: sluice.internal.v1.CreateTopic.ConfigsEntry
 	nil,                       // 18: sluice.internal.v1.TopicInfo.ConfigsEntry
+	(v1.Compression)(0),       // 19: sluice.v1.Compression
 }
 var file_sluice_internal_v1_command_proto_depIdxs = []int32{
 	5,  // 0: sluice.internal.v1.MetadataCommand.proposal:type_name -> sluice.internal.v1.ProposalID
@@ -1330,11 +1345,12 @@ var file_sluice_internal_v1_command_proto_depIdxs = []int32{
 	10, // 16: sluice.internal.v1.MetadataState.brokers:type_name -> sluice.internal.v1.BrokerInfo
 	11, // 17: sluice.internal.v1.MetadataState.topics:type_name -> sluice.internal.v1.TopicInfo
 	5,  // 18: sluice.internal.v1.ProduceBatch.proposal:type_name -> sluice.internal.v1.ProposalID
-	19, // [19:19] is the sub-list for method output_type
-	19, // [19:19] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	19, // 19: sluice.internal.v1.ProduceBatch.compression:type_name -> sluice.v1.Compression
+	20, // [20:20] is the sub-list for method output_type
+	20, // [20:20] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_sluice_internal_v1_command_proto_init() }

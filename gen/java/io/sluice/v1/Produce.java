@@ -51,28 +51,29 @@ public final class Produce extends com.google.protobuf.GeneratedFile {
   static {
     java.lang.String[] descriptorData = {
       "\n\027sluice/v1/produce.proto\022\tsluice.v1\032\026sl" +
-      "uice/v1/record.proto\"\262\002\n\016ProduceRequest\022" +
+      "uice/v1/record.proto\"\340\002\n\016ProduceRequest\022" +
       "\032\n\010sequence\030\001 \001(\004R\010sequence\022\024\n\005topic\030\002 \001" +
       "(\tR\005topic\022!\n\tpartition\030\003 \001(\005H\000R\tpartitio" +
       "n\210\001\001\022+\n\007records\030\004 \003(\0132\021.sluice.v1.Record" +
       "R\007records\022#\n\004acks\030\005 \001(\0162\017.sluice.v1.Acks" +
       "R\004acks\022\037\n\013producer_id\030\006 \001(\003R\nproducerId\022" +
       "%\n\016producer_epoch\030\007 \001(\005R\rproducerEpoch\022#" +
-      "\n\rbase_sequence\030\010 \001(\005R\014baseSequenceB\014\n\n_" +
-      "partition\"\211\001\n\017ProduceResponse\022\032\n\010sequenc" +
-      "e\030\001 \001(\004R\010sequence\0222\n\007results\030\002 \003(\0132\030.slu" +
-      "ice.v1.ProduceResultR\007results\022&\n\005error\030\003" +
-      " \001(\0132\020.sluice.v1.ErrorR\005error\"\231\001\n\rProduc" +
-      "eResult\022\034\n\tpartition\030\001 \001(\005R\tpartition\022\037\n" +
-      "\013base_offset\030\002 \001(\003R\nbaseOffset\022!\n\014record" +
-      "_count\030\003 \001(\005R\013recordCount\022&\n\005error\030\004 \001(\013" +
-      "2\020.sluice.v1.ErrorR\005error*J\n\004Acks\022\024\n\020ACK" +
-      "S_UNSPECIFIED\020\000\022\r\n\tACKS_NONE\020\001\022\017\n\013ACKS_L" +
-      "EADER\020\002\022\014\n\010ACKS_ALL\020\0032V\n\016ProduceService\022" +
-      "D\n\007Produce\022\031.sluice.v1.ProduceRequest\032\032." +
-      "sluice.v1.ProduceResponse(\0010\001BG\n\014io.slui" +
-      "ce.v1P\001Z5github.com/sluice-io/sluice/gen" +
-      "/go/sluice/v1;sluicev1b\006proto3"
+      "\n\rbase_sequence\030\010 \001(\005R\014baseSequence\022,\n\005b" +
+      "atch\030\n \001(\0132\026.sluice.v1.RecordBatchR\005batc" +
+      "hB\014\n\n_partition\"\211\001\n\017ProduceResponse\022\032\n\010s" +
+      "equence\030\001 \001(\004R\010sequence\0222\n\007results\030\002 \003(\013" +
+      "2\030.sluice.v1.ProduceResultR\007results\022&\n\005e" +
+      "rror\030\003 \001(\0132\020.sluice.v1.ErrorR\005error\"\231\001\n\r" +
+      "ProduceResult\022\034\n\tpartition\030\001 \001(\005R\tpartit" +
+      "ion\022\037\n\013base_offset\030\002 \001(\003R\nbaseOffset\022!\n\014" +
+      "record_count\030\003 \001(\005R\013recordCount\022&\n\005error" +
+      "\030\004 \001(\0132\020.sluice.v1.ErrorR\005error*J\n\004Acks\022" +
+      "\024\n\020ACKS_UNSPECIFIED\020\000\022\r\n\tACKS_NONE\020\001\022\017\n\013" +
+      "ACKS_LEADER\020\002\022\014\n\010ACKS_ALL\020\0032V\n\016ProduceSe" +
+      "rvice\022D\n\007Produce\022\031.sluice.v1.ProduceRequ" +
+      "est\032\032.sluice.v1.ProduceResponse(\0010\001BG\n\014i" +
+      "o.sluice.v1P\001Z5github.com/sluice-io/slui" +
+      "ce/gen/go/sluice/v1;sluicev1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -84,7 +85,7 @@ public final class Produce extends com.google.protobuf.GeneratedFile {
     internal_static_sluice_v1_ProduceRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_ProduceRequest_descriptor,
-        new java.lang.String[] { "Sequence", "Topic", "Partition", "Records", "Acks", "ProducerId", "ProducerEpoch", "BaseSequence", });
+        new java.lang.String[] { "Sequence", "Topic", "Partition", "Records", "Acks", "ProducerId", "ProducerEpoch", "BaseSequence", "Batch", });
     internal_static_sluice_v1_ProduceResponse_descriptor =
       getDescriptor().getMessageType(1);
     internal_static_sluice_v1_ProduceResponse_fieldAccessorTable = new

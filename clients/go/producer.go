@@ -67,6 +67,13 @@ type ProducerConfig struct {
 	// MaxRecordBytes refuses larger records at once, before they could fail a
 	// whole batch at the broker (1 MiB, the broker's default limit).
 	MaxRecordBytes int
+	// Compression compresses each batch as a whole (CompressionNone: sent
+	// uncompressed). The broker stores batches compressed (unless the topic's
+	// compression.type says otherwise) and consumers decompress them, so it
+	// saves network and disk for CPU on the producer. Records without a
+	// Timestamp then get the producer's clock rather than the broker's.
+	// BatchMaxBytes counts uncompressed bytes.
+	Compression Compression
 }
 
 func (c ProducerConfig) withDefaults() ProducerConfig {

@@ -42,6 +42,9 @@ type batch struct {
 	addr     string                        // the broker of the last send
 	stream   atomic.Pointer[produceStream] // the stream of the last send
 	lastErr  error
+	// compressed is the batch's records compressed, made at the first send
+	// (with Compression) and sent again by retries.
+	compressed *sluicev1.RecordBatch
 }
 
 // partQueue is one partition's batches, oldest first.

@@ -46,7 +46,7 @@ func (e *TooLargeError) Error() string {
 // names are the codecs' names in configs and flags (Kafka's compression.type
 // values); "none" is no compression.
 var names = map[sluicev1.Compression]string{
-	None:                               "none",
+	None:                                    "none",
 	sluicev1.Compression_COMPRESSION_GZIP:   "gzip",
 	sluicev1.Compression_COMPRESSION_SNAPPY: "snappy",
 	sluicev1.Compression_COMPRESSION_LZ4:    "lz4",

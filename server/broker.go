@@ -57,6 +57,13 @@ type Config struct {
 	// raft messages to its peers: the seam through which tests inject network
 	// faults (drops, partitions) without flags inside the broker.
 	WrapTransport func(engine.Transport) engine.Transport
+	// RetentionMs and RetentionBytes are the retention limits of topics
+	// that set no retention.ms or retention.bytes; -1 is unlimited. 0 means
+	// the defaults: 7 days, unlimited (Kafka's).
+	RetentionMs, RetentionBytes int64
+	// RetentionCheckInterval is how often leaders look for records past
+	// their retention; 0 means 30 s.
+	RetentionCheckInterval time.Duration
 	// TickInterval is raft's clock (elections after 10 ticks); 0: 100 ms.
 	TickInterval time.Duration
 	// OffsetsPartitions is the partition count of the offsets topic that
@@ -79,6 +86,15 @@ func (c *Config) setDefaults() {
 	}
 	if c.OffsetsPartitions <= 0 {
 		c.OffsetsPartitions = defaultOffsetsPartitions
+	}
+	if c.RetentionMs == 0 {
+		c.RetentionMs = int64(defaultRetentionMs)
+	}
+	if c.RetentionBytes == 0 {
+		c.RetentionBytes = -1
+	}
+	if c.RetentionCheckInterval <= 0 {
+		c.RetentionCheckInterval = defaultRetentionInterval
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = 10 * time.Second
@@ -195,10 +211,11 @@ func (b *Broker) startRaft() error {
 		return err
 	}
 	eng.Start()
-	b.bg.Add(3)
+	b.bg.Add(4)
 	go b.reconcileLoop()
 	go b.reportLeaders()
 	go b.balanceLeaders()
+	go b.retentionLoop()
 	b.triggerReconcile()
 	return nil
 }

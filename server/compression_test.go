@@ -104,7 +104,7 @@ func fetchDecoded(t *testing.T, b *servertest.Broker, req *sluicev1.FetchRequest
 	return out
 }
 
-func fetchFrom(topic string, from int64, accept ...sluicev1.Compression) *sluicev1.FetchRequest {
+func fetchAt(topic string, from int64, accept ...sluicev1.Compression) *sluicev1.FetchRequest {
 	return &sluicev1.FetchRequest{
 		Topic: topic, Partitions: []*sluicev1.FetchPartition{{Partition: 0, Start: atOffset(from)}}, AcceptCompression: accept,
 	}
@@ -131,17 +131,17 @@ func TestCompressedRoundTrip(t *testing.T) {
 					}
 					want = append(want, withOffsets(recs, int64(len(want)))...)
 				}
-				plain := fetchDecoded(t, b, fetchFrom(topic, 0))
+				plain := fetchDecoded(t, b, fetchAt(topic, 0))
 				equalRecords(t, plain.records, want)
 				if len(plain.batches) != 0 {
 					t.Errorf("%s: a client that accepts no codec got batches %v", c, plain.batches)
 				}
-				packed := fetchDecoded(t, b, fetchFrom(topic, 0, allCodecs...))
+				packed := fetchDecoded(t, b, fetchAt(topic, 0, allCodecs...))
 				equalRecords(t, packed.records, want)
 				if len(packed.batches) != 3 || packed.batches[0] != c {
 					t.Errorf("%s: compressed read got batches %v, want 3 of %v", c, packed.batches, c)
 				}
-				other := fetchDecoded(t, b, fetchFrom(topic, 0, otherCodec(c)))
+				other := fetchDecoded(t, b, fetchAt(topic, 0, otherCodec(c)))
 				equalRecords(t, other.records, want)
 				if len(other.batches) != 0 {
 					t.Errorf("%s: a client accepting only %v got batches %v", c, otherCodec(c), other.batches)
@@ -170,9 +170,9 @@ func TestFetchStartsInsideCompressedBatch(t *testing.T) {
 	produceBatch(t, b, "t", 0, zstd, second)
 	want := withOffsets(append(append([]*sluicev1.Record{}, first...), second...), 0)
 	for _, from := range []int64{1, 4, 9, 10, 14} {
-		plain := fetchDecoded(t, b, fetchFrom("t", from))
+		plain := fetchDecoded(t, b, fetchAt("t", from))
 		equalRecords(t, plain.records, want[from:])
-		packed := fetchDecoded(t, b, fetchFrom("t", from, zstd))
+		packed := fetchDecoded(t, b, fetchAt("t", from, zstd))
 		equalRecords(t, packed.records, want[from:])
 		if packed.plainAfterBatch {
 			t.Errorf("from %d: plain records after a batch in one response", from)
@@ -190,12 +190,12 @@ func TestFetchStartsInsideCompressedBatch(t *testing.T) {
 	// Response limits smaller than a batch cut it into plain records, in
 	// order, and never skip or repeat one.
 	for _, maxRecs := range []int32{1, 3, 7} {
-		req := fetchFrom("t", 2, zstd)
+		req := fetchAt("t", 2, zstd)
 		req.MaxRecords = maxRecs
 		got := fetchDecoded(t, b, req)
 		equalRecords(t, got.records, want[2:])
 	}
-	req := fetchFrom("t", 0, zstd)
+	req := fetchAt("t", 0, zstd)
 	req.MaxBytes = 10 // smaller than any batch: each still goes whole, alone
 	resps, err := fetchResponses(t, b, req)
 	if err != nil {
@@ -205,7 +205,7 @@ func TestFetchStartsInsideCompressedBatch(t *testing.T) {
 		t.Errorf("max_bytes 10: got %d responses %v, want two of one batch each", len(resps), resps)
 	}
 	// A total limit makes the broker send plain records, so it can be exact.
-	req = fetchFrom("t", 3, zstd)
+	req = fetchAt("t", 3, zstd)
 	req.MaxTotalRecords = 4
 	got := fetchDecoded(t, b, req)
 	equalRecords(t, got.records, want[3:7])
@@ -275,7 +275,7 @@ func TestCompressionTypeRecompresses(t *testing.T) {
 	b.CreateTopic(t, "to-zstd", 1, "compression.type", "zstd")
 	b.Produce(t, "to-zstd", 0, recs...)
 	produceBatch(t, b, "to-zstd", 0, gzip, recs)
-	got := fetchDecoded(t, b, fetchFrom("to-zstd", 0, allCodecs...))
+	got := fetchDecoded(t, b, fetchAt("to-zstd", 0, allCodecs...))
 	equalRecords(t, got.records, withOffsets(append(append([]*sluicev1.Record{}, recs...), recs...), 0))
 	if len(got.batches) != 2 || got.batches[0] != zstd || got.batches[1] != zstd {
 		t.Errorf("compression.type=zstd stored batches %v, want two zstd", got.batches)
@@ -283,7 +283,7 @@ func TestCompressionTypeRecompresses(t *testing.T) {
 
 	b.CreateTopic(t, "plain", 1, "compression.type", "uncompressed")
 	produceBatch(t, b, "plain", 0, lz4, recs)
-	got = fetchDecoded(t, b, fetchFrom("plain", 0, allCodecs...))
+	got = fetchDecoded(t, b, fetchAt("plain", 0, allCodecs...))
 	equalRecords(t, got.records, withOffsets(recs, 0))
 	if len(got.batches) != 0 {
 		t.Errorf("compression.type=uncompressed stored batches %v", got.batches)
@@ -297,7 +297,7 @@ func TestCompressionTypeRecompresses(t *testing.T) {
 		r.TimestampMs = 0
 	}
 	produceBatch(t, b, "keep", 0, lz4, stampless)
-	got = fetchDecoded(t, b, fetchFrom("keep", 0, allCodecs...))
+	got = fetchDecoded(t, b, fetchAt("keep", 0, allCodecs...))
 	if len(got.batches) != 1 || got.batches[0] != lz4 || len(got.records) != 3 {
 		t.Fatalf("compression.type=producer: batches %v, %d records; want one lz4 batch of 3", got.batches, len(got.records))
 	}
@@ -310,7 +310,7 @@ func TestCompressionTypeRecompresses(t *testing.T) {
 	// LogAppendTime replaces the producer's times inside a compressed batch.
 	b.CreateTopic(t, "append-time", 1, "message.timestamp.type", "LogAppendTime")
 	produceBatch(t, b, "append-time", 0, zstd, recs)
-	for _, r := range fetchDecoded(t, b, fetchFrom("append-time", 0)).records {
+	for _, r := range fetchDecoded(t, b, fetchAt("append-time", 0)).records {
 		if r.GetTimestampMs() < 1_750_000_000_000 {
 			t.Errorf("record %d kept the producer's time %d under LogAppendTime", r.GetOffset(), r.GetTimestampMs())
 		}
@@ -374,7 +374,7 @@ func TestCompressedBatchStoredAsSent(t *testing.T) {
 	if resp, err := b.TryProduceRequest(t.Context(), req); err != nil || resp.GetError() != nil {
 		t.Fatalf("produce: %v %v", err, resp)
 	}
-	resps, err := fetchResponses(t, b, fetchFrom("t", 0, sluicev1.Compression_COMPRESSION_ZSTD))
+	resps, err := fetchResponses(t, b, fetchAt("t", 0, sluicev1.Compression_COMPRESSION_ZSTD))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -65,6 +65,9 @@ func (b *Broker) ensureOffsetsTopic(ctx context.Context) (*internalv1.TopicInfo,
 	cmd := &internalv1.CreateTopic{
 		Name: offsetsTopic, Partitions: n, ReplicationFactor: rf, TopicId: newID(),
 		Assignment: place(brokers, 0, n, rf),
+		// A coordinator rebuilds its groups by replaying its partition, and
+		// there is no log compaction yet: retention must never remove a commit.
+		Configs: map[string]string{cfgRetentionMs: "-1", cfgRetentionBytes: "-1"},
 	}
 	err := b.meta.Propose(ctx, &internalv1.MetadataCommand{Command: &internalv1.MetadataCommand_CreateTopic{CreateTopic: cmd}})
 	if err != nil && !errors.Is(err, raftmeta.ErrTopicExists) {

@@ -302,7 +302,7 @@ func (s *produceService) append(ctx context.Context, topic *internalv1.TopicInfo
 	if acks == sluicev1.Acks_ACKS_NONE {
 		done = func(int64, error) {}
 	}
-	if err := appendPart(r, pt, done); err != nil {
+	if err := appendPart(r, pt, acks == sluicev1.Acks_ACKS_LEADER, done); err != nil {
 		var nl *replica.NotLeaderError
 		if errors.As(err, &nl) {
 			err = s.b.notLeader(topic.GetName(), pt.partition, nl.Leader)

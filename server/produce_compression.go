@@ -54,11 +54,11 @@ func compressParts(topic *internalv1.TopicInfo, req *wire.ProduceRequest, parts 
 }
 
 // appendPart hands a part to the partition's replica with its codec.
-func appendPart(r *replica.Replica, pt *part, done replica.Done) error {
+func appendPart(r *replica.Replica, pt *part, leaderAck bool, done replica.Done) error {
 	if pt.codec == compress.None {
-		return r.Append(pt.records, pt.count, pt.maxTS, done)
+		return r.AppendAcks(pt.records, pt.count, pt.maxTS, leaderAck, done)
 	}
-	return r.AppendCompressed(pt.records, pt.codec, pt.count, pt.maxTS, done)
+	return r.AppendCompressed(pt.records, pt.codec, pt.count, pt.maxTS, leaderAck, done)
 }
 
 // forwardRequest is the produce request that carries a part to its leader:

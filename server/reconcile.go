@@ -32,7 +32,7 @@ func (b *Broker) reconcileLoop() {
 }
 
 type placed struct {
-	topic string
+	topic *internalv1.TopicInfo
 	info  *internalv1.PartitionInfo
 }
 
@@ -43,7 +43,7 @@ func (b *Broker) reconcile() {
 	for _, t := range st.GetTopics() {
 		for _, p := range t.GetPartitions() {
 			if slices.Contains(p.GetReplicas(), b.cfg.NodeID) {
-				want[p.GetGroup()] = placed{t.GetName(), p}
+				want[p.GetGroup()] = placed{t, p}
 			}
 		}
 	}
@@ -61,17 +61,18 @@ func (b *Broker) reconcile() {
 	for g, p := range want {
 		if b.replica(g) == nil {
 			if err := b.addReplica(p); err != nil {
-				b.log.Error("start replica", "topic", p.topic, "partition", p.info.GetPartition(), "err", err)
+				b.log.Error("start replica", "topic", p.topic.GetName(), "partition", p.info.GetPartition(), "err", err)
 			}
 		}
 	}
 }
 
 func (b *Broker) addReplica(p placed) error {
+	lim := b.retentionOf(p.topic)
 	r, err := replica.Open(replica.Config{
-		Group: p.info.GetGroup(), Topic: p.topic, Partition: p.info.GetPartition(),
+		Group: p.info.GetGroup(), Topic: p.topic.GetName(), Partition: p.info.GetPartition(),
 		NodeID: b.cfg.NodeID, Incarnation: b.incarnation, DB: b.db, Notify: b.eng.Notify,
-		CacheBytes: b.cfg.CacheBytes, OnLeader: b.noteLeader,
+		CacheBytes: b.cfg.CacheBytes, OnLeader: b.noteLeader, Retention: &lim,
 	})
 	if err != nil {
 		return err

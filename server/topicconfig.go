@@ -43,11 +43,11 @@ var topicConfigs = map[string]configCheck{
 }
 
 // topicConfigDefaults are the values in effect for configs a topic does not
-// set. retention.* say unlimited: this broker does not delete old records.
+// set: retention.* are the broker's --log-retention-ms and -bytes.
 func (b *Broker) topicConfigDefaults() map[string]string {
 	return map[string]string{
-		cfgRetentionMs:     "-1",
-		cfgRetentionBytes:  "-1",
+		cfgRetentionMs:     strconv.FormatInt(b.cfg.RetentionMs, 10),
+		cfgRetentionBytes:  strconv.FormatInt(b.cfg.RetentionBytes, 10),
 		cfgMaxMessageBytes: strconv.Itoa(b.cfg.MaxRecordBytes),
 		cfgTimestampType:   timestampCreateTime,
 		cfgMinInsync:       "1",

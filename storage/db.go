@@ -30,6 +30,11 @@ type DB struct {
 	// logs holds the RaftLog of each group that has been opened, so that
 	// the group's in-memory view of its log exists once.
 	logs map[uint64]*RaftLog
+
+	// writeMu is held shared by every write and exclusively by ReclaimSpace,
+	// because badger fails writes (rather than waiting) while DropPrefix
+	// runs.
+	writeMu sync.RWMutex
 }
 
 // Open opens (creating if needed) the database described by opts. Zero
@@ -126,6 +131,35 @@ func (db *DB) DeleteGroup(group uint64) error {
 	return nil
 }
 
+// ReclaimSpace gives back the disk space of deleted keys, as far as badger
+// can: it flushes the memtables and compacts level 0 into level 1, which
+// drops the deleted values held in the LSM tree and records how much of each
+// value log file is garbage, then runs value log GC (RunValueLogGC with
+// discardRatio) to delete or rewrite those files. Without the flush, a log
+// whose large entries live in the value log holds too few keys to ever fill
+// a memtable, so no compaction would run and value log GC would find nothing.
+//
+// Badger offers that flush and compaction only inside DropPrefix, so this
+// writes a marker key under a prefix of its own and drops it. DropPrefix
+// blocks writes while it flushes: call it after retention removed data, not
+// on every write. It is a no-op in InMemory mode.
+func (db *DB) ReclaimSpace(discardRatio float64) error {
+	if db.opts.InMemory {
+		return nil
+	}
+	marker := []byte{kindReclaim}
+	if err := db.write([]op{setOp(marker, nil)}); err != nil {
+		return fmt.Errorf("storage: reclaim space: write marker: %w", err)
+	}
+	db.writeMu.Lock()
+	err := db.bdb.DropPrefix(marker)
+	db.writeMu.Unlock()
+	if err != nil {
+		return fmt.Errorf("storage: reclaim space: flush and compact: %w", err)
+	}
+	return db.RunValueLogGC(discardRatio)
+}
+
 // RunValueLogGC reclaims value log files in which at least discardRatio
 // (0 < discardRatio < 1; 0.5 is badger's recommendation) of the bytes belong
 // to deleted or overwritten values, until no file qualifies. Retention
@@ -214,6 +248,8 @@ func (db *DB) deleteKeys(keys [][]byte) error {
 // split them into several transactions; each is atomic and they become
 // durable in order, so a crash leaves a prefix of ops applied.
 func (db *DB) write(ops []op) error {
+	db.writeMu.RLock()
+	defer db.writeMu.RUnlock()
 	wb := db.bdb.NewWriteBatch()
 	for _, o := range ops {
 		if err := o.apply(wb); err != nil {

@@ -25,4 +25,6 @@
 //	0x06 | group              opaque applied state of the group's state machine
 //	0x07 | key                opaque broker-level metadata
 //	0x08 | group              log start: index u64 | term u64 (raft's dummy entry)
+//	0x09 | group              raftpb.SnapshotMetadata of the last configuration change
+//	0x0a | group | raftIndex  checkpoint: opaque state machine state after that entry
 package storage

@@ -32,13 +32,20 @@ const (
 	// kindConfState | group -> raftpb.SnapshotMetadata (index and ConfState)
 	// of the last configuration change applied since the snapshot.
 	kindConfState byte = 0x09
+	// kindCheckpoint | group | raftIndex -> opaque state of the group's state
+	// machine after applying that entry: the points a log may be compacted
+	// to (see checkpoint.go).
+	kindCheckpoint byte = 0x0a
+	// kindReclaim is the prefix of the one marker key ReclaimSpace writes and
+	// drops at once; nothing else is stored under it.
+	kindReclaim byte = 0x0b
 )
 
 // groupKinds lists every kind whose keys start with kind | group; DeleteGroup
 // removes all of them.
 var groupKinds = []byte{
 	kindEntry, kindHardState, kindSnapshot, kindOffsetIndex,
-	kindTimeIndex, kindGroupState, kindLogStart, kindConfState,
+	kindTimeIndex, kindGroupState, kindLogStart, kindConfState, kindCheckpoint,
 }
 
 const (

@@ -107,3 +107,18 @@ func (s logState) trimmed(maxEntries, maxBytes int) logState {
 	}
 	return s
 }
+
+// confStateAt returns the configuration in force at index i >= the snapshot's
+// index: the snapshot's, or that of the configuration change recorded since,
+// if it is at or below i. ok is false when that change is above i (the
+// configuration in between is not recorded).
+func (s *logState) confStateAt(i uint64) (cs *raftpb.ConfState, ok bool) {
+	c := s.conf
+	if c == nil || c.GetIndex() <= s.snap.GetMetadata().GetIndex() {
+		return s.snap.GetMetadata().GetConfState(), true
+	}
+	if c.GetIndex() <= i {
+		return c.GetConfState(), true
+	}
+	return nil, false
+}

@@ -82,9 +82,15 @@ func DefaultOptions(dir string) Options {
 		// Badger's default (1 MiB) would push most record data through
 		// every compaction level.
 		ValueThreshold: 64 << 10,
-		// Smaller than badger's 1 GiB so that value log GC can reclaim
-		// space after retention in finer steps.
-		ValueLogFileSize: 256 << 20,
+		// The unit value log GC reclaims after retention: all partitions
+		// share the files, and the newest one is never collected, so the
+		// disk holds roughly the retained data plus one to two files. With
+		// 16 MiB a partition that retains 10 MiB of 200 MiB written keeps
+		// 14-20 MiB on disk (docs/architecture.md, "Retention"); with
+		// badger's 1 GiB (or 256 MiB) it kept the whole 200 MiB. Badger maps
+		// every value log file, so a broker with several TiB of data needs a
+		// larger file (or a higher vm.max_map_count).
+		ValueLogFileSize: 16 << 20,
 		// Badger's minimum; the default 4 buys little for a write-once log.
 		NumCompactors: 2,
 		// Per group: enough for raft's Term/Entries calls on the write path

@@ -39,3 +39,19 @@ func TestRunValueLogGC(t *testing.T) {
 		}
 	}
 }
+
+func TestReclaimSpace(t *testing.T) {
+	for name, db := range map[string]*DB{"in memory": memDB(t), "on disk": openDB(t, "", Options{})} {
+		b := db.NewBatch()
+		b.PutMeta([]byte("k"), []byte("v"))
+		if err := b.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.ReclaimSpace(0.5); err != nil {
+			t.Errorf("%s: ReclaimSpace: %v", name, err)
+		}
+		if v, err := db.Meta([]byte("k")); err != nil || string(v) != "v" {
+			t.Errorf("%s: after ReclaimSpace, meta k = %q, %v", name, v, err)
+		}
+	}
+}

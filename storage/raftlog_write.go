@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
@@ -232,6 +233,54 @@ func (l *RaftLog) Compact(b *Batch, compactIndex uint64) error {
 	ops := []op{setOp(groupKey(kindLogStart, l.group), encodeLogStart(compactIndex, term))}
 	ops = l.deleteEntryOps(ops, s.offset+1, compactIndex, false)
 	return l.stageLocked(b, s.withCompacted(compactIndex, term), ops)
+}
+
+// ErrNotCompactable is returned by CompactTo when the log cannot be compacted
+// to the index asked for; nothing was staged.
+var ErrNotCompactable = errors.New("storage: raft log cannot be compacted there")
+
+// CompactTo stages, as one change, a snapshot at index i carrying data and
+// the removal of every entry up to i: how retention discards a prefix of a
+// log. Keeping the snapshot exactly at the compaction point means a follower
+// that needs a removed entry gets a snapshot after which the leader still
+// holds every entry. i must not be past the applied index, and data must be
+// the state machine's state right after applying entry i. The snapshot's
+// configuration is the one in force at i.
+//
+// It returns an error wrapping ErrNotCompactable, and stages nothing, when i
+// is not past the current snapshot or the dummy entry, is past the last
+// entry, or follows a configuration change the log does not know the index of.
+func (l *RaftLog) CompactTo(b *Batch, i uint64, data []byte) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.checkLocked(b); err != nil {
+		return err
+	}
+	s := &l.staged
+	snapIndex := s.snap.GetMetadata().GetIndex()
+	if i <= snapIndex || i <= s.offset || i > s.last {
+		return fmt.Errorf("%w: index %d, snapshot %d, log (%d, %d]", ErrNotCompactable, i, snapIndex, s.offset, s.last)
+	}
+	cs, ok := s.confStateAt(i)
+	if !ok {
+		return fmt.Errorf("%w: index %d precedes the configuration change at %d", ErrNotCompactable, i, s.conf.GetIndex())
+	}
+	term, err := l.termLocked(s, i)
+	if err != nil {
+		return err
+	}
+	snap, v, err := l.newSnapshot(s.snap, i, term, cs, data)
+	if err != nil {
+		return err
+	}
+	ops := []op{
+		setOp(groupKey(kindSnapshot, l.group), v),
+		setOp(groupKey(kindLogStart, l.group), encodeLogStart(i, term)),
+	}
+	ops = l.deleteEntryOps(ops, s.offset+1, i, false)
+	next := s.withCompacted(i, term)
+	next.snap = snap
+	return l.stageLocked(b, next, ops)
 }
 
 // deleteEntryOps appends to ops the deletes of entries [lo, hi], newest

@@ -96,7 +96,7 @@ func TestAlterTopicConfigs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(d.Configs) != 1 || d.Configs["message.timestamp.type"] != "LogAppendTime" || d.EffectiveConfigs["retention.ms"] != "-1" {
+	if len(d.Configs) != 1 || d.Configs["message.timestamp.type"] != "LogAppendTime" || d.EffectiveConfigs["retention.ms"] != "604800000" {
 		t.Fatalf("after alter: configs %v, effective %v", d.Configs, d.EffectiveConfigs)
 	}
 	if _, err := admin.AlterTopicConfigs(t.Context(), topic, map[string]string{"retention.ms": "soon"}); status.Code(err) != codes.InvalidArgument {

@@ -24,6 +24,9 @@ type serveOptions struct {
 	advertise      string
 	nodeID         uint64
 	maxRecordBytes int
+	retentionMs    int64
+	retentionBytes int64
+	retentionCheck time.Duration
 	logLevel       string
 	pprof          string
 	controllers    string
@@ -46,6 +49,9 @@ func newServeCmd() *cobra.Command {
 	f.StringVar(&o.advertise, "advertise", "", "address clients should dial for this broker (default: the listen address)")
 	f.Uint64Var(&o.nodeID, "node-id", 1, "this broker's id in the cluster")
 	f.IntVar(&o.maxRecordBytes, "max-record-bytes", 1<<20, "largest record accepted, in bytes (topics may lower it with max.message.bytes)")
+	f.Int64Var(&o.retentionMs, "log-retention-ms", 7*24*60*60*1000, "default retention.ms of topics: records older than this are removed, whole segments at a time (-1: no limit)")
+	f.Int64Var(&o.retentionBytes, "log-retention-bytes", -1, "default retention.bytes of topics: the bytes a partition keeps before its oldest segments are removed (-1: no limit)")
+	f.DurationVar(&o.retentionCheck, "log-retention-check-interval", 30*time.Second, "how often partition leaders look for records past their retention")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	f.StringVar(&o.controllers, "initial-controllers", "", "metadata voters of a new cluster, as id@host:port,...; the same on each of them (a restart needs only --data-dir)")
 	f.StringVar(&o.join, "join", "", "address of a broker of an existing cluster to join (a new broker follows the metadata as a learner)")
@@ -60,6 +66,9 @@ func (o *serveOptions) run(cmd *cobra.Command) error {
 	}
 	if o.nodeID == 0 {
 		return errors.New("--node-id must be at least 1")
+	}
+	if err := o.checkRetention(); err != nil {
+		return err
 	}
 	controllers, err := parseControllers(o.controllers)
 	if err != nil {
@@ -81,6 +90,7 @@ func (o *serveOptions) run(cmd *cobra.Command) error {
 	b, err := server.New(server.Config{
 		NodeID: o.nodeID, Storage: storage.DefaultOptions(o.dataDir), AdvertiseAddr: o.advertise,
 		MaxRecordBytes: o.maxRecordBytes, Logger: logger, Controllers: controllers, Join: o.join,
+		RetentionMs: o.retentionMs, RetentionBytes: o.retentionBytes, RetentionCheckInterval: o.retentionCheck,
 	})
 	if err != nil {
 		_ = lis.Close()
@@ -110,6 +120,21 @@ func (o *serveOptions) run(cmd *cobra.Command) error {
 		logger.Info("stopped")
 		return nil
 	}
+}
+
+// checkRetention refuses retention flags the broker would misread: 0 keeps
+// nothing (and the broker reads 0 as "the default"), below -1 means nothing.
+func (o *serveOptions) checkRetention() error {
+	if o.retentionMs < -1 || o.retentionMs == 0 {
+		return fmt.Errorf("--log-retention-ms must be -1 (no limit) or at least 1 (got %d)", o.retentionMs)
+	}
+	if o.retentionBytes < -1 || o.retentionBytes == 0 {
+		return fmt.Errorf("--log-retention-bytes must be -1 (no limit) or at least 1 (got %d)", o.retentionBytes)
+	}
+	if o.retentionCheck <= 0 {
+		return fmt.Errorf("--log-retention-check-interval must be positive (got %v)", o.retentionCheck)
+	}
+	return nil
 }
 
 // servePprof serves net/http/pprof's handlers on their own listener, so that

@@ -94,7 +94,7 @@ func TestTopicAlterProcess(t *testing.T) {
 		t.Fatalf("alter printed %q", out)
 	}
 	desc := b.mustCLI("", "topic", "describe", "orders")
-	if !strings.Contains(desc, "Configs:            max.message.bytes=2048\n") || !strings.Contains(desc, "retention.ms=-1") ||
+	if !strings.Contains(desc, "Configs:            max.message.bytes=2048\n") || !strings.Contains(desc, "retention.ms=604800000") ||
 		strings.Count(desc, "\n") != 5+2+6 {
 		t.Fatalf("describe after alter:\n%s", desc)
 	}

@@ -202,10 +202,11 @@ func (e *Engine) newGroup(id uint64, voters []uint64, sm StateMachine) (*group, 
 	}
 	g := &group{id: id, self: e.cfg.NodeID, rn: rn, log: rlog, sm: sm,
 		activeWindow: time.Duration(e.cfg.ElectionTicks) * e.cfg.TickInterval}
-	_, cs, err := rlog.InitialState()
+	hs, cs, err := rlog.InitialState()
 	if err != nil {
 		return nil, err
 	}
+	g.hsTerm, g.hsVote = hs.GetTerm(), hs.GetVote()
 	g.setConf(cs)
 	if len(cs.GetVoters()) == 1 && cs.GetVoters()[0] == e.cfg.NodeID {
 		if err := rn.Campaign(); err != nil {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -49,13 +50,16 @@ type group struct {
 	members atomic.Pointer[[]uint64]
 	watch   atomic.Pointer[[]uint64]
 
-	rd        raft.Ready
-	hasReady  bool
-	applied   bool
-	confState *raftpb.ConfState // set by a conf change until snapshotConf
-	term      uint64
-	leader    atomic.Uint64
-	voters    atomic.Int64 // size of the configuration, for shutdown hand-off
+	rd       raft.Ready
+	hasReady bool
+	early    bool // rd's messages go out before rd is durable (a leader's)
+	// hsTerm and hsVote are the term and vote last written to storage.
+	hsTerm, hsVote uint64
+	applied        bool
+	confState      *raftpb.ConfState // set by a conf change until snapshotConf
+	term           uint64
+	leader         atomic.Uint64
+	voters         atomic.Int64 // size of the configuration, for shutdown hand-off
 	// noSuccessor is set when a hand-off found no live voter to take over.
 	noSuccessor atomic.Bool
 
@@ -125,7 +129,19 @@ func (g *group) step(e *Engine) {
 	if hasReady {
 		g.rd = g.rn.Ready()
 		g.hasReady = true
+		g.early = g.maySendEarly()
 	}
+}
+
+// maySendEarly reports whether the Ready's messages may go out before the
+// Ready is durable: only a leader's, and only when the Ready changes no term
+// or vote and installs no snapshot (see Engine.cycle).
+func (g *group) maySendEarly() bool {
+	if g.rn.BasicStatus().RaftState != raft.StateLeader || (g.rd.Snapshot != nil && !raft.IsEmptySnap(g.rd.Snapshot)) {
+		return false
+	}
+	hs := g.rd.HardState
+	return hs == nil || raft.IsEmptyHardState(hs) || (hs.GetTerm() == g.hsTerm && hs.GetVote() == g.hsVote)
 }
 
 // onlyHeartbeats reports whether inbox holds nothing but the quiescing
@@ -242,6 +258,7 @@ func (g *group) stage(b *storage.Batch) error {
 		if err := g.log.SetHardState(b, rd.HardState); err != nil {
 			return fmt.Errorf("save hard state: %w", err)
 		}
+		g.hsTerm, g.hsVote = rd.HardState.GetTerm(), rd.HardState.GetVote()
 	}
 	return g.applyCommitted(b)
 }
@@ -260,7 +277,28 @@ func (g *group) applyCommitted(b *storage.Batch) error {
 		return fmt.Errorf("apply entries %d-%d: %w", ents[0].GetIndex(), ents[len(ents)-1].GetIndex(), err)
 	}
 	g.applied = true
-	return nil
+	return g.compact(b)
+}
+
+// compact stages the compaction a Compactor asks for. A point the log cannot
+// be compacted to (the log moved on through a snapshot from the leader) is
+// skipped: the machine asks again after a later apply.
+func (g *group) compact(b *storage.Batch) error {
+	c, ok := g.sm.(Compactor)
+	if !ok {
+		return nil
+	}
+	index, data, err := c.Compaction()
+	if err != nil || index == 0 {
+		return err
+	}
+	if err := g.log.CompactTo(b, index, data); err != nil {
+		if errors.Is(err, storage.ErrNotCompactable) {
+			return nil
+		}
+		return fmt.Errorf("compact log to %d: %w", index, err)
+	}
+	return c.Compacted(b, index)
 }
 
 // applyConfChange applies a committed configuration change to raft and
@@ -314,9 +352,18 @@ func (g *group) snapshotConf(db *storage.DB) error {
 	return b.Commit()
 }
 
+// notePersisted tells a state machine that watches its log which entries
+// the cycle made durable.
+func (g *group) notePersisted() {
+	if po, ok := g.sm.(PersistObserver); ok && len(g.rd.Entries) > 0 {
+		po.Persisted(g.rd.Entries)
+	}
+}
+
 // advance publishes what the cycle made durable and tells raft. It reports
 // whether raft has more work for the group already.
 func (g *group) advance() bool {
+	g.notePersisted()
 	if ss := g.rd.SoftState; ss != nil || g.rd.HardState != nil {
 		g.noteLeader()
 	}

@@ -56,6 +56,38 @@ type StateMachine interface {
 	LeaderChanged(leader, term uint64)
 }
 
+// PersistObserver is implemented by a state machine that acts once its
+// entries are durable in this broker's log, before they commit (a partition
+// leader answering acks=leader). The engine calls Persisted after the cycle's
+// batch is durable and before Applied, with every entry the cycle appended
+// to the group's log, in index order; an entry at an index already seen
+// replaces it and everything after it (raft overwrote a conflicting suffix).
+type PersistObserver interface {
+	Persisted(ents []*raftpb.Entry)
+}
+
+// Compactor is implemented by state machines that discard a prefix of their
+// log (partition retention). After each cycle that applied entries the engine
+// asks for a compaction point; when there is one, it stages a raft snapshot
+// at that point and the removal of the log up to it (storage.RaftLog.CompactTo)
+// into the cycle's batch, then lets the machine stage its own cleanup into the
+// same batch, so that both become durable together or not at all.
+//
+// A follower that needs a removed entry is sent the snapshot and continues
+// with the entries after it, which the leader still holds.
+type Compactor interface {
+	// Compaction returns a raft index at or below the applied index that is
+	// already durable, and the machine's snapshot data for the state right
+	// after applying it; index 0 when there is nothing to compact. An error
+	// (storage failed) stops the engine.
+	Compaction() (index uint64, data []byte, err error)
+
+	// Compacted stages, into b, the machine's cleanup after the log was
+	// compacted to index (or reports, with err, that the batch must not
+	// commit). It is called only when the engine staged the compaction.
+	Compacted(b *storage.Batch, index uint64) error
+}
+
 // Envelope is one raft message of one group. Transports carry all three
 // fields. Group KeepaliveGroup marks a keepalive between engines, not a raft
 // message.

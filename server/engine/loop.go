@@ -2,6 +2,8 @@ package engine
 
 import (
 	"fmt"
+
+	"go.etcd.io/raft/v3/raftpb"
 )
 
 func (e *Engine) run() {
@@ -30,14 +32,20 @@ func (e *Engine) run() {
 //     storage writes are synchronous); they land in the same atomic batch.
 //  3. Send the Ready's messages. Only now: responses to appends and votes
 //     promise that the entries and hard state they speak of are durable.
-//  4. Publish what was applied (state machines complete their waiters), then
-//     Advance, and queue the group again if raft already has more.
+//     A leader's messages are the exception (the README's step 3 and section
+//     10.2.1 of the Raft thesis): its appends and heartbeats promise nothing
+//     about its own disk, so a leader whose Ready changes no term or vote
+//     sends them before step 2, and writes in parallel with its followers.
+//  4. Tell state machines which entries are now durable in the local log
+//     (PersistObserver), publish what was applied (state machines complete
+//     their waiters), then Advance, and queue the group again if raft
+//     already has more.
 func (e *Engine) cycle() error {
 	e.cycleMu.Lock()
 	defer e.cycleMu.Unlock()
 	gs := e.dequeueAll()
 	e.parallel(gs, func(g *group) { g.step(e) })
-	ready := gs[:0]
+	ready := make([]*group, 0, len(gs))
 	for _, g := range gs {
 		if g.hasReady {
 			ready = append(ready, g)
@@ -47,6 +55,7 @@ func (e *Engine) cycle() error {
 		e.send(gs)
 		return nil
 	}
+	e.sendEarly(ready)
 	if err := e.persist(ready); err != nil {
 		return err
 	}
@@ -79,14 +88,35 @@ func (e *Engine) persist(ready []*group) error {
 	return nil
 }
 
+// sendEarly sends the messages of the leaders that may send before their
+// Ready is durable (see cycle).
+func (e *Engine) sendEarly(ready []*group) {
+	var out []Envelope
+	for _, g := range ready {
+		if g.early {
+			for _, m := range g.rd.Messages {
+				if !promisesDurability(m) {
+					out = append(out, Envelope{Group: g.id, Msg: m})
+				}
+			}
+		}
+	}
+	if len(out) > 0 && e.cfg.Transport != nil {
+		e.cfg.Transport.Send(out)
+	}
+}
+
 // send hands the transport the messages of every group stepped this cycle:
-// its Ready's, if it has one, and the engine's own (quiescing heartbeats).
+// its Ready's, if it has one and did not send them early, and the engine's
+// own (quiescing heartbeats).
 func (e *Engine) send(gs []*group) {
 	var out []Envelope
 	for _, g := range gs {
 		if g.hasReady {
 			for _, m := range g.rd.Messages {
-				out = append(out, Envelope{Group: g.id, Msg: m})
+				if !g.early || promisesDurability(m) {
+					out = append(out, Envelope{Group: g.id, Msg: m})
+				}
 			}
 		}
 		out = append(out, g.outbox...)
@@ -98,4 +128,14 @@ func (e *Engine) send(gs []*group) {
 	if len(out) > 0 {
 		e.cfg.Transport.Send(out)
 	}
+}
+
+// promisesDurability reports whether a message speaks for this node's disk:
+// the responses that etcd-raft holds back until the Ready is persisted.
+func promisesDurability(m *raftpb.Message) bool {
+	switch m.GetType() {
+	case raftpb.MsgAppResp, raftpb.MsgVoteResp, raftpb.MsgPreVoteResp:
+		return true
+	}
+	return false
 }

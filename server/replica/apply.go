@@ -2,6 +2,7 @@ package replica
 
 import (
 	"fmt"
+	"time"
 
 	"go.etcd.io/raft/v3/raftpb"
 	"google.golang.org/protobuf/proto"
@@ -22,6 +23,10 @@ func (r *Replica) Proposals() [][]byte {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var out [][]byte
+	if r.truncateTo > 0 {
+		out = append(out, encodeTruncate(r.truncateTo))
+		r.truncateTo = 0
+	}
 	for start := 0; start < len(r.pending); {
 		end, size := start, 0
 		for end < len(r.pending) && (end == start || r.pending[start].coalesces() && r.pending[end].coalesces() &&
@@ -88,23 +93,29 @@ func (r *Replica) LeaderChanged(leader, term uint64) {
 // only on the entries before, so every replica assigns the same ones.
 func (r *Replica) Apply(b *storage.Batch, ents []*raftpb.Entry) error {
 	for _, ent := range ents {
+		r.st.AppliedIndex = ent.GetIndex()
 		if ent.GetType() == raftpb.EntryNormal && len(ent.GetData()) > 0 {
-			if err := r.applyBatch(b, ent); err != nil {
+			if err := r.applyEntry(b, ent); err != nil {
 				return err
 			}
 		}
-		r.st.AppliedIndex = ent.GetIndex()
 	}
 	return r.stageState(b)
 }
 
-func (r *Replica) applyBatch(b *storage.Batch, ent *raftpb.Entry) error {
+func (r *Replica) applyEntry(b *storage.Batch, ent *raftpb.Entry) error {
 	e, err := decodeBatch(ent.GetData())
 	if err != nil {
 		return fmt.Errorf("entry %d of %s/%d: %w", ent.GetIndex(), r.cfg.Topic, r.cfg.Partition, err)
 	}
+	if e.isTrunc {
+		r.applyTruncate(e.truncate)
+		return nil
+	}
 	base := r.st.GetNextOffset()
 	r.st.NextOffset = base + int64(e.count)
+	r.st.NextPosition += int64(len(e.records))
+	r.st.MaxTimestampMs = max(r.st.GetMaxTimestampMs(), e.maxTS)
 	b.PutOffsetIndex(r.cfg.Group, storage.IndexEntry{
 		BaseOffset: base, RaftIndex: ent.GetIndex(), Count: uint32(e.count), MaxTimestampMs: e.maxTS,
 	})
@@ -118,7 +129,7 @@ func (r *Replica) applyBatch(b *storage.Batch, ent *raftpb.Entry) error {
 	if e.proposal.node == r.cfg.NodeID && e.proposal.incarnation == r.cfg.Incarnation {
 		r.completions = append(r.completions, completion{seq: e.proposal.seq, base: base})
 	}
-	return nil
+	return r.maybeCheckpoint(b)
 }
 
 func (r *Replica) stageState(b *storage.Batch) error {
@@ -154,7 +165,9 @@ func (r *Replica) complete() {
 	for _, c := range r.completions {
 		base := c.base
 		for _, req := range r.inflight[c.seq] {
-			acks = append(acks, ack{req, base})
+			if !req.acked {
+				acks = append(acks, ack{req, base})
+			}
 			base += int64(req.count)
 		}
 		delete(r.inflight, c.seq)
@@ -180,7 +193,21 @@ func (r *Replica) Restore(b *storage.Batch, snap *raftpb.Snapshot) error {
 	}
 	st.AppliedIndex = snap.GetMetadata().GetIndex()
 	r.st = st
+	r.tail = nil // the log below the snapshot is gone; what follows is learnt anew
 	r.staged = nil
 	r.cache.reset()
+	r.segment = segmentStart{position: st.GetNextPosition(), at: time.Now()}
+	// The snapshot is where the log now starts; the checkpoints still
+	// committed are the ones deleted below.
+	r.compactPending = false
+	// Whatever this replica held is older than the snapshot, whose log
+	// starts after it: its offset index and checkpoints describe raft
+	// entries that ApplySnapshot just removed.
+	if err := b.DeleteIndexBefore(r.cfg.Group, st.GetNextOffset()); err != nil {
+		return err
+	}
+	if err := b.DeleteCheckpointsThrough(r.cfg.Group, st.GetAppliedIndex()); err != nil {
+		return err
+	}
 	return r.stageState(b)
 }

@@ -21,9 +21,10 @@ const batchCompression = 10
 // AppendCompressed queues a compressed batch of count records (the
 // compressed bytes of length-delimited encodings, see package wire) as a
 // proposal of its own: compressed streams cannot be concatenated into one.
-// done is called exactly once, unless AppendCompressed returns an error.
-func (r *Replica) AppendCompressed(records []byte, c sluicev1.Compression, count int, maxTS int64, done Done) error {
-	return r.enqueue(&request{records: records, codec: c, count: count, maxTS: maxTS, done: done})
+// done is called exactly once, unless AppendCompressed returns an error; as
+// for AppendAcks, with leaderAck as soon as this leader's log holds it.
+func (r *Replica) AppendCompressed(records []byte, c sluicev1.Compression, count int, maxTS int64, leaderAck bool, done Done) error {
+	return r.enqueue(&request{records: records, codec: c, count: count, maxTS: maxTS, done: done, leaderAck: leaderAck})
 }
 
 // coalesces reports whether req may share an entry with other requests.

@@ -17,6 +17,8 @@ const (
 	batchCount     = 2
 	batchMaxTS     = 3
 	batchRecords   = 4
+	batchTruncate  = 5
+	truncateOffset = 1
 	proposalNode   = 1
 	proposalIncarn = 2
 	proposalSeq    = 3
@@ -27,13 +29,25 @@ type proposalID struct {
 	node, incarnation, seq uint64
 }
 
-// batchEntry is a decoded produce entry; records aliases the entry data.
+// batchEntry is a decoded produce entry; records aliases the entry data. A
+// retention entry has no records and truncate set (the new log start offset).
 type batchEntry struct {
 	proposal proposalID
 	count    int
 	maxTS    int64
 	records  []byte
 	codec    sluicev1.Compression
+	truncate int64
+	isTrunc  bool
+}
+
+// encodeTruncate writes a ProduceBatch that carries only a TruncatePrefix.
+func encodeTruncate(logStart int64) []byte {
+	var inner []byte
+	inner = protowire.AppendTag(inner, truncateOffset, protowire.VarintType)
+	inner = protowire.AppendVarint(inner, uint64(logStart))
+	b := protowire.AppendTag(nil, batchTruncate, protowire.BytesType)
+	return protowire.AppendBytes(b, inner)
 }
 
 func appendProposal(dst []byte, p proposalID) []byte {
@@ -87,7 +101,10 @@ func decodeBatch(b []byte) (batchEntry, error) {
 		}
 		b = b[m:]
 	}
-	if e.count <= 0 {
+	switch {
+	case e.isTrunc && (e.count != 0 || e.truncate < 0):
+		return e, fmt.Errorf("%w: retention entry with %d records, log start %d", errBadEntry, e.count, e.truncate)
+	case !e.isTrunc && e.count <= 0:
 		return e, fmt.Errorf("%w: %d records", errBadEntry, e.count)
 	}
 	return e, nil
@@ -109,6 +126,29 @@ func (e *batchEntry) setField(num protowire.Number, typ protowire.Type, v []byte
 	case num == batchCompression && typ == protowire.VarintType:
 		c, _ := protowire.ConsumeVarint(v)
 		e.codec = sluicev1.Compression(int32(c))
+	case num == batchTruncate && typ == protowire.BytesType:
+		inner, _ := protowire.ConsumeBytes(v)
+		e.isTrunc = true
+		return decodeTruncate(inner, &e.truncate)
+	}
+	return nil
+}
+
+func decodeTruncate(b []byte, offset *int64) error {
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return errBadEntry
+		}
+		m := protowire.ConsumeFieldValue(num, typ, b[n:])
+		if m < 0 {
+			return errBadEntry
+		}
+		if num == truncateOffset && typ == protowire.VarintType {
+			v, _ := protowire.ConsumeVarint(b[n:])
+			*offset = int64(v)
+		}
+		b = b[n+m:]
 	}
 	return nil
 }

@@ -42,3 +42,27 @@ func TestDecodeBatchRejectsGarbage(t *testing.T) {
 		}
 	}
 }
+
+// TestTruncateMatchesProto holds the retention entry to the TruncatePrefix
+// message.
+func TestTruncateMatchesProto(t *testing.T) {
+	data := encodeTruncate(1234567)
+	var pb internalv1.ProduceBatch
+	if err := proto.Unmarshal(data, &pb); err != nil {
+		t.Fatal(err)
+	}
+	if pb.GetTruncatePrefix().GetLogStartOffset() != 1234567 || pb.GetRecordCount() != 0 {
+		t.Fatalf("proto view: %v", &pb)
+	}
+	again, err := proto.Marshal(&pb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := decodeBatch(again)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !e.isTrunc || e.truncate != 1234567 {
+		t.Fatalf("decoded %+v", e)
+	}
+}

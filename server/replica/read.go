@@ -1,7 +1,10 @@
 package replica
 
 import (
+	"errors"
 	"fmt"
+
+	"go.etcd.io/raft/v3"
 
 	"github.com/sluice-io/sluice/storage"
 )
@@ -33,22 +36,41 @@ func (r *Replica) Read(from int64, maxBytes int, fn func(Batch) bool) (hw, logSt
 }
 
 func (r *Replica) readStorage(from, hw int64, maxBytes int, fn func(Batch) bool) error {
-	var decodeErr error
+	var readErr error
+	first := true
 	err := r.cfg.DB.ReadLog(r.cfg.Group, from, hw, maxBytes, func(ie storage.IndexEntry, data []byte) bool {
+		// Offsets are contiguous, so the batch holding from starts at or
+		// before it; one that starts after it means retention removed the
+		// batches before it since the caller checked the log start.
+		if first && ie.BaseOffset > from {
+			readErr = r.outOfRange(from)
+			return false
+		}
+		first = false
 		e, err := decodeBatch(data)
 		if err != nil {
-			decodeErr = fmt.Errorf("raft entry %d: %w", ie.RaftIndex, err)
+			readErr = fmt.Errorf("raft entry %d: %w", ie.RaftIndex, err)
 			return false
 		}
 		return fn(Batch{BaseOffset: ie.BaseOffset, Count: int(ie.Count), Records: e.records, Compression: e.codec})
 	})
+	if errors.Is(err, raft.ErrCompacted) {
+		err = r.outOfRange(from)
+	}
 	if err == nil {
-		err = decodeErr
+		err = readErr
 	}
 	if err != nil {
 		return fmt.Errorf("read %s/%d from offset %d: %w", r.cfg.Topic, r.cfg.Partition, from, err)
 	}
 	return nil
+}
+
+// outOfRange is the error for a read from an offset retention removed,
+// with the bounds as they are now.
+func (r *Replica) outOfRange(from int64) error {
+	return &OutOfRangeError{Topic: r.cfg.Topic, Partition: r.cfg.Partition, Offset: from,
+		LogStart: r.logStart.Load(), HighWatermark: r.hw.Load()}
 }
 
 // BatchAtTime returns the base offset of the first committed batch whose

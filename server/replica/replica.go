@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -36,6 +37,9 @@ type Config struct {
 	// OnLeader, when set, learns each change of leader or term. It runs on the
 	// raft engine's goroutine and must not block.
 	OnLeader func(group, leader, term uint64)
+	// Retention sets the segment size to start with (see SetRetention); nil
+	// means Unlimited.
+	Retention *Retention
 }
 
 // Done is called once per Append: with the base offset of the request's
@@ -48,6 +52,9 @@ type request struct {
 	count   int
 	maxTS   int64
 	done    Done
+	// leaderAck asks for the answer once the leader's log holds the records
+	// (acks=leader); acked records that it was given (see persisted.go).
+	leaderAck, acked bool
 }
 
 type completion struct {
@@ -67,19 +74,32 @@ type Replica struct {
 	seq          uint64
 	leader       uint64
 	closed       bool
+	truncateTo   int64 // a TruncatePrefix to propose, 0 if none
 
 	// Owned by the engine's goroutines.
 	st *internalv1.PartitionState
 	// maxTS is the largest batch timestamp applied (-1: none yet); a batch
 	// that raises it gets a time index entry.
-	maxTS       int64
-	staged      []Batch
-	completions []completion
+	maxTS          int64
+	staged         []Batch
+	completions    []completion
+	segment        segmentStart
+	compactPending bool
+	compactedBelow int64
+	// tail is what this replica's log holds above the applied index, for
+	// acks=leader (persisted.go).
+	tail []tailEntry
+
+	// Segment bounds, set by SetRetention.
+	segmentBytes atomic.Int64
+	segmentAge   atomic.Int64 // a time.Duration
 
 	// Published for readers.
-	hw       atomic.Int64
-	logStart atomic.Int64
-	cache    cache
+	hw          atomic.Int64
+	logStart    atomic.Int64
+	position    atomic.Int64
+	compactions atomic.Uint64
+	cache       cache
 
 	changedMu sync.Mutex
 	changed   chan struct{}
@@ -122,6 +142,15 @@ func Open(cfg Config) (*Replica, error) {
 		r.maxTS = ts
 	}
 	r.publishBounds()
+	lim := Unlimited
+	if cfg.Retention != nil {
+		lim = *cfg.Retention
+	}
+	r.SetRetention(lim)
+	r.segment = segmentStart{position: r.st.GetNextPosition(), at: time.Now()}
+	// A log start that moved before a restart may still have a compaction
+	// to catch up with.
+	r.compactPending = true
 	return r, nil
 }
 
@@ -169,9 +198,17 @@ func (r *Replica) end() {
 }
 
 // Append queues records (length-delimited encodings, see package wire) for the
-// next proposal. done is called exactly once, unless Append returns an error.
+// next proposal. done is called exactly once, unless Append returns an error:
+// when the records commit (acks=all).
 func (r *Replica) Append(records []byte, count int, maxTS int64, done Done) error {
-	return r.enqueue(&request{records: records, count: count, maxTS: maxTS, done: done})
+	return r.AppendAcks(records, count, maxTS, false, done)
+}
+
+// AppendAcks is Append; with leaderAck, done is called as soon as this
+// leader's log holds the records durably and their offsets are known
+// (acks=leader), which may be before they commit.
+func (r *Replica) AppendAcks(records []byte, count int, maxTS int64, leaderAck bool, done Done) error {
+	return r.enqueue(&request{records: records, count: count, maxTS: maxTS, done: done, leaderAck: leaderAck})
 }
 
 func (r *Replica) enqueue(req *request) error {
@@ -227,13 +264,17 @@ func (r *Replica) takeWaitersLocked() []*request {
 	return out
 }
 
+// failAll fails the requests not yet answered (acks=leader ones may have been).
 func failAll(reqs []*request, err error) {
 	for _, req := range reqs {
-		req.done(-1, err)
+		if !req.acked {
+			req.done(-1, err)
+		}
 	}
 }
 
 func (r *Replica) publishBounds() {
 	r.logStart.Store(r.st.GetLogStartOffset())
 	r.hw.Store(r.st.GetNextOffset())
+	r.position.Store(r.st.GetNextPosition())
 }

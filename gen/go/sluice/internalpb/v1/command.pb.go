@@ -1044,6 +1044,14 @@ type PartitionState struct {
 	AppliedIndex   uint64                 `protobuf:"varint,1,opt,name=applied_index,json=appliedIndex,proto3" json:"applied_index,omitempty"`
 	LogStartOffset int64                  `protobuf:"varint,2,opt,name=log_start_offset,json=logStartOffset,proto3" json:"log_start_offset,omitempty"`
 	NextOffset     int64                  `protobuf:"varint,3,opt,name=next_offset,json=nextOffset,proto3" json:"next_offset,omitempty"`
+	// Total bytes of records ever appended (like a Kafka file position): the
+	// size of the log from a segment boundary on is next_position minus the
+	// boundary's next_position. Retention by bytes compares these.
+	NextPosition int64 `protobuf:"varint,4,opt,name=next_position,json=nextPosition,proto3" json:"next_position,omitempty"`
+	// Largest record timestamp appended so far: every record before a segment
+	// boundary is at most the boundary's max_timestamp_ms. Retention by time
+	// compares it.
+	MaxTimestampMs int64 `protobuf:"varint,5,opt,name=max_timestamp_ms,json=maxTimestampMs,proto3" json:"max_timestamp_ms,omitempty"`
 	unknownFields  protoimpl.UnknownFields
 	sizeCache      protoimpl.SizeCache
 }
@@ -1099,6 +1107,20 @@ func (x *PartitionState) GetNextOffset() int64 {
 	return 0
 }
 
+func (x *PartitionState) GetNextPosition() int64 {
+	if x != nil {
+		return x.NextPosition
+	}
+	return 0
+}
+
+func (x *PartitionState) GetMaxTimestampMs() int64 {
+	if x != nil {
+		return x.MaxTimestampMs
+	}
+	return 0
+}
+
 // ProduceBatch is the raft entry of a produced batch.
 type ProduceBatch struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
@@ -1109,6 +1131,8 @@ type ProduceBatch struct {
 	// varint length followed by the record's protobuf bytes), offsets unset;
 	// compressed as a whole when compression is set.
 	Records []byte `protobuf:"bytes,4,opt,name=records,proto3" json:"records,omitempty"`
+	// Set (with no records) on a retention entry instead of a batch.
+	TruncatePrefix *TruncatePrefix `protobuf:"bytes,5,opt,name=truncate_prefix,json=truncatePrefix,proto3" json:"truncate_prefix,omitempty"`
 	// The codec of records; unset (entries written before compression existed,
 	// too) means not compressed.
 	Compression   v1.Compression `protobuf:"varint,10,opt,name=compression,proto3,enum=sluice.v1.Compression" json:"compression,omitempty"`
@@ -1174,11 +1198,66 @@ func (x *ProduceBatch) GetRecords() []byte {
 	return nil
 }
 
+func (x *ProduceBatch) GetTruncatePrefix() *TruncatePrefix {
+	if x != nil {
+		return x.TruncatePrefix
+	}
+	return nil
+}
+
 func (x *ProduceBatch) GetCompression() v1.Compression {
 	if x != nil {
 		return x.Compression
 	}
 	return v1.Compression(0)
+}
+
+// TruncatePrefix moves a partition's log start offset forward: the leader
+// proposes it when records fall past the topic's retention, and every replica
+// applies it at the same point of the log, so all agree on the log start.
+// Each replica then compacts its raft log below it on its own.
+type TruncatePrefix struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	LogStartOffset int64                  `protobuf:"varint,1,opt,name=log_start_offset,json=logStartOffset,proto3" json:"log_start_offset,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *TruncatePrefix) Reset() {
+	*x = TruncatePrefix{}
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TruncatePrefix) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TruncatePrefix) ProtoMessage() {}
+
+func (x *TruncatePrefix) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TruncatePrefix.ProtoReflect.Descriptor instead.
+func (*TruncatePrefix) Descriptor() ([]byte, []int) {
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *TruncatePrefix) GetLogStartOffset() int64 {
+	if x != nil {
+		return x.LogStartOffset
+	}
+	return 0
 }
 
 var File_sluice_internal_v1_command_proto protoreflect.FileDescriptor
@@ -1276,19 +1355,24 @@ const file_sluice_internal_v1_command_proto_rawDesc = "" +
 	"next_group\x18\x02 \x01(\x04R\tnextGroup\x128\n" +
 	"\abrokers\x18\x03 \x03(\v2\x1e.sluice.internal.v1.BrokerInfoR\abrokers\x125\n" +
 	"\x06topics\x18\x04 \x03(\v2\x1d.sluice.internal.v1.TopicInfoR\x06topics\x12#\n" +
-	"\rapplied_index\x18\x05 \x01(\x04R\fappliedIndex\"\x80\x01\n" +
+	"\rapplied_index\x18\x05 \x01(\x04R\fappliedIndex\"\xcf\x01\n" +
 	"\x0ePartitionState\x12#\n" +
 	"\rapplied_index\x18\x01 \x01(\x04R\fappliedIndex\x12(\n" +
 	"\x10log_start_offset\x18\x02 \x01(\x03R\x0elogStartOffset\x12\x1f\n" +
 	"\vnext_offset\x18\x03 \x01(\x03R\n" +
-	"nextOffset\"\xeb\x01\n" +
+	"nextOffset\x12#\n" +
+	"\rnext_position\x18\x04 \x01(\x03R\fnextPosition\x12(\n" +
+	"\x10max_timestamp_ms\x18\x05 \x01(\x03R\x0emaxTimestampMs\"\xb8\x02\n" +
 	"\fProduceBatch\x12:\n" +
 	"\bproposal\x18\x01 \x01(\v2\x1e.sluice.internal.v1.ProposalIDR\bproposal\x12!\n" +
 	"\frecord_count\x18\x02 \x01(\x05R\vrecordCount\x12(\n" +
 	"\x10max_timestamp_ms\x18\x03 \x01(\x03R\x0emaxTimestampMs\x12\x18\n" +
-	"\arecords\x18\x04 \x01(\fR\arecords\x128\n" +
+	"\arecords\x18\x04 \x01(\fR\arecords\x12K\n" +
+	"\x0ftruncate_prefix\x18\x05 \x01(\v2\".sluice.internal.v1.TruncatePrefixR\x0etruncatePrefix\x128\n" +
 	"\vcompression\x18\n" +
-	" \x01(\x0e2\x16.sluice.v1.CompressionR\vcompressionBDZBgithub.com/sluice-io/sluice/gen/go/sluice/internalpb/v1;internalv1b\x06proto3"
+	" \x01(\x0e2\x16.sluice.v1.CompressionR\vcompression\":\n" +
+	"\x0eTruncatePrefix\x12(\n" +
+	"\x10log_start_offset\x18\x01 \x01(\x03R\x0elogStartOffsetBDZBgithub.com/sluice-io/sluice/gen/go/sluice/internalpb/v1;internalv1b\x06proto3"
 
 var (
 	file_sluice_internal_v1_command_proto_rawDescOnce sync.Once
@@ -1302,7 +1386,7 @@ func file_sluice_internal_v1_command_proto_rawDescGZIP() []byte {
 	return file_sluice_internal_v1_command_proto_rawDescData
 }
 
-var file_sluice_internal_v1_command_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_sluice_internal_v1_command_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_sluice_internal_v1_command_proto_goTypes = []any{
 	(*MetadataCommand)(nil),   // 0: sluice.internal.v1.MetadataCommand
 	(*AlterTopicConfigs)(nil), // 1: sluice.internal.v1.AlterTopicConfigs
@@ -1320,10 +1404,11 @@ var file_sluice_internal_v1_command_proto_goTypes = []any{
 	(*MetadataState)(nil),     // 13: sluice.internal.v1.MetadataState
 	(*PartitionState)(nil),    // 14: sluice.internal.v1.PartitionState
 	(*ProduceBatch)(nil),      // 15: sluice.internal.v1.ProduceBatch
-	nil,                       // 16: sluice.internal.v1.AlterTopicConfigs.SetConfigsEntry
-	nil,                       // 17: sluice.internal.v1.CreateTopic.ConfigsEntry
-	nil,                       // 18: sluice.internal.v1.TopicInfo.ConfigsEntry
-	(v1.Compression)(0),       // 19: sluice.v1.Compression
+	(*TruncatePrefix)(nil),    // 16: sluice.internal.v1.TruncatePrefix
+	nil,                       // 17: sluice.internal.v1.AlterTopicConfigs.SetConfigsEntry
+	nil,                       // 18: sluice.internal.v1.CreateTopic.ConfigsEntry
+	nil,                       // 19: sluice.internal.v1.TopicInfo.ConfigsEntry
+	(v1.Compression)(0),       // 20: sluice.v1.Compression
 }
 var file_sluice_internal_v1_command_proto_depIdxs = []int32{
 	5,  // 0: sluice.internal.v1.MetadataCommand.proposal:type_name -> sluice.internal.v1.ProposalID
@@ -1334,23 +1419,24 @@ var file_sluice_internal_v1_command_proto_depIdxs = []int32{
 	3,  // 5: sluice.internal.v1.MetadataCommand.partition_leaders:type_name -> sluice.internal.v1.PartitionLeaders
 	1,  // 6: sluice.internal.v1.MetadataCommand.alter_topic_configs:type_name -> sluice.internal.v1.AlterTopicConfigs
 	2,  // 7: sluice.internal.v1.MetadataCommand.create_partitions:type_name -> sluice.internal.v1.CreatePartitions
-	16, // 8: sluice.internal.v1.AlterTopicConfigs.set_configs:type_name -> sluice.internal.v1.AlterTopicConfigs.SetConfigsEntry
+	17, // 8: sluice.internal.v1.AlterTopicConfigs.set_configs:type_name -> sluice.internal.v1.AlterTopicConfigs.SetConfigsEntry
 	7,  // 9: sluice.internal.v1.CreatePartitions.assignment:type_name -> sluice.internal.v1.Replicas
 	4,  // 10: sluice.internal.v1.PartitionLeaders.leaders:type_name -> sluice.internal.v1.PartitionLeader
-	17, // 11: sluice.internal.v1.CreateTopic.configs:type_name -> sluice.internal.v1.CreateTopic.ConfigsEntry
+	18, // 11: sluice.internal.v1.CreateTopic.configs:type_name -> sluice.internal.v1.CreateTopic.ConfigsEntry
 	7,  // 12: sluice.internal.v1.CreateTopic.assignment:type_name -> sluice.internal.v1.Replicas
 	10, // 13: sluice.internal.v1.RegisterBroker.broker:type_name -> sluice.internal.v1.BrokerInfo
-	18, // 14: sluice.internal.v1.TopicInfo.configs:type_name -> sluice.internal.v1.TopicInfo.ConfigsEntry
+	19, // 14: sluice.internal.v1.TopicInfo.configs:type_name -> sluice.internal.v1.TopicInfo.ConfigsEntry
 	12, // 15: sluice.internal.v1.TopicInfo.partitions:type_name -> sluice.internal.v1.PartitionInfo
 	10, // 16: sluice.internal.v1.MetadataState.brokers:type_name -> sluice.internal.v1.BrokerInfo
 	11, // 17: sluice.internal.v1.MetadataState.topics:type_name -> sluice.internal.v1.TopicInfo
 	5,  // 18: sluice.internal.v1.ProduceBatch.proposal:type_name -> sluice.internal.v1.ProposalID
-	19, // 19: sluice.internal.v1.ProduceBatch.compression:type_name -> sluice.v1.Compression
-	20, // [20:20] is the sub-list for method output_type
-	20, // [20:20] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	16, // 19: sluice.internal.v1.ProduceBatch.truncate_prefix:type_name -> sluice.internal.v1.TruncatePrefix
+	20, // 20: sluice.internal.v1.ProduceBatch.compression:type_name -> sluice.v1.Compression
+	21, // [21:21] is the sub-list for method output_type
+	21, // [21:21] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_sluice_internal_v1_command_proto_init() }
@@ -1373,7 +1459,7 @@ func file_sluice_internal_v1_command_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sluice_internal_v1_command_proto_rawDesc), len(file_sluice_internal_v1_command_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   19,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -1,0 +1,25 @@
+package replica
+
+import (
+	"testing"
+	"time"
+)
+
+func TestSegmentBounds(t *testing.T) {
+	for _, tc := range []struct {
+		lim   Retention
+		bytes int64
+		age   time.Duration
+	}{
+		{Unlimited, maxSegmentBytes, maxSegmentAge},
+		{Retention{Bytes: 10 << 20, Ms: -1}, 10 << 20 / segmentsPerLimit, maxSegmentAge},
+		{Retention{Bytes: 1, Ms: 100}, minSegmentBytes, minSegmentAge},
+		{Retention{Bytes: 1 << 40, Ms: 7 * 24 * 3600 * 1000}, maxSegmentBytes, maxSegmentAge},
+		{Retention{Bytes: -1, Ms: 80_000}, maxSegmentBytes, 10 * time.Second},
+	} {
+		bytes, age := segmentBounds(tc.lim)
+		if bytes != tc.bytes || age != tc.age {
+			t.Errorf("segmentBounds(%+v) = %d, %v; want %d, %v", tc.lim, bytes, age, tc.bytes, tc.age)
+		}
+	}
+}

@@ -99,9 +99,11 @@ func (o *produceOptions) config(topic string, partitionSet bool) (*produceConfig
 	if o.maxInFlight < 1 {
 		return nil, fmt.Errorf("invalid --max-in-flight %d: must be at least 1", o.maxInFlight)
 	}
-	codec, err := compress.Parse(o.compression)
-	if err != nil {
-		return nil, fmt.Errorf("invalid --compression: %w", err)
+	codec := compress.None
+	if o.compression != "" {
+		if codec, err = compress.Parse(o.compression); err != nil {
+			return nil, fmt.Errorf("invalid --compression: %w", err)
+		}
 	}
 	cfg := &produceConfig{
 		codec:       codec,

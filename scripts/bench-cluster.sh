@@ -275,7 +275,7 @@ run p1-leader "$p1_leader" bench produce --topic bench-p1 "${p100[@]}" "${limit[
 sluice --broker "$(addr 1)" topic create bench-p1-fwd --partitions 1 --replication-factor 3 >/dev/null
 fwd_leader=$(leader_of bench-p1-fwd 0)
 fwd_via=$((fwd_leader % 3 + 1))
-run p1-forwarded "$fwd_via" bench produce --topic bench-p1-fwd "${p100[@]}" "${limit[@]}"
+run p1-forwarded "$fwd_via" bench produce --topic bench-p1-fwd "${p100[@]}" "${limit[@]}" --via-broker
 
 sluice --broker "$(addr 1)" topic create bench-p12 --partitions 12 --replication-factor 3 >/dev/null
 status_json --topic bench-p12 >"$work/p12-status.json"
@@ -283,7 +283,7 @@ p12_leaders=$(jq -r '[.partitions[].leader_id | tostring] | join(",")' "$work/p1
 # The broker that leads the most of the 12 partitions; the rest are forwarded.
 p12_via=$(jq -r '[.partitions[].leader_id] | group_by(.) | max_by(length) | .[0]' "$work/p12-status.json")
 p12_local=$(jq --argjson k "$p12_via" '[.partitions[] | select(.leader_id == $k)] | length' "$work/p12-status.json")
-run p12 "$p12_via" bench produce --topic bench-p12 --partitions 12 "${p100[@]}" "${limit[@]}"
+run p12 "$p12_via" bench produce --topic bench-p12 --partitions 12 "${p100[@]}" "${limit[@]}" --via-broker
 
 # Every replica should hold what its leader acknowledged once the load stops.
 sleep 2
@@ -335,11 +335,7 @@ per_group=$(awk -v f="$idle_cpu_max" -v e="$(idle_field idle-empty 1 1)" -v n="$
 	'BEGIN { printf "%.4f", (f - e) / n }')
 groups_at_goal=$(awk -v p="$per_group" -v e="$(idle_field idle-empty 1 1)" \
 	'BEGIN { if (p > 0) printf "%.0f", (5 - e) / p; else print "n/a" }')
-# Raft messages per second through broker 1 while idle: each tick (10 a
-# second) a leader sends a heartbeat to each of its 2 followers and gets 2
-# answers; a follower gets one heartbeat and answers it.
 leads1=$(cat "$work/idle-leads-1")
-msgs1=$((10 * (4 * leads1 + 2 * (partitions - leads1))))
 
 idle_row() { # BROKER
 	local k=$1
@@ -401,7 +397,7 @@ single-broker figures are in [benchmarks.md](benchmarks.md).
 | Load average before the run | $load_before |
 
 Three brokers (\`sluice serve\`, default options: raft ticks every 100 ms,
-heartbeats every 2 ticks, elections after 10; every raft cycle fsynced) on
+heartbeats every 2 ticks, elections after 10, idle groups quiesced; every raft cycle fsynced) on
 127.0.0.1 of this one machine, with their clients, so everything shares its
 $(nproc) CPUs and one disk. Each cluster starts with empty data directories.
 
@@ -449,16 +445,15 @@ of the samples whose stack holds the named function, so rows overlap (the
 $(profile_rows)
 
 How the engine spends it, from its code at this commit (\`server/engine\`
-with its defaults: a 100 ms tick, a heartbeat every tick, elections after 10
-ticks, CheckQuorum on): every tick queues every raft group, and a cycle steps each one
-on the worker pool (\`RawNode.Tick\`), asks it for work (\`HasReady\`) and
-advances it, whether or not anything happened. Each partition leader sends a
-heartbeat to each follower every tick and each follower answers, one raft
-message each, each marshalled on its own: heartbeats are not coalesced per
-pair of brokers and no idle group is quiesced. For broker 1, leading $leads1 of the $(group $partitions) groups, that is
-about $(group $msgs1) raft messages a second, sent or received (written in
-batches, one gRPC message per peer per cycle, so few system calls), each one
-decoded, stepped and answered. The cost therefore grows with the number of
+with its defaults: a 100 ms tick, heartbeats every 2 ticks, elections after
+10 ticks, CheckQuorum on, quiescence on): an idle group is quiesced. Its
+leader sent each follower one last heartbeat marked quiesce, and neither it
+nor its followers tick the group any more, so it sends no raft message at
+all; brokers instead exchange one keepalive per pair every heartbeat interval,
+and a quiesced group wakes only if a member it depends on falls silent. What
+remains is the tick goroutine walking every group every tick (to see whether
+one must wake), the keepalives, leader reports and the Go runtime. The cost
+still grows with the number of
 groups, not with traffic: from these figures, each group costs a broker about
 $per_group% of a core, so on this machine 5% of a core allows about
 $(group "$groups_at_goal") groups per broker at the current tick and heartbeat settings.
@@ -468,8 +463,11 @@ $(group "$groups_at_goal") groups per broker at the current tick and heartbeat s
 A new cluster; each run creates its topic with replication factor 3 and sends
 100 B records for $dur s from 8 producers, each one connection and one stream
 with up to 4 requests of 1,000 records in flight (the settings of
-[benchmarks.md](benchmarks.md)). \`sluice bench produce\` sends every request
-to the one broker named by \`--broker\`; a broker that does not lead a
+[benchmarks.md](benchmarks.md)). These runs use \`sluice bench produce
+--via-broker\`, which sends every request to the one broker named by
+\`--broker\` (without it, each partition's requests go to its leader, as in
+[benchmarks.md](benchmarks.md#side-by-side-nats-jetstream-apache-kafka-and-sluice-make-bench-peers));
+a broker that does not lead a
 partition forwards its records to the leader (one more hop, and the
 forwarding broker's CPU). So:
 

@@ -31,6 +31,7 @@ type benchE2EOptions struct {
 	maxInFlight int
 	json        bool
 	quiet       bool
+	viaBroker   bool
 }
 
 func newBenchE2ECmd(g *globalOptions) *cobra.Command {
@@ -64,6 +65,7 @@ func newBenchE2ECmd(g *globalOptions) *cobra.Command {
 	f.IntVar(&o.maxInFlight, "max-in-flight", 256, "at most `M` unanswered requests")
 	f.BoolVar(&o.json, "json", false, "print the summary as one JSON object")
 	f.BoolVar(&o.quiet, "quiet", false, "no progress line on stderr")
+	f.BoolVar(&o.viaBroker, "via-broker", false, "send every request to --broker, which forwards what it does not lead (default: straight to each partition's leader)")
 	return cmd
 }
 
@@ -110,6 +112,11 @@ func benchE2E(cmd *cobra.Command, g *globalOptions, o *benchE2EOptions, load *pr
 	admin := sluicev1.NewAdminServiceClient(conn)
 	if load.partitions, err = ensureTopic(ctx, admin, load.topic, load.partitions); err != nil {
 		return err
+	}
+	if !o.viaBroker {
+		if load.leaders, err = partitionLeaders(ctx, admin, load.topic, load.partitions, g.broker); err != nil {
+			return err
+		}
 	}
 	fetchReq, err := followFromEnd(ctx, admin, load.topic)
 	if err != nil {

@@ -32,6 +32,7 @@ type benchProduceOptions struct {
 	quiet       bool
 	compression string
 	values      string
+	viaBroker   bool
 }
 
 func newBenchProduceCmd(g *globalOptions) *cobra.Command {
@@ -68,6 +69,7 @@ func newBenchProduceCmd(g *globalOptions) *cobra.Command {
 	f.BoolVar(&o.quiet, "quiet", false, "no progress line on stderr")
 	f.StringVar(&o.compression, "compression", "none", "send each request's records as one batch compressed with `CODEC` (none, gzip, snappy, lz4 or zstd)")
 	f.StringVar(&o.values, "values", "random", "record values: `KIND` random (--record-size random bytes, incompressible) or json (JSON events of about 1 KiB; --record-size is ignored)")
+	f.BoolVar(&o.viaBroker, "via-broker", false, "send every request to --broker, which forwards what it does not lead (default: straight to each partition's leader)")
 	return cmd
 }
 
@@ -119,9 +121,15 @@ func benchProduce(cmd *cobra.Command, g *globalOptions, o *benchProduceOptions, 
 		return err
 	}
 	defer conn.Close()
-	load.partitions, err = ensureTopic(ctx, sluicev1.NewAdminServiceClient(conn), load.topic, load.partitions)
+	admin := sluicev1.NewAdminServiceClient(conn)
+	load.partitions, err = ensureTopic(ctx, admin, load.topic, load.partitions)
 	if err != nil {
 		return err
+	}
+	if !o.viaBroker {
+		if load.leaders, err = partitionLeaders(ctx, admin, load.topic, load.partitions, g.broker); err != nil {
+			return err
+		}
 	}
 	codec, _ := compress.Parse(o.compression) // checked by load
 	if codec == compress.None && o.values == "random" {

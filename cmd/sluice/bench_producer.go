@@ -33,6 +33,11 @@ type producerLoad struct {
 	records     int64         // records to send in total; 0 = no limit
 	duration    time.Duration // stop sending after this; 0 = no limit
 
+	// leaders, when set, is the broker address of each partition's leader:
+	// each producer then has a stream per leader. Otherwise every request
+	// goes to --broker, which forwards what it does not lead.
+	leaders []string
+
 	source recordSource
 	// onAck, when set, is called by each producer's receiving goroutine for
 	// every successful response.
@@ -60,18 +65,20 @@ type sentRequest struct {
 // up to maxInFlight requests unanswered, a receiving goroutine matches the
 // responses to them, timing each.
 type benchProducer struct {
-	id     int
-	load   *producerLoad
-	stream grpc.ClientStream
-	slots  chan struct{} // one token per unanswered request
-	dead   chan struct{} // closed when the receiver returns
-	lat    *latencyRecorder
-	prog   *counters
+	id      int
+	load    *producerLoad
+	streams []grpc.ClientStream
+	route   []int         // partition -> index in streams
+	slots   chan struct{} // one token per unanswered request
+	dead    chan struct{} // closed when a receiver fails or all return
+	lat     *latencyRecorder
+	prog    *counters
 
 	mu      sync.Mutex
 	pending map[uint64]sentRequest
 
-	// Owned by the receiver until it returns.
+	// Counted by the receivers under statsMu, read once they returned.
+	statsMu                             sync.Mutex
 	acked, ackedBytes, failed, requests int64
 	firstErr                            string
 }
@@ -91,18 +98,13 @@ func runProducers(ctx context.Context, g *globalOptions, load *producerLoad,
 	defer cancelStreams()
 	producers := make([]*benchProducer, load.producers)
 	for i := range producers {
-		conn, err := g.dial()
+		streams, route, closeConns, err := producerStreams(streamCtx, g, load.leaders, load.partitions, codec)
 		if err != nil {
 			return nil, err
 		}
-		defer conn.Close()
-		stream, err := conn.NewStream(streamCtx, &grpc.StreamDesc{ServerStreams: true, ClientStreams: true},
-			sluicev1.ProduceService_Produce_FullMethodName, codec)
-		if err != nil {
-			return nil, fmt.Errorf("open produce stream: %w", err)
-		}
+		defer closeConns()
 		producers[i] = &benchProducer{
-			id: i, load: load, stream: stream, lat: lat, prog: prog,
+			id: i, load: load, streams: streams, route: route, lat: lat, prog: prog,
 			slots:   make(chan struct{}, load.maxInFlight),
 			dead:    make(chan struct{}),
 			pending: make(map[uint64]sentRequest),
@@ -166,7 +168,11 @@ func (t *produceTotals) add(p *benchProducer) {
 func (p *benchProducer) send(ctx context.Context, budget *recordBudget, limiter *rateLimiter) {
 	// Closing our side tells the broker no more requests are coming: it ends
 	// the stream once it has answered those sent. It always returns nil.
-	defer func() { _ = p.stream.CloseSend() }()
+	defer func() {
+		for _, s := range p.streams {
+			_ = s.CloseSend()
+		}
+	}()
 	for i := 0; ; i++ {
 		n := budget.claim(p.load.batchSize)
 		if n == 0 || limiter.wait(ctx, n) != nil {
@@ -197,14 +203,32 @@ func (p *benchProducer) sendRequest(seq uint64, partition int32, n int) error {
 	p.mu.Lock()
 	p.pending[seq] = sentRequest{at: time.Now(), records: n, bytes: size}
 	p.mu.Unlock()
-	return p.stream.SendMsg(msg)
+	return p.streams[p.route[partition]].SendMsg(msg)
 }
 
-// receive is the receiving goroutine: it handles responses until the stream
-// ends, then counts what was never answered as failed.
+// receive is the receiving goroutine: it handles the responses of every
+// stream until they end, then counts what was never answered as failed. The
+// first stream to fail stops the producer's sender.
 func (p *benchProducer) receive() {
-	defer close(p.dead)
-	err := p.receiveAll()
+	var once sync.Once
+	stop := func() { once.Do(func() { close(p.dead) }) }
+	defer stop()
+	var wg sync.WaitGroup
+	var errMu sync.Mutex
+	var err error
+	for _, s := range p.streams {
+		wg.Go(func() {
+			if e := p.receiveAll(s); e != nil {
+				errMu.Lock()
+				if err == nil {
+					err = e
+				}
+				errMu.Unlock()
+				stop()
+			}
+		})
+	}
+	wg.Wait()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, r := range p.pending {
@@ -219,10 +243,10 @@ func (p *benchProducer) receive() {
 	}
 }
 
-func (p *benchProducer) receiveAll() error {
+func (p *benchProducer) receiveAll(stream grpc.ClientStream) error {
 	for {
 		resp := new(sluicev1.ProduceResponse)
-		err := p.stream.RecvMsg(resp)
+		err := stream.RecvMsg(resp)
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
@@ -239,7 +263,9 @@ func (p *benchProducer) receiveAll() error {
 		}
 		<-p.slots
 		p.lat.record(now.Sub(req.at))
+		p.statsMu.Lock()
 		p.count(resp, req, now)
+		p.statsMu.Unlock()
 	}
 }
 

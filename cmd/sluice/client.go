@@ -35,12 +35,17 @@ func (g *globalOptions) addFlags(root *cobra.Command) {
 // dial returns a plaintext connection to the broker. grpc.NewClient connects
 // lazily, so an unreachable broker surfaces as UNAVAILABLE on the first call.
 func (g *globalOptions) dial() (*grpc.ClientConn, error) {
-	conn, err := grpc.NewClient(g.broker,
+	return g.dialAddr(g.broker)
+}
+
+// dialAddr connects to a broker other than --broker (one named by metadata).
+func (g *globalOptions) dialAddr(addr string) (*grpc.ClientConn, error) {
+	conn, err := grpc.NewClient(addr,
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxRecvBytes)),
 	)
 	if err != nil {
-		return nil, fmt.Errorf("connect to broker %s: %w", g.broker, err)
+		return nil, fmt.Errorf("connect to broker %s: %w", addr, err)
 	}
 	return conn, nil
 }

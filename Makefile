@@ -99,3 +99,7 @@ bench-peers: build ## NATS JetStream, Kafka and Sluice, three nodes each, side b
 .PHONY: bench-cluster
 bench-cluster: build ## Three local brokers: idle cost of 1,000 RF=3 partitions and RF=3 produce; writes docs/benchmarks-cluster.md
 	PATH="$(BIN):$$PATH" ./scripts/bench-cluster.sh
+
+.PHONY: bench-compression
+bench-compression: ## Ratio and CPU cost of each codec on batches of 1 KiB JSON-like records (Go benchmarks; figures in docs/benchmarks.md)
+	$(GO) test -run '^$$' -bench BenchmarkCompression -benchtime 2s -count 3 ./server/compress

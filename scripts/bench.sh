@@ -201,6 +201,9 @@ best100=$(jq -rs 'map(.records_per_sec // 0) | max' "$work/p100-1.json" "$work/p
 e2e_p50=$(j e2e .ack_to_receive_ms.p50)
 
 mkdir -p "$(dirname "$out")"
+# Sections that other targets write (between "<!-- NAME:begin" and
+# "<!-- NAME:end -->" lines, e.g. make bench-compression's) are kept.
+kept=$(awk '/^<!-- [a-z-]+:begin/ {on = 1} on {print} /^<!-- [a-z-]+:end -->/ {on = 0; print ""}' "$out" 2>/dev/null || true)
 {
 	cat <<EOF
 # Benchmarks
@@ -330,4 +333,5 @@ EOF
 		printf -- '- `%s`\n' "${failed_runs[@]}"
 	fi
 } >"$out"
+[[ -z $kept ]] || printf '\n%s\n' "$kept" >>"$out"
 log "wrote $out"

@@ -61,7 +61,7 @@ func (s *fetchService) Fetch(req *sluicev1.FetchRequest, stream grpc.ServerStrea
 	}
 	n := len(remote)
 	if len(cursors) > 0 {
-		f := &fetcher{s: s, ctx: ctx, sink: sk, topic: topic, cursors: cursors, lim: lim, follow: req.GetFollow()}
+		f := &fetcher{s: s, ctx: ctx, sink: sk, topic: topic, cursors: cursors, lim: lim, follow: req.GetFollow(), accept: acceptedCodecs(req)}
 		go func() { sources <- f.run() }()
 		n++
 	}
@@ -166,6 +166,8 @@ type fetcher struct {
 	lim     fetchLimits
 	follow  bool
 	resp    wire.FetchResponse
+	accept  []sluicev1.Compression // codecs sent as compressed batches
+	memo    plainMemo
 }
 
 func (f *fetcher) run() error {
@@ -227,16 +229,9 @@ func (f *fetcher) sendFrom(c *cursor) (n int, hw int64, full bool, err error) {
 	var decodeErr error
 	var logStart int64
 	hw, logStart, err = c.r.Read(c.next, f.lim.bytes, func(b replica.Batch) bool {
-		off := b.BaseOffset
-		decodeErr = wire.ForEachRecord(b.Records, func(rec []byte) bool {
-			if off >= c.next {
-				f.resp.AddRecord(off, rec)
-				c.next = off + 1
-			}
-			off++
-			return f.resp.Records() < maxRecs && f.resp.Size() < f.lim.bytes
-		})
-		return decodeErr == nil && f.resp.Records() < maxRecs && f.resp.Size() < f.lim.bytes
+		var more bool
+		more, decodeErr = f.addBatch(c, b, maxRecs)
+		return more
 	})
 	if err == nil {
 		err = decodeErr

@@ -97,5 +97,6 @@ func (s *fetchService) relay(ctx context.Context, addr string, req *sluicev1.Fet
 func relayRequest(req *sluicev1.FetchRequest, parts []*sluicev1.FetchPartition) *sluicev1.FetchRequest {
 	r := proto.CloneOf(req)
 	r.Partitions, r.StartAll = parts, nil
+	r.AcceptCompression = acceptedCodecs(req)
 	return r
 }

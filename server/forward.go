@@ -61,7 +61,7 @@ func (b *Broker) closeConns() {
 // unknown the partition's replicas in turn) and returns the base offset. A
 // not-leader answer that names another leader is followed once.
 func (b *Broker) forwardProduce(ctx context.Context, topic *internalv1.TopicInfo, pt *part, acks sluicev1.Acks, lead uint64) (int64, error) {
-	req, err := wire.AppendProduceRequest(nil, topic.GetName(), pt.partition, acks, pt.records)
+	req, err := forwardRequest(topic, pt, acks)
 	if err != nil {
 		return -1, fmt.Errorf("forward to leader: %w", err)
 	}

@@ -82,7 +82,12 @@ func (l *offsetsLog) ReadAll(ctx context.Context, fn func(offset int64, value []
 		var fnErr error
 		_, _, err := r.Read(from, 1<<20, func(b replica.Batch) bool {
 			off := b.BaseOffset
-			werr := wire.ForEachRecord(b.Records, func(rec []byte) bool {
+			records, werr := b.Plain()
+			if werr != nil {
+				fnErr = werr
+				return false
+			}
+			werr = wire.ForEachRecord(records, func(rec []byte) bool {
 				defer func() { off++ }()
 				if off < from || off >= end {
 					return true

@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"strconv"
 	"sync"
@@ -142,6 +141,9 @@ func (s *produceService) handle(ctx context.Context, raw []byte, reply func(*slu
 		return
 	}
 	topic, parts, err := s.route(req)
+	if err == nil {
+		err = compressParts(topic, req, parts)
+	}
 	if err != nil {
 		fail(req.Sequence, err)
 		return
@@ -165,6 +167,7 @@ func (s *produceService) handle(ctx context.Context, raw []byte, reply func(*slu
 type part struct {
 	partition int32
 	records   []byte
+	codec     sluicev1.Compression // of records
 	count     int
 	maxTS     int64
 	// producer is set for an idempotent request (which has one part).
@@ -179,7 +182,7 @@ func (s *produceService) route(req *wire.ProduceRequest) (*internalv1.TopicInfo,
 	}
 	switch {
 	case len(req.Records) == 0:
-		return nil, nil, badRequest("records", "at least one record is required")
+		return nil, nil, badRequest("records", "at least one record (or a batch) is required")
 	case req.Acks < sluicev1.Acks_ACKS_UNSPECIFIED || req.Acks > sluicev1.Acks_ACKS_ALL:
 		return nil, nil, badRequest("acks", "unknown value %d", req.Acks)
 	case req.HasPartition && req.Partition < 0:
@@ -244,7 +247,7 @@ func checkRecordLimit(topic *internalv1.TopicInfo, req *wire.ProduceRequest, bro
 	}
 	for i, r := range req.Records {
 		if len(r.Data) > limit {
-			return badRequest(fmt.Sprintf("records[%d]", i), "record is %d bytes, over the limit of %d bytes (%s)", len(r.Data), limit, source)
+			return badRequest(req.RecordField(i), "record is %d bytes, over the limit of %d bytes (%s)", len(r.Data), limit, source)
 		}
 	}
 	return nil
@@ -338,7 +341,7 @@ func (s *produceService) append(ctx context.Context, topic *internalv1.TopicInfo
 	if acks == sluicev1.Acks_ACKS_NONE {
 		done = func(int64, error) {}
 	}
-	if err := appendTo(r, pt, acks, done); err != nil {
+	if err := appendPart(r, pt, acks, done); err != nil {
 		var nl *replica.NotLeaderError
 		if errors.As(err, &nl) {
 			err = s.b.notLeader(topic.GetName(), pt.partition, nl.Leader)
@@ -349,13 +352,4 @@ func (s *produceService) append(ctx context.Context, topic *internalv1.TopicInfo
 	if acks == sluicev1.Acks_ACKS_NONE {
 		p.finish(i, -1, nil)
 	}
-}
-
-// appendTo hands a part to its replica, as an idempotent request when it
-// carries a producer.
-func appendTo(r *replica.Replica, pt *part, acks sluicev1.Acks, done replica.Done) error {
-	if pt.producer != nil {
-		return r.AppendIdempotent(*pt.producer, pt.records, pt.count, pt.maxTS, done)
-	}
-	return r.AppendAcks(pt.records, pt.count, pt.maxTS, acks == sluicev1.Acks_ACKS_LEADER, done)
 }

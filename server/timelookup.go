@@ -46,7 +46,11 @@ func scanBatches(r *replica.Replica, from, ts int64) (at timeLookup, next int64,
 	var decodeErr error
 	_, _, err = r.Read(from, defaultMaxBytes, func(b replica.Batch) bool {
 		off := b.BaseOffset
-		decodeErr = wire.ForEachRecord(b.Records, func(rec []byte) bool {
+		var records []byte
+		if records, decodeErr = b.Plain(); decodeErr != nil {
+			return false
+		}
+		decodeErr = wire.ForEachRecord(records, func(rec []byte) bool {
 			if t := wire.RecordTimestamp(rec); off >= from && t >= ts {
 				at = timeLookup{offset: off, timestamp: t, found: true}
 				return false

@@ -148,6 +148,9 @@ func validateFetch(r *sluicev1.FetchRequest) error {
 	if err := validateStart("start_all", r.GetStartAll()); err != nil {
 		return err
 	}
+	if err := validateAcceptCompression(r.GetAcceptCompression()); err != nil {
+		return err
+	}
 	seen := map[int32]bool{}
 	for i, p := range r.GetPartitions() {
 		if p.GetPartition() < 0 {

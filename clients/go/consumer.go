@@ -366,7 +366,7 @@ func (c *Consumer) fetch(addr string, parts map[int32]Position) (progressed bool
 	}
 	req := &sluicev1.FetchRequest{
 		Topic: c.cfg.Topic, Follow: c.cfg.Follow, MaxRecords: c.cfg.FetchMaxRecords, MaxBytes: c.cfg.FetchMaxBytes,
-		MaxTotalRecords: c.cfg.MaxRecords,
+		MaxTotalRecords: c.cfg.MaxRecords, AcceptCompression: acceptedCodecs,
 	}
 	for _, p := range slices.Sorted(maps.Keys(parts)) {
 		req.Partitions = append(req.Partitions, &sluicev1.FetchPartition{Partition: p, Start: parts[p].toProto()})
@@ -385,7 +385,10 @@ func (c *Consumer) fetch(addr string, parts map[int32]Position) (progressed bool
 		if err != nil {
 			return progressed, fromRPC(err)
 		}
-		recs := resp.GetRecords()
+		recs, err := fetchedRecords(resp)
+		if err != nil {
+			return progressed, err
+		}
 		if len(recs) == 0 {
 			continue
 		}

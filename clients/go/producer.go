@@ -73,6 +73,13 @@ type ProducerConfig struct {
 	// numbers each partition's records, so a batch sent again after a
 	// timeout or a leader change is stored once (see producer_idempotence.go).
 	DisableIdempotence bool
+	// Compression compresses each batch as a whole (CompressionNone: sent
+	// uncompressed). The broker stores batches compressed (unless the topic's
+	// compression.type says otherwise) and consumers decompress them, so it
+	// saves network and disk for CPU on the producer. Records without a
+	// Timestamp then get the producer's clock rather than the broker's.
+	// BatchMaxBytes counts uncompressed bytes.
+	Compression Compression
 }
 
 func (c ProducerConfig) withDefaults() ProducerConfig {

@@ -48,6 +48,9 @@ type batch struct {
 	producerEpoch int32
 	baseSequence  int32
 	idErr         error // why no producer id could be had, if so
+	// compressed is the batch's records compressed, made at the first send
+	// (with Compression) and sent again by retries.
+	compressed *sluicev1.RecordBatch
 }
 
 // partQueue is one partition's batches, oldest first.

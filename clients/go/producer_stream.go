@@ -81,6 +81,13 @@ func (bc *brokerConn) send(b *batch) {
 		bc.p.complete(b, nil, err)
 		return
 	}
+	var rb *sluicev1.RecordBatch
+	if c := bc.p.cfg.Compression; c != CompressionNone {
+		if rb, err = b.compressedBatch(c); err != nil {
+			bc.p.complete(b, nil, &Error{Code: codes.Internal, Message: "compress batch: " + err.Error()})
+			return
+		}
+	}
 	bc.seq++
 	if !s.register(bc.seq, b) {
 		bc.p.complete(b, nil, s.failure())
@@ -88,11 +95,15 @@ func (bc *brokerConn) send(b *batch) {
 	}
 	req := &sluicev1.ProduceRequest{
 		Sequence: bc.seq, Topic: b.tp.topic, Partition: proto.Int32(b.tp.partition), Acks: bc.p.cfg.Acks.toProto(),
-		Records:    make([]*sluicev1.Record, len(b.records)),
 		ProducerId: b.producerID, ProducerEpoch: b.producerEpoch, BaseSequence: b.baseSequence,
 	}
-	for i, r := range b.records {
-		req.Records[i] = r.rec
+	if rb != nil {
+		req.Batch = rb
+	} else {
+		req.Records = make([]*sluicev1.Record, len(b.records))
+		for i, r := range b.records {
+			req.Records[i] = r.rec
+		}
 	}
 	if err := s.stream.Send(req); err != nil {
 		// The reader sees the stream's real error and fails what it holds,

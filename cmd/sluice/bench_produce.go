@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+	"github.com/sluice-io/sluice/server/compress"
 )
 
 // benchProduceOptions holds the flags of bench produce as given.
@@ -29,6 +30,8 @@ type benchProduceOptions struct {
 	duration    time.Duration
 	json        bool
 	quiet       bool
+	compression string
+	values      string
 	viaBroker   bool
 }
 
@@ -64,6 +67,8 @@ func newBenchProduceCmd(g *globalOptions) *cobra.Command {
 	f.DurationVar(&o.duration, "duration", 0, "stop sending after `D` even if --records are not sent (0 = no limit)")
 	f.BoolVar(&o.json, "json", false, "print the summary as one JSON object")
 	f.BoolVar(&o.quiet, "quiet", false, "no progress line on stderr")
+	f.StringVar(&o.compression, "compression", "none", "send each request's records as one batch compressed with `CODEC` (none, gzip, snappy, lz4 or zstd)")
+	f.StringVar(&o.values, "values", "random", "record values: `KIND` random (--record-size random bytes, incompressible) or json (JSON events of about 1 KiB; --record-size is ignored)")
 	f.BoolVar(&o.viaBroker, "via-broker", false, "send every request to --broker, which forwards what it does not lead (default: straight to each partition's leader)")
 	return cmd
 }
@@ -96,6 +101,11 @@ func (o *benchProduceOptions) load() (*producerLoad, error) {
 		return nil, fmt.Errorf("invalid --rate %g: must not be negative", o.rate)
 	case o.duration < 0:
 		return nil, fmt.Errorf("invalid --duration %s: must not be negative", o.duration)
+	case o.values != "random" && o.values != "json":
+		return nil, fmt.Errorf("invalid --values %q: must be random or json", o.values)
+	}
+	if _, err := compress.Parse(o.compression); err != nil {
+		return nil, fmt.Errorf("invalid --compression: %w", err)
 	}
 	return &producerLoad{
 		topic: o.topic, partitions: o.partitions, acks: acks,
@@ -121,7 +131,12 @@ func benchProduce(cmd *cobra.Command, g *globalOptions, o *benchProduceOptions, 
 			return err
 		}
 	}
-	load.source = newRandomSource(o.recordSize, load.batchSize)
+	codec, _ := compress.Parse(o.compression) // checked by load
+	if codec == compress.None && o.values == "random" {
+		load.source = newRandomSource(o.recordSize, load.batchSize)
+	} else if load.source, err = newBatchSource(o.recordSize, load.batchSize, codec, o.values == "json"); err != nil {
+		return err
+	}
 
 	lat, prog := newLatencyRecorder(), &counters{}
 	stopProgress := startProgress(cmd.ErrOrStderr(), o.quiet, prog, lat)
@@ -156,6 +171,8 @@ type produceSummary struct {
 	BatchSize   int     `json:"batch_size"`
 	MaxInFlight int     `json:"max_in_flight"`
 	Rate        float64 `json:"rate"`
+	Compression string  `json:"compression"`
+	Values      string  `json:"values"`
 	throughput
 	Failed      int64        `json:"failed"`
 	Requests    int64        `json:"requests"`
@@ -168,7 +185,7 @@ func newProduceSummary(o *benchProduceOptions, load *producerLoad, t *produceTot
 	return produceSummary{
 		Bench: "produce", Topic: load.topic, Partitions: load.partitions, RecordSize: o.recordSize,
 		Acks: o.acks, Producers: load.producers, BatchSize: load.batchSize,
-		MaxInFlight: load.maxInFlight, Rate: load.rate,
+		MaxInFlight: load.maxInFlight, Rate: load.rate, Compression: o.compression, Values: o.values,
 		throughput: newThroughput(t.acked, t.ackedBytes, t.elapsed),
 		Failed:     t.failed, Requests: t.requests, Latency: lat,
 		Interrupted: t.interrupted, Error: t.firstErr,
@@ -182,8 +199,15 @@ func (s produceSummary) String() string {
 	if s.Rate > 0 {
 		rate = fmt.Sprintf("rate %s records/s", groupDigits(int64(s.Rate)))
 	}
-	fmt.Fprintf(&b, "produce %s: %d-byte records, %s, acks=%s, %s, batch %d, %d in flight each, %s\n",
-		s.Topic, s.RecordSize, plural(int64(s.Partitions), "partition"), s.Acks,
+	size := fmt.Sprintf("%d-byte records", s.RecordSize)
+	if s.Values == "json" {
+		size = "JSON records of about 1 KiB"
+	}
+	if s.Compression != "" && s.Compression != "none" {
+		size += ", " + s.Compression
+	}
+	fmt.Fprintf(&b, "produce %s: %s, %s, acks=%s, %s, batch %d, %d in flight each, %s\n",
+		s.Topic, size, plural(int64(s.Partitions), "partition"), s.Acks,
 		plural(int64(s.Producers), "producer"), s.BatchSize, s.MaxInFlight, rate)
 	fmt.Fprintf(&b, "acknowledged %s\n", s.throughput)
 	fmt.Fprintf(&b, "request latency %s (%s requests)\n", s.Latency, groupDigits(s.Requests))

@@ -18,7 +18,7 @@ import (
 func TestBenchProduceOptions(t *testing.T) {
 	valid := func() benchProduceOptions {
 		return benchProduceOptions{topic: "t", records: 10, recordSize: 100, partitions: 1, acks: "all",
-			producers: 1, batchSize: 10, maxInFlight: 1}
+			producers: 1, batchSize: 10, maxInFlight: 1, compression: "none", values: "random"}
 	}
 	tests := []struct {
 		name    string
@@ -39,6 +39,9 @@ func TestBenchProduceOptions(t *testing.T) {
 		{name: "in flight", change: func(o *benchProduceOptions) { o.maxInFlight = 0 }, wantErr: "invalid --max-in-flight 0"},
 		{name: "rate", change: func(o *benchProduceOptions) { o.rate = -5 }, wantErr: "invalid --rate -5"},
 		{name: "duration", change: func(o *benchProduceOptions) { o.duration = -time.Second }, wantErr: "invalid --duration -1s"},
+		{name: "compressed json", change: func(o *benchProduceOptions) { o.compression, o.values = "zstd", "json" }},
+		{name: "codec", change: func(o *benchProduceOptions) { o.compression = "brotli" }, wantErr: "invalid --compression"},
+		{name: "values", change: func(o *benchProduceOptions) { o.values = "text" }, wantErr: `invalid --values "text"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+	"github.com/sluice-io/sluice/server/compress"
 )
 
 // maxBatchBytes ends a batch early once its records hold this many bytes, so a
@@ -30,6 +31,7 @@ type produceOptions struct {
 	batchSize    int
 	maxInFlight  int
 	timestamp    string
+	compression  string
 }
 
 // produceConfig is the validated form of the produce flags.
@@ -40,6 +42,7 @@ type produceConfig struct {
 	batchSize   int
 	maxInFlight int
 	parser      lineParser
+	codec       sluicev1.Compression // compresses each request's records when set
 }
 
 func newProduceCmd(g *globalOptions) *cobra.Command {
@@ -71,6 +74,8 @@ func newProduceCmd(g *globalOptions) *cobra.Command {
 	f.IntVar(&o.batchSize, "batch-size", 1000, "`N` records per request")
 	f.IntVar(&o.maxInFlight, "max-in-flight", 32, "at most `N` requests sent and not yet answered")
 	f.StringVar(&o.timestamp, "timestamp", "", "create time `TIME` (RFC 3339) of every record (default: the broker's time on arrival)")
+	f.StringVar(&o.compression, "compression", "none", "compress each request's records with `CODEC` (none, gzip, snappy, lz4 or zstd); "+
+		"records then carry this machine's time unless --timestamp is given")
 	return cmd
 }
 
@@ -94,7 +99,14 @@ func (o *produceOptions) config(topic string, partitionSet bool) (*produceConfig
 	if o.maxInFlight < 1 {
 		return nil, fmt.Errorf("invalid --max-in-flight %d: must be at least 1", o.maxInFlight)
 	}
+	codec := compress.None
+	if o.compression != "" {
+		if codec, err = compress.Parse(o.compression); err != nil {
+			return nil, fmt.Errorf("invalid --compression: %w", err)
+		}
+	}
 	cfg := &produceConfig{
+		codec:       codec,
 		topic:       topic,
 		acks:        acks,
 		batchSize:   o.batchSize,
@@ -268,6 +280,10 @@ func (p *producer) sendBatch(ctx context.Context, batch []*sluicev1.Record) erro
 	if len(batch) == 0 {
 		return nil
 	}
+	req := &sluicev1.ProduceRequest{Topic: p.cfg.topic, Partition: p.cfg.partition, Records: batch, Acks: p.cfg.acks}
+	if err := compressRequest(req, p.cfg.codec); err != nil {
+		return err
+	}
 	select {
 	case p.slots <- struct{}{}:
 	case <-ctx.Done():
@@ -282,14 +298,8 @@ func (p *producer) sendBatch(ctx context.Context, batch []*sluicev1.Record) erro
 	seq := p.seq
 	p.pending[seq] = len(batch)
 	p.mu.Unlock()
-	err := p.stream.Send(&sluicev1.ProduceRequest{
-		Sequence:  seq,
-		Topic:     p.cfg.topic,
-		Partition: p.cfg.partition,
-		Records:   batch,
-		Acks:      p.cfg.acks,
-	})
-	if err != nil {
+	req.Sequence = seq
+	if err := p.stream.Send(req); err != nil {
 		// Send only says the stream is gone; Recv returns the reason.
 		return errSendStopped
 	}
@@ -394,4 +404,26 @@ func (p *producer) abandon() (int, error) {
 	}
 	clear(p.pending)
 	return unanswered, p.inputErr
+}
+
+// compressRequest replaces the records of req by one batch compressed with
+// c (nothing to do for none). Records without a timestamp get this
+// machine's time first, as the Go SDK's, so the broker can store the batch
+// as it is sent rather than add its own times and compress it again.
+func compressRequest(req *sluicev1.ProduceRequest, c sluicev1.Compression) error {
+	if c == compress.None {
+		return nil
+	}
+	now := time.Now().UnixMilli()
+	for _, r := range req.GetRecords() {
+		if r.GetTimestampMs() == 0 {
+			r.TimestampMs = now
+		}
+	}
+	batch, err := compress.NewBatch(c, req.GetRecords())
+	if err != nil {
+		return fmt.Errorf("compress records: %w", err)
+	}
+	req.Records, req.Batch = nil, batch
+	return nil
 }

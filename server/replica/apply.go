@@ -29,7 +29,7 @@ func (r *Replica) Proposals() [][]byte {
 	}
 	for start := 0; start < len(r.pending); {
 		end, size := start, 0
-		for end < len(r.pending) && (end == start || !r.pending[start].alone() && !r.pending[end].alone() &&
+		for end < len(r.pending) && (end == start || r.pending[start].coalesces() && r.pending[end].coalesces() &&
 			size+len(r.pending[end].records) <= r.cfg.MaxEntryBytes) {
 			size += len(r.pending[end].records)
 			end++
@@ -56,7 +56,7 @@ func (r *Replica) proposeLocked(reqs []*request) []byte {
 	if p := reqs[0].producer; p != nil {
 		b = appendProducer(b, p)
 	}
-	return b
+	return appendCompression(b, reqs[0].codec)
 }
 
 // Dropped fails the requests of proposals raft refused.
@@ -138,7 +138,7 @@ func (r *Replica) applyEntry(b *storage.Batch, ent *raftpb.Entry) error {
 		b.PutTimeIndex(r.cfg.Group, e.maxTS, base)
 		r.maxTS = e.maxTS
 	}
-	r.staged = append(r.staged, Batch{BaseOffset: base, Count: e.count, Records: e.records})
+	r.staged = append(r.staged, Batch{BaseOffset: base, Count: e.count, Records: e.records, Compression: e.codec})
 	if e.producer != nil {
 		r.recordBatch(adm, e.producer, e.count, base, ent.GetIndex())
 	}

@@ -3,6 +3,8 @@ package replica
 import (
 	"sort"
 	"sync"
+
+	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 )
 
 // Batch is one committed batch of records.
@@ -10,8 +12,10 @@ type Batch struct {
 	BaseOffset int64
 	Count      int
 	// Records are consecutive length-delimited record encodings (see package
-	// wire); shared, never modified.
-	Records []byte
+	// wire), compressed as a whole with Compression; shared, never modified.
+	// The cache holds them as stored, so its limit counts compressed bytes.
+	Records     []byte
+	Compression sluicev1.Compression
 }
 
 // cache keeps the most recently committed batches in memory, so consumers

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"google.golang.org/protobuf/encoding/protowire"
+
+	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 )
 
 // Field numbers of sluice.internal.v1.ProduceBatch and ProposalID; the entry
@@ -34,6 +36,7 @@ type batchEntry struct {
 	count    int
 	maxTS    int64
 	records  []byte
+	codec    sluicev1.Compression
 	truncate int64
 	isTrunc  bool
 	producer *Producer // set on an idempotent request's entry
@@ -126,6 +129,9 @@ func (e *batchEntry) setField(num protowire.Number, typ protowire.Type, v []byte
 		p, err := decodeProducer(inner)
 		e.producer = p
 		return err
+	case num == batchCompression && typ == protowire.VarintType:
+		c, _ := protowire.ConsumeVarint(v)
+		e.codec = sluicev1.Compression(int32(c))
 	case num == batchTruncate && typ == protowire.BytesType:
 		inner, _ := protowire.ConsumeBytes(v)
 		e.isTrunc = true

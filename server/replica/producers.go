@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 
 	internalv1 "github.com/sluice-io/sluice/gen/go/sluice/internalpb/v1"
+	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 )
 
 // Idempotent producers. A request that carries a producer id, epoch and base
@@ -87,12 +88,9 @@ func (e *ProducerFencedError) Error() string {
 // request becomes a raft entry of its own; done gets the records' base
 // offset once committed (the original one for a duplicate), or an
 // *OutOfOrderSequenceError or *ProducerFencedError decided at apply.
-func (r *Replica) AppendIdempotent(p Producer, records []byte, count int, maxTS int64, done Done) error {
-	return r.enqueue(&request{records: records, count: count, maxTS: maxTS, done: done, producer: &p})
+func (r *Replica) AppendIdempotent(p Producer, records []byte, c sluicev1.Compression, count int, maxTS int64, done Done) error {
+	return r.enqueue(&request{records: records, codec: c, count: count, maxTS: maxTS, done: done, producer: &p})
 }
-
-// alone reports whether a request must be the only one in its entry.
-func (req *request) alone() bool { return req.producer != nil }
 
 // appendProducer adds the producer field to an encoded ProduceBatch.
 func appendProducer(dst []byte, p *Producer) []byte {

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	internalv1 "github.com/sluice-io/sluice/gen/go/sluice/internalpb/v1"
+	"github.com/sluice-io/sluice/server/compress"
 	"github.com/sluice-io/sluice/storage"
 )
 
@@ -73,7 +74,7 @@ func produce(t *testing.T, p Producer, n int, leader *Replica, others ...*Replic
 	var res result
 	leader.LeaderChanged(leader.cfg.NodeID, 1)
 	recs := make([]byte, n) // n one-byte records: contents do not matter here
-	if err := leader.AppendIdempotent(p, recs, n, 1, res.callback()); err != nil {
+	if err := leader.AppendIdempotent(p, recs, compress.None, n, 1, res.callback()); err != nil {
 		t.Fatal(err)
 	}
 	apply(t, leader.Proposals(), append([]*Replica{leader}, others...)...)
@@ -205,8 +206,12 @@ func TestIdempotentRequestsTravelAlone(t *testing.T) {
 	var plain1, plain2, idem, gap result
 	for _, add := range []func() error{
 		func() error { return r.Append([]byte{1}, 1, 1, plain1.callback()) },
-		func() error { return r.AppendIdempotent(Producer{1, 0, 0}, []byte{1, 2}, 2, 1, idem.callback()) },
-		func() error { return r.AppendIdempotent(Producer{1, 0, 5}, []byte{1}, 1, 1, gap.callback()) },
+		func() error {
+			return r.AppendIdempotent(Producer{1, 0, 0}, []byte{1, 2}, compress.None, 2, 1, idem.callback())
+		},
+		func() error {
+			return r.AppendIdempotent(Producer{1, 0, 5}, []byte{1}, compress.None, 1, 1, gap.callback())
+		},
 		func() error { return r.Append([]byte{1}, 1, 1, plain2.callback()) },
 	} {
 		if err := add(); err != nil {

@@ -52,7 +52,7 @@ func (r *Replica) readStorage(from, hw int64, maxBytes int, fn func(Batch) bool)
 			readErr = fmt.Errorf("raft entry %d: %w", ie.RaftIndex, err)
 			return false
 		}
-		return fn(Batch{BaseOffset: ie.BaseOffset, Count: int(ie.Count), Records: e.records})
+		return fn(Batch{BaseOffset: ie.BaseOffset, Count: int(ie.Count), Records: e.records, Compression: e.codec})
 	})
 	if errors.Is(err, raft.ErrCompacted) {
 		err = r.outOfRange(from)

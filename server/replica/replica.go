@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	internalv1 "github.com/sluice-io/sluice/gen/go/sluice/internalpb/v1"
+	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/storage"
 )
 
@@ -50,6 +51,7 @@ type Done func(baseOffset int64, err error)
 
 type request struct {
 	records []byte
+	codec   sluicev1.Compression // of records
 	count   int
 	maxTS   int64
 	done    Done

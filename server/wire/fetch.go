@@ -37,13 +37,14 @@ func ForEachRecord(batch []byte, fn func(rec []byte) bool) error {
 // FetchResponse builds the wire form of a sluice.v1.FetchResponse.
 type FetchResponse struct {
 	buf     []byte
-	records int
+	records int // in records and batches
+	batches int
 }
 
 // Reset starts a response for a partition, reusing the buffer.
 func (r *FetchResponse) Reset(partition int32) {
 	r.buf = r.buf[:0]
-	r.records = 0
+	r.records, r.batches = 0, 0
 	if partition != 0 {
 		r.buf = protowire.AppendTag(r.buf, fetchPartition, protowire.VarintType)
 		r.buf = protowire.AppendVarint(r.buf, uint64(partition))
@@ -66,7 +67,8 @@ func (r *FetchResponse) AddRecord(offset int64, rec []byte) {
 	r.records++
 }
 
-// Records is how many records were added since Reset.
+// Records is how many records were added since Reset, those of batches
+// included.
 func (r *FetchResponse) Records() int { return r.records }
 
 // Size is the response's size so far.
@@ -86,7 +88,8 @@ func (r *FetchResponse) Finish(highWatermark, logStartOffset int64) []byte {
 	return r.buf
 }
 
-// CountRecords counts the records of a FetchResponse in wire form.
+// CountRecords counts the records of a FetchResponse in wire form, those of
+// its batches included.
 func CountRecords(resp []byte) (int, error) {
 	n := 0
 	for len(resp) > 0 {
@@ -99,8 +102,16 @@ func CountRecords(resp []byte) (int, error) {
 		if m < 0 {
 			return 0, ErrCorruptBatch
 		}
-		if num == fetchRecords {
+		switch num {
+		case fetchRecords:
 			n++
+		case fetchBatches:
+			v, _ := protowire.ConsumeBytes(resp[:m])
+			c, err := batchRecordCountOf(v)
+			if err != nil {
+				return 0, err
+			}
+			n += c
 		}
 		resp = resp[m:]
 	}
@@ -108,7 +119,8 @@ func CountRecords(resp []byte) (int, error) {
 }
 
 // TrimRecords returns a copy of a FetchResponse in wire form keeping only
-// its first keep records.
+// its first keep records. It is for responses without batches (a read with a
+// total limit is sent uncompressed), which it would pass on whole.
 func TrimRecords(resp []byte, keep int) []byte {
 	out := make([]byte, 0, len(resp))
 	for len(resp) > 0 {

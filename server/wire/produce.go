@@ -53,6 +53,9 @@ type ProduceRequest struct {
 	ProducerEpoch int32
 	BaseSequence  int32
 	Records       []Record
+	// Batch is set when the records came compressed (Records then alias
+	// Batch.Plain).
+	Batch *Batch
 }
 
 // Record is one record of a produce request.
@@ -92,6 +95,11 @@ func ParseProduceRequest(b []byte, maxRecordBytes int) (*ProduceRequest, error) 
 		}
 		b = b[n:]
 	}
+	if req.Batch != nil {
+		if err := req.expandBatch(maxRecordBytes); err != nil {
+			return nil, err
+		}
+	}
 	return req, nil
 }
 
@@ -115,6 +123,8 @@ func (req *ProduceRequest) parseField(num protowire.Number, typ protowire.Type, 
 		}
 		req.Records = append(req.Records, rec)
 		return n, nil
+	case num == produceBatch && typ == protowire.BytesType:
+		return req.parseBatchField(b)
 	case typ == protowire.VarintType && num >= produceSequence && num <= produceBaseSequence:
 		v, n := protowire.ConsumeVarint(b)
 		if n < 0 {
@@ -294,6 +304,18 @@ func RecordTimestamp(rec []byte) int64 {
 // records are a stored batch (see AppendRecord): what a broker sends when it
 // forwards records to the partition's leader.
 func AppendProduceRequest(dst []byte, topic string, partition int32, acks sluicev1.Acks, batch []byte) ([]byte, error) {
+	dst = appendProduceHeader(dst, topic, partition, acks)
+	err := ForEachRecord(batch, func(rec []byte) bool {
+		dst = protowire.AppendTag(dst, produceRecords, protowire.BytesType)
+		dst = protowire.AppendBytes(dst, rec)
+		return true
+	})
+	return dst, err
+}
+
+// appendProduceHeader appends the fields of a forwarded ProduceRequest other
+// than its records.
+func appendProduceHeader(dst []byte, topic string, partition int32, acks sluicev1.Acks) []byte {
 	dst = protowire.AppendTag(dst, produceSequence, protowire.VarintType)
 	dst = protowire.AppendVarint(dst, 1)
 	dst = protowire.AppendTag(dst, produceTopic, protowire.BytesType)
@@ -301,13 +323,7 @@ func AppendProduceRequest(dst []byte, topic string, partition int32, acks sluice
 	dst = protowire.AppendTag(dst, producePartition, protowire.VarintType)
 	dst = protowire.AppendVarint(dst, uint64(partition))
 	dst = protowire.AppendTag(dst, produceAcks, protowire.VarintType)
-	dst = protowire.AppendVarint(dst, uint64(acks))
-	err := ForEachRecord(batch, func(rec []byte) bool {
-		dst = protowire.AppendTag(dst, produceRecords, protowire.BytesType)
-		dst = protowire.AppendBytes(dst, rec)
-		return true
-	})
-	return dst, err
+	return protowire.AppendVarint(dst, uint64(acks))
 }
 
 // PeekSequence returns the sequence of a produce request that failed to parse,

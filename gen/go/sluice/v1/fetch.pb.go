@@ -40,8 +40,14 @@ type FetchRequest struct {
 	Follow bool `protobuf:"varint,6,opt,name=follow,proto3" json:"follow,omitempty"`
 	// Stop once this many records in total were sent; 0 means no limit.
 	MaxTotalRecords int64 `protobuf:"varint,7,opt,name=max_total_records,json=maxTotalRecords,proto3" json:"max_total_records,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Codecs the client decompresses itself. Batches stored with one of them are
+	// sent whole and compressed, in FetchResponse.batches; all other records are
+	// decompressed by the broker and sent in FetchResponse.records. Empty means
+	// records only. Ignored when max_total_records is set (records are then
+	// sent in records, so that the total can be exact).
+	AcceptCompression []Compression `protobuf:"varint,8,rep,packed,name=accept_compression,json=acceptCompression,proto3,enum=sluice.v1.Compression" json:"accept_compression,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *FetchRequest) Reset() {
@@ -121,6 +127,13 @@ func (x *FetchRequest) GetMaxTotalRecords() int64 {
 		return x.MaxTotalRecords
 	}
 	return 0
+}
+
+func (x *FetchRequest) GetAcceptCompression() []Compression {
+	if x != nil {
+		return x.AcceptCompression
+	}
+	return nil
 }
 
 // FetchPartition is one partition to read and where to start.
@@ -283,15 +296,21 @@ func (*StartPosition_TimestampMs) isStartPosition_Position() {}
 type FetchResponse struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	Partition int32                  `protobuf:"varint,1,opt,name=partition,proto3" json:"partition,omitempty"`
-	// Records in offset order, each with its offset.
+	// Records in offset order, each with its offset (see batches).
 	Records []*Record `protobuf:"bytes,2,rep,name=records,proto3" json:"records,omitempty"`
 	// The partition's high watermark when this response was built: the offset the
 	// next committed record will get.
 	HighWatermark int64 `protobuf:"varint,3,opt,name=high_watermark,json=highWatermark,proto3" json:"high_watermark,omitempty"`
 	// The partition's log start offset when this response was built.
 	LogStartOffset int64 `protobuf:"varint,4,opt,name=log_start_offset,json=logStartOffset,proto3" json:"log_start_offset,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Compressed batches, whole, in offset order, only with codecs the request
+	// accepts. Every offset in batches is greater than every offset in records:
+	// read records first, then the records of each batch. A batch never starts
+	// before the position the read asked for (a read starting inside a batch
+	// gets that batch's remaining records in records).
+	Batches       []*RecordBatch `protobuf:"bytes,5,rep,name=batches,proto3" json:"batches,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *FetchResponse) Reset() {
@@ -352,11 +371,18 @@ func (x *FetchResponse) GetLogStartOffset() int64 {
 	return 0
 }
 
+func (x *FetchResponse) GetBatches() []*RecordBatch {
+	if x != nil {
+		return x.Batches
+	}
+	return nil
+}
+
 var File_sluice_v1_fetch_proto protoreflect.FileDescriptor
 
 const file_sluice_v1_fetch_proto_rawDesc = "" +
 	"\n" +
-	"\x15sluice/v1/fetch.proto\x12\tsluice.v1\x1a\x16sluice/v1/record.proto\"\x98\x02\n" +
+	"\x15sluice/v1/fetch.proto\x12\tsluice.v1\x1a\x16sluice/v1/record.proto\"\xdf\x02\n" +
 	"\fFetchRequest\x12\x14\n" +
 	"\x05topic\x18\x01 \x01(\tR\x05topic\x129\n" +
 	"\n" +
@@ -367,7 +393,8 @@ const file_sluice_v1_fetch_proto_rawDesc = "" +
 	"maxRecords\x12\x1b\n" +
 	"\tmax_bytes\x18\x05 \x01(\x05R\bmaxBytes\x12\x16\n" +
 	"\x06follow\x18\x06 \x01(\bR\x06follow\x12*\n" +
-	"\x11max_total_records\x18\a \x01(\x03R\x0fmaxTotalRecords\"^\n" +
+	"\x11max_total_records\x18\a \x01(\x03R\x0fmaxTotalRecords\x12E\n" +
+	"\x12accept_compression\x18\b \x03(\x0e2\x16.sluice.v1.CompressionR\x11acceptCompression\"^\n" +
 	"\x0eFetchPartition\x12\x1c\n" +
 	"\tpartition\x18\x01 \x01(\x05R\tpartition\x12.\n" +
 	"\x05start\x18\x02 \x01(\v2\x18.sluice.v1.StartPositionR\x05start\"\x8d\x01\n" +
@@ -376,12 +403,13 @@ const file_sluice_v1_fetch_proto_rawDesc = "" +
 	"\bboundary\x18\x02 \x01(\x0e2\x13.sluice.v1.BoundaryH\x00R\bboundary\x12#\n" +
 	"\ftimestamp_ms\x18\x03 \x01(\x03H\x00R\vtimestampMsB\n" +
 	"\n" +
-	"\bposition\"\xab\x01\n" +
+	"\bposition\"\xdd\x01\n" +
 	"\rFetchResponse\x12\x1c\n" +
 	"\tpartition\x18\x01 \x01(\x05R\tpartition\x12+\n" +
 	"\arecords\x18\x02 \x03(\v2\x11.sluice.v1.RecordR\arecords\x12%\n" +
 	"\x0ehigh_watermark\x18\x03 \x01(\x03R\rhighWatermark\x12(\n" +
-	"\x10log_start_offset\x18\x04 \x01(\x03R\x0elogStartOffset2L\n" +
+	"\x10log_start_offset\x18\x04 \x01(\x03R\x0elogStartOffset\x120\n" +
+	"\abatches\x18\x05 \x03(\v2\x16.sluice.v1.RecordBatchR\abatches2L\n" +
 	"\fFetchService\x12<\n" +
 	"\x05Fetch\x12\x17.sluice.v1.FetchRequest\x1a\x18.sluice.v1.FetchResponse0\x01BG\n" +
 	"\fio.sluice.v1P\x01Z5github.com/sluice-io/sluice/gen/go/sluice/v1;sluicev1b\x06proto3"
@@ -404,22 +432,26 @@ var file_sluice_v1_fetch_proto_goTypes = []any{
 	(*FetchPartition)(nil), // 1: sluice.v1.FetchPartition
 	(*StartPosition)(nil),  // 2: sluice.v1.StartPosition
 	(*FetchResponse)(nil),  // 3: sluice.v1.FetchResponse
-	(Boundary)(0),          // 4: sluice.v1.Boundary
-	(*Record)(nil),         // 5: sluice.v1.Record
+	(Compression)(0),       // 4: sluice.v1.Compression
+	(Boundary)(0),          // 5: sluice.v1.Boundary
+	(*Record)(nil),         // 6: sluice.v1.Record
+	(*RecordBatch)(nil),    // 7: sluice.v1.RecordBatch
 }
 var file_sluice_v1_fetch_proto_depIdxs = []int32{
 	1, // 0: sluice.v1.FetchRequest.partitions:type_name -> sluice.v1.FetchPartition
 	2, // 1: sluice.v1.FetchRequest.start_all:type_name -> sluice.v1.StartPosition
-	2, // 2: sluice.v1.FetchPartition.start:type_name -> sluice.v1.StartPosition
-	4, // 3: sluice.v1.StartPosition.boundary:type_name -> sluice.v1.Boundary
-	5, // 4: sluice.v1.FetchResponse.records:type_name -> sluice.v1.Record
-	0, // 5: sluice.v1.FetchService.Fetch:input_type -> sluice.v1.FetchRequest
-	3, // 6: sluice.v1.FetchService.Fetch:output_type -> sluice.v1.FetchResponse
-	6, // [6:7] is the sub-list for method output_type
-	5, // [5:6] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	4, // 2: sluice.v1.FetchRequest.accept_compression:type_name -> sluice.v1.Compression
+	2, // 3: sluice.v1.FetchPartition.start:type_name -> sluice.v1.StartPosition
+	5, // 4: sluice.v1.StartPosition.boundary:type_name -> sluice.v1.Boundary
+	6, // 5: sluice.v1.FetchResponse.records:type_name -> sluice.v1.Record
+	7, // 6: sluice.v1.FetchResponse.batches:type_name -> sluice.v1.RecordBatch
+	0, // 7: sluice.v1.FetchService.Fetch:input_type -> sluice.v1.FetchRequest
+	3, // 8: sluice.v1.FetchService.Fetch:output_type -> sluice.v1.FetchResponse
+	8, // [8:9] is the sub-list for method output_type
+	7, // [7:8] is the sub-list for method input_type
+	7, // [7:7] is the sub-list for extension type_name
+	7, // [7:7] is the sub-list for extension extendee
+	0, // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_sluice_v1_fetch_proto_init() }

@@ -194,6 +194,15 @@ type ProduceRequest struct {
 	ProducerId    int64 `protobuf:"varint,6,opt,name=producer_id,json=producerId,proto3" json:"producer_id,omitempty"`
 	ProducerEpoch int32 `protobuf:"varint,7,opt,name=producer_epoch,json=producerEpoch,proto3" json:"producer_epoch,omitempty"`
 	BaseSequence  int32 `protobuf:"varint,8,opt,name=base_sequence,json=baseSequence,proto3" json:"base_sequence,omitempty"`
+	// Records compressed together, instead of records: a request carries either
+	// records or a batch (INVALID_ARGUMENT if both). The broker decompresses the
+	// batch to check it (codec, record_count, every record, and a decompressed
+	// size of at most its max request size) and stores it compressed; it
+	// compresses it again only when the topic's compression.type names another
+	// codec, when it must add timestamps (records with timestamp_ms 0) or
+	// log-append times, or when partition is unset and the records go to
+	// several partitions.
+	Batch         *RecordBatch `protobuf:"bytes,10,opt,name=batch,proto3" json:"batch,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -282,6 +291,13 @@ func (x *ProduceRequest) GetBaseSequence() int32 {
 		return x.BaseSequence
 	}
 	return 0
+}
+
+func (x *ProduceRequest) GetBatch() *RecordBatch {
+	if x != nil {
+		return x.Batch
+	}
+	return nil
 }
 
 // ProduceResponse answers one ProduceRequest.
@@ -431,7 +447,7 @@ const file_sluice_v1_produce_proto_rawDesc = "" +
 	"\x14InitProducerResponse\x12\x1f\n" +
 	"\vproducer_id\x18\x01 \x01(\x03R\n" +
 	"producerId\x12%\n" +
-	"\x0eproducer_epoch\x18\x02 \x01(\x05R\rproducerEpoch\"\xb2\x02\n" +
+	"\x0eproducer_epoch\x18\x02 \x01(\x05R\rproducerEpoch\"\xe0\x02\n" +
 	"\x0eProduceRequest\x12\x1a\n" +
 	"\bsequence\x18\x01 \x01(\x04R\bsequence\x12\x14\n" +
 	"\x05topic\x18\x02 \x01(\tR\x05topic\x12!\n" +
@@ -441,7 +457,9 @@ const file_sluice_v1_produce_proto_rawDesc = "" +
 	"\vproducer_id\x18\x06 \x01(\x03R\n" +
 	"producerId\x12%\n" +
 	"\x0eproducer_epoch\x18\a \x01(\x05R\rproducerEpoch\x12#\n" +
-	"\rbase_sequence\x18\b \x01(\x05R\fbaseSequenceB\f\n" +
+	"\rbase_sequence\x18\b \x01(\x05R\fbaseSequence\x12,\n" +
+	"\x05batch\x18\n" +
+	" \x01(\v2\x16.sluice.v1.RecordBatchR\x05batchB\f\n" +
 	"\n" +
 	"_partition\"\x89\x01\n" +
 	"\x0fProduceResponse\x12\x1a\n" +
@@ -486,23 +504,25 @@ var file_sluice_v1_produce_proto_goTypes = []any{
 	(*ProduceResponse)(nil),      // 4: sluice.v1.ProduceResponse
 	(*ProduceResult)(nil),        // 5: sluice.v1.ProduceResult
 	(*Record)(nil),               // 6: sluice.v1.Record
-	(*Error)(nil),                // 7: sluice.v1.Error
+	(*RecordBatch)(nil),          // 7: sluice.v1.RecordBatch
+	(*Error)(nil),                // 8: sluice.v1.Error
 }
 var file_sluice_v1_produce_proto_depIdxs = []int32{
 	6, // 0: sluice.v1.ProduceRequest.records:type_name -> sluice.v1.Record
 	0, // 1: sluice.v1.ProduceRequest.acks:type_name -> sluice.v1.Acks
-	5, // 2: sluice.v1.ProduceResponse.results:type_name -> sluice.v1.ProduceResult
-	7, // 3: sluice.v1.ProduceResponse.error:type_name -> sluice.v1.Error
-	7, // 4: sluice.v1.ProduceResult.error:type_name -> sluice.v1.Error
-	3, // 5: sluice.v1.ProduceService.Produce:input_type -> sluice.v1.ProduceRequest
-	1, // 6: sluice.v1.ProduceService.InitProducer:input_type -> sluice.v1.InitProducerRequest
-	4, // 7: sluice.v1.ProduceService.Produce:output_type -> sluice.v1.ProduceResponse
-	2, // 8: sluice.v1.ProduceService.InitProducer:output_type -> sluice.v1.InitProducerResponse
-	7, // [7:9] is the sub-list for method output_type
-	5, // [5:7] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	7, // 2: sluice.v1.ProduceRequest.batch:type_name -> sluice.v1.RecordBatch
+	5, // 3: sluice.v1.ProduceResponse.results:type_name -> sluice.v1.ProduceResult
+	8, // 4: sluice.v1.ProduceResponse.error:type_name -> sluice.v1.Error
+	8, // 5: sluice.v1.ProduceResult.error:type_name -> sluice.v1.Error
+	3, // 6: sluice.v1.ProduceService.Produce:input_type -> sluice.v1.ProduceRequest
+	1, // 7: sluice.v1.ProduceService.InitProducer:input_type -> sluice.v1.InitProducerRequest
+	4, // 8: sluice.v1.ProduceService.Produce:output_type -> sluice.v1.ProduceResponse
+	2, // 9: sluice.v1.ProduceService.InitProducer:output_type -> sluice.v1.InitProducerResponse
+	8, // [8:10] is the sub-list for method output_type
+	6, // [6:8] is the sub-list for method input_type
+	6, // [6:6] is the sub-list for extension type_name
+	6, // [6:6] is the sub-list for extension extendee
+	0, // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_sluice_v1_produce_proto_init() }

@@ -21,6 +21,69 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// Compression is how the records of a RecordBatch are compressed. The values
+// are Kafka's record batch codec ids.
+type Compression int32
+
+const (
+	// Not compressed.
+	Compression_COMPRESSION_UNSPECIFIED Compression = 0
+	// gzip (RFC 1952).
+	Compression_COMPRESSION_GZIP Compression = 1
+	// Snappy block format (not the framed format): the uncompressed length as a
+	// varint, then the compressed blocks.
+	Compression_COMPRESSION_SNAPPY Compression = 2
+	// LZ4 frame format.
+	Compression_COMPRESSION_LZ4 Compression = 3
+	// Zstandard frames (RFC 8878).
+	Compression_COMPRESSION_ZSTD Compression = 4
+)
+
+// Enum value maps for Compression.
+var (
+	Compression_name = map[int32]string{
+		0: "COMPRESSION_UNSPECIFIED",
+		1: "COMPRESSION_GZIP",
+		2: "COMPRESSION_SNAPPY",
+		3: "COMPRESSION_LZ4",
+		4: "COMPRESSION_ZSTD",
+	}
+	Compression_value = map[string]int32{
+		"COMPRESSION_UNSPECIFIED": 0,
+		"COMPRESSION_GZIP":        1,
+		"COMPRESSION_SNAPPY":      2,
+		"COMPRESSION_LZ4":         3,
+		"COMPRESSION_ZSTD":        4,
+	}
+)
+
+func (x Compression) Enum() *Compression {
+	p := new(Compression)
+	*p = x
+	return p
+}
+
+func (x Compression) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Compression) Descriptor() protoreflect.EnumDescriptor {
+	return file_sluice_v1_record_proto_enumTypes[0].Descriptor()
+}
+
+func (Compression) Type() protoreflect.EnumType {
+	return &file_sluice_v1_record_proto_enumTypes[0]
+}
+
+func (x Compression) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Compression.Descriptor instead.
+func (Compression) EnumDescriptor() ([]byte, []int) {
+	return file_sluice_v1_record_proto_rawDescGZIP(), []int{0}
+}
+
 // Boundary is one end of a partition.
 type Boundary int32
 
@@ -57,11 +120,11 @@ func (x Boundary) String() string {
 }
 
 func (Boundary) Descriptor() protoreflect.EnumDescriptor {
-	return file_sluice_v1_record_proto_enumTypes[0].Descriptor()
+	return file_sluice_v1_record_proto_enumTypes[1].Descriptor()
 }
 
 func (Boundary) Type() protoreflect.EnumType {
-	return &file_sluice_v1_record_proto_enumTypes[0]
+	return &file_sluice_v1_record_proto_enumTypes[1]
 }
 
 func (x Boundary) Number() protoreflect.EnumNumber {
@@ -70,7 +133,7 @@ func (x Boundary) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Boundary.Descriptor instead.
 func (Boundary) EnumDescriptor() ([]byte, []int) {
-	return file_sluice_v1_record_proto_rawDescGZIP(), []int{0}
+	return file_sluice_v1_record_proto_rawDescGZIP(), []int{1}
 }
 
 // Record is one event in a partition: Kafka's record model (key, value, headers,
@@ -441,6 +504,85 @@ func (x *OffsetOutOfRangeDetail) GetHighWatermark() int64 {
 	return 0
 }
 
+// RecordBatch is consecutive records of one partition compressed together.
+type RecordBatch struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The codec of compressed_records. COMPRESSION_UNSPECIFIED means the bytes
+	// are not compressed.
+	Compression Compression `protobuf:"varint,1,opt,name=compression,proto3,enum=sluice.v1.Compression" json:"compression,omitempty"`
+	// How many records the batch holds; must match the records in
+	// compressed_records.
+	RecordCount int32 `protobuf:"varint,2,opt,name=record_count,json=recordCount,proto3" json:"record_count,omitempty"`
+	// Offset of the first record: set by the broker in fetch responses (the
+	// records take consecutive offsets from it); ignored when producing.
+	BaseOffset int64 `protobuf:"varint,3,opt,name=base_offset,json=baseOffset,proto3" json:"base_offset,omitempty"`
+	// The compressed bytes of the records' encodings, one after another: for
+	// each record a varint length followed by its sluice.v1.Record encoding,
+	// offset unset (the batch's records take consecutive offsets from
+	// base_offset).
+	CompressedRecords []byte `protobuf:"bytes,4,opt,name=compressed_records,json=compressedRecords,proto3" json:"compressed_records,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *RecordBatch) Reset() {
+	*x = RecordBatch{}
+	mi := &file_sluice_v1_record_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordBatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordBatch) ProtoMessage() {}
+
+func (x *RecordBatch) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_record_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordBatch.ProtoReflect.Descriptor instead.
+func (*RecordBatch) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_record_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *RecordBatch) GetCompression() Compression {
+	if x != nil {
+		return x.Compression
+	}
+	return Compression_COMPRESSION_UNSPECIFIED
+}
+
+func (x *RecordBatch) GetRecordCount() int32 {
+	if x != nil {
+		return x.RecordCount
+	}
+	return 0
+}
+
+func (x *RecordBatch) GetBaseOffset() int64 {
+	if x != nil {
+		return x.BaseOffset
+	}
+	return 0
+}
+
+func (x *RecordBatch) GetCompressedRecords() []byte {
+	if x != nil {
+		return x.CompressedRecords
+	}
+	return nil
+}
+
 var File_sluice_v1_record_proto protoreflect.FileDescriptor
 
 const file_sluice_v1_record_proto_rawDesc = "" +
@@ -473,7 +615,19 @@ const file_sluice_v1_record_proto_rawDesc = "" +
 	"\tpartition\x18\x02 \x01(\x05R\tpartition\x12)\n" +
 	"\x10requested_offset\x18\x03 \x01(\x03R\x0frequestedOffset\x12(\n" +
 	"\x10log_start_offset\x18\x04 \x01(\x03R\x0elogStartOffset\x12%\n" +
-	"\x0ehigh_watermark\x18\x05 \x01(\x03R\rhighWatermark*P\n" +
+	"\x0ehigh_watermark\x18\x05 \x01(\x03R\rhighWatermark\"\xba\x01\n" +
+	"\vRecordBatch\x128\n" +
+	"\vcompression\x18\x01 \x01(\x0e2\x16.sluice.v1.CompressionR\vcompression\x12!\n" +
+	"\frecord_count\x18\x02 \x01(\x05R\vrecordCount\x12\x1f\n" +
+	"\vbase_offset\x18\x03 \x01(\x03R\n" +
+	"baseOffset\x12-\n" +
+	"\x12compressed_records\x18\x04 \x01(\fR\x11compressedRecords*\x83\x01\n" +
+	"\vCompression\x12\x1b\n" +
+	"\x17COMPRESSION_UNSPECIFIED\x10\x00\x12\x14\n" +
+	"\x10COMPRESSION_GZIP\x10\x01\x12\x16\n" +
+	"\x12COMPRESSION_SNAPPY\x10\x02\x12\x13\n" +
+	"\x0fCOMPRESSION_LZ4\x10\x03\x12\x14\n" +
+	"\x10COMPRESSION_ZSTD\x10\x04*P\n" +
 	"\bBoundary\x12\x18\n" +
 	"\x14BOUNDARY_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11BOUNDARY_EARLIEST\x10\x01\x12\x13\n" +
@@ -492,24 +646,27 @@ func file_sluice_v1_record_proto_rawDescGZIP() []byte {
 	return file_sluice_v1_record_proto_rawDescData
 }
 
-var file_sluice_v1_record_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_sluice_v1_record_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_sluice_v1_record_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_sluice_v1_record_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_sluice_v1_record_proto_goTypes = []any{
-	(Boundary)(0),                  // 0: sluice.v1.Boundary
-	(*Record)(nil),                 // 1: sluice.v1.Record
-	(*Header)(nil),                 // 2: sluice.v1.Header
-	(*Error)(nil),                  // 3: sluice.v1.Error
-	(*NotLeaderDetail)(nil),        // 4: sluice.v1.NotLeaderDetail
-	(*OffsetOutOfRangeDetail)(nil), // 5: sluice.v1.OffsetOutOfRangeDetail
+	(Compression)(0),               // 0: sluice.v1.Compression
+	(Boundary)(0),                  // 1: sluice.v1.Boundary
+	(*Record)(nil),                 // 2: sluice.v1.Record
+	(*Header)(nil),                 // 3: sluice.v1.Header
+	(*Error)(nil),                  // 4: sluice.v1.Error
+	(*NotLeaderDetail)(nil),        // 5: sluice.v1.NotLeaderDetail
+	(*OffsetOutOfRangeDetail)(nil), // 6: sluice.v1.OffsetOutOfRangeDetail
+	(*RecordBatch)(nil),            // 7: sluice.v1.RecordBatch
 }
 var file_sluice_v1_record_proto_depIdxs = []int32{
-	2, // 0: sluice.v1.Record.headers:type_name -> sluice.v1.Header
-	4, // 1: sluice.v1.Error.not_leader:type_name -> sluice.v1.NotLeaderDetail
-	2, // [2:2] is the sub-list for method output_type
-	2, // [2:2] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	3, // 0: sluice.v1.Record.headers:type_name -> sluice.v1.Header
+	5, // 1: sluice.v1.Error.not_leader:type_name -> sluice.v1.NotLeaderDetail
+	0, // 2: sluice.v1.RecordBatch.compression:type_name -> sluice.v1.Compression
+	3, // [3:3] is the sub-list for method output_type
+	3, // [3:3] is the sub-list for method input_type
+	3, // [3:3] is the sub-list for extension type_name
+	3, // [3:3] is the sub-list for extension extendee
+	0, // [0:3] is the sub-list for field type_name
 }
 
 func init() { file_sluice_v1_record_proto_init() }
@@ -523,8 +680,8 @@ func file_sluice_v1_record_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sluice_v1_record_proto_rawDesc), len(file_sluice_v1_record_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   5,
+			NumEnums:      2,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

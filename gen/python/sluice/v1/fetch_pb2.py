@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from sluice.v1 import record_pb2 as sluice_dot_v1_dot_record__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15sluice/v1/fetch.proto\x12\tsluice.v1\x1a\x16sluice/v1/record.proto\"\x98\x02\n\x0c\x46\x65tchRequest\x12\x14\n\x05topic\x18\x01 \x01(\tR\x05topic\x12\x39\n\npartitions\x18\x02 \x03(\x0b\x32\x19.sluice.v1.FetchPartitionR\npartitions\x12\x35\n\tstart_all\x18\x03 \x01(\x0b\x32\x18.sluice.v1.StartPositionR\x08startAll\x12\x1f\n\x0bmax_records\x18\x04 \x01(\x05R\nmaxRecords\x12\x1b\n\tmax_bytes\x18\x05 \x01(\x05R\x08maxBytes\x12\x16\n\x06\x66ollow\x18\x06 \x01(\x08R\x06\x66ollow\x12*\n\x11max_total_records\x18\x07 \x01(\x03R\x0fmaxTotalRecords\"^\n\x0e\x46\x65tchPartition\x12\x1c\n\tpartition\x18\x01 \x01(\x05R\tpartition\x12.\n\x05start\x18\x02 \x01(\x0b\x32\x18.sluice.v1.StartPositionR\x05start\"\x8d\x01\n\rStartPosition\x12\x18\n\x06offset\x18\x01 \x01(\x03H\x00R\x06offset\x12\x31\n\x08\x62oundary\x18\x02 \x01(\x0e\x32\x13.sluice.v1.BoundaryH\x00R\x08\x62oundary\x12#\n\x0ctimestamp_ms\x18\x03 \x01(\x03H\x00R\x0btimestampMsB\n\n\x08position\"\xab\x01\n\rFetchResponse\x12\x1c\n\tpartition\x18\x01 \x01(\x05R\tpartition\x12+\n\x07records\x18\x02 \x03(\x0b\x32\x11.sluice.v1.RecordR\x07records\x12%\n\x0ehigh_watermark\x18\x03 \x01(\x03R\rhighWatermark\x12(\n\x10log_start_offset\x18\x04 \x01(\x03R\x0elogStartOffset2L\n\x0c\x46\x65tchService\x12<\n\x05\x46\x65tch\x12\x17.sluice.v1.FetchRequest\x1a\x18.sluice.v1.FetchResponse0\x01\x42G\n\x0cio.sluice.v1P\x01Z5github.com/sluice-io/sluice/gen/go/sluice/v1;sluicev1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15sluice/v1/fetch.proto\x12\tsluice.v1\x1a\x16sluice/v1/record.proto\"\xdf\x02\n\x0c\x46\x65tchRequest\x12\x14\n\x05topic\x18\x01 \x01(\tR\x05topic\x12\x39\n\npartitions\x18\x02 \x03(\x0b\x32\x19.sluice.v1.FetchPartitionR\npartitions\x12\x35\n\tstart_all\x18\x03 \x01(\x0b\x32\x18.sluice.v1.StartPositionR\x08startAll\x12\x1f\n\x0bmax_records\x18\x04 \x01(\x05R\nmaxRecords\x12\x1b\n\tmax_bytes\x18\x05 \x01(\x05R\x08maxBytes\x12\x16\n\x06\x66ollow\x18\x06 \x01(\x08R\x06\x66ollow\x12*\n\x11max_total_records\x18\x07 \x01(\x03R\x0fmaxTotalRecords\x12\x45\n\x12\x61\x63\x63\x65pt_compression\x18\x08 \x03(\x0e\x32\x16.sluice.v1.CompressionR\x11\x61\x63\x63\x65ptCompression\"^\n\x0e\x46\x65tchPartition\x12\x1c\n\tpartition\x18\x01 \x01(\x05R\tpartition\x12.\n\x05start\x18\x02 \x01(\x0b\x32\x18.sluice.v1.StartPositionR\x05start\"\x8d\x01\n\rStartPosition\x12\x18\n\x06offset\x18\x01 \x01(\x03H\x00R\x06offset\x12\x31\n\x08\x62oundary\x18\x02 \x01(\x0e\x32\x13.sluice.v1.BoundaryH\x00R\x08\x62oundary\x12#\n\x0ctimestamp_ms\x18\x03 \x01(\x03H\x00R\x0btimestampMsB\n\n\x08position\"\xdd\x01\n\rFetchResponse\x12\x1c\n\tpartition\x18\x01 \x01(\x05R\tpartition\x12+\n\x07records\x18\x02 \x03(\x0b\x32\x11.sluice.v1.RecordR\x07records\x12%\n\x0ehigh_watermark\x18\x03 \x01(\x03R\rhighWatermark\x12(\n\x10log_start_offset\x18\x04 \x01(\x03R\x0elogStartOffset\x12\x30\n\x07\x62\x61tches\x18\x05 \x03(\x0b\x32\x16.sluice.v1.RecordBatchR\x07\x62\x61tches2L\n\x0c\x46\x65tchService\x12<\n\x05\x46\x65tch\x12\x17.sluice.v1.FetchRequest\x1a\x18.sluice.v1.FetchResponse0\x01\x42G\n\x0cio.sluice.v1P\x01Z5github.com/sluice-io/sluice/gen/go/sluice/v1;sluicev1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,13 +34,13 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\014io.sluice.v1P\001Z5github.com/sluice-io/sluice/gen/go/sluice/v1;sluicev1'
   _globals['_FETCHREQUEST']._serialized_start=61
-  _globals['_FETCHREQUEST']._serialized_end=341
-  _globals['_FETCHPARTITION']._serialized_start=343
-  _globals['_FETCHPARTITION']._serialized_end=437
-  _globals['_STARTPOSITION']._serialized_start=440
-  _globals['_STARTPOSITION']._serialized_end=581
-  _globals['_FETCHRESPONSE']._serialized_start=584
-  _globals['_FETCHRESPONSE']._serialized_end=755
-  _globals['_FETCHSERVICE']._serialized_start=757
-  _globals['_FETCHSERVICE']._serialized_end=833
+  _globals['_FETCHREQUEST']._serialized_end=412
+  _globals['_FETCHPARTITION']._serialized_start=414
+  _globals['_FETCHPARTITION']._serialized_end=508
+  _globals['_STARTPOSITION']._serialized_start=511
+  _globals['_STARTPOSITION']._serialized_end=652
+  _globals['_FETCHRESPONSE']._serialized_start=655
+  _globals['_FETCHRESPONSE']._serialized_end=876
+  _globals['_FETCHSERVICE']._serialized_start=878
+  _globals['_FETCHSERVICE']._serialized_end=954
 # @@protoc_insertion_point(module_scope)

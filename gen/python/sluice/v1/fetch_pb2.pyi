@@ -32,6 +32,7 @@ class FetchRequest(_message.Message):
     MAX_BYTES_FIELD_NUMBER: _builtins.int
     FOLLOW_FIELD_NUMBER: _builtins.int
     MAX_TOTAL_RECORDS_FIELD_NUMBER: _builtins.int
+    ACCEPT_COMPRESSION_FIELD_NUMBER: _builtins.int
     topic: _builtins.str
     max_records: _builtins.int
     """At most this many records per response; 0 means the broker default (10000)."""
@@ -55,6 +56,15 @@ class FetchRequest(_message.Message):
         the earliest offset.
         """
 
+    @_builtins.property
+    def accept_compression(self) -> _containers.RepeatedScalarFieldContainer[_record_pb2.Compression.ValueType]:
+        """Codecs the client decompresses itself. Batches stored with one of them are
+        sent whole and compressed, in FetchResponse.batches; all other records are
+        decompressed by the broker and sent in FetchResponse.records. Empty means
+        records only. Ignored when max_total_records is set (records are then
+        sent in records, so that the total can be exact).
+        """
+
     def __init__(
         self,
         *,
@@ -65,10 +75,11 @@ class FetchRequest(_message.Message):
         max_bytes: _builtins.int = ...,
         follow: _builtins.bool = ...,
         max_total_records: _builtins.int = ...,
+        accept_compression: _abc.Iterable[_record_pb2.Compression.ValueType] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["start_all", b"start_all"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["follow", b"follow", "max_bytes", b"max_bytes", "max_records", b"max_records", "max_total_records", b"max_total_records", "partitions", b"partitions", "start_all", b"start_all", "topic", b"topic"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["accept_compression", b"accept_compression", "follow", b"follow", "max_bytes", b"max_bytes", "max_records", b"max_records", "max_total_records", b"max_total_records", "partitions", b"partitions", "start_all", b"start_all", "topic", b"topic"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -143,6 +154,7 @@ class FetchResponse(_message.Message):
     RECORDS_FIELD_NUMBER: _builtins.int
     HIGH_WATERMARK_FIELD_NUMBER: _builtins.int
     LOG_START_OFFSET_FIELD_NUMBER: _builtins.int
+    BATCHES_FIELD_NUMBER: _builtins.int
     partition: _builtins.int
     high_watermark: _builtins.int
     """The partition's high watermark when this response was built: the offset the
@@ -152,7 +164,16 @@ class FetchResponse(_message.Message):
     """The partition's log start offset when this response was built."""
     @_builtins.property
     def records(self) -> _containers.RepeatedCompositeFieldContainer[_record_pb2.Record]:
-        """Records in offset order, each with its offset."""
+        """Records in offset order, each with its offset (see batches)."""
+
+    @_builtins.property
+    def batches(self) -> _containers.RepeatedCompositeFieldContainer[_record_pb2.RecordBatch]:
+        """Compressed batches, whole, in offset order, only with codecs the request
+        accepts. Every offset in batches is greater than every offset in records:
+        read records first, then the records of each batch. A batch never starts
+        before the position the read asked for (a read starting inside a batch
+        gets that batch's remaining records in records).
+        """
 
     def __init__(
         self,
@@ -161,10 +182,11 @@ class FetchResponse(_message.Message):
         records: _abc.Iterable[_record_pb2.Record] | None = ...,
         high_watermark: _builtins.int = ...,
         log_start_offset: _builtins.int = ...,
+        batches: _abc.Iterable[_record_pb2.RecordBatch] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["high_watermark", b"high_watermark", "log_start_offset", b"log_start_offset", "partition", b"partition", "records", b"records"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["batches", b"batches", "high_watermark", b"high_watermark", "log_start_offset", b"log_start_offset", "partition", b"partition", "records", b"records"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

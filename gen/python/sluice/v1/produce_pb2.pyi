@@ -104,6 +104,7 @@ class ProduceRequest(_message.Message):
     PRODUCER_ID_FIELD_NUMBER: _builtins.int
     PRODUCER_EPOCH_FIELD_NUMBER: _builtins.int
     BASE_SEQUENCE_FIELD_NUMBER: _builtins.int
+    BATCH_FIELD_NUMBER: _builtins.int
     sequence: _builtins.int
     """Chosen by the client and echoed in the response, to match responses to
     requests on a pipelined stream.
@@ -130,6 +131,18 @@ class ProduceRequest(_message.Message):
     base_sequence: _builtins.int
     @_builtins.property
     def records(self) -> _containers.RepeatedCompositeFieldContainer[_record_pb2.Record]: ...
+    @_builtins.property
+    def batch(self) -> _record_pb2.RecordBatch:
+        """Records compressed together, instead of records: a request carries either
+        records or a batch (INVALID_ARGUMENT if both). The broker decompresses the
+        batch to check it (codec, record_count, every record, and a decompressed
+        size of at most its max request size) and stores it compressed; it
+        compresses it again only when the topic's compression.type names another
+        codec, when it must add timestamps (records with timestamp_ms 0) or
+        log-append times, or when partition is unset and the records go to
+        several partitions.
+        """
+
     def __init__(
         self,
         *,
@@ -141,10 +154,11 @@ class ProduceRequest(_message.Message):
         producer_id: _builtins.int = ...,
         producer_epoch: _builtins.int = ...,
         base_sequence: _builtins.int = ...,
+        batch: _record_pb2.RecordBatch | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["_partition", b"_partition", "partition", b"partition"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_partition", b"_partition", "batch", b"batch", "partition", b"partition"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_partition", b"_partition", "acks", b"acks", "base_sequence", b"base_sequence", "partition", b"partition", "producer_epoch", b"producer_epoch", "producer_id", b"producer_id", "records", b"records", "sequence", b"sequence", "topic", b"topic"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_partition", b"_partition", "acks", b"acks", "base_sequence", b"base_sequence", "batch", b"batch", "partition", b"partition", "producer_epoch", b"producer_epoch", "producer_id", b"producer_id", "records", b"records", "sequence", b"sequence", "topic", b"topic"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__partition: _TypeAlias = _typing.Literal["partition"]  # noqa: Y015
     _WhichOneofArgType__partition: _TypeAlias = _typing.Literal["_partition", b"_partition"]  # noqa: Y015

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16sluice/v1/record.proto\x12\tsluice.v1\"\xb4\x01\n\x06Record\x12\x16\n\x06offset\x18\x01 \x01(\x03R\x06offset\x12!\n\x0ctimestamp_ms\x18\x02 \x01(\x03R\x0btimestampMs\x12\x15\n\x03key\x18\x03 \x01(\x0cH\x00R\x03key\x88\x01\x01\x12\x19\n\x05value\x18\x04 \x01(\x0cH\x01R\x05value\x88\x01\x01\x12+\n\x07headers\x18\x05 \x03(\x0b\x32\x11.sluice.v1.HeaderR\x07headersB\x06\n\x04_keyB\x08\n\x06_value\"0\n\x06Header\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\x0cR\x05value\"\x8e\x01\n\x05\x45rror\x12\x12\n\x04\x63ode\x18\x01 \x01(\rR\x04\x63ode\x12\x18\n\x07message\x18\x02 \x01(\tR\x07message\x12\x1c\n\tretryable\x18\x03 \x01(\x08R\tretryable\x12\x39\n\nnot_leader\x18\x04 \x01(\x0b\x32\x1a.sluice.v1.NotLeaderDetailR\tnotLeader\"\x89\x01\n\x0fNotLeaderDetail\x12\x14\n\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1c\n\tpartition\x18\x02 \x01(\x05R\tpartition\x12\x1b\n\tleader_id\x18\x03 \x01(\x04R\x08leaderId\x12%\n\x0eleader_address\x18\x04 \x01(\tR\rleaderAddress\"\xc8\x01\n\x16OffsetOutOfRangeDetail\x12\x14\n\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1c\n\tpartition\x18\x02 \x01(\x05R\tpartition\x12)\n\x10requested_offset\x18\x03 \x01(\x03R\x0frequestedOffset\x12(\n\x10log_start_offset\x18\x04 \x01(\x03R\x0elogStartOffset\x12%\n\x0ehigh_watermark\x18\x05 \x01(\x03R\rhighWatermark*P\n\x08\x42oundary\x12\x18\n\x14\x42OUNDARY_UNSPECIFIED\x10\x00\x12\x15\n\x11\x42OUNDARY_EARLIEST\x10\x01\x12\x13\n\x0f\x42OUNDARY_LATEST\x10\x02\x42G\n\x0cio.sluice.v1P\x01Z5github.com/sluice-io/sluice/gen/go/sluice/v1;sluicev1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16sluice/v1/record.proto\x12\tsluice.v1\"\xb4\x01\n\x06Record\x12\x16\n\x06offset\x18\x01 \x01(\x03R\x06offset\x12!\n\x0ctimestamp_ms\x18\x02 \x01(\x03R\x0btimestampMs\x12\x15\n\x03key\x18\x03 \x01(\x0cH\x00R\x03key\x88\x01\x01\x12\x19\n\x05value\x18\x04 \x01(\x0cH\x01R\x05value\x88\x01\x01\x12+\n\x07headers\x18\x05 \x03(\x0b\x32\x11.sluice.v1.HeaderR\x07headersB\x06\n\x04_keyB\x08\n\x06_value\"0\n\x06Header\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\x0cR\x05value\"\x8e\x01\n\x05\x45rror\x12\x12\n\x04\x63ode\x18\x01 \x01(\rR\x04\x63ode\x12\x18\n\x07message\x18\x02 \x01(\tR\x07message\x12\x1c\n\tretryable\x18\x03 \x01(\x08R\tretryable\x12\x39\n\nnot_leader\x18\x04 \x01(\x0b\x32\x1a.sluice.v1.NotLeaderDetailR\tnotLeader\"\x89\x01\n\x0fNotLeaderDetail\x12\x14\n\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1c\n\tpartition\x18\x02 \x01(\x05R\tpartition\x12\x1b\n\tleader_id\x18\x03 \x01(\x04R\x08leaderId\x12%\n\x0eleader_address\x18\x04 \x01(\tR\rleaderAddress\"\xc8\x01\n\x16OffsetOutOfRangeDetail\x12\x14\n\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1c\n\tpartition\x18\x02 \x01(\x05R\tpartition\x12)\n\x10requested_offset\x18\x03 \x01(\x03R\x0frequestedOffset\x12(\n\x10log_start_offset\x18\x04 \x01(\x03R\x0elogStartOffset\x12%\n\x0ehigh_watermark\x18\x05 \x01(\x03R\rhighWatermark\"\xba\x01\n\x0bRecordBatch\x12\x38\n\x0b\x63ompression\x18\x01 \x01(\x0e\x32\x16.sluice.v1.CompressionR\x0b\x63ompression\x12!\n\x0crecord_count\x18\x02 \x01(\x05R\x0brecordCount\x12\x1f\n\x0b\x62\x61se_offset\x18\x03 \x01(\x03R\nbaseOffset\x12-\n\x12\x63ompressed_records\x18\x04 \x01(\x0cR\x11\x63ompressedRecords*\x83\x01\n\x0b\x43ompression\x12\x1b\n\x17\x43OMPRESSION_UNSPECIFIED\x10\x00\x12\x14\n\x10\x43OMPRESSION_GZIP\x10\x01\x12\x16\n\x12\x43OMPRESSION_SNAPPY\x10\x02\x12\x13\n\x0f\x43OMPRESSION_LZ4\x10\x03\x12\x14\n\x10\x43OMPRESSION_ZSTD\x10\x04*P\n\x08\x42oundary\x12\x18\n\x14\x42OUNDARY_UNSPECIFIED\x10\x00\x12\x15\n\x11\x42OUNDARY_EARLIEST\x10\x01\x12\x13\n\x0f\x42OUNDARY_LATEST\x10\x02\x42G\n\x0cio.sluice.v1P\x01Z5github.com/sluice-io/sluice/gen/go/sluice/v1;sluicev1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -32,8 +32,10 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'sluice.v1.record_pb2', _glo
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\014io.sluice.v1P\001Z5github.com/sluice-io/sluice/gen/go/sluice/v1;sluicev1'
-  _globals['_BOUNDARY']._serialized_start=758
-  _globals['_BOUNDARY']._serialized_end=838
+  _globals['_COMPRESSION']._serialized_start=948
+  _globals['_COMPRESSION']._serialized_end=1079
+  _globals['_BOUNDARY']._serialized_start=1081
+  _globals['_BOUNDARY']._serialized_end=1161
   _globals['_RECORD']._serialized_start=38
   _globals['_RECORD']._serialized_end=218
   _globals['_HEADER']._serialized_start=220
@@ -44,4 +46,6 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_NOTLEADERDETAIL']._serialized_end=553
   _globals['_OFFSETOUTOFRANGEDETAIL']._serialized_start=556
   _globals['_OFFSETOUTOFRANGEDETAIL']._serialized_end=756
+  _globals['_RECORDBATCH']._serialized_start=759
+  _globals['_RECORDBATCH']._serialized_end=945
 # @@protoc_insertion_point(module_scope)

@@ -19,6 +19,44 @@ else:
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class _Compression:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _CompressionEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Compression.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    COMPRESSION_UNSPECIFIED: _Compression.ValueType  # 0
+    """Not compressed."""
+    COMPRESSION_GZIP: _Compression.ValueType  # 1
+    """gzip (RFC 1952)."""
+    COMPRESSION_SNAPPY: _Compression.ValueType  # 2
+    """Snappy block format (not the framed format): the uncompressed length as a
+    varint, then the compressed blocks.
+    """
+    COMPRESSION_LZ4: _Compression.ValueType  # 3
+    """LZ4 frame format."""
+    COMPRESSION_ZSTD: _Compression.ValueType  # 4
+    """Zstandard frames (RFC 8878)."""
+
+class Compression(_Compression, metaclass=_CompressionEnumTypeWrapper):
+    """Compression is how the records of a RecordBatch are compressed. The values
+    are Kafka's record batch codec ids.
+    """
+
+COMPRESSION_UNSPECIFIED: Compression.ValueType  # 0
+"""Not compressed."""
+COMPRESSION_GZIP: Compression.ValueType  # 1
+"""gzip (RFC 1952)."""
+COMPRESSION_SNAPPY: Compression.ValueType  # 2
+"""Snappy block format (not the framed format): the uncompressed length as a
+varint, then the compressed blocks.
+"""
+COMPRESSION_LZ4: Compression.ValueType  # 3
+"""LZ4 frame format."""
+COMPRESSION_ZSTD: Compression.ValueType  # 4
+"""Zstandard frames (RFC 8878)."""
+Global___Compression: _TypeAlias = Compression  # noqa: Y015
+
 class _Boundary:
     ValueType = _typing.NewType("ValueType", _builtins.int)
     V: _TypeAlias = ValueType  # noqa: Y015
@@ -232,3 +270,47 @@ class OffsetOutOfRangeDetail(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___OffsetOutOfRangeDetail: _TypeAlias = OffsetOutOfRangeDetail  # noqa: Y015
+
+@_typing.final
+class RecordBatch(_message.Message):
+    """RecordBatch is consecutive records of one partition compressed together."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COMPRESSION_FIELD_NUMBER: _builtins.int
+    RECORD_COUNT_FIELD_NUMBER: _builtins.int
+    BASE_OFFSET_FIELD_NUMBER: _builtins.int
+    COMPRESSED_RECORDS_FIELD_NUMBER: _builtins.int
+    compression: Global___Compression.ValueType
+    """The codec of compressed_records. COMPRESSION_UNSPECIFIED means the bytes
+    are not compressed.
+    """
+    record_count: _builtins.int
+    """How many records the batch holds; must match the records in
+    compressed_records.
+    """
+    base_offset: _builtins.int
+    """Offset of the first record: set by the broker in fetch responses (the
+    records take consecutive offsets from it); ignored when producing.
+    """
+    compressed_records: _builtins.bytes
+    """The compressed bytes of the records' encodings, one after another: for
+    each record a varint length followed by its sluice.v1.Record encoding,
+    offset unset (the batch's records take consecutive offsets from
+    base_offset).
+    """
+    def __init__(
+        self,
+        *,
+        compression: Global___Compression.ValueType = ...,
+        record_count: _builtins.int = ...,
+        base_offset: _builtins.int = ...,
+        compressed_records: _builtins.bytes = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["base_offset", b"base_offset", "compressed_records", b"compressed_records", "compression", b"compression", "record_count", b"record_count"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordBatch: _TypeAlias = RecordBatch  # noqa: Y015

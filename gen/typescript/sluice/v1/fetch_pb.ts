@@ -4,7 +4,7 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Boundary, Record } from "./record_pb.js";
+import type { Boundary, Compression, Record, RecordBatch } from "./record_pb.js";
 import { file_sluice_v1_record } from "./record_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sluice/v1/fetch.proto.
  */
 export const file_sluice_v1_fetch: GenFile = /*@__PURE__*/
-  fileDesc("ChVzbHVpY2UvdjEvZmV0Y2gucHJvdG8SCXNsdWljZS52MSLMAQoMRmV0Y2hSZXF1ZXN0Eg0KBXRvcGljGAEgASgJEi0KCnBhcnRpdGlvbnMYAiADKAsyGS5zbHVpY2UudjEuRmV0Y2hQYXJ0aXRpb24SKwoJc3RhcnRfYWxsGAMgASgLMhguc2x1aWNlLnYxLlN0YXJ0UG9zaXRpb24SEwoLbWF4X3JlY29yZHMYBCABKAUSEQoJbWF4X2J5dGVzGAUgASgFEg4KBmZvbGxvdxgGIAEoCBIZChFtYXhfdG90YWxfcmVjb3JkcxgHIAEoAyJMCg5GZXRjaFBhcnRpdGlvbhIRCglwYXJ0aXRpb24YASABKAUSJwoFc3RhcnQYAiABKAsyGC5zbHVpY2UudjEuU3RhcnRQb3NpdGlvbiJuCg1TdGFydFBvc2l0aW9uEhAKBm9mZnNldBgBIAEoA0gAEicKCGJvdW5kYXJ5GAIgASgOMhMuc2x1aWNlLnYxLkJvdW5kYXJ5SAASFgoMdGltZXN0YW1wX21zGAMgASgDSABCCgoIcG9zaXRpb24ieAoNRmV0Y2hSZXNwb25zZRIRCglwYXJ0aXRpb24YASABKAUSIgoHcmVjb3JkcxgCIAMoCzIRLnNsdWljZS52MS5SZWNvcmQSFgoOaGlnaF93YXRlcm1hcmsYAyABKAMSGAoQbG9nX3N0YXJ0X29mZnNldBgEIAEoAzJMCgxGZXRjaFNlcnZpY2USPAoFRmV0Y2gSFy5zbHVpY2UudjEuRmV0Y2hSZXF1ZXN0Ghguc2x1aWNlLnYxLkZldGNoUmVzcG9uc2UwAUJHCgxpby5zbHVpY2UudjFQAVo1Z2l0aHViLmNvbS9zbHVpY2UtaW8vc2x1aWNlL2dlbi9nby9zbHVpY2UvdjE7c2x1aWNldjFiBnByb3RvMw", [file_sluice_v1_record]);
+  fileDesc("ChVzbHVpY2UvdjEvZmV0Y2gucHJvdG8SCXNsdWljZS52MSKAAgoMRmV0Y2hSZXF1ZXN0Eg0KBXRvcGljGAEgASgJEi0KCnBhcnRpdGlvbnMYAiADKAsyGS5zbHVpY2UudjEuRmV0Y2hQYXJ0aXRpb24SKwoJc3RhcnRfYWxsGAMgASgLMhguc2x1aWNlLnYxLlN0YXJ0UG9zaXRpb24SEwoLbWF4X3JlY29yZHMYBCABKAUSEQoJbWF4X2J5dGVzGAUgASgFEg4KBmZvbGxvdxgGIAEoCBIZChFtYXhfdG90YWxfcmVjb3JkcxgHIAEoAxIyChJhY2NlcHRfY29tcHJlc3Npb24YCCADKA4yFi5zbHVpY2UudjEuQ29tcHJlc3Npb24iTAoORmV0Y2hQYXJ0aXRpb24SEQoJcGFydGl0aW9uGAEgASgFEicKBXN0YXJ0GAIgASgLMhguc2x1aWNlLnYxLlN0YXJ0UG9zaXRpb24ibgoNU3RhcnRQb3NpdGlvbhIQCgZvZmZzZXQYASABKANIABInCghib3VuZGFyeRgCIAEoDjITLnNsdWljZS52MS5Cb3VuZGFyeUgAEhYKDHRpbWVzdGFtcF9tcxgDIAEoA0gAQgoKCHBvc2l0aW9uIqEBCg1GZXRjaFJlc3BvbnNlEhEKCXBhcnRpdGlvbhgBIAEoBRIiCgdyZWNvcmRzGAIgAygLMhEuc2x1aWNlLnYxLlJlY29yZBIWCg5oaWdoX3dhdGVybWFyaxgDIAEoAxIYChBsb2dfc3RhcnRfb2Zmc2V0GAQgASgDEicKB2JhdGNoZXMYBSADKAsyFi5zbHVpY2UudjEuUmVjb3JkQmF0Y2gyTAoMRmV0Y2hTZXJ2aWNlEjwKBUZldGNoEhcuc2x1aWNlLnYxLkZldGNoUmVxdWVzdBoYLnNsdWljZS52MS5GZXRjaFJlc3BvbnNlMAFCRwoMaW8uc2x1aWNlLnYxUAFaNWdpdGh1Yi5jb20vc2x1aWNlLWlvL3NsdWljZS9nZW4vZ28vc2x1aWNlL3YxO3NsdWljZXYxYgZwcm90bzM", [file_sluice_v1_record]);
 
 /**
  * FetchRequest names what to read.
@@ -69,6 +69,17 @@ export type FetchRequest = Message<"sluice.v1.FetchRequest"> & {
    * @generated from field: int64 max_total_records = 7;
    */
   maxTotalRecords: bigint;
+
+  /**
+   * Codecs the client decompresses itself. Batches stored with one of them are
+   * sent whole and compressed, in FetchResponse.batches; all other records are
+   * decompressed by the broker and sent in FetchResponse.records. Empty means
+   * records only. Ignored when max_total_records is set (records are then
+   * sent in records, so that the total can be exact).
+   *
+   * @generated from field: repeated sluice.v1.Compression accept_compression = 8;
+   */
+  acceptCompression: Compression[];
 };
 
 /**
@@ -159,7 +170,7 @@ export type FetchResponse = Message<"sluice.v1.FetchResponse"> & {
   partition: number;
 
   /**
-   * Records in offset order, each with its offset.
+   * Records in offset order, each with its offset (see batches).
    *
    * @generated from field: repeated sluice.v1.Record records = 2;
    */
@@ -179,6 +190,17 @@ export type FetchResponse = Message<"sluice.v1.FetchResponse"> & {
    * @generated from field: int64 log_start_offset = 4;
    */
   logStartOffset: bigint;
+
+  /**
+   * Compressed batches, whole, in offset order, only with codecs the request
+   * accepts. Every offset in batches is greater than every offset in records:
+   * read records first, then the records of each batch. A batch never starts
+   * before the position the read asked for (a read starting inside a batch
+   * gets that batch's remaining records in records).
+   *
+   * @generated from field: repeated sluice.v1.RecordBatch batches = 5;
+   */
+  batches: RecordBatch[];
 };
 
 /**

@@ -4,7 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Error, Record } from "./record_pb.js";
+import type { Error, Record, RecordBatch } from "./record_pb.js";
 import { file_sluice_v1_record } from "./record_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sluice/v1/produce.proto.
  */
 export const file_sluice_v1_produce: GenFile = /*@__PURE__*/
-  fileDesc("ChdzbHVpY2UvdjEvcHJvZHVjZS5wcm90bxIJc2x1aWNlLnYxIhUKE0luaXRQcm9kdWNlclJlcXVlc3QiQwoUSW5pdFByb2R1Y2VyUmVzcG9uc2USEwoLcHJvZHVjZXJfaWQYASABKAMSFgoOcHJvZHVjZXJfZXBvY2gYAiABKAUi3gEKDlByb2R1Y2VSZXF1ZXN0EhAKCHNlcXVlbmNlGAEgASgEEg0KBXRvcGljGAIgASgJEhYKCXBhcnRpdGlvbhgDIAEoBUgAiAEBEiIKB3JlY29yZHMYBCADKAsyES5zbHVpY2UudjEuUmVjb3JkEh0KBGFja3MYBSABKA4yDy5zbHVpY2UudjEuQWNrcxITCgtwcm9kdWNlcl9pZBgGIAEoAxIWCg5wcm9kdWNlcl9lcG9jaBgHIAEoBRIVCg1iYXNlX3NlcXVlbmNlGAggASgFQgwKCl9wYXJ0aXRpb24ibwoPUHJvZHVjZVJlc3BvbnNlEhAKCHNlcXVlbmNlGAEgASgEEikKB3Jlc3VsdHMYAiADKAsyGC5zbHVpY2UudjEuUHJvZHVjZVJlc3VsdBIfCgVlcnJvchgDIAEoCzIQLnNsdWljZS52MS5FcnJvciJuCg1Qcm9kdWNlUmVzdWx0EhEKCXBhcnRpdGlvbhgBIAEoBRITCgtiYXNlX29mZnNldBgCIAEoAxIUCgxyZWNvcmRfY291bnQYAyABKAUSHwoFZXJyb3IYBCABKAsyEC5zbHVpY2UudjEuRXJyb3IqSgoEQWNrcxIUChBBQ0tTX1VOU1BFQ0lGSUVEEAASDQoJQUNLU19OT05FEAESDwoLQUNLU19MRUFERVIQAhIMCghBQ0tTX0FMTBADMqcBCg5Qcm9kdWNlU2VydmljZRJECgdQcm9kdWNlEhkuc2x1aWNlLnYxLlByb2R1Y2VSZXF1ZXN0Ghouc2x1aWNlLnYxLlByb2R1Y2VSZXNwb25zZSgBMAESTwoMSW5pdFByb2R1Y2VyEh4uc2x1aWNlLnYxLkluaXRQcm9kdWNlclJlcXVlc3QaHy5zbHVpY2UudjEuSW5pdFByb2R1Y2VyUmVzcG9uc2VCRwoMaW8uc2x1aWNlLnYxUAFaNWdpdGh1Yi5jb20vc2x1aWNlLWlvL3NsdWljZS9nZW4vZ28vc2x1aWNlL3YxO3NsdWljZXYxYgZwcm90bzM", [file_sluice_v1_record]);
+  fileDesc("ChdzbHVpY2UvdjEvcHJvZHVjZS5wcm90bxIJc2x1aWNlLnYxIhUKE0luaXRQcm9kdWNlclJlcXVlc3QiQwoUSW5pdFByb2R1Y2VyUmVzcG9uc2USEwoLcHJvZHVjZXJfaWQYASABKAMSFgoOcHJvZHVjZXJfZXBvY2gYAiABKAUihQIKDlByb2R1Y2VSZXF1ZXN0EhAKCHNlcXVlbmNlGAEgASgEEg0KBXRvcGljGAIgASgJEhYKCXBhcnRpdGlvbhgDIAEoBUgAiAEBEiIKB3JlY29yZHMYBCADKAsyES5zbHVpY2UudjEuUmVjb3JkEh0KBGFja3MYBSABKA4yDy5zbHVpY2UudjEuQWNrcxITCgtwcm9kdWNlcl9pZBgGIAEoAxIWCg5wcm9kdWNlcl9lcG9jaBgHIAEoBRIVCg1iYXNlX3NlcXVlbmNlGAggASgFEiUKBWJhdGNoGAogASgLMhYuc2x1aWNlLnYxLlJlY29yZEJhdGNoQgwKCl9wYXJ0aXRpb24ibwoPUHJvZHVjZVJlc3BvbnNlEhAKCHNlcXVlbmNlGAEgASgEEikKB3Jlc3VsdHMYAiADKAsyGC5zbHVpY2UudjEuUHJvZHVjZVJlc3VsdBIfCgVlcnJvchgDIAEoCzIQLnNsdWljZS52MS5FcnJvciJuCg1Qcm9kdWNlUmVzdWx0EhEKCXBhcnRpdGlvbhgBIAEoBRITCgtiYXNlX29mZnNldBgCIAEoAxIUCgxyZWNvcmRfY291bnQYAyABKAUSHwoFZXJyb3IYBCABKAsyEC5zbHVpY2UudjEuRXJyb3IqSgoEQWNrcxIUChBBQ0tTX1VOU1BFQ0lGSUVEEAASDQoJQUNLU19OT05FEAESDwoLQUNLU19MRUFERVIQAhIMCghBQ0tTX0FMTBADMqcBCg5Qcm9kdWNlU2VydmljZRJECgdQcm9kdWNlEhkuc2x1aWNlLnYxLlByb2R1Y2VSZXF1ZXN0Ghouc2x1aWNlLnYxLlByb2R1Y2VSZXNwb25zZSgBMAESTwoMSW5pdFByb2R1Y2VyEh4uc2x1aWNlLnYxLkluaXRQcm9kdWNlclJlcXVlc3QaHy5zbHVpY2UudjEuSW5pdFByb2R1Y2VyUmVzcG9uc2VCRwoMaW8uc2x1aWNlLnYxUAFaNWdpdGh1Yi5jb20vc2x1aWNlLWlvL3NsdWljZS9nZW4vZ28vc2x1aWNlL3YxO3NsdWljZXYxYgZwcm90bzM", [file_sluice_v1_record]);
 
 /**
  * InitProducerRequest asks for a producer id.
@@ -117,6 +117,20 @@ export type ProduceRequest = Message<"sluice.v1.ProduceRequest"> & {
    * @generated from field: int32 base_sequence = 8;
    */
   baseSequence: number;
+
+  /**
+   * Records compressed together, instead of records: a request carries either
+   * records or a batch (INVALID_ARGUMENT if both). The broker decompresses the
+   * batch to check it (codec, record_count, every record, and a decompressed
+   * size of at most its max request size) and stores it compressed; it
+   * compresses it again only when the topic's compression.type names another
+   * codec, when it must add timestamps (records with timestamp_ms 0) or
+   * log-append times, or when partition is unset and the records go to
+   * several partitions.
+   *
+   * @generated from field: sluice.v1.RecordBatch batch = 10;
+   */
+  batch?: RecordBatch | undefined;
 };
 
 /**

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sluice/v1/record.proto.
  */
 export const file_sluice_v1_record: GenFile = /*@__PURE__*/
-  fileDesc("ChZzbHVpY2UvdjEvcmVjb3JkLnByb3RvEglzbHVpY2UudjEiigEKBlJlY29yZBIOCgZvZmZzZXQYASABKAMSFAoMdGltZXN0YW1wX21zGAIgASgDEhAKA2tleRgDIAEoDEgAiAEBEhIKBXZhbHVlGAQgASgMSAGIAQESIgoHaGVhZGVycxgFIAMoCzIRLnNsdWljZS52MS5IZWFkZXJCBgoEX2tleUIICgZfdmFsdWUiJAoGSGVhZGVyEgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoDCJpCgVFcnJvchIMCgRjb2RlGAEgASgNEg8KB21lc3NhZ2UYAiABKAkSEQoJcmV0cnlhYmxlGAMgASgIEi4KCm5vdF9sZWFkZXIYBCABKAsyGi5zbHVpY2UudjEuTm90TGVhZGVyRGV0YWlsIl4KD05vdExlYWRlckRldGFpbBINCgV0b3BpYxgBIAEoCRIRCglwYXJ0aXRpb24YAiABKAUSEQoJbGVhZGVyX2lkGAMgASgEEhYKDmxlYWRlcl9hZGRyZXNzGAQgASgJIoYBChZPZmZzZXRPdXRPZlJhbmdlRGV0YWlsEg0KBXRvcGljGAEgASgJEhEKCXBhcnRpdGlvbhgCIAEoBRIYChByZXF1ZXN0ZWRfb2Zmc2V0GAMgASgDEhgKEGxvZ19zdGFydF9vZmZzZXQYBCABKAMSFgoOaGlnaF93YXRlcm1hcmsYBSABKAMqUAoIQm91bmRhcnkSGAoUQk9VTkRBUllfVU5TUEVDSUZJRUQQABIVChFCT1VOREFSWV9FQVJMSUVTVBABEhMKD0JPVU5EQVJZX0xBVEVTVBACQkcKDGlvLnNsdWljZS52MVABWjVnaXRodWIuY29tL3NsdWljZS1pby9zbHVpY2UvZ2VuL2dvL3NsdWljZS92MTtzbHVpY2V2MWIGcHJvdG8z");
+  fileDesc("ChZzbHVpY2UvdjEvcmVjb3JkLnByb3RvEglzbHVpY2UudjEiigEKBlJlY29yZBIOCgZvZmZzZXQYASABKAMSFAoMdGltZXN0YW1wX21zGAIgASgDEhAKA2tleRgDIAEoDEgAiAEBEhIKBXZhbHVlGAQgASgMSAGIAQESIgoHaGVhZGVycxgFIAMoCzIRLnNsdWljZS52MS5IZWFkZXJCBgoEX2tleUIICgZfdmFsdWUiJAoGSGVhZGVyEgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoDCJpCgVFcnJvchIMCgRjb2RlGAEgASgNEg8KB21lc3NhZ2UYAiABKAkSEQoJcmV0cnlhYmxlGAMgASgIEi4KCm5vdF9sZWFkZXIYBCABKAsyGi5zbHVpY2UudjEuTm90TGVhZGVyRGV0YWlsIl4KD05vdExlYWRlckRldGFpbBINCgV0b3BpYxgBIAEoCRIRCglwYXJ0aXRpb24YAiABKAUSEQoJbGVhZGVyX2lkGAMgASgEEhYKDmxlYWRlcl9hZGRyZXNzGAQgASgJIoYBChZPZmZzZXRPdXRPZlJhbmdlRGV0YWlsEg0KBXRvcGljGAEgASgJEhEKCXBhcnRpdGlvbhgCIAEoBRIYChByZXF1ZXN0ZWRfb2Zmc2V0GAMgASgDEhgKEGxvZ19zdGFydF9vZmZzZXQYBCABKAMSFgoOaGlnaF93YXRlcm1hcmsYBSABKAMigQEKC1JlY29yZEJhdGNoEisKC2NvbXByZXNzaW9uGAEgASgOMhYuc2x1aWNlLnYxLkNvbXByZXNzaW9uEhQKDHJlY29yZF9jb3VudBgCIAEoBRITCgtiYXNlX29mZnNldBgDIAEoAxIaChJjb21wcmVzc2VkX3JlY29yZHMYBCABKAwqgwEKC0NvbXByZXNzaW9uEhsKF0NPTVBSRVNTSU9OX1VOU1BFQ0lGSUVEEAASFAoQQ09NUFJFU1NJT05fR1pJUBABEhYKEkNPTVBSRVNTSU9OX1NOQVBQWRACEhMKD0NPTVBSRVNTSU9OX0xaNBADEhQKEENPTVBSRVNTSU9OX1pTVEQQBCpQCghCb3VuZGFyeRIYChRCT1VOREFSWV9VTlNQRUNJRklFRBAAEhUKEUJPVU5EQVJZX0VBUkxJRVNUEAESEwoPQk9VTkRBUllfTEFURVNUEAJCRwoMaW8uc2x1aWNlLnYxUAFaNWdpdGh1Yi5jb20vc2x1aWNlLWlvL3NsdWljZS9nZW4vZ28vc2x1aWNlL3YxO3NsdWljZXYxYgZwcm90bzM");
 
 /**
  * Record is one event in a partition: Kafka's record model (key, value, headers,
@@ -219,6 +219,104 @@ export const OffsetOutOfRangeDetailSchema: GenMessage<OffsetOutOfRangeDetail> = 
   messageDesc(file_sluice_v1_record, 4);
 
 /**
+ * RecordBatch is consecutive records of one partition compressed together.
+ *
+ * @generated from message sluice.v1.RecordBatch
+ */
+export type RecordBatch = Message<"sluice.v1.RecordBatch"> & {
+  /**
+   * The codec of compressed_records. COMPRESSION_UNSPECIFIED means the bytes
+   * are not compressed.
+   *
+   * @generated from field: sluice.v1.Compression compression = 1;
+   */
+  compression: Compression;
+
+  /**
+   * How many records the batch holds; must match the records in
+   * compressed_records.
+   *
+   * @generated from field: int32 record_count = 2;
+   */
+  recordCount: number;
+
+  /**
+   * Offset of the first record: set by the broker in fetch responses (the
+   * records take consecutive offsets from it); ignored when producing.
+   *
+   * @generated from field: int64 base_offset = 3;
+   */
+  baseOffset: bigint;
+
+  /**
+   * The compressed bytes of the records' encodings, one after another: for
+   * each record a varint length followed by its sluice.v1.Record encoding,
+   * offset unset (the batch's records take consecutive offsets from
+   * base_offset).
+   *
+   * @generated from field: bytes compressed_records = 4;
+   */
+  compressedRecords: Uint8Array;
+};
+
+/**
+ * Describes the message sluice.v1.RecordBatch.
+ * Use `create(RecordBatchSchema)` to create a new message.
+ */
+export const RecordBatchSchema: GenMessage<RecordBatch> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_record, 5);
+
+/**
+ * Compression is how the records of a RecordBatch are compressed. The values
+ * are Kafka's record batch codec ids.
+ *
+ * @generated from enum sluice.v1.Compression
+ */
+export enum Compression {
+  /**
+   * Not compressed.
+   *
+   * @generated from enum value: COMPRESSION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * gzip (RFC 1952).
+   *
+   * @generated from enum value: COMPRESSION_GZIP = 1;
+   */
+  GZIP = 1,
+
+  /**
+   * Snappy block format (not the framed format): the uncompressed length as a
+   * varint, then the compressed blocks.
+   *
+   * @generated from enum value: COMPRESSION_SNAPPY = 2;
+   */
+  SNAPPY = 2,
+
+  /**
+   * LZ4 frame format.
+   *
+   * @generated from enum value: COMPRESSION_LZ4 = 3;
+   */
+  LZ4 = 3,
+
+  /**
+   * Zstandard frames (RFC 8878).
+   *
+   * @generated from enum value: COMPRESSION_ZSTD = 4;
+   */
+  ZSTD = 4,
+}
+
+/**
+ * Describes the enum sluice.v1.Compression.
+ */
+export const CompressionSchema: GenEnum<Compression> = /*@__PURE__*/
+  enumDesc(file_sluice_v1_record, 0);
+
+/**
  * Boundary is one end of a partition.
  *
  * @generated from enum sluice.v1.Boundary
@@ -248,5 +346,5 @@ export enum Boundary {
  * Describes the enum sluice.v1.Boundary.
  */
 export const BoundarySchema: GenEnum<Boundary> = /*@__PURE__*/
-  enumDesc(file_sluice_v1_record, 0);
+  enumDesc(file_sluice_v1_record, 1);
 

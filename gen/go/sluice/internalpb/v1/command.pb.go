@@ -7,6 +7,7 @@
 package internalv1
 
 import (
+	v1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -1431,14 +1432,18 @@ type ProduceBatch struct {
 	RecordCount    int32                  `protobuf:"varint,2,opt,name=record_count,json=recordCount,proto3" json:"record_count,omitempty"`
 	MaxTimestampMs int64                  `protobuf:"varint,3,opt,name=max_timestamp_ms,json=maxTimestampMs,proto3" json:"max_timestamp_ms,omitempty"`
 	// Records as consecutive length-delimited sluice.v1.Record encodings (each a
-	// varint length followed by the record's protobuf bytes), offsets unset.
+	// varint length followed by the record's protobuf bytes), offsets unset;
+	// compressed as a whole when compression is set.
 	Records []byte `protobuf:"bytes,4,opt,name=records,proto3" json:"records,omitempty"`
 	// Set (with no records) on a retention entry instead of a batch.
 	TruncatePrefix *TruncatePrefix `protobuf:"bytes,5,opt,name=truncate_prefix,json=truncatePrefix,proto3" json:"truncate_prefix,omitempty"`
 	// Set on the entry of one idempotent request (never coalesced with other
 	// requests): the state machine decides at apply whether it is new, a
 	// duplicate or out of order.
-	Producer      *ProducerSequence `protobuf:"bytes,6,opt,name=producer,proto3" json:"producer,omitempty"`
+	Producer *ProducerSequence `protobuf:"bytes,6,opt,name=producer,proto3" json:"producer,omitempty"`
+	// The codec of records; unset (entries written before compression existed,
+	// too) means not compressed.
+	Compression   v1.Compression `protobuf:"varint,10,opt,name=compression,proto3,enum=sluice.v1.Compression" json:"compression,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1515,6 +1520,13 @@ func (x *ProduceBatch) GetProducer() *ProducerSequence {
 	return nil
 }
 
+func (x *ProduceBatch) GetCompression() v1.Compression {
+	if x != nil {
+		return x.Compression
+	}
+	return v1.Compression(0)
+}
+
 // TruncatePrefix moves a partition's log start offset forward: the leader
 // proposes it when records fall past the topic's retention, and every replica
 // applies it at the same point of the log, so all agree on the log start.
@@ -1567,7 +1579,7 @@ var File_sluice_internal_v1_command_proto protoreflect.FileDescriptor
 
 const file_sluice_internal_v1_command_proto_rawDesc = "" +
 	"\n" +
-	" sluice/internal/v1/command.proto\x12\x12sluice.internal.v1\"\xe4\x05\n" +
+	" sluice/internal/v1/command.proto\x12\x12sluice.internal.v1\x1a\x16sluice/v1/record.proto\"\xe4\x05\n" +
 	"\x0fMetadataCommand\x12:\n" +
 	"\bproposal\x18\x01 \x01(\v2\x1e.sluice.internal.v1.ProposalIDR\bproposal\x12D\n" +
 	"\fcreate_topic\x18\x02 \x01(\v2\x1f.sluice.internal.v1.CreateTopicH\x00R\vcreateTopic\x12D\n" +
@@ -1690,14 +1702,16 @@ const file_sluice_internal_v1_command_proto_rawDesc = "" +
 	"\vproducer_id\x18\x01 \x01(\x03R\n" +
 	"producerId\x12%\n" +
 	"\x0eproducer_epoch\x18\x02 \x01(\x05R\rproducerEpoch\x12#\n" +
-	"\rbase_sequence\x18\x03 \x01(\x05R\fbaseSequence\"\xc0\x02\n" +
+	"\rbase_sequence\x18\x03 \x01(\x05R\fbaseSequence\"\xfa\x02\n" +
 	"\fProduceBatch\x12:\n" +
 	"\bproposal\x18\x01 \x01(\v2\x1e.sluice.internal.v1.ProposalIDR\bproposal\x12!\n" +
 	"\frecord_count\x18\x02 \x01(\x05R\vrecordCount\x12(\n" +
 	"\x10max_timestamp_ms\x18\x03 \x01(\x03R\x0emaxTimestampMs\x12\x18\n" +
 	"\arecords\x18\x04 \x01(\fR\arecords\x12K\n" +
 	"\x0ftruncate_prefix\x18\x05 \x01(\v2\".sluice.internal.v1.TruncatePrefixR\x0etruncatePrefix\x12@\n" +
-	"\bproducer\x18\x06 \x01(\v2$.sluice.internal.v1.ProducerSequenceR\bproducer\":\n" +
+	"\bproducer\x18\x06 \x01(\v2$.sluice.internal.v1.ProducerSequenceR\bproducer\x128\n" +
+	"\vcompression\x18\n" +
+	" \x01(\x0e2\x16.sluice.v1.CompressionR\vcompression\":\n" +
 	"\x0eTruncatePrefix\x12(\n" +
 	"\x10log_start_offset\x18\x01 \x01(\x03R\x0elogStartOffsetBDZBgithub.com/sluice-io/sluice/gen/go/sluice/internalpb/v1;internalv1b\x06proto3"
 
@@ -1739,6 +1753,7 @@ var file_sluice_internal_v1_command_proto_goTypes = []any{
 	nil,                        // 21: sluice.internal.v1.AlterTopicConfigs.SetConfigsEntry
 	nil,                        // 22: sluice.internal.v1.CreateTopic.ConfigsEntry
 	nil,                        // 23: sluice.internal.v1.TopicInfo.ConfigsEntry
+	(v1.Compression)(0),        // 24: sluice.v1.Compression
 }
 var file_sluice_internal_v1_command_proto_depIdxs = []int32{
 	6,  // 0: sluice.internal.v1.MetadataCommand.proposal:type_name -> sluice.internal.v1.ProposalID
@@ -1765,11 +1780,12 @@ var file_sluice_internal_v1_command_proto_depIdxs = []int32{
 	6,  // 21: sluice.internal.v1.ProduceBatch.proposal:type_name -> sluice.internal.v1.ProposalID
 	20, // 22: sluice.internal.v1.ProduceBatch.truncate_prefix:type_name -> sluice.internal.v1.TruncatePrefix
 	18, // 23: sluice.internal.v1.ProduceBatch.producer:type_name -> sluice.internal.v1.ProducerSequence
-	24, // [24:24] is the sub-list for method output_type
-	24, // [24:24] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	24, // 24: sluice.internal.v1.ProduceBatch.compression:type_name -> sluice.v1.Compression
+	25, // [25:25] is the sub-list for method output_type
+	25, // [25:25] is the sub-list for method input_type
+	25, // [25:25] is the sub-list for extension type_name
+	25, // [25:25] is the sub-list for extension extendee
+	0,  // [0:25] is the sub-list for field type_name
 }
 
 func init() { file_sluice_internal_v1_command_proto_init() }

@@ -126,7 +126,7 @@ public enum Boundary
   }
   public static com.google.protobuf.Descriptors.EnumDescriptor
       getDescriptor() {
-    return io.sluice.v1.RecordOuterClass.getDescriptor().getEnumTypes().get(0);
+    return io.sluice.v1.RecordOuterClass.getDescriptor().getEnumTypes().get(1);
   }
 
   private static final Boundary[] VALUES = values();

@@ -56,28 +56,31 @@ public final class Fetch extends com.google.protobuf.GeneratedFile {
   static {
     java.lang.String[] descriptorData = {
       "\n\025sluice/v1/fetch.proto\022\tsluice.v1\032\026slui" +
-      "ce/v1/record.proto\"\230\002\n\014FetchRequest\022\024\n\005t" +
+      "ce/v1/record.proto\"\337\002\n\014FetchRequest\022\024\n\005t" +
       "opic\030\001 \001(\tR\005topic\0229\n\npartitions\030\002 \003(\0132\031." +
       "sluice.v1.FetchPartitionR\npartitions\0225\n\t" +
       "start_all\030\003 \001(\0132\030.sluice.v1.StartPositio" +
       "nR\010startAll\022\037\n\013max_records\030\004 \001(\005R\nmaxRec" +
       "ords\022\033\n\tmax_bytes\030\005 \001(\005R\010maxBytes\022\026\n\006fol" +
       "low\030\006 \001(\010R\006follow\022*\n\021max_total_records\030\007" +
-      " \001(\003R\017maxTotalRecords\"^\n\016FetchPartition\022" +
-      "\034\n\tpartition\030\001 \001(\005R\tpartition\022.\n\005start\030\002" +
-      " \001(\0132\030.sluice.v1.StartPositionR\005start\"\215\001" +
-      "\n\rStartPosition\022\030\n\006offset\030\001 \001(\003H\000R\006offse" +
-      "t\0221\n\010boundary\030\002 \001(\0162\023.sluice.v1.Boundary" +
-      "H\000R\010boundary\022#\n\014timestamp_ms\030\003 \001(\003H\000R\013ti" +
-      "mestampMsB\n\n\010position\"\253\001\n\rFetchResponse\022" +
-      "\034\n\tpartition\030\001 \001(\005R\tpartition\022+\n\007records" +
-      "\030\002 \003(\0132\021.sluice.v1.RecordR\007records\022%\n\016hi" +
-      "gh_watermark\030\003 \001(\003R\rhighWatermark\022(\n\020log" +
-      "_start_offset\030\004 \001(\003R\016logStartOffset2L\n\014F" +
-      "etchService\022<\n\005Fetch\022\027.sluice.v1.FetchRe" +
-      "quest\032\030.sluice.v1.FetchResponse0\001BG\n\014io." +
-      "sluice.v1P\001Z5github.com/sluice-io/sluice" +
-      "/gen/go/sluice/v1;sluicev1b\006proto3"
+      " \001(\003R\017maxTotalRecords\022E\n\022accept_compress" +
+      "ion\030\010 \003(\0162\026.sluice.v1.CompressionR\021accep" +
+      "tCompression\"^\n\016FetchPartition\022\034\n\tpartit" +
+      "ion\030\001 \001(\005R\tpartition\022.\n\005start\030\002 \001(\0132\030.sl" +
+      "uice.v1.StartPositionR\005start\"\215\001\n\rStartPo" +
+      "sition\022\030\n\006offset\030\001 \001(\003H\000R\006offset\0221\n\010boun" +
+      "dary\030\002 \001(\0162\023.sluice.v1.BoundaryH\000R\010bound" +
+      "ary\022#\n\014timestamp_ms\030\003 \001(\003H\000R\013timestampMs" +
+      "B\n\n\010position\"\335\001\n\rFetchResponse\022\034\n\tpartit" +
+      "ion\030\001 \001(\005R\tpartition\022+\n\007records\030\002 \003(\0132\021." +
+      "sluice.v1.RecordR\007records\022%\n\016high_waterm" +
+      "ark\030\003 \001(\003R\rhighWatermark\022(\n\020log_start_of" +
+      "fset\030\004 \001(\003R\016logStartOffset\0220\n\007batches\030\005 " +
+      "\003(\0132\026.sluice.v1.RecordBatchR\007batches2L\n\014" +
+      "FetchService\022<\n\005Fetch\022\027.sluice.v1.FetchR" +
+      "equest\032\030.sluice.v1.FetchResponse0\001BG\n\014io" +
+      ".sluice.v1P\001Z5github.com/sluice-io/sluic" +
+      "e/gen/go/sluice/v1;sluicev1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -89,7 +92,7 @@ public final class Fetch extends com.google.protobuf.GeneratedFile {
     internal_static_sluice_v1_FetchRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_FetchRequest_descriptor,
-        new java.lang.String[] { "Topic", "Partitions", "StartAll", "MaxRecords", "MaxBytes", "Follow", "MaxTotalRecords", });
+        new java.lang.String[] { "Topic", "Partitions", "StartAll", "MaxRecords", "MaxBytes", "Follow", "MaxTotalRecords", "AcceptCompression", });
     internal_static_sluice_v1_FetchPartition_descriptor =
       getDescriptor().getMessageType(1);
     internal_static_sluice_v1_FetchPartition_fieldAccessorTable = new
@@ -107,7 +110,7 @@ public final class Fetch extends com.google.protobuf.GeneratedFile {
     internal_static_sluice_v1_FetchResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_FetchResponse_descriptor,
-        new java.lang.String[] { "Partition", "Records", "HighWatermark", "LogStartOffset", });
+        new java.lang.String[] { "Partition", "Records", "HighWatermark", "LogStartOffset", "Batches", });
     descriptor.resolveAllFeaturesImmutable();
     io.sluice.v1.RecordOuterClass.getDescriptor();
   }

@@ -34,6 +34,7 @@ private static final long serialVersionUID = 0L;
   private FetchRequest() {
     topic_ = "";
     partitions_ = java.util.Collections.emptyList();
+    acceptCompression_ = emptyIntList();
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -257,6 +258,105 @@ private static final long serialVersionUID = 0L;
     return maxTotalRecords_;
   }
 
+  public static final int ACCEPT_COMPRESSION_FIELD_NUMBER = 8;
+  @SuppressWarnings("serial")
+  private com.google.protobuf.Internal.IntList acceptCompression_ =
+      emptyIntList();
+  private static final     com.google.protobuf.Internal.IntListAdapter.IntConverter<
+      io.sluice.v1.Compression> acceptCompression_converter_ =
+          new com.google.protobuf.Internal.IntListAdapter.IntConverter<
+              io.sluice.v1.Compression>() {
+            public io.sluice.v1.Compression convert(int from) {
+              io.sluice.v1.Compression result = io.sluice.v1.Compression.forNumber(from);
+              return result == null ? io.sluice.v1.Compression.UNRECOGNIZED : result;
+            }
+          };
+  /**
+   * <pre>
+   * Codecs the client decompresses itself. Batches stored with one of them are
+   * sent whole and compressed, in FetchResponse.batches; all other records are
+   * decompressed by the broker and sent in FetchResponse.records. Empty means
+   * records only. Ignored when max_total_records is set (records are then
+   * sent in records, so that the total can be exact).
+   * </pre>
+   *
+   * <code>repeated .sluice.v1.Compression accept_compression = 8 [json_name = "acceptCompression"];</code>
+   * @return A list containing the acceptCompression.
+   */
+  @java.lang.Override
+  public java.util.List<io.sluice.v1.Compression> getAcceptCompressionList() {
+    return new com.google.protobuf.Internal.IntListAdapter<
+        io.sluice.v1.Compression>(acceptCompression_, acceptCompression_converter_);
+  }
+  /**
+   * <pre>
+   * Codecs the client decompresses itself. Batches stored with one of them are
+   * sent whole and compressed, in FetchResponse.batches; all other records are
+   * decompressed by the broker and sent in FetchResponse.records. Empty means
+   * records only. Ignored when max_total_records is set (records are then
+   * sent in records, so that the total can be exact).
+   * </pre>
+   *
+   * <code>repeated .sluice.v1.Compression accept_compression = 8 [json_name = "acceptCompression"];</code>
+   * @return The count of acceptCompression.
+   */
+  @java.lang.Override
+  public int getAcceptCompressionCount() {
+    return acceptCompression_.size();
+  }
+  /**
+   * <pre>
+   * Codecs the client decompresses itself. Batches stored with one of them are
+   * sent whole and compressed, in FetchResponse.batches; all other records are
+   * decompressed by the broker and sent in FetchResponse.records. Empty means
+   * records only. Ignored when max_total_records is set (records are then
+   * sent in records, so that the total can be exact).
+   * </pre>
+   *
+   * <code>repeated .sluice.v1.Compression accept_compression = 8 [json_name = "acceptCompression"];</code>
+   * @param index The index of the element to return.
+   * @return The acceptCompression at the given index.
+   */
+  @java.lang.Override
+  public io.sluice.v1.Compression getAcceptCompression(int index) {
+    return acceptCompression_converter_.convert(acceptCompression_.getInt(index));
+  }
+  /**
+   * <pre>
+   * Codecs the client decompresses itself. Batches stored with one of them are
+   * sent whole and compressed, in FetchResponse.batches; all other records are
+   * decompressed by the broker and sent in FetchResponse.records. Empty means
+   * records only. Ignored when max_total_records is set (records are then
+   * sent in records, so that the total can be exact).
+   * </pre>
+   *
+   * <code>repeated .sluice.v1.Compression accept_compression = 8 [json_name = "acceptCompression"];</code>
+   * @return A list containing the enum numeric values on the wire for acceptCompression.
+   */
+  @java.lang.Override
+  public java.util.List<java.lang.Integer>
+  getAcceptCompressionValueList() {
+    return acceptCompression_;
+  }
+  /**
+   * <pre>
+   * Codecs the client decompresses itself. Batches stored with one of them are
+   * sent whole and compressed, in FetchResponse.batches; all other records are
+   * decompressed by the broker and sent in FetchResponse.records. Empty means
+   * records only. Ignored when max_total_records is set (records are then
+   * sent in records, so that the total can be exact).
+   * </pre>
+   *
+   * <code>repeated .sluice.v1.Compression accept_compression = 8 [json_name = "acceptCompression"];</code>
+   * @param index The index of the value to return.
+   * @return The enum numeric value on the wire of acceptCompression at the given index.
+   */
+  @java.lang.Override
+  public int getAcceptCompressionValue(int index) {
+    return acceptCompression_.getInt(index);
+  }
+  private int acceptCompressionMemoizedSerializedSize;
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -271,6 +371,7 @@ private static final long serialVersionUID = 0L;
   @java.lang.Override
   public void writeTo(com.google.protobuf.CodedOutputStream output)
                       throws java.io.IOException {
+    getSerializedSize();
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(topic_)) {
       com.google.protobuf.GeneratedMessage.writeString(output, 1, topic_);
     }
@@ -291,6 +392,13 @@ private static final long serialVersionUID = 0L;
     }
     if (maxTotalRecords_ != 0L) {
       output.writeInt64(7, maxTotalRecords_);
+    }
+    if (getAcceptCompressionList().size() > 0) {
+      output.writeUInt32NoTag(66);
+      output.writeUInt32NoTag(acceptCompressionMemoizedSerializedSize);
+    }
+    for (int i = 0; i < acceptCompression_.size(); i++) {
+      output.writeEnumNoTag(acceptCompression_.getInt(i));
     }
     getUnknownFields().writeTo(output);
   }
@@ -328,6 +436,18 @@ private static final long serialVersionUID = 0L;
       size += com.google.protobuf.CodedOutputStream
         .computeInt64Size(7, maxTotalRecords_);
     }
+    {
+      int dataSize = 0;
+      for (int i = 0; i < acceptCompression_.size(); i++) {
+        dataSize += com.google.protobuf.CodedOutputStream
+          .computeEnumSizeNoTag(acceptCompression_.getInt(i));
+      }
+      size += dataSize;
+      if (!getAcceptCompressionList().isEmpty()) {  size += 1;
+        size += com.google.protobuf.CodedOutputStream
+          .computeUInt32SizeNoTag(dataSize);
+      }acceptCompressionMemoizedSerializedSize = dataSize;
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -360,6 +480,7 @@ private static final long serialVersionUID = 0L;
         != other.getFollow()) return false;
     if (getMaxTotalRecords()
         != other.getMaxTotalRecords()) return false;
+    if (!acceptCompression_.equals(other.acceptCompression_)) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -391,6 +512,10 @@ private static final long serialVersionUID = 0L;
     hash = (37 * hash) + MAX_TOTAL_RECORDS_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
         getMaxTotalRecords());
+    if (getAcceptCompressionCount() > 0) {
+      hash = (37 * hash) + ACCEPT_COMPRESSION_FIELD_NUMBER;
+      hash = (53 * hash) + acceptCompression_.hashCode();
+    }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -550,6 +675,7 @@ private static final long serialVersionUID = 0L;
       maxBytes_ = 0;
       follow_ = false;
       maxTotalRecords_ = 0L;
+      acceptCompression_ = emptyIntList();
       return this;
     }
 
@@ -618,6 +744,10 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000040) != 0)) {
         result.maxTotalRecords_ = maxTotalRecords_;
       }
+      if (((from_bitField0_ & 0x00000080) != 0)) {
+        acceptCompression_.makeImmutable();
+        result.acceptCompression_ = acceptCompression_;
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -678,6 +808,17 @@ private static final long serialVersionUID = 0L;
       }
       if (other.getMaxTotalRecords() != 0L) {
         setMaxTotalRecords(other.getMaxTotalRecords());
+      }
+      if (!other.acceptCompression_.isEmpty()) {
+        if (acceptCompression_.isEmpty()) {
+          acceptCompression_ = other.acceptCompression_;
+          acceptCompression_.makeImmutable();
+          bitField0_ |= 0x00000080;
+        } else {
+          ensureAcceptCompressionIsMutable();
+          acceptCompression_.addAll(other.acceptCompression_);
+        }
+        onChanged();
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -750,6 +891,22 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000040;
               break;
             } // case 56
+            case 64: {
+              int tmpRaw = input.readEnum();
+              ensureAcceptCompressionIsMutable();
+              acceptCompression_.addInt(tmpRaw);
+              break;
+            } // case 64
+            case 66: {
+              int length = input.readRawVarint32();
+              int limit = input.pushLimit(length);
+              ensureAcceptCompressionIsMutable();
+              while (input.getBytesUntilLimit() > 0) {
+                acceptCompression_.addInt(input.readEnum());
+              }
+              input.popLimit(limit);
+              break;
+            } // case 66
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1510,6 +1667,238 @@ private static final long serialVersionUID = 0L;
     public Builder clearMaxTotalRecords() {
       bitField0_ = (bitField0_ & ~0x00000040);
       maxTotalRecords_ = 0L;
+      onChanged();
+      return this;
+    }
+
+    private com.google.protobuf.Internal.IntList acceptCompression_ = emptyIntList();
+    private void ensureAcceptCompressionIsMutable() {
+      if (!acceptCompression_.isModifiable()) {
+        acceptCompression_ = makeMutableCopy(acceptCompression_);
+      }
+      bitField0_ |= 0x00000080;
+    }
+    /**
+     * <pre>
+     * Codecs the client decompresses itself. Batches stored with one of them are
+     * sent whole and compressed, in FetchResponse.batches; all other records are
+     * decompressed by the broker and sent in FetchResponse.records. Empty means
+     * records only. Ignored when max_total_records is set (records are then
+     * sent in records, so that the total can be exact).
+     * </pre>
+     *
+     * <code>repeated .sluice.v1.Compression accept_compression = 8 [json_name = "acceptCompression"];</code>
+     * @return A list containing the acceptCompression.
+     */
+    public java.util.List<io.sluice.v1.Compression> getAcceptCompressionList() {
+      return new com.google.protobuf.Internal.IntListAdapter<
+          io.sluice.v1.Compression>(acceptCompression_, acceptCompression_converter_);
+    }
+    /**
+     * <pre>
+     * Codecs the client decompresses itself. Batches stored with one of them are
+     * sent whole and compressed, in FetchResponse.batches; all other records are
+     * decompressed by the broker and sent in FetchResponse.records. Empty means
+     * records only. Ignored when max_total_records is set (records are then
+     * sent in records, so that the total can be exact).
+     * </pre>
+     *
+     * <code>repeated .sluice.v1.Compression accept_compression = 8 [json_name = "acceptCompression"];</code>
+     * @return The count of acceptCompression.
+     */
+    public int getAcceptCompressionCount() {
+      return acceptCompression_.size();
+    }
+    /**
+     * <pre>
+     * Codecs the client decompresses itself. Batches stored with one of them are
+     * sent whole and compressed, in FetchResponse.batches; all other records are
+     * decompressed by the broker and sent in FetchResponse.records. Empty means
+     * records only. Ignored when max_total_records is set (records are then
+     * sent in records, so that the total can be exact).
+     * </pre>
+     *
+     * <code>repeated .sluice.v1.Compression accept_compression = 8 [json_name = "acceptCompression"];</code>
+     * @param index The index of the element to return.
+     * @return The acceptCompression at the given index.
+     */
+    public io.sluice.v1.Compression getAcceptCompression(int index) {
+      return acceptCompression_converter_.convert(acceptCompression_.getInt(index));
+    }
+    /**
+     * <pre>
+     * Codecs the client decompresses itself. Batches stored with one of them are
+     * sent whole and compressed, in FetchResponse.batches; all other records are
+     * decompressed by the broker and sent in FetchResponse.records. Empty means
+     * records only. Ignored when max_total_records is set (records are then
+     * sent in records, so that the total can be exact).
+     * </pre>
+     *
+     * <code>repeated .sluice.v1.Compression accept_compression = 8 [json_name = "acceptCompression"];</code>
+     * @param index The index to set the value at.
+     * @param value The acceptCompression to set.
+     * @return This builder for chaining.
+     */
+    public Builder setAcceptCompression(
+        int index, io.sluice.v1.Compression value) {
+      if (value == null) { throw new NullPointerException(); }
+      ensureAcceptCompressionIsMutable();
+      acceptCompression_.setInt(index, value.getNumber());
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Codecs the client decompresses itself. Batches stored with one of them are
+     * sent whole and compressed, in FetchResponse.batches; all other records are
+     * decompressed by the broker and sent in FetchResponse.records. Empty means
+     * records only. Ignored when max_total_records is set (records are then
+     * sent in records, so that the total can be exact).
+     * </pre>
+     *
+     * <code>repeated .sluice.v1.Compression accept_compression = 8 [json_name = "acceptCompression"];</code>
+     * @param value The acceptCompression to add.
+     * @return This builder for chaining.
+     */
+    public Builder addAcceptCompression(io.sluice.v1.Compression value) {
+      if (value == null) { throw new NullPointerException(); }
+      ensureAcceptCompressionIsMutable();
+      acceptCompression_.addInt(value.getNumber());
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Codecs the client decompresses itself. Batches stored with one of them are
+     * sent whole and compressed, in FetchResponse.batches; all other records are
+     * decompressed by the broker and sent in FetchResponse.records. Empty means
+     * records only. Ignored when max_total_records is set (records are then
+     * sent in records, so that the total can be exact).
+     * </pre>
+     *
+     * <code>repeated .sluice.v1.Compression accept_compression = 8 [json_name = "acceptCompression"];</code>
+     * @param values The acceptCompression to add.
+     * @return This builder for chaining.
+     */
+    public Builder addAllAcceptCompression(
+        java.lang.Iterable<? extends io.sluice.v1.Compression> values) {
+      ensureAcceptCompressionIsMutable();
+      for (io.sluice.v1.Compression value : values) {
+        acceptCompression_.addInt(value.getNumber());
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Codecs the client decompresses itself. Batches stored with one of them are
+     * sent whole and compressed, in FetchResponse.batches; all other records are
+     * decompressed by the broker and sent in FetchResponse.records. Empty means
+     * records only. Ignored when max_total_records is set (records are then
+     * sent in records, so that the total can be exact).
+     * </pre>
+     *
+     * <code>repeated .sluice.v1.Compression accept_compression = 8 [json_name = "acceptCompression"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearAcceptCompression() {
+      acceptCompression_ = emptyIntList();
+      bitField0_ = (bitField0_ & ~0x00000080);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Codecs the client decompresses itself. Batches stored with one of them are
+     * sent whole and compressed, in FetchResponse.batches; all other records are
+     * decompressed by the broker and sent in FetchResponse.records. Empty means
+     * records only. Ignored when max_total_records is set (records are then
+     * sent in records, so that the total can be exact).
+     * </pre>
+     *
+     * <code>repeated .sluice.v1.Compression accept_compression = 8 [json_name = "acceptCompression"];</code>
+     * @return A list containing the enum numeric values on the wire for acceptCompression.
+     */
+    public java.util.List<java.lang.Integer>
+    getAcceptCompressionValueList() {
+      acceptCompression_.makeImmutable();
+      return acceptCompression_;
+    }
+    /**
+     * <pre>
+     * Codecs the client decompresses itself. Batches stored with one of them are
+     * sent whole and compressed, in FetchResponse.batches; all other records are
+     * decompressed by the broker and sent in FetchResponse.records. Empty means
+     * records only. Ignored when max_total_records is set (records are then
+     * sent in records, so that the total can be exact).
+     * </pre>
+     *
+     * <code>repeated .sluice.v1.Compression accept_compression = 8 [json_name = "acceptCompression"];</code>
+     * @param index The index of the value to return.
+     * @return The enum numeric value on the wire of acceptCompression at the given index.
+     */
+    public int getAcceptCompressionValue(int index) {
+      return acceptCompression_.getInt(index);
+    }
+    /**
+     * <pre>
+     * Codecs the client decompresses itself. Batches stored with one of them are
+     * sent whole and compressed, in FetchResponse.batches; all other records are
+     * decompressed by the broker and sent in FetchResponse.records. Empty means
+     * records only. Ignored when max_total_records is set (records are then
+     * sent in records, so that the total can be exact).
+     * </pre>
+     *
+     * <code>repeated .sluice.v1.Compression accept_compression = 8 [json_name = "acceptCompression"];</code>
+     * @param index The index to set the value at.
+     * @param value The enum numeric value on the wire for acceptCompression to set.
+     * @return This builder for chaining.
+     */
+    public Builder setAcceptCompressionValue(
+        int index, int value) {
+      ensureAcceptCompressionIsMutable();
+      acceptCompression_.setInt(index, value);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Codecs the client decompresses itself. Batches stored with one of them are
+     * sent whole and compressed, in FetchResponse.batches; all other records are
+     * decompressed by the broker and sent in FetchResponse.records. Empty means
+     * records only. Ignored when max_total_records is set (records are then
+     * sent in records, so that the total can be exact).
+     * </pre>
+     *
+     * <code>repeated .sluice.v1.Compression accept_compression = 8 [json_name = "acceptCompression"];</code>
+     * @param value The enum numeric value on the wire for acceptCompression to add.
+     * @return This builder for chaining.
+     */
+    public Builder addAcceptCompressionValue(int value) {
+      ensureAcceptCompressionIsMutable();
+      acceptCompression_.addInt(value);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Codecs the client decompresses itself. Batches stored with one of them are
+     * sent whole and compressed, in FetchResponse.batches; all other records are
+     * decompressed by the broker and sent in FetchResponse.records. Empty means
+     * records only. Ignored when max_total_records is set (records are then
+     * sent in records, so that the total can be exact).
+     * </pre>
+     *
+     * <code>repeated .sluice.v1.Compression accept_compression = 8 [json_name = "acceptCompression"];</code>
+     * @param values The enum numeric values on the wire for acceptCompression to add.
+     * @return This builder for chaining.
+     */
+    public Builder addAllAcceptCompressionValue(
+        java.lang.Iterable<java.lang.Integer> values) {
+      ensureAcceptCompressionIsMutable();
+      for (int value : values) {
+        acceptCompression_.addInt(value);
+      }
       onChanged();
       return this;
     }

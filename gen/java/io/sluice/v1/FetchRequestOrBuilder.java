@@ -141,4 +141,73 @@ public interface FetchRequestOrBuilder extends
    * @return The maxTotalRecords.
    */
   long getMaxTotalRecords();
+
+  /**
+   * <pre>
+   * Codecs the client decompresses itself. Batches stored with one of them are
+   * sent whole and compressed, in FetchResponse.batches; all other records are
+   * decompressed by the broker and sent in FetchResponse.records. Empty means
+   * records only. Ignored when max_total_records is set (records are then
+   * sent in records, so that the total can be exact).
+   * </pre>
+   *
+   * <code>repeated .sluice.v1.Compression accept_compression = 8 [json_name = "acceptCompression"];</code>
+   * @return A list containing the acceptCompression.
+   */
+  java.util.List<io.sluice.v1.Compression> getAcceptCompressionList();
+  /**
+   * <pre>
+   * Codecs the client decompresses itself. Batches stored with one of them are
+   * sent whole and compressed, in FetchResponse.batches; all other records are
+   * decompressed by the broker and sent in FetchResponse.records. Empty means
+   * records only. Ignored when max_total_records is set (records are then
+   * sent in records, so that the total can be exact).
+   * </pre>
+   *
+   * <code>repeated .sluice.v1.Compression accept_compression = 8 [json_name = "acceptCompression"];</code>
+   * @return The count of acceptCompression.
+   */
+  int getAcceptCompressionCount();
+  /**
+   * <pre>
+   * Codecs the client decompresses itself. Batches stored with one of them are
+   * sent whole and compressed, in FetchResponse.batches; all other records are
+   * decompressed by the broker and sent in FetchResponse.records. Empty means
+   * records only. Ignored when max_total_records is set (records are then
+   * sent in records, so that the total can be exact).
+   * </pre>
+   *
+   * <code>repeated .sluice.v1.Compression accept_compression = 8 [json_name = "acceptCompression"];</code>
+   * @param index The index of the element to return.
+   * @return The acceptCompression at the given index.
+   */
+  io.sluice.v1.Compression getAcceptCompression(int index);
+  /**
+   * <pre>
+   * Codecs the client decompresses itself. Batches stored with one of them are
+   * sent whole and compressed, in FetchResponse.batches; all other records are
+   * decompressed by the broker and sent in FetchResponse.records. Empty means
+   * records only. Ignored when max_total_records is set (records are then
+   * sent in records, so that the total can be exact).
+   * </pre>
+   *
+   * <code>repeated .sluice.v1.Compression accept_compression = 8 [json_name = "acceptCompression"];</code>
+   * @return A list containing the enum numeric values on the wire for acceptCompression.
+   */
+  java.util.List<java.lang.Integer>
+  getAcceptCompressionValueList();
+  /**
+   * <pre>
+   * Codecs the client decompresses itself. Batches stored with one of them are
+   * sent whole and compressed, in FetchResponse.batches; all other records are
+   * decompressed by the broker and sent in FetchResponse.records. Empty means
+   * records only. Ignored when max_total_records is set (records are then
+   * sent in records, so that the total can be exact).
+   * </pre>
+   *
+   * <code>repeated .sluice.v1.Compression accept_compression = 8 [json_name = "acceptCompression"];</code>
+   * @param index The index of the value to return.
+   * @return The enum numeric value on the wire of acceptCompression at the given index.
+   */
+  int getAcceptCompressionValue(int index);
 }

@@ -33,6 +33,7 @@ private static final long serialVersionUID = 0L;
   }
   private FetchResponse() {
     records_ = java.util.Collections.emptyList();
+    batches_ = java.util.Collections.emptyList();
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -64,7 +65,7 @@ private static final long serialVersionUID = 0L;
   private java.util.List<io.sluice.v1.Record> records_;
   /**
    * <pre>
-   * Records in offset order, each with its offset.
+   * Records in offset order, each with its offset (see batches).
    * </pre>
    *
    * <code>repeated .sluice.v1.Record records = 2 [json_name = "records"];</code>
@@ -75,7 +76,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Records in offset order, each with its offset.
+   * Records in offset order, each with its offset (see batches).
    * </pre>
    *
    * <code>repeated .sluice.v1.Record records = 2 [json_name = "records"];</code>
@@ -87,7 +88,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Records in offset order, each with its offset.
+   * Records in offset order, each with its offset (see batches).
    * </pre>
    *
    * <code>repeated .sluice.v1.Record records = 2 [json_name = "records"];</code>
@@ -98,7 +99,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Records in offset order, each with its offset.
+   * Records in offset order, each with its offset (see batches).
    * </pre>
    *
    * <code>repeated .sluice.v1.Record records = 2 [json_name = "records"];</code>
@@ -109,7 +110,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Records in offset order, each with its offset.
+   * Records in offset order, each with its offset (see batches).
    * </pre>
    *
    * <code>repeated .sluice.v1.Record records = 2 [json_name = "records"];</code>
@@ -151,6 +152,87 @@ private static final long serialVersionUID = 0L;
     return logStartOffset_;
   }
 
+  public static final int BATCHES_FIELD_NUMBER = 5;
+  @SuppressWarnings("serial")
+  private java.util.List<io.sluice.v1.RecordBatch> batches_;
+  /**
+   * <pre>
+   * Compressed batches, whole, in offset order, only with codecs the request
+   * accepts. Every offset in batches is greater than every offset in records:
+   * read records first, then the records of each batch. A batch never starts
+   * before the position the read asked for (a read starting inside a batch
+   * gets that batch's remaining records in records).
+   * </pre>
+   *
+   * <code>repeated .sluice.v1.RecordBatch batches = 5 [json_name = "batches"];</code>
+   */
+  @java.lang.Override
+  public java.util.List<io.sluice.v1.RecordBatch> getBatchesList() {
+    return batches_;
+  }
+  /**
+   * <pre>
+   * Compressed batches, whole, in offset order, only with codecs the request
+   * accepts. Every offset in batches is greater than every offset in records:
+   * read records first, then the records of each batch. A batch never starts
+   * before the position the read asked for (a read starting inside a batch
+   * gets that batch's remaining records in records).
+   * </pre>
+   *
+   * <code>repeated .sluice.v1.RecordBatch batches = 5 [json_name = "batches"];</code>
+   */
+  @java.lang.Override
+  public java.util.List<? extends io.sluice.v1.RecordBatchOrBuilder> 
+      getBatchesOrBuilderList() {
+    return batches_;
+  }
+  /**
+   * <pre>
+   * Compressed batches, whole, in offset order, only with codecs the request
+   * accepts. Every offset in batches is greater than every offset in records:
+   * read records first, then the records of each batch. A batch never starts
+   * before the position the read asked for (a read starting inside a batch
+   * gets that batch's remaining records in records).
+   * </pre>
+   *
+   * <code>repeated .sluice.v1.RecordBatch batches = 5 [json_name = "batches"];</code>
+   */
+  @java.lang.Override
+  public int getBatchesCount() {
+    return batches_.size();
+  }
+  /**
+   * <pre>
+   * Compressed batches, whole, in offset order, only with codecs the request
+   * accepts. Every offset in batches is greater than every offset in records:
+   * read records first, then the records of each batch. A batch never starts
+   * before the position the read asked for (a read starting inside a batch
+   * gets that batch's remaining records in records).
+   * </pre>
+   *
+   * <code>repeated .sluice.v1.RecordBatch batches = 5 [json_name = "batches"];</code>
+   */
+  @java.lang.Override
+  public io.sluice.v1.RecordBatch getBatches(int index) {
+    return batches_.get(index);
+  }
+  /**
+   * <pre>
+   * Compressed batches, whole, in offset order, only with codecs the request
+   * accepts. Every offset in batches is greater than every offset in records:
+   * read records first, then the records of each batch. A batch never starts
+   * before the position the read asked for (a read starting inside a batch
+   * gets that batch's remaining records in records).
+   * </pre>
+   *
+   * <code>repeated .sluice.v1.RecordBatch batches = 5 [json_name = "batches"];</code>
+   */
+  @java.lang.Override
+  public io.sluice.v1.RecordBatchOrBuilder getBatchesOrBuilder(
+      int index) {
+    return batches_.get(index);
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -177,6 +259,9 @@ private static final long serialVersionUID = 0L;
     if (logStartOffset_ != 0L) {
       output.writeInt64(4, logStartOffset_);
     }
+    for (int i = 0; i < batches_.size(); i++) {
+      output.writeMessage(5, batches_.get(i));
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -202,6 +287,10 @@ private static final long serialVersionUID = 0L;
       size += com.google.protobuf.CodedOutputStream
         .computeInt64Size(4, logStartOffset_);
     }
+    for (int i = 0; i < batches_.size(); i++) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(5, batches_.get(i));
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -225,6 +314,8 @@ private static final long serialVersionUID = 0L;
         != other.getHighWatermark()) return false;
     if (getLogStartOffset()
         != other.getLogStartOffset()) return false;
+    if (!getBatchesList()
+        .equals(other.getBatchesList())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -248,6 +339,10 @@ private static final long serialVersionUID = 0L;
     hash = (37 * hash) + LOG_START_OFFSET_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
         getLogStartOffset());
+    if (getBatchesCount() > 0) {
+      hash = (37 * hash) + BATCHES_FIELD_NUMBER;
+      hash = (53 * hash) + getBatchesList().hashCode();
+    }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -393,6 +488,13 @@ private static final long serialVersionUID = 0L;
       bitField0_ = (bitField0_ & ~0x00000002);
       highWatermark_ = 0L;
       logStartOffset_ = 0L;
+      if (batchesBuilder_ == null) {
+        batches_ = java.util.Collections.emptyList();
+      } else {
+        batches_ = null;
+        batchesBuilder_.clear();
+      }
+      bitField0_ = (bitField0_ & ~0x00000010);
       return this;
     }
 
@@ -434,6 +536,15 @@ private static final long serialVersionUID = 0L;
         result.records_ = records_;
       } else {
         result.records_ = recordsBuilder_.build();
+      }
+      if (batchesBuilder_ == null) {
+        if (((bitField0_ & 0x00000010) != 0)) {
+          batches_ = java.util.Collections.unmodifiableList(batches_);
+          bitField0_ = (bitField0_ & ~0x00000010);
+        }
+        result.batches_ = batches_;
+      } else {
+        result.batches_ = batchesBuilder_.build();
       }
     }
 
@@ -497,6 +608,32 @@ private static final long serialVersionUID = 0L;
       if (other.getLogStartOffset() != 0L) {
         setLogStartOffset(other.getLogStartOffset());
       }
+      if (batchesBuilder_ == null) {
+        if (!other.batches_.isEmpty()) {
+          if (batches_.isEmpty()) {
+            batches_ = other.batches_;
+            bitField0_ = (bitField0_ & ~0x00000010);
+          } else {
+            ensureBatchesIsMutable();
+            batches_.addAll(other.batches_);
+          }
+          onChanged();
+        }
+      } else {
+        if (!other.batches_.isEmpty()) {
+          if (batchesBuilder_.isEmpty()) {
+            batchesBuilder_.dispose();
+            batchesBuilder_ = null;
+            batches_ = other.batches_;
+            bitField0_ = (bitField0_ & ~0x00000010);
+            batchesBuilder_ = 
+              com.google.protobuf.GeneratedMessage.alwaysUseFieldBuilders ?
+                 internalGetBatchesFieldBuilder() : null;
+          } else {
+            batchesBuilder_.addAllMessages(other.batches_);
+          }
+        }
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -551,6 +688,19 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000008;
               break;
             } // case 32
+            case 42: {
+              io.sluice.v1.RecordBatch m =
+                  input.readMessage(
+                      io.sluice.v1.RecordBatch.parser(),
+                      extensionRegistry);
+              if (batchesBuilder_ == null) {
+                ensureBatchesIsMutable();
+                batches_.add(m);
+              } else {
+                batchesBuilder_.addMessage(m);
+              }
+              break;
+            } // case 42
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -614,7 +764,7 @@ private static final long serialVersionUID = 0L;
 
     /**
      * <pre>
-     * Records in offset order, each with its offset.
+     * Records in offset order, each with its offset (see batches).
      * </pre>
      *
      * <code>repeated .sluice.v1.Record records = 2 [json_name = "records"];</code>
@@ -628,7 +778,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Records in offset order, each with its offset.
+     * Records in offset order, each with its offset (see batches).
      * </pre>
      *
      * <code>repeated .sluice.v1.Record records = 2 [json_name = "records"];</code>
@@ -642,7 +792,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Records in offset order, each with its offset.
+     * Records in offset order, each with its offset (see batches).
      * </pre>
      *
      * <code>repeated .sluice.v1.Record records = 2 [json_name = "records"];</code>
@@ -656,7 +806,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Records in offset order, each with its offset.
+     * Records in offset order, each with its offset (see batches).
      * </pre>
      *
      * <code>repeated .sluice.v1.Record records = 2 [json_name = "records"];</code>
@@ -677,7 +827,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Records in offset order, each with its offset.
+     * Records in offset order, each with its offset (see batches).
      * </pre>
      *
      * <code>repeated .sluice.v1.Record records = 2 [json_name = "records"];</code>
@@ -695,7 +845,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Records in offset order, each with its offset.
+     * Records in offset order, each with its offset (see batches).
      * </pre>
      *
      * <code>repeated .sluice.v1.Record records = 2 [json_name = "records"];</code>
@@ -715,7 +865,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Records in offset order, each with its offset.
+     * Records in offset order, each with its offset (see batches).
      * </pre>
      *
      * <code>repeated .sluice.v1.Record records = 2 [json_name = "records"];</code>
@@ -736,7 +886,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Records in offset order, each with its offset.
+     * Records in offset order, each with its offset (see batches).
      * </pre>
      *
      * <code>repeated .sluice.v1.Record records = 2 [json_name = "records"];</code>
@@ -754,7 +904,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Records in offset order, each with its offset.
+     * Records in offset order, each with its offset (see batches).
      * </pre>
      *
      * <code>repeated .sluice.v1.Record records = 2 [json_name = "records"];</code>
@@ -772,7 +922,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Records in offset order, each with its offset.
+     * Records in offset order, each with its offset (see batches).
      * </pre>
      *
      * <code>repeated .sluice.v1.Record records = 2 [json_name = "records"];</code>
@@ -791,7 +941,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Records in offset order, each with its offset.
+     * Records in offset order, each with its offset (see batches).
      * </pre>
      *
      * <code>repeated .sluice.v1.Record records = 2 [json_name = "records"];</code>
@@ -808,7 +958,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Records in offset order, each with its offset.
+     * Records in offset order, each with its offset (see batches).
      * </pre>
      *
      * <code>repeated .sluice.v1.Record records = 2 [json_name = "records"];</code>
@@ -825,7 +975,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Records in offset order, each with its offset.
+     * Records in offset order, each with its offset (see batches).
      * </pre>
      *
      * <code>repeated .sluice.v1.Record records = 2 [json_name = "records"];</code>
@@ -836,7 +986,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Records in offset order, each with its offset.
+     * Records in offset order, each with its offset (see batches).
      * </pre>
      *
      * <code>repeated .sluice.v1.Record records = 2 [json_name = "records"];</code>
@@ -850,7 +1000,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Records in offset order, each with its offset.
+     * Records in offset order, each with its offset (see batches).
      * </pre>
      *
      * <code>repeated .sluice.v1.Record records = 2 [json_name = "records"];</code>
@@ -865,7 +1015,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Records in offset order, each with its offset.
+     * Records in offset order, each with its offset (see batches).
      * </pre>
      *
      * <code>repeated .sluice.v1.Record records = 2 [json_name = "records"];</code>
@@ -876,7 +1026,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Records in offset order, each with its offset.
+     * Records in offset order, each with its offset (see batches).
      * </pre>
      *
      * <code>repeated .sluice.v1.Record records = 2 [json_name = "records"];</code>
@@ -888,7 +1038,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Records in offset order, each with its offset.
+     * Records in offset order, each with its offset (see batches).
      * </pre>
      *
      * <code>repeated .sluice.v1.Record records = 2 [json_name = "records"];</code>
@@ -1001,6 +1151,390 @@ private static final long serialVersionUID = 0L;
       logStartOffset_ = 0L;
       onChanged();
       return this;
+    }
+
+    private java.util.List<io.sluice.v1.RecordBatch> batches_ =
+      java.util.Collections.emptyList();
+    private void ensureBatchesIsMutable() {
+      if (!((bitField0_ & 0x00000010) != 0)) {
+        batches_ = new java.util.ArrayList<io.sluice.v1.RecordBatch>(batches_);
+        bitField0_ |= 0x00000010;
+       }
+    }
+
+    private com.google.protobuf.RepeatedFieldBuilder<
+        io.sluice.v1.RecordBatch, io.sluice.v1.RecordBatch.Builder, io.sluice.v1.RecordBatchOrBuilder> batchesBuilder_;
+
+    /**
+     * <pre>
+     * Compressed batches, whole, in offset order, only with codecs the request
+     * accepts. Every offset in batches is greater than every offset in records:
+     * read records first, then the records of each batch. A batch never starts
+     * before the position the read asked for (a read starting inside a batch
+     * gets that batch's remaining records in records).
+     * </pre>
+     *
+     * <code>repeated .sluice.v1.RecordBatch batches = 5 [json_name = "batches"];</code>
+     */
+    public java.util.List<io.sluice.v1.RecordBatch> getBatchesList() {
+      if (batchesBuilder_ == null) {
+        return java.util.Collections.unmodifiableList(batches_);
+      } else {
+        return batchesBuilder_.getMessageList();
+      }
+    }
+    /**
+     * <pre>
+     * Compressed batches, whole, in offset order, only with codecs the request
+     * accepts. Every offset in batches is greater than every offset in records:
+     * read records first, then the records of each batch. A batch never starts
+     * before the position the read asked for (a read starting inside a batch
+     * gets that batch's remaining records in records).
+     * </pre>
+     *
+     * <code>repeated .sluice.v1.RecordBatch batches = 5 [json_name = "batches"];</code>
+     */
+    public int getBatchesCount() {
+      if (batchesBuilder_ == null) {
+        return batches_.size();
+      } else {
+        return batchesBuilder_.getCount();
+      }
+    }
+    /**
+     * <pre>
+     * Compressed batches, whole, in offset order, only with codecs the request
+     * accepts. Every offset in batches is greater than every offset in records:
+     * read records first, then the records of each batch. A batch never starts
+     * before the position the read asked for (a read starting inside a batch
+     * gets that batch's remaining records in records).
+     * </pre>
+     *
+     * <code>repeated .sluice.v1.RecordBatch batches = 5 [json_name = "batches"];</code>
+     */
+    public io.sluice.v1.RecordBatch getBatches(int index) {
+      if (batchesBuilder_ == null) {
+        return batches_.get(index);
+      } else {
+        return batchesBuilder_.getMessage(index);
+      }
+    }
+    /**
+     * <pre>
+     * Compressed batches, whole, in offset order, only with codecs the request
+     * accepts. Every offset in batches is greater than every offset in records:
+     * read records first, then the records of each batch. A batch never starts
+     * before the position the read asked for (a read starting inside a batch
+     * gets that batch's remaining records in records).
+     * </pre>
+     *
+     * <code>repeated .sluice.v1.RecordBatch batches = 5 [json_name = "batches"];</code>
+     */
+    public Builder setBatches(
+        int index, io.sluice.v1.RecordBatch value) {
+      if (batchesBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        ensureBatchesIsMutable();
+        batches_.set(index, value);
+        onChanged();
+      } else {
+        batchesBuilder_.setMessage(index, value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Compressed batches, whole, in offset order, only with codecs the request
+     * accepts. Every offset in batches is greater than every offset in records:
+     * read records first, then the records of each batch. A batch never starts
+     * before the position the read asked for (a read starting inside a batch
+     * gets that batch's remaining records in records).
+     * </pre>
+     *
+     * <code>repeated .sluice.v1.RecordBatch batches = 5 [json_name = "batches"];</code>
+     */
+    public Builder setBatches(
+        int index, io.sluice.v1.RecordBatch.Builder builderForValue) {
+      if (batchesBuilder_ == null) {
+        ensureBatchesIsMutable();
+        batches_.set(index, builderForValue.build());
+        onChanged();
+      } else {
+        batchesBuilder_.setMessage(index, builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Compressed batches, whole, in offset order, only with codecs the request
+     * accepts. Every offset in batches is greater than every offset in records:
+     * read records first, then the records of each batch. A batch never starts
+     * before the position the read asked for (a read starting inside a batch
+     * gets that batch's remaining records in records).
+     * </pre>
+     *
+     * <code>repeated .sluice.v1.RecordBatch batches = 5 [json_name = "batches"];</code>
+     */
+    public Builder addBatches(io.sluice.v1.RecordBatch value) {
+      if (batchesBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        ensureBatchesIsMutable();
+        batches_.add(value);
+        onChanged();
+      } else {
+        batchesBuilder_.addMessage(value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Compressed batches, whole, in offset order, only with codecs the request
+     * accepts. Every offset in batches is greater than every offset in records:
+     * read records first, then the records of each batch. A batch never starts
+     * before the position the read asked for (a read starting inside a batch
+     * gets that batch's remaining records in records).
+     * </pre>
+     *
+     * <code>repeated .sluice.v1.RecordBatch batches = 5 [json_name = "batches"];</code>
+     */
+    public Builder addBatches(
+        int index, io.sluice.v1.RecordBatch value) {
+      if (batchesBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        ensureBatchesIsMutable();
+        batches_.add(index, value);
+        onChanged();
+      } else {
+        batchesBuilder_.addMessage(index, value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Compressed batches, whole, in offset order, only with codecs the request
+     * accepts. Every offset in batches is greater than every offset in records:
+     * read records first, then the records of each batch. A batch never starts
+     * before the position the read asked for (a read starting inside a batch
+     * gets that batch's remaining records in records).
+     * </pre>
+     *
+     * <code>repeated .sluice.v1.RecordBatch batches = 5 [json_name = "batches"];</code>
+     */
+    public Builder addBatches(
+        io.sluice.v1.RecordBatch.Builder builderForValue) {
+      if (batchesBuilder_ == null) {
+        ensureBatchesIsMutable();
+        batches_.add(builderForValue.build());
+        onChanged();
+      } else {
+        batchesBuilder_.addMessage(builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Compressed batches, whole, in offset order, only with codecs the request
+     * accepts. Every offset in batches is greater than every offset in records:
+     * read records first, then the records of each batch. A batch never starts
+     * before the position the read asked for (a read starting inside a batch
+     * gets that batch's remaining records in records).
+     * </pre>
+     *
+     * <code>repeated .sluice.v1.RecordBatch batches = 5 [json_name = "batches"];</code>
+     */
+    public Builder addBatches(
+        int index, io.sluice.v1.RecordBatch.Builder builderForValue) {
+      if (batchesBuilder_ == null) {
+        ensureBatchesIsMutable();
+        batches_.add(index, builderForValue.build());
+        onChanged();
+      } else {
+        batchesBuilder_.addMessage(index, builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Compressed batches, whole, in offset order, only with codecs the request
+     * accepts. Every offset in batches is greater than every offset in records:
+     * read records first, then the records of each batch. A batch never starts
+     * before the position the read asked for (a read starting inside a batch
+     * gets that batch's remaining records in records).
+     * </pre>
+     *
+     * <code>repeated .sluice.v1.RecordBatch batches = 5 [json_name = "batches"];</code>
+     */
+    public Builder addAllBatches(
+        java.lang.Iterable<? extends io.sluice.v1.RecordBatch> values) {
+      if (batchesBuilder_ == null) {
+        ensureBatchesIsMutable();
+        com.google.protobuf.AbstractMessageLite.Builder.addAll(
+            values, batches_);
+        onChanged();
+      } else {
+        batchesBuilder_.addAllMessages(values);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Compressed batches, whole, in offset order, only with codecs the request
+     * accepts. Every offset in batches is greater than every offset in records:
+     * read records first, then the records of each batch. A batch never starts
+     * before the position the read asked for (a read starting inside a batch
+     * gets that batch's remaining records in records).
+     * </pre>
+     *
+     * <code>repeated .sluice.v1.RecordBatch batches = 5 [json_name = "batches"];</code>
+     */
+    public Builder clearBatches() {
+      if (batchesBuilder_ == null) {
+        batches_ = java.util.Collections.emptyList();
+        bitField0_ = (bitField0_ & ~0x00000010);
+        onChanged();
+      } else {
+        batchesBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Compressed batches, whole, in offset order, only with codecs the request
+     * accepts. Every offset in batches is greater than every offset in records:
+     * read records first, then the records of each batch. A batch never starts
+     * before the position the read asked for (a read starting inside a batch
+     * gets that batch's remaining records in records).
+     * </pre>
+     *
+     * <code>repeated .sluice.v1.RecordBatch batches = 5 [json_name = "batches"];</code>
+     */
+    public Builder removeBatches(int index) {
+      if (batchesBuilder_ == null) {
+        ensureBatchesIsMutable();
+        batches_.remove(index);
+        onChanged();
+      } else {
+        batchesBuilder_.remove(index);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Compressed batches, whole, in offset order, only with codecs the request
+     * accepts. Every offset in batches is greater than every offset in records:
+     * read records first, then the records of each batch. A batch never starts
+     * before the position the read asked for (a read starting inside a batch
+     * gets that batch's remaining records in records).
+     * </pre>
+     *
+     * <code>repeated .sluice.v1.RecordBatch batches = 5 [json_name = "batches"];</code>
+     */
+    public io.sluice.v1.RecordBatch.Builder getBatchesBuilder(
+        int index) {
+      return internalGetBatchesFieldBuilder().getBuilder(index);
+    }
+    /**
+     * <pre>
+     * Compressed batches, whole, in offset order, only with codecs the request
+     * accepts. Every offset in batches is greater than every offset in records:
+     * read records first, then the records of each batch. A batch never starts
+     * before the position the read asked for (a read starting inside a batch
+     * gets that batch's remaining records in records).
+     * </pre>
+     *
+     * <code>repeated .sluice.v1.RecordBatch batches = 5 [json_name = "batches"];</code>
+     */
+    public io.sluice.v1.RecordBatchOrBuilder getBatchesOrBuilder(
+        int index) {
+      if (batchesBuilder_ == null) {
+        return batches_.get(index);  } else {
+        return batchesBuilder_.getMessageOrBuilder(index);
+      }
+    }
+    /**
+     * <pre>
+     * Compressed batches, whole, in offset order, only with codecs the request
+     * accepts. Every offset in batches is greater than every offset in records:
+     * read records first, then the records of each batch. A batch never starts
+     * before the position the read asked for (a read starting inside a batch
+     * gets that batch's remaining records in records).
+     * </pre>
+     *
+     * <code>repeated .sluice.v1.RecordBatch batches = 5 [json_name = "batches"];</code>
+     */
+    public java.util.List<? extends io.sluice.v1.RecordBatchOrBuilder> 
+         getBatchesOrBuilderList() {
+      if (batchesBuilder_ != null) {
+        return batchesBuilder_.getMessageOrBuilderList();
+      } else {
+        return java.util.Collections.unmodifiableList(batches_);
+      }
+    }
+    /**
+     * <pre>
+     * Compressed batches, whole, in offset order, only with codecs the request
+     * accepts. Every offset in batches is greater than every offset in records:
+     * read records first, then the records of each batch. A batch never starts
+     * before the position the read asked for (a read starting inside a batch
+     * gets that batch's remaining records in records).
+     * </pre>
+     *
+     * <code>repeated .sluice.v1.RecordBatch batches = 5 [json_name = "batches"];</code>
+     */
+    public io.sluice.v1.RecordBatch.Builder addBatchesBuilder() {
+      return internalGetBatchesFieldBuilder().addBuilder(
+          io.sluice.v1.RecordBatch.getDefaultInstance());
+    }
+    /**
+     * <pre>
+     * Compressed batches, whole, in offset order, only with codecs the request
+     * accepts. Every offset in batches is greater than every offset in records:
+     * read records first, then the records of each batch. A batch never starts
+     * before the position the read asked for (a read starting inside a batch
+     * gets that batch's remaining records in records).
+     * </pre>
+     *
+     * <code>repeated .sluice.v1.RecordBatch batches = 5 [json_name = "batches"];</code>
+     */
+    public io.sluice.v1.RecordBatch.Builder addBatchesBuilder(
+        int index) {
+      return internalGetBatchesFieldBuilder().addBuilder(
+          index, io.sluice.v1.RecordBatch.getDefaultInstance());
+    }
+    /**
+     * <pre>
+     * Compressed batches, whole, in offset order, only with codecs the request
+     * accepts. Every offset in batches is greater than every offset in records:
+     * read records first, then the records of each batch. A batch never starts
+     * before the position the read asked for (a read starting inside a batch
+     * gets that batch's remaining records in records).
+     * </pre>
+     *
+     * <code>repeated .sluice.v1.RecordBatch batches = 5 [json_name = "batches"];</code>
+     */
+    public java.util.List<io.sluice.v1.RecordBatch.Builder> 
+         getBatchesBuilderList() {
+      return internalGetBatchesFieldBuilder().getBuilderList();
+    }
+    private com.google.protobuf.RepeatedFieldBuilder<
+        io.sluice.v1.RecordBatch, io.sluice.v1.RecordBatch.Builder, io.sluice.v1.RecordBatchOrBuilder> 
+        internalGetBatchesFieldBuilder() {
+      if (batchesBuilder_ == null) {
+        batchesBuilder_ = new com.google.protobuf.RepeatedFieldBuilder<
+            io.sluice.v1.RecordBatch, io.sluice.v1.RecordBatch.Builder, io.sluice.v1.RecordBatchOrBuilder>(
+                batches_,
+                ((bitField0_ & 0x00000010) != 0),
+                getParentForChildren(),
+                isClean());
+        batches_ = null;
+      }
+      return batchesBuilder_;
     }
 
     // @@protoc_insertion_point(builder_scope:sluice.v1.FetchResponse)

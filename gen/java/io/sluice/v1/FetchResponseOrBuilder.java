@@ -18,7 +18,7 @@ public interface FetchResponseOrBuilder extends
 
   /**
    * <pre>
-   * Records in offset order, each with its offset.
+   * Records in offset order, each with its offset (see batches).
    * </pre>
    *
    * <code>repeated .sluice.v1.Record records = 2 [json_name = "records"];</code>
@@ -27,7 +27,7 @@ public interface FetchResponseOrBuilder extends
       getRecordsList();
   /**
    * <pre>
-   * Records in offset order, each with its offset.
+   * Records in offset order, each with its offset (see batches).
    * </pre>
    *
    * <code>repeated .sluice.v1.Record records = 2 [json_name = "records"];</code>
@@ -35,7 +35,7 @@ public interface FetchResponseOrBuilder extends
   io.sluice.v1.Record getRecords(int index);
   /**
    * <pre>
-   * Records in offset order, each with its offset.
+   * Records in offset order, each with its offset (see batches).
    * </pre>
    *
    * <code>repeated .sluice.v1.Record records = 2 [json_name = "records"];</code>
@@ -43,7 +43,7 @@ public interface FetchResponseOrBuilder extends
   int getRecordsCount();
   /**
    * <pre>
-   * Records in offset order, each with its offset.
+   * Records in offset order, each with its offset (see batches).
    * </pre>
    *
    * <code>repeated .sluice.v1.Record records = 2 [json_name = "records"];</code>
@@ -52,7 +52,7 @@ public interface FetchResponseOrBuilder extends
       getRecordsOrBuilderList();
   /**
    * <pre>
-   * Records in offset order, each with its offset.
+   * Records in offset order, each with its offset (see batches).
    * </pre>
    *
    * <code>repeated .sluice.v1.Record records = 2 [json_name = "records"];</code>
@@ -80,4 +80,68 @@ public interface FetchResponseOrBuilder extends
    * @return The logStartOffset.
    */
   long getLogStartOffset();
+
+  /**
+   * <pre>
+   * Compressed batches, whole, in offset order, only with codecs the request
+   * accepts. Every offset in batches is greater than every offset in records:
+   * read records first, then the records of each batch. A batch never starts
+   * before the position the read asked for (a read starting inside a batch
+   * gets that batch's remaining records in records).
+   * </pre>
+   *
+   * <code>repeated .sluice.v1.RecordBatch batches = 5 [json_name = "batches"];</code>
+   */
+  java.util.List<io.sluice.v1.RecordBatch> 
+      getBatchesList();
+  /**
+   * <pre>
+   * Compressed batches, whole, in offset order, only with codecs the request
+   * accepts. Every offset in batches is greater than every offset in records:
+   * read records first, then the records of each batch. A batch never starts
+   * before the position the read asked for (a read starting inside a batch
+   * gets that batch's remaining records in records).
+   * </pre>
+   *
+   * <code>repeated .sluice.v1.RecordBatch batches = 5 [json_name = "batches"];</code>
+   */
+  io.sluice.v1.RecordBatch getBatches(int index);
+  /**
+   * <pre>
+   * Compressed batches, whole, in offset order, only with codecs the request
+   * accepts. Every offset in batches is greater than every offset in records:
+   * read records first, then the records of each batch. A batch never starts
+   * before the position the read asked for (a read starting inside a batch
+   * gets that batch's remaining records in records).
+   * </pre>
+   *
+   * <code>repeated .sluice.v1.RecordBatch batches = 5 [json_name = "batches"];</code>
+   */
+  int getBatchesCount();
+  /**
+   * <pre>
+   * Compressed batches, whole, in offset order, only with codecs the request
+   * accepts. Every offset in batches is greater than every offset in records:
+   * read records first, then the records of each batch. A batch never starts
+   * before the position the read asked for (a read starting inside a batch
+   * gets that batch's remaining records in records).
+   * </pre>
+   *
+   * <code>repeated .sluice.v1.RecordBatch batches = 5 [json_name = "batches"];</code>
+   */
+  java.util.List<? extends io.sluice.v1.RecordBatchOrBuilder> 
+      getBatchesOrBuilderList();
+  /**
+   * <pre>
+   * Compressed batches, whole, in offset order, only with codecs the request
+   * accepts. Every offset in batches is greater than every offset in records:
+   * read records first, then the records of each batch. A batch never starts
+   * before the position the read asked for (a read starting inside a batch
+   * gets that batch's remaining records in records).
+   * </pre>
+   *
+   * <code>repeated .sluice.v1.RecordBatch batches = 5 [json_name = "batches"];</code>
+   */
+  io.sluice.v1.RecordBatchOrBuilder getBatchesOrBuilder(
+      int index);
 }

@@ -64,30 +64,31 @@ public final class Produce extends com.google.protobuf.GeneratedFile {
       "uice/v1/record.proto\"\025\n\023InitProducerRequ" +
       "est\"^\n\024InitProducerResponse\022\037\n\013producer_" +
       "id\030\001 \001(\003R\nproducerId\022%\n\016producer_epoch\030\002" +
-      " \001(\005R\rproducerEpoch\"\262\002\n\016ProduceRequest\022\032" +
+      " \001(\005R\rproducerEpoch\"\340\002\n\016ProduceRequest\022\032" +
       "\n\010sequence\030\001 \001(\004R\010sequence\022\024\n\005topic\030\002 \001(" +
       "\tR\005topic\022!\n\tpartition\030\003 \001(\005H\000R\tpartition" +
       "\210\001\001\022+\n\007records\030\004 \003(\0132\021.sluice.v1.RecordR" +
       "\007records\022#\n\004acks\030\005 \001(\0162\017.sluice.v1.AcksR" +
       "\004acks\022\037\n\013producer_id\030\006 \001(\003R\nproducerId\022%" +
       "\n\016producer_epoch\030\007 \001(\005R\rproducerEpoch\022#\n" +
-      "\rbase_sequence\030\010 \001(\005R\014baseSequenceB\014\n\n_p" +
-      "artition\"\211\001\n\017ProduceResponse\022\032\n\010sequence" +
-      "\030\001 \001(\004R\010sequence\0222\n\007results\030\002 \003(\0132\030.slui" +
-      "ce.v1.ProduceResultR\007results\022&\n\005error\030\003 " +
-      "\001(\0132\020.sluice.v1.ErrorR\005error\"\231\001\n\rProduce" +
-      "Result\022\034\n\tpartition\030\001 \001(\005R\tpartition\022\037\n\013" +
-      "base_offset\030\002 \001(\003R\nbaseOffset\022!\n\014record_" +
-      "count\030\003 \001(\005R\013recordCount\022&\n\005error\030\004 \001(\0132" +
-      "\020.sluice.v1.ErrorR\005error*J\n\004Acks\022\024\n\020ACKS" +
-      "_UNSPECIFIED\020\000\022\r\n\tACKS_NONE\020\001\022\017\n\013ACKS_LE" +
-      "ADER\020\002\022\014\n\010ACKS_ALL\020\0032\247\001\n\016ProduceService\022" +
-      "D\n\007Produce\022\031.sluice.v1.ProduceRequest\032\032." +
-      "sluice.v1.ProduceResponse(\0010\001\022O\n\014InitPro" +
-      "ducer\022\036.sluice.v1.InitProducerRequest\032\037." +
-      "sluice.v1.InitProducerResponseBG\n\014io.slu" +
-      "ice.v1P\001Z5github.com/sluice-io/sluice/ge" +
-      "n/go/sluice/v1;sluicev1b\006proto3"
+      "\rbase_sequence\030\010 \001(\005R\014baseSequence\022,\n\005ba" +
+      "tch\030\n \001(\0132\026.sluice.v1.RecordBatchR\005batch" +
+      "B\014\n\n_partition\"\211\001\n\017ProduceResponse\022\032\n\010se" +
+      "quence\030\001 \001(\004R\010sequence\0222\n\007results\030\002 \003(\0132" +
+      "\030.sluice.v1.ProduceResultR\007results\022&\n\005er" +
+      "ror\030\003 \001(\0132\020.sluice.v1.ErrorR\005error\"\231\001\n\rP" +
+      "roduceResult\022\034\n\tpartition\030\001 \001(\005R\tpartiti" +
+      "on\022\037\n\013base_offset\030\002 \001(\003R\nbaseOffset\022!\n\014r" +
+      "ecord_count\030\003 \001(\005R\013recordCount\022&\n\005error\030" +
+      "\004 \001(\0132\020.sluice.v1.ErrorR\005error*J\n\004Acks\022\024" +
+      "\n\020ACKS_UNSPECIFIED\020\000\022\r\n\tACKS_NONE\020\001\022\017\n\013A" +
+      "CKS_LEADER\020\002\022\014\n\010ACKS_ALL\020\0032\247\001\n\016ProduceSe" +
+      "rvice\022D\n\007Produce\022\031.sluice.v1.ProduceRequ" +
+      "est\032\032.sluice.v1.ProduceResponse(\0010\001\022O\n\014I" +
+      "nitProducer\022\036.sluice.v1.InitProducerRequ" +
+      "est\032\037.sluice.v1.InitProducerResponseBG\n\014" +
+      "io.sluice.v1P\001Z5github.com/sluice-io/slu" +
+      "ice/gen/go/sluice/v1;sluicev1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -111,7 +112,7 @@ public final class Produce extends com.google.protobuf.GeneratedFile {
     internal_static_sluice_v1_ProduceRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_ProduceRequest_descriptor,
-        new java.lang.String[] { "Sequence", "Topic", "Partition", "Records", "Acks", "ProducerId", "ProducerEpoch", "BaseSequence", });
+        new java.lang.String[] { "Sequence", "Topic", "Partition", "Records", "Acks", "ProducerId", "ProducerEpoch", "BaseSequence", "Batch", });
     internal_static_sluice_v1_ProduceResponse_descriptor =
       getDescriptor().getMessageType(3);
     internal_static_sluice_v1_ProduceResponse_fieldAccessorTable = new

@@ -241,6 +241,65 @@ private static final long serialVersionUID = 0L;
     return baseSequence_;
   }
 
+  public static final int BATCH_FIELD_NUMBER = 10;
+  private io.sluice.v1.RecordBatch batch_;
+  /**
+   * <pre>
+   * Records compressed together, instead of records: a request carries either
+   * records or a batch (INVALID_ARGUMENT if both). The broker decompresses the
+   * batch to check it (codec, record_count, every record, and a decompressed
+   * size of at most its max request size) and stores it compressed; it
+   * compresses it again only when the topic's compression.type names another
+   * codec, when it must add timestamps (records with timestamp_ms 0) or
+   * log-append times, or when partition is unset and the records go to
+   * several partitions.
+   * </pre>
+   *
+   * <code>.sluice.v1.RecordBatch batch = 10 [json_name = "batch"];</code>
+   * @return Whether the batch field is set.
+   */
+  @java.lang.Override
+  public boolean hasBatch() {
+    return ((bitField0_ & 0x00000002) != 0);
+  }
+  /**
+   * <pre>
+   * Records compressed together, instead of records: a request carries either
+   * records or a batch (INVALID_ARGUMENT if both). The broker decompresses the
+   * batch to check it (codec, record_count, every record, and a decompressed
+   * size of at most its max request size) and stores it compressed; it
+   * compresses it again only when the topic's compression.type names another
+   * codec, when it must add timestamps (records with timestamp_ms 0) or
+   * log-append times, or when partition is unset and the records go to
+   * several partitions.
+   * </pre>
+   *
+   * <code>.sluice.v1.RecordBatch batch = 10 [json_name = "batch"];</code>
+   * @return The batch.
+   */
+  @java.lang.Override
+  public io.sluice.v1.RecordBatch getBatch() {
+    return batch_ == null ? io.sluice.v1.RecordBatch.getDefaultInstance() : batch_;
+  }
+  /**
+   * <pre>
+   * Records compressed together, instead of records: a request carries either
+   * records or a batch (INVALID_ARGUMENT if both). The broker decompresses the
+   * batch to check it (codec, record_count, every record, and a decompressed
+   * size of at most its max request size) and stores it compressed; it
+   * compresses it again only when the topic's compression.type names another
+   * codec, when it must add timestamps (records with timestamp_ms 0) or
+   * log-append times, or when partition is unset and the records go to
+   * several partitions.
+   * </pre>
+   *
+   * <code>.sluice.v1.RecordBatch batch = 10 [json_name = "batch"];</code>
+   */
+  @java.lang.Override
+  public io.sluice.v1.RecordBatchOrBuilder getBatchOrBuilder() {
+    return batch_ == null ? io.sluice.v1.RecordBatch.getDefaultInstance() : batch_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -278,6 +337,9 @@ private static final long serialVersionUID = 0L;
     }
     if (baseSequence_ != 0) {
       output.writeInt32(8, baseSequence_);
+    }
+    if (((bitField0_ & 0x00000002) != 0)) {
+      output.writeMessage(10, getBatch());
     }
     getUnknownFields().writeTo(output);
   }
@@ -319,6 +381,10 @@ private static final long serialVersionUID = 0L;
       size += com.google.protobuf.CodedOutputStream
         .computeInt32Size(8, baseSequence_);
     }
+    if (((bitField0_ & 0x00000002) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(10, getBatch());
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -352,6 +418,11 @@ private static final long serialVersionUID = 0L;
         != other.getProducerEpoch()) return false;
     if (getBaseSequence()
         != other.getBaseSequence()) return false;
+    if (hasBatch() != other.hasBatch()) return false;
+    if (hasBatch()) {
+      if (!getBatch()
+          .equals(other.getBatch())) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -385,6 +456,10 @@ private static final long serialVersionUID = 0L;
     hash = (53 * hash) + getProducerEpoch();
     hash = (37 * hash) + BASE_SEQUENCE_FIELD_NUMBER;
     hash = (53 * hash) + getBaseSequence();
+    if (hasBatch()) {
+      hash = (37 * hash) + BATCH_FIELD_NUMBER;
+      hash = (53 * hash) + getBatch().hashCode();
+    }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -508,13 +583,20 @@ private static final long serialVersionUID = 0L;
 
     // Construct using io.sluice.v1.ProduceRequest.newBuilder()
     private Builder() {
-
+      maybeForceBuilderInitialization();
     }
 
     private Builder(
         com.google.protobuf.GeneratedMessage.BuilderParent parent) {
       super(parent);
-
+      maybeForceBuilderInitialization();
+    }
+    private void maybeForceBuilderInitialization() {
+      if (com.google.protobuf.GeneratedMessage
+              .alwaysUseFieldBuilders) {
+        internalGetRecordsFieldBuilder();
+        internalGetBatchFieldBuilder();
+      }
     }
     @java.lang.Override
     public Builder clear() {
@@ -534,6 +616,11 @@ private static final long serialVersionUID = 0L;
       producerId_ = 0L;
       producerEpoch_ = 0;
       baseSequence_ = 0;
+      batch_ = null;
+      if (batchBuilder_ != null) {
+        batchBuilder_.dispose();
+        batchBuilder_ = null;
+      }
       return this;
     }
 
@@ -603,6 +690,12 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000080) != 0)) {
         result.baseSequence_ = baseSequence_;
       }
+      if (((from_bitField0_ & 0x00000100) != 0)) {
+        result.batch_ = batchBuilder_ == null
+            ? batch_
+            : batchBuilder_.build();
+        to_bitField0_ |= 0x00000002;
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -666,6 +759,9 @@ private static final long serialVersionUID = 0L;
       }
       if (other.getBaseSequence() != 0) {
         setBaseSequence(other.getBaseSequence());
+      }
+      if (other.hasBatch()) {
+        mergeBatch(other.getBatch());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -741,6 +837,13 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000080;
               break;
             } // case 64
+            case 82: {
+              input.readMessage(
+                  internalGetBatchFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000100;
+              break;
+            } // case 82
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1362,6 +1465,226 @@ private static final long serialVersionUID = 0L;
       baseSequence_ = 0;
       onChanged();
       return this;
+    }
+
+    private io.sluice.v1.RecordBatch batch_;
+    private com.google.protobuf.SingleFieldBuilder<
+        io.sluice.v1.RecordBatch, io.sluice.v1.RecordBatch.Builder, io.sluice.v1.RecordBatchOrBuilder> batchBuilder_;
+    /**
+     * <pre>
+     * Records compressed together, instead of records: a request carries either
+     * records or a batch (INVALID_ARGUMENT if both). The broker decompresses the
+     * batch to check it (codec, record_count, every record, and a decompressed
+     * size of at most its max request size) and stores it compressed; it
+     * compresses it again only when the topic's compression.type names another
+     * codec, when it must add timestamps (records with timestamp_ms 0) or
+     * log-append times, or when partition is unset and the records go to
+     * several partitions.
+     * </pre>
+     *
+     * <code>.sluice.v1.RecordBatch batch = 10 [json_name = "batch"];</code>
+     * @return Whether the batch field is set.
+     */
+    public boolean hasBatch() {
+      return ((bitField0_ & 0x00000100) != 0);
+    }
+    /**
+     * <pre>
+     * Records compressed together, instead of records: a request carries either
+     * records or a batch (INVALID_ARGUMENT if both). The broker decompresses the
+     * batch to check it (codec, record_count, every record, and a decompressed
+     * size of at most its max request size) and stores it compressed; it
+     * compresses it again only when the topic's compression.type names another
+     * codec, when it must add timestamps (records with timestamp_ms 0) or
+     * log-append times, or when partition is unset and the records go to
+     * several partitions.
+     * </pre>
+     *
+     * <code>.sluice.v1.RecordBatch batch = 10 [json_name = "batch"];</code>
+     * @return The batch.
+     */
+    public io.sluice.v1.RecordBatch getBatch() {
+      if (batchBuilder_ == null) {
+        return batch_ == null ? io.sluice.v1.RecordBatch.getDefaultInstance() : batch_;
+      } else {
+        return batchBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * Records compressed together, instead of records: a request carries either
+     * records or a batch (INVALID_ARGUMENT if both). The broker decompresses the
+     * batch to check it (codec, record_count, every record, and a decompressed
+     * size of at most its max request size) and stores it compressed; it
+     * compresses it again only when the topic's compression.type names another
+     * codec, when it must add timestamps (records with timestamp_ms 0) or
+     * log-append times, or when partition is unset and the records go to
+     * several partitions.
+     * </pre>
+     *
+     * <code>.sluice.v1.RecordBatch batch = 10 [json_name = "batch"];</code>
+     */
+    public Builder setBatch(io.sluice.v1.RecordBatch value) {
+      if (batchBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        batch_ = value;
+      } else {
+        batchBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000100;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Records compressed together, instead of records: a request carries either
+     * records or a batch (INVALID_ARGUMENT if both). The broker decompresses the
+     * batch to check it (codec, record_count, every record, and a decompressed
+     * size of at most its max request size) and stores it compressed; it
+     * compresses it again only when the topic's compression.type names another
+     * codec, when it must add timestamps (records with timestamp_ms 0) or
+     * log-append times, or when partition is unset and the records go to
+     * several partitions.
+     * </pre>
+     *
+     * <code>.sluice.v1.RecordBatch batch = 10 [json_name = "batch"];</code>
+     */
+    public Builder setBatch(
+        io.sluice.v1.RecordBatch.Builder builderForValue) {
+      if (batchBuilder_ == null) {
+        batch_ = builderForValue.build();
+      } else {
+        batchBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000100;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Records compressed together, instead of records: a request carries either
+     * records or a batch (INVALID_ARGUMENT if both). The broker decompresses the
+     * batch to check it (codec, record_count, every record, and a decompressed
+     * size of at most its max request size) and stores it compressed; it
+     * compresses it again only when the topic's compression.type names another
+     * codec, when it must add timestamps (records with timestamp_ms 0) or
+     * log-append times, or when partition is unset and the records go to
+     * several partitions.
+     * </pre>
+     *
+     * <code>.sluice.v1.RecordBatch batch = 10 [json_name = "batch"];</code>
+     */
+    public Builder mergeBatch(io.sluice.v1.RecordBatch value) {
+      if (batchBuilder_ == null) {
+        if (((bitField0_ & 0x00000100) != 0) &&
+          batch_ != null &&
+          batch_ != io.sluice.v1.RecordBatch.getDefaultInstance()) {
+          getBatchBuilder().mergeFrom(value);
+        } else {
+          batch_ = value;
+        }
+      } else {
+        batchBuilder_.mergeFrom(value);
+      }
+      if (batch_ != null) {
+        bitField0_ |= 0x00000100;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Records compressed together, instead of records: a request carries either
+     * records or a batch (INVALID_ARGUMENT if both). The broker decompresses the
+     * batch to check it (codec, record_count, every record, and a decompressed
+     * size of at most its max request size) and stores it compressed; it
+     * compresses it again only when the topic's compression.type names another
+     * codec, when it must add timestamps (records with timestamp_ms 0) or
+     * log-append times, or when partition is unset and the records go to
+     * several partitions.
+     * </pre>
+     *
+     * <code>.sluice.v1.RecordBatch batch = 10 [json_name = "batch"];</code>
+     */
+    public Builder clearBatch() {
+      bitField0_ = (bitField0_ & ~0x00000100);
+      batch_ = null;
+      if (batchBuilder_ != null) {
+        batchBuilder_.dispose();
+        batchBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Records compressed together, instead of records: a request carries either
+     * records or a batch (INVALID_ARGUMENT if both). The broker decompresses the
+     * batch to check it (codec, record_count, every record, and a decompressed
+     * size of at most its max request size) and stores it compressed; it
+     * compresses it again only when the topic's compression.type names another
+     * codec, when it must add timestamps (records with timestamp_ms 0) or
+     * log-append times, or when partition is unset and the records go to
+     * several partitions.
+     * </pre>
+     *
+     * <code>.sluice.v1.RecordBatch batch = 10 [json_name = "batch"];</code>
+     */
+    public io.sluice.v1.RecordBatch.Builder getBatchBuilder() {
+      bitField0_ |= 0x00000100;
+      onChanged();
+      return internalGetBatchFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * Records compressed together, instead of records: a request carries either
+     * records or a batch (INVALID_ARGUMENT if both). The broker decompresses the
+     * batch to check it (codec, record_count, every record, and a decompressed
+     * size of at most its max request size) and stores it compressed; it
+     * compresses it again only when the topic's compression.type names another
+     * codec, when it must add timestamps (records with timestamp_ms 0) or
+     * log-append times, or when partition is unset and the records go to
+     * several partitions.
+     * </pre>
+     *
+     * <code>.sluice.v1.RecordBatch batch = 10 [json_name = "batch"];</code>
+     */
+    public io.sluice.v1.RecordBatchOrBuilder getBatchOrBuilder() {
+      if (batchBuilder_ != null) {
+        return batchBuilder_.getMessageOrBuilder();
+      } else {
+        return batch_ == null ?
+            io.sluice.v1.RecordBatch.getDefaultInstance() : batch_;
+      }
+    }
+    /**
+     * <pre>
+     * Records compressed together, instead of records: a request carries either
+     * records or a batch (INVALID_ARGUMENT if both). The broker decompresses the
+     * batch to check it (codec, record_count, every record, and a decompressed
+     * size of at most its max request size) and stores it compressed; it
+     * compresses it again only when the topic's compression.type names another
+     * codec, when it must add timestamps (records with timestamp_ms 0) or
+     * log-append times, or when partition is unset and the records go to
+     * several partitions.
+     * </pre>
+     *
+     * <code>.sluice.v1.RecordBatch batch = 10 [json_name = "batch"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        io.sluice.v1.RecordBatch, io.sluice.v1.RecordBatch.Builder, io.sluice.v1.RecordBatchOrBuilder> 
+        internalGetBatchFieldBuilder() {
+      if (batchBuilder_ == null) {
+        batchBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            io.sluice.v1.RecordBatch, io.sluice.v1.RecordBatch.Builder, io.sluice.v1.RecordBatchOrBuilder>(
+                getBatch(),
+                getParentForChildren(),
+                isClean());
+        batch_ = null;
+      }
+      return batchBuilder_;
     }
 
     // @@protoc_insertion_point(builder_scope:sluice.v1.ProduceRequest)

@@ -120,4 +120,52 @@ public interface ProduceRequestOrBuilder extends
    * @return The baseSequence.
    */
   int getBaseSequence();
+
+  /**
+   * <pre>
+   * Records compressed together, instead of records: a request carries either
+   * records or a batch (INVALID_ARGUMENT if both). The broker decompresses the
+   * batch to check it (codec, record_count, every record, and a decompressed
+   * size of at most its max request size) and stores it compressed; it
+   * compresses it again only when the topic's compression.type names another
+   * codec, when it must add timestamps (records with timestamp_ms 0) or
+   * log-append times, or when partition is unset and the records go to
+   * several partitions.
+   * </pre>
+   *
+   * <code>.sluice.v1.RecordBatch batch = 10 [json_name = "batch"];</code>
+   * @return Whether the batch field is set.
+   */
+  boolean hasBatch();
+  /**
+   * <pre>
+   * Records compressed together, instead of records: a request carries either
+   * records or a batch (INVALID_ARGUMENT if both). The broker decompresses the
+   * batch to check it (codec, record_count, every record, and a decompressed
+   * size of at most its max request size) and stores it compressed; it
+   * compresses it again only when the topic's compression.type names another
+   * codec, when it must add timestamps (records with timestamp_ms 0) or
+   * log-append times, or when partition is unset and the records go to
+   * several partitions.
+   * </pre>
+   *
+   * <code>.sluice.v1.RecordBatch batch = 10 [json_name = "batch"];</code>
+   * @return The batch.
+   */
+  io.sluice.v1.RecordBatch getBatch();
+  /**
+   * <pre>
+   * Records compressed together, instead of records: a request carries either
+   * records or a batch (INVALID_ARGUMENT if both). The broker decompresses the
+   * batch to check it (codec, record_count, every record, and a decompressed
+   * size of at most its max request size) and stores it compressed; it
+   * compresses it again only when the topic's compression.type names another
+   * codec, when it must add timestamps (records with timestamp_ms 0) or
+   * log-append times, or when partition is unset and the records go to
+   * several partitions.
+   * </pre>
+   *
+   * <code>.sluice.v1.RecordBatch batch = 10 [json_name = "batch"];</code>
+   */
+  io.sluice.v1.RecordBatchOrBuilder getBatchOrBuilder();
 }

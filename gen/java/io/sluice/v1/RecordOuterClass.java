@@ -51,6 +51,11 @@ public final class RecordOuterClass extends com.google.protobuf.GeneratedFile {
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_sluice_v1_OffsetOutOfRangeDetail_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_sluice_v1_RecordBatch_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_sluice_v1_RecordBatch_fieldAccessorTable;
 
   public static com.google.protobuf.Descriptors.FileDescriptor
       getDescriptor() {
@@ -78,11 +83,20 @@ public final class RecordOuterClass extends com.google.protobuf.GeneratedFile {
       "ic\022\034\n\tpartition\030\002 \001(\005R\tpartition\022)\n\020requ" +
       "ested_offset\030\003 \001(\003R\017requestedOffset\022(\n\020l" +
       "og_start_offset\030\004 \001(\003R\016logStartOffset\022%\n" +
-      "\016high_watermark\030\005 \001(\003R\rhighWatermark*P\n\010" +
-      "Boundary\022\030\n\024BOUNDARY_UNSPECIFIED\020\000\022\025\n\021BO" +
-      "UNDARY_EARLIEST\020\001\022\023\n\017BOUNDARY_LATEST\020\002BG" +
-      "\n\014io.sluice.v1P\001Z5github.com/sluice-io/s" +
-      "luice/gen/go/sluice/v1;sluicev1b\006proto3"
+      "\016high_watermark\030\005 \001(\003R\rhighWatermark\"\272\001\n" +
+      "\013RecordBatch\0228\n\013compression\030\001 \001(\0162\026.slui" +
+      "ce.v1.CompressionR\013compression\022!\n\014record" +
+      "_count\030\002 \001(\005R\013recordCount\022\037\n\013base_offset" +
+      "\030\003 \001(\003R\nbaseOffset\022-\n\022compressed_records" +
+      "\030\004 \001(\014R\021compressedRecords*\203\001\n\013Compressio" +
+      "n\022\033\n\027COMPRESSION_UNSPECIFIED\020\000\022\024\n\020COMPRE" +
+      "SSION_GZIP\020\001\022\026\n\022COMPRESSION_SNAPPY\020\002\022\023\n\017" +
+      "COMPRESSION_LZ4\020\003\022\024\n\020COMPRESSION_ZSTD\020\004*" +
+      "P\n\010Boundary\022\030\n\024BOUNDARY_UNSPECIFIED\020\000\022\025\n" +
+      "\021BOUNDARY_EARLIEST\020\001\022\023\n\017BOUNDARY_LATEST\020" +
+      "\002BG\n\014io.sluice.v1P\001Z5github.com/sluice-i" +
+      "o/sluice/gen/go/sluice/v1;sluicev1b\006prot" +
+      "o3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -118,6 +132,12 @@ public final class RecordOuterClass extends com.google.protobuf.GeneratedFile {
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_OffsetOutOfRangeDetail_descriptor,
         new java.lang.String[] { "Topic", "Partition", "RequestedOffset", "LogStartOffset", "HighWatermark", });
+    internal_static_sluice_v1_RecordBatch_descriptor =
+      getDescriptor().getMessageType(5);
+    internal_static_sluice_v1_RecordBatch_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_sluice_v1_RecordBatch_descriptor,
+        new java.lang.String[] { "Compression", "RecordCount", "BaseOffset", "CompressedRecords", });
     descriptor.resolveAllFeaturesImmutable();
   }
 

@@ -1,0 +1,272 @@
+// Package compress compresses and decompresses record batches with the codecs
+// of sluice.v1.Compression: gzip, snappy (block format) and zstd from
+// github.com/klauspost/compress, lz4 (frame format) from
+// github.com/pierrec/lz4/v4. The broker, the Go SDK and the CLI share it, so a
+// batch is encoded the same way everywhere.
+//
+// Encoders and decoders are expensive to set up and cheap to reuse, so they
+// are pooled; every function is safe for concurrent use.
+package compress
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/snappy"
+	"github.com/klauspost/compress/zstd"
+	"github.com/pierrec/lz4/v4"
+
+	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+)
+
+// None is no compression.
+const None = sluicev1.Compression_COMPRESSION_UNSPECIFIED
+
+var (
+	// ErrUnknownCodec is a Compression value this package does not know.
+	ErrUnknownCodec = errors.New("unknown compression codec")
+	// ErrCorrupt means compressed bytes do not decompress.
+	ErrCorrupt = errors.New("compressed data is corrupt")
+)
+
+// TooLargeError means data decompresses to more than a limit.
+type TooLargeError struct {
+	Limit int
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("decompresses to more than %d bytes", e.Limit)
+}
+
+// names are the codecs' names in configs and flags (Kafka's compression.type
+// values); "none" is no compression.
+var names = map[sluicev1.Compression]string{
+	None:                                    "none",
+	sluicev1.Compression_COMPRESSION_GZIP:   "gzip",
+	sluicev1.Compression_COMPRESSION_SNAPPY: "snappy",
+	sluicev1.Compression_COMPRESSION_LZ4:    "lz4",
+	sluicev1.Compression_COMPRESSION_ZSTD:   "zstd",
+}
+
+// Known reports whether c is a codec this package handles (None included).
+func Known(c sluicev1.Compression) bool {
+	_, ok := names[c]
+	return ok
+}
+
+// Name is the codec's name: none, gzip, snappy, lz4 or zstd.
+func Name(c sluicev1.Compression) string {
+	if n, ok := names[c]; ok {
+		return n
+	}
+	return fmt.Sprintf("codec %d", int32(c))
+}
+
+// Parse returns the codec named name (case-insensitive); "none" and
+// "uncompressed" are None.
+func Parse(name string) (sluicev1.Compression, error) {
+	name = strings.ToLower(name)
+	if name == "uncompressed" {
+		return None, nil
+	}
+	for c, n := range names {
+		if n == name {
+			return c, nil
+		}
+	}
+	return None, fmt.Errorf("%w %q (known: none, gzip, snappy, lz4, zstd)", ErrUnknownCodec, name)
+}
+
+// Encode returns src compressed with c (src itself for None).
+func Encode(c sluicev1.Compression, src []byte) ([]byte, error) {
+	switch c {
+	case None:
+		return src, nil
+	case sluicev1.Compression_COMPRESSION_SNAPPY:
+		return snappy.Encode(nil, src), nil
+	case sluicev1.Compression_COMPRESSION_ZSTD:
+		e, err := zstdEncoder()
+		if err != nil {
+			return nil, err
+		}
+		return e.EncodeAll(src, make([]byte, 0, len(src)/2+64)), nil
+	case sluicev1.Compression_COMPRESSION_GZIP:
+		return encodeStream(&gzipWriters, src)
+	case sluicev1.Compression_COMPRESSION_LZ4:
+		return encodeStream(&lz4Writers, src)
+	}
+	return nil, fmt.Errorf("%w %d", ErrUnknownCodec, int32(c))
+}
+
+// Decode returns src decompressed with c (src itself for None). With limit >
+// 0 it fails with a *TooLargeError, having decompressed at most limit+1
+// bytes, when the result would be larger than limit.
+func Decode(c sluicev1.Compression, src []byte, limit int) ([]byte, error) {
+	var (
+		out []byte
+		err error
+	)
+	switch c {
+	case None:
+		out = src
+	case sluicev1.Compression_COMPRESSION_SNAPPY:
+		out, err = decodeSnappy(src, limit)
+	case sluicev1.Compression_COMPRESSION_ZSTD:
+		out, err = decodeZstd(src, limit)
+	case sluicev1.Compression_COMPRESSION_GZIP:
+		out, err = decodeGzip(src, limit)
+	case sluicev1.Compression_COMPRESSION_LZ4:
+		out, err = decodeLZ4(src, limit)
+	default:
+		return nil, fmt.Errorf("%w %d", ErrUnknownCodec, int32(c))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if limit > 0 && len(out) > limit {
+		return nil, &TooLargeError{Limit: limit}
+	}
+	return out, nil
+}
+
+func corrupt(c sluicev1.Compression, err error) error {
+	return fmt.Errorf("%w (%s: %v)", ErrCorrupt, Name(c), err)
+}
+
+func decodeSnappy(src []byte, limit int) ([]byte, error) {
+	n, err := snappy.DecodedLen(src)
+	if err != nil {
+		return nil, corrupt(sluicev1.Compression_COMPRESSION_SNAPPY, err)
+	}
+	if limit > 0 && n > limit {
+		return nil, &TooLargeError{Limit: limit}
+	}
+	out, err := snappy.Decode(nil, src)
+	if err != nil {
+		return nil, corrupt(sluicev1.Compression_COMPRESSION_SNAPPY, err)
+	}
+	return out, nil
+}
+
+// readAll reads r to its end, or to limit+1 bytes when limit > 0, so that
+// a small input that expands enormously costs at most limit+1 bytes.
+func readAll(c sluicev1.Compression, r io.Reader, srcLen, limit int) ([]byte, error) {
+	hint := srcLen * 4
+	if limit > 0 {
+		r = io.LimitReader(r, int64(limit)+1)
+		hint = min(hint, limit+1)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, hint+bytes.MinRead))
+	if _, err := buf.ReadFrom(r); err != nil {
+		return nil, corrupt(c, err)
+	}
+	if limit > 0 && buf.Len() > limit {
+		return nil, &TooLargeError{Limit: limit}
+	}
+	return buf.Bytes(), nil
+}
+
+// Trailing bytes after the compressed stream would be stored and served as
+// they are, so a stream must end exactly where the data ends.
+var errTrailing = errors.New("data after the end of the compressed stream")
+
+var zstdDecoders = sync.Pool{New: func() any {
+	// Concurrency 1 decodes on the caller's goroutine: a pooled decoder
+	// that the pool drops leaves no goroutine behind.
+	d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true))
+	if err != nil {
+		return err
+	}
+	return d
+}}
+
+func decodeZstd(src []byte, limit int) ([]byte, error) {
+	v := zstdDecoders.Get()
+	d, ok := v.(*zstd.Decoder)
+	if !ok {
+		return nil, fmt.Errorf("zstd decoder: %v", v)
+	}
+	defer zstdDecoders.Put(d)
+	if len(src) == 0 {
+		// A zstd stream of no frames decodes to nothing; no encoder makes one.
+		return nil, corrupt(sluicev1.Compression_COMPRESSION_ZSTD, io.ErrUnexpectedEOF)
+	}
+	if err := d.Reset(bytes.NewReader(src)); err != nil {
+		return nil, corrupt(sluicev1.Compression_COMPRESSION_ZSTD, err)
+	}
+	defer func() { _ = d.Reset(nil) }()
+	return readAll(sluicev1.Compression_COMPRESSION_ZSTD, d, len(src), limit)
+}
+
+var gzipReaders sync.Pool
+
+func decodeGzip(src []byte, limit int) ([]byte, error) {
+	br := bytes.NewReader(src)
+	zr, _ := gzipReaders.Get().(*gzip.Reader)
+	var err error
+	if zr == nil {
+		zr, err = gzip.NewReader(br)
+	} else {
+		err = zr.Reset(br)
+	}
+	if err != nil {
+		return nil, corrupt(sluicev1.Compression_COMPRESSION_GZIP, err)
+	}
+	defer gzipReaders.Put(zr)
+	zr.Multistream(false)
+	out, err := readAll(sluicev1.Compression_COMPRESSION_GZIP, zr, len(src), limit)
+	if err == nil && br.Len() > 0 {
+		err = corrupt(sluicev1.Compression_COMPRESSION_GZIP, errTrailing)
+	}
+	return out, err
+}
+
+var lz4Readers = sync.Pool{New: func() any { return lz4.NewReader(nil) }}
+
+func decodeLZ4(src []byte, limit int) ([]byte, error) {
+	zr, _ := lz4Readers.Get().(*lz4.Reader)
+	defer lz4Readers.Put(zr)
+	zr.Reset(bytes.NewReader(src))
+	out, err := readAll(sluicev1.Compression_COMPRESSION_LZ4, zr, len(src), limit)
+	if err == nil && len(src) == 0 {
+		err = corrupt(sluicev1.Compression_COMPRESSION_LZ4, io.ErrUnexpectedEOF)
+	}
+	return out, err
+}
+
+// zstdEncoder is shared: EncodeAll is safe for concurrent use and starts no
+// goroutines.
+var zstdEncoder = sync.OnceValues(func() (*zstd.Encoder, error) {
+	return zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1))
+})
+
+// streamWriter is a pooled stream compressor.
+type streamWriter interface {
+	io.WriteCloser
+	Reset(io.Writer)
+}
+
+var (
+	gzipWriters = sync.Pool{New: func() any { return gzip.NewWriter(nil) }}
+	lz4Writers  = sync.Pool{New: func() any { return lz4.NewWriter(nil) }}
+)
+
+func encodeStream(pool *sync.Pool, src []byte) ([]byte, error) {
+	w, _ := pool.Get().(streamWriter)
+	defer pool.Put(w)
+	var buf bytes.Buffer
+	buf.Grow(len(src)/2 + 64)
+	w.Reset(&buf)
+	if _, err := w.Write(src); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}

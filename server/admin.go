@@ -1,10 +1,12 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"hash/fnv"
 	"slices"
 	"time"
 
@@ -16,6 +18,12 @@ import (
 // leaderWait bounds how long CreateTopic waits for the new partitions to
 // elect leaders before answering.
 const leaderWait = 10 * time.Second
+
+// preferredLeaderWait is how long of leaderWait CreateTopic insists on each
+// partition being led by its first replica, as placement intends; a new
+// group's first replica campaigns at once, so it normally wins in one
+// election, and the leader balancer moves any other leader to it.
+const preferredLeaderWait = 3 * time.Second
 
 type adminService struct {
 	sluicev1.UnimplementedAdminServiceServer
@@ -43,7 +51,7 @@ func (s *adminService) CreateTopic(ctx context.Context, req *sluicev1.CreateTopi
 	}
 	cmd := &internalv1.CreateTopic{
 		Name: req.GetName(), Partitions: req.GetPartitions(), ReplicationFactor: rf,
-		Configs: req.GetConfigs(), TopicId: newID(), Assignment: place(brokers, 0, req.GetPartitions(), rf),
+		Configs: req.GetConfigs(), TopicId: newID(), Assignment: place(brokers, req.GetName(), 0, req.GetPartitions(), rf),
 	}
 	err := s.b.meta.Propose(ctx, &internalv1.MetadataCommand{Command: &internalv1.MetadataCommand_CreateTopic{CreateTopic: cmd}})
 	if err != nil {
@@ -59,17 +67,67 @@ func (s *adminService) CreateTopic(ctx context.Context, req *sluicev1.CreateTopi
 	return &sluicev1.CreateTopicResponse{Topic: desc}, nil
 }
 
-// place spreads the replicas of partitions [from, to) over the brokers,
-// starting each partition one broker further so that leaders (the first
-// replica) balance; partitions added later continue the rotation.
-func place(brokers []*internalv1.BrokerInfo, from, to, rf int32) []*internalv1.Replicas {
+// place spreads each partition's replicas over the brokers, starting each
+// partition one broker further along a rack-alternated order (so that
+// leaders, the first replicas, balance) and taking the next brokers on racks
+// the partition does not use yet before any on a rack it does: as many racks
+// as there are, up to the replication factor. Partition 0 starts at a
+// broker chosen by the topic's name, so the leaders of many small topics
+// spread too (Kafka starts each topic at a random broker). Partitions
+// [from, to) are placed, so partitions added later continue the rotation.
+func place(brokers []*internalv1.BrokerInfo, topic string, from, to, rf int32) []*internalv1.Replicas {
+	list := rackAlternated(brokers)
+	n := len(list)
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(topic)) // a hash.Hash never fails to write
+	start := int(h.Sum32() % uint32(n))
 	out := make([]*internalv1.Replicas, 0, to-from)
 	for p := from; p < to; p++ {
 		r := &internalv1.Replicas{}
-		for i := range rf {
-			r.Brokers = append(r.Brokers, brokers[(int(p)+int(i))%len(brokers)].GetId())
+		racks := map[string]bool{}
+		for _, newRack := range []bool{true, false} {
+			for i := 0; i < n && len(r.Brokers) < int(rf); i++ {
+				b := list[(start+int(p)+i)%n]
+				if (newRack && racks[b.GetRack()]) || slices.Contains(r.Brokers, b.GetId()) {
+					continue
+				}
+				racks[b.GetRack()] = true
+				r.Brokers = append(r.Brokers, b.GetId())
+			}
 		}
 		out = append(out, r)
+	}
+	return out
+}
+
+// rackAlternated orders brokers so that neighbours are on different racks
+// where possible (Kafka's rack-aware assignment): one broker of each rack in
+// turn, racks in name order, brokers in id order within a rack. Consecutive
+// brokers then make a partition's replicas, so with at least rf racks no two
+// replicas share a rack. Brokers without a rack form a rack of their own.
+func rackAlternated(brokers []*internalv1.BrokerInfo) []*internalv1.BrokerInfo {
+	byRack := map[string][]*internalv1.BrokerInfo{}
+	var racks []string
+	for _, b := range brokers {
+		if _, ok := byRack[b.GetRack()]; !ok {
+			racks = append(racks, b.GetRack())
+		}
+		byRack[b.GetRack()] = append(byRack[b.GetRack()], b)
+	}
+	if len(racks) < 2 {
+		return brokers
+	}
+	slices.Sort(racks)
+	for _, r := range racks {
+		slices.SortFunc(byRack[r], func(a, b *internalv1.BrokerInfo) int { return cmp.Compare(a.GetId(), b.GetId()) })
+	}
+	out := make([]*internalv1.BrokerInfo, 0, len(brokers))
+	for i := 0; len(out) < len(brokers); i++ {
+		for _, r := range racks {
+			if i < len(byRack[r]) {
+				out = append(out, byRack[r][i])
+			}
+		}
 	}
 	return out
 }
@@ -87,9 +145,13 @@ func newID() string {
 func (s *adminService) waitForLeaders(ctx context.Context, name string) error {
 	ctx, cancel := context.WithTimeout(ctx, leaderWait)
 	defer cancel()
+	// For a while only the placement's leaders will do: a client that starts
+	// writing at once would otherwise see its first writes fail when the
+	// balancer moves leadership to the preferred replica moments later.
+	preferredUntil := time.Now().Add(preferredLeaderWait)
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
-	for !s.leadersKnown(name) {
+	for !s.leadersKnown(name, time.Now().Before(preferredUntil)) {
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("topic %q was created but its partitions have no leader yet: %w", name, ctx.Err())
@@ -99,7 +161,10 @@ func (s *adminService) waitForLeaders(ctx context.Context, name string) error {
 	return nil
 }
 
-func (s *adminService) leadersKnown(name string) bool {
+// leadersKnown reports whether every partition of the topic has a leader
+// that the metadata records and local replicas know; with preferred, it must
+// be the partition's first replica.
+func (s *adminService) leadersKnown(name string, preferred bool) bool {
 	t := s.b.meta.Topic(name)
 	if t == nil {
 		return false
@@ -107,6 +172,9 @@ func (s *adminService) leadersKnown(name string) bool {
 	for _, p := range t.GetPartitions() {
 		if p.GetLeader() == 0 {
 			return false // not yet reported: brokers without a replica cannot route to it
+		}
+		if preferred && p.GetLeader() != p.GetReplicas()[0] {
+			return false
 		}
 		if !slices.Contains(p.GetReplicas(), s.b.cfg.NodeID) {
 			continue

@@ -55,7 +55,7 @@ func (s *adminService) CreatePartitions(ctx context.Context, req *sluicev1.Creat
 	cmd := &internalv1.MetadataCommand{Command: &internalv1.MetadataCommand_CreatePartitions{
 		CreatePartitions: &internalv1.CreatePartitions{
 			Name: t.GetName(), TopicId: t.GetTopicId(), CurrentCount: cur,
-			Assignment: place(brokers, cur, req.GetPartitions(), rf),
+			Assignment: place(brokers, req.GetName(), cur, req.GetPartitions(), rf),
 		},
 	}}
 	if err := s.b.meta.Propose(ctx, cmd); err != nil {

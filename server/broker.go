@@ -39,6 +39,9 @@ type Config struct {
 	// AdvertiseAddr is the address clients are told to dial for this broker;
 	// empty means the listener's address.
 	AdvertiseAddr string
+	// Rack names the failure domain of this broker (a rack, a zone); placement
+	// puts a partition's replicas on as many racks as it can. Empty: none.
+	Rack string
 	// MaxRecordBytes is the default limit of one record (max.message.bytes);
 	// 0 means 1 MiB.
 	MaxRecordBytes int
@@ -323,7 +326,7 @@ func (b *Broker) leadersKnown() bool {
 func (b *Broker) register(ctx context.Context, addr string) error {
 	cmd := &internalv1.MetadataCommand{Command: &internalv1.MetadataCommand_RegisterBroker{
 		RegisterBroker: &internalv1.RegisterBroker{
-			Broker:    &internalv1.BrokerInfo{Id: b.cfg.NodeID, Address: addr},
+			Broker:    &internalv1.BrokerInfo{Id: b.cfg.NodeID, Address: addr, Rack: b.cfg.Rack},
 			ClusterId: newID(),
 		},
 	}}
@@ -357,7 +360,7 @@ func (b *Broker) register(ctx context.Context, addr string) error {
 func (b *Broker) isRegistered(addr string) bool {
 	for _, br := range b.meta.State().GetBrokers() {
 		if br.GetId() == b.cfg.NodeID {
-			return br.GetAddress() == addr
+			return br.GetAddress() == addr && br.GetRack() == b.cfg.Rack
 		}
 	}
 	return false

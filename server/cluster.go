@@ -46,7 +46,7 @@ func (s *clusterService) Join(ctx context.Context, req *internalv1.JoinRequest) 
 // broker sees its own registration in the metadata it follows.
 func (b *Broker) joinLoop(addr string) {
 	defer b.bg.Done()
-	req := &internalv1.JoinRequest{NodeId: b.cfg.NodeID, Address: addr}
+	req := &internalv1.JoinRequest{NodeId: b.cfg.NodeID, Address: addr, Rack: b.cfg.Rack}
 	for !b.isRegistered(addr) {
 		if conn, err := b.clientConn(b.cfg.Join); err == nil {
 			ctx, cancel := context.WithTimeout(b.lifetime, 5*time.Second)

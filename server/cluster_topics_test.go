@@ -188,10 +188,12 @@ func TestRaisePartitions3To6(t *testing.T) {
 			t.Fatalf("new partition %v: want 2 replicas and a leader", p)
 		}
 	}
-	// Placement continues the rotation: partition p starts at broker p mod 3.
-	for _, p := range parts[3:] {
-		if first := p.GetReplicaIds()[0]; first != uint64(p.GetPartition()%3)+1 {
-			t.Errorf("partition %d placed on %v", p.GetPartition(), p.GetReplicaIds())
+	// Placement continues the rotation: each partition starts one broker
+	// after the one before it, the new ones included.
+	for i, p := range parts[1:] {
+		prev := parts[i].GetReplicaIds()[0]
+		if first := p.GetReplicaIds()[0]; first != prev%3+1 {
+			t.Errorf("partition %d placed on %v after partition %d on %v", p.GetPartition(), p.GetReplicaIds(), i, parts[i].GetReplicaIds())
 		}
 	}
 

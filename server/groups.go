@@ -64,7 +64,7 @@ func (b *Broker) ensureOffsetsTopic(ctx context.Context) (*internalv1.TopicInfo,
 	rf := int32(min(len(brokers), 3))
 	cmd := &internalv1.CreateTopic{
 		Name: offsetsTopic, Partitions: n, ReplicationFactor: rf, TopicId: newID(),
-		Assignment: place(brokers, 0, n, rf),
+		Assignment: place(brokers, offsetsTopic, 0, n, rf),
 		// A coordinator rebuilds its groups by replaying its partition, and
 		// there is no log compaction yet: retention must never remove a commit.
 		Configs: map[string]string{cfgRetentionMs: "-1", cfgRetentionBytes: "-1"},

@@ -281,10 +281,13 @@ func (b *Broker) checkInSync(topic *internalv1.TopicInfo, partition int32, acks 
 // and carried in them to every replica.
 func (s *produceService) split(req *wire.ProduceRequest, n int32, logAppend bool) []*part {
 	now := time.Now().UnixMilli()
+	// First each record's partition and each partition's size, so that every
+	// part's buffer is allocated once: growing them was a tenth of a busy
+	// leader's CPU.
+	dest := make([]int32, len(req.Records))
+	size := map[int32]int{}
 	keyless := int32(-1)
-	var parts []*part
-	byPartition := map[int32]*part{}
-	for _, rec := range req.Records {
+	for i, rec := range req.Records {
 		p := req.Partition
 		if !req.HasPartition {
 			if rec.Key != nil {
@@ -296,9 +299,16 @@ func (s *produceService) split(req *wire.ProduceRequest, n int32, logAppend bool
 				p = keyless
 			}
 		}
+		dest[i] = p
+		size[p] += len(rec.Data) + wire.MaxRecordOverhead
+	}
+	var parts []*part
+	byPartition := make(map[int32]*part, len(size))
+	for i, rec := range req.Records {
+		p := dest[i]
 		pt := byPartition[p]
 		if pt == nil {
-			pt = &part{partition: p}
+			pt = &part{partition: p, records: make([]byte, 0, size[p])}
 			byPartition[p] = pt
 			parts = append(parts, pt)
 		}

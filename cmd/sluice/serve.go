@@ -22,6 +22,7 @@ type serveOptions struct {
 	dataDir        string
 	listen         string
 	advertise      string
+	rack           string
 	nodeID         uint64
 	maxRecordBytes int
 	retentionMs    int64
@@ -47,6 +48,7 @@ func newServeCmd() *cobra.Command {
 	f.StringVar(&o.dataDir, "data-dir", "./sluice-data", "directory for the broker's data")
 	f.StringVar(&o.listen, "listen", "127.0.0.1:7070", "address to serve gRPC on")
 	f.StringVar(&o.advertise, "advertise", "", "address clients should dial for this broker (default: the listen address)")
+	f.StringVar(&o.rack, "rack", "", "`RACK` (or zone) of this broker: a partition's replicas go to as many racks as there are")
 	f.Uint64Var(&o.nodeID, "node-id", 1, "this broker's id in the cluster")
 	f.IntVar(&o.maxRecordBytes, "max-record-bytes", 1<<20, "largest record accepted, in bytes (topics may lower it with max.message.bytes)")
 	f.Int64Var(&o.retentionMs, "log-retention-ms", 7*24*60*60*1000, "default retention.ms of topics: records older than this are removed, whole segments at a time (-1: no limit)")
@@ -88,7 +90,7 @@ func (o *serveOptions) run(cmd *cobra.Command) error {
 		return fmt.Errorf("listen on %s: %w", o.listen, err)
 	}
 	b, err := server.New(server.Config{
-		NodeID: o.nodeID, Storage: storage.DefaultOptions(o.dataDir), AdvertiseAddr: o.advertise,
+		NodeID: o.nodeID, Storage: storage.DefaultOptions(o.dataDir), AdvertiseAddr: o.advertise, Rack: o.rack,
 		MaxRecordBytes: o.maxRecordBytes, Logger: logger, Controllers: controllers, Join: o.join,
 		RetentionMs: o.retentionMs, RetentionBytes: o.retentionBytes, RetentionCheckInterval: o.retentionCheck,
 	})

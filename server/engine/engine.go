@@ -188,7 +188,8 @@ func (e *Engine) newGroup(id uint64, voters []uint64, sm StateMachine) (*group, 
 	if err != nil {
 		return nil, err
 	}
-	if err := e.bootstrap(rlog, voters, sm); err != nil {
+	created, err := e.bootstrap(rlog, voters, sm)
+	if err != nil {
 		return nil, err
 	}
 	snap, err := rlog.Snapshot()
@@ -208,7 +209,10 @@ func (e *Engine) newGroup(id uint64, voters []uint64, sm StateMachine) (*group, 
 	}
 	g.hsTerm, g.hsVote = hs.GetTerm(), hs.GetVote()
 	g.setConf(cs)
-	if len(cs.GetVoters()) == 1 && cs.GetVoters()[0] == e.cfg.NodeID {
+	// A single voter leads at once; the first voter of a new group campaigns
+	// at once, so the leader placement chose is normally the one elected
+	// (the others wait an election timeout before they campaign).
+	if (len(cs.GetVoters()) == 1 && cs.GetVoters()[0] == e.cfg.NodeID) || (created && voters[0] == e.cfg.NodeID) {
 		if err := rn.Campaign(); err != nil {
 			return nil, fmt.Errorf("campaign: %w", err)
 		}
@@ -218,18 +222,19 @@ func (e *Engine) newGroup(id uint64, voters []uint64, sm StateMachine) (*group, 
 
 // bootstrap gives a new group its first configuration as a snapshot at index 1
 // (what etcd-raft recommends over RawNode.Bootstrap): no configuration entries
-// enter the log, so the log holds only what the state machine proposed.
-func (e *Engine) bootstrap(rlog *storage.RaftLog, voters []uint64, sm StateMachine) error {
+// enter the log, so the log holds only what the state machine proposed. It
+// reports whether it did (the group is new).
+func (e *Engine) bootstrap(rlog *storage.RaftLog, voters []uint64, sm StateMachine) (bool, error) {
 	last, err := rlog.LastIndex()
 	if err != nil {
-		return err
+		return false, err
 	}
 	if last > 0 || len(voters) == 0 {
-		return nil
+		return false, nil
 	}
 	data, err := sm.SnapshotData()
 	if err != nil {
-		return fmt.Errorf("bootstrap snapshot: %w", err)
+		return false, fmt.Errorf("bootstrap snapshot: %w", err)
 	}
 	snap := &raftpb.Snapshot{
 		Data: data,
@@ -242,9 +247,9 @@ func (e *Engine) bootstrap(rlog *storage.RaftLog, voters []uint64, sm StateMachi
 	b := e.cfg.DB.NewBatch()
 	if err := rlog.ApplySnapshot(b, snap); err != nil {
 		b.Cancel()
-		return fmt.Errorf("bootstrap: %w", err)
+		return false, fmt.Errorf("bootstrap: %w", err)
 	}
-	return b.Commit()
+	return true, b.Commit()
 }
 
 func (e *Engine) raftConfig(rlog *storage.RaftLog, applied uint64) *raft.Config {

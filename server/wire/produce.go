@@ -10,6 +10,7 @@
 package wire
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"unicode/utf8"
@@ -252,6 +253,10 @@ func findBytesField(b []byte, num protowire.Number) []byte {
 	}
 	return v
 }
+
+// MaxRecordOverhead is the most AppendRecord adds to a record's encoding:
+// its length prefix and a timestamp field (tag and varint).
+const MaxRecordOverhead = 2*binary.MaxVarintLen64 + 1
 
 // AppendRecord appends rec to a stored batch: its length, its bytes, and a
 // timestamp field when the producer set none (then ts, the broker's time).

@@ -65,7 +65,7 @@ breaking: tools ## buf breaking (FILE) against main
 test-chaos: ## Three broker processes killed in turn for 30 s while a producer writes; no acked record may be lost
 	SLUICE_CHAOS_SECONDS=30 $(GO) test -count=1 -v -run TestNoAckedRecordLostWhileBrokersAreKilled ./cmd/sluice
 
-bench: build ## Run the benchmarks and write docs/benchmarks.md
+bench: build bench-deps ## Run the benchmarks and write docs/benchmarks.md
 	PATH="$(BIN):$$PATH" ./scripts/bench.sh
 
 tools: $(BUF) $(BIN)/.protoc-gen-go-$(PROTOC_GEN_GO_VERSION) $(BIN)/.protoc-gen-go-grpc-$(PROTOC_GEN_GO_GRPC_VERSION) $(BIN)/.grpcurl-$(GRPCURL_VERSION) ## Install pinned tools
@@ -92,12 +92,18 @@ $(BIN)/.grpcurl-$(GRPCURL_VERSION):
 clean: ## Remove build outputs and installed tools
 	rm -rf $(BIN) tools/node_modules
 
+.PHONY: bench-deps
+bench-deps: ## Debian packages the benchmark scripts use (jq, curl), installed when missing
+	@command -v jq >/dev/null && command -v curl >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq jq curl; }
+
 .PHONY: bench-peers
-bench-peers: build ## NATS JetStream, Kafka and Sluice, three nodes each, side by side (about 15 min); writes docs/bench/ and docs/benchmarks.md
+bench-peers: build bench-deps ## NATS JetStream, Kafka and Sluice, three nodes each, side by side (about 6 min here); writes docs/bench/ and docs/benchmarks.md
 	PATH="$(BIN):$$PATH" ./scripts/bench-peers.sh
 
 .PHONY: bench-cluster
-bench-cluster: build ## Three local brokers: idle cost of 1,000 RF=3 partitions and RF=3 produce; writes docs/benchmarks-cluster.md
+bench-cluster: build bench-deps ## Three local brokers: idle cost of 1,000 RF=3 partitions and RF=3 produce; writes docs/benchmarks-cluster.md
 	PATH="$(BIN):$$PATH" ./scripts/bench-cluster.sh
 
 .PHONY: bench-compression

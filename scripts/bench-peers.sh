@@ -205,7 +205,7 @@ bench_kafka() {
 		ktopic "warmup-$size" 1
 		timeout 180 java -Xms512m -Xmx1g -Dlog4j2.configurationFile="$root/bench/peers/kafka/log4j2.properties" -cp "$peers/kafka/libs/*" \
 			org.apache.kafka.tools.ProducerPerformance --topic "warmup-$size" --num-records $((size == 100 ? 200000 : 40000)) --record-size $size \
-			--throughput -1 --producer-props bootstrap.servers=$kboot acks=all >"$work/warmup-$size.out" 2>&1 || true
+			--throughput -1 --producer-props bootstrap.servers=$kboot acks=all batch.size=131072 >"$work/warmup-$size.out" 2>&1 || true
 		read -r rps p50 p99 sent < <(kafka_perf "$work/warmup-$size.out")
 		for p in 1 12; do
 			for c in 1 4; do
@@ -214,7 +214,7 @@ bench_kafka() {
 				n=$(awk -v r="$rps" -v d="$dur" -v c="$c" 'BEGIN { n = r * d / c; printf "%d\n", (n < 10000 ? 10000 : n) }')
 				for ((i = 1; i <= c; i++)); do
 					timeout 180 java -Xms512m -Xmx1g -Dlog4j2.configurationFile="$root/bench/peers/kafka/log4j2.properties" -cp "$peers/kafka/libs/*" org.apache.kafka.tools.ProducerPerformance --topic "$name" --num-records $n --record-size $size --throughput -1 \
-						--producer-props bootstrap.servers=$kboot acks=all >"$work/$name.$i.out" 2>&1 &
+						--producer-props bootstrap.servers=$kboot acks=all batch.size=131072 >"$work/$name.$i.out" 2>&1 &
 				done
 				wait_jobs
 				read -r rps p50 p99 sent < <(kafka_perf "$work/$name".*.out)

@@ -174,8 +174,9 @@ timed when a following consumer receives it.
 - **Apache Kafka**: KRaft, each node broker and controller,
   `min.insync.replicas=2`, otherwise Kafka's defaults (which do not fsync on
   write: Kafka relies on replication and the page cache). 1 GiB heap per node.
-  Produce: `ProducerPerformance --throughput -1 --producer-props acks=all` with
-  the client's defaults (batch.size 16 KiB, linger.ms 5); C producers are C
+  Produce: `ProducerPerformance --throughput -1 --producer-props acks=all
+  batch.size=131072` (128 KiB batches, about what Sluice's 1,000-record requests
+  hold; otherwise the client's defaults, linger.ms 5); C producers are C
   processes at once, their records/s summed, their p50s averaged and the largest
   p99 kept. Consume: `ConsumerPerformance`, records/s while fetching (its
   `fetch.nMsg.sec`, group join excluded). End-to-end:

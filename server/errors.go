@@ -82,11 +82,6 @@ func (e *notCoordinatorError) Error() string {
 	return fmt.Sprintf("this broker does not coordinate group %q; broker %d at %s does", e.group, e.leader, e.addr)
 }
 
-// unimplementedError is a feature the API has room for but this broker lacks.
-type unimplementedError struct{ msg string }
-
-func (e *unimplementedError) Error() string { return e.msg }
-
 // badRequest is an invalid request field.
 func badRequest(field, format string, args ...any) error {
 	return &wire.FieldError{Field: field, Reason: fmt.Sprintf(format, args...)}
@@ -110,7 +105,6 @@ func toStatus(err error) *status.Status {
 	var (
 		field    *wire.FieldError
 		notFound *notFoundError
-		unimpl   *unimplementedError
 		notLead  *replica.NotLeaderError
 		routed   *notLeaderError
 		oor      *replica.OutOfRangeError
@@ -136,8 +130,6 @@ func toStatus(err error) *status.Status {
 		return status.New(codes.AlreadyExists, err.Error())
 	case errors.Is(err, raftmeta.ErrConflict):
 		return status.New(codes.Aborted, err.Error())
-	case errors.As(err, &unimpl):
-		return status.New(codes.Unimplemented, err.Error())
 	case errors.As(err, &routed):
 		return withDetails(codes.Unavailable, err.Error(), &sluicev1.NotLeaderDetail{
 			Topic: routed.topic, Partition: routed.partition, LeaderId: routed.leader, LeaderAddress: routed.addr,

@@ -180,7 +180,8 @@ timed when a following consumer receives it.
   processes at once, their records/s summed, their p50s averaged and the largest
   p99 kept. Consume: `ConsumerPerformance`, records/s while fetching (its
   `fetch.nMsg.sec`, group join excluded). End-to-end:
-  `bench/peers/kafka/E2E.java` (KafkaProducer at a fixed rate, acks=all; a
+  `bench/peers/kafka/E2E.java` (KafkaProducer at a fixed rate, acks=all,
+  batch.size 128 KiB as above; a
   KafkaConsumer assigned to the partition), because Kafka's EndToEndLatency
   sends one record at a time and cannot hold a rate.
 - **Sluice**: `sluice serve` with its defaults (an fsync per raft cycle).

@@ -484,15 +484,23 @@ func (b *Broker) notHosted(topic string, p *internalv1.PartitionInfo) error {
 // its leader as the metadata knows it, else its first replica; never this
 // broker, and 0 when no other broker has a replica.
 func (b *Broker) otherReplica(p *internalv1.PartitionInfo) uint64 {
-	if lead := p.GetLeader(); lead != 0 && lead != b.cfg.NodeID {
-		return lead
-	}
-	for _, id := range p.GetReplicas() {
-		if id != b.cfg.NodeID {
-			return id
-		}
+	if others := b.otherReplicas(p); len(others) > 0 {
+		return others[0]
 	}
 	return 0
+}
+
+// otherReplicas lists the brokers to try for a partition this broker cannot
+// serve: its leader as the metadata knows it first, then its other replicas;
+// never this broker.
+func (b *Broker) otherReplicas(p *internalv1.PartitionInfo) []uint64 {
+	var out []uint64
+	for _, id := range append([]uint64{p.GetLeader()}, p.GetReplicas()...) {
+		if id != 0 && id != b.cfg.NodeID && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 func (b *Broker) isStopping() bool {

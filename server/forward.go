@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"google.golang.org/grpc"
@@ -70,14 +69,7 @@ func (b *Broker) forwardProduce(ctx context.Context, topic *internalv1.TopicInfo
 	}
 	targets := []uint64{lead}
 	if lead == 0 {
-		// The leader the metadata last recorded first, then the other replicas.
-		p := topic.GetPartitions()[pt.partition]
-		targets = nil
-		for _, id := range append([]uint64{p.GetLeader()}, p.GetReplicas()...) {
-			if id != 0 && id != b.cfg.NodeID && !slices.Contains(targets, id) {
-				targets = append(targets, id)
-			}
-		}
+		targets = b.otherReplicas(topic.GetPartitions()[pt.partition])
 	}
 	err = b.notLeader(topic.GetName(), pt.partition, lead)
 	followed := false

@@ -31,8 +31,12 @@ build: ## Build bin/sluice
 
 test: tools lint check-generated breaking build test-go test-clients ## Install tools, check generated code, lint, run every test
 
+# The log lets a failure be repeated at the end of the output, where CI shows it.
+GO_TEST_LOG ?= $(CURDIR)/.go-test.log
+
 test-go: ## Run the Go tests (race detector on)
-	PATH="$(BIN):$$PATH" $(GO) test $(TEST_FLAGS) ./...
+	PATH="$(BIN):$$PATH" $(GO) test $(TEST_FLAGS) ./... 2>&1 | tee $(GO_TEST_LOG) || \
+	  { scripts/test-failures.sh $(GO_TEST_LOG); exit 1; }
 
 # clients/<lang>/Makefile installs that language's tools and tests its package.
 CLIENT_DIRS := $(patsubst %/Makefile,%,$(wildcard clients/*/Makefile))

@@ -140,6 +140,29 @@ bench_nats() { # bench_nats always|default
 			row "$sys" "$name" "$(nats_stat "$work/$name.out")" $size "" "" partitions=1 producers=$c streams=1
 		done
 	done
+	# Twelve partitions: a NATS stream is one raft group and `nats bench`
+	# publishes to one stream, so twelve streams, each with its own nats bench
+	# process of one publisher, all at once. The row's records/s is the sum of
+	# the twelve rates, which favours NATS when the processes do not overlap
+	# exactly. Sluice runs the same shape: twelve producers, twelve partitions.
+	local k bg v total
+	for size in 100 1024; do
+		msgs=$(($([[ $size == 100 ]] && echo 400000 || echo 150000) / 12))
+		name=$(wl $size 12 12)
+		bg=()
+		for k in $(seq 1 12); do
+			timeout 180 "$peers/bin/nats" -s "$nats_urls" bench js pub async "p12.$size.$k" --stream "p12-$size-$k" --create --replicas 3 \
+				--storage file --purge --clients 1 --msgs $msgs --size ${size}B --no-progress >"$work/$name-$k.out" 2>&1 &
+			bg+=($!)
+		done
+		wait "${bg[@]}" || true
+		total=0
+		for k in $(seq 1 12); do
+			v=$(nats_stat "$work/$name-$k.out")
+			total=$((total + ${v:-0}))
+		done
+		row "$sys" "$name" "$total" $size "" "" partitions=12 producers=12 streams=12
+	done
 	"$peers/bin/nats" -s "$nats_urls" bench js ordered --stream b100-4 --msgs 400000 --no-progress >"$work/nats-consume.out" 2>&1 || true
 	row "$sys" consume-100B-rf3-p1 "$(nats_stat "$work/nats-consume.out")" 100 "" "" partitions=1
 	local half
@@ -292,6 +315,15 @@ bench_sluice() {
 					partitions=$p producers=$c
 			done
 		done
+	done
+	for size in 100 1024; do # the shape of NATS's twelve-stream rows
+		name=$(wl $size 12 12)
+		screate "$name" 12
+		sluice --broker "$(sluice_leader "$name")" bench produce --topic "$name" --record-size $size --acks all --producers 12 \
+			--records 0 --duration "${dur}s" --json --quiet >"$work/$name.json" 2>"$work/$name.err" || true
+		row "$sys" "$name" "$(jq -r '.records_per_sec // 0' "$work/$name.json")" $size \
+			"$(jq -r '.latency_ms.p50 // empty' "$work/$name.json")" "$(jq -r '.latency_ms.p99 // empty' "$work/$name.json")" \
+			partitions=12 producers=12
 	done
 	for p in 1 12; do
 		name=$(wl 100 $p 4)

@@ -14,6 +14,12 @@ const (
 	// gcDiscardRatio is the share of a value log file that must be garbage
 	// before value log GC rewrites it (badger's recommendation).
 	gcDiscardRatio = 0.5
+	// After the last compaction, disk space is reclaimed again gcRetries
+	// times and for gcRetryFor, at most every gcRetryEvery (each reclaim
+	// pauses writes while badger flushes).
+	gcRetries    = 3
+	gcRetryFor   = 5 * time.Second
+	gcRetryEvery = time.Second
 )
 
 // retentionOf returns a topic's retention limits: its retention.ms and
@@ -32,19 +38,33 @@ func (b *Broker) retentionLoop() {
 	defer b.bg.Done()
 	t := time.NewTicker(b.cfg.RetentionCheckInterval)
 	defer t.Stop()
-	var compacted uint64
+	var (
+		compacted   uint64
+		lastChange  time.Time
+		lastReclaim time.Time
+		retries     = gcRetries // reclaims since the last compaction; none before the first
+	)
 	for {
 		select {
 		case <-b.stopping:
 			return
 		case <-b.eng.Failed():
 			return
-		case <-t.C:
-		}
-		n := b.enforceRetention(time.Now())
-		if n != compacted {
-			compacted = n
-			b.reclaimSpace()
+		case now := <-t.C:
+			n := b.enforceRetention(now)
+			switch {
+			case n != compacted:
+				compacted, lastChange, lastReclaim, retries = n, now, now, 0
+				b.reclaimSpace()
+			case (retries < gcRetries || now.Sub(lastChange) < gcRetryFor) && now.Sub(lastReclaim) >= gcRetryEvery:
+				// Badger learns which value log files became garbage from
+				// compactions, which may not see every deleted value the
+				// first time (a read still open, a compaction that finishes
+				// later): reclaim again for a while.
+				retries++
+				lastReclaim = now
+				b.reclaimSpace()
+			}
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -30,6 +31,9 @@ func dirSize(t *testing.T, dir string) (allocated, apparent int64) {
 			return err
 		}
 		info, err := d.Info()
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // badger deleted it meanwhile
+		}
 		if err != nil {
 			return err
 		}

@@ -31,9 +31,9 @@ type DB struct {
 	// the group's in-memory view of its log exists once.
 	logs map[uint64]*RaftLog
 
-	// writeMu is held shared by every write and exclusively by ReclaimSpace,
-	// because badger fails writes (rather than waiting) while DropPrefix
-	// runs.
+	// writeMu is held shared by every write and exclusively by ReclaimSpace
+	// and value log GC: badger fails writes (rather than waiting) while
+	// DropPrefix runs, and its GC races with writes (runValueLogGCOnce).
 	writeMu sync.RWMutex
 }
 
@@ -167,7 +167,7 @@ func (db *DB) ReclaimSpace(discardRatio float64) error {
 // disk space of large entries back. It is a no-op in InMemory mode.
 func (db *DB) RunValueLogGC(discardRatio float64) error {
 	for {
-		err := db.bdb.RunValueLogGC(discardRatio)
+		err := db.runValueLogGCOnce(discardRatio)
 		switch {
 		case err == nil:
 			continue
@@ -177,6 +177,18 @@ func (db *DB) RunValueLogGC(discardRatio float64) error {
 			return fmt.Errorf("storage: value log gc: %w", err)
 		}
 	}
+}
+
+// runValueLogGCOnce rewrites at most one value log file while no write of
+// ours is in flight. Badger v4.9.6's GC reads the memtable's max version
+// (DB.MaxVersion, from valueLog.rewrite) under a lock that its write path
+// does not take when it raises that version (memTable.Put): a data race
+// with any concurrent write. Writes wait for one file's rewrite, not for
+// the whole loop.
+func (db *DB) runValueLogGCOnce(discardRatio float64) error {
+	db.writeMu.Lock()
+	defer db.writeMu.Unlock()
+	return db.bdb.RunValueLogGC(discardRatio)
 }
 
 // get returns a copy of the value at key, or nil, nil when it is absent.

@@ -167,7 +167,11 @@ timed when a following consumer receives it.
   --purge --clients C --msgs M --size S` (async publish, 500 in flight per
   client, its default); 400,000 records of 100 B, 150,000 of 1 KiB. A NATS
   stream is one raft group, the equal of one partition, and `nats bench`
-  publishes to one stream, so NATS has no 12-partition rows. Consume:
+  publishes to one stream, so the 12-partition NATS rows (`-p12-c12`) are
+  twelve R3 streams, each filled by its own `nats bench` process with one
+  publisher (a twelfth of the records each), all twelve at once, their
+  records/s summed; Sluice runs the same shape (12 partitions, 12 producers),
+  Kafka does not (twelve producer JVMs do not fit this machine). Consume:
   `nats bench js ordered` (an ordered ephemeral consumer) over the 100 B
   4-producer stream. End-to-end: `bench/peers/natse2e` (nats.go, async
   publish at a fixed rate, ordered consumer), because `nats bench` has none.

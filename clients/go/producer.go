@@ -149,6 +149,9 @@ type Producer struct {
 	sent        map[topicPartition]map[string]int // batches per broker address, for tests
 	idem        idempotence
 	bg          sync.WaitGroup // the producer id requests
+	// aborted fails every record not yet reported, without retries, once
+	// set by Shutdown.
+	aborted error
 }
 
 // NewProducer returns a producer sending through c.
@@ -333,6 +336,31 @@ func (p *Producer) Close() error {
 	return nil
 }
 
+// Shutdown is Close with a deadline: it sends what is buffered and waits
+// for the records' reports until ctx ends. Records not reported by then fail
+// at once with ctx's error (batches in flight may still have been stored),
+// the producer is closed, and Shutdown returns ctx's error. It is what an
+// interrupted command wants: deliver what can be delivered quickly, then
+// stop, instead of waiting up to DeliveryTimeout.
+func (p *Producer) Shutdown(ctx context.Context) error {
+	closed := make(chan struct{})
+	go func() {
+		_ = p.Close() // always nil
+		close(closed)
+	}()
+	select {
+	case <-closed:
+		return nil
+	case <-ctx.Done():
+	}
+	p.mu.Lock()
+	p.aborted = &Error{Code: codes.Canceled, Message: "the producer was shut down before the record was acknowledged: " + ctx.Err().Error()}
+	p.mu.Unlock()
+	p.poke()
+	<-closed
+	return ctx.Err()
+}
+
 func (p *Producer) isClosing() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -391,8 +419,15 @@ func (p *Producer) dispatch(now time.Time) time.Time {
 	}
 	p.mu.Lock()
 	force := p.flushers > 0 || p.closing
+	aborted := p.aborted
 	for _, q := range p.acc.parts {
 		if b := q.inFlight; b != nil {
+			if aborted != nil {
+				if s := b.stream.Load(); s != nil {
+					stale = append(stale, s)
+				}
+				continue
+			}
 			if due := b.sentAt.Add(p.cfg.RequestTimeout); now.Before(due) {
 				soonest(due)
 			} else if s := b.stream.Load(); s != nil {
@@ -400,7 +435,7 @@ func (p *Producer) dispatch(now time.Time) time.Time {
 			}
 			continue
 		}
-		for len(q.batches) > 0 && !now.Before(q.batches[0].deadline) {
+		for len(q.batches) > 0 && (aborted != nil || !now.Before(q.batches[0].deadline)) {
 			expired = append(expired, p.acc.drop(q))
 		}
 		ok, when := p.acc.sendable(q, now, force)
@@ -451,9 +486,17 @@ func (p *Producer) dispatch(now time.Time) time.Time {
 		p.c.refreshSoon()
 	}
 	for _, s := range stale {
+		if aborted != nil {
+			s.abandon(aborted)
+			continue
+		}
 		s.abandon(&Error{Code: codes.DeadlineExceeded, Message: fmt.Sprintf("no answer within the producer's RequestTimeout of %v", p.cfg.RequestTimeout), Retryable: true})
 	}
 	for _, b := range expired {
+		if aborted != nil {
+			p.report(b, -1, aborted)
+			continue
+		}
 		p.report(b, -1, deliveryTimeout(b))
 	}
 	for bc, bs := range sends {
@@ -483,7 +526,7 @@ func (p *Producer) complete(b *batch, resp *sluicev1.ProduceResponse, err error)
 		p.mu.Unlock()
 		return // already settled
 	}
-	retry := failure != nil && IsRetryable(failure) && b.attempts <= p.cfg.MaxRetries
+	retry := failure != nil && IsRetryable(failure) && b.attempts <= p.cfg.MaxRetries && p.aborted == nil
 	if retry {
 		b.lastErr = failure
 		wait := backoffFor(b.attempts, p.cfg.RetryBackoff, p.cfg.RetryBackoffMax)

@@ -361,3 +361,64 @@ func TestProducerWaitsForALeader(t *testing.T) {
 	reports := produceValues(t, c, sluice.ProducerConfig{RetryBackoff: 10 * time.Millisecond}, 10)
 	checkInOrder(t, c, reports, 10)
 }
+
+// TestShutdownFailsWhatTheBrokerHoldsUp: a leader that stops answering
+// holds records in flight and queued; Shutdown with a deadline reports every
+// one of them as failed once the deadline passes, rather than waiting for
+// the DeliveryTimeout, and the records answered before are reported stored.
+func TestShutdownFailsWhatTheBrokerHoldsUp(t *testing.T) {
+	c := startFakeCluster(t, 2, 2)
+	c.setLeader(1, 2)
+	release := make(chan struct{})
+	defer close(release)
+	c.handle = func(id uint64, req *sluicev1.ProduceRequest) (*sluicev1.ProduceResponse, error) {
+		if id == 2 {
+			<-release // partition 1's leader hangs
+		}
+		return c.store(req), nil
+	}
+	client, err := sluice.NewClient([]string{c.brokers[1].addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	p, err := sluice.NewProducer(client, sluice.ProducerConfig{BatchMaxRecords: 5, DeliveryTimeout: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	stored, failed := 0, 0
+	for i := range 40 {
+		r := &sluice.Record{Topic: "t", Partition: int32(i % 2), ManualPartition: true, Value: []byte("v")}
+		p.Produce(t.Context(), r, func(_ sluice.RecordMetadata, err error) {
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				stored++
+			case status.Code(err) == codes.Canceled:
+				failed++
+			default:
+				t.Errorf("record failed with %v, want Canceled", err)
+			}
+		})
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	if err := p.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Shutdown = %v, want the deadline's error", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if stored != 20 || failed != 20 {
+		t.Errorf("%d records stored and %d failed, want partition 0's 20 stored and partition 1's 20 failed", stored, failed)
+	}
+	if got := len(c.values(0)); got != 20 {
+		t.Errorf("partition 0 holds %d records, want 20", got)
+	}
+	p.Produce(t.Context(), &sluice.Record{Topic: "t", Value: []byte("late")}, func(_ sluice.RecordMetadata, err error) {
+		if !errors.Is(err, sluice.ErrClosed) {
+			t.Errorf("Produce after Shutdown: %v, want ErrClosed", err)
+		}
+	})
+}

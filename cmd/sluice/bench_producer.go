@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 )
@@ -300,4 +302,23 @@ func (p *benchProducer) noteError(msg string) {
 	if p.firstErr == "" {
 		p.firstErr = msg
 	}
+}
+
+// streamErrorMessage describes why the stream failed, for the failure summary.
+func streamErrorMessage(ctx context.Context, err error) string {
+	if ctx.Err() != nil {
+		return "interrupted"
+	}
+	if st, ok := status.FromError(err); ok {
+		return st.Message()
+	}
+	return err.Error()
+}
+
+// protoErrorMessage is the message of an error inside a response.
+func protoErrorMessage(e *sluicev1.Error) string {
+	if e.GetMessage() != "" {
+		return e.GetMessage()
+	}
+	return codes.Code(e.GetCode()).String()
 }

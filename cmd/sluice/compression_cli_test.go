@@ -14,15 +14,16 @@ import (
 )
 
 func TestProduceCompressed(t *testing.T) {
-	f := &fakeProducer{window: 1}
-	addr := startProducer(t, f)
+	f := &fakeLeader{}
+	addr := startLeader(t, f)
 	before := time.Now().UnixMilli()
 	res := runCLI(t, strings.NewReader("a\nb\nc\n"), "--broker", addr, "produce", "t", "--batch-size", "2", "--compression", "zstd")
 	if res.code != 0 || res.stdout != "3 records acknowledged\n" {
 		t.Fatalf("produce = %+v", res)
 	}
 	var values []string
-	for i, req := range f.requests {
+	reqs, _ := f.sent()
+	for i, req := range reqs {
 		if len(req.GetRecords()) != 0 || req.GetBatch().GetCompression() != sluicev1.Compression_COMPRESSION_ZSTD {
 			t.Fatalf("request %d is not one zstd batch: %v", i, req)
 		}

@@ -179,7 +179,7 @@ func TestConsumeRequest(t *testing.T) {
 }
 
 func TestProduceConfig(t *testing.T) {
-	valid := produceOptions{acks: "all", batchSize: 1000, maxInFlight: 32}
+	valid := produceOptions{acks: "all", batchSize: 1000, linger: 5 * time.Millisecond, deliveryTimeout: time.Minute, idempotence: true, compression: "none"}
 	tests := []struct {
 		name          string
 		mutate        func(*produceOptions)
@@ -194,7 +194,9 @@ func TestProduceConfig(t *testing.T) {
 		{name: "negative partition", mutate: func(o *produceOptions) { o.partition = -1 }, partitionSet: true, wantErr: true},
 		{name: "bad acks", mutate: func(o *produceOptions) { o.acks = "some" }, wantErr: true},
 		{name: "zero batch", mutate: func(o *produceOptions) { o.batchSize = 0 }, wantErr: true},
-		{name: "zero in flight", mutate: func(o *produceOptions) { o.maxInFlight = 0 }, wantErr: true},
+		{name: "negative linger", mutate: func(o *produceOptions) { o.linger = -time.Millisecond }, wantErr: true},
+		{name: "zero delivery timeout", mutate: func(o *produceOptions) { o.deliveryTimeout = 0 }, wantErr: true},
+		{name: "bad compression", mutate: func(o *produceOptions) { o.compression = "brotli" }, wantErr: true},
 		{name: "key and separator", mutate: func(o *produceOptions) { o.key, o.keySeparator = "k", ":" }, wantErr: true},
 		{name: "bad header", mutate: func(o *produceOptions) { o.headers = []string{"x"} }, wantErr: true},
 		{name: "timestamp", mutate: func(o *produceOptions) { o.timestamp = "2026-11-23T10:00:00Z" }, wantTS: 1795428000000},

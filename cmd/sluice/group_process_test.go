@@ -126,10 +126,7 @@ func (p *groupProducer) run() {
 		for i := range 20 {
 			batch = append(batch, fmt.Sprintf("r-%d", n+i))
 		}
-		for _, b := range p.c.brokers {
-			if b.cmd.ProcessState != nil {
-				continue // killed
-			}
+		for _, b := range p.c.brokers { // a killed broker fails at once
 			if _, _, err := b.cli(strings.Join(batch, "\n")+"\n", "produce", p.topic); err == nil {
 				p.acked = append(p.acked, batch...)
 				n += len(batch)

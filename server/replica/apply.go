@@ -168,6 +168,10 @@ func (r *Replica) stageState(b *storage.Batch) error {
 func (r *Replica) Applied() {
 	r.cache.add(r.staged)
 	r.staged = nil
+	if r.compactionsStaged > 0 {
+		r.compactions.Add(r.compactionsStaged)
+		r.compactionsStaged = 0
+	}
 	r.publishBounds()
 	r.signal()
 	r.complete()

@@ -109,6 +109,10 @@ type Replica struct {
 	compactions atomic.Uint64
 	cache       cache
 
+	// compactionsStaged counts compactions in the batch being applied
+	// (engine goroutine only).
+	compactionsStaged uint64
+
 	changedMu sync.Mutex
 	changed   chan struct{}
 	ended     bool // Close ran: Changed returns closed channels

@@ -207,10 +207,11 @@ func (r *Replica) Compacted(b *storage.Batch, index uint64) error {
 	if err := b.DeleteCheckpointsThrough(r.cfg.Group, index); err != nil {
 		return err
 	}
-	r.compactions.Add(1)
+	r.compactionsStaged++ // counted once durable, by Applied
 	return nil
 }
 
-// Compactions counts the log compactions this replica staged (the broker
-// reclaims disk space after them).
+// Compactions counts the log compactions this replica made durable (the
+// broker reclaims disk space after them: before, the deleted keys are not
+// yet in badger for its flush to see).
 func (r *Replica) Compactions() uint64 { return r.compactions.Load() }

@@ -49,6 +49,11 @@ type Config struct {
 	MaxRequestBytes int
 	// CacheBytes bounds each partition's cache of recent batches; 0: 8 MiB.
 	CacheBytes int
+	// ProduceBufferBytes bounds the bytes of produce requests this broker
+	// has accepted and not yet answered, over all streams; past it the
+	// broker stops reading produce streams and gRPC flow control pushes back
+	// on the producers. 0 means 16 MiB.
+	ProduceBufferBytes int
 	// Controllers are the voters of the metadata group of a new cluster, broker
 	// id to address, given identically to each of them; empty means a cluster
 	// of this one broker. A restart needs only the data directory.
@@ -86,6 +91,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxRequestBytes <= 0 {
 		c.MaxRequestBytes = 64 << 20
+	}
+	if c.ProduceBufferBytes <= 0 {
+		c.ProduceBufferBytes = 16 << 20
 	}
 	if c.OffsetsPartitions <= 0 {
 		c.OffsetsPartitions = defaultOffsetsPartitions

@@ -8,6 +8,7 @@ import (
 
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
+	"golang.org/x/sync/semaphore"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/health"
@@ -56,7 +57,7 @@ func (b *Broker) newGRPCServer() error {
 			validateStream,
 		),
 	)
-	sluicev1.RegisterProduceServiceServer(b.grpc, &produceService{b: b})
+	sluicev1.RegisterProduceServiceServer(b.grpc, &produceService{b: b, buffer: semaphore.NewWeighted(int64(b.cfg.ProduceBufferBytes))})
 	sluicev1.RegisterFetchServiceServer(b.grpc, &fetchService{b: b})
 	sluicev1.RegisterAdminServiceServer(b.grpc, &adminService{b: b})
 	sluicev1.RegisterGroupCoordinatorServiceServer(b.grpc, &groupService{b: b})

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/semaphore"
 	"google.golang.org/grpc"
 
 	internalv1 "github.com/sluice-io/sluice/gen/go/sluice/internalpb/v1"
@@ -26,6 +27,12 @@ const maxInFlightPerStream = 256
 type produceService struct {
 	sluicev1.UnimplementedProduceServiceServer
 	b *Broker
+	// buffer admits requests by size (Config.ProduceBufferBytes). Without
+	// it a broker accepts as much as its producers pipeline: under more
+	// load than it can write, requests queue for seconds, and so do the
+	// raft messages behind them, until leaders miss their followers'
+	// answers and step down.
+	buffer *semaphore.Weighted
 	// spread picks the partition of keyless records, round-robin per request.
 	spread atomic.Uint32
 }
@@ -78,6 +85,12 @@ func sendResponses(stream grpc.ServerStream, out <-chan *sluicev1.ProduceRespons
 
 func (s *produceService) receive(stream grpc.ServerStream, slots chan struct{}, out chan<- *sluicev1.ProduceResponse) error {
 	ctx := stream.Context()
+	// admitCtx also ends when the broker starts stopping, so that a request
+	// waiting for buffer space does not hold up the shutdown.
+	admitCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(s.b.lifetime, cancel)
+	defer stop()
 	for {
 		var raw rawMessage
 		if err := stream.RecvMsg(&raw); err != nil {
@@ -98,7 +111,17 @@ func (s *produceService) receive(stream grpc.ServerStream, slots chan struct{}, 
 		case <-s.b.stopping:
 			return errShuttingDown
 		}
+		// One request larger than the whole buffer takes all of it.
+		size := min(int64(len(raw.b)), int64(s.b.cfg.ProduceBufferBytes))
+		if err := s.buffer.Acquire(admitCtx, size); err != nil {
+			<-slots
+			if s.b.isStopping() {
+				return errShuttingDown
+			}
+			return ctx.Err()
+		}
 		s.handle(ctx, raw.b, func(resp *sluicev1.ProduceResponse) {
+			s.buffer.Release(size)
 			out <- resp
 			<-slots
 		})

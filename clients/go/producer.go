@@ -485,19 +485,19 @@ func (p *Producer) dispatch(now time.Time) time.Time {
 	if noLeader {
 		p.c.refreshSoon()
 	}
+	staleErr := aborted
+	if staleErr == nil {
+		staleErr = &Error{Code: codes.DeadlineExceeded, Message: fmt.Sprintf("no answer within the producer's RequestTimeout of %v", p.cfg.RequestTimeout), Retryable: true}
+	}
 	for _, s := range stale {
-		if aborted != nil {
-			s.abandon(aborted)
-			continue
-		}
-		s.abandon(&Error{Code: codes.DeadlineExceeded, Message: fmt.Sprintf("no answer within the producer's RequestTimeout of %v", p.cfg.RequestTimeout), Retryable: true})
+		s.abandon(staleErr)
 	}
 	for _, b := range expired {
-		if aborted != nil {
-			p.report(b, -1, aborted)
-			continue
+		err := aborted
+		if err == nil {
+			err = deliveryTimeout(b)
 		}
-		p.report(b, -1, deliveryTimeout(b))
+		p.report(b, -1, err)
 	}
 	for bc, bs := range sends {
 		bc.enqueue(bs)

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"math"
 	"sync"
-
-	"github.com/dgraph-io/badger/v4"
 )
 
 // errBatchDone is returned when a Batch is used after Commit or Cancel.
@@ -16,13 +14,9 @@ var errBatchDone = errors.New("storage: batch already committed or cancelled")
 type op struct {
 	key, value []byte
 	del        bool
-}
-
-func (o op) apply(wb *badger.WriteBatch) error {
-	if o.del {
-		return wb.Delete(o.key)
-	}
-	return wb.Set(o.key, o.value)
+	// glued puts the op in the same badger transaction as the op before it,
+	// so that a crash keeps both or neither (see txnwrite.go).
+	glued bool
 }
 
 func setOp(key, value []byte) op { return op{key: key, value: value} }

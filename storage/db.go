@@ -35,6 +35,9 @@ type DB struct {
 	// and value log GC: badger fails writes (rather than waiting) while
 	// DropPrefix runs, and its GC races with writes (runValueLogGCOnce).
 	writeMu sync.RWMutex
+
+	// txns commits each badger transaction of a write (txnwrite.go).
+	txns txnCommitter
 }
 
 // Open opens (creating if needed) the database described by opts. Zero
@@ -48,7 +51,7 @@ func Open(opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("storage: open badger in %q: %w", opts.Dir, err)
 	}
-	return &DB{bdb: bdb, opts: opts, logs: make(map[uint64]*RaftLog)}, nil
+	return &DB{bdb: bdb, opts: opts, logs: make(map[uint64]*RaftLog), txns: badgerCommitter{}}, nil
 }
 
 // Close closes the database. Every RaftLog and Batch of the DB becomes
@@ -254,23 +257,4 @@ func (db *DB) deleteKeys(keys [][]byte) error {
 		ops[i] = op{key: k, del: true}
 	}
 	return db.write(ops)
-}
-
-// write applies ops in order and returns when they are durable. Badger may
-// split them into several transactions; each is atomic and they become
-// durable in order, so a crash leaves a prefix of ops applied.
-func (db *DB) write(ops []op) error {
-	db.writeMu.RLock()
-	defer db.writeMu.RUnlock()
-	wb := db.bdb.NewWriteBatch()
-	for _, o := range ops {
-		if err := o.apply(wb); err != nil {
-			wb.Cancel()
-			return fmt.Errorf("stage %x: %w", o.key, err)
-		}
-	}
-	if err := wb.Flush(); err != nil {
-		return fmt.Errorf("flush write batch: %w", err)
-	}
-	return nil
 }

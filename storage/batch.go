@@ -1,9 +1,11 @@
 package storage
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 )
 
@@ -17,10 +19,39 @@ type op struct {
 	// glued puts the op in the same badger transaction as the op before it,
 	// so that a crash keeps both or neither (see txnwrite.go).
 	glued bool
+	// phase places the op in an atomic section (Batch.Atomic).
+	phase opPhase
 }
 
 func setOp(key, value []byte) op { return op{key: key, value: value} }
 func delOp(key []byte) op        { return op{key: key, del: true} }
+
+// opPhase is where an op goes in an atomic section (Batch.Atomic): before
+// its commit point, in it, or after it. Outside a section ops keep their
+// staging order, and the phase means nothing.
+type opPhase int8
+
+const (
+	// phasePrepare ops must be durable before the commit point: deletes that
+	// leave a shorter log that is still valid on its own (ApplySnapshot
+	// removing the entries above the snapshot, which conflict with it).
+	phasePrepare opPhase = -1
+	// phaseCommit ops are the commit point: written in one transaction.
+	phaseCommit opPhase = 0
+	// phaseCleanup ops remove what the commit point made garbage (entries,
+	// offset index entries and checkpoints below the new log start); a
+	// crash may leave some of it, which readers never reach and open or the
+	// next compaction removes.
+	phaseCleanup opPhase = 1
+)
+
+// cleanupOps marks ops as phaseCleanup and returns them.
+func cleanupOps(ops []op) []op {
+	for i := range ops {
+		ops[i].phase = phaseCleanup
+	}
+	return ops
+}
 
 // batchHook is how a RaftLog learns the outcome of a Batch it staged into.
 type batchHook struct {
@@ -113,7 +144,52 @@ func (b *Batch) DeleteIndexBefore(group uint64, offset int64) error {
 	for i, k := range keys {
 		ops[i] = delOp(k)
 	}
-	return b.stage(nil, ops...)
+	return b.stage(nil, cleanupOps(ops)...)
+}
+
+// Atomic runs fn, which stages into b, and makes what fn stages one atomic
+// section of the batch. Badger writes a large batch as several transactions,
+// so a crash may leave any prefix of them; in a section, the ops that form
+// its commit point (the snapshot and log start of ApplySnapshot, group
+// states, anything not marked otherwise) are moved together and written in
+// one transaction, after the section's prepare ops (deletes of the entries
+// an installed snapshot replaces, a shorter log that is still valid) and
+// before its cleanup ops (deletes below the new log start, which a crash may
+// leave behind for open or the next compaction to remove). A crash therefore
+// leaves either the state before the section or the state after its commit
+// point. The engine stages a snapshot install (RaftLog.ApplySnapshot and the
+// state machine's Restore) in a section.
+//
+// Ops staged by other goroutines while fn runs join the section. The commit
+// point must fit one badger transaction (15% of Options.MemTableSize, values
+// of ValueThreshold or more counting as pointers); if it does not, Commit
+// fails and says so. An error from fn is returned as is; the caller then
+// cancels the batch.
+func (b *Batch) Atomic(fn func() error) error {
+	b.mu.Lock()
+	start, done := len(b.ops), b.done
+	b.mu.Unlock()
+	if done {
+		return errBatchDone
+	}
+	if err := fn(); err != nil {
+		return err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.done {
+		return errBatchDone
+	}
+	section := b.ops[start:]
+	slices.SortStableFunc(section, func(x, y op) int { return cmp.Compare(x.phase, y.phase) })
+	first := true
+	for i := range section {
+		if section[i].phase == phaseCommit {
+			section[i].glued = !first
+			first = false
+		}
+	}
+	return nil
 }
 
 // Commit writes everything staged, in staging order, and returns once it is

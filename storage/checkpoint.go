@@ -34,7 +34,7 @@ func (b *Batch) DeleteCheckpointsThrough(group, index uint64) error {
 	for i, k := range keys {
 		ops[i] = delOp(k)
 	}
-	return b.stage(nil, ops...)
+	return b.stage(nil, cleanupOps(ops)...)
 }
 
 // Checkpoints calls fn, in raft index order, with each committed checkpoint

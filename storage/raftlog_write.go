@@ -12,11 +12,27 @@ import (
 
 // The writes below order their staged operations so that a crash part way
 // through a Batch that badger split into several transactions (which become
-// durable in order) leaves a log raft can start from: replaced entries are
-// deleted newest first before new ones are written oldest first (a shorter
-// log, never an old entry after a new one), and the log start moves before
-// the entries below it are deleted (leftovers at or below it are ignored).
-// The etcd-raft README order (entries, then hard state) is the caller's part.
+// durable in order) leaves a state that opens correctly:
+//   - replaced entries are deleted newest first before new ones are written
+//     oldest first (a shorter log, never an old entry after a new one);
+//   - a snapshot and the log start it moves to are glued into one
+//     transaction, the commit point of ApplySnapshot and CompactTo; the
+//     entries below the new log start are deleted after it (phaseCleanup),
+//     and leftovers at or below it are ignored and removed on open;
+//   - the hard state comes later in the batch (etcd-raft's order: entries,
+//     then hard state). A log start durable without the hard state that
+//     commits it leaves a commit index below the log start, which etcd-raft
+//     refuses for good (state.commit is out of range). CompactTo moves the
+//     log start only to an index whose commit is already durable; a snapshot
+//     from the leader is installed in a Batch.Atomic section whose commit
+//     point also holds a hard state committing the snapshot's index.
+//
+// A snapshot install must also move the state machine's state with the log:
+// the engine stages ApplySnapshot, the state machine's Restore and that hard
+// state in one Batch.Atomic section (engine/group.go installSnapshot), whose
+// commit point holds the snapshot, the log start, the restored state and the
+// hard state. The etcd-raft README order (entries, then hard state) is the
+// caller's part.
 
 // Append stages ents, which must have consecutive indexes. As in
 // raft.MemoryStorage, entries at or below the dummy index are ignored and
@@ -144,11 +160,16 @@ func (l *RaftLog) ApplySnapshot(b *Batch, snap *raftpb.Snapshot) error {
 	if err != nil {
 		return fmt.Errorf("storage: raft log of group %d: encode snapshot: %w", l.group, err)
 	}
+	// Entries above the snapshot conflict with it (raft installs a snapshot
+	// only then) and are uncommitted: deleting them first, newest first,
+	// leaves a shorter valid log. Then the commit point, then the garbage
+	// below it (see the rule at the top of this file).
 	ops := l.deleteEntryOps(nil, max(idx, s.offset)+1, s.last, true)
-	ops = append(ops,
-		setOp(groupKey(kindSnapshot, l.group), v),
-		setOp(groupKey(kindLogStart, l.group), encodeLogStart(idx, snap.GetMetadata().GetTerm())))
-	ops = l.deleteEntryOps(ops, s.offset+1, min(idx, s.last), false)
+	for i := range ops {
+		ops[i].phase = phasePrepare
+	}
+	ops = append(ops, l.logStartOps(v, idx, snap.GetMetadata().GetTerm())...)
+	ops = append(ops, cleanupOps(l.deleteEntryOps(nil, s.offset+1, min(idx, s.last), false))...)
 	return l.stageLocked(b, s.withSnapshot(snap), ops)
 }
 
@@ -273,14 +294,20 @@ func (l *RaftLog) CompactTo(b *Batch, i uint64, data []byte) error {
 	if err != nil {
 		return err
 	}
-	ops := []op{
-		setOp(groupKey(kindSnapshot, l.group), v),
-		setOp(groupKey(kindLogStart, l.group), encodeLogStart(i, term)),
-	}
-	ops = l.deleteEntryOps(ops, s.offset+1, i, false)
+	ops := l.logStartOps(v, i, term)
+	ops = append(ops, cleanupOps(l.deleteEntryOps(nil, s.offset+1, i, false))...)
 	next := s.withCompacted(i, term)
 	next.snap = snap
 	return l.stageLocked(b, next, ops)
+}
+
+// logStartOps returns the writes of an encoded snapshot at index and of the
+// log start moved there, glued into one transaction: apart, a crash between
+// them would leave a snapshot that does not match the log start.
+func (l *RaftLog) logStartOps(snap []byte, index, term uint64) []op {
+	start := setOp(groupKey(kindLogStart, l.group), encodeLogStart(index, term))
+	start.glued = true
+	return []op{setOp(groupKey(kindSnapshot, l.group), snap), start}
 }
 
 // deleteEntryOps appends to ops the deletes of entries [lo, hi], newest

@@ -184,5 +184,5 @@ func (b *Batch) deleteTimeIndexBefore(group uint64, offset int64) error {
 	for i, k := range keys {
 		ops[i] = delOp(k)
 	}
-	return b.stage(nil, ops...)
+	return b.stage(nil, cleanupOps(ops)...)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 
 	"github.com/dgraph-io/badger/v4"
@@ -51,7 +52,31 @@ func Open(opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("storage: open badger in %q: %w", opts.Dir, err)
 	}
-	return &DB{bdb: bdb, opts: opts, logs: make(map[uint64]*RaftLog), txns: badgerCommitter{}}, nil
+	db := &DB{bdb: bdb, opts: opts, logs: make(map[uint64]*RaftLog), txns: badgerCommitter{}}
+	if err := db.finishDeletions(); err != nil {
+		_ = bdb.Close() // the deletion error is the one to report
+		return nil, err
+	}
+	return db, nil
+}
+
+// finishDeletions completes the DeleteGroup calls that a crash interrupted:
+// those whose intent record is still there.
+func (db *DB) finishDeletions() error {
+	keys, err := db.keysWithPrefix([]byte{kindDeleting}, nil, math.MaxInt)
+	if err != nil {
+		return fmt.Errorf("storage: read interrupted group deletions: %w", err)
+	}
+	for _, k := range keys {
+		group, err := groupOfKey(k)
+		if err != nil {
+			return fmt.Errorf("storage: interrupted group deletion: %w", err)
+		}
+		if err := db.deleteGroupKeys(group); err != nil {
+			return fmt.Errorf("storage: finish deleting group %d: %w", group, err)
+		}
+	}
+	return nil
 }
 
 // Close closes the database. Every RaftLog and Batch of the DB becomes
@@ -119,6 +144,13 @@ func (db *DB) ScanMeta(prefix []byte, fn func(key, value []byte) error) error {
 // must have stopped the group, and must not commit a Batch holding writes
 // for it afterwards. The group's open RaftLog, if any, then returns
 // ErrGroupDeleted; a later DB.RaftLog(group) starts an empty log.
+//
+// A deletion takes many transactions, and a group half deleted is not a
+// log anyone could open (entries without their log start, a hard state
+// without its entries). So DeleteGroup first makes an intent record
+// durable and removes it last; Open finishes every deletion whose intent
+// it finds, so after a crash the group is gone as if DeleteGroup had
+// returned. If DeleteGroup fails, calling it again finishes the job.
 func (db *DB) DeleteGroup(group uint64) error {
 	db.mu.Lock()
 	if l := db.logs[group]; l != nil {
@@ -126,12 +158,23 @@ func (db *DB) DeleteGroup(group uint64) error {
 		delete(db.logs, group)
 	}
 	db.mu.Unlock()
-	for _, kind := range groupKinds {
-		if err := db.deletePrefix(groupKey(kind, group), nil); err != nil {
-			return fmt.Errorf("storage: delete group %d: %w", group, err)
-		}
+	if err := db.write([]op{setOp(groupKey(kindDeleting, group), nil)}); err != nil {
+		return fmt.Errorf("storage: delete group %d: write intent: %w", group, err)
+	}
+	if err := db.deleteGroupKeys(group); err != nil {
+		return fmt.Errorf("storage: delete group %d: %w", group, err)
 	}
 	return nil
+}
+
+// deleteGroupKeys deletes every key of group, then its intent record.
+func (db *DB) deleteGroupKeys(group uint64) error {
+	for _, kind := range groupKinds {
+		if err := db.deletePrefix(groupKey(kind, group), nil); err != nil {
+			return err
+		}
+	}
+	return db.write([]op{delOp(groupKey(kindDeleting, group))})
 }
 
 // ReclaimSpace gives back the disk space of deleted keys, as far as badger

@@ -27,4 +27,6 @@
 //	0x08 | group              log start: index u64 | term u64 (raft's dummy entry)
 //	0x09 | group              raftpb.SnapshotMetadata of the last configuration change
 //	0x0a | group | raftIndex  checkpoint: opaque state machine state after that entry
+//	0x0b                      ReclaimSpace's marker, dropped at once
+//	0x0c | group              DeleteGroup's intent: the group is being deleted
 package storage

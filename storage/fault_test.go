@@ -60,29 +60,41 @@ type crashScenario struct {
 	setup func(t *testing.T, db *DB)
 	// write is the multi-step write; it may fail with errCut.
 	write func(db *DB) error
-	// check runs on the reopened DB. done reports that the write completed.
+	// check runs on the reopened DB (or, for a failed write, on the DB that
+	// saw the failure). done reports that the write completed.
 	check func(t *testing.T, db *DB, done bool)
+	// crashOnly skips the failed-write runs: the write is finished only by
+	// the next Open.
+	crashOnly bool
 }
 
 // crashAtEveryStep runs sc once to count the transactions its write takes,
 // then once per transaction N: a fresh directory, setup, the write cut
 // before its Nth transaction (a crash at step N), a reopen, and the check.
-func crashAtEveryStep(t *testing.T, sc crashScenario) {
+// Unless crashOnly, each N also runs as a failed write: the same cut, then
+// the check on the same DB, whose RaftLogs reload from disk.
+func crashAtEveryStep(t *testing.T, sc crashScenario, minSteps int) {
 	t.Helper()
-	steps := runCut(t, sc, -1)
-	if steps < 2 {
-		t.Fatalf("the write took %d transaction(s); the scenario must split it into several", steps)
+	steps := runCut(t, sc, -1, true)
+	if steps < minSteps {
+		t.Fatalf("the write took %d transaction(s), want at least %d: the scenario must split it", steps, minSteps)
 	}
 	for keep := range steps {
 		t.Run(fmt.Sprintf("crash_at_%d_of_%d", keep+1, steps), func(t *testing.T) {
-			runCut(t, sc, keep)
+			runCut(t, sc, keep, true)
 		})
+		if !sc.crashOnly {
+			t.Run(fmt.Sprintf("fail_at_%d_of_%d", keep+1, steps), func(t *testing.T) {
+				runCut(t, sc, keep, false)
+			})
+		}
 	}
 }
 
 // runCut runs sc with the write's transactions after the first keep cut
-// (none when keep < 0) and returns how many the write took.
-func runCut(t *testing.T, sc crashScenario, keep int) int {
+// (none when keep < 0), reopening the directory before the check when
+// reopen is set, and returns how many transactions the write took.
+func runCut(t *testing.T, sc crashScenario, keep int, reopen bool) int {
 	t.Helper()
 	dir := t.TempDir()
 	db := openDB(t, dir, crashOptions)
@@ -96,10 +108,14 @@ func runCut(t *testing.T, sc crashScenario, keep int) int {
 	case keep >= 0 && !errors.Is(err, errCut):
 		t.Fatalf("write cut after %d transactions returned %v, want errCut", keep, err)
 	}
-	if err := db.Close(); err != nil {
-		t.Fatalf("Close after the crash: %v", err)
+	if reopen {
+		if err := db.Close(); err != nil {
+			t.Fatalf("Close after the crash: %v", err)
+		}
+		db = openDB(t, dir, crashOptions)
+	} else {
+		db.txns = cut.next
 	}
-	db = openDB(t, dir, crashOptions)
 	sc.check(t, db, keep < 0)
 	return cut.count()
 }
@@ -180,7 +196,11 @@ func checkPartition(t *testing.T, db *DB, group uint64) (st partState, first, la
 	newRawNode(t, l, max(st.applied, snap.GetMetadata().GetIndex()))
 	first, _ = l.FirstIndex()
 	last, _ = l.LastIndex()
-	if st.applied < first-1 {
+	applied := st.applied
+	if applied == 0 && snap.GetMetadata().GetIndex() == 1 {
+		applied = 1 // a new group: its state is the bootstrap snapshot's
+	}
+	if applied < first-1 {
 		t.Fatalf("group %d: state machine applied through %d, but the log starts after %d: entries lost", group, st.applied, first-1)
 	}
 	if st.applied > hs.GetCommit() {
@@ -325,9 +345,173 @@ func TestSnapshotInstallSurvivesCrashAtEveryStep(t *testing.T) {
 			if done && st.applied != snapIndex {
 				t.Fatalf("completed install left state %+v", st)
 			}
-			if ost, _, olast := checkPartition(t, db, otherGroup); ost.applied != 50 || olast < 50 {
-				t.Fatalf("group %d lost acknowledged entries: state %+v, last index %d", otherGroup, ost, olast)
-			}
+			checkOther(t, db)
 		},
-	})
+	}, 2)
+}
+
+// checkOther checks that otherGroup, which shares the batches under test,
+// kept everything produced before them.
+func checkOther(t *testing.T, db *DB) {
+	t.Helper()
+	if st, _, last := checkPartition(t, db, otherGroup); st.applied != 50 || last < 50 {
+		t.Fatalf("group %d lost acknowledged entries: state %+v, last index %d", otherGroup, st, last)
+	}
+}
+
+// Retention compacts a partition's log to a checkpoint: the raft snapshot
+// and log start move, and the entries, offset index entries and checkpoints
+// below go, in one batch that badger splits. Wherever a crash (or a failed
+// write) cuts it, the log opens, and every offset from the log start on
+// still reads.
+func TestRetentionCompactionSurvivesCrashAtEveryStep(t *testing.T) {
+	const n, point = 600, 400
+	crashAtEveryStep(t, crashScenario{
+		setup: func(t *testing.T, db *DB) {
+			produce(t, db, crashGroup, n)
+			produce(t, db, otherGroup, 50)
+		},
+		write: func(db *DB) error {
+			l, err := db.RaftLog(crashGroup)
+			if err != nil {
+				return err
+			}
+			other, err := db.RaftLog(otherGroup)
+			if err != nil {
+				return err
+			}
+			// The cycle as the engine stages it: the TruncatePrefix entry
+			// applies (the state's log start moves), then the compaction
+			// (RaftLog.CompactTo, replica.Compacted).
+			st := loadPartState(t, db, crashGroup)
+			st.logStart = point
+			snapState := partState{applied: point, logStart: point, next: point}
+			b := db.NewBatch()
+			b.PutGroupState(crashGroup, st.encode())
+			err = errors.Join(
+				l.CompactTo(b, point, snapState.encode()),
+				b.DeleteIndexBefore(crashGroup, point),
+				b.DeleteCheckpointsThrough(crashGroup, point),
+				other.Append(b, ents(51, 5, 1)))
+			if err != nil {
+				b.Cancel()
+				return err
+			}
+			return b.Commit()
+		},
+		check: func(t *testing.T, db *DB, done bool) {
+			st, first, _ := checkPartition(t, db, crashGroup)
+			if first != 1 && first != point+1 {
+				t.Fatalf("group %d: log starts at %d, want 1 or %d", crashGroup, first, point+1)
+			}
+			if st.applied != n {
+				t.Fatalf("group %d: state %+v, want applied %d", crashGroup, st, n)
+			}
+			if done && (first != point+1 || st.logStart != point) {
+				t.Fatalf("completed compaction left log from %d, state %+v", first, st)
+			}
+			checkOther(t, db)
+		},
+	}, 2)
+}
+
+// A new replica's group gets its first configuration as a snapshot at index
+// 1 (engine.bootstrap). A crash before it is durable leaves a group that
+// reads as new, so the next start bootstraps it again; after, a group whose
+// log starts after 1.
+func TestGroupCreationSurvivesCrashAtEveryStep(t *testing.T) {
+	crashAtEveryStep(t, crashScenario{
+		setup: func(t *testing.T, db *DB) { produce(t, db, otherGroup, 50) },
+		write: func(db *DB) error {
+			l, err := db.RaftLog(crashGroup)
+			if err != nil {
+				return err
+			}
+			b := db.NewBatch()
+			if err := l.ApplySnapshot(b, snapshot(1, 1, confState(1, 2, 3), "")); err != nil {
+				b.Cancel()
+				return err
+			}
+			return b.Commit()
+		},
+		check: func(t *testing.T, db *DB, done bool) {
+			_, first, last := checkPartition(t, db, crashGroup)
+			if !(first == 1 && last == 0) && !(first == 2 && last == 1) {
+				t.Fatalf("group %d: log (%d, %d], want a new group's or the bootstrapped one's", crashGroup, first-1, last)
+			}
+			if done && last != 1 {
+				t.Fatalf("completed bootstrap left log (%d, %d]", first-1, last)
+			}
+			checkOther(t, db)
+		},
+	}, 1)
+}
+
+// Removing a replica deletes its group in many transactions. A crash part
+// way must not leave half a group (a log that no longer opens, which would
+// meet a replica placed here again): after the reopen the group is gone (or,
+// crashed before the deletion began, whole) and the others are intact.
+func TestGroupDeletionSurvivesCrashAtEveryStep(t *testing.T) {
+	var before map[uint64]int
+	crashAtEveryStep(t, crashScenario{
+		crashOnly: true,
+		setup: func(t *testing.T, db *DB) {
+			produce(t, db, crashGroup, 600)
+			produce(t, db, otherGroup, 50)
+			before = keysByGroup(t, db)
+		},
+		write: func(db *DB) error { return db.DeleteGroup(crashGroup) },
+		check: func(t *testing.T, db *DB, done bool) {
+			after := keysByGroup(t, db)
+			if after[crashGroup] == before[crashGroup] && !done {
+				// Crashed before the intent was durable: nothing happened.
+				checkPartition(t, db, crashGroup)
+				checkOther(t, db)
+				return
+			}
+			if after[crashGroup] != 0 {
+				t.Fatalf("group %d keeps %d of its %d keys after the reopen", crashGroup, after[crashGroup], before[crashGroup])
+			}
+			if after[otherGroup] != before[otherGroup] {
+				t.Fatalf("group %d has %d keys, had %d", otherGroup, after[otherGroup], before[otherGroup])
+			}
+			if _, first, last := checkPartition(t, db, crashGroup); first != 1 || last != 0 {
+				t.Fatalf("deleted group %d reopens with log (%d, %d]", crashGroup, first-1, last)
+			}
+			checkOther(t, db)
+		},
+	}, 2)
+}
+
+// A run of glued writes lands in one transaction wherever the transaction
+// boundaries fall: a cut keeps all of it or none.
+func TestGluedWritesShareOneTransaction(t *testing.T) {
+	const n = 400
+	for _, at := range []int{0, 1, 57, 99, 100, 101, 250, n - 3} {
+		for keep := 0; keep < 8; keep++ {
+			db := openDB(t, "", crashOptions)
+			ops := make([]op, n)
+			for i := range ops {
+				ops[i] = setOp(fmt.Appendf(nil, "k%04d", i), []byte("v"))
+			}
+			ops[at+1].glued, ops[at+2].glued = true, true
+			db.txns = &cutCommitter{next: db.txns, keep: keep}
+			err := db.write(ops)
+			if err != nil && !errors.Is(err, errCut) {
+				t.Fatal(err)
+			}
+			var present [3]bool
+			for i := range present {
+				v, err := db.get(ops[at+i].key)
+				if err != nil {
+					t.Fatal(err)
+				}
+				present[i] = v != nil
+			}
+			if present[0] != present[1] || present[1] != present[2] {
+				t.Fatalf("glued writes %d-%d, cut after %d transactions: present %v", at, at+2, keep, present)
+			}
+			_ = db.Close()
+		}
+	}
 }

@@ -39,6 +39,10 @@ const (
 	// kindReclaim is the prefix of the one marker key ReclaimSpace writes and
 	// drops at once; nothing else is stored under it.
 	kindReclaim byte = 0x0b
+	// kindDeleting | group -> empty: DeleteGroup's intent record, written
+	// before it deletes anything and removed last; Open finishes the
+	// deletion of every group that still has one.
+	kindDeleting byte = 0x0c
 )
 
 // groupKinds lists every kind whose keys start with kind | group; DeleteGroup
@@ -92,6 +96,14 @@ func keySeq(key []byte) (uint64, error) {
 		return 0, fmt.Errorf("key %x: want %d bytes, have %d", key, entryKeyLen, len(key))
 	}
 	return binary.BigEndian.Uint64(key[groupKeyLen:]), nil
+}
+
+// groupOfKey returns the group of a kind | group... key.
+func groupOfKey(key []byte) (uint64, error) {
+	if len(key) < groupKeyLen {
+		return 0, fmt.Errorf("key %x: want at least %d bytes, have %d", key, groupKeyLen, len(key))
+	}
+	return binary.BigEndian.Uint64(key[1:groupKeyLen]), nil
 }
 
 // encodeIndexValue returns the fixed 20-byte value of an offset index entry:

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -513,5 +514,23 @@ func TestGluedWritesShareOneTransaction(t *testing.T) {
 			}
 			_ = db.Close()
 		}
+	}
+}
+
+// A run of glued writes that cannot fit one transaction fails the write
+// and says why, rather than being split.
+func TestGluedWritesTooLargeForOneTransactionFail(t *testing.T) {
+	db := openDB(t, "", crashOptions)
+	ops := make([]op, 2000)
+	for i := range ops {
+		ops[i] = setOp(fmt.Appendf(nil, "k%04d", i), []byte("v"))
+		ops[i].glued = i > 0
+	}
+	err := db.write(ops)
+	if err == nil || !errors.Is(err, badger.ErrTxnTooBig) || !strings.Contains(err.Error(), "2000 writes that must be atomic") {
+		t.Fatalf("write of 2000 glued writes: %v, want an error saying they do not fit one transaction", err)
+	}
+	if v, err := db.get(ops[0].key); err != nil || v != nil {
+		t.Fatalf("first glued write: %q, %v; want nothing written", v, err)
 	}
 }

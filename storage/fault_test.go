@@ -273,16 +273,15 @@ const (
 )
 
 // installSnapshot stages what the engine stages for a Ready that carries a
-// leader's snapshot (engine/group.go installSnapshot, replica.Restore): the
-// snapshot, the state machine's restored state and a hard state committing
-// the snapshot's index as one atomic section, then the entries after it and
-// the Ready's hard state.
+// leader's snapshot (engine/group.go stage): RaftLog.InstallSnapshot
+// with the partition's Restore (replica.Restore: the offset index and
+// checkpoints below the snapshot go, the restored state is stored), then the
+// entries after the snapshot and the Ready's hard state, which commits two
+// of them.
 func installSnapshot(b *Batch, l *RaftLog, snap *raftpb.Snapshot, st partState, after []*raftpb.Entry) error {
 	idx, term := snap.GetMetadata().GetIndex(), snap.GetMetadata().GetTerm()
-	err := b.Atomic(func() error {
-		if err := l.ApplySnapshot(b, snap); err != nil {
-			return err
-		}
+	hs := hardState(term, 0, idx+2)
+	err := l.InstallSnapshot(b, snap, hs, func() error {
 		if err := b.DeleteIndexBefore(crashGroup, int64(st.next)); err != nil {
 			return err
 		}
@@ -290,7 +289,7 @@ func installSnapshot(b *Batch, l *RaftLog, snap *raftpb.Snapshot, st partState, 
 			return err
 		}
 		b.PutGroupState(crashGroup, st.encode())
-		return l.SetHardState(b, hardState(term, 0, idx))
+		return nil
 	})
 	if err != nil {
 		return err
@@ -298,7 +297,7 @@ func installSnapshot(b *Batch, l *RaftLog, snap *raftpb.Snapshot, st partState, 
 	if err := l.Append(b, after); err != nil {
 		return err
 	}
-	return l.SetHardState(b, hardState(term, 0, idx+2))
+	return l.SetHardState(b, hs)
 }
 
 // A follower that was down while the leader compacted past it installs the

@@ -28,8 +28,8 @@ import (
 //     point also holds a hard state committing the snapshot's index.
 //
 // A snapshot install must also move the state machine's state with the log:
-// the engine stages ApplySnapshot, the state machine's Restore and that hard
-// state in one Batch.Atomic section (engine/group.go installSnapshot), whose
+// InstallSnapshot stages ApplySnapshot, the state machine's Restore and that
+// hard state in one Batch.Atomic section, whose
 // commit point holds the snapshot, the log start, the restored state and the
 // hard state. The etcd-raft README order (entries, then hard state) is the
 // caller's part.
@@ -171,6 +171,37 @@ func (l *RaftLog) ApplySnapshot(b *Batch, snap *raftpb.Snapshot) error {
 	ops = append(ops, l.logStartOps(v, idx, snap.GetMetadata().GetTerm())...)
 	ops = append(ops, cleanupOps(l.deleteEntryOps(nil, s.offset+1, min(idx, s.last), false))...)
 	return l.stageLocked(b, s.withSnapshot(snap), ops)
+}
+
+// InstallSnapshot stages a snapshot sent by the leader as one atomic section
+// of b (Batch.Atomic): ApplySnapshot, then restore, which stages the state
+// machine's state as of the snapshot into b, then hs, the Ready's hard state,
+// with its commit index cut to the snapshot's (the entries after the snapshot
+// are not durable yet; the caller stages hs itself after them, as always).
+// The section's commit point, one transaction, thus holds the snapshot, the
+// log start, the restored state and a hard state committing the snapshot:
+// a crash part way through b leaves either the old log, state and hard
+// state or the new ones. Without it, a durable log start with the old hard
+// state is a commit index below the log, which etcd-raft refuses at every
+// restart (state.commit is out of range). hs may be nil or empty.
+func (l *RaftLog) InstallSnapshot(b *Batch, snap *raftpb.Snapshot, hs *raftpb.HardState, restore func() error) error {
+	return b.Atomic(func() error {
+		if err := l.ApplySnapshot(b, snap); err != nil {
+			return fmt.Errorf("apply snapshot: %w", err)
+		}
+		if err := restore(); err != nil {
+			return fmt.Errorf("restore state machine: %w", err)
+		}
+		if hs == nil || raft.IsEmptyHardState(hs) {
+			return nil
+		}
+		hs = cloneMsg(hs)
+		hs.Commit = proto.Uint64(snap.GetMetadata().GetIndex())
+		if err := l.SetHardState(b, hs); err != nil {
+			return fmt.Errorf("save hard state at the snapshot: %w", err)
+		}
+		return nil
+	})
 }
 
 // CreateSnapshot stages a snapshot at index i, which must be in

@@ -240,7 +240,9 @@ func (g *group) transferLeadership(node uint64) {
 func (g *group) stage(b *storage.Batch) error {
 	rd := &g.rd
 	if rd.Snapshot != nil && !raft.IsEmptySnap(rd.Snapshot) {
-		if err := b.Atomic(func() error { return g.installSnapshot(b) }); err != nil {
+		// One atomic section (crash-safe: see storage.RaftLog.InstallSnapshot).
+		restore := func() error { return g.sm.Restore(b, rd.Snapshot) }
+		if err := g.log.InstallSnapshot(b, rd.Snapshot, rd.HardState, restore); err != nil {
 			return err
 		}
 		g.setConf(rd.Snapshot.GetMetadata().GetConfState())
@@ -258,34 +260,6 @@ func (g *group) stage(b *storage.Batch) error {
 		g.hsTerm, g.hsVote = rd.HardState.GetTerm(), rd.HardState.GetVote()
 	}
 	return g.applyCommitted(b)
-}
-
-// installSnapshot stages the Ready's snapshot from the leader, the state
-// machine's Restore and a hard state that commits the snapshot's index; the
-// caller stages them as one storage.Batch.Atomic section, so that a crash
-// part way through the cycle's batch (which badger may write as several
-// transactions) leaves either the old log, state and hard state or the new
-// ones. Apart, a durable log start with the old hard state is a commit
-// index below the log, which etcd-raft refuses at every restart. The commit
-// stops at the snapshot: entries after it in this Ready are not durable yet.
-// The Ready's own hard state follows the entries, as always.
-func (g *group) installSnapshot(b *storage.Batch) error {
-	rd := &g.rd
-	if err := g.log.ApplySnapshot(b, rd.Snapshot); err != nil {
-		return fmt.Errorf("apply snapshot: %w", err)
-	}
-	if err := g.sm.Restore(b, rd.Snapshot); err != nil {
-		return fmt.Errorf("restore state machine: %w", err)
-	}
-	if rd.HardState == nil || raft.IsEmptyHardState(rd.HardState) {
-		return nil
-	}
-	hs := proto.Clone(rd.HardState).(*raftpb.HardState)
-	hs.Commit = proto.Uint64(rd.Snapshot.GetMetadata().GetIndex())
-	if err := g.log.SetHardState(b, hs); err != nil {
-		return fmt.Errorf("save hard state at the snapshot: %w", err)
-	}
-	return nil
 }
 
 func (g *group) applyCommitted(b *storage.Batch) error {

@@ -195,8 +195,12 @@ func (b *Batch) Atomic(fn func() error) error {
 // Commit writes everything staged, in staging order, and returns once it is
 // durable. Then it publishes the staged RaftLog changes (in the order the
 // logs first staged), so that reads through the DB and the RaftLogs see the
-// new data. Badger may split a large batch into several transactions; a
-// crash then leaves a prefix of the staged writes on disk.
+// new data. A batch larger than one badger transaction is written as
+// several, in staging order (txnwrite.go); a crash then leaves a prefix of
+// them on disk, never part of a glued run or of an Atomic section's commit
+// point. The writes that take several steps order their ops so that every
+// such prefix opens correctly (docs/architecture.md, "Crash safety of
+// multi-step writes").
 //
 // If Commit fails after writing part of the batch, the RaftLogs that staged
 // into it fail every later call; DB.RaftLog reloads them from disk.

@@ -7,6 +7,7 @@ import (
 
 	"google.golang.org/grpc"
 
+	internalv1 "github.com/sluice-io/sluice/gen/go/sluice/internalpb/v1"
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 )
 
@@ -73,6 +74,20 @@ func validateRequest(req any) error {
 		return validateGroupID("group_id", r.GetGroupId())
 	case *sluicev1.ResetOffsetsRequest:
 		return validateResetOffsets(r)
+	case *internalv1.JoinRequest:
+		return validateJoinCluster(r)
+	}
+	return nil
+}
+
+// validateJoinCluster bounds what a joining broker registers in the
+// metadata, which every broker keeps.
+func validateJoinCluster(r *internalv1.JoinRequest) error {
+	switch {
+	case len(r.GetAddress()) > maxAddressLen:
+		return badRequest("address", "address is %d bytes; the limit is %d", len(r.GetAddress()), maxAddressLen)
+	case len(r.GetRack()) > maxGroupIDLen:
+		return badRequest("rack", "rack is %d bytes; the limit is %d", len(r.GetRack()), maxGroupIDLen)
 	}
 	return nil
 }

@@ -386,7 +386,7 @@ func topicLookupCases(b *servertest.Broker) []badCase {
 // TestRecordLimitOfBroker: a broker configured with a smaller record limit
 // refuses a record over it, naming the limit, and accepts one under it.
 func TestRecordLimitOfBroker(t *testing.T) {
-	b := servertest.Start(t, servertest.WithConfig(func(c *server.Config) { c.MaxRecordBytes = 1000 }))
+	b := servertest.Start(t, servertest.WithConfig(func(c *server.Config) { c.Limits.MaxRecordBytes = 1000 }))
 	b.CreateTopic(t, "t", 1)
 	resp := b.ProduceRequest(t, &sluicev1.ProduceRequest{Topic: "t", Records: []*sluicev1.Record{{Value: make([]byte, 1001)}}})
 	st := status.New(codes.Code(resp.GetError().GetCode()), resp.GetError().GetMessage())
@@ -403,7 +403,7 @@ func TestRecordLimitOfBroker(t *testing.T) {
 // max.message.bytes, so a topic that sets a larger limit accepts records
 // between the two, as Kafka's topic-level override does.
 func TestTopicRecordLimitAboveBrokerDefault(t *testing.T) {
-	b := servertest.Start(t, servertest.WithConfig(func(c *server.Config) { c.MaxRecordBytes = 1000 }))
+	b := servertest.Start(t, servertest.WithConfig(func(c *server.Config) { c.Limits.MaxRecordBytes = 1000 }))
 	b.CreateTopic(t, "big", 1, "max.message.bytes", "5000")
 	resp := b.ProduceRequest(t, &sluicev1.ProduceRequest{Topic: "big", Records: []*sluicev1.Record{{Value: make([]byte, 3000)}}})
 	if resp.GetError() != nil {

@@ -33,9 +33,11 @@ type Limits struct {
 	// one partition as they are stored (compressed when stored
 	// compressed), or one offset commit. It must fit the storage below
 	// (storage.DB.MaxEntryBytes: badger's value log file size, 16 MiB by
-	// default, less a little); New refuses a larger value. 0 means 8 MiB,
-	// or the storage's limit when that is smaller (in-memory storage takes
-	// about 1 MiB).
+	// default, less 1 KiB); New refuses a larger value. 0 means 4 MiB, or
+	// the storage's limit when that is smaller (in-memory storage takes
+	// 1 MiB less 1 KiB). 4 MiB is raft's default MaxSizePerMsg and the
+	// raft log's tail cache per partition, so one entry never outgrows
+	// either, and four times the Go SDK's default batch.
 	MaxEntryBytes int
 	// MaxDecompressedBytes bounds what one compressed batch of a produce
 	// request decompresses to; decompression stops there, so a small batch
@@ -61,7 +63,7 @@ type Limits struct {
 const (
 	defaultMaxRequestBytes        = 64 << 20
 	defaultMaxRecordBytes         = 1 << 20
-	defaultMaxEntryBytes          = 8 << 20
+	defaultMaxEntryBytes          = 4 << 20
 	defaultMaxCommitMetadataBytes = 4 << 10
 	defaultMaxRecordHeaders       = 1024
 	defaultTimestampBeforeMaxMs   = math.MaxInt64

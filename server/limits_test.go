@@ -107,6 +107,14 @@ func TestLimitsAtTheEdge(t *testing.T) {
 			}
 			return st
 		}, code: codes.InvalidArgument, field: "set_configs", msg: []string{"100000 bytes"}},
+		{name: "config deleted twice", call: func(t *testing.T) *status.Status {
+			del := make([]string, 50000)
+			for i := range del {
+				del[i] = "retention.ms"
+			}
+			_, err := b.AdminClient.AlterTopicConfigs(t.Context(), &sluicev1.AlterTopicConfigsRequest{Name: "t", DeleteConfigs: del})
+			return unary(err)
+		}, code: codes.InvalidArgument, field: "delete_configs[1]", msg: []string{"listed twice"}},
 		{name: "joining broker address", call: func(t *testing.T) *status.Status {
 			_, err := internalv1.NewClusterServiceClient(b.Conn).Join(t.Context(), &internalv1.JoinRequest{NodeId: 9, Address: strings.Repeat("a", 5000)})
 			return unary(err)

@@ -115,11 +115,18 @@ func validateAlterTopicConfigs(r *sluicev1.AlterTopicConfigsRequest) error {
 	if err := validateTopicConfigs("set_configs", r.GetSetConfigs(), 0); err != nil {
 		return err
 	}
+	seen := make(map[string]bool, len(r.GetDeleteConfigs()))
 	for i, k := range r.GetDeleteConfigs() {
 		field := "delete_configs[" + strconv.Itoa(i) + "]"
 		if _, ok := topicConfigs[k]; !ok {
 			return validateTopicConfig(field, k, "", 0) // names the known keys
 		}
+		// Repeats would only grow the metadata command: millions of them
+		// made an entry larger than the storage takes.
+		if seen[k] {
+			return badRequest(field, "%q is listed twice", k)
+		}
+		seen[k] = true
 		if _, ok := r.GetSetConfigs()[k]; ok {
 			return badRequest(field, "%q is also in set_configs; a config is either set or deleted", k)
 		}

@@ -130,7 +130,7 @@ func addLimitFlags(cmd *cobra.Command, l *server.Limits) {
 	f := cmd.Flags()
 	f.IntVar(&l.MaxRecordBytes, "max-record-bytes", 1<<20, "largest record accepted, in bytes: the default of the topic config max.message.bytes")
 	f.IntVar(&l.MaxRequestBytes, "max-request-bytes", 0, "largest gRPC message a client may send, in bytes (0: 64 MiB)")
-	f.IntVar(&l.MaxEntryBytes, "max-entry-bytes", 0, "largest raft entry: the records of one request for one partition as stored, in bytes (0: 8 MiB; at most the storage's 16 MiB less 1 KiB)")
+	f.IntVar(&l.MaxEntryBytes, "max-entry-bytes", 0, "largest raft entry: the records of one request for one partition as stored, in bytes (0: 4 MiB; at most the storage's 16 MiB less 1 KiB)")
 	f.IntVar(&l.MaxDecompressedBytes, "max-decompressed-bytes", 0, "largest size a compressed batch may decompress to, in bytes (0: --max-entry-bytes)")
 	f.IntVar(&l.MaxRecordHeaders, "max-record-headers", 0, "most headers per record (0: 1024)")
 	f.IntVar(&l.MaxCommitMetadataBytes, "offset-metadata-max-bytes", 0, "largest metadata of a committed offset, in bytes (0: 4096, Kafka's offset.metadata.max.bytes)")

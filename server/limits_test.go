@@ -46,6 +46,7 @@ func TestLimitsAtTheEdge(t *testing.T) {
 	b.Produce(t, "t", 0, valueRecords("a", 3)...)
 	b.Produce(t, "t", 1, valueRecords("b", 2)...)
 	b.CreateTopic(t, "recent", 1, "message.timestamp.before.max.ms", "86400000")
+	b.CreateTopic(t, "zstd", 1, "compression.type", "zstd")
 	b.CreateTopic(t, "canary", 1)
 
 	ps := openProduce(t, b)
@@ -79,6 +80,9 @@ func TestLimitsAtTheEdge(t *testing.T) {
 		}}), code: codes.InvalidArgument, field: "records", inStream: true, msg: []string{"MaxEntryBytes 65536", "65280", "partition 0"}},
 		{name: "decompressed bytes", call: produce(&sluicev1.ProduceRequest{Topic: "t", Partition: p0, Batch: zeros}),
 			code: codes.InvalidArgument, field: "batch.compressed_records", inStream: true, msg: []string{"MaxDecompressedBytes", "65536"}},
+		{name: "decompressed bytes of a part the broker compresses", call: produce(&sluicev1.ProduceRequest{Topic: "zstd", Records: []*sluicev1.Record{
+			{Value: make([]byte, 30000)}, {Value: make([]byte, 30000)}, {Value: make([]byte, 30000)},
+		}}), code: codes.InvalidArgument, field: "records", inStream: true, msg: []string{"uncompressed", "MaxDecompressedBytes", "65536"}},
 		{name: "headers per record", call: produce(&sluicev1.ProduceRequest{Topic: "t", Records: []*sluicev1.Record{withHeaders(1), withHeaders(5)}}),
 			code: codes.InvalidArgument, field: "records[1].headers", inStream: true, msg: []string{"more than 4 headers", "MaxRecordHeaders"}},
 		{name: "timestamp ahead", call: produce(&sluicev1.ProduceRequest{Topic: "t", Records: []*sluicev1.Record{at(now.Add(2 * time.Hour))}}),

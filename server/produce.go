@@ -201,6 +201,9 @@ type part struct {
 	codec     sluicev1.Compression // of records
 	count     int
 	maxTS     int64
+	// plain is the size of records before any compression: what a reader
+	// of the stored batch decompresses.
+	plain int
 	// producer is set for an idempotent request (which has one part).
 	producer *replica.Producer
 }
@@ -358,6 +361,9 @@ func (s *produceService) split(req *wire.ProduceRequest, n int32, logAppend bool
 			ts = now
 		}
 		pt.maxTS = max(pt.maxTS, ts)
+	}
+	for _, pt := range parts {
+		pt.plain = len(pt.records)
 	}
 	return parts
 }

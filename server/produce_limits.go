@@ -2,6 +2,7 @@ package server
 
 import (
 	internalv1 "github.com/sluice-io/sluice/gen/go/sluice/internalpb/v1"
+	"github.com/sluice-io/sluice/server/compress"
 	"github.com/sluice-io/sluice/server/wire"
 )
 
@@ -11,7 +12,8 @@ import (
 // checkEntrySizes refuses a request any of whose parts would make a raft
 // entry larger than Limits.MaxEntryBytes: the part's records become one
 // entry as they are stored (compressed, when stored compressed). A part is
-// never split over several entries (see Limits).
+// never split over several entries (see Limits). Its records uncompressed
+// are held to MaxDecompressedBytes too, as a compressed request's are.
 func checkEntrySizes(req *wire.ProduceRequest, parts []*part, lim *Limits) error {
 	field := "records"
 	if req.Batch != nil {
@@ -22,6 +24,12 @@ func checkEntrySizes(req *wire.ProduceRequest, parts []*part, lim *Limits) error
 			return badRequest(field, "the %d records for partition %d are %d bytes as stored, over the limit of %d bytes for one raft entry "+
 				"(MaxEntryBytes %d less room for the entry's own fields); send fewer records per request",
 				pt.count, pt.partition, len(pt.records), lim.maxPartBytes(), lim.MaxEntryBytes)
+		}
+		// A part stored compressed (compression.type) can be small and
+		// still expand past what readers of the batch are promised.
+		if pt.codec != compress.None && pt.plain > lim.MaxDecompressedBytes {
+			return badRequest(field, "the %d records for partition %d are %d bytes uncompressed, over the limit of %d bytes for one batch (MaxDecompressedBytes); send fewer records per request",
+				pt.count, pt.partition, pt.plain, lim.MaxDecompressedBytes)
 		}
 	}
 	return nil

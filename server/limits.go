@@ -41,7 +41,9 @@ type Limits struct {
 	MaxEntryBytes int
 	// MaxDecompressedBytes bounds what one compressed batch of a produce
 	// request decompresses to; decompression stops there, so a small batch
-	// that expands enormously costs at most this much memory. 0 means
+	// that expands enormously costs at most this much memory. The records
+	// of one partition that the broker compresses itself (compression.type)
+	// are held to it uncompressed, so no stored batch expands past it. 0 means
 	// MaxEntryBytes, so that any accepted batch also fits one entry
 	// uncompressed (a topic with compression.type=uncompressed stores it so).
 	MaxDecompressedBytes int

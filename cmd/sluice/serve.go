@@ -128,7 +128,7 @@ func (o *serveOptions) run(cmd *cobra.Command) error {
 // limit's default.
 func addLimitFlags(cmd *cobra.Command, l *server.Limits) {
 	f := cmd.Flags()
-	f.IntVar(&l.MaxRecordBytes, "max-record-bytes", 1<<20, "largest record accepted, in bytes: the default of the topic config max.message.bytes")
+	f.IntVar(&l.MaxRecordBytes, "max-record-bytes", 0, "largest record accepted, in bytes: the default of the topic config max.message.bytes (0: 1 MiB, less if --max-entry-bytes is smaller)")
 	f.IntVar(&l.MaxRequestBytes, "max-request-bytes", 0, "largest gRPC message a client may send, in bytes (0: 64 MiB)")
 	f.IntVar(&l.MaxEntryBytes, "max-entry-bytes", 0, "largest raft entry: the records of one request for one partition as stored, in bytes (0: 4 MiB; at most the storage's 16 MiB less 1 KiB)")
 	f.IntVar(&l.MaxDecompressedBytes, "max-decompressed-bytes", 0, "largest size a compressed batch may decompress to, in bytes (0: --max-entry-bytes)")

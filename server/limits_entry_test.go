@@ -7,11 +7,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
+	sluice "github.com/sluice-io/sluice/clients/go"
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/server"
 	"github.com/sluice-io/sluice/server/compress"
@@ -218,5 +220,48 @@ func TestOversizedRequestLeavesReplicatedClusterUp(t *testing.T) {
 				t.Fatalf("broker %d offset %d = %q, want %q (all: %q)", id, i, got[i], want[i], got)
 			}
 		}
+	}
+}
+
+// TestGoSDKDefaultBatchesFitOneEntry: the Go SDK's default batches (1,000
+// records or 1 MiB, a record alone up to its 1 MiB limit) are stored by a
+// broker with the default limits: none is refused as too large an entry.
+func TestGoSDKDefaultBatchesFitOneEntry(t *testing.T) {
+	b, _ := startLogged(t)
+	b.CreateTopic(t, "t", 1)
+	c, err := sluice.NewClient([]string{b.Addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	p, err := sluice.NewProducer(c, sluice.ProducerConfig{Linger: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	var (
+		mu     sync.Mutex
+		failed []error
+	)
+	done := func(_ sluice.RecordMetadata, err error) {
+		if err != nil {
+			mu.Lock()
+			failed = append(failed, err)
+			mu.Unlock()
+		}
+	}
+	const small = 3000
+	for range small { // 1,000 records a batch, then 1 MiB a batch
+		p.Produce(t.Context(), &sluice.Record{Topic: "t", Value: payload(1000)}, done)
+	}
+	p.Produce(t.Context(), &sluice.Record{Topic: "t", Value: payload(1<<20 - 100)}, done)
+	if err := p.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if len(failed) > 0 {
+		t.Fatalf("%d records failed, the first with %v", len(failed), failed[0])
+	}
+	if hw := b.HighWatermarks(t, "t"); hw[0] != small+1 {
+		t.Fatalf("high watermark %d, want %d", hw[0], small+1)
 	}
 }

@@ -127,15 +127,17 @@ func (l *Limits) setDefaults(storageMax int) {
 func (l *Limits) validate(storageMax int) error {
 	switch {
 	case l.MaxEntryBytes > storageMax:
-		return fmt.Errorf("limits: MaxEntryBytes %d is more than the storage takes in one entry (%d: the value log file size less %d bytes)",
-			l.MaxEntryBytes, storageMax, 1<<10)
+		return fmt.Errorf("limits: MaxEntryBytes %d is more than the storage takes in one entry (%d: on disk one value log file, "+
+			"storage.Options.ValueLogFileSize, less 1 KiB; in memory 1 MiB less 1 KiB)", l.MaxEntryBytes, storageMax)
 	case l.MaxEntryBytes <= replica.MaxEntryOverhead:
 		return fmt.Errorf("limits: MaxEntryBytes %d leaves no room for records (an entry's own fields take up to %d bytes)", l.MaxEntryBytes, replica.MaxEntryOverhead)
 	case l.MaxRecordBytes < 1 || l.MaxRecordBytes > l.MaxEntryBytes-replica.MaxEntryOverhead:
 		return fmt.Errorf("limits: MaxRecordBytes %d must be from 1 to %d (MaxEntryBytes %d less an entry's own fields)",
 			l.MaxRecordBytes, l.MaxEntryBytes-replica.MaxEntryOverhead, l.MaxEntryBytes)
-	case l.MaxRequestBytes < 1:
-		return fmt.Errorf("limits: MaxRequestBytes %d must be positive", l.MaxRequestBytes)
+	case l.MaxRequestBytes < l.MaxEntryBytes:
+		// Peer brokers' raft messages, which carry whole entries, arrive
+		// through the same gRPC server and limit.
+		return fmt.Errorf("limits: MaxRequestBytes %d is less than MaxEntryBytes %d: a request could not carry a whole entry, nor a peer's raft message", l.MaxRequestBytes, l.MaxEntryBytes)
 	case l.MaxDecompressedBytes < 1:
 		return fmt.Errorf("limits: MaxDecompressedBytes %d must be positive", l.MaxDecompressedBytes)
 	case l.MaxCommitMetadataBytes < 0 || l.MaxRecordHeaders < 0:

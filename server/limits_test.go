@@ -201,3 +201,25 @@ func TestBrokerRefusesEntryLimitAboveStorage(t *testing.T) {
 	}
 	b.Shutdown()
 }
+
+// TestLimitsThatContradictEachOtherAreRefused: limits that would let an
+// entry through that a request or the storage cannot carry stop New.
+func TestLimitsThatContradictEachOtherAreRefused(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		lim  server.Limits
+		says string
+	}{
+		{"request under entry", server.Limits{MaxRequestBytes: 256 << 10, MaxEntryBytes: 512 << 10}, "MaxRequestBytes 262144 is less than MaxEntryBytes 524288"},
+		{"no room for records", server.Limits{MaxEntryBytes: 100}, "MaxEntryBytes 100 leaves no room"},
+		{"negative headers", server.Limits{MaxRecordHeaders: -1}, "MaxRecordHeaders (-1)"},
+		{"negative timestamp bound", server.Limits{TimestampAfterMaxMs: -5}, "TimestampAfterMaxMs (-5)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := server.New(server.Config{Storage: storage.Options{InMemory: true}, Limits: tc.lim})
+			if err == nil || !strings.Contains(err.Error(), tc.says) {
+				t.Fatalf("New: %v, want an error saying %q", err, tc.says)
+			}
+		})
+	}
+}

@@ -42,11 +42,9 @@ type Config struct {
 	// Rack names the failure domain of this broker (a rack, a zone); placement
 	// puts a partition's replicas on as many racks as it can. Empty: none.
 	Rack string
-	// MaxRecordBytes is the default limit of one record (max.message.bytes);
-	// 0 means 1 MiB.
-	MaxRecordBytes int
-	// MaxRequestBytes bounds one gRPC message; 0 means 64 MiB.
-	MaxRequestBytes int
+	// Limits bound what clients may send (limits.go); zero fields take
+	// their defaults.
+	Limits Limits
 	// CacheBytes bounds each partition's cache of recent batches; 0: 8 MiB.
 	CacheBytes int
 	// ProduceBufferBytes bounds the bytes of produce requests this broker
@@ -85,12 +83,6 @@ type Config struct {
 func (c *Config) setDefaults() {
 	if c.NodeID == 0 {
 		c.NodeID = 1
-	}
-	if c.MaxRecordBytes <= 0 {
-		c.MaxRecordBytes = 1 << 20
-	}
-	if c.MaxRequestBytes <= 0 {
-		c.MaxRequestBytes = 64 << 20
 	}
 	if c.ProduceBufferBytes <= 0 {
 		c.ProduceBufferBytes = 16 << 20
@@ -185,6 +177,11 @@ func New(cfg Config) (*Broker, error) {
 		return nil, fmt.Errorf("open storage: %w", err)
 	}
 	b.db = db
+	b.cfg.Limits.setDefaults(db.MaxEntryBytes())
+	if err := b.cfg.Limits.validate(db.MaxEntryBytes()); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
 	if err := b.startRaft(); err != nil {
 		_ = db.Close()
 		return nil, err

@@ -217,7 +217,7 @@ func TestFetchStartsInsideCompressedBatch(t *testing.T) {
 // TestCompressedBatchRefused checks that bad batches are refused with
 // INVALID_ARGUMENT naming the field, and that nothing of them is stored.
 func TestCompressedBatchRefused(t *testing.T) {
-	b := servertest.Start(t, servertest.WithConfig(func(c *server.Config) { c.MaxRequestBytes = 1 << 20 }))
+	b := servertest.Start(t, servertest.WithConfig(func(c *server.Config) { c.Limits.MaxDecompressedBytes = 1 << 20 }))
 	b.CreateTopic(t, "t", 1)
 	zstd := sluicev1.Compression_COMPRESSION_ZSTD
 	good := func() *sluicev1.ProduceRequest { return batchRequest(t, "t", proto.Int32(0), zstd, richRecords(0, 4)) }

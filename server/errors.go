@@ -118,11 +118,18 @@ func toStatus(err error) *status.Status {
 		coordNC  *group.NotCoordinatorError
 		seqErr   *replica.OutOfOrderSequenceError
 		fenced   *replica.ProducerFencedError
+		tooLarge *replica.EntryTooLargeError
 	)
 	switch {
 	case errors.As(err, &field):
 		return withDetails(codes.InvalidArgument, err.Error(), &errdetails.BadRequest{
 			FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: field.Field, Description: field.Reason}},
+		})
+	case errors.As(err, &tooLarge):
+		// Checked at the edge first (checkEntrySizes); this is what the
+		// replica says when something else sends too much.
+		return withDetails(codes.InvalidArgument, err.Error(), &errdetails.BadRequest{
+			FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: "records", Description: err.Error()}},
 		})
 	case errors.As(err, &notFound), errors.Is(err, raftmeta.ErrTopicNotFound):
 		return status.New(codes.NotFound, err.Error())

@@ -48,6 +48,9 @@ func (s *groupService) route(ctx context.Context, groupID string) (coordinatorRo
 }
 
 func (s *groupService) CommitOffsets(ctx context.Context, req *sluicev1.CommitOffsetsRequest) (*sluicev1.CommitOffsetsResponse, error) {
+	if err := checkCommitLimits(req, &s.b.cfg.Limits); err != nil {
+		return nil, err
+	}
 	rt, fwd, err := s.route(ctx, req.GetGroupId())
 	if err != nil {
 		return nil, err

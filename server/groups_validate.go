@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/server/group"
 )
@@ -33,8 +35,11 @@ func validateJoin(j *sluicev1.JoinGroup) error {
 	if err := validateGroupID("join.group_id", j.GetGroupId()); err != nil {
 		return err
 	}
-	if len(j.GetTopics()) == 0 {
+	switch n := len(j.GetTopics()); {
+	case n == 0:
 		return badRequest("join.topics", "a member subscribes to at least one topic")
+	case n > maxSubscribedTopics:
+		return badRequest("join.topics", "%d topics; a member subscribes to at most %d", n, maxSubscribedTopics)
 	}
 	for i, t := range j.GetTopics() {
 		if err := validateTopicName(fmt.Sprintf("join.topics[%d]", i), t); err != nil {
@@ -54,6 +59,15 @@ func validateJoin(j *sluicev1.JoinGroup) error {
 	if len(j.GetInstanceId()) > maxGroupIDLen {
 		return badRequest("join.instance_id", "instance id is %d characters; the limit is %d", len(j.GetInstanceId()), maxGroupIDLen)
 	}
+	return validateMemberID("join.member_id", j.GetMemberId())
+}
+
+// validateMemberID bounds a member id a client sends back (the coordinator
+// makes them; see maxMemberIDLen).
+func validateMemberID(field, id string) error {
+	if len(id) > maxMemberIDLen {
+		return badRequest(field, "member id is %d characters; the limit is %d", len(id), maxMemberIDLen)
+	}
 	return nil
 }
 
@@ -61,8 +75,14 @@ func validateCommit(r *sluicev1.CommitOffsetsRequest) error {
 	if err := validateGroupID("group_id", r.GetGroupId()); err != nil {
 		return err
 	}
-	if len(r.GetOffsets()) == 0 {
+	if err := validateMemberID("member_id", r.GetMemberId()); err != nil {
+		return err
+	}
+	switch n := len(r.GetOffsets()); {
+	case n == 0:
 		return badRequest("offsets", "at least one offset is required")
+	case n > maxCommitOffsets:
+		return badRequest("offsets", "%d offsets in one commit; the limit is %d", n, maxCommitOffsets)
 	}
 	for i, o := range r.GetOffsets() {
 		if err := validateTopicName(fmt.Sprintf("offsets[%d].topic", i), o.GetTopic()); err != nil {
@@ -74,6 +94,28 @@ func validateCommit(r *sluicev1.CommitOffsetsRequest) error {
 		if o.GetOffset() < 0 {
 			return badRequest(fmt.Sprintf("offsets[%d].offset", i), "must not be negative (got %d)", o.GetOffset())
 		}
+	}
+	return nil
+}
+
+// commitRecordOverhead is what the commit record adds to the request's own
+// encoding: the record around it, its length and timestamp.
+const commitRecordOverhead = 64
+
+// checkCommitLimits applies the limits of Limits to a commit: each
+// metadata at most MaxCommitMetadataBytes (Kafka's
+// offset.metadata.max.bytes, so that FetchOffsets stays within a client's
+// receive limit), and the whole commit one raft entry of the offsets
+// topic. validateCommit checked the rest.
+func checkCommitLimits(r *sluicev1.CommitOffsetsRequest, lim *Limits) error {
+	for i, o := range r.GetOffsets() {
+		if n := len(o.GetMetadata()); n > lim.MaxCommitMetadataBytes {
+			return badRequest(fmt.Sprintf("offsets[%d].metadata", i), "metadata is %d bytes; the limit is %d (offset.metadata.max.bytes)", n, lim.MaxCommitMetadataBytes)
+		}
+	}
+	if n := proto.Size(r) + commitRecordOverhead; n > lim.maxPartBytes() {
+		return badRequest("offsets", "the commit is %d bytes, over the limit of %d bytes for one raft entry (MaxEntryBytes %d less room for the entry's own fields); commit fewer offsets at a time",
+			n, lim.maxPartBytes(), lim.MaxEntryBytes)
 	}
 	return nil
 }

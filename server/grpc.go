@@ -41,7 +41,7 @@ func (b *Broker) newGRPCServer() error {
 	})}
 	b.grpc = grpc.NewServer(
 		grpc.ForceServerCodecV2(codec),
-		grpc.MaxRecvMsgSize(b.cfg.MaxRequestBytes),
+		grpc.MaxRecvMsgSize(b.cfg.Limits.MaxRequestBytes),
 		grpc.ChainUnaryInterceptor(
 			recovery.UnaryServerInterceptor(recoverOpts...),
 			logging.UnaryServerInterceptor(logger, logOpts...),

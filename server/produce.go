@@ -158,7 +158,12 @@ func (s *produceService) handle(ctx context.Context, raw []byte, reply func(*slu
 	fail := func(seq uint64, err error) {
 		reply(&sluicev1.ProduceResponse{Sequence: seq, Error: toError(err)})
 	}
-	req, err := wire.ParseProduceRequest(raw, s.b.cfg.MaxRequestBytes)
+	lim := &s.b.cfg.Limits
+	// Records are held to the topic's max.message.bytes once the topic is
+	// known (checkRecordLimit); here only to the request size.
+	req, err := wire.ParseProduceRequestWith(raw, wire.ParseLimits{
+		MaxRecordBytes: lim.MaxRequestBytes, MaxDecompressedBytes: lim.MaxDecompressedBytes, MaxHeaders: lim.MaxRecordHeaders,
+	})
 	if err != nil {
 		fail(wire.PeekSequence(raw), err)
 		return
@@ -166,6 +171,9 @@ func (s *produceService) handle(ctx context.Context, raw []byte, reply func(*slu
 	topic, parts, err := s.route(req)
 	if err == nil {
 		err = compressParts(topic, req, parts)
+	}
+	if err == nil {
+		err = checkEntrySizes(req, parts, lim)
 	}
 	if err != nil {
 		fail(req.Sequence, err)
@@ -193,6 +201,9 @@ type part struct {
 	codec     sluicev1.Compression // of records
 	count     int
 	maxTS     int64
+	// plain is the size of records before any compression: what a reader
+	// of the stored batch decompresses.
+	plain int
 	// producer is set for an idempotent request (which has one part).
 	producer *replica.Producer
 }
@@ -222,7 +233,10 @@ func (s *produceService) route(req *wire.ProduceRequest) (*internalv1.TopicInfo,
 	if req.HasPartition && req.Partition >= n {
 		return nil, nil, partitionNotFound(req.Topic, req.Partition, int(n))
 	}
-	if err := checkRecordLimit(topic, req, s.b.cfg.MaxRecordBytes); err != nil {
+	if err := checkRecordLimit(topic, req, s.b.cfg.Limits.MaxRecordBytes); err != nil {
+		return nil, nil, err
+	}
+	if err := checkTimestamps(topic, req, time.Now().UnixMilli(), &s.b.cfg.Limits); err != nil {
 		return nil, nil, err
 	}
 	if err := checkIdempotent(req); err != nil {
@@ -347,6 +361,9 @@ func (s *produceService) split(req *wire.ProduceRequest, n int32, logAppend bool
 			ts = now
 		}
 		pt.maxTS = max(pt.maxTS, ts)
+	}
+	for _, pt := range parts {
+		pt.plain = len(pt.records)
 	}
 	return parts
 }

@@ -20,6 +20,8 @@ const (
 	cfgMinInsync        = "min.insync.replicas"
 	cfgCompressionType  = "compression.type"
 	cfgCleanupPolicy    = "cleanup.policy"
+	cfgTimestampBefore  = "message.timestamp.before.max.ms"
+	cfgTimestampAfter   = "message.timestamp.after.max.ms"
 	timestampCreateTime = "CreateTime"
 	timestampAppendTime = "LogAppendTime"
 )
@@ -40,6 +42,8 @@ var topicConfigs = map[string]configCheck{
 	cfgMinInsync:       minInsyncCheck,
 	cfgCompressionType: oneOf("producer", "zstd", "lz4", "snappy", "gzip", "uncompressed"),
 	cfgCleanupPolicy:   oneOf("delete"),
+	cfgTimestampBefore: intIn(0, math.MaxInt64, "an integer number of milliseconds >= 0"),
+	cfgTimestampAfter:  intIn(0, math.MaxInt64, "an integer number of milliseconds >= 0"),
 }
 
 // topicConfigDefaults are the values in effect for configs a topic does not
@@ -48,11 +52,13 @@ func (b *Broker) topicConfigDefaults() map[string]string {
 	return map[string]string{
 		cfgRetentionMs:     strconv.FormatInt(b.cfg.RetentionMs, 10),
 		cfgRetentionBytes:  strconv.FormatInt(b.cfg.RetentionBytes, 10),
-		cfgMaxMessageBytes: strconv.Itoa(b.cfg.MaxRecordBytes),
+		cfgMaxMessageBytes: strconv.Itoa(b.cfg.Limits.MaxRecordBytes),
 		cfgTimestampType:   timestampCreateTime,
 		cfgMinInsync:       "1",
 		cfgCompressionType: "producer",
 		cfgCleanupPolicy:   "delete",
+		cfgTimestampBefore: strconv.FormatInt(b.cfg.Limits.TimestampBeforeMaxMs, 10),
+		cfgTimestampAfter:  strconv.FormatInt(b.cfg.Limits.TimestampAfterMaxMs, 10),
 	}
 }
 
@@ -68,7 +74,13 @@ func (b *Broker) effectiveConfigs(t *internalv1.TopicInfo) map[string]string {
 func validateTopicConfig(field, k, v string, rf int32) error {
 	check, ok := topicConfigs[k]
 	if !ok {
+		if len(k) > maxConfigValueLen {
+			return badRequest(field, "unknown topic config (a key of %d bytes; known: %s)", len(k), strings.Join(slices.Sorted(maps.Keys(topicConfigs)), ", "))
+		}
 		return badRequest(field, "unknown topic config %q (known: %s)", k, strings.Join(slices.Sorted(maps.Keys(topicConfigs)), ", "))
+	}
+	if len(v) > maxConfigValueLen {
+		return badRequest(field+"["+k+"]", "value is %d bytes; the limit is %d", len(v), maxConfigValueLen)
 	}
 	if ok, allowed := check(v, rf); !ok {
 		return badRequest(field+"["+k+"]", "invalid value %q for %s: must be %s", v, k, allowed)

@@ -35,6 +35,7 @@ func TestAlterTopicConfigs(t *testing.T) {
 	wantEffective := map[string]string{
 		"retention.ms": "60000", "retention.bytes": "-1", "max.message.bytes": "1048576", "message.timestamp.type": "CreateTime",
 		"min.insync.replicas": "1", "compression.type": "producer", "cleanup.policy": "delete",
+		"message.timestamp.before.max.ms": "9223372036854775807", "message.timestamp.after.max.ms": "3600000",
 	}
 	if !maps.Equal(d.GetEffectiveConfigs(), wantEffective) {
 		t.Fatalf("effective configs %v, want %v", d.GetEffectiveConfigs(), wantEffective)

@@ -7,6 +7,7 @@ import (
 
 	"google.golang.org/grpc"
 
+	internalv1 "github.com/sluice-io/sluice/gen/go/sluice/internalpb/v1"
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 )
 
@@ -73,6 +74,20 @@ func validateRequest(req any) error {
 		return validateGroupID("group_id", r.GetGroupId())
 	case *sluicev1.ResetOffsetsRequest:
 		return validateResetOffsets(r)
+	case *internalv1.JoinRequest:
+		return validateJoinCluster(r)
+	}
+	return nil
+}
+
+// validateJoinCluster bounds what a joining broker registers in the
+// metadata, which every broker keeps.
+func validateJoinCluster(r *internalv1.JoinRequest) error {
+	switch {
+	case len(r.GetAddress()) > maxAddressLen:
+		return badRequest("address", "address is %d bytes; the limit is %d", len(r.GetAddress()), maxAddressLen)
+	case len(r.GetRack()) > maxGroupIDLen:
+		return badRequest("rack", "rack is %d bytes; the limit is %d", len(r.GetRack()), maxGroupIDLen)
 	}
 	return nil
 }
@@ -100,11 +115,18 @@ func validateAlterTopicConfigs(r *sluicev1.AlterTopicConfigsRequest) error {
 	if err := validateTopicConfigs("set_configs", r.GetSetConfigs(), 0); err != nil {
 		return err
 	}
+	seen := make(map[string]bool, len(r.GetDeleteConfigs()))
 	for i, k := range r.GetDeleteConfigs() {
 		field := "delete_configs[" + strconv.Itoa(i) + "]"
 		if _, ok := topicConfigs[k]; !ok {
 			return validateTopicConfig(field, k, "", 0) // names the known keys
 		}
+		// Repeats would only grow the metadata command: millions of them
+		// made an entry larger than the storage takes.
+		if seen[k] {
+			return badRequest(field, "%q is listed twice", k)
+		}
+		seen[k] = true
 		if _, ok := r.GetSetConfigs()[k]; ok {
 			return badRequest(field, "%q is also in set_configs; a config is either set or deleted", k)
 		}

@@ -273,6 +273,8 @@ func alterCases(b *servertest.Broker) []badCase {
 func produceCases(produce func(*sluicev1.ProduceRequest) func(*testing.T) *status.Status) []badCase {
 	one := valueRecords("x", 1)
 	p := proto.Int32
+	// Over 1 MiB, and so over the record limit of any broker (an
+	// in-memory one's is a little less: its entries take 1 MiB less 1 KiB).
 	big := &sluicev1.Record{Value: make([]byte, 1<<20)}
 	return []badCase{
 		{name: "produce/empty topic", call: produce(&sluicev1.ProduceRequest{Records: one}), code: codes.InvalidArgument, field: "topic", inStream: true},
@@ -289,9 +291,9 @@ func produceCases(produce func(*sluicev1.ProduceRequest) func(*testing.T) *statu
 		{name: "produce/no records", call: produce(&sluicev1.ProduceRequest{Topic: "existing", Partition: p(0)}),
 			code: codes.InvalidArgument, field: "records", inStream: true},
 		{name: "produce/record over 1 MiB", call: produce(&sluicev1.ProduceRequest{Topic: "existing", Partition: p(0), Records: []*sluicev1.Record{big}}),
-			code: codes.InvalidArgument, field: "records[0]", inStream: true, msg: []string{"1048576"}},
+			code: codes.InvalidArgument, field: "records[0]", inStream: true, msg: []string{"1048580 bytes", "over the limit of", "max record size"}},
 		{name: "produce/second record over 1 MiB", call: produce(&sluicev1.ProduceRequest{Topic: "existing", Records: []*sluicev1.Record{one[0], big}}),
-			code: codes.InvalidArgument, field: "records[1]", inStream: true, msg: []string{"1048576"}},
+			code: codes.InvalidArgument, field: "records[1]", inStream: true, msg: []string{"1048580 bytes", "over the limit of", "max record size"}},
 		{name: "produce/record over topic max.message.bytes", call: produce(&sluicev1.ProduceRequest{Topic: "small",
 			Records: []*sluicev1.Record{one[0], {Value: make([]byte, 200)}}}),
 			code: codes.InvalidArgument, field: "records[1]", inStream: true, msg: []string{"100", "max.message.bytes"}},
@@ -386,7 +388,7 @@ func topicLookupCases(b *servertest.Broker) []badCase {
 // TestRecordLimitOfBroker: a broker configured with a smaller record limit
 // refuses a record over it, naming the limit, and accepts one under it.
 func TestRecordLimitOfBroker(t *testing.T) {
-	b := servertest.Start(t, servertest.WithConfig(func(c *server.Config) { c.MaxRecordBytes = 1000 }))
+	b := servertest.Start(t, servertest.WithConfig(func(c *server.Config) { c.Limits.MaxRecordBytes = 1000 }))
 	b.CreateTopic(t, "t", 1)
 	resp := b.ProduceRequest(t, &sluicev1.ProduceRequest{Topic: "t", Records: []*sluicev1.Record{{Value: make([]byte, 1001)}}})
 	st := status.New(codes.Code(resp.GetError().GetCode()), resp.GetError().GetMessage())
@@ -403,7 +405,7 @@ func TestRecordLimitOfBroker(t *testing.T) {
 // max.message.bytes, so a topic that sets a larger limit accepts records
 // between the two, as Kafka's topic-level override does.
 func TestTopicRecordLimitAboveBrokerDefault(t *testing.T) {
-	b := servertest.Start(t, servertest.WithConfig(func(c *server.Config) { c.MaxRecordBytes = 1000 }))
+	b := servertest.Start(t, servertest.WithConfig(func(c *server.Config) { c.Limits.MaxRecordBytes = 1000 }))
 	b.CreateTopic(t, "big", 1, "max.message.bytes", "5000")
 	resp := b.ProduceRequest(t, &sluicev1.ProduceRequest{Topic: "big", Records: []*sluicev1.Record{{Value: make([]byte, 3000)}}})
 	if resp.GetError() != nil {

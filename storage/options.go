@@ -128,8 +128,13 @@ func setDefault[T int | int64](v *T, def T) {
 // badgerOptions translates o, which must have its defaults set.
 func (o Options) badgerOptions() badger.Options {
 	dir := o.Dir
+	threshold := o.ValueThreshold
 	if o.InMemory {
 		dir = "" // badger refuses a directory in InMemory mode
+		// In memory badger refuses any value above the threshold (it has
+		// no value log to put it in), so the threshold is the largest
+		// entry: take the most badger allows.
+		threshold = o.inMemoryValueLimit()
 	}
 	return badger.DefaultOptions(dir).
 		WithInMemory(o.InMemory).
@@ -145,13 +150,47 @@ func (o Options) badgerOptions() badger.Options {
 		WithNumMemtables(o.NumMemtables).
 		WithBlockCacheSize(o.BlockCacheSize).
 		WithIndexCacheSize(o.IndexCacheSize).
-		WithValueThreshold(o.ValueThreshold).
+		WithValueThreshold(threshold).
 		WithValueLogFileSize(o.ValueLogFileSize).
 		WithNumCompactors(o.NumCompactors).
 		// Writes are blind and reads run in their own read-only
 		// transactions: nothing can conflict, so skip conflict tracking.
 		WithDetectConflicts(false).
 		WithLogger(slogLogger{l: o.Logger})
+}
+
+// badgerMaxValueThreshold is the largest ValueThreshold badger accepts
+// (its maxValueThreshold, unexported).
+const badgerMaxValueThreshold = 1 << 20
+
+// inMemoryValueLimit is the largest value an InMemory DB stores: badger
+// keeps every value in the LSM tree and refuses one above its value
+// threshold, which it caps at 1 MiB and at one transaction (15% of a
+// memtable).
+func (o Options) inMemoryValueLimit() int64 {
+	return min(badgerMaxValueThreshold, 15*o.MemTableSize/100)
+}
+
+// entryOverhead is what a raft entry's encoding (term, index, type, the
+// data's tag and length: about 30 bytes) adds to its Data, with room to
+// spare.
+const entryOverhead = 1 << 10
+
+// maxValueBytes is the largest value badger takes in one write: on disk
+// one value log file (ValueLogFileSize; badger refuses a larger value with
+// "Value with size ... exceeded ... limit"), in memory the value threshold.
+func (o Options) maxValueBytes() int64 {
+	if o.InMemory {
+		return o.inMemoryValueLimit()
+	}
+	return o.ValueLogFileSize
+}
+
+// MaxEntryBytes is the largest Data of a raft entry that this storage
+// stores: a larger entry fails the write, and with it the raft engine.
+// Whatever proposes entries must keep them at most this size.
+func (db *DB) MaxEntryBytes() int {
+	return int(db.opts.maxValueBytes() - entryOverhead)
 }
 
 func (o Options) validate() error {

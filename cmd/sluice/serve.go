@@ -24,7 +24,7 @@ type serveOptions struct {
 	advertise      string
 	rack           string
 	nodeID         uint64
-	maxRecordBytes int
+	limits         server.Limits
 	retentionMs    int64
 	retentionBytes int64
 	retentionCheck time.Duration
@@ -50,7 +50,7 @@ func newServeCmd() *cobra.Command {
 	f.StringVar(&o.advertise, "advertise", "", "address clients should dial for this broker (default: the listen address)")
 	f.StringVar(&o.rack, "rack", "", "`RACK` (or zone) of this broker: a partition's replicas go to as many racks as there are")
 	f.Uint64Var(&o.nodeID, "node-id", 1, "this broker's id in the cluster")
-	f.IntVar(&o.maxRecordBytes, "max-record-bytes", 1<<20, "largest record accepted, in bytes (topics may lower it with max.message.bytes)")
+	addLimitFlags(cmd, &o.limits)
 	f.Int64Var(&o.retentionMs, "log-retention-ms", 7*24*60*60*1000, "default retention.ms of topics: records older than this are removed, whole segments at a time (-1: no limit)")
 	f.Int64Var(&o.retentionBytes, "log-retention-bytes", -1, "default retention.bytes of topics: the bytes a partition keeps before its oldest segments are removed (-1: no limit)")
 	f.DurationVar(&o.retentionCheck, "log-retention-check-interval", 30*time.Second, "how often partition leaders look for records past their retention")
@@ -91,7 +91,7 @@ func (o *serveOptions) run(cmd *cobra.Command) error {
 	}
 	b, err := server.New(server.Config{
 		NodeID: o.nodeID, Storage: storage.DefaultOptions(o.dataDir), AdvertiseAddr: o.advertise, Rack: o.rack,
-		MaxRecordBytes: o.maxRecordBytes, Logger: logger, Controllers: controllers, Join: o.join,
+		Limits: o.limits, Logger: logger, Controllers: controllers, Join: o.join,
 		RetentionMs: o.retentionMs, RetentionBytes: o.retentionBytes, RetentionCheckInterval: o.retentionCheck,
 	})
 	if err != nil {
@@ -122,6 +122,20 @@ func (o *serveOptions) run(cmd *cobra.Command) error {
 		logger.Info("stopped")
 		return nil
 	}
+}
+
+// addLimitFlags binds the broker's limits (README "Limits"); 0 keeps a
+// limit's default.
+func addLimitFlags(cmd *cobra.Command, l *server.Limits) {
+	f := cmd.Flags()
+	f.IntVar(&l.MaxRecordBytes, "max-record-bytes", 0, "largest record accepted, in bytes: the default of the topic config max.message.bytes (0: 1 MiB, less if --max-entry-bytes is smaller)")
+	f.IntVar(&l.MaxRequestBytes, "max-request-bytes", 0, "largest gRPC message a client may send, in bytes (0: 64 MiB)")
+	f.IntVar(&l.MaxEntryBytes, "max-entry-bytes", 0, "largest raft entry: the records of one request for one partition as stored, in bytes (0: 4 MiB; at most the storage's 16 MiB less 1 KiB)")
+	f.IntVar(&l.MaxDecompressedBytes, "max-decompressed-bytes", 0, "largest size a compressed batch may decompress to, in bytes (0: --max-entry-bytes)")
+	f.IntVar(&l.MaxRecordHeaders, "max-record-headers", 0, "most headers per record (0: 1024)")
+	f.IntVar(&l.MaxCommitMetadataBytes, "offset-metadata-max-bytes", 0, "largest metadata of a committed offset, in bytes (0: 4096, Kafka's offset.metadata.max.bytes)")
+	f.Int64Var(&l.TimestampBeforeMaxMs, "log-message-timestamp-before-max-ms", 0, "default message.timestamp.before.max.ms of topics: how far in the past a record's timestamp may be (0: unlimited)")
+	f.Int64Var(&l.TimestampAfterMaxMs, "log-message-timestamp-after-max-ms", 0, "default message.timestamp.after.max.ms of topics: how far in the future a record's timestamp may be (0: 3600000, one hour)")
 }
 
 // checkRetention refuses retention flags the broker would misread: 0 keeps

@@ -104,7 +104,7 @@ func TestTopicAlterProcess(t *testing.T) {
 	}{
 		{[]string{"--partitions", "4"}, "sluice: partitions: topic \"orders\" has 6 partitions and asked for 4: the partition count can only be raised\n"},
 		{[]string{"--config", "min.insync.replicas=2"}, "sluice: set_configs[min.insync.replicas]: invalid value \"2\" for min.insync.replicas: must be an integer from 1 to 1 (the topic's replication factor)\n"},
-		{[]string{"--config", "retention.hours=1"}, "sluice: set_configs: unknown topic config \"retention.hours\" (known: cleanup.policy, compression.type, max.message.bytes, message.timestamp.type, min.insync.replicas, retention.bytes, retention.ms)\n"},
+		{[]string{"--config", "retention.hours=1"}, "sluice: set_configs: unknown topic config \"retention.hours\" (known: cleanup.policy, compression.type, max.message.bytes, message.timestamp.after.max.ms, message.timestamp.before.max.ms, message.timestamp.type, min.insync.replicas, retention.bytes, retention.ms)\n"},
 	} {
 		_, errOut, err := b.cli("", append([]string{"topic", "alter", "orders"}, tc.args...)...)
 		if err == nil || errOut != tc.err {

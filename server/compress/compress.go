@@ -135,7 +135,7 @@ func Decode(c sluicev1.Compression, src []byte, limit int) ([]byte, error) {
 }
 
 func corrupt(c sluicev1.Compression, err error) error {
-	return fmt.Errorf("%w (%s: %v)", ErrCorrupt, Name(c), err)
+	return fmt.Errorf("%w (%s: %w)", ErrCorrupt, Name(c), err)
 }
 
 func decodeSnappy(src []byte, limit int) ([]byte, error) {
@@ -175,10 +175,19 @@ func readAll(c sluicev1.Compression, r io.Reader, srcLen, limit int) ([]byte, er
 // they are, so a stream must end exactly where the data ends.
 var errTrailing = errors.New("data after the end of the compressed stream")
 
+// MaxZstdWindow is the largest zstd window decoded. A decoder allocates
+// the window a frame declares before it reads any data, so without a bound
+// a 13-byte frame declaring zstd's largest window (512 MiB) made the
+// broker allocate 512 MiB, and the pooled decoder kept it. 8 MiB is the
+// window of every zstd level up to 19 and the default of klauspost's
+// streaming encoder; only the "ultra" levels 20 to 22 use more.
+const MaxZstdWindow = 8 << 20
+
 var zstdDecoders = sync.Pool{New: func() any {
 	// Concurrency 1 decodes on the caller's goroutine: a pooled decoder
 	// that the pool drops leaves no goroutine behind.
-	d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true))
+	d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
+		zstd.WithDecoderMaxWindow(MaxZstdWindow))
 	if err != nil {
 		return err
 	}
@@ -196,11 +205,18 @@ func decodeZstd(src []byte, limit int) ([]byte, error) {
 		// A zstd stream of no frames decodes to nothing; no encoder makes one.
 		return nil, corrupt(sluicev1.Compression_COMPRESSION_ZSTD, io.ErrUnexpectedEOF)
 	}
-	if err := d.Reset(bytes.NewReader(src)); err != nil {
-		return nil, corrupt(sluicev1.Compression_COMPRESSION_ZSTD, err)
+	err := d.Reset(bytes.NewReader(src))
+	var out []byte
+	if err == nil {
+		out, err = readAll(sluicev1.Compression_COMPRESSION_ZSTD, d, len(src), limit)
+	} else {
+		err = corrupt(sluicev1.Compression_COMPRESSION_ZSTD, err)
 	}
-	defer func() { _ = d.Reset(nil) }()
-	return readAll(sluicev1.Compression_COMPRESSION_ZSTD, d, len(src), limit)
+	_ = d.Reset(nil)
+	if errors.Is(err, zstd.ErrWindowSizeExceeded) {
+		return nil, fmt.Errorf("%w (zstd: the frame's window is over %d bytes, the most decoded here; compress with a level below 20)", ErrCorrupt, MaxZstdWindow)
+	}
+	return out, err
 }
 
 var gzipReaders sync.Pool

@@ -3,6 +3,8 @@ package compress
 import (
 	"bytes"
 	"errors"
+	"runtime"
+	"strings"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -137,5 +139,29 @@ func TestBatchRecordsRoundTrip(t *testing.T) {
 		if _, err := BatchRecords(b, 0); !errors.Is(err, ErrCorrupt) {
 			t.Errorf("%s: a wrong record count gave %v", Name(c), err)
 		}
+	}
+}
+
+// TestZstdWindowIsBounded: a frame declaring zstd's largest window (512
+// MiB) over four bytes of data is refused before its window is allocated
+// (it cost 512 MiB), while the windows real encoders use still decode.
+func TestZstdWindowIsBounded(t *testing.T) {
+	frame := func(windowLog byte) []byte {
+		// Magic, no content size, the window descriptor, then one raw last block of "abcd".
+		return []byte{0x28, 0xb5, 0x2f, 0xfd, 0x00, (windowLog - 10) << 3, 0x21, 0, 0, 'a', 'b', 'c', 'd'}
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := Decode(sluicev1.Compression_COMPRESSION_ZSTD, frame(29), 1<<20)
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "window") {
+		t.Errorf("a 512 MiB window: %v, want a corrupt-data error naming the window", err)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 2*MaxZstdWindow {
+		t.Errorf("refusing it allocated %d bytes", n)
+	}
+	out, err := Decode(sluicev1.Compression_COMPRESSION_ZSTD, frame(23), 1<<20)
+	if err != nil || string(out) != "abcd" {
+		t.Errorf("an 8 MiB window: %q, %v", out, err)
 	}
 }

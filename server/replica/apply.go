@@ -17,8 +17,9 @@ import (
 func (r *Replica) AppliedIndex() uint64 { return r.st.GetAppliedIndex() }
 
 // Proposals coalesces every queued request into entries of at most
-// MaxEntryBytes (a larger request travels alone, as does an idempotent
-// one), remembering which requests each entry carries.
+// CoalesceBytes of records (a larger request travels alone, as does an
+// idempotent or compressed one, and enqueue refused any request that one
+// entry could not hold), remembering which requests each entry carries.
 func (r *Replica) Proposals() [][]byte {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -30,7 +31,7 @@ func (r *Replica) Proposals() [][]byte {
 	for start := 0; start < len(r.pending); {
 		end, size := start, 0
 		for end < len(r.pending) && (end == start || r.pending[start].coalesces() && r.pending[end].coalesces() &&
-			size+len(r.pending[end].records) <= r.cfg.MaxEntryBytes) {
+			size+len(r.pending[end].records) <= r.cfg.CoalesceBytes) {
 			size += len(r.pending[end].records)
 			end++
 		}

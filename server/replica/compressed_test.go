@@ -39,7 +39,7 @@ func TestCompressedEntryMatchesProto(t *testing.T) {
 // compressed request into an entry with another request: compressed streams
 // cannot be concatenated.
 func TestCompressedRequestsTravelAlone(t *testing.T) {
-	r := &Replica{cfg: Config{MaxEntryBytes: 1 << 20}, inflight: map[uint64][]*request{}}
+	r := &Replica{cfg: Config{MaxEntryBytes: 1 << 20, CoalesceBytes: 1 << 20}, inflight: map[uint64][]*request{}}
 	done := func(int64, error) {}
 	r.pending = []*request{
 		{records: []byte("a"), count: 1, done: done},

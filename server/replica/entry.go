@@ -24,6 +24,12 @@ const (
 	proposalSeq    = 3
 )
 
+// MaxEntryOverhead is the most a produce entry's own fields (proposal id,
+// count, timestamp, producer, codec, the records' tag and length: about 100
+// bytes) add to its records, with room to spare: an entry holds at most
+// MaxEntryBytes less this of records.
+const MaxEntryOverhead = 256
+
 // proposalID names a proposal across brokers and restarts.
 type proposalID struct {
 	node, incarnation, seq uint64

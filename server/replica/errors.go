@@ -30,6 +30,17 @@ func (e *OutOfRangeError) Error() string {
 		e.Offset, e.LogStart, e.HighWatermark)
 }
 
+// EntryTooLargeError refuses a request whose records (as stored) would
+// make a raft entry larger than the partition's storage takes. Retrying
+// cannot help: the request must be split by the producer.
+type EntryTooLargeError struct {
+	Size, Limit int
+}
+
+func (e *EntryTooLargeError) Error() string {
+	return fmt.Sprintf("the records for this partition are %d bytes as stored, over the limit of %d bytes for one raft entry; send fewer records per request", e.Size, e.Limit)
+}
+
 var (
 	// ErrProposalDropped means raft refused or lost a proposal before it
 	// committed; the request was not appended and may be retried.

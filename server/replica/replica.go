@@ -28,8 +28,14 @@ type Config struct {
 	DB                  *storage.DB
 	// Notify tells the raft engine that the replica has proposals.
 	Notify func(group uint64)
-	// MaxEntryBytes bounds one raft entry; requests are coalesced up to it.
+	// MaxEntryBytes bounds the data of one raft entry, which must fit the
+	// storage (0: DB.MaxEntryBytes()). A request whose records would not
+	// fit one entry is refused (EntryTooLargeError), and coalescing never
+	// builds a larger one.
 	MaxEntryBytes int
+	// CoalesceBytes is the size up to which requests are coalesced into one
+	// entry (0: 1 MiB; never more than MaxEntryBytes allows).
+	CoalesceBytes int
 	// MaxPendingBytes bounds the bytes waiting to be proposed.
 	MaxPendingBytes int
 	// CacheBytes bounds the recent batches kept in memory for readers.
@@ -121,8 +127,15 @@ type Replica struct {
 // Open loads a replica's applied state from storage.
 func Open(cfg Config) (*Replica, error) {
 	if cfg.MaxEntryBytes <= 0 {
-		cfg.MaxEntryBytes = 1 << 20
+		cfg.MaxEntryBytes = cfg.DB.MaxEntryBytes()
 	}
+	if cfg.MaxEntryBytes <= MaxEntryOverhead {
+		return nil, fmt.Errorf("replica %s/%d: MaxEntryBytes %d leaves no room for records", cfg.Topic, cfg.Partition, cfg.MaxEntryBytes)
+	}
+	if cfg.CoalesceBytes <= 0 {
+		cfg.CoalesceBytes = 1 << 20
+	}
+	cfg.CoalesceBytes = min(cfg.CoalesceBytes, cfg.MaxEntryBytes-MaxEntryOverhead)
 	if cfg.MaxPendingBytes <= 0 {
 		cfg.MaxPendingBytes = 64 << 20
 	}
@@ -225,6 +238,9 @@ func (r *Replica) AppendAcks(records []byte, count int, maxTS int64, leaderAck b
 
 func (r *Replica) enqueue(req *request) error {
 	records := req.records
+	if limit := r.cfg.MaxEntryBytes - MaxEntryOverhead; len(records) > limit {
+		return &EntryTooLargeError{Size: len(records), Limit: limit}
+	}
 	r.mu.Lock()
 	switch {
 	case r.closed:

@@ -48,8 +48,8 @@ func WithConfig(fn func(*server.Config)) Option {
 
 // OnDisk keeps the broker's data in a t.TempDir() directory rather than in
 // memory, so that Restart finds it again. Tests that send requests over
-// 64 KiB need it too: in-memory storage refuses raft entries above badger's
-// value threshold, and the raft engine stops.
+// 1 MiB to one partition need it too: in-memory storage takes raft entries
+// of at most 1 MiB less 1 KiB, so the broker refuses larger ones.
 func OnDisk() Option {
 	return func(s *settings) { s.onDisk = true }
 }

@@ -68,11 +68,12 @@ func (req *ProduceRequest) parseBatchField(b []byte) (int, error) {
 	return n, nil
 }
 
-// expandBatch decompresses the request's batch (at most maxBytes) and parses
+// expandBatch decompresses the request's batch (at most
+// lim.MaxDecompressedBytes, through a reader that stops there) and parses
 // its records into req.Records, as if they had come one by one, checking that
 // there are as many as the batch says. A batch that does not decompress is
 // refused here, so it is never stored.
-func (req *ProduceRequest) expandBatch(maxBytes int) error {
+func (req *ProduceRequest) expandBatch(lim ParseLimits) error {
 	bt := req.Batch
 	switch {
 	case len(req.Records) > 0:
@@ -82,11 +83,11 @@ func (req *ProduceRequest) expandBatch(maxBytes int) error {
 	case bt.Count <= 0:
 		return &FieldError{"batch.record_count", fmt.Sprintf("must be at least 1 (got %d)", bt.Count)}
 	}
-	plain, err := compress.Decode(bt.Compression, bt.Data, maxBytes)
+	plain, err := compress.Decode(bt.Compression, bt.Data, lim.MaxDecompressedBytes)
 	var tooLarge *compress.TooLargeError
 	switch {
 	case errors.As(err, &tooLarge):
-		return &FieldError{"batch.compressed_records", fmt.Sprintf("decompresses to more than %d bytes, the broker's max request size", maxBytes)}
+		return &FieldError{"batch.compressed_records", fmt.Sprintf("%d compressed bytes decompress to more than %d bytes, the broker's limit for one batch (MaxDecompressedBytes)", len(bt.Data), lim.MaxDecompressedBytes)}
 	case err != nil:
 		return &FieldError{"batch.compressed_records", fmt.Sprintf("does not decompress as %s: %v", compress.Name(bt.Compression), err)}
 	}
@@ -96,7 +97,7 @@ func (req *ProduceRequest) expandBatch(maxBytes int) error {
 		if n < 0 {
 			return &FieldError{"batch.compressed_records", fmt.Sprintf("record %d is cut short (want each record as a varint length and its encoding)", len(req.Records))}
 		}
-		rec, err := parseRecord(v, len(req.Records), maxBytes)
+		rec, err := parseRecord(v, len(req.Records), lim)
 		if err != nil {
 			var fe *FieldError
 			if errors.As(err, &fe) {

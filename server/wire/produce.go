@@ -79,10 +79,28 @@ func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
 
 var errMalformed = errors.New("malformed protobuf")
 
+// ParseLimits bound what ParseProduceRequestWith accepts.
+type ParseLimits struct {
+	// MaxRecordBytes bounds each record's size (its encoding, less any
+	// offset field).
+	MaxRecordBytes int
+	// MaxDecompressedBytes bounds what a compressed batch decompresses to;
+	// decompression stops there.
+	MaxDecompressedBytes int
+	// MaxHeaders bounds the headers of each record; 0 is no limit.
+	MaxHeaders int
+}
+
 // ParseProduceRequest parses b, which the caller must not modify while the
 // result is in use. Each record's size (its encoding, less any offset field)
-// must be at most maxRecordBytes.
+// must be at most maxRecordBytes, and so must a compressed batch
+// decompressed.
 func ParseProduceRequest(b []byte, maxRecordBytes int) (*ProduceRequest, error) {
+	return ParseProduceRequestWith(b, ParseLimits{MaxRecordBytes: maxRecordBytes, MaxDecompressedBytes: maxRecordBytes})
+}
+
+// ParseProduceRequestWith is ParseProduceRequest with every limit given.
+func ParseProduceRequestWith(b []byte, lim ParseLimits) (*ProduceRequest, error) {
 	req := &ProduceRequest{}
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
@@ -90,21 +108,21 @@ func ParseProduceRequest(b []byte, maxRecordBytes int) (*ProduceRequest, error) 
 			return nil, &FieldError{"request", errMalformed.Error()}
 		}
 		b = b[n:]
-		n, err := req.parseField(num, typ, b, maxRecordBytes)
+		n, err := req.parseField(num, typ, b, lim)
 		if err != nil {
 			return nil, err
 		}
 		b = b[n:]
 	}
 	if req.Batch != nil {
-		if err := req.expandBatch(maxRecordBytes); err != nil {
+		if err := req.expandBatch(lim); err != nil {
 			return nil, err
 		}
 	}
 	return req, nil
 }
 
-func (req *ProduceRequest) parseField(num protowire.Number, typ protowire.Type, b []byte, maxRecordBytes int) (int, error) {
+func (req *ProduceRequest) parseField(num protowire.Number, typ protowire.Type, b []byte, lim ParseLimits) (int, error) {
 	switch {
 	case num == produceTopic && typ == protowire.BytesType:
 		v, n := protowire.ConsumeBytes(b)
@@ -118,7 +136,7 @@ func (req *ProduceRequest) parseField(num protowire.Number, typ protowire.Type, 
 		if n < 0 {
 			return 0, &FieldError{fmt.Sprintf("records[%d]", len(req.Records)), errMalformed.Error()}
 		}
-		rec, err := parseRecord(v, len(req.Records), maxRecordBytes)
+		rec, err := parseRecord(v, len(req.Records), lim)
 		if err != nil {
 			return 0, err
 		}
@@ -160,8 +178,9 @@ func (req *ProduceRequest) setVarint(num protowire.Number, v uint64) {
 
 // parseRecord validates one record and finds its key and timestamp. An offset
 // set by the producer is dropped: offsets are the broker's to assign.
-func parseRecord(b []byte, i, maxRecordBytes int) (Record, error) {
+func parseRecord(b []byte, i int, lim ParseLimits) (Record, error) {
 	rec := Record{Data: b}
+	headers := 0
 	field := func(name string) string { return fmt.Sprintf("records[%d]%s", i, name) }
 	hasOffset := false
 	for rest := b; len(rest) > 0; {
@@ -192,14 +211,17 @@ func parseRecord(b []byte, i, maxRecordBytes int) (Record, error) {
 			if err := checkHeader(h); err != nil {
 				return rec, &FieldError{field(".headers"), err.Error()}
 			}
+			if headers++; lim.MaxHeaders > 0 && headers > lim.MaxHeaders {
+				return rec, &FieldError{field(".headers"), fmt.Sprintf("record has more than %d headers, the broker's limit per record (MaxRecordHeaders)", lim.MaxHeaders)}
+			}
 		}
 	}
 	if hasOffset {
 		rec.Data = withoutField(b, recordOffset)
 		rec.Key = findBytesField(rec.Data, recordKey)
 	}
-	if len(rec.Data) > maxRecordBytes {
-		return rec, &FieldError{field(""), fmt.Sprintf("record is %d bytes, over the limit of %d bytes (max.message.bytes)", len(rec.Data), maxRecordBytes)}
+	if len(rec.Data) > lim.MaxRecordBytes {
+		return rec, &FieldError{field(""), fmt.Sprintf("record is %d bytes, over the limit of %d bytes (max.message.bytes)", len(rec.Data), lim.MaxRecordBytes)}
 	}
 	return rec, nil
 }

@@ -45,8 +45,21 @@ type Config struct {
 	// MaxRecordBytes is the default limit of one record (max.message.bytes);
 	// 0 means 1 MiB.
 	MaxRecordBytes int
-	// MaxRequestBytes bounds one gRPC message; 0 means 64 MiB.
+	// MaxRequestBytes bounds one gRPC message of a client; 0 means 64 MiB.
+	// Peers may send larger ones (see peerRecvLimit in grpc.go).
 	MaxRequestBytes int
+	// MaxInflightBytes bounds, per partition and follower, the bytes of
+	// appends a leader has sent and not had acknowledged, so that a follower
+	// far behind is fed a window at a time (raft's MaxInflightBytes). At
+	// least one full append (4 MiB); 0 means 16 MiB.
+	MaxInflightBytes int
+	// PeerBatchBytes bounds one send of raft messages to a peer, whatever
+	// the number of partitions or messages in it; 0 means 4 MiB.
+	PeerBatchBytes int
+	// PeerQueueBytes bounds the raft messages waiting to be sent to one
+	// peer, in each of its two lanes (appends; everything else); past it
+	// messages are dropped and raft sends them again. 0 means 64 MiB.
+	PeerQueueBytes int
 	// CacheBytes bounds each partition's cache of recent batches; 0: 8 MiB.
 	CacheBytes int
 	// ProduceBufferBytes bounds the bytes of produce requests this broker
@@ -94,6 +107,15 @@ func (c *Config) setDefaults() {
 	}
 	if c.ProduceBufferBytes <= 0 {
 		c.ProduceBufferBytes = 16 << 20
+	}
+	if c.MaxInflightBytes <= 0 {
+		c.MaxInflightBytes = engine.DefaultMaxInflightBytes
+	}
+	if c.PeerBatchBytes <= 0 {
+		c.PeerBatchBytes = transport.DefaultBatchBytes
+	}
+	if c.PeerQueueBytes <= 0 {
+		c.PeerQueueBytes = transport.DefaultQueueBytes
 	}
 	if c.OffsetsPartitions <= 0 {
 		c.OffsetsPartitions = defaultOffsetsPartitions
@@ -166,6 +188,9 @@ type Broker struct {
 // nothing until Serve.
 func New(cfg Config) (*Broker, error) {
 	cfg.setDefaults()
+	if err := cfg.checkPeerLimits(); err != nil {
+		return nil, err
+	}
 	b := &Broker{
 		cfg:         cfg,
 		log:         cfg.Logger,
@@ -203,6 +228,7 @@ func (b *Broker) startRaft() error {
 	}
 	eng, err := engine.New(engine.Config{
 		NodeID: b.cfg.NodeID, DB: b.db, Logger: b.log, TickInterval: b.cfg.TickInterval, Transport: out,
+		MaxSizePerMsg: maxAppendBytes, MaxInflightBytes: uint64(b.cfg.MaxInflightBytes),
 	})
 	if err != nil {
 		return err
@@ -211,6 +237,8 @@ func (b *Broker) startRaft() error {
 	b.peer = transport.New(transport.Config{
 		NodeID: b.cfg.NodeID, Engine: eng, Resolve: b.peerAddr, Logger: b.log,
 		DialOptions: []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())},
+		BatchBytes:  b.cfg.PeerBatchBytes, QueueBytes: b.cfg.PeerQueueBytes,
+		MaxMessageBytes: peerRecvLimit(b.cfg) - transport.BatchOverhead,
 	})
 	meta, err := raftmeta.Open(raftmeta.Config{
 		NodeID: b.cfg.NodeID, Incarnation: b.incarnation, DB: b.db,

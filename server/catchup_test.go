@@ -4,13 +4,17 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
+	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/server"
+	"github.com/sluice-io/sluice/server/servertest"
+	"github.com/sluice-io/sluice/storage"
 )
 
 // catchUpTimeout bounds how long a restarted follower may take to catch up
@@ -124,4 +128,58 @@ func fetchLocal(t *testing.T, c *testCluster, id uint64, topic string, end int64
 		out = append(out, resp.GetRecords()...)
 	}
 	return out
+}
+
+// TestClientRequestsHeldToMaxRequestBytes: the server accepts the peers'
+// larger messages, yet a client's request over MaxRequestBytes is still
+// refused as gRPC's own limit would refuse it (RESOURCE_EXHAUSTED), on a
+// stream and on a unary call, and the broker goes on serving.
+func TestClientRequestsHeldToMaxRequestBytes(t *testing.T) {
+	const limit = 1 << 20
+	b := servertest.Start(t, servertest.OnDisk(), servertest.WithConfig(func(c *server.Config) { c.MaxRequestBytes = limit }))
+	b.CreateTopic(t, "t", 1)
+	big := make([]*sluicev1.Record, 3)
+	for i := range big {
+		big[i] = &sluicev1.Record{Value: bytes.Repeat([]byte{'v'}, limit/2)}
+	}
+	_, err := b.TryProduceRequest(t.Context(), &sluicev1.ProduceRequest{Topic: "t", Partition: proto.Int32(0), Records: big})
+	checkStatus(t, err, codes.ResourceExhausted, "max request bytes", fmt.Sprint(limit))
+
+	_, err = b.AdminClient.CreateTopic(t.Context(), &sluicev1.CreateTopicRequest{Name: "u", Partitions: 1,
+		Configs: map[string]string{"retention.ms": strings.Repeat("1", limit+1)}})
+	checkStatus(t, err, codes.ResourceExhausted, "max request bytes", fmt.Sprint(limit))
+
+	want := []*sluicev1.Record{{Value: bytes.Repeat([]byte{'w'}, limit/2)}}
+	b.Produce(t, "t", 0, want...)
+	got := b.FetchAll(t, "t", 0, 0)
+	if len(got) != 1 || !bytes.Equal(got[0].GetValue(), want[0].GetValue()) {
+		t.Fatalf("after the refusals: read %d records, want the one produced", len(got))
+	}
+}
+
+// TestPeerLimitsThatCannotWorkAreRefusedAtStartup: a broker does not start
+// with an in-flight window smaller than one append (raft could not send a
+// full one) or with limits whose peer receive limit gRPC cannot carry.
+func TestPeerLimitsThatCannotWorkAreRefusedAtStartup(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		adjust func(*server.Config)
+		says   string
+	}{
+		{"in-flight under one append", func(c *server.Config) { c.MaxInflightBytes = 1 << 20 }, "max in-flight bytes 1048576"},
+		{"peer limit over gRPC's", func(c *server.Config) { c.MaxRequestBytes = 3 << 30 }, "peer receive limit"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := server.Config{Storage: storage.DefaultOptions(t.TempDir())}
+			tc.adjust(&cfg)
+			b, err := server.New(cfg)
+			if err == nil {
+				b.Shutdown()
+				t.Fatal("New accepted the limits")
+			}
+			if !strings.Contains(err.Error(), tc.says) {
+				t.Fatalf("New: %v; want it to say %q", err, tc.says)
+			}
+		})
+	}
 }

@@ -90,12 +90,18 @@ func (e *fakeEngine) unreachableOf(group uint64) int {
 // dynamic growth), so a stream that is not read blocks its sender soon.
 func startPeer(t *testing.T, f *fakePeer) string {
 	t.Helper()
+	return startPeerLimited(t, f, 64<<20)
+}
+
+// startPeerLimited is startPeer with a receive limit.
+func startPeerLimited(t *testing.T, f *fakePeer, recvLimit int) string {
+	t.Helper()
 	f.types = map[raftpb.MessageType]int{}
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := grpc.NewServer(grpc.MaxRecvMsgSize(64<<20), grpc.InitialWindowSize(64<<10), grpc.InitialConnWindowSize(64<<10))
+	srv := grpc.NewServer(grpc.MaxRecvMsgSize(recvLimit), grpc.InitialWindowSize(64<<10), grpc.InitialConnWindowSize(64<<10))
 	internalv1.RegisterRaftTransportServiceServer(srv, f)
 	go func() { _ = srv.Serve(lis) }()
 	t.Cleanup(srv.Stop)
@@ -199,5 +205,32 @@ func TestHeartbeatsDoNotWaitBehindAppends(t *testing.T) {
 	}
 	if n := eng.unreachableOf(2) + eng.unreachableOf(3); n > 0 {
 		t.Errorf("heartbeats reported unreachable %d times", n)
+	}
+}
+
+// TestMessageOverThePeerLimitDoesNotResetTheStream: a message larger than
+// the peer accepts is dropped and reported unreachable, and the messages of
+// other groups queued with it still arrive (sending it would reset the
+// stream and lose them all).
+func TestMessageOverThePeerLimitDoesNotResetTheStream(t *testing.T) {
+	const peerLimit = 1 << 20
+	peer := &fakePeer{}
+	addr := startPeerLimited(t, peer, peerLimit)
+	eng := &fakeEngine{unreachable: map[uint64]int{}}
+	tr := newTransport(t, eng, addr, func(c *transport.Config) { c.MaxMessageBytes = peerLimit - transport.BatchOverhead })
+
+	msgs := []engine.Envelope{appendMsg(1, 16<<10), appendMsg(2, 2<<20)}
+	for g := range uint64(20) {
+		msgs = append(msgs, appendMsg(10+g, 16<<10))
+	}
+	tr.Send(msgs)
+	enginetest.WaitFor(t, "the other groups' appends to arrive", func() bool { return peer.received(raftpb.MsgApp) == 21 })
+	if eng.unreachableOf(2) == 0 {
+		t.Error("the append over the limit was not reported unreachable")
+	}
+	for _, g := range []uint64{1, 10, 29} {
+		if n := eng.unreachableOf(g); n > 0 {
+			t.Errorf("group %d reported unreachable %d times", g, n)
+		}
 	}
 }

@@ -158,6 +158,9 @@ type Broker struct {
 // nothing until Serve.
 func New(cfg Config) (*Broker, error) {
 	cfg.setDefaults()
+	if err := cfg.checkPeerLimits(); err != nil {
+		return nil, err
+	}
 	b := &Broker{
 		cfg:         cfg,
 		log:         cfg.Logger,
@@ -200,6 +203,7 @@ func (b *Broker) startRaft() error {
 	}
 	eng, err := engine.New(engine.Config{
 		NodeID: b.cfg.NodeID, DB: b.db, Logger: b.log, TickInterval: b.cfg.TickInterval, Transport: out,
+		MaxSizePerMsg: maxAppendBytes, MaxInflightBytes: uint64(b.cfg.Limits.MaxInflightBytes),
 	})
 	if err != nil {
 		return err
@@ -208,6 +212,8 @@ func (b *Broker) startRaft() error {
 	b.peer = transport.New(transport.Config{
 		NodeID: b.cfg.NodeID, Engine: eng, Resolve: b.peerAddr, Logger: b.log,
 		DialOptions: []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())},
+		BatchBytes:  b.cfg.Limits.PeerBatchBytes, QueueBytes: b.cfg.Limits.PeerQueueBytes,
+		MaxMessageBytes: peerRecvLimit(b.cfg) - transport.BatchOverhead,
 	})
 	meta, err := raftmeta.Open(raftmeta.Config{
 		NodeID: b.cfg.NodeID, Incarnation: b.incarnation, DB: b.db,

@@ -2,7 +2,9 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"math"
 	"runtime/debug"
 	"strings"
 
@@ -15,9 +17,12 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	internalv1 "github.com/sluice-io/sluice/gen/go/sluice/internalpb/v1"
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+	"github.com/sluice-io/sluice/server/engine"
+	"github.com/sluice-io/sluice/server/transport"
 )
 
 // newGRPCServer builds the server with its interceptor chain, outermost
@@ -41,11 +46,14 @@ func (b *Broker) newGRPCServer() error {
 	})}
 	b.grpc = grpc.NewServer(
 		grpc.ForceServerCodecV2(codec),
-		grpc.MaxRecvMsgSize(b.cfg.Limits.MaxRequestBytes),
+		// One limit for the whole server, the larger one: the peers'. Client
+		// calls are held to MaxRequestBytes by the request-size interceptors.
+		grpc.MaxRecvMsgSize(max(b.cfg.Limits.MaxRequestBytes, peerRecvLimit(b.cfg))),
 		grpc.ChainUnaryInterceptor(
 			recovery.UnaryServerInterceptor(recoverOpts...),
 			logging.UnaryServerInterceptor(logger, logOpts...),
 			statusUnary,
+			b.requestSizeUnary,
 			b.drainUnary,
 			validateUnary,
 		),
@@ -53,6 +61,7 @@ func (b *Broker) newGRPCServer() error {
 			recovery.StreamServerInterceptor(recoverOpts...),
 			logging.StreamServerInterceptor(logger, logOpts...),
 			statusStream,
+			b.requestSizeStream,
 			b.drainStream,
 			validateStream,
 		),
@@ -103,4 +112,101 @@ func callLogLevel(c codes.Code) logging.Level {
 		return logging.LevelInfo
 	}
 	return logging.LevelError
+}
+
+// Peer limits. A follower far behind is sent its backlog as fast as raft and
+// the transport allow, so every message a peer may send must fit the
+// receiver's limit, or the stream resets, everything queued on it is lost,
+// and the follower never catches up.
+//
+// The largest StreamRequest is the larger of
+//   - a batch of several messages: at most PeerBatchBytes of messages;
+//   - one message sent alone. The largest is an append. raft fills it with
+//     entries up to maxAppendBytes, each framed with at most as many bytes
+//     as its own encoding has (an entry's encoding is at least 2 bytes, its
+//     framing 1 tag byte and a length of at most half as many bytes), so
+//     its entries take at most 2*maxAppendBytes; or it is one entry larger
+//     than that, made of one request (at most MaxRequestBytes of records, or
+//     several coalesced up to the replica's 1 MiB) plus the proposal's and
+//     the message's own fields, which peerMessageSlack bounds.
+//
+// Snapshots carry offsets and metadata, never records; the metadata
+// snapshot of a cluster of very many topics is the one message this does
+// not bound, and the transport drops (and logs) any message above the limit
+// rather than reset the stream.
+const (
+	maxAppendBytes   = engine.DefaultMaxSizePerMsg
+	peerMessageSlack = 64 << 10
+)
+
+// peerRecvLimit is the largest message a broker accepts from a peer: it
+// fits every batch a broker with the same configuration sends.
+func peerRecvLimit(c Config) int {
+	largestEntry := max(c.Limits.MaxRequestBytes, 1<<20) + peerMessageSlack
+	largestMessage := max(2*maxAppendBytes, largestEntry)
+	return max(c.Limits.PeerBatchBytes, largestMessage) + transport.BatchOverhead
+}
+
+// checkPeerLimits refuses peer limits that cannot work together.
+func (c *Config) checkPeerLimits() error {
+	if c.Limits.MaxInflightBytes < maxAppendBytes {
+		return fmt.Errorf("max in-flight bytes %d is under one full append (%d bytes)", c.Limits.MaxInflightBytes, maxAppendBytes)
+	}
+	if lim := peerRecvLimit(*c); lim > math.MaxInt32 {
+		return fmt.Errorf("peer receive limit %d (from max request bytes %d and peer batch bytes %d) is over gRPC's %d",
+			lim, c.Limits.MaxRequestBytes, c.Limits.PeerBatchBytes, math.MaxInt32)
+	}
+	return nil
+}
+
+// isPeerMethod reports whether a method is the peers' raft transport, which
+// has the larger peer limit.
+func isPeerMethod(fullMethod string) bool {
+	return strings.HasPrefix(fullMethod, "/"+internalv1.RaftTransportService_ServiceDesc.ServiceName+"/")
+}
+
+// requestTooLarge is the clients' MaxRequestBytes, checked here because the
+// server's own limit is the peers' larger one. It answers as gRPC's own limit
+// would (RESOURCE_EXHAUSTED, ending the call), naming the limit.
+func (b *Broker) requestTooLarge(msg any) error {
+	var n int
+	switch m := msg.(type) {
+	case *rawMessage:
+		n = len(m.b)
+	case proto.Message:
+		n = proto.Size(m)
+	default:
+		return nil
+	}
+	if n <= b.cfg.Limits.MaxRequestBytes {
+		return nil
+	}
+	return status.Errorf(codes.ResourceExhausted, "request of %d bytes is over the broker's max request bytes of %d", n, b.cfg.Limits.MaxRequestBytes)
+}
+
+func (b *Broker) requestSizeUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	if err := b.requestTooLarge(req); err != nil {
+		return nil, err
+	}
+	return handler(ctx, req)
+}
+
+func (b *Broker) requestSizeStream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	if isPeerMethod(info.FullMethod) {
+		return handler(srv, ss)
+	}
+	return handler(srv, &sizeCheckedStream{ServerStream: ss, b: b})
+}
+
+// sizeCheckedStream holds each message a client streams to MaxRequestBytes.
+type sizeCheckedStream struct {
+	grpc.ServerStream
+	b *Broker
+}
+
+func (s *sizeCheckedStream) RecvMsg(m any) error {
+	if err := s.ServerStream.RecvMsg(m); err != nil {
+		return err
+	}
+	return s.b.requestTooLarge(m)
 }

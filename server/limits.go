@@ -5,7 +5,9 @@ import (
 	"math"
 	"time"
 
+	"github.com/sluice-io/sluice/server/engine"
 	"github.com/sluice-io/sluice/server/replica"
+	"github.com/sluice-io/sluice/server/transport"
 )
 
 // Limits are the bounds a broker holds client requests to. Every one is
@@ -59,6 +61,22 @@ type Limits struct {
 	// message.timestamp.type=LogAppendTime ignore them). 0 means Kafka's
 	// defaults: unlimited (math.MaxInt64) behind, 1 hour ahead.
 	TimestampBeforeMaxMs, TimestampAfterMaxMs int64
+
+	// The limits of raft traffic between brokers (the peers' receive limit
+	// is derived from them and MaxRequestBytes: peerRecvLimit in grpc.go).
+
+	// MaxInflightBytes bounds, per partition and follower, the bytes of
+	// appends a leader has sent and not had acknowledged, so that a follower
+	// far behind is fed a window at a time (raft's MaxInflightBytes). At
+	// least one full append (4 MiB); 0 means 16 MiB.
+	MaxInflightBytes int
+	// PeerBatchBytes bounds one send of raft messages to a peer, whatever
+	// the number of partitions or messages in it; 0 means 4 MiB.
+	PeerBatchBytes int
+	// PeerQueueBytes bounds the raft messages waiting to be sent to one
+	// peer, in each of its two lanes (appends; everything else); past it
+	// messages are dropped and raft sends them again. 0 means 64 MiB.
+	PeerQueueBytes int
 }
 
 // Defaults of Limits.
@@ -119,6 +137,15 @@ func (l *Limits) setDefaults(storageMax int) {
 	if l.TimestampAfterMaxMs == 0 {
 		l.TimestampAfterMaxMs = defaultTimestampAfterMaxMs
 	}
+	if l.MaxInflightBytes <= 0 {
+		l.MaxInflightBytes = engine.DefaultMaxInflightBytes
+	}
+	if l.PeerBatchBytes <= 0 {
+		l.PeerBatchBytes = transport.DefaultBatchBytes
+	}
+	if l.PeerQueueBytes <= 0 {
+		l.PeerQueueBytes = transport.DefaultQueueBytes
+	}
 }
 
 // validate checks limits with their defaults set against each other and
@@ -135,9 +162,8 @@ func (l *Limits) validate(storageMax int) error {
 		return fmt.Errorf("limits: MaxRecordBytes %d must be from 1 to %d (MaxEntryBytes %d less an entry's own fields)",
 			l.MaxRecordBytes, l.MaxEntryBytes-replica.MaxEntryOverhead, l.MaxEntryBytes)
 	case l.MaxRequestBytes < l.MaxEntryBytes:
-		// Peer brokers' raft messages, which carry whole entries, arrive
-		// through the same gRPC server and limit.
-		return fmt.Errorf("limits: MaxRequestBytes %d is less than MaxEntryBytes %d: a request could not carry a whole entry, nor a peer's raft message", l.MaxRequestBytes, l.MaxEntryBytes)
+		// A request must be able to carry a whole entry's records.
+		return fmt.Errorf("limits: MaxRequestBytes %d is less than MaxEntryBytes %d: a request could not carry a whole entry", l.MaxRequestBytes, l.MaxEntryBytes)
 	case l.MaxDecompressedBytes < 1:
 		return fmt.Errorf("limits: MaxDecompressedBytes %d must be positive", l.MaxDecompressedBytes)
 	case l.MaxCommitMetadataBytes < 0 || l.MaxRecordHeaders < 0:

@@ -31,11 +31,18 @@ type Config struct {
 	// 100 ms ticks, heartbeats every 200 ms and elections after 1-2 s. Each
 	// heartbeat is a message per follower per group, the main idle cost.
 	ElectionTicks, HeartbeatTicks int
-	// MaxSizePerMsg bounds the entries in one append message; 0 means 4 MiB.
+	// MaxSizePerMsg bounds the entries in one append message (one entry
+	// larger than it still goes alone); 0 means DefaultMaxSizePerMsg.
 	MaxSizePerMsg uint64
 	// MaxInflightMsgs bounds unacknowledged appends per follower; 0 means 256.
 	MaxInflightMsgs int
-	Logger          *slog.Logger
+	// MaxInflightBytes bounds the entry bytes of the appends a leader has
+	// sent one follower and not yet had acknowledged, per group: a follower
+	// far behind is fed at most this much at a time rather than its whole
+	// backlog (raft.Config.MaxInflightBytes). At least MaxSizePerMsg; 0
+	// means DefaultMaxInflightBytes.
+	MaxInflightBytes uint64
+	Logger           *slog.Logger
 }
 
 func (c *Config) setDefaults() {
@@ -52,15 +59,26 @@ func (c *Config) setDefaults() {
 		c.HeartbeatTicks = 2
 	}
 	if c.MaxSizePerMsg == 0 {
-		c.MaxSizePerMsg = 4 << 20
+		c.MaxSizePerMsg = DefaultMaxSizePerMsg
 	}
 	if c.MaxInflightMsgs <= 0 {
 		c.MaxInflightMsgs = 256
+	}
+	if c.MaxInflightBytes == 0 {
+		c.MaxInflightBytes = max(DefaultMaxInflightBytes, c.MaxSizePerMsg)
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
 }
+
+// Defaults of the append flow control. Four full appends in flight keep a
+// follower's link busy up to 16 MiB per round trip (1 Gbit/s at 130 ms, or
+// loopback), and bound what one lagging group can have queued for one peer.
+const (
+	DefaultMaxSizePerMsg    = 4 << 20
+	DefaultMaxInflightBytes = 4 * DefaultMaxSizePerMsg
+)
 
 // ErrStopped is returned by calls on an engine that has stopped.
 var ErrStopped = errors.New("raft engine stopped")
@@ -104,6 +122,9 @@ func New(cfg Config) (*Engine, error) {
 		return nil, errors.New("engine: no storage")
 	}
 	cfg.setDefaults()
+	if cfg.MaxInflightBytes < cfg.MaxSizePerMsg {
+		return nil, fmt.Errorf("engine: max in-flight bytes %d is under the max append size %d", cfg.MaxInflightBytes, cfg.MaxSizePerMsg)
+	}
 	return &Engine{
 		cfg:    cfg,
 		log:    cfg.Logger.With("component", "raft-engine"),
@@ -262,6 +283,7 @@ func (e *Engine) raftConfig(rlog *storage.RaftLog, applied uint64) *raft.Config 
 		MaxSizePerMsg:            e.cfg.MaxSizePerMsg,
 		MaxCommittedSizePerReady: 16 * e.cfg.MaxSizePerMsg,
 		MaxInflightMsgs:          e.cfg.MaxInflightMsgs,
+		MaxInflightBytes:         e.cfg.MaxInflightBytes,
 		CheckQuorum:              true,
 		PreVote:                  true,
 		Logger:                   raftLogger{e.log},

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"sync"
 	"time"
 
+	"go.etcd.io/raft/v3/raftpb"
 	"google.golang.org/grpc"
 
 	internalv1 "github.com/sluice-io/sluice/gen/go/sluice/internalpb/v1"
@@ -15,61 +17,152 @@ import (
 const (
 	minBackoff = 50 * time.Millisecond
 	maxBackoff = 2 * time.Second
-	// maxBatchMessages bounds the messages merged into one stream send.
-	maxBatchMessages = 4096
 )
 
-// peer owns the stream to one broker: a goroutine that dials, opens the stream,
-// and sends queued batches, reconnecting with backoff when the stream breaks.
+// Lanes. Appends carry the records and may be megabytes each; everything
+// else (heartbeats, votes, append responses, snapshots, which in Sluice hold
+// offsets and never records) is small and is what keeps leaders, elections
+// and probing working, so it never waits behind appends: each lane has its own
+// connection, stream, queue and sender.
+const (
+	bulkLane = iota
+	priorityLane
+	numLanes
+)
+
+var laneNames = [numLanes]string{"bulk", "priority"}
+
+// laneOf is the lane a message travels in.
+func laneOf(m *raftpb.Message) int {
+	if m.GetType() == raftpb.MsgApp {
+		return bulkLane
+	}
+	return priorityLane
+}
+
+// peer is the two lanes to one broker.
 type peer struct {
-	t      *Transport
-	id     uint64
-	queue  chan []*internalv1.GroupMessage
+	id    uint64
+	lanes [numLanes]*lane
+}
+
+func newPeer(t *Transport, id uint64) *peer {
+	p := &peer{id: id}
+	for i := range p.lanes {
+		p.lanes[i] = newLane(t, id, laneNames[i])
+	}
+	return p
+}
+
+func (p *peer) close() {
+	for _, l := range p.lanes {
+		l.cancel()
+	}
+	for _, l := range p.lanes {
+		<-l.done
+	}
+}
+
+// queued is a message waiting in a lane with its size in a StreamRequest.
+type queued struct {
+	gm   *internalv1.GroupMessage
+	size int
+}
+
+// lane owns one stream to a peer: a goroutine that dials, opens the stream,
+// and sends what is queued in batches of at most BatchBytes, reconnecting
+// with backoff when the stream breaks. Its queue holds at most QueueBytes;
+// past that, messages are refused, and raft retransmits them.
+type lane struct {
+	t    *Transport
+	peer uint64
+	name string
+
+	mu    sync.Mutex
+	queue []queued
+	bytes int
+	ready chan struct{} // holds a token while the queue is not empty
+
 	ctx    context.Context
 	cancel context.CancelFunc
 	done   chan struct{}
 }
 
-func newPeer(t *Transport, id uint64) *peer {
+func newLane(t *Transport, peer uint64, name string) *lane {
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &peer{t: t, id: id, queue: make(chan []*internalv1.GroupMessage, t.cfg.QueueBatches), ctx: ctx, cancel: cancel, done: make(chan struct{})}
-	go p.run()
-	return p
+	l := &lane{t: t, peer: peer, name: name, ready: make(chan struct{}, 1), ctx: ctx, cancel: cancel, done: make(chan struct{})}
+	go l.run()
+	return l
 }
 
-// enqueue queues a batch; false when the queue is full.
-func (p *peer) enqueue(batch []*internalv1.GroupMessage) bool {
+// push queues messages in order while they fit in the queue's bytes and
+// returns those that did not. A message is always taken by an empty queue, so
+// one larger than the bound still goes (alone).
+func (l *lane) push(msgs []queued) (refused []queued) {
+	l.mu.Lock()
+	for i, m := range msgs {
+		if len(l.queue) > 0 && l.bytes+m.size > l.t.cfg.QueueBytes {
+			refused = msgs[i:]
+			break
+		}
+		l.queue = append(l.queue, m)
+		l.bytes += m.size
+	}
+	l.mu.Unlock()
+	l.signal()
+	return refused
+}
+
+func (l *lane) signal() {
 	select {
-	case p.queue <- batch:
-		return true
+	case l.ready <- struct{}{}:
 	default:
-		return false
 	}
 }
 
-func (p *peer) close() {
-	p.cancel()
-	<-p.done
+// take removes the longest prefix of the queue within BatchBytes (at least
+// one message).
+func (l *lane) take() []*internalv1.GroupMessage {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n, size := 0, 0
+	for n < len(l.queue) && (n == 0 || size+l.queue[n].size <= l.t.cfg.BatchBytes) {
+		size += l.queue[n].size
+		n++
+	}
+	batch := make([]*internalv1.GroupMessage, n)
+	for i := range n {
+		batch[i] = l.queue[i].gm
+		l.queue[i] = queued{} // let the sent message go
+	}
+	l.queue = l.queue[n:]
+	l.bytes -= size
+	if len(l.queue) == 0 {
+		l.queue = nil
+	} else {
+		l.signal()
+	}
+	return batch
 }
 
-func (p *peer) run() {
-	defer close(p.done)
+func (l *lane) run() {
+	defer close(l.done)
 	backoff := minBackoff
-	for p.ctx.Err() == nil {
+	for l.ctx.Err() == nil {
 		start := time.Now()
-		err := p.session()
-		if p.ctx.Err() != nil {
+		err := l.session()
+		if l.ctx.Err() != nil {
 			return
 		}
-		p.t.log.Debug("raft stream to peer ended", "peer", p.id, "err", err)
-		p.dropQueued()
+		l.t.log.Debug("raft stream to peer ended", "peer", l.peer, "lane", l.name, "err", err)
+		l.dropQueued()
 		if time.Since(start) > maxBackoff {
 			backoff = minBackoff // the stream was healthy for a while
 		}
 		jitter := time.Duration(rand.Int64N(int64(backoff) / 2))
 		select {
 		case <-time.After(backoff + jitter):
-		case <-p.ctx.Done():
+		case <-l.ctx.Done():
 			return
 		}
 		backoff = min(2*backoff, maxBackoff)
@@ -77,17 +170,17 @@ func (p *peer) run() {
 }
 
 // session dials the peer and sends until the stream fails.
-func (p *peer) session() error {
-	addr, ok := p.t.cfg.Resolve(p.id)
+func (l *lane) session() error {
+	addr, ok := l.t.cfg.Resolve(l.peer)
 	if !ok {
 		return errors.New("peer address unknown")
 	}
-	conn, err := grpc.NewClient(addr, p.t.cfg.DialOptions...)
+	conn, err := grpc.NewClient(addr, l.t.cfg.DialOptions...)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	ctx, cancel := context.WithCancel(p.ctx)
+	ctx, cancel := context.WithCancel(l.ctx)
 	defer cancel()
 	stream, err := internalv1.NewRaftTransportServiceClient(conn).Stream(ctx)
 	if err != nil {
@@ -95,12 +188,12 @@ func (p *peer) session() error {
 	}
 	go drainAcks(stream)
 	for {
-		batch, err := p.next()
+		batch, err := l.next()
 		if err != nil {
 			return err
 		}
-		if err := stream.Send(&internalv1.StreamRequest{FromNode: p.t.cfg.NodeID, Messages: batch}); err != nil {
-			p.lost(batch)
+		if err := stream.Send(&internalv1.StreamRequest{FromNode: l.t.cfg.NodeID, Messages: batch}); err != nil {
+			l.lost(batch)
 			return err
 		}
 	}
@@ -114,44 +207,40 @@ func drainAcks(stream grpc.BidiStreamingClient[internalv1.StreamRequest, interna
 	}
 }
 
-// next waits for a batch and merges whatever else is queued behind it, so that
-// a busy peer gets few large sends.
-func (p *peer) next() ([]*internalv1.GroupMessage, error) {
-	var batch []*internalv1.GroupMessage
-	select {
-	case batch = <-p.queue:
-	case <-p.ctx.Done():
-		return nil, p.ctx.Err()
-	}
-	for len(batch) < maxBatchMessages {
+// next waits for queued messages and takes a batch of them, so that a busy
+// peer gets few large sends, none over BatchBytes unless one message is.
+func (l *lane) next() ([]*internalv1.GroupMessage, error) {
+	for {
 		select {
-		case more := <-p.queue:
-			batch = append(batch, more...)
-		default:
+		case <-l.ready:
+		case <-l.ctx.Done():
+			return nil, l.ctx.Err()
+		}
+		if batch := l.take(); len(batch) > 0 {
 			return batch, nil
 		}
 	}
-	return batch, nil
 }
 
 // dropQueued discards what waits for a broken stream; raft retransmits.
-func (p *peer) dropQueued() {
-	for {
-		select {
-		case batch := <-p.queue:
-			p.lost(batch)
-		default:
-			return
-		}
+func (l *lane) dropQueued() {
+	l.mu.Lock()
+	q := l.queue
+	l.queue, l.bytes = nil, 0
+	l.mu.Unlock()
+	batch := make([]*internalv1.GroupMessage, len(q))
+	for i, m := range q {
+		batch[i] = m.gm
 	}
+	l.lost(batch)
 }
 
-func (p *peer) lost(batch []*internalv1.GroupMessage) {
+func (l *lane) lost(batch []*internalv1.GroupMessage) {
 	seen := map[uint64]bool{}
 	for _, gm := range batch {
 		if !seen[gm.GetGroup()] {
 			seen[gm.GetGroup()] = true
-			p.t.cfg.Engine.ReportUnreachable(gm.GetGroup(), p.id)
+			l.t.cfg.Engine.ReportUnreachable(gm.GetGroup(), l.peer)
 		}
 	}
 }

@@ -1,7 +1,9 @@
-// Package transport carries raft messages between brokers over gRPC: one
-// long-lived stream per peer, each send a batch of messages of every group
-// bound for that peer. It implements engine.Transport for the sending side
-// and the internal RaftTransportService for the receiving side.
+// Package transport carries raft messages between brokers over gRPC: two
+// long-lived streams per peer, one for appends and one for everything else
+// (so heartbeats, votes and snapshots never queue behind megabytes of
+// appends), each send a batch of messages of every group bound for that peer,
+// of at most Config.BatchBytes. It implements engine.Transport for the sending
+// side and the internal RaftTransportService for the receiving side.
 package transport
 
 import (
@@ -13,6 +15,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
 	internalv1 "github.com/sluice-io/sluice/gen/go/sluice/internalpb/v1"
@@ -36,10 +39,38 @@ type Config struct {
 	Resolve Resolver
 	// DialOptions are used for every peer connection (credentials at least).
 	DialOptions []grpc.DialOption
-	// QueueBatches bounds the batches waiting for one peer; past it messages
-	// are dropped and reported unreachable, and raft retransmits. 0: 256.
-	QueueBatches int
-	Logger       *slog.Logger
+	// BatchBytes bounds one send to a peer (one StreamRequest), whatever the
+	// number of groups or messages in it; a single message larger than it is
+	// sent alone. 0 means DefaultBatchBytes.
+	BatchBytes int
+	// QueueBytes bounds the bytes waiting for one peer in each lane; past it
+	// messages are dropped and reported unreachable, and raft retransmits
+	// once it has probed the follower. An empty queue takes any one message.
+	// 0 means DefaultQueueBytes.
+	QueueBytes int
+	// MaxMessageBytes is the largest message a peer accepts in one send
+	// (its receive limit less the batch framing); a larger message is
+	// dropped with an error log rather than sent to reset the stream and
+	// everything queued on it. 0: no check.
+	MaxMessageBytes int
+	Logger          *slog.Logger
+}
+
+// Defaults of Config.
+const (
+	DefaultBatchBytes = 4 << 20
+	DefaultQueueBytes = 64 << 20
+)
+
+// BatchOverhead bounds what a StreamRequest adds to the sizes of its
+// messages (the sender's id): a receive limit of BatchBytes+BatchOverhead
+// fits every batch.
+const BatchOverhead = 16
+
+// EncodedSize is what one message adds to a StreamRequest.
+func EncodedSize(gm *internalv1.GroupMessage) int {
+	n := proto.Size(gm)
+	return protowire.SizeTag(2) + protowire.SizeBytes(n)
 }
 
 // Transport sends to and receives from peer brokers.
@@ -57,8 +88,11 @@ type Transport struct {
 
 // New creates a transport; peers are dialled on first use.
 func New(cfg Config) *Transport {
-	if cfg.QueueBatches <= 0 {
-		cfg.QueueBatches = 256
+	if cfg.BatchBytes <= 0 {
+		cfg.BatchBytes = DefaultBatchBytes
+	}
+	if cfg.QueueBytes <= 0 {
+		cfg.QueueBytes = DefaultQueueBytes
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -66,29 +100,47 @@ func New(cfg Config) *Transport {
 	return &Transport{cfg: cfg, log: cfg.Logger.With("component", "raft-transport"), peers: map[uint64]*peer{}, stop: make(chan struct{})}
 }
 
-// Send implements engine.Transport: it groups messages by destination and
-// queues one batch per peer without blocking.
+// Send implements engine.Transport: it sorts messages by destination and lane
+// and queues them without blocking. What cannot be queued is reported
+// unreachable, so raft probes that follower and sends again.
 func (t *Transport) Send(msgs []engine.Envelope) {
-	byPeer := map[uint64][]*internalv1.GroupMessage{}
-	var groups = map[uint64][]engine.Envelope{}
+	type key struct {
+		to   uint64
+		lane int
+	}
+	byLane := map[key][]queued{}
+	envs := map[key][]engine.Envelope{}
+	var lost []engine.Envelope
 	for _, env := range msgs {
 		data, err := proto.Marshal(env.Msg)
 		if err != nil {
 			t.log.Error("encode raft message", "group", env.Group, "err", err)
 			continue
 		}
-		to := env.Msg.GetTo()
-		byPeer[to] = append(byPeer[to], &internalv1.GroupMessage{Group: env.Group, Message: data, Quiesce: env.Quiesce})
-		groups[to] = append(groups[to], env)
-	}
-	for to, batch := range byPeer {
-		p := t.peer(to)
-		if p == nil || !p.enqueue(batch) {
-			t.reportLost(groups[to])
+		gm := &internalv1.GroupMessage{Group: env.Group, Message: data, Quiesce: env.Quiesce}
+		size := EncodedSize(gm)
+		if t.cfg.MaxMessageBytes > 0 && size > t.cfg.MaxMessageBytes {
+			t.log.Error("raft message larger than a peer accepts: dropped", "group", env.Group, "peer", env.Msg.GetTo(),
+				"type", env.Msg.GetType().String(), "bytes", size, "limit", t.cfg.MaxMessageBytes)
+			lost = append(lost, env)
 			continue
 		}
-		t.reportSnapshots(groups[to], true)
+		k := key{env.Msg.GetTo(), laneOf(env.Msg)}
+		byLane[k] = append(byLane[k], queued{gm: gm, size: size})
+		envs[k] = append(envs[k], env)
 	}
+	for k, q := range byLane {
+		p := t.peer(k.to)
+		if p == nil {
+			lost = append(lost, envs[k]...)
+			continue
+		}
+		refused := p.lanes[k.lane].push(q)
+		sent := envs[k][:len(q)-len(refused)]
+		lost = append(lost, envs[k][len(sent):]...)
+		t.reportSnapshots(sent, true)
+	}
+	t.reportLost(lost)
 }
 
 // reportLost tells raft that messages did not leave this broker.
@@ -100,8 +152,8 @@ func (t *Transport) reportLost(envs []engine.Envelope) {
 }
 
 // reportSnapshots completes snapshot sends. Sluice snapshots are metadata
-// only (offsets, never records), so they travel with the other messages and
-// count as delivered once queued.
+// only (offsets, never records), so they travel in the priority lane with the
+// other small messages and count as delivered once queued.
 func (t *Transport) reportSnapshots(envs []engine.Envelope, ok bool) {
 	for _, env := range envs {
 		if env.Msg.GetType() == raftpb.MsgSnap {

@@ -158,9 +158,6 @@ type Broker struct {
 // nothing until Serve.
 func New(cfg Config) (*Broker, error) {
 	cfg.setDefaults()
-	if err := cfg.checkPeerLimits(); err != nil {
-		return nil, err
-	}
 	b := &Broker{
 		cfg:         cfg,
 		log:         cfg.Logger,
@@ -180,8 +177,7 @@ func New(cfg Config) (*Broker, error) {
 		return nil, fmt.Errorf("open storage: %w", err)
 	}
 	b.db = db
-	b.cfg.Limits.setDefaults(db.MaxEntryBytes())
-	if err := b.cfg.Limits.validate(db.MaxEntryBytes()); err != nil {
+	if err := b.checkLimits(); err != nil {
 		_ = db.Close()
 		return nil, err
 	}
@@ -194,6 +190,16 @@ func New(cfg Config) (*Broker, error) {
 		return nil, err
 	}
 	return b, nil
+}
+
+// checkLimits sets the limits' defaults, which depend on the storage, and
+// refuses limits that cannot work together.
+func (b *Broker) checkLimits() error {
+	b.cfg.Limits.setDefaults(b.db.MaxEntryBytes())
+	if err := b.cfg.Limits.validate(b.db.MaxEntryBytes()); err != nil {
+		return err
+	}
+	return b.cfg.checkPeerLimits()
 }
 
 func (b *Broker) startRaft() error {

@@ -149,7 +149,7 @@ func TestClientRequestsHeldToMaxRequestBytes(t *testing.T) {
 		Configs: map[string]string{"retention.ms": strings.Repeat("1", limit+1)}})
 	checkStatus(t, err, codes.ResourceExhausted, "max request bytes", fmt.Sprint(limit))
 
-	want := []*sluicev1.Record{{Value: bytes.Repeat([]byte{'w'}, limit/2)}}
+	want := []*sluicev1.Record{{Value: bytes.Repeat([]byte{'w'}, limit/4)}}
 	b.Produce(t, "t", 0, want...)
 	got := b.FetchAll(t, "t", 0, 0)
 	if len(got) != 1 || !bytes.Equal(got[0].GetValue(), want[0].GetValue()) {

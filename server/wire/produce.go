@@ -79,13 +79,25 @@ func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
 
 var errMalformed = errors.New("malformed protobuf")
 
+// consumeTag is protowire.ConsumeTag refusing field numbers above
+// protowire.MaxValidNumber (2^29-1). ConsumeTag lets them through (up to
+// MaxInt32) but the generated decoders refuse them, so a record stored
+// with one would fail to decode in every consumer.
+func consumeTag(b []byte) (protowire.Number, protowire.Type, int) {
+	num, typ, n := protowire.ConsumeTag(b)
+	if n >= 0 && num > protowire.MaxValidNumber {
+		return 0, 0, -1
+	}
+	return num, typ, n
+}
+
 // ParseProduceRequest parses b, which the caller must not modify while the
 // result is in use. Each record's size (its encoding, less any offset field)
 // must be at most maxRecordBytes.
 func ParseProduceRequest(b []byte, maxRecordBytes int) (*ProduceRequest, error) {
 	req := &ProduceRequest{}
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
+		num, typ, n := consumeTag(b)
 		if n < 0 {
 			return nil, &FieldError{"request", errMalformed.Error()}
 		}
@@ -165,7 +177,7 @@ func parseRecord(b []byte, i, maxRecordBytes int) (Record, error) {
 	field := func(name string) string { return fmt.Sprintf("records[%d]%s", i, name) }
 	hasOffset := false
 	for rest := b; len(rest) > 0; {
-		num, typ, n := protowire.ConsumeTag(rest)
+		num, typ, n := consumeTag(rest)
 		if n < 0 {
 			return rec, &FieldError{field(""), errMalformed.Error()}
 		}
@@ -206,7 +218,7 @@ func parseRecord(b []byte, i, maxRecordBytes int) (Record, error) {
 
 func checkHeader(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
+		num, typ, n := consumeTag(b)
 		if n < 0 {
 			return errMalformed
 		}

@@ -185,9 +185,10 @@ var errTrailing = errors.New("data after the end of the compressed stream")
 // allocates stays within about twice the limit.
 var zstdPools [64]sync.Pool
 
-// zstdMinCapLog is the smallest cap (64 KiB): frame windows are at least
-// 1 KiB, and smaller caps would only add pools.
-const zstdMinCapLog = 16
+// zstdMinCapLog is the smallest cap, 8 MiB: the window every decoder
+// should support (RFC 8878), which streaming encoders use whatever the
+// content's size, so a small limit still reads their frames.
+const zstdMinCapLog = 23
 
 func zstdCapLog(limit int) int {
 	if limit <= 0 {

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/klauspost/compress/zstd"
 	"google.golang.org/protobuf/proto"
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
@@ -21,10 +22,11 @@ var fuzzCodecs = []sluicev1.Compression{None, sluicev1.Compression_COMPRESSION_G
 const fuzzMaxLimit = 1 << 20
 
 // allocSlack is what a decode may allocate beyond a small multiple of its
-// input and limit, whatever the input claims: an lz4 frame declares blocks
-// of up to 4 MiB and the reader buffers two of them (compressed and not),
-// or a pool made a decoder afresh.
-const allocSlack = 9 << 20
+// input and limit, whatever the input claims: a zstd frame may declare an
+// 8 MiB window (the least a decoder must support), an lz4 frame blocks of
+// up to 4 MiB of which the reader buffers two, or a pool made a decoder
+// afresh.
+const allocSlack = 10 << 20
 
 // FuzzDecode feeds every codec arbitrary bytes under a decompressed-size
 // limit: errors are ErrCorrupt, *TooLargeError or ErrUnknownCodec, never a
@@ -177,6 +179,40 @@ func TestZstdFrameClaimingMoreThanTheLimitAllocatesLittle(t *testing.T) {
 		if alloc > 4*limit+allocSlack {
 			t.Errorf("%s: %d bytes claiming hundreds of MiB allocated %d bytes under a limit of %d", name, len(src), alloc, limit)
 		}
+	}
+}
+
+// TestZstdStreamWithAnEightMiBWindowDecodesUnderASmallLimit: streaming
+// encoders declare their window whatever the content's size; a frame with
+// the 8 MiB window every decoder should support decodes under any limit its
+// content fits.
+func TestZstdStreamWithAnEightMiBWindowDecodesUnderASmallLimit(t *testing.T) {
+	var buf bytes.Buffer
+	w, err := zstd.NewWriter(&buf, zstd.WithWindowSize(8<<20), zstd.WithEncoderConcurrency(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := bytes.Repeat([]byte("small batch "), 100)
+	// A flush before the end writes the header without the content size.
+	if _, err := w.Write(src[:600]); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(src[600:]); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var h zstd.Header
+	if err := h.Decode(buf.Bytes()); err != nil || h.SingleSegment || h.WindowSize != 8<<20 {
+		t.Fatalf("frame header %+v, %v: want an 8 MiB window", h, err)
+	}
+	out, err := Decode(sluicev1.Compression_COMPRESSION_ZSTD, buf.Bytes(), 4096)
+	if err != nil || !bytes.Equal(out, src) {
+		t.Fatalf("decoded %d bytes, %v; want the %d sent", len(out), err, len(src))
 	}
 }
 

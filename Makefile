@@ -29,7 +29,7 @@ run: build ## Build and start a single-node broker (data in ./sluice-data, liste
 build: ## Build bin/sluice
 	$(GO) build -o $(BIN)/sluice ./cmd/sluice
 
-test: tools lint check-generated breaking build test-go test-clients ## Install tools, check generated code, lint, run every test
+test: tools lint check-generated breaking build test-go fuzz-short test-clients ## Install tools, check generated code, lint, run every test
 
 # The log lets a failure be repeated at the end of the output, where CI shows it.
 GO_TEST_LOG ?= $(CURDIR)/.go-test.log
@@ -37,6 +37,19 @@ GO_TEST_LOG ?= $(CURDIR)/.go-test.log
 test-go: ## Run the Go tests (race detector on)
 	PATH="$(BIN):$$PATH" $(GO) test $(TEST_FLAGS) ./... 2>&1 | tee $(GO_TEST_LOG) || \
 	  { scripts/test-failures.sh $(GO_TEST_LOG); exit 1; }
+
+# Every native Go fuzz target (scripts/fuzz.sh finds them), one after the
+# other. test-go already replays each target's seeds and testdata/fuzz
+# crashers; these search for new ones.
+FUZZ_TIME       ?= 60s
+FUZZ_SHORT_TIME ?= 2s
+
+.PHONY: fuzz fuzz-short
+fuzz: ## Fuzz every target for FUZZ_TIME each (default 60s; 14 targets, about 16 min)
+	GO=$(GO) FUZZ_TIME=$(FUZZ_TIME) scripts/fuzz.sh
+
+fuzz-short: ## Fuzz every target briefly (FUZZ_SHORT_TIME each, default 2s: about a minute); part of make test
+	GO=$(GO) FUZZ_TIME=$(FUZZ_SHORT_TIME) scripts/fuzz.sh
 
 # clients/<lang>/Makefile installs that language's tools and tests its package.
 CLIENT_DIRS := $(patsubst %/Makefile,%,$(wildcard clients/*/Makefile))

@@ -273,6 +273,12 @@ func (f *FSM) execute(cmd *internalv1.MetadataCommand) error {
 }
 
 func (f *FSM) createTopic(c *internalv1.CreateTopic) error {
+	// Each partition takes its replicas from the assignment; a command
+	// without one for every partition is refused (alike on every broker)
+	// rather than indexing past it.
+	if int(c.GetPartitions()) != len(c.GetAssignment()) {
+		return fmt.Errorf("create topic %q: %d partitions but %d replica assignments", c.GetName(), c.GetPartitions(), len(c.GetAssignment()))
+	}
 	for _, t := range f.working.GetTopics() {
 		if t.GetName() == c.GetName() {
 			return fmt.Errorf("%w: %q", ErrTopicExists, c.GetName())

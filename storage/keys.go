@@ -121,6 +121,10 @@ func decodeIndexEntry(key, value []byte) (IndexEntry, error) {
 	if err != nil {
 		return IndexEntry{}, err
 	}
+	if int64(base) < 0 {
+		// PutOffsetIndex never writes one; readers rely on offsets >= 0.
+		return IndexEntry{}, fmt.Errorf("offset index key %x: negative base offset %d", key, int64(base))
+	}
 	if len(value) != indexValueLen {
 		return IndexEntry{}, fmt.Errorf("offset index value at %d: want %d bytes, have %d",
 			base, indexValueLen, len(value))

@@ -138,6 +138,11 @@ func unmarshalEntry(item *badger.Item) (*raftpb.Entry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("decode raft entry %x: %w", item.Key(), err)
 	}
+	// raft trusts an entry's index; one that disagrees with its key is
+	// damage to report, not an entry to hand on.
+	if idx, err := keySeq(item.Key()); err != nil || ent.GetIndex() != idx {
+		return nil, fmt.Errorf("raft entry %x holds index %d: the log is damaged", item.Key(), ent.GetIndex())
+	}
 	return ent, nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"strings"
 	"sync"
 
@@ -183,40 +184,76 @@ var errTrailing = errors.New("data after the end of the compressed stream")
 // streaming encoder; only the "ultra" levels 20 to 22 use more.
 const MaxZstdWindow = 8 << 20
 
-var zstdDecoders = sync.Pool{New: func() any {
+// zstdPools hold decoders by the decoded size they are capped at: pool i
+// caps at 1<<i bytes, pool 0 is uncapped (limit 0). A zstd frame header
+// declares its content size or window, and a decoder allocates for it
+// before it decodes a byte (a 17-byte frame claiming 400 MB allocated 400
+// MB), so Decode under a limit uses a decoder capped at the power of two
+// above it: a header claiming more fails at once, and what a decode
+// allocates stays within about twice the limit.
+var zstdPools [64]sync.Pool
+
+// zstdMinCapLog is the smallest cap, 8 MiB: the window every decoder
+// should support (RFC 8878), which streaming encoders use whatever the
+// content's size, so a small limit still reads their frames.
+const zstdMinCapLog = 23
+
+func zstdCapLog(limit int) int {
+	if limit <= 0 {
+		return 0
+	}
+	return max(bits.Len(uint(limit)), zstdMinCapLog) // 1<<Len(limit) > limit
+}
+
+func getZstdDecoder(capLog int) (*zstd.Decoder, error) {
+	if d, ok := zstdPools[capLog].Get().(*zstd.Decoder); ok {
+		return d, nil
+	}
 	// Concurrency 1 decodes on the caller's goroutine: a pooled decoder
 	// that the pool drops leaves no goroutine behind.
-	d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
-		zstd.WithDecoderMaxWindow(MaxZstdWindow))
-	if err != nil {
-		return err
+	opts := []zstd.DOption{zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true), zstd.WithDecoderMaxWindow(MaxZstdWindow)}
+	if capLog > 0 {
+		opts = append(opts, zstd.WithDecoderMaxMemory(1<<capLog))
 	}
-	return d
-}}
+	return zstd.NewReader(nil, opts...)
+}
 
 func decodeZstd(src []byte, limit int) ([]byte, error) {
-	v := zstdDecoders.Get()
-	d, ok := v.(*zstd.Decoder)
-	if !ok {
-		return nil, fmt.Errorf("zstd decoder: %v", v)
+	capLog := zstdCapLog(limit)
+	d, err := getZstdDecoder(capLog)
+	if err != nil {
+		return nil, fmt.Errorf("zstd decoder: %w", err)
 	}
-	defer zstdDecoders.Put(d)
+	defer zstdPools[capLog].Put(d)
 	if len(src) == 0 {
 		// A zstd stream of no frames decodes to nothing; no encoder makes one.
 		return nil, corrupt(sluicev1.Compression_COMPRESSION_ZSTD, io.ErrUnexpectedEOF)
 	}
-	err := d.Reset(bytes.NewReader(src))
-	var out []byte
-	if err == nil {
-		out, err = readAll(sluicev1.Compression_COMPRESSION_ZSTD, d, len(src), limit)
-	} else {
-		err = corrupt(sluicev1.Compression_COMPRESSION_ZSTD, err)
+	if err := d.Reset(bytes.NewReader(src)); err != nil {
+		return nil, zstdError(err, limit)
 	}
-	_ = d.Reset(nil)
+	defer func() { _ = d.Reset(nil) }()
+	out, err := readAll(sluicev1.Compression_COMPRESSION_ZSTD, d, len(src), limit)
+	if err != nil {
+		return nil, zstdError(err, limit)
+	}
+	return out, nil
+}
+
+// zstdError is a *TooLargeError when a capped decoder refused a frame for
+// its size (its cap is above the limit), else err as corrupt data.
+func zstdError(err error, limit int) error {
 	if errors.Is(err, zstd.ErrWindowSizeExceeded) {
-		return nil, fmt.Errorf("%w (zstd: the frame's window is over %d bytes, the most decoded here; compress with a level below 20)", ErrCorrupt, MaxZstdWindow)
+		return fmt.Errorf("%w (zstd: the frame's window is over %d bytes, the most decoded here; compress with a level below 20)", ErrCorrupt, MaxZstdWindow)
 	}
-	return out, err
+	if limit > 0 && errors.Is(err, zstd.ErrDecoderSizeExceeded) {
+		return &TooLargeError{Limit: limit}
+	}
+	var tl *TooLargeError
+	if errors.Is(err, ErrCorrupt) || errors.As(err, &tl) {
+		return err
+	}
+	return corrupt(sluicev1.Compression_COMPRESSION_ZSTD, err)
 }
 
 var gzipReaders sync.Pool

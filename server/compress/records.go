@@ -50,7 +50,10 @@ func BatchRecords(b *sluicev1.RecordBatch, limit int) ([]*sluicev1.Record, error
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*sluicev1.Record, 0, b.GetRecordCount())
+	// The count is the sender's word: every record takes at least a byte
+	// (its length), so no more than len(plain) are allocated for, and a
+	// negative count allocates nothing (and fails below).
+	out := make([]*sluicev1.Record, 0, min(max(int(b.GetRecordCount()), 0), len(plain)))
 	for len(plain) > 0 {
 		data, n := protowire.ConsumeBytes(plain)
 		if n < 0 {

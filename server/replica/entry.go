@@ -91,10 +91,21 @@ func encodeBatch(p proposalID, count int, maxTS int64, parts [][]byte) []byte {
 
 var errBadEntry = errors.New("malformed produce entry")
 
+// consumeTag is protowire.ConsumeTag refusing field numbers above
+// protowire.MaxValidNumber, as the generated decoders do (ConsumeTag
+// accepts up to MaxInt32), so every replica and tool reads an entry alike.
+func consumeTag(b []byte) (protowire.Number, protowire.Type, int) {
+	num, typ, n := protowire.ConsumeTag(b)
+	if n >= 0 && num > protowire.MaxValidNumber {
+		return 0, 0, -1
+	}
+	return num, typ, n
+}
+
 func decodeBatch(b []byte) (batchEntry, error) {
 	var e batchEntry
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
+		num, typ, n := consumeTag(b)
 		if n < 0 {
 			return e, errBadEntry
 		}
@@ -123,8 +134,11 @@ func (e *batchEntry) setField(num protowire.Number, typ protowire.Type, v []byte
 		inner, _ := protowire.ConsumeBytes(v)
 		return decodeProposal(inner, &e.proposal)
 	case num == batchCount && typ == protowire.VarintType:
+		// record_count is an int32: read as protobuf does (its low 32
+		// bits), so that an entry takes the offsets every decoder sees and
+		// never more than the offset index's count can hold.
 		c, _ := protowire.ConsumeVarint(v)
-		e.count = int(c)
+		e.count = int(int32(c))
 	case num == batchMaxTS && typ == protowire.VarintType:
 		ts, _ := protowire.ConsumeVarint(v)
 		e.maxTS = int64(ts)
@@ -148,7 +162,7 @@ func (e *batchEntry) setField(num protowire.Number, typ protowire.Type, v []byte
 
 func decodeTruncate(b []byte, offset *int64) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
+		num, typ, n := consumeTag(b)
 		if n < 0 {
 			return errBadEntry
 		}
@@ -167,7 +181,7 @@ func decodeTruncate(b []byte, offset *int64) error {
 
 func decodeProposal(b []byte, p *proposalID) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
+		num, typ, n := consumeTag(b)
 		if n < 0 || typ != protowire.VarintType {
 			return errBadEntry
 		}

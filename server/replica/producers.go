@@ -108,7 +108,7 @@ func appendProducer(dst []byte, p *Producer) []byte {
 func decodeProducer(b []byte) (*Producer, error) {
 	p := &Producer{}
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
+		num, typ, n := consumeTag(b)
 		if n < 0 || typ != protowire.VarintType {
 			return nil, errBadEntry
 		}
@@ -153,6 +153,12 @@ func (r *Replica) admit(p *Producer, count int) admission {
 	}
 	if p.Epoch < ps.GetEpoch() {
 		return admission{err: &ProducerFencedError{ProducerID: p.ID, Epoch: p.Epoch, Known: ps.GetEpoch()}}
+	}
+	if len(ps.GetBatches()) == 0 {
+		// Nothing remembered to follow: start afresh, as for a forgotten
+		// producer. This broker never writes such a state, but a snapshot
+		// or stored state may hold one, and every replica must apply alike.
+		return admission{state: ps}
 	}
 	first, last := p.BaseSequence, addSequence(p.BaseSequence, int32(count-1))
 	for _, b := range ps.GetBatches() {

@@ -44,7 +44,7 @@ func (req *ProduceRequest) parseBatchField(b []byte) (int, error) {
 		req.Batch = &Batch{}
 	}
 	for len(v) > 0 {
-		num, typ, m := protowire.ConsumeTag(v)
+		num, typ, m := consumeTag(v)
 		if m < 0 {
 			return 0, &FieldError{"batch", errMalformed.Error()}
 		}

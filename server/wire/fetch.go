@@ -102,10 +102,12 @@ func CountRecords(resp []byte) (int, error) {
 		if m < 0 {
 			return 0, ErrCorruptBatch
 		}
-		switch num {
-		case fetchRecords:
+		// Only length-delimited fields 2 and 5 are records and batches: a
+		// field of another wire type is unknown to a decoder, so not counted.
+		switch {
+		case num == fetchRecords && typ == protowire.BytesType:
 			n++
-		case fetchBatches:
+		case num == fetchBatches && typ == protowire.BytesType:
 			v, _ := protowire.ConsumeBytes(resp[:m])
 			c, err := batchRecordCountOf(v)
 			if err != nil {
@@ -132,9 +134,10 @@ func TrimRecords(resp []byte, keep int) []byte {
 		if v < 0 {
 			break
 		}
-		if num != fetchRecords || keep > 0 {
+		isRecord := num == fetchRecords && typ == protowire.BytesType
+		if !isRecord || keep > 0 {
 			out = append(out, resp[:m+v]...)
-			if num == fetchRecords {
+			if isRecord {
 				keep--
 			}
 		}

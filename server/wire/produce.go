@@ -91,6 +91,18 @@ type ParseLimits struct {
 	MaxHeaders int
 }
 
+// consumeTag is protowire.ConsumeTag refusing field numbers above
+// protowire.MaxValidNumber (2^29-1). ConsumeTag lets them through (up to
+// MaxInt32) but the generated decoders refuse them, so a record stored
+// with one would fail to decode in every consumer.
+func consumeTag(b []byte) (protowire.Number, protowire.Type, int) {
+	num, typ, n := protowire.ConsumeTag(b)
+	if n >= 0 && num > protowire.MaxValidNumber {
+		return 0, 0, -1
+	}
+	return num, typ, n
+}
+
 // ParseProduceRequest parses b, which the caller must not modify while the
 // result is in use. Each record's size (its encoding, less any offset field)
 // must be at most maxRecordBytes, and so must a compressed batch
@@ -103,7 +115,7 @@ func ParseProduceRequest(b []byte, maxRecordBytes int) (*ProduceRequest, error) 
 func ParseProduceRequestWith(b []byte, lim ParseLimits) (*ProduceRequest, error) {
 	req := &ProduceRequest{}
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
+		num, typ, n := consumeTag(b)
 		if n < 0 {
 			return nil, &FieldError{"request", errMalformed.Error()}
 		}
@@ -184,7 +196,7 @@ func parseRecord(b []byte, i int, lim ParseLimits) (Record, error) {
 	field := func(name string) string { return fmt.Sprintf("records[%d]%s", i, name) }
 	hasOffset := false
 	for rest := b; len(rest) > 0; {
-		num, typ, n := protowire.ConsumeTag(rest)
+		num, typ, n := consumeTag(rest)
 		if n < 0 {
 			return rec, &FieldError{field(""), errMalformed.Error()}
 		}
@@ -228,7 +240,7 @@ func parseRecord(b []byte, i int, lim ParseLimits) (Record, error) {
 
 func checkHeader(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
+		num, typ, n := consumeTag(b)
 		if n < 0 {
 			return errMalformed
 		}

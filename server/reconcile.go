@@ -73,6 +73,7 @@ func (b *Broker) addReplica(p placed) error {
 		Group: p.info.GetGroup(), Topic: p.topic.GetName(), Partition: p.info.GetPartition(),
 		NodeID: b.cfg.NodeID, Incarnation: b.incarnation, DB: b.db, Notify: b.eng.Notify,
 		CacheBytes: b.cfg.CacheBytes, OnLeader: b.noteLeader, Retention: &lim,
+		OnFailed: func(group uint64, err error) { b.replicaFailed(p.topic.GetName(), p.info.GetPartition(), group, err) },
 	})
 	if err != nil {
 		return err

@@ -8,8 +8,10 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -111,16 +113,39 @@ func (o *serveOptions) run(cmd *cobra.Command) error {
 	go func() { errc <- b.Serve(ctx, lis) }()
 	select {
 	case err := <-errc:
-		b.Shutdown()
+		if serr := shutdownWithin(b, shutdownLimit); serr != nil {
+			logger.Error("stopping", "err", serr)
+		}
 		return err
 	case <-ctx.Done():
+		// A second SIGINT or SIGTERM kills at once.
+		signal.Reset(os.Interrupt, syscall.SIGTERM)
 		logger.Info("shutting down")
-		b.Shutdown()
+		if err := shutdownWithin(b, shutdownLimit); err != nil {
+			return err
+		}
 		if err := <-errc; err != nil && !errors.Is(err, net.ErrClosed) {
 			logger.Debug("serve ended", "err", err)
 		}
 		logger.Info("stopped")
 		return nil
+	}
+}
+
+// shutdownLimit bounds a broker's shutdown: its own steps are bounded (hand-off,
+// requests in flight, closing storage), but a disk that hangs can block a write
+// or a close past them, and a stopping process must always exit.
+const shutdownLimit = time.Minute
+
+// shutdownWithin runs b.Shutdown, giving up on it after limit.
+func shutdownWithin(b *server.Broker, limit time.Duration) error {
+	done := make(chan struct{})
+	go func() { b.Shutdown(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-time.After(limit):
+		return fmt.Errorf("shutdown did not finish within %v; exiting without it", limit)
 	}
 }
 

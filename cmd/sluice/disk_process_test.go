@@ -48,13 +48,16 @@ func TestBrokerWithFailedDiskStopsAndOthersTakeOver(t *testing.T) {
 		t.Fatal(err)
 	}
 	removed := time.Now()
-	// Keep producing (to whichever broker leads) until the victim exits.
+	// Keep producing to it until it exits.
 	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
+	producing := make(chan struct{})
+	defer func() { cancel(); <-producing }()
+	conn := c.conns[lead]
 	go func() {
+		defer close(producing)
 		for ctx.Err() == nil {
 			reqCtx, done := context.WithTimeout(ctx, time.Second)
-			produceOnce(reqCtx, c.conns[lead], &sluicev1.ProduceRequest{
+			produceOnce(reqCtx, conn, &sluicev1.ProduceRequest{
 				Topic: "disk", Partition: proto.Int32(0), Acks: sluicev1.Acks_ACKS_ALL,
 				Records: []*sluicev1.Record{{Value: []byte("while the disk is gone")}},
 			})
@@ -75,6 +78,8 @@ func TestBrokerWithFailedDiskStopsAndOthersTakeOver(t *testing.T) {
 		t.Errorf("broker %d's log does not say its storage failed:\n%s", lead, logs)
 	}
 
+	cancel()
+	<-producing
 	delete(c.conns, lead) // c.leader asks only the brokers still running
 	var next uint64
 	waitForT(t, "another broker to lead disk/0 and accept a write", func() bool {

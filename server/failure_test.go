@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"go.etcd.io/raft/v3/raftpb"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
@@ -123,6 +124,15 @@ func TestPartitionFailureStaysOnItsReplica(t *testing.T) {
 	if strings.Contains(line, string(poison)) {
 		t.Errorf("the failure log holds the record's bytes:\n%s", line)
 	}
+	// Its stopped replica serves no more: a reader following bad/0 there is
+	// sent, retryably, to another replica.
+	follow, err := sluicev1.NewFetchServiceClient(c.conn(v)).Fetch(t.Context(), &sluicev1.FetchRequest{
+		Topic: "bad", Follow: true, Partitions: []*sluicev1.FetchPartition{{Partition: 0, Start: atBoundary(sluicev1.Boundary_BOUNDARY_EARLIEST)}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkStatus(t, streamEnd(t, follow.Recv), codes.Unavailable)
 	// The broker still serves: another partition through it, and the
 	// failed partition through its leader.
 	for i := range 5 {

@@ -152,6 +152,12 @@ type Broker struct {
 	endLife   context.CancelFunc
 	bg        sync.WaitGroup
 	closeOnce sync.Once
+
+	// failed is closed when the broker's storage failed (failure.go):
+	// nothing it writes is durable any more, so it stops.
+	failOnce sync.Once
+	failed   chan struct{}
+	failErr  error // set before failed is closed
 }
 
 // New opens the broker's storage and starts its raft groups. It serves
@@ -169,6 +175,7 @@ func New(cfg Config) (*Broker, error) {
 		reportCh:    make(chan struct{}, 1),
 		reconcileCh: make(chan struct{}, 1),
 		stopping:    make(chan struct{}),
+		failed:      make(chan struct{}),
 		producerIDs: newProducerIDs(),
 	}
 	b.lifetime, b.endLife = context.WithCancel(context.Background())
@@ -234,7 +241,8 @@ func (b *Broker) startRaft() error {
 		return err
 	}
 	eng.Start()
-	b.bg.Add(4)
+	b.bg.Add(5)
+	go b.watchStorage()
 	go b.reconcileLoop()
 	go b.reportLeaders()
 	go b.balanceLeaders()
@@ -287,12 +295,19 @@ func (b *Broker) Serve(ctx context.Context, lis net.Listener) error {
 			b.log.Info("sluice broker serving", "node", b.cfg.NodeID, "addr", lis.Addr().String())
 			regc = nil
 		case <-b.eng.Failed():
+			err := fmt.Errorf("raft engine failed: %w", b.eng.Err())
+			b.storageFailed(err)
 			// Nothing will commit any more: fail every waiting request now
 			// rather than leave clients (and shutdown) waiting on them.
 			b.closeReplicas()
 			b.grpc.Stop()
 			<-errc
-			return fmt.Errorf("raft engine failed: %w", b.eng.Err())
+			return err
+		case <-b.failed:
+			b.giveUp()
+			b.grpc.Stop()
+			<-errc
+			return b.failErr
 		}
 	}
 }
@@ -388,7 +403,9 @@ func (b *Broker) isRegistered(addr string) bool {
 // last cycle is durable, storage closed.
 func (b *Broker) Shutdown() {
 	b.closeOnce.Do(func() {
-		b.handOffLeadership()
+		if !b.hasFailed() {
+			b.handOffLeadership()
+		}
 		close(b.stopping)
 		b.endLife()
 		b.health.Shutdown()
@@ -432,6 +449,23 @@ func (b *Broker) handOffLeadership() {
 }
 
 func (b *Broker) closeStorage() {
+	if !b.hasFailed() {
+		b.closeStorageNow()
+		return
+	}
+	// A failed disk may never let the engine's last write or badger's
+	// close return (badger retries its flushes forever): the broker stops
+	// without them.
+	done := make(chan struct{})
+	go func() { b.closeStorageNow(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(failedCloseTimeout):
+		b.log.Error("failed storage did not close; stopping without it", "timeout", failedCloseTimeout)
+	}
+}
+
+func (b *Broker) closeStorageNow() {
 	b.groups.Close()
 	b.eng.Stop()
 	b.peer.Close()

@@ -42,16 +42,22 @@ type produceService struct {
 // when the client closes its side, or when the broker stops (requests already
 // accepted are answered first).
 func (s *produceService) Produce(stream grpc.BidiStreamingServer[sluicev1.ProduceRequest, sluicev1.ProduceResponse]) error {
-	// A request holds a slot from its arrival to its response, so at most
-	// maxInFlightPerStream wait, and out never blocks the replies.
+	// A request holds a slot from its arrival until its commit, so at most
+	// maxInFlightPerStream wait. It holds an unsent place from its arrival
+	// until its response has gone to the client, so out (of that capacity)
+	// never fills: the completions, which run on the raft engine's loop,
+	// never block on a client that does not read its responses. Such a
+	// client costs its own stream (at most maxInFlightPerStream responses
+	// held, then the broker stops reading it) and nothing else.
 	out := make(chan *sluicev1.ProduceResponse, maxInFlightPerStream)
 	slots := make(chan struct{}, maxInFlightPerStream)
+	unsent := make(chan struct{}, maxInFlightPerStream)
 	sendDone := make(chan error, 1)
-	go func() { sendDone <- sendResponses(stream, out) }()
+	go func() { sendDone <- sendResponses(stream, out, unsent) }()
 	// The receiver runs apart so that a stopping broker need not wait for an
 	// idle client's next message; it exits once the stream ends.
 	recvDone := make(chan error, 1)
-	go func() { recvDone <- s.receive(stream, slots, out) }()
+	go func() { recvDone <- s.receive(stream, slots, unsent, out) }()
 
 	var recvErr error
 	select {
@@ -71,19 +77,21 @@ func (s *produceService) Produce(stream grpc.BidiStreamingServer[sluicev1.Produc
 	return sendErr
 }
 
-// sendResponses sends until out is closed. After a failed send it keeps
-// draining, so that completions never block on a dead stream.
-func sendResponses(stream grpc.ServerStream, out <-chan *sluicev1.ProduceResponse) error {
+// sendResponses sends until out is closed, freeing a request's unsent place
+// once its response went out. After a failed send it keeps draining, so that
+// the receiver never waits on a dead stream.
+func sendResponses(stream grpc.ServerStream, out <-chan *sluicev1.ProduceResponse, unsent <-chan struct{}) error {
 	var err error
 	for resp := range out {
 		if err == nil {
 			err = stream.SendMsg(resp)
 		}
+		<-unsent
 	}
 	return err
 }
 
-func (s *produceService) receive(stream grpc.ServerStream, slots chan struct{}, out chan<- *sluicev1.ProduceResponse) error {
+func (s *produceService) receive(stream grpc.ServerStream, slots, unsent chan struct{}, out chan<- *sluicev1.ProduceResponse) error {
 	ctx := stream.Context()
 	// admitCtx also ends when the broker starts stopping, so that a request
 	// waiting for buffer space does not hold up the shutdown.
@@ -104,17 +112,20 @@ func (s *produceService) receive(stream grpc.ServerStream, slots chan struct{}, 
 			return errShuttingDown
 		default:
 		}
-		select {
-		case slots <- struct{}{}:
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-s.b.stopping:
-			return errShuttingDown
+		// unsent first: a request waits here, not holding a slot, while
+		// the client is not reading its responses.
+		if err := s.take(ctx, unsent); err != nil {
+			return err
+		}
+		if err := s.take(ctx, slots); err != nil {
+			<-unsent
+			return err
 		}
 		// One request larger than the whole buffer takes all of it.
 		size := min(int64(len(raw.b)), int64(s.b.cfg.ProduceBufferBytes))
 		if err := s.buffer.Acquire(admitCtx, size); err != nil {
 			<-slots
+			<-unsent
 			if s.b.isStopping() {
 				return errShuttingDown
 			}
@@ -125,6 +136,18 @@ func (s *produceService) receive(stream grpc.ServerStream, slots chan struct{}, 
 			out <- resp
 			<-slots
 		})
+	}
+}
+
+// take acquires a place of sem, unless the stream ends or the broker stops.
+func (s *produceService) take(ctx context.Context, sem chan struct{}) error {
+	select {
+	case sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.b.stopping:
+		return errShuttingDown
 	}
 }
 

@@ -8,8 +8,10 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -111,11 +113,17 @@ func (o *serveOptions) run(cmd *cobra.Command) error {
 	go func() { errc <- b.Serve(ctx, lis) }()
 	select {
 	case err := <-errc:
-		b.Shutdown()
+		if serr := shutdownWithin(b, shutdownLimit); serr != nil {
+			logger.Error("stopping", "err", serr)
+		}
 		return err
 	case <-ctx.Done():
+		// A second SIGINT or SIGTERM kills at once.
+		signal.Reset(os.Interrupt, syscall.SIGTERM)
 		logger.Info("shutting down")
-		b.Shutdown()
+		if err := shutdownWithin(b, shutdownLimit); err != nil {
+			return err
+		}
 		if err := <-errc; err != nil && !errors.Is(err, net.ErrClosed) {
 			logger.Debug("serve ended", "err", err)
 		}
@@ -136,6 +144,23 @@ func addLimitFlags(cmd *cobra.Command, l *server.Limits) {
 	f.IntVar(&l.MaxCommitMetadataBytes, "offset-metadata-max-bytes", 0, "largest metadata of a committed offset, in bytes (0: 4096, Kafka's offset.metadata.max.bytes)")
 	f.Int64Var(&l.TimestampBeforeMaxMs, "log-message-timestamp-before-max-ms", 0, "default message.timestamp.before.max.ms of topics: how far in the past a record's timestamp may be (0: unlimited)")
 	f.Int64Var(&l.TimestampAfterMaxMs, "log-message-timestamp-after-max-ms", 0, "default message.timestamp.after.max.ms of topics: how far in the future a record's timestamp may be (0: 3600000, one hour)")
+}
+
+// shutdownLimit bounds a broker's shutdown: its own steps are bounded (hand-off,
+// requests in flight, closing storage), but a disk that hangs can block a write
+// or a close past them, and a stopping process must always exit.
+const shutdownLimit = time.Minute
+
+// shutdownWithin runs b.Shutdown, giving up on it after limit.
+func shutdownWithin(b *server.Broker, limit time.Duration) error {
+	done := make(chan struct{})
+	go func() { b.Shutdown(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-time.After(limit):
+		return fmt.Errorf("shutdown did not finish within %v; exiting without it", limit)
+	}
 }
 
 // checkRetention refuses retention flags the broker would misread: 0 keeps

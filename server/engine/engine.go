@@ -167,6 +167,7 @@ func (e *Engine) Err() error {
 }
 
 func (e *Engine) fail(err error) {
+	err = redact(err)
 	e.errMu.Lock()
 	first := e.err == nil
 	if first {

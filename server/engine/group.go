@@ -348,7 +348,10 @@ func (g *group) snapshotConf(db *storage.DB) error {
 		return err
 	}
 	g.confState = nil
-	return b.Commit()
+	if err := b.Commit(); err != nil {
+		return &StorageError{Err: fmt.Errorf("raft group %d: commit snapshot: %w", g.id, err)}
+	}
+	return nil
 }
 
 // notePersisted tells a state machine that watches its log which entries

@@ -79,7 +79,7 @@ type Compactor interface {
 	// Compaction returns a raft index at or below the applied index that is
 	// already durable, and the machine's snapshot data for the state right
 	// after applying it; index 0 when there is nothing to compact. An error
-	// (storage failed) stops the engine.
+	// fails the group (see FailureObserver).
 	Compaction() (index uint64, data []byte, err error)
 
 	// Compacted stages, into b, the machine's cleanup after the log was
@@ -111,3 +111,15 @@ type TransportFunc func(msgs []Envelope)
 
 // Send calls f.
 func (f TransportFunc) Send(msgs []Envelope) { f(msgs) }
+
+// FailureObserver is implemented by a state machine that can stop alone.
+// When a group's Ready cannot be staged (its state machine or the staging of
+// its raft state failed), the engine discards everything the group staged in
+// the cycle, stops hosting the group and calls Failed with the error, on the
+// engine's goroutine (it must not block); the broker's other groups go on.
+// The machine must consider itself stopped: Apply may have changed its memory
+// for entries that will never be durable. A group whose state machine does
+// not implement FailureObserver (the metadata) stops the engine instead.
+type FailureObserver interface {
+	Failed(err error)
+}

@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 
+	"go.etcd.io/raft/v3"
 	"go.etcd.io/raft/v3/raftpb"
 )
 
@@ -56,35 +57,86 @@ func (e *Engine) cycle() error {
 		return nil
 	}
 	e.sendEarly(ready)
-	if err := e.persist(ready); err != nil {
+	ready, err := e.persist(ready)
+	if err != nil {
 		return err
 	}
 	e.send(gs)
-	var snapErr error
 	e.parallel(ready, func(g *group) {
 		if g.advance() {
 			e.enqueue(g)
 		}
 	})
 	for _, g := range ready {
-		if err := g.snapshotConf(e.cfg.DB); err != nil && snapErr == nil {
-			snapErr = fmt.Errorf("raft group %d: snapshot after configuration change: %w", g.id, err)
+		if err := g.snapshotConf(e.cfg.DB); err != nil {
+			if isStorage(err) {
+				return err
+			}
+			if err := e.failGroup(g, fmt.Errorf("snapshot after configuration change: %w", err)); err != nil {
+				return err
+			}
 		}
 	}
-	return snapErr
+	return nil
 }
 
-func (e *Engine) persist(ready []*group) error {
+// persist stages the Ready of every group into a batch of its own, moves
+// those that staged into one batch and commits it: one sync for all. A
+// group whose staging fails is cancelled alone (nothing of it is written)
+// and stops (failGroup); persist returns the groups whose Ready is durable.
+// An error is the engine's: the commit failed (storage is failing for every
+// group), or a group that cannot stop alone failed.
+func (e *Engine) persist(ready []*group) ([]*group, error) {
 	b := e.cfg.DB.NewBatch()
+	staged := ready[:0]
 	for _, g := range ready {
-		if err := g.stage(b); err != nil {
-			b.Cancel()
-			return fmt.Errorf("raft group %d: %w", g.id, err)
+		sub := e.cfg.DB.NewBatch()
+		err := g.stage(sub)
+		if err == nil {
+			err = b.Absorb(sub)
+		} else {
+			sub.Cancel()
 		}
+		if err != nil {
+			if err := e.failGroup(g, err); err != nil {
+				b.Cancel()
+				return nil, err
+			}
+			continue
+		}
+		staged = append(staged, g)
 	}
 	if err := b.Commit(); err != nil {
-		return fmt.Errorf("persist raft state of %d groups: %w", len(ready), err)
+		return nil, &StorageError{Err: fmt.Errorf("persist raft state of %d groups: %w", len(staged), err)}
 	}
+	return staged, nil
+}
+
+// failGroup stops a group whose Ready could not be made durable: the engine
+// no longer steps it, its Ready is dropped (its messages, which may promise
+// durability, are not sent), and its state machine learns why. Its peers see
+// a replica that went silent and go on without it. A state machine that
+// cannot stop alone makes the error the engine's.
+func (e *Engine) failGroup(g *group, err error) error {
+	err = redact(fmt.Errorf("raft group %d: %w", g.id, err))
+	fo, ok := g.sm.(FailureObserver)
+	if !ok {
+		return err
+	}
+	e.mu.Lock()
+	if e.groups[g.id] == g {
+		delete(e.groups, g.id)
+	}
+	e.mu.Unlock()
+	g.mu.Lock()
+	g.removed = true
+	g.mu.Unlock()
+	g.hasReady = false
+	g.rd = raft.Ready{}
+	g.leader.Store(0)
+	g.inSync.Store(0)
+	e.log.Error("raft group failed and stopped; the broker's other groups go on", "group", g.id, "err", err)
+	fo.Failed(err)
 	return nil
 }
 

@@ -50,3 +50,16 @@ var (
 	// ErrStopped means the replica was closed (partition deleted or broker stopping).
 	ErrStopped = errors.New("the partition replica is stopping")
 )
+
+// FailedError means the replica stopped because its state machine or its
+// storage failed on this broker (see Replica.Failed); the partition's other
+// replicas elect a leader without it. It is an ErrStopped.
+type FailedError struct {
+	Err error
+}
+
+func (e *FailedError) Error() string {
+	return fmt.Sprintf("the partition's replica on this broker failed and stopped (%v); its other replicas take over", e.Err)
+}
+
+func (e *FailedError) Unwrap() []error { return []error{ErrStopped, e.Err} }

@@ -43,6 +43,9 @@ type Config struct {
 	// OnLeader, when set, learns each change of leader or term. It runs on the
 	// raft engine's goroutine and must not block.
 	OnLeader func(group, leader, term uint64)
+	// OnFailed, when set, learns that the replica failed and stopped (see
+	// Failed). It runs on the raft engine's goroutine and must not block.
+	OnFailed func(group uint64, err error)
 	// Retention sets the segment size to start with (see SetRetention); nil
 	// means Unlimited.
 	Retention *Retention
@@ -86,6 +89,7 @@ type Replica struct {
 	seq          uint64
 	leader       uint64
 	closed       bool
+	failure      error // set by Failed: why the replica stopped
 	truncateTo   int64 // a TruncatePrefix to propose, 0 if none
 
 	// Owned by the engine's goroutines.
@@ -244,8 +248,12 @@ func (r *Replica) enqueue(req *request) error {
 	r.mu.Lock()
 	switch {
 	case r.closed:
+		err := r.failure
 		r.mu.Unlock()
-		return ErrStopped
+		if err == nil {
+			err = ErrStopped
+		}
+		return err
 	case r.leader != r.cfg.NodeID:
 		leader := r.leader
 		r.mu.Unlock()
@@ -274,7 +282,34 @@ func (r *Replica) Close() {
 	r.end()
 }
 
-// Closed reports whether Close ran.
+// Failed implements engine.FailureObserver: the engine stopped the replica's
+// raft group because its state machine or storage failed, so the replica
+// stops as Close does, every waiting and later request failing with a
+// FailedError. Its memory may be ahead of its storage (Apply ran for entries
+// that never became durable), so nothing of it is trusted again; a restart
+// reopens it from storage.
+func (r *Replica) Failed(err error) {
+	ferr := &FailedError{Err: err}
+	r.mu.Lock()
+	r.closed = true
+	r.failure = ferr
+	failed := r.takeWaitersLocked()
+	r.mu.Unlock()
+	failAll(failed, ferr)
+	r.end()
+	if r.cfg.OnFailed != nil {
+		r.cfg.OnFailed(r.cfg.Group, ferr)
+	}
+}
+
+// Failure is the FailedError the replica stopped with, nil unless it failed.
+func (r *Replica) Failure() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.failure
+}
+
+// Closed reports whether Close or Failed ran.
 func (r *Replica) Closed() bool {
 	r.changedMu.Lock()
 	defer r.changedMu.Unlock()

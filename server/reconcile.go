@@ -74,7 +74,7 @@ func (b *Broker) addReplica(p placed) error {
 		NodeID: b.cfg.NodeID, Incarnation: b.incarnation, DB: b.db, Notify: b.eng.Notify,
 		CacheBytes: b.cfg.CacheBytes, OnLeader: b.noteLeader, Retention: &lim,
 		MaxEntryBytes: b.cfg.Limits.MaxEntryBytes,
-		OnFailed: func(group uint64, err error) { b.replicaFailed(p.topic.GetName(), p.info.GetPartition(), group, err) },
+		OnFailed:      func(group uint64, err error) { b.replicaFailed(p.topic.GetName(), p.info.GetPartition(), group, err) },
 	})
 	if err != nil {
 		return err

@@ -77,6 +77,14 @@ type Config struct {
 	// OffsetsPartitions is the partition count of the offsets topic that
 	// holds consumer groups, created on first use; 0 means 8.
 	OffsetsPartitions int
+	// KeepaliveTime is how long a client connection may be silent before
+	// the broker pings it, and KeepaliveTimeout how long it then waits for
+	// the answer before closing the connection. They end the streams of a
+	// client whose host died or whose network went away without closing
+	// its connections, and free what those streams hold (goroutines,
+	// buffers, admitted produce bytes); gRPC's default waits two hours.
+	// 0 means 30 s and 10 s.
+	KeepaliveTime, KeepaliveTimeout time.Duration
 	// ShutdownTimeout bounds how long Shutdown waits for requests in flight.
 	ShutdownTimeout time.Duration
 	Logger          *slog.Logger
@@ -106,6 +114,12 @@ func (c *Config) setDefaults() {
 	}
 	if c.RetentionCheckInterval <= 0 {
 		c.RetentionCheckInterval = defaultRetentionInterval
+	}
+	if c.KeepaliveTime <= 0 {
+		c.KeepaliveTime = 30 * time.Second
+	}
+	if c.KeepaliveTimeout <= 0 {
+		c.KeepaliveTimeout = 10 * time.Second
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = 10 * time.Second

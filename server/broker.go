@@ -49,6 +49,12 @@ type Config struct {
 	MaxRequestBytes int
 	// CacheBytes bounds each partition's cache of recent batches; 0: 8 MiB.
 	CacheBytes int
+	// CacheBudgetBytes bounds the caches of recent batches of all the
+	// broker's partitions together: past it, the caches of the partitions
+	// least recently written or read are emptied (their readers read
+	// storage), so memory does not grow with the number of partitions.
+	// 0 means 128 MiB; -1, no budget (only CacheBytes per partition).
+	CacheBudgetBytes int64
 	// ProduceBufferBytes bounds the bytes of produce requests this broker
 	// has accepted and not yet answered, over all streams; past it the
 	// broker stops reading produce streams and gRPC flow control pushes back
@@ -99,6 +105,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxRequestBytes <= 0 {
 		c.MaxRequestBytes = 64 << 20
+	}
+	if c.CacheBudgetBytes == 0 {
+		c.CacheBudgetBytes = 128 << 20
 	}
 	if c.ProduceBufferBytes <= 0 {
 		c.ProduceBufferBytes = 16 << 20
@@ -155,6 +164,8 @@ type Broker struct {
 
 	mu       sync.RWMutex
 	replicas map[uint64]*replica.Replica
+	// caches is the budget the replicas' caches share (CacheBudgetBytes).
+	caches *storage.CacheBudget
 
 	inflight  drain
 	connMu    sync.Mutex
@@ -192,6 +203,7 @@ func New(cfg Config) (*Broker, error) {
 		reconcileCh: make(chan struct{}, 1),
 		stopping:    make(chan struct{}),
 		producerIDs: newProducerIDs(),
+		caches:      storage.NewCacheBudget(cfg.CacheBudgetBytes),
 	}
 	b.lifetime, b.endLife = context.WithCancel(context.Background())
 	db, err := storage.Open(cfg.Storage)

@@ -13,6 +13,7 @@ import (
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/server"
 	"github.com/sluice-io/sluice/server/servertest"
+	"github.com/sluice-io/sluice/storage"
 )
 
 // TestStreamsOfVanishedClientReturnTheirMemory opens produce and fetch
@@ -203,4 +204,52 @@ func (p *freezingProxy) close() {
 	}
 	p.mu.Unlock()
 	p.wg.Wait()
+}
+
+// TestPartitionCachesShareTheBrokerBudget writes to many partitions and
+// checks that their caches (the raft log tails and the replicas' recent
+// batches) hold what the broker's budgets allow, not what each partition
+// may hold times the number of partitions; every record still reads back,
+// the last partition written from memory or not.
+func TestPartitionCachesShareTheBrokerBudget(t *testing.T) {
+	const (
+		partitions = 32
+		perPart    = 20
+		budget     = 4 << 20
+	)
+	b := servertest.Start(t, servertest.OnDisk(), servertest.WithConfig(func(c *server.Config) {
+		c.CacheBudgetBytes = budget
+		c.Storage = storage.DefaultOptions(t.TempDir())
+		c.Storage.TailCacheBudgetBytes = budget
+	}))
+	b.CreateTopic(t, "many", partitions)
+	heap := inUseHeap()
+	// Over the value threshold, so that the data goes to badger's value
+	// log (mapped files) rather than its memtables (heap).
+	value := make([]byte, 100<<10)
+	for p := range int32(partitions) {
+		for i := range perPart {
+			value[0], value[1] = byte(p), byte(i)
+			b.Produce(t, "many", p, &sluicev1.Record{Value: value})
+		}
+	}
+	written := int64(partitions * perPart * len(value))
+	// Without the budgets, each partition keeps all its 2 MB twice over.
+	grown := inUseHeap() - heap
+	t.Logf("in-use heap grew by %.1f MiB", float64(grown)/(1<<20))
+	if grown > 4*budget {
+		t.Fatalf("in-use heap grew by %d MiB after %d MiB written to %d partitions; the cache budgets are %d MiB each",
+			grown>>20, written>>20, partitions, budget>>20)
+	}
+	for _, p := range []int32{0, partitions - 1} {
+		recs := b.FetchAll(t, "many", p, 0)
+		if len(recs) != perPart {
+			t.Fatalf("partition %d: read %d records, want %d", p, len(recs), perPart)
+		}
+		for i, r := range recs {
+			if v := r.GetValue(); len(v) != len(value) || v[0] != byte(p) || v[1] != byte(i) {
+				t.Fatalf("partition %d record %d: wrong value (%d bytes, starts % x)", p, i, len(v), v[:2])
+			}
+		}
+	}
 }

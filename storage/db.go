@@ -30,6 +30,8 @@ type DB struct {
 	// logs holds the RaftLog of each group that has been opened, so that
 	// the group's in-memory view of its log exists once.
 	logs map[uint64]*RaftLog
+	// tails is the budget the logs' tails share (Options.TailCacheBudgetBytes).
+	tails *CacheBudget
 
 	// writeMu is held shared by every write and exclusively by ReclaimSpace
 	// and value log GC: badger fails writes (rather than waiting) while
@@ -48,7 +50,7 @@ func Open(opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("storage: open badger in %q: %w", opts.Dir, err)
 	}
-	return &DB{bdb: bdb, opts: opts, logs: make(map[uint64]*RaftLog)}, nil
+	return &DB{bdb: bdb, opts: opts, logs: make(map[uint64]*RaftLog), tails: NewCacheBudget(opts.TailCacheBudgetBytes)}, nil
 }
 
 // Close closes the database. Every RaftLog and Batch of the DB becomes
@@ -120,6 +122,7 @@ func (db *DB) DeleteGroup(group uint64) error {
 	db.mu.Lock()
 	if l := db.logs[group]; l != nil {
 		l.fail(ErrGroupDeleted)
+		l.leave()
 		delete(db.logs, group)
 	}
 	db.mu.Unlock()

@@ -60,6 +60,11 @@ type Config struct {
 	// broker stops reading produce streams and gRPC flow control pushes back
 	// on the producers. 0 means 16 MiB.
 	ProduceBufferBytes int
+	// RaftInboxBytes bounds the bytes of peer raft messages waiting for one
+	// partition's next raft cycle; past it they are dropped (raft sends
+	// them again) instead of queueing while, say, the disk stalls. 0 means
+	// 64 MiB.
+	RaftInboxBytes int
 	// Controllers are the voters of the metadata group of a new cluster, broker
 	// id to address, given identically to each of them; empty means a cluster
 	// of this one broker. A restart needs only the data directory.
@@ -229,6 +234,7 @@ func (b *Broker) startRaft() error {
 	}
 	eng, err := engine.New(engine.Config{
 		NodeID: b.cfg.NodeID, DB: b.db, Logger: b.log, TickInterval: b.cfg.TickInterval, Transport: out,
+		MaxInboxBytes: b.cfg.RaftInboxBytes,
 	})
 	if err != nil {
 		return err

@@ -65,6 +65,10 @@ type Config struct {
 	// them again) instead of queueing while, say, the disk stalls. 0 means
 	// 64 MiB.
 	RaftInboxBytes int
+	// MetadataSnapshotEntries is how many metadata entries apply between
+	// compactions of the metadata log to a snapshot of the state (which a
+	// joining or lagging broker is sent); 0 means 1024.
+	MetadataSnapshotEntries int
 	// Controllers are the voters of the metadata group of a new cluster, broker
 	// id to address, given identically to each of them; empty means a cluster
 	// of this one broker. A restart needs only the data directory.
@@ -246,7 +250,7 @@ func (b *Broker) startRaft() error {
 	})
 	meta, err := raftmeta.Open(raftmeta.Config{
 		NodeID: b.cfg.NodeID, Incarnation: b.incarnation, DB: b.db,
-		Notify: eng.Notify, OnChange: b.triggerReconcile,
+		Notify: eng.Notify, OnChange: b.triggerReconcile, SnapshotEntries: b.cfg.MetadataSnapshotEntries,
 	})
 	if err != nil {
 		return err

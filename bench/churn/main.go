@@ -1,7 +1,8 @@
 // Command churn opens many produce and fetch streams to one broker, keeps
 // them busy, and then waits to be killed: the client side of the measurement
-// in docs/benchmarks.md ("Connection churn"). Kill it with SIGKILL so that
-// its connections end the way a crashed client's do.
+// in docs/memory.md. SIGKILL ends its connections the way a crashed
+// client's end; SIGSTOP leaves them open and silent, as a client whose host
+// or network vanished.
 package main
 
 import (

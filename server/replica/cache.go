@@ -56,11 +56,12 @@ func (c *cache) update() {
 }
 
 func (c *cache) add(bs []Batch) {
-	c.addLocked(bs)
+	c.store(bs)
 	c.update()
 }
 
-func (c *cache) addLocked(bs []Batch) {
+// store appends the batches and drops the oldest past limit.
+func (c *cache) store(bs []Batch) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, b := range bs {

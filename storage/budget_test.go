@@ -1,8 +1,12 @@
 package storage
 
 import (
+	"math"
 	"sync"
 	"testing"
+
+	"go.etcd.io/raft/v3/raftpb"
+	"google.golang.org/protobuf/proto"
 )
 
 // fakeCache is an Evicter of a given size.
@@ -70,5 +74,54 @@ func TestCacheBudgetEmptiesLeastRecentlyUsedCachesFirst(t *testing.T) {
 	shares[3].Leave()
 	if got := b.Used(); got != 0 {
 		t.Fatalf("used %d after the last holder left, want 0", got)
+	}
+}
+
+// TestRaftLogTailsShareTheBudget writes to many groups under a small tail
+// budget: the tails together stay within it (the last group written keeps
+// its own), and every group still reads back all its entries, from disk
+// where its tail was dropped.
+func TestRaftLogTailsShareTheBudget(t *testing.T) {
+	const budget = 8 << 10
+	db := openDB(t, "", Options{TailCacheBudgetBytes: budget})
+	const groups, perGroup = 20, 40
+	want := map[uint64][]*raftpb.Entry{}
+	for g := uint64(1); g <= groups; g++ {
+		l, err := db.RaftLog(g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		es := ents(1, perGroup, 1)
+		want[g] = es
+		commit(t, db, func(b *Batch) error { return l.Append(b, es) })
+	}
+	// The last group's tail (about 1.6 KiB) fits: the others share the rest.
+	if used := db.tails.Used(); used > budget {
+		t.Fatalf("tails hold %d bytes; the budget is %d", used, budget)
+	}
+	last, err := db.RaftLog(groups)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last.Size() == 0 {
+		t.Fatal("the group written last lost its tail")
+	}
+	for g := uint64(1); g <= groups; g++ {
+		l, err := db.RaftLog(g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := l.Entries(1, perGroup+1, math.MaxUint64)
+		if err != nil {
+			t.Fatalf("group %d: %v", g, err)
+		}
+		if len(got) != perGroup {
+			t.Fatalf("group %d: %d entries, want %d", g, len(got), perGroup)
+		}
+		for i := range got {
+			if !proto.Equal(got[i], want[g][i]) {
+				t.Fatalf("group %d entry %d: got %v, want %v", g, i+1, got[i], want[g][i])
+			}
+		}
 	}
 }

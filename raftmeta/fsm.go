@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -44,7 +45,15 @@ type Config struct {
 	// OnChange runs (on the engine's goroutine; keep it short) after changes
 	// become visible.
 	OnChange func()
+	// SnapshotEntries is how many entries the metadata log keeps applied
+	// before it is compacted to a snapshot of the state (and how many a
+	// restart replays at most); 0 means 1024.
+	SnapshotEntries int
 }
+
+// persistEvery is how many applied entries may pass before the state is
+// written again; a restart replays the entries after the last write.
+const persistEvery = 64
 
 // FSM is the metadata state machine; it implements engine.StateMachine.
 type FSM struct {
@@ -52,11 +61,23 @@ type FSM struct {
 
 	// Owned by the engine's goroutines. working is never the published
 	// state: readers hold that one, so changes go to a copy (cloned), which
-	// Applied publishes; changed says whether more than the applied index moved.
+	// Applied publishes; changed says whether more than the applied index
+	// moved. The copy is shallow: a topic is cloned (and listed in fresh)
+	// only when a command changes it, so applying a command costs what it
+	// changes, not the size of the cluster.
 	working *internalv1.MetadataState
 	cloned  bool
+	fresh   map[*internalv1.TopicInfo]bool
 	changed bool
 	results []result
+
+	// unsaved counts the entries applied since the state was last staged
+	// for storage; staged is that state, durable once Applied runs, and
+	// durable the last such; compactedTo is where the log was compacted.
+	unsaved     int
+	staged      *savedState
+	durable     *savedState
+	compactedTo uint64
 
 	published atomic.Pointer[view]
 
@@ -87,6 +108,12 @@ type result struct {
 	err error
 }
 
+// savedState is the encoded state as of an applied index.
+type savedState struct {
+	index uint64
+	raw   []byte
+}
+
 // Open loads the metadata state from storage.
 func Open(cfg Config) (*FSM, error) {
 	f := &FSM{cfg: cfg, working: &internalv1.MetadataState{NextGroup: 1}, waiters: make(map[uint64]chan error)}
@@ -99,8 +126,42 @@ func Open(cfg Config) (*FSM, error) {
 			return nil, fmt.Errorf("decode metadata: %w", err)
 		}
 	}
+	if err := f.loadNewerSnapshot(); err != nil {
+		return nil, err
+	}
+	if cfg.SnapshotEntries <= 0 {
+		f.cfg.SnapshotEntries = 1024
+	}
 	f.published.Store(newView(proto.CloneOf(f.working)))
 	return f, nil
+}
+
+// loadNewerSnapshot takes the state from the metadata log's snapshot when it
+// is newer than the state written last: the state is written every
+// persistEvery entries, while the engine may snapshot (after a
+// configuration change) at any applied index, and raft then resumes after
+// the snapshot.
+func (f *FSM) loadNewerSnapshot() error {
+	log, err := f.cfg.DB.RaftLog(Group)
+	if err != nil {
+		return fmt.Errorf("load metadata log: %w", err)
+	}
+	snap, err := log.Snapshot()
+	if err != nil {
+		return fmt.Errorf("load metadata snapshot: %w", err)
+	}
+	at := snap.GetMetadata().GetIndex()
+	f.compactedTo = at
+	if at <= f.working.GetAppliedIndex() || len(snap.GetData()) == 0 {
+		return nil
+	}
+	st := &internalv1.MetadataState{}
+	if err := proto.Unmarshal(snap.GetData(), st); err != nil {
+		return fmt.Errorf("decode metadata snapshot at %d: %w", at, err)
+	}
+	st.AppliedIndex = at
+	f.working = st
+	return nil
 }
 
 // State returns the current metadata; callers must not modify it.
@@ -208,8 +269,9 @@ func (f *FSM) LeaderChanged(leader, _ uint64) {
 // Apply implements engine.StateMachine.
 func (f *FSM) Apply(b *storage.Batch, ents []*raftpb.Entry) error {
 	if len(ents) > 0 && !f.cloned {
-		f.working = proto.CloneOf(f.working)
+		f.working = shallowCopy(f.working)
 		f.cloned = true
+		f.fresh = map[*internalv1.TopicInfo]bool{}
 	}
 	for _, ent := range ents {
 		if ent.GetType() == raftpb.EntryNormal && len(ent.GetData()) > 0 {
@@ -219,12 +281,53 @@ func (f *FSM) Apply(b *storage.Batch, ents []*raftpb.Entry) error {
 		}
 		f.working.AppliedIndex = ent.GetIndex()
 	}
+	f.unsaved += len(ents)
+	if f.unsaved < persistEvery {
+		return nil
+	}
+	return f.save(b)
+}
+
+// save stages the working state for storage.
+func (f *FSM) save(b *storage.Batch) error {
 	raw, err := proto.Marshal(f.working)
 	if err != nil {
 		return fmt.Errorf("encode metadata: %w", err)
 	}
 	b.PutGroupState(Group, raw)
+	f.staged = &savedState{index: f.working.GetAppliedIndex(), raw: raw}
+	f.unsaved = 0
 	return nil
+}
+
+// shallowCopy copies the state's fields and lists, sharing their elements:
+// brokers are replaced whole when they change, topics cloned by
+// mutableTopic before they change. Every field of MetadataState is here.
+func shallowCopy(st *internalv1.MetadataState) *internalv1.MetadataState {
+	return &internalv1.MetadataState{
+		ClusterId:      st.GetClusterId(),
+		NextGroup:      st.GetNextGroup(),
+		Brokers:        slices.Clone(st.GetBrokers()),
+		Topics:         slices.Clone(st.GetTopics()),
+		AppliedIndex:   st.GetAppliedIndex(),
+		NextProducerId: st.GetNextProducerId(),
+	}
+}
+
+// mutableTopic returns topic i of the working state, cloned first unless
+// this batch cloned it already (the published state shares the original).
+func (f *FSM) mutableTopic(i int) *internalv1.TopicInfo {
+	t := f.working.Topics[i]
+	if f.fresh[t] {
+		return t
+	}
+	t = proto.CloneOf(t)
+	f.working.Topics[i] = t
+	if f.fresh == nil {
+		f.fresh = map[*internalv1.TopicInfo]bool{}
+	}
+	f.fresh[t] = true
+	return t
 }
 
 func (f *FSM) applyEntry(ent *raftpb.Entry) error {
@@ -310,11 +413,11 @@ func (f *FSM) deleteTopic(name string) error {
 	return fmt.Errorf("%w: %q", ErrTopicNotFound, name)
 }
 
-// topic returns the working state's topic of that name and id.
+// topic returns the working state's topic of that name and id, to change.
 func (f *FSM) topic(name, id string) (*internalv1.TopicInfo, error) {
-	for _, t := range f.working.GetTopics() {
+	for i, t := range f.working.GetTopics() {
 		if t.GetName() == name && (id == "" || t.GetTopicId() == id) {
-			return t, nil
+			return f.mutableTopic(i), nil
 		}
 	}
 	return nil, fmt.Errorf("%w: %q", ErrTopicNotFound, name)
@@ -381,10 +484,11 @@ func (f *FSM) reserveProducerIDs(c *internalv1.ReserveProducerIds) error {
 // partitionLeader records a reported leader unless a report of a later term
 // is already there, or the partition is gone.
 func (f *FSM) partitionLeader(c *internalv1.PartitionLeader) {
-	for _, t := range f.working.GetTopics() {
-		for _, p := range t.GetPartitions() {
+	for i, t := range f.working.GetTopics() {
+		for j, p := range t.GetPartitions() {
 			if p.GetGroup() == c.GetGroup() {
 				if c.GetTerm() >= p.GetLeaderTerm() {
+					p = f.mutableTopic(i).GetPartitions()[j]
 					p.Leader, p.LeaderTerm = c.GetLeader(), c.GetTerm()
 				}
 				return
@@ -409,7 +513,10 @@ func (f *FSM) Applied() {
 	changed := f.changed
 	if f.cloned {
 		f.published.Store(newView(f.working))
-		f.cloned, f.changed = false, false
+		f.cloned, f.changed, f.fresh = false, false, nil
+	}
+	if f.staged != nil {
+		f.durable, f.staged = f.staged, nil
 	}
 	for _, r := range f.results {
 		f.finish(r.seq, r.err)
@@ -431,10 +538,25 @@ func (f *FSM) Restore(b *storage.Batch, snap *raftpb.Snapshot) error {
 	}
 	st.AppliedIndex = snap.GetMetadata().GetIndex()
 	f.working, f.cloned, f.changed = st, true, true
-	raw, err := proto.Marshal(st)
-	if err != nil {
-		return fmt.Errorf("encode metadata: %w", err)
+	f.fresh = map[*internalv1.TopicInfo]bool{}
+	f.compactedTo = max(f.compactedTo, st.GetAppliedIndex())
+	return f.save(b)
+}
+
+// Compaction implements engine.Compactor: once SnapshotEntries entries have
+// applied since the last compaction, the log is compacted to the last state
+// written and durable, which becomes the snapshot a new or lagging broker
+// is sent.
+func (f *FSM) Compaction() (uint64, []byte, error) {
+	d := f.durable
+	if d == nil || d.index < f.compactedTo+uint64(f.cfg.SnapshotEntries) {
+		return 0, nil, nil
 	}
-	b.PutGroupState(Group, raw)
+	return d.index, d.raw, nil
+}
+
+// Compacted implements engine.Compactor; the state is already stored.
+func (f *FSM) Compacted(_ *storage.Batch, index uint64) error {
+	f.compactedTo = index
 	return nil
 }

@@ -48,6 +48,16 @@ func applyCmds(t *testing.T, f *FSM, db *storage.DB, first uint64, cmds ...*inte
 	return first + uint64(len(cmds))
 }
 
+// replay applies the commands (cmds[i] at index i+1) after the reopened
+// state's applied index, as raft does after a restart: the state is written
+// every persistEvery entries, not after each.
+func replay(t *testing.T, f *FSM, db *storage.DB, cmds []*internalv1.MetadataCommand) {
+	t.Helper()
+	if from := f.AppliedIndex(); from < uint64(len(cmds)) {
+		applyCmds(t, f, db, from+1, cmds[from:]...)
+	}
+}
+
 func createCmd(name string, partitions int32) *internalv1.MetadataCommand {
 	c := &internalv1.CreateTopic{Name: name, Partitions: partitions, ReplicationFactor: 1, TopicId: name + "-id"}
 	for range partitions {
@@ -68,7 +78,8 @@ func TestTopicsGetDistinctGroupsAndSurviveReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	next := applyCmds(t, f, db, 1, createCmd("a", 2), createCmd("b", 3), createCmd("a", 5))
+	cmds := []*internalv1.MetadataCommand{createCmd("a", 2), createCmd("b", 3), createCmd("a", 5), deleteCmd("a"), createCmd("a", 1)}
+	next := applyCmds(t, f, db, 1, cmds[:3]...)
 	a, b := f.Topic("a"), f.Topic("b")
 	if a == nil || b == nil || len(a.GetPartitions()) != 2 || len(b.GetPartitions()) != 3 {
 		t.Fatalf("topics a=%v b=%v", a, b)
@@ -80,7 +91,7 @@ func TestTopicsGetDistinctGroupsAndSurviveReopen(t *testing.T) {
 		}
 		groups[p.GetGroup()] = true
 	}
-	applyCmds(t, f, db, next, deleteCmd("a"), createCmd("a", 1))
+	applyCmds(t, f, db, next, cmds[3:]...)
 	if got := f.Topic("a"); len(got.GetPartitions()) != 1 || groups[got.GetPartitions()[0].GetGroup()] {
 		t.Fatalf("recreated topic reuses a group: %v", got)
 	}
@@ -97,6 +108,7 @@ func TestTopicsGetDistinctGroupsAndSurviveReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	replay(t, g, db, cmds)
 	if !proto.Equal(g.State(), want) || g.AppliedIndex() != 5 {
 		t.Fatalf("reopened state differs: applied %d\n%v\nwant\n%v", g.AppliedIndex(), g.State(), want)
 	}
@@ -240,11 +252,12 @@ func TestProducerIDBlocksNeverOverlap(t *testing.T) {
 			ReserveProducerIds: &internalv1.ReserveProducerIds{Broker: broker, First: first, Count: 1000},
 		}}
 	}
-	next := applyCmds(t, f, db, 1, reserve(1, 1))
+	cmds := []*internalv1.MetadataCommand{reserve(1, 1), reserve(2, 1), reserve(2, 1001)}
+	next := applyCmds(t, f, db, 1, cmds[0])
 	if err := f.execute(reserve(2, 1)); !errors.Is(err, ErrConflict) {
 		t.Fatalf("overlapping reservation: %v; want a conflict", err)
 	}
-	applyCmds(t, f, db, next, reserve(2, 1), reserve(2, 1001))
+	applyCmds(t, f, db, next, cmds[1:]...)
 	if got := NextProducerID(f.State()); got != 2001 {
 		t.Fatalf("next producer id %d after two blocks; want 2001", got)
 	}
@@ -252,6 +265,7 @@ func TestProducerIDBlocksNeverOverlap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	replay(t, f2, db, cmds)
 	if got := NextProducerID(f2.State()); got != 2001 {
 		t.Fatalf("next producer id %d after reopening; want 2001", got)
 	}

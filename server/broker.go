@@ -47,11 +47,26 @@ type Config struct {
 	Limits Limits
 	// CacheBytes bounds each partition's cache of recent batches; 0: 8 MiB.
 	CacheBytes int
+	// CacheBudgetBytes bounds the caches of recent batches of all the
+	// broker's partitions together: past it, the caches of the partitions
+	// least recently written or read are emptied (their readers read
+	// storage), so memory does not grow with the number of partitions.
+	// 0 means 128 MiB; -1, no budget (only CacheBytes per partition).
+	CacheBudgetBytes int64
 	// ProduceBufferBytes bounds the bytes of produce requests this broker
 	// has accepted and not yet answered, over all streams; past it the
 	// broker stops reading produce streams and gRPC flow control pushes back
 	// on the producers. 0 means 16 MiB.
 	ProduceBufferBytes int
+	// RaftInboxBytes bounds the bytes of peer raft messages waiting for one
+	// partition's next raft cycle; past it they are dropped (raft sends
+	// them again) instead of queueing while, say, the disk stalls. 0 means
+	// 64 MiB.
+	RaftInboxBytes int
+	// MetadataSnapshotEntries is how many metadata entries apply between
+	// compactions of the metadata log to a snapshot of the state (which a
+	// joining or lagging broker is sent); 0 means 1024.
+	MetadataSnapshotEntries int
 	// Controllers are the voters of the metadata group of a new cluster, broker
 	// id to address, given identically to each of them; empty means a cluster
 	// of this one broker. A restart needs only the data directory.
@@ -75,6 +90,14 @@ type Config struct {
 	// OffsetsPartitions is the partition count of the offsets topic that
 	// holds consumer groups, created on first use; 0 means 8.
 	OffsetsPartitions int
+	// KeepaliveTime is how long a client connection may be silent before
+	// the broker pings it, and KeepaliveTimeout how long it then waits for
+	// the answer before closing the connection. They end the streams of a
+	// client whose host died or whose network went away without closing
+	// its connections, and free what those streams hold (goroutines,
+	// buffers, admitted produce bytes); gRPC's default waits two hours.
+	// 0 means 30 s and 10 s.
+	KeepaliveTime, KeepaliveTimeout time.Duration
 	// ShutdownTimeout bounds how long Shutdown waits for requests in flight.
 	ShutdownTimeout time.Duration
 	Logger          *slog.Logger
@@ -83,6 +106,9 @@ type Config struct {
 func (c *Config) setDefaults() {
 	if c.NodeID == 0 {
 		c.NodeID = 1
+	}
+	if c.CacheBudgetBytes == 0 {
+		c.CacheBudgetBytes = 128 << 20
 	}
 	if c.ProduceBufferBytes <= 0 {
 		c.ProduceBufferBytes = 16 << 20
@@ -98,6 +124,12 @@ func (c *Config) setDefaults() {
 	}
 	if c.RetentionCheckInterval <= 0 {
 		c.RetentionCheckInterval = defaultRetentionInterval
+	}
+	if c.KeepaliveTime <= 0 {
+		c.KeepaliveTime = 30 * time.Second
+	}
+	if c.KeepaliveTimeout <= 0 {
+		c.KeepaliveTimeout = 10 * time.Second
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = 10 * time.Second
@@ -133,6 +165,8 @@ type Broker struct {
 
 	mu       sync.RWMutex
 	replicas map[uint64]*replica.Replica
+	// caches is the budget the replicas' caches share (CacheBudgetBytes).
+	caches *storage.CacheBudget
 
 	inflight  drain
 	connMu    sync.Mutex
@@ -177,6 +211,7 @@ func New(cfg Config) (*Broker, error) {
 		stopping:    make(chan struct{}),
 		failed:      make(chan struct{}),
 		producerIDs: newProducerIDs(),
+		caches:      storage.NewCacheBudget(cfg.CacheBudgetBytes),
 	}
 	b.lifetime, b.endLife = context.WithCancel(context.Background())
 	db, err := storage.Open(cfg.Storage)
@@ -217,6 +252,7 @@ func (b *Broker) startRaft() error {
 	eng, err := engine.New(engine.Config{
 		NodeID: b.cfg.NodeID, DB: b.db, Logger: b.log, TickInterval: b.cfg.TickInterval, Transport: out,
 		MaxSizePerMsg: maxAppendBytes, MaxInflightBytes: uint64(b.cfg.Limits.MaxInflightBytes),
+		MaxInboxBytes: b.cfg.RaftInboxBytes,
 	})
 	if err != nil {
 		return err
@@ -230,7 +266,7 @@ func (b *Broker) startRaft() error {
 	})
 	meta, err := raftmeta.Open(raftmeta.Config{
 		NodeID: b.cfg.NodeID, Incarnation: b.incarnation, DB: b.db,
-		Notify: eng.Notify, OnChange: b.triggerReconcile,
+		Notify: eng.Notify, OnChange: b.triggerReconcile, SnapshotEntries: b.cfg.MetadataSnapshotEntries,
 	})
 	if err != nil {
 		return err

@@ -156,6 +156,10 @@ func (s *fetchService) cursor(topic *internalv1.TopicInfo, fp *sluicev1.FetchPar
 	return c, nil
 }
 
+// idleResponseBytes is the largest response buffer a fetch stream keeps while
+// it waits for records; a larger one is dropped.
+const idleResponseBytes = 64 << 10
+
 // fetcher is one Fetch stream's state.
 type fetcher struct {
 	s       *fetchService
@@ -184,6 +188,11 @@ func (f *fetcher) run() error {
 		}
 		if progressed {
 			continue
+		}
+		if f.resp.Size() > idleResponseBytes {
+			// A stream that caught up may wait for hours: it should not
+			// keep its largest response's buffer all that time.
+			f.resp = wire.FetchResponse{}
 		}
 		if err := f.wait(waits); err != nil {
 			return err

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -49,6 +50,7 @@ func (b *Broker) newGRPCServer() error {
 		// One limit for the whole server, the larger one: the peers'. Client
 		// calls are held to MaxRequestBytes by the request-size interceptors.
 		grpc.MaxRecvMsgSize(max(b.cfg.Limits.MaxRequestBytes, peerRecvLimit(b.cfg))),
+		grpc.KeepaliveParams(keepalive.ServerParameters{Time: b.cfg.KeepaliveTime, Timeout: b.cfg.KeepaliveTimeout}),
 		grpc.ChainUnaryInterceptor(
 			recovery.UnaryServerInterceptor(recoverOpts...),
 			logging.UnaryServerInterceptor(logger, logOpts...),

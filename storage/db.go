@@ -31,6 +31,8 @@ type DB struct {
 	// logs holds the RaftLog of each group that has been opened, so that
 	// the group's in-memory view of its log exists once.
 	logs map[uint64]*RaftLog
+	// tails is the budget the logs' tails share (Options.TailCacheBudgetBytes).
+	tails *CacheBudget
 
 	// writeMu is held shared by every write and exclusively by ReclaimSpace
 	// and value log GC: badger fails writes (rather than waiting) while
@@ -52,7 +54,8 @@ func Open(opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("storage: open badger in %q: %w", opts.Dir, err)
 	}
-	db := &DB{bdb: bdb, opts: opts, logs: make(map[uint64]*RaftLog), txns: badgerCommitter{}}
+	db := &DB{bdb: bdb, opts: opts, logs: make(map[uint64]*RaftLog), txns: badgerCommitter{},
+		tails: NewCacheBudget(opts.TailCacheBudgetBytes)}
 	if err := db.finishDeletions(); err != nil {
 		_ = bdb.Close() // the deletion error is the one to report
 		return nil, err
@@ -155,6 +158,7 @@ func (db *DB) DeleteGroup(group uint64) error {
 	db.mu.Lock()
 	if l := db.logs[group]; l != nil {
 		l.fail(ErrGroupDeleted)
+		l.leave()
 		delete(db.logs, group)
 	}
 	db.mu.Unlock()

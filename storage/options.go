@@ -14,7 +14,7 @@ import (
 //
 // A broker's storage memory is roughly
 // MemTableSize*NumMemtables + BlockCacheSize + IndexCacheSize
-// + (number of hosted groups) * TailCacheBytes.
+// + min(TailCacheBudgetBytes, (number of hosted groups) * TailCacheBytes).
 type Options struct {
 	// Dir holds badger's LSM tree and value log. Ignored when InMemory.
 	Dir string
@@ -55,6 +55,11 @@ type Options struct {
 	TailCacheEntries int
 	// TailCacheBytes bounds the total Data size of those entries.
 	TailCacheBytes int
+	// TailCacheBudgetBytes bounds the Data size of the tails of all groups
+	// together: past it, the tails of the groups least recently written
+	// are dropped (their entries are read from disk), so the memory does
+	// not grow with the number of groups. -1 means no budget.
+	TailCacheBudgetBytes int64
 }
 
 // DefaultOptions returns the options used for a broker whose data lives in dir.
@@ -97,6 +102,9 @@ func DefaultOptions(dir string) Options {
 		// and for followers that are a little behind.
 		TailCacheEntries: 512,
 		TailCacheBytes:   4 << 20,
+		// For the whole broker: 16 groups at their full tail; with more,
+		// the busiest keep theirs.
+		TailCacheBudgetBytes: 64 << 20,
 	}
 }
 
@@ -113,6 +121,7 @@ func (o Options) withDefaults() Options {
 	setDefault(&o.NumCompactors, d.NumCompactors)
 	setDefault(&o.TailCacheEntries, d.TailCacheEntries)
 	setDefault(&o.TailCacheBytes, d.TailCacheBytes)
+	setDefault(&o.TailCacheBudgetBytes, d.TailCacheBudgetBytes)
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}

@@ -46,6 +46,39 @@ type RaftLog struct {
 	// err, once set, is returned by every method: the group was deleted, or
 	// a Commit failed part way and the log must be reloaded.
 	err error
+	// tailBytes is the Data size of state's tail, which share accounts for
+	// in the DB's budget (Options.TailCacheBudgetBytes); share is called
+	// only with mu unlocked.
+	tailBytes int64
+	share     *CacheShare
+}
+
+// Size is the Data bytes of the published tail (Evicter).
+func (l *RaftLog) Size() int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.tailBytes
+}
+
+// Evict drops the published tail for the DB's budget (Evicter): its entries
+// are all on disk, where reads then find them. Writes staged and not yet
+// committed keep their tail until they are published (and charged again).
+func (l *RaftLog) Evict() int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.state.tail = nil
+	if l.pending == nil {
+		l.staged = l.state
+	}
+	l.tailBytes = 0
+	return 0
+}
+
+// leave closes l's account in the DB's budget; l is no longer used.
+func (l *RaftLog) leave() {
+	if l.share != nil {
+		l.share.Leave()
+	}
 }
 
 var _ raft.Storage = (*RaftLog)(nil)
@@ -58,13 +91,18 @@ var _ raft.Storage = (*RaftLog)(nil)
 func (db *DB) RaftLog(group uint64) (*RaftLog, error) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	if l := db.logs[group]; l != nil && l.usable() {
-		return l, nil
+	old := db.logs[group]
+	if old != nil && old.usable() {
+		return old, nil
 	}
 	l, err := loadRaftLog(db, group)
 	if err != nil {
 		return nil, fmt.Errorf("storage: open raft log of group %d: %w", group, err)
 	}
+	if old != nil {
+		old.leave()
+	}
+	l.share = db.tails.Join(l)
 	db.logs[group] = l
 	return l, nil
 }

@@ -391,14 +391,26 @@ func (l *RaftLog) stageLocked(b *Batch, next logState, ops []op) error {
 
 // publish makes what l staged into b the committed state, once b is durable.
 func (l *RaftLog) publish(b *Batch) {
+	if l.publishTail(b) && l.share != nil {
+		l.share.Update() // outside l.mu: the budget locks it itself
+	}
+}
+
+// publishTail publishes the staged state and reports whether it did.
+func (l *RaftLog) publishTail(b *Batch) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.pending != b || l.err != nil {
-		return
+		return false
 	}
 	l.pending = nil
 	l.staged = l.staged.trimmed(l.db.opts.TailCacheEntries, l.db.opts.TailCacheBytes)
 	l.state = l.staged
+	l.tailBytes = 0
+	for _, e := range l.state.tail {
+		l.tailBytes += int64(len(e.GetData()))
+	}
+	return true
 }
 
 // abort forgets what l staged into b. commitErr is nil when nothing was

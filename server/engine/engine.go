@@ -42,7 +42,13 @@ type Config struct {
 	// backlog (raft.Config.MaxInflightBytes). At least MaxSizePerMsg; 0
 	// means DefaultMaxInflightBytes.
 	MaxInflightBytes uint64
-	Logger           *slog.Logger
+	// MaxInboxBytes bounds the bytes of peer messages (entries and
+	// snapshot data) waiting for one group's next cycle; past it, Deliver
+	// drops what arrives (raft sends it again) rather than let a slow cycle
+	// (a stalled disk) queue without limit. A group always takes one
+	// message, however large. 0 means 64 MiB.
+	MaxInboxBytes int
+	Logger        *slog.Logger
 }
 
 func (c *Config) setDefaults() {
@@ -66,6 +72,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxInflightBytes == 0 {
 		c.MaxInflightBytes = max(DefaultMaxInflightBytes, c.MaxSizePerMsg)
+	}
+	if c.MaxInboxBytes <= 0 {
+		c.MaxInboxBytes = 64 << 20
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -102,6 +111,10 @@ type Engine struct {
 	wake  chan struct{}
 
 	heard liveness
+	// inboxDrops counts messages dropped from full inboxes; inboxWarned
+	// is when that was last logged (unix ns).
+	inboxDrops  atomic.Uint64
+	inboxWarned atomic.Int64
 
 	tasks chan func()
 	stop  chan struct{}
@@ -329,8 +342,15 @@ func (e *Engine) Deliver(env Envelope) {
 		return
 	}
 	if g := e.group(env.Group); g != nil {
+		size := messageBytes(env.Msg)
 		g.mu.Lock()
+		if len(g.inbox) > 0 && g.inboxBytes+size > e.cfg.MaxInboxBytes {
+			g.mu.Unlock()
+			e.inboxFull(env)
+			return
+		}
 		g.inbox = append(g.inbox, env.Msg)
+		g.inboxBytes += size
 		switch {
 		case env.Quiesce:
 			g.quiesceReq = env.Msg
@@ -341,6 +361,35 @@ func (e *Engine) Deliver(env Envelope) {
 		e.enqueue(g)
 	}
 }
+
+// messageBytes is what a message holds in memory, near enough: its entries'
+// and snapshot's data plus a fixed overhead.
+func messageBytes(m *raftpb.Message) int {
+	n := 64 + len(m.GetSnapshot().GetData())
+	for _, ent := range m.Entries {
+		n += 32 + len(ent.Data)
+	}
+	return n
+}
+
+// inboxFull notes a message dropped from a full inbox, logging at most one
+// warning every inboxWarnEvery.
+func (e *Engine) inboxFull(env Envelope) {
+	e.inboxDrops.Add(1)
+	now := time.Now().UnixNano()
+	last := e.inboxWarned.Load()
+	if now-last < int64(inboxWarnEvery) || !e.inboxWarned.CompareAndSwap(last, now) {
+		return
+	}
+	e.log.Warn("raft messages dropped: a group's inbox is full until its next cycle (raft sends them again)",
+		"group", env.Group, "from", env.Msg.GetFrom(), "limit_bytes", e.cfg.MaxInboxBytes, "dropped_total", e.inboxDrops.Load())
+}
+
+// InboxDrops counts the peer messages dropped because their group's inbox
+// was full.
+func (e *Engine) InboxDrops() uint64 { return e.inboxDrops.Load() }
+
+const inboxWarnEvery = 10 * time.Second
 
 // ReportUnreachable tells a group that a message to node was lost, so raft
 // stops streaming appends to it and probes instead.

@@ -27,6 +27,7 @@ type group struct {
 
 	mu          sync.Mutex
 	inbox       []*raftpb.Message
+	inboxBytes  int // messageBytes of inbox, bounded by Config.MaxInboxBytes
 	ticks       int
 	propose     bool
 	removed     bool
@@ -85,6 +86,7 @@ func (g *group) step(e *Engine) {
 	quiesceReq := g.quiesceReq
 	g.inbox, g.ticks, g.propose, g.unreachable, g.snapStatus, g.handOff, g.confChanges, g.transferTo = nil, 0, false, nil, nil, false, nil, 0
 	g.quiesceReq = nil
+	g.inboxBytes = 0
 	g.mu.Unlock()
 	g.hasReady = false
 	if removed {

@@ -40,6 +40,10 @@ type Config struct {
 	MaxPendingBytes int
 	// CacheBytes bounds the recent batches kept in memory for readers.
 	CacheBytes int
+	// CacheBudget, when set, is the broker's budget that every replica's
+	// cache shares: the least recently used caches are emptied when the
+	// total passes it.
+	CacheBudget *storage.CacheBudget
 	// OnLeader, when set, learns each change of leader or term. It runs on the
 	// raft engine's goroutine and must not block.
 	OnLeader func(group, leader, term uint64)
@@ -180,6 +184,9 @@ func Open(cfg Config) (*Replica, error) {
 	// A log start that moved before a restart may still have a compaction
 	// to catch up with.
 	r.compactPending = true
+	if cfg.CacheBudget != nil {
+		r.cache.share = cfg.CacheBudget.Join(&r.cache)
+	}
 	return r, nil
 }
 
@@ -280,6 +287,7 @@ func (r *Replica) Close() {
 	r.mu.Unlock()
 	failAll(failed, ErrStopped)
 	r.end()
+	r.cache.leave()
 }
 
 // Failed implements engine.FailureObserver: the engine stopped the replica's

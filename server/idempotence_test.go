@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -163,4 +164,55 @@ func produceOnce(t *testing.T, conn *grpc.ClientConn, req *sluicev1.ProduceReque
 	}
 	_ = stream.CloseSend()
 	return resp
+}
+
+// TestProducerIDsAreAcceptedOnlyOnceIssued: a made-up producer id is refused,
+// so that the producer the cluster later gives that id has its first writes
+// stored rather than taken for duplicates of the made-up ones. The highest
+// reserved block is in the metadata, so the refusal holds after a restart.
+func TestProducerIDsAreAcceptedOnlyOnceIssued(t *testing.T) {
+	b := servertest.Start(t, servertest.OnDisk())
+	b.CreateTopic(t, "pids", 1)
+	p := openProduce(t, b)
+	// No InitProducer yet: id 1 is the first the cluster will issue.
+	refuseUnissued(t, p, 1)
+
+	init, err := b.ProduceClient.InitProducer(t.Context(), &sluicev1.InitProducerRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := init.GetProducerId()
+	resp := p.roundTrip(t, idempotentRequest("pids", pid, 0, 0, valueRecords("real", 2)))
+	if e := resp.GetResults()[0].GetError(); e != nil || resp.GetError() != nil {
+		t.Fatalf("first write of issued producer %d: %v", pid, resp)
+	}
+	if got := values(b.FetchAll(t, "pids", 0, 0)); len(got) != 2 || got[0] != "real-0" || got[1] != "real-1" {
+		t.Fatalf("partition holds %v; want [real-0 real-1]", got)
+	}
+	// Past the block this broker reserved, nothing is issued.
+	refuseUnissued(t, p, pid+5000)
+
+	b.Restart()
+	p = openProduce(t, b)
+	refuseUnissued(t, p, pid+5000)
+	resp = p.roundTrip(t, idempotentRequest("pids", pid, 0, 2, valueRecords("after", 1)))
+	if e := resp.GetResults()[0].GetError(); e != nil || resp.GetError() != nil {
+		t.Fatalf("issued producer %d after a restart: %v", pid, resp)
+	}
+}
+
+func refuseUnissued(t *testing.T, p *produceStream, pid int64) {
+	t.Helper()
+	resp := p.roundTrip(t, idempotentRequest("pids", pid, 0, 0, valueRecords("made-up", 1)))
+	e := resp.GetError()
+	if e == nil && len(resp.GetResults()) > 0 {
+		e = resp.GetResults()[0].GetError()
+	}
+	if e == nil {
+		t.Fatalf("producer_id %d, never issued, was accepted: %v", pid, resp)
+	}
+	if codes.Code(e.GetCode()) != codes.FailedPrecondition || e.GetRetryable() {
+		t.Fatalf("producer_id %d: got %v; want FAILED_PRECONDITION, not retryable", pid, e)
+	}
+	checkContains(t, e.GetMessage(), fmt.Sprintf("producer_id %d was never issued", pid))
 }

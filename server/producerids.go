@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
+	"time"
 
 	internalv1 "github.com/sluice-io/sluice/gen/go/sluice/internalpb/v1"
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
@@ -19,7 +21,54 @@ const (
 	// reserveAttempts bounds the retries when other brokers reserve at the
 	// same time; each retry sees their reservation applied.
 	reserveAttempts = 5
+	// issuedCatchUp bounds how long a broker waits for its metadata to
+	// apply a reservation another broker made before it refuses an id as
+	// never issued: the issuer hands an id out once its reservation applies
+	// there, and the others apply it a moment later.
+	issuedCatchUp = 2 * time.Second
 )
+
+// unknownProducerError refuses a producer id the cluster never issued
+// (Kafka's UNKNOWN_PRODUCER_ID). Accepting one would be worse than an
+// error: once the cluster issues that id to a real producer, the state the
+// made-up id left makes the real producer's first writes look like
+// duplicates, acknowledged and never stored.
+type unknownProducerError struct {
+	id, next int64
+}
+
+func (e *unknownProducerError) Error() string {
+	return fmt.Sprintf("producer_id %d was never issued by this cluster (the ids issued so far are below %d); "+
+		"call InitProducer for a producer id", e.id, e.next)
+}
+
+// checkProducerIssued refuses a producer id above every block reserved in
+// the metadata. Every broker holds the metadata, and the highest reserved
+// block is in it across restarts, so the leader of any partition can tell
+// (and checks requests forwarded to it too). A reservation this broker has
+// not applied yet is waited for, up to issuedCatchUp.
+func (b *Broker) checkProducerIssued(ctx context.Context, id int64) error {
+	next := raftmeta.NextProducerID(b.meta.State())
+	if id < next {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, issuedCatchUp)
+	defer cancel()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			return &unknownProducerError{id: id, next: next}
+		case <-b.stopping:
+			return errShuttingDown
+		}
+		if next = raftmeta.NextProducerID(b.meta.State()); id < next {
+			return nil
+		}
+	}
+}
 
 type producerIDs struct {
 	// lock is held while reserving (a channel, so waiters honour their ctx).

@@ -193,3 +193,40 @@ func TestDescribeGroupLag(t *testing.T) {
 		t.Fatalf("produce to the offsets topic: %v; want a refusal", err)
 	}
 }
+
+// TestOffsetsTopicCannotBeAlteredOrRepartitioned: the offsets topic keeps its
+// unlimited retention (groups are rebuilt by replaying it) and its partition
+// count (a group lives in the partition its id hashes to); every admin call
+// that would change either is refused, naming the topic.
+func TestOffsetsTopicCannotBeAlteredOrRepartitioned(t *testing.T) {
+	b := servertest.Start(t)
+	// A group request makes the coordinator create the offsets topic.
+	if _, err := b.GroupClient.FetchOffsets(t.Context(), &sluicev1.FetchOffsetsRequest{GroupId: "g"}); err != nil {
+		t.Fatal(err)
+	}
+	admin := b.AdminClient
+	before, err := admin.DescribeTopic(t.Context(), &sluicev1.DescribeTopicRequest{Name: "__consumer_offsets"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = admin.AlterTopicConfigs(t.Context(), &sluicev1.AlterTopicConfigsRequest{Name: "__consumer_offsets", DeleteConfigs: []string{"retention.ms"}})
+	checkStatus(t, err, codes.InvalidArgument, "__consumer_offsets", "internal")
+	_, err = admin.AlterTopicConfigs(t.Context(), &sluicev1.AlterTopicConfigsRequest{Name: "__consumer_offsets", SetConfigs: map[string]string{"retention.ms": "1000"}})
+	checkStatus(t, err, codes.InvalidArgument, "__consumer_offsets", "internal")
+	n := int32(len(before.GetTopic().GetPartitions()))
+	_, err = admin.CreatePartitions(t.Context(), &sluicev1.CreatePartitionsRequest{Name: "__consumer_offsets", Partitions: n + 1})
+	checkStatus(t, err, codes.InvalidArgument, "__consumer_offsets", "partition count")
+	_, err = admin.DeleteTopic(t.Context(), &sluicev1.DeleteTopicRequest{Name: "__consumer_offsets"})
+	checkStatus(t, err, codes.InvalidArgument, "__consumer_offsets", "internal")
+
+	after, err := admin.DescribeTopic(t.Context(), &sluicev1.DescribeTopicRequest{Name: "__consumer_offsets"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after.GetTopic().GetPartitions()) != int(n) || !proto.Equal(after.GetTopic(), before.GetTopic()) {
+		t.Fatalf("offsets topic changed: %v; was %v", after.GetTopic(), before.GetTopic())
+	}
+	if got := after.GetTopic().GetConfigs()["retention.ms"]; got != "-1" {
+		t.Fatalf("offsets topic retention.ms = %q; want -1", got)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+	"github.com/sluice-io/sluice/server"
 	"github.com/sluice-io/sluice/server/servertest"
 )
 
@@ -228,5 +229,77 @@ func TestOffsetsTopicCannotBeAlteredOrRepartitioned(t *testing.T) {
 	}
 	if got := after.GetTopic().GetConfigs()["retention.ms"]; got != "-1" {
 		t.Fatalf("offsets topic retention.ms = %q; want -1", got)
+	}
+}
+
+// TestCommitsOnlyForPartitionsThatExist: a commit naming a topic or a
+// partition that does not exist is refused, naming it, and nothing of it is
+// stored; a commit for a real partition is.
+func TestCommitsOnlyForPartitionsThatExist(t *testing.T) {
+	b := servertest.Start(t)
+	b.CreateTopic(t, "t", 2)
+	gc := b.GroupClient
+	checkStatus(t, commit(gc, "g", "", 0, "missing", map[int32]int64{0: 1}), codes.NotFound, "offsets[0]", `"missing"`)
+	checkStatus(t, commit(gc, "g", "", 0, "t", map[int32]int64{5: 1}), codes.NotFound, "offsets[0]", "partition 5 does not exist")
+	if err := commit(gc, "g", "", 0, "t", map[int32]int64{1: 3}); err != nil {
+		t.Fatalf("commit to t/1: %v", err)
+	}
+	got, err := gc.FetchOffsets(t.Context(), &sluicev1.FetchOffsetsRequest{GroupId: "g"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []*sluicev1.CommittedOffset{{Topic: "t", Partition: 1, Offset: 3}}
+	if !slices.EqualFunc(got.GetOffsets(), want, func(a, b *sluicev1.CommittedOffset) bool { return proto.Equal(a, b) }) {
+		t.Fatalf("FetchOffsets = %v; want only %v", got.GetOffsets(), want)
+	}
+}
+
+// TestResetOffsetsClampsToTheLog: reset-offsets to an offset outside a
+// partition's log commits the nearest end of the log instead (as Kafka's
+// kafka-consumer-groups --to-offset does), below the log start as above the
+// high watermark, so the group never holds a position it cannot read from.
+func TestResetOffsetsClampsToTheLog(t *testing.T) {
+	b := servertest.Start(t, servertest.WithConfig(func(cfg *server.Config) { cfg.RetentionCheckInterval = 20 * time.Millisecond }))
+	// retention.bytes=1: a segment ends every 64 KiB (the smallest), and
+	// retention removes all but the newest.
+	b.CreateTopic(t, "t", 2, "retention.bytes", "1")
+	big := make([]byte, 20<<10)
+	for range 12 {
+		b.Produce(t, "t", 0, &sluicev1.Record{Value: big})
+	}
+	b.Produce(t, "t", 1, valueRecords("b", 4)...)
+	var logStart int64
+	servertest.WaitFor(t, 10*time.Second, func() bool {
+		logStart = listOffset(t, b.Conn, "t", sluicev1.Boundary_BOUNDARY_EARLIEST)
+		return logStart > 0
+	})
+	reset := func(offset int64) []int64 {
+		t.Helper()
+		resp, err := b.GroupClient.ResetOffsets(t.Context(), &sluicev1.ResetOffsetsRequest{GroupId: "g", Topic: "t",
+			To: &sluicev1.ResetOffsetsRequest_Offset{Offset: offset}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fetched, err := b.GroupClient.FetchOffsets(t.Context(), &sluicev1.FetchOffsetsRequest{GroupId: "g"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []int64
+		for i, o := range resp.GetOffsets() {
+			if f := fetched.GetOffsets()[i]; f.GetPartition() != o.GetPartition() || f.GetOffset() != o.GetOffset() {
+				t.Fatalf("reset answered %v but the group holds %v", resp.GetOffsets(), fetched.GetOffsets())
+			}
+			out = append(out, o.GetOffset())
+		}
+		return out
+	}
+	if got := reset(99999); !slices.Equal(got, []int64{12, 4}) {
+		t.Fatalf("reset to 99999: offsets %v; want the high watermarks [12 4]", got)
+	}
+	if got := reset(0); !slices.Equal(got, []int64{logStart, 0}) {
+		t.Fatalf("reset to 0: offsets %v; want [%d 0] (partition 0 starts at %d)", got, logStart, logStart)
+	}
+	if got := reset(2); !slices.Equal(got, []int64{max(2, logStart), 2}) {
+		t.Fatalf("reset to 2: offsets %v; want [%d 2]", got, max(2, logStart))
 	}
 }

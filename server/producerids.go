@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	internalv1 "github.com/sluice-io/sluice/gen/go/sluice/internalpb/v1"
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
@@ -21,11 +20,6 @@ const (
 	// reserveAttempts bounds the retries when other brokers reserve at the
 	// same time; each retry sees their reservation applied.
 	reserveAttempts = 5
-	// issuedCatchUp bounds how long a broker waits for its metadata to
-	// apply a reservation another broker made before it refuses an id as
-	// never issued: the issuer hands an id out once its reservation applies
-	// there, and the others apply it a moment later.
-	issuedCatchUp = 2 * time.Second
 )
 
 // unknownProducerError refuses a producer id the cluster never issued
@@ -46,28 +40,15 @@ func (e *unknownProducerError) Error() string {
 // the metadata. Every broker holds the metadata, and the highest reserved
 // block is in it across restarts, so the leader of any partition can tell
 // (and checks requests forwarded to it too). A reservation this broker has
-// not applied yet is waited for, up to issuedCatchUp.
+// not applied yet is waited for (awaitMetadata): the issuer hands an id out
+// once its reservation applies there, the others apply it a moment later.
 func (b *Broker) checkProducerIssued(ctx context.Context, id int64) error {
-	next := raftmeta.NextProducerID(b.meta.State())
-	if id < next {
-		return nil
-	}
-	ctx, cancel := context.WithTimeout(ctx, issuedCatchUp)
-	defer cancel()
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case <-tick.C:
-		case <-ctx.Done():
+	return b.awaitMetadata(ctx, func() error {
+		if next := raftmeta.NextProducerID(b.meta.State()); id >= next {
 			return &unknownProducerError{id: id, next: next}
-		case <-b.stopping:
-			return errShuttingDown
 		}
-		if next = raftmeta.NextProducerID(b.meta.State()); id < next {
-			return nil
-		}
-	}
+		return nil
+	})
 }
 
 type producerIDs struct {

@@ -3,6 +3,7 @@ package server_test
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"google.golang.org/grpc"
@@ -189,8 +190,34 @@ func TestProducerIDsAreAcceptedOnlyOnceIssued(t *testing.T) {
 	if got := values(b.FetchAll(t, "pids", 0, 0)); len(got) != 2 || got[0] != "real-0" || got[1] != "real-1" {
 		t.Fatalf("partition holds %v; want [real-0 real-1]", got)
 	}
-	// Past the block this broker reserved, nothing is issued.
-	refuseUnissued(t, p, pid+5000)
+	// The broker keeps no spare ids: the next one is not issued until an
+	// InitProducer gets it, so no client can write with it first.
+	refuseUnissued(t, p, pid+1)
+
+	// Callers at the same time share reservations, and still every id is
+	// unique and none is issued beyond the ones handed out.
+	ids := make(chan int64, 32)
+	var wg sync.WaitGroup
+	for range cap(ids) {
+		wg.Go(func() {
+			resp, err := b.ProduceClient.InitProducer(t.Context(), &sluicev1.InitProducerRequest{})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			ids <- resp.GetProducerId()
+		})
+	}
+	wg.Wait()
+	close(ids)
+	seen, highest := map[int64]bool{pid: true}, pid
+	for id := range ids {
+		if seen[id] {
+			t.Fatalf("producer id %d handed out twice", id)
+		}
+		seen[id], highest = true, max(highest, id)
+	}
+	refuseUnissued(t, p, highest+1)
 
 	b.Restart()
 	p = openProduce(t, b)

@@ -77,6 +77,12 @@ type Config struct {
 	// OffsetsPartitions is the partition count of the offsets topic that
 	// holds consumer groups, created on first use; 0 means 8.
 	OffsetsPartitions int
+	// OffsetsCompactRecords bounds the group coordinator's log: once an
+	// offsets partition holds this many records more than its groups' state
+	// takes, the coordinator restates the state and drops what is before
+	// it, so a new coordinator replays at most about this many; 0 means
+	// 100,000 (server/group.DefaultCompactRecords).
+	OffsetsCompactRecords int
 	// ShutdownTimeout bounds how long Shutdown waits for requests in flight.
 	ShutdownTimeout time.Duration
 	Logger          *slog.Logger

@@ -50,7 +50,7 @@ func TestMeasureCoordinatorFailover(t *testing.T) {
 
 	var next, retries atomic.Int64
 	var wg sync.WaitGroup
-	deadline := time.Now().Add(4 * time.Minute)
+	deadline := time.Now().Add(6 * time.Minute)
 	start := time.Now()
 	for range 256 {
 		wg.Go(func() {

@@ -45,10 +45,10 @@ func (e *unknownProducerError) Error() string {
 		"call InitProducer for a producer id", e.id, e.next)
 }
 
-// checkProducerIssued refuses a producer id above every block reserved in
-// the metadata. Every broker holds the metadata, and the highest reserved
-// block is in it across restarts, so the leader of any partition can tell
-// (and checks requests forwarded to it too). A reservation this broker has
+// checkProducerIssued refuses a producer id at or above the metadata's next
+// producer id. Every broker holds the metadata, and the next id is in it
+// across restarts, so the leader of any partition can tell (and checks
+// requests forwarded to it too). A reservation this broker has
 // not applied yet is waited for (awaitMetadata): the issuer hands an id out
 // once its reservation applies there, the others apply it a moment later.
 func (b *Broker) checkProducerIssued(ctx context.Context, id int64) error {
@@ -66,7 +66,7 @@ func (b *Broker) checkProducerIssued(ctx context.Context, id int64) error {
 type producerIDs struct {
 	mu      sync.Mutex
 	queue   []chan idResult
-	running bool // a caller is reserving for the queue
+	running bool // reserveQueued is serving the queue
 }
 
 type idResult struct {
@@ -76,21 +76,21 @@ type idResult struct {
 
 func newProducerIDs() *producerIDs { return &producerIDs{} }
 
-// allocateProducerID returns a new producer id. The first caller to find
-// no reservation running makes them, for itself and every caller queued,
-// until the queue is empty; the proposals use the broker's lifetime, not
-// the caller's context, since they serve the others too.
+// allocateProducerID returns a new producer id. A caller that finds no
+// reservation running starts reserveQueued, which serves the queue until
+// it is empty: a goroutine of its own, so that no caller waits for others'
+// batches; it ends with the queue, or when the broker's lifetime (the
+// context of its proposals) does.
 func (b *Broker) allocateProducerID(ctx context.Context) (int64, error) {
 	a := b.producerIDs
 	ch := make(chan idResult, 1)
 	a.mu.Lock()
 	a.queue = append(a.queue, ch)
-	run := !a.running
-	a.running = true
-	a.mu.Unlock()
-	if run {
-		b.reserveQueued()
+	if !a.running {
+		a.running = true
+		go b.reserveQueued()
 	}
+	a.mu.Unlock()
 	select {
 	case r := <-ch:
 		return r.id, r.err

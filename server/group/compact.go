@@ -11,7 +11,8 @@ import (
 // A coordinator that takes over replays its partition from the log start,
 // so without a bound its load time grows with every commit ever made. The
 // coordinator bounds it by compacting the log: once the log holds
-// CompactRecords records more than its last restatement, it appends records
+// CompactRecords records (and at least as many as the state takes) more
+// than its last restatement, it appends records
 // that restate the whole state of the shard's groups (each group's
 // generation and members, its offsets) and moves the log start to the
 // first of them. Replaying from there rebuilds the same state. Writes wait
@@ -71,8 +72,10 @@ func (c *Coordinator) compact(sh *shard) {
 		c.log.Info("compact group log failed", "partition", sh.partition, "err", err)
 		return
 	}
+	// Next time once as many records again came, and at least as many as
+	// the state: restating costs at most one write per record written.
 	sh.records = len(recs)
-	sh.compactAt = len(recs) + c.cfg.CompactRecords
+	sh.compactAt = len(recs) + max(c.cfg.CompactRecords, len(recs))
 	c.log.Info("compacted group log", "partition", sh.partition, "records_before", before,
 		"records_after", len(recs), "log_start", first, "took", time.Since(start).Round(time.Millisecond))
 }

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -224,8 +225,9 @@ func TestOffsetsTopicCannotBeAlteredOrRepartitioned(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(after.GetTopic().GetPartitions()) != int(n) || !proto.Equal(after.GetTopic(), before.GetTopic()) {
-		t.Fatalf("offsets topic changed: %v; was %v", after.GetTopic(), before.GetTopic())
+	if a, bf := after.GetTopic(), before.GetTopic(); len(a.GetPartitions()) != int(n) || a.GetTopicId() != bf.GetTopicId() || !maps.Equal(a.GetConfigs(), bf.GetConfigs()) {
+		t.Fatalf("offsets topic changed: %d partitions, configs %v, id %s; was %d, %v, %s",
+			len(a.GetPartitions()), a.GetConfigs(), a.GetTopicId(), n, bf.GetConfigs(), bf.GetTopicId())
 	}
 	if got := after.GetTopic().GetConfigs()["retention.ms"]; got != "-1" {
 		t.Fatalf("offsets topic retention.ms = %q; want -1", got)

@@ -12,6 +12,11 @@ import (
 // depends on its replication factor) and commits it as one metadata command,
 // so every broker applies the same configs from the same metadata index on.
 func (s *adminService) AlterTopicConfigs(ctx context.Context, req *sluicev1.AlterTopicConfigsRequest) (*sluicev1.AlterTopicConfigsResponse, error) {
+	if isInternalTopic(req.GetName()) {
+		// Its retention must stay unlimited (groups are rebuilt by replaying
+		// it) and its other configs are the broker's to choose.
+		return nil, badRequest("name", "%q is internal to the group coordinator: its configs cannot be altered", req.GetName())
+	}
 	t := s.b.meta.Topic(req.GetName())
 	if t == nil {
 		return nil, topicNotFound(req.GetName())
@@ -39,6 +44,12 @@ func (s *adminService) AlterTopicConfigs(ctx context.Context, req *sluicev1.Alte
 // until each has a leader. The metadata command carries the count it was
 // placed after, so two concurrent raises cannot both apply.
 func (s *adminService) CreatePartitions(ctx context.Context, req *sluicev1.CreatePartitionsRequest) (*sluicev1.CreatePartitionsResponse, error) {
+	if isInternalTopic(req.GetName()) {
+		// A group's coordinator is the partition its id hashes to: another
+		// count would move every group away from its offsets.
+		return nil, badRequest("name", "%q is internal to the group coordinator: its partition count cannot be changed "+
+			"(each group's offsets live in the partition its id hashes to)", req.GetName())
+	}
 	t := s.b.meta.Topic(req.GetName())
 	if t == nil {
 		return nil, topicNotFound(req.GetName())

@@ -98,6 +98,12 @@ type Config struct {
 	// buffers, admitted produce bytes); gRPC's default waits two hours.
 	// 0 means 30 s and 10 s.
 	KeepaliveTime, KeepaliveTimeout time.Duration
+	// OffsetsCompactRecords bounds the group coordinator's log: once an
+	// offsets partition holds this many records more than its groups' state
+	// takes, the coordinator restates the state and drops what is before
+	// it, so a new coordinator replays at most about this many; 0 means
+	// 100,000 (server/group.DefaultCompactRecords).
+	OffsetsCompactRecords int
 	// ShutdownTimeout bounds how long Shutdown waits for requests in flight.
 	ShutdownTimeout time.Duration
 	Logger          *slog.Logger

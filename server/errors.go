@@ -119,6 +119,7 @@ func toStatus(err error) *status.Status {
 		seqErr   *replica.OutOfOrderSequenceError
 		fenced   *replica.ProducerFencedError
 		tooLarge *replica.EntryTooLargeError
+		unknownP *unknownProducerError
 	)
 	switch {
 	case errors.As(err, &field):
@@ -160,6 +161,11 @@ func toStatus(err error) *status.Status {
 				"producer_id": strconv.FormatInt(fenced.ProducerID, 10),
 				"epoch":       strconv.Itoa(int(fenced.Epoch)), "current_epoch": strconv.Itoa(int(fenced.Known)),
 			},
+		})
+	case errors.As(err, &unknownP):
+		return withDetails(codes.FailedPrecondition, err.Error(), &errdetails.ErrorInfo{
+			Reason: "UNKNOWN_PRODUCER_ID", Domain: "sluice.io",
+			Metadata: map[string]string{"producer_id": strconv.FormatInt(unknownP.id, 10)},
 		})
 	case errors.As(err, &stale), errors.As(err, &unknownM), errors.As(err, &notEmpty):
 		// Fencing and admin refusals: retrying the same request cannot succeed.

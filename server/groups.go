@@ -39,7 +39,7 @@ func coordinatorPartition(groupID string, n int32) int32 {
 // newCoordinator starts the broker's group coordinator.
 func (b *Broker) newCoordinator() *group.Coordinator {
 	return group.New(group.Config{
-		NodeID: b.cfg.NodeID, Logger: b.log,
+		NodeID: b.cfg.NodeID, Logger: b.log, CompactRecords: b.cfg.OffsetsCompactRecords,
 		Topics: func(name string) (int32, bool) {
 			t := b.meta.Topic(name)
 			if t == nil {

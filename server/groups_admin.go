@@ -121,15 +121,7 @@ func (s *groupService) resetTargets(ctx context.Context, req *sluicev1.ResetOffs
 	lo := &sluicev1.ListOffsetsRequest{Topic: req.GetTopic(), Partitions: req.GetPartitions()}
 	switch to := req.GetTo().(type) {
 	case *sluicev1.ResetOffsetsRequest_Offset:
-		lo.Spec = &sluicev1.ListOffsetsRequest_Boundary{Boundary: sluicev1.Boundary_BOUNDARY_LATEST}
-		ends, err := s.b.listOffsets(ctx, lo)
-		if err != nil {
-			return nil, err
-		}
-		for p := range ends {
-			ends[p] = to.Offset // the partitions asked; the offset is the same in each
-		}
-		return ends, nil
+		return s.clampedOffsets(ctx, lo, to.Offset)
 	case *sluicev1.ResetOffsetsRequest_Boundary:
 		lo.Spec = &sluicev1.ListOffsetsRequest_Boundary{Boundary: to.Boundary}
 		return s.b.listOffsets(ctx, lo)
@@ -152,6 +144,28 @@ func (s *groupService) resetTargets(ctx context.Context, req *sluicev1.ResetOffs
 		return at, nil
 	}
 	return nil, badRequest("to", "say where to reset to: boundary, offset or timestamp_ms")
+}
+
+// clampedOffsets is offset in every partition asked, clamped to each
+// partition's log (its log start offset to its high watermark), as Kafka's
+// kafka-consumer-groups --to-offset does: an offset outside the log would
+// leave the group a position no fetch can start from. The response shows
+// the offsets committed, so a client sees where one was clamped.
+func (s *groupService) clampedOffsets(ctx context.Context, lo *sluicev1.ListOffsetsRequest, offset int64) (map[int32]int64, error) {
+	lo.Spec = &sluicev1.ListOffsetsRequest_Boundary{Boundary: sluicev1.Boundary_BOUNDARY_EARLIEST}
+	starts, err := s.b.listOffsets(ctx, lo)
+	if err != nil {
+		return nil, err
+	}
+	lo.Spec = &sluicev1.ListOffsetsRequest_Boundary{Boundary: sluicev1.Boundary_BOUNDARY_LATEST}
+	ends, err := s.b.listOffsets(ctx, lo)
+	if err != nil {
+		return nil, err
+	}
+	for p, end := range ends {
+		ends[p] = min(max(offset, starts[p]), end)
+	}
+	return ends, nil
 }
 
 // listOffsets answers a ListOffsets request for every partition asked,

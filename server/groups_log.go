@@ -66,6 +66,16 @@ func (l *offsetsLog) Append(ctx context.Context, values [][]byte) (int64, error)
 	}
 }
 
+// Truncate moves the partition's log start to before (asynchronously, as
+// retention does; the log is compacted at its next segment boundary).
+func (l *offsetsLog) Truncate(before int64) error {
+	r, err := l.replica()
+	if err != nil {
+		return err
+	}
+	return r.TruncatePrefix(before)
+}
+
 // ReadAll reads the partition from its log start to its high watermark.
 func (l *offsetsLog) ReadAll(ctx context.Context, fn func(offset int64, value []byte) error) error {
 	r, err := l.replica()

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -47,6 +48,24 @@ func (s *groupService) route(ctx context.Context, groupID string) (coordinatorRo
 	return rt, fwd, err
 }
 
+// checkCommitPartitions refuses a commit that names a topic or partition
+// that does not exist: stored, it would be fetched back as a position to read
+// from, and shown as the group's offset, for nothing the group can read. The
+// response has no per-partition errors, so the whole commit is refused,
+// naming the first such offset.
+func (s *groupService) checkCommitPartitions(offsets []*sluicev1.CommittedOffset) error {
+	for i, o := range offsets {
+		t := s.b.meta.Topic(o.GetTopic())
+		if t == nil {
+			return &notFoundError{fmt.Sprintf("offsets[%d]: %v", i, topicNotFound(o.GetTopic()))}
+		}
+		if n := len(t.GetPartitions()); int(o.GetPartition()) >= n {
+			return &notFoundError{fmt.Sprintf("offsets[%d]: %v", i, partitionNotFound(t.GetName(), o.GetPartition(), n))}
+		}
+	}
+	return nil
+}
+
 func (s *groupService) CommitOffsets(ctx context.Context, req *sluicev1.CommitOffsetsRequest) (*sluicev1.CommitOffsetsResponse, error) {
 	if err := checkCommitLimits(req, &s.b.cfg.Limits); err != nil {
 		return nil, err
@@ -57,6 +76,9 @@ func (s *groupService) CommitOffsets(ctx context.Context, req *sluicev1.CommitOf
 	}
 	if fwd != nil {
 		return fwd.CommitOffsets(forwardContext(ctx), req)
+	}
+	if err := s.b.awaitMetadata(ctx, func() error { return s.checkCommitPartitions(req.GetOffsets()) }); err != nil {
+		return nil, err
 	}
 	offsets := map[group.TP]group.Offset{}
 	for _, o := range req.GetOffsets() {

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+	"github.com/sluice-io/sluice/server"
 	"github.com/sluice-io/sluice/server/servertest"
 )
 
@@ -191,5 +193,117 @@ func TestDescribeGroupLag(t *testing.T) {
 	}
 	if _, err = b.TryProduce(t.Context(), "__consumer_offsets", 0, valueRecords("x", 1)...); err == nil || !strings.Contains(err.Error(), "internal") {
 		t.Fatalf("produce to the offsets topic: %v; want a refusal", err)
+	}
+}
+
+// TestOffsetsTopicCannotBeAlteredOrRepartitioned: the offsets topic keeps its
+// unlimited retention (groups are rebuilt by replaying it) and its partition
+// count (a group lives in the partition its id hashes to); every admin call
+// that would change either is refused, naming the topic.
+func TestOffsetsTopicCannotBeAlteredOrRepartitioned(t *testing.T) {
+	b := servertest.Start(t)
+	// A group request makes the coordinator create the offsets topic.
+	if _, err := b.GroupClient.FetchOffsets(t.Context(), &sluicev1.FetchOffsetsRequest{GroupId: "g"}); err != nil {
+		t.Fatal(err)
+	}
+	admin := b.AdminClient
+	before, err := admin.DescribeTopic(t.Context(), &sluicev1.DescribeTopicRequest{Name: "__consumer_offsets"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = admin.AlterTopicConfigs(t.Context(), &sluicev1.AlterTopicConfigsRequest{Name: "__consumer_offsets", DeleteConfigs: []string{"retention.ms"}})
+	checkStatus(t, err, codes.InvalidArgument, "__consumer_offsets", "internal")
+	_, err = admin.AlterTopicConfigs(t.Context(), &sluicev1.AlterTopicConfigsRequest{Name: "__consumer_offsets", SetConfigs: map[string]string{"retention.ms": "1000"}})
+	checkStatus(t, err, codes.InvalidArgument, "__consumer_offsets", "internal")
+	n := int32(len(before.GetTopic().GetPartitions()))
+	_, err = admin.CreatePartitions(t.Context(), &sluicev1.CreatePartitionsRequest{Name: "__consumer_offsets", Partitions: n + 1})
+	checkStatus(t, err, codes.InvalidArgument, "__consumer_offsets", "partition count")
+	_, err = admin.DeleteTopic(t.Context(), &sluicev1.DeleteTopicRequest{Name: "__consumer_offsets"})
+	checkStatus(t, err, codes.InvalidArgument, "__consumer_offsets", "internal")
+
+	after, err := admin.DescribeTopic(t.Context(), &sluicev1.DescribeTopicRequest{Name: "__consumer_offsets"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, bf := after.GetTopic(), before.GetTopic(); len(a.GetPartitions()) != int(n) || a.GetTopicId() != bf.GetTopicId() || !maps.Equal(a.GetConfigs(), bf.GetConfigs()) {
+		t.Fatalf("offsets topic changed: %d partitions, configs %v, id %s; was %d, %v, %s",
+			len(a.GetPartitions()), a.GetConfigs(), a.GetTopicId(), n, bf.GetConfigs(), bf.GetTopicId())
+	}
+	if got := after.GetTopic().GetConfigs()["retention.ms"]; got != "-1" {
+		t.Fatalf("offsets topic retention.ms = %q; want -1", got)
+	}
+}
+
+// TestCommitsOnlyForPartitionsThatExist: a commit naming a topic or a
+// partition that does not exist is refused, naming it, and nothing of it is
+// stored; a commit for a real partition is.
+func TestCommitsOnlyForPartitionsThatExist(t *testing.T) {
+	b := servertest.Start(t)
+	b.CreateTopic(t, "t", 2)
+	gc := b.GroupClient
+	checkStatus(t, commit(gc, "g", "", 0, "missing", map[int32]int64{0: 1}), codes.NotFound, "offsets[0]", `"missing"`)
+	checkStatus(t, commit(gc, "g", "", 0, "t", map[int32]int64{5: 1}), codes.NotFound, "offsets[0]", "partition 5 does not exist")
+	if err := commit(gc, "g", "", 0, "t", map[int32]int64{1: 3}); err != nil {
+		t.Fatalf("commit to t/1: %v", err)
+	}
+	got, err := gc.FetchOffsets(t.Context(), &sluicev1.FetchOffsetsRequest{GroupId: "g"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []*sluicev1.CommittedOffset{{Topic: "t", Partition: 1, Offset: 3}}
+	if !slices.EqualFunc(got.GetOffsets(), want, func(a, b *sluicev1.CommittedOffset) bool { return proto.Equal(a, b) }) {
+		t.Fatalf("FetchOffsets = %v; want only %v", got.GetOffsets(), want)
+	}
+}
+
+// TestResetOffsetsClampsToTheLog: reset-offsets to an offset outside a
+// partition's log commits the nearest end of the log instead (as Kafka's
+// kafka-consumer-groups --to-offset does), below the log start as above the
+// high watermark, so the group never holds a position it cannot read from.
+func TestResetOffsetsClampsToTheLog(t *testing.T) {
+	b := servertest.Start(t, servertest.WithConfig(func(cfg *server.Config) { cfg.RetentionCheckInterval = 20 * time.Millisecond }))
+	// retention.bytes=1: a segment ends every 64 KiB (the smallest), and
+	// retention removes all but the newest.
+	b.CreateTopic(t, "t", 2, "retention.bytes", "1")
+	big := make([]byte, 20<<10)
+	for range 12 {
+		b.Produce(t, "t", 0, &sluicev1.Record{Value: big})
+	}
+	b.Produce(t, "t", 1, valueRecords("b", 4)...)
+	servertest.WaitFor(t, 10*time.Second, func() bool {
+		return listOffset(t, b.Conn, "t", sluicev1.Boundary_BOUNDARY_EARLIEST) > 2
+	})
+	reset := func(offset int64) []int64 {
+		t.Helper()
+		resp, err := b.GroupClient.ResetOffsets(t.Context(), &sluicev1.ResetOffsetsRequest{GroupId: "g", Topic: "t",
+			To: &sluicev1.ResetOffsetsRequest_Offset{Offset: offset}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fetched, err := b.GroupClient.FetchOffsets(t.Context(), &sluicev1.FetchOffsetsRequest{GroupId: "g"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []int64
+		for i, o := range resp.GetOffsets() {
+			if f := fetched.GetOffsets()[i]; f.GetPartition() != o.GetPartition() || f.GetOffset() != o.GetOffset() {
+				t.Fatalf("reset answered %v but the group holds %v", resp.GetOffsets(), fetched.GetOffsets())
+			}
+			out = append(out, o.GetOffset())
+		}
+		return out
+	}
+	if got := reset(99999); !slices.Equal(got, []int64{12, 4}) {
+		t.Fatalf("reset to 99999: offsets %v; want the high watermarks [12 4]", got)
+	}
+	// Retention may move the log start on meanwhile: the offset set is the
+	// log start at some moment of the reset.
+	for _, to := range []int64{0, 2} {
+		before := listOffset(t, b.Conn, "t", sluicev1.Boundary_BOUNDARY_EARLIEST)
+		got := reset(to)
+		after := listOffset(t, b.Conn, "t", sluicev1.Boundary_BOUNDARY_EARLIEST)
+		if got[0] < before || got[0] > after || got[1] != to {
+			t.Fatalf("reset to %d: offsets %v; want partition 0 at its log start (%d to %d while resetting), partition 1 at %d", to, got, before, after, to)
+		}
 	}
 }

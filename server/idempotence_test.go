@@ -1,7 +1,9 @@
 package server_test
 
 import (
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"google.golang.org/grpc"
@@ -163,4 +165,81 @@ func produceOnce(t *testing.T, conn *grpc.ClientConn, req *sluicev1.ProduceReque
 	}
 	_ = stream.CloseSend()
 	return resp
+}
+
+// TestProducerIDsAreAcceptedOnlyOnceIssued: a made-up producer id is refused,
+// so that the producer the cluster later gives that id has its first writes
+// stored rather than taken for duplicates of the made-up ones. The highest
+// reserved block is in the metadata, so the refusal holds after a restart.
+func TestProducerIDsAreAcceptedOnlyOnceIssued(t *testing.T) {
+	b := servertest.Start(t, servertest.OnDisk())
+	b.CreateTopic(t, "pids", 1)
+	p := openProduce(t, b)
+	// No InitProducer yet: id 1 is the first the cluster will issue.
+	refuseUnissued(t, p, 1)
+
+	init, err := b.ProduceClient.InitProducer(t.Context(), &sluicev1.InitProducerRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := init.GetProducerId()
+	resp := p.roundTrip(t, idempotentRequest("pids", pid, 0, 0, valueRecords("real", 2)))
+	if e := resp.GetResults()[0].GetError(); e != nil || resp.GetError() != nil {
+		t.Fatalf("first write of issued producer %d: %v", pid, resp)
+	}
+	if got := values(b.FetchAll(t, "pids", 0, 0)); len(got) != 2 || got[0] != "real-0" || got[1] != "real-1" {
+		t.Fatalf("partition holds %v; want [real-0 real-1]", got)
+	}
+	// The broker keeps no spare ids: the next one is not issued until an
+	// InitProducer gets it, so no client can write with it first.
+	refuseUnissued(t, p, pid+1)
+
+	// Callers at the same time share reservations, and still every id is
+	// unique and none is issued beyond the ones handed out.
+	ids := make(chan int64, 32)
+	var wg sync.WaitGroup
+	for range cap(ids) {
+		wg.Go(func() {
+			resp, err := b.ProduceClient.InitProducer(t.Context(), &sluicev1.InitProducerRequest{})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			ids <- resp.GetProducerId()
+		})
+	}
+	wg.Wait()
+	close(ids)
+	seen, highest := map[int64]bool{pid: true}, pid
+	for id := range ids {
+		if seen[id] {
+			t.Fatalf("producer id %d handed out twice", id)
+		}
+		seen[id], highest = true, max(highest, id)
+	}
+	refuseUnissued(t, p, highest+1)
+
+	b.Restart()
+	p = openProduce(t, b)
+	refuseUnissued(t, p, pid+5000)
+	resp = p.roundTrip(t, idempotentRequest("pids", pid, 0, 2, valueRecords("after", 1)))
+	if e := resp.GetResults()[0].GetError(); e != nil || resp.GetError() != nil {
+		t.Fatalf("issued producer %d after a restart: %v", pid, resp)
+	}
+}
+
+func refuseUnissued(t *testing.T, p *produceStream, pid int64) {
+	t.Helper()
+	resp := p.roundTrip(t, idempotentRequest("pids", pid, 0, 0, valueRecords("made-up", 1)))
+	e := resp.GetError()
+	if e == nil && len(resp.GetResults()) > 0 {
+		e = resp.GetResults()[0].GetError()
+	}
+	if e == nil {
+		t.Fatalf("producer_id %d, never issued, was accepted: %v", pid, resp)
+	}
+	if codes.Code(e.GetCode()) != codes.FailedPrecondition || e.GetRetryable() {
+		t.Fatalf("producer_id %d: got %v; want FAILED_PRECONDITION, not retryable", pid, e)
+	}
+	checkContains(t, e.GetMessage(), fmt.Sprintf("producer_id %d was never issued", pid))
 }

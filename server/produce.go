@@ -191,7 +191,7 @@ func (s *produceService) handle(ctx context.Context, raw []byte, reply func(*slu
 		fail(wire.PeekSequence(raw), err)
 		return
 	}
-	topic, parts, err := s.route(req)
+	topic, parts, err := s.route(ctx, req)
 	if err == nil {
 		err = compressParts(topic, req, parts)
 	}
@@ -233,7 +233,7 @@ type part struct {
 
 // route checks a request against the topic and splits its records by
 // partition, in the order of each partition's first record.
-func (s *produceService) route(req *wire.ProduceRequest) (*internalv1.TopicInfo, []*part, error) {
+func (s *produceService) route(ctx context.Context, req *wire.ProduceRequest) (*internalv1.TopicInfo, []*part, error) {
 	if err := validateTopicName("topic", req.Topic); err != nil {
 		return nil, nil, err
 	}
@@ -264,6 +264,11 @@ func (s *produceService) route(req *wire.ProduceRequest) (*internalv1.TopicInfo,
 	}
 	if err := checkIdempotent(req); err != nil {
 		return nil, nil, err
+	}
+	if req.ProducerID != 0 {
+		if err := s.b.checkProducerIssued(ctx, req.ProducerID); err != nil {
+			return nil, nil, err
+		}
 	}
 	parts := s.split(req, n, logAppendTime(topic))
 	if req.ProducerID != 0 {

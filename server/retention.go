@@ -24,8 +24,13 @@ const (
 
 // retentionOf returns a topic's retention limits: its retention.ms and
 // retention.bytes configs, or else the broker's defaults. AlterTopicConfigs
-// changes take effect at the next retention check.
+// changes take effect at the next retention check. The offsets topic keeps
+// everything whatever its configs say: a coordinator rebuilds its groups by
+// replaying it, so retention would lose commits.
 func (b *Broker) retentionOf(t *internalv1.TopicInfo) replica.Retention {
+	if isInternalTopic(t.GetName()) {
+		return replica.Unlimited
+	}
 	return replica.Retention{
 		Bytes: topicInt(t, cfgRetentionBytes, b.cfg.RetentionBytes),
 		Ms:    topicInt(t, cfgRetentionMs, b.cfg.RetentionMs),

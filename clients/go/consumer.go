@@ -43,6 +43,26 @@ type ConsumerConfig struct {
 	// RetryBackoff is the wait before the first reopening (100 ms), doubled
 	// for each further one up to 2 s.
 	RetryBackoff time.Duration
+	// ResetOutOfRange restarts a partition whose position is outside its log
+	// (retention removed the records there, or it is past the end) from
+	// Start, which must then be Earliest or Latest, as Kafka's
+	// auto.offset.reset does; without it the read ends with OUT_OF_RANGE.
+	ResetOutOfRange bool
+	// OnReset, when set, is told of each such restart. It is called from a
+	// reading goroutine: keep it short.
+	OnReset func(OffsetReset)
+}
+
+// OffsetReset is a partition whose position was outside its log and that
+// restarted from the reset position (ConsumerConfig.ResetOutOfRange).
+type OffsetReset struct {
+	Topic     string
+	Partition int32
+	// Offset is the position refused; LogStart and HighWatermark are the
+	// log's range when it was.
+	Offset, LogStart, HighWatermark int64
+	// To is where the partition restarts: Earliest or Latest.
+	To Position
 }
 
 // Consumer reads records of one topic by offset, straight from each
@@ -87,6 +107,9 @@ func NewConsumer(c *Client, cfg ConsumerConfig) (*Consumer, error) {
 	}
 	if cfg.Topic == "" {
 		return nil, errors.New("sluice: ConsumerConfig.Topic is required")
+	}
+	if cfg.ResetOutOfRange && cfg.Start.kind != posEarliest && cfg.Start.kind != posLatest {
+		return nil, errors.New("sluice: ConsumerConfig.ResetOutOfRange needs Start Earliest or Latest")
 	}
 	switch {
 	case cfg.MaxRetries == 0:
@@ -306,6 +329,9 @@ func (c *Consumer) read(parts map[int32]Position) {
 			return
 		}
 		if !IsRetryable(err) {
+			if c.resetOutOfRange(err, parts) {
+				continue
+			}
 			c.emit(fetchEvent{err: err})
 			return
 		}
@@ -315,6 +341,36 @@ func (c *Consumer) read(parts map[int32]Position) {
 		failures++
 		lastErr = err
 	}
+}
+
+// resetOutOfRange applies ResetOutOfRange: when err refuses the position of
+// one of parts as outside its log, that partition restarts from Start, and
+// the caller reopens the read at once. Earliest is asked as such, so the
+// restart cannot be out of range again; Latest becomes the high watermark
+// the broker reported, so that a reopened read misses nothing after it.
+func (c *Consumer) resetOutOfRange(err error, parts map[int32]Position) bool {
+	var e *Error
+	if !c.cfg.ResetOutOfRange || !errors.As(err, &e) || e.Code != codes.OutOfRange || e.outOfRange == nil {
+		return false
+	}
+	d := e.outOfRange
+	if _, ok := parts[d.GetPartition()]; !ok {
+		return false
+	}
+	to := Earliest
+	if c.cfg.Start.kind == posLatest {
+		to = Latest
+		parts[d.GetPartition()] = AtOffset(d.GetHighWatermark())
+	} else {
+		parts[d.GetPartition()] = Earliest
+	}
+	if c.cfg.OnReset != nil {
+		c.cfg.OnReset(OffsetReset{
+			Topic: c.cfg.Topic, Partition: d.GetPartition(), Offset: d.GetRequestedOffset(),
+			LogStart: d.GetLogStartOffset(), HighWatermark: d.GetHighWatermark(), To: to,
+		})
+	}
+	return true
 }
 
 // split picks the broker of the first partition (by number) and starts new

@@ -32,6 +32,9 @@ type Error struct {
 	// NotLeader is set when the request reached a broker that does not lead
 	// (or, for reads, host) the partition; it names the leader when known.
 	NotLeader *NotLeader
+	// outOfRange is the detail of an OUT_OF_RANGE read: which partition,
+	// which offset, and the log's range then.
+	outOfRange *sluicev1.OffsetOutOfRangeDetail
 }
 
 // NotLeader names the leader of a partition, from a not-leader error.
@@ -93,8 +96,11 @@ func fromRPC(err error) error {
 	}
 	out := &Error{Code: s.Code(), Message: s.Message(), Retryable: retryableCode(s.Code())}
 	for _, d := range s.Details() {
-		if nl, ok := d.(*sluicev1.NotLeaderDetail); ok {
-			out.NotLeader = notLeaderFromProto(nl)
+		switch d := d.(type) {
+		case *sluicev1.NotLeaderDetail:
+			out.NotLeader = notLeaderFromProto(d)
+		case *sluicev1.OffsetOutOfRangeDetail:
+			out.outOfRange = d
 		}
 	}
 	return out

@@ -42,8 +42,9 @@ type GroupConsumerConfig struct {
 	// SessionTimeout is how long the coordinator keeps a silent member (0:
 	// the broker's default, 10 s); heartbeats go every third of it.
 	SessionTimeout time.Duration
-	// Reset is where a partition without a committed offset starts:
-	// Earliest (the zero value) or Latest.
+	// Reset is where a partition without a committed offset starts, and
+	// one whose committed offset is outside its log (Kafka's
+	// auto.offset.reset): Earliest (the zero value) or Latest.
 	Reset Position
 	// AutoCommitInterval is how often Next commits the positions of the
 	// records returned before it (1 s); negative turns it off (use Commit).
@@ -57,6 +58,11 @@ type GroupConsumerConfig struct {
 	// OnRevoked, when set, is called (from Next) with partitions the member
 	// gave up, after their positions were committed.
 	OnRevoked func(partitions []TopicPartition)
+	// OnReset, when set, is told of each partition whose committed offset
+	// was outside its log (retention removed the records there) and that
+	// restarted from Reset instead. It is called from a reading goroutine:
+	// keep it short.
+	OnReset func(OffsetReset)
 }
 
 // GroupConsumer is a member of a consumer group: the group's coordinator
@@ -378,6 +384,8 @@ func (g *GroupConsumer) restartReader(ctx context.Context, topic string) error {
 	cons, err := NewConsumer(g.c, ConsumerConfig{
 		Topic: topic, Partitions: parts, StartAt: start, Start: g.cfg.Reset, Follow: true, MaxRetries: -1,
 		FetchMaxRecords: g.cfg.FetchMaxRecords, FetchMaxBytes: g.cfg.FetchMaxBytes,
+		// A committed offset retention has since passed is where Reset applies.
+		ResetOutOfRange: true, OnReset: g.cfg.OnReset,
 	})
 	if err != nil {
 		return err

@@ -55,6 +55,10 @@ func consumeGroup(ctx context.Context, g *globalOptions, topic string, o *consum
 		OnRevoked: func(tps []sluice.TopicPartition) {
 			fmt.Fprintf(stderr, "sluice: group %s: revoked %s\n", o.groupOpts.group, formatTPs(tps))
 		},
+		OnReset: func(r sluice.OffsetReset) {
+			fmt.Fprintf(stderr, "sluice: group %s: committed offset %d of %s[%d] is outside its log (offsets %d to %d): reading from %s (--reset)\n",
+				o.groupOpts.group, r.Offset, r.Topic, r.Partition, r.LogStart, r.HighWatermark, r.To)
+		},
 	})
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -129,7 +130,8 @@ func newGroupResetCmd(g *globalOptions) *cobra.Command {
 		Short: "Set a group's committed offsets (only while the group has no members)",
 		Long: "Set the committed offsets of a group without members, for every partition of\n" +
 			"a topic or those named: --to earliest, latest, an offset, or an RFC 3339 time\n" +
-			"(the first record at or after it).",
+			"(the first record at or after it). An offset outside a partition's log is set\n" +
+			"to the nearest end of the log (its start or its end), as Kafka does.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req := &sluicev1.ResetOffsetsRequest{GroupId: args[0], Topic: topic, Partitions: partitions}
@@ -153,10 +155,22 @@ func newGroupResetCmd(g *globalOptions) *cobra.Command {
 					return fmt.Errorf("reset offsets of group %q: %w", args[0], err)
 				}
 				var parts []string
+				var clamped []string
 				for _, o := range resp.GetOffsets() {
 					parts = append(parts, fmt.Sprintf("%d:%d", o.GetPartition(), o.GetOffset()))
+					if want, ok := req.To.(*sluicev1.ResetOffsetsRequest_Offset); ok && o.GetOffset() != want.Offset {
+						clamped = append(clamped, strconv.Itoa(int(o.GetPartition())))
+					}
 				}
-				_, err = fmt.Fprintf(cmd.OutOrStdout(), "group %s now resumes %s at %s\n", args[0], topic, strings.Join(parts, " "))
+				out := cmd.OutOrStdout()
+				if _, err := fmt.Fprintf(out, "group %s now resumes %s at %s\n", args[0], topic, strings.Join(parts, " ")); err != nil {
+					return err
+				}
+				if len(clamped) > 0 {
+					// The broker clamps as kafka-consumer-groups --to-offset does.
+					_, err = fmt.Fprintf(out, "offset %s is outside the log of partition(s) %s: set to the nearest end of the log instead\n",
+						to, strings.Join(clamped, " "))
+				}
 				return err
 			})
 		},

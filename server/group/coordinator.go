@@ -28,6 +28,9 @@ type Log interface {
 	// ReadAll calls fn with every committed record from the log start, in
 	// offset order, up to the high watermark when it was called.
 	ReadAll(ctx context.Context, fn func(offset int64, value []byte) error) error
+	// Truncate moves the log start to before: ReadAll no longer reads the
+	// records below it. It may take effect later.
+	Truncate(before int64) error
 }
 
 // Config sets up a Coordinator.
@@ -39,6 +42,10 @@ type Config struct {
 	// Tick is how often session timeouts are checked (default 100 ms).
 	Tick   time.Duration
 	Logger *slog.Logger
+	// CompactRecords is how many records a shard's log may hold beyond its
+	// last restatement of the state before it is restated again and the
+	// records before dropped (default DefaultCompactRecords).
+	CompactRecords int
 }
 
 // Offset is a committed offset.
@@ -72,6 +79,15 @@ type shard struct {
 	cancel    context.CancelFunc
 	loaded    bool
 	groups    map[string]*group
+
+	// gate is held shared by every write to the log, from its append until
+	// the coordinator applied it, and exclusively by a compaction, so that
+	// the state a compaction restates is the log's up to that point.
+	gate sync.RWMutex
+	// records is how many records the log holds from its start (as far as
+	// this coordinator knows); compactAt is where the next compaction starts.
+	records, compactAt int
+	compacting         bool
 }
 
 // New returns a coordinator; Close stops it.
@@ -81,6 +97,9 @@ func New(cfg Config) *Coordinator {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.CompactRecords <= 0 {
+		cfg.CompactRecords = DefaultCompactRecords
 	}
 	c := &Coordinator{cfg: cfg, log: cfg.Logger, shards: map[int32]*shard{}, stop: make(chan struct{})}
 	c.wg.Add(1)
@@ -228,6 +247,7 @@ func (c *Coordinator) tick(now time.Time) {
 			c.expire(g, now)
 			c.step(g, now)
 		}
+		c.maybeCompact(sh)
 	}
 }
 

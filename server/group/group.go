@@ -205,6 +205,8 @@ func (c *Coordinator) startBump(g *group) {
 	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()
+		sh.gate.RLock()
+		defer sh.gate.RUnlock()
 		ctx, cancel := context.WithTimeout(sh.ctx, 10*time.Second)
 		_, err := sh.log.Append(ctx, [][]byte{rec})
 		cancel()
@@ -220,6 +222,7 @@ func (c *Coordinator) startBump(g *group) {
 			g.retryAt = now.Add(persistRetry)
 			return
 		}
+		sh.records++
 		c.applyGeneration(g, gen, target)
 		c.step(g, now)
 	}()

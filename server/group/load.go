@@ -36,6 +36,7 @@ func (c *Coordinator) load(sh *shard) {
 					}
 				}
 				sh.groups, sh.loaded = groups, true
+				sh.records, sh.compactAt = n, c.cfg.CompactRecords
 			}
 			c.mu.Unlock()
 			c.log.Info("group coordinator loaded", "partition", sh.partition, "term", sh.term,

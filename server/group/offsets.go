@@ -71,6 +71,8 @@ func (c *Coordinator) writeOffsets(ctx context.Context, sh *shard, groupID strin
 	if err != nil {
 		return err
 	}
+	sh.gate.RLock()
+	defer sh.gate.RUnlock()
 	at, err := sh.log.Append(ctx, [][]byte{rec})
 	if err != nil {
 		return err
@@ -80,6 +82,7 @@ func (c *Coordinator) writeOffsets(ctx context.Context, sh *shard, groupID strin
 	if !c.current(sh) {
 		return nil // committed: the new coordinator replays it
 	}
+	sh.records++
 	g := sh.groups[groupID]
 	if g == nil {
 		g = newGroup(groupID, sh)
@@ -138,6 +141,8 @@ func (c *Coordinator) Delete(ctx context.Context, partition int32, groupID strin
 	if err != nil {
 		return err
 	}
+	sh.gate.RLock()
+	defer sh.gate.RUnlock()
 	if _, err := sh.log.Append(ctx, [][]byte{rec}); err != nil {
 		return err
 	}
@@ -146,6 +151,7 @@ func (c *Coordinator) Delete(ctx context.Context, partition int32, groupID strin
 	if !c.current(sh) {
 		return nil
 	}
+	sh.records++
 	if g := sh.groups[groupID]; g != nil {
 		// A member that joined meanwhile is gone with the group, as on replay.
 		for _, m := range g.members {

@@ -42,27 +42,9 @@ type Config struct {
 	// Rack names the failure domain of this broker (a rack, a zone); placement
 	// puts a partition's replicas on as many racks as it can. Empty: none.
 	Rack string
-	// Limits bound what clients may send (limits.go); zero fields take
-	// their defaults.
+	// Limits bound what clients may send, what the broker buffers and what
+	// it sends its peers (limits.go); zero fields take their defaults.
 	Limits Limits
-	// CacheBytes bounds each partition's cache of recent batches; 0: 8 MiB.
-	CacheBytes int
-	// CacheBudgetBytes bounds the caches of recent batches of all the
-	// broker's partitions together: past it, the caches of the partitions
-	// least recently written or read are emptied (their readers read
-	// storage), so memory does not grow with the number of partitions.
-	// 0 means 128 MiB; -1, no budget (only CacheBytes per partition).
-	CacheBudgetBytes int64
-	// ProduceBufferBytes bounds the bytes of produce requests this broker
-	// has accepted and not yet answered, over all streams; past it the
-	// broker stops reading produce streams and gRPC flow control pushes back
-	// on the producers. 0 means 16 MiB.
-	ProduceBufferBytes int
-	// RaftInboxBytes bounds the bytes of peer raft messages waiting for one
-	// partition's next raft cycle; past it they are dropped (raft sends
-	// them again) instead of queueing while, say, the disk stalls. 0 means
-	// 64 MiB.
-	RaftInboxBytes int
 	// MetadataSnapshotEntries is how many metadata entries apply between
 	// compactions of the metadata log to a snapshot of the state (which a
 	// joining or lagging broker is sent); 0 means 1024.
@@ -112,12 +94,6 @@ type Config struct {
 func (c *Config) setDefaults() {
 	if c.NodeID == 0 {
 		c.NodeID = 1
-	}
-	if c.CacheBudgetBytes == 0 {
-		c.CacheBudgetBytes = 128 << 20
-	}
-	if c.ProduceBufferBytes <= 0 {
-		c.ProduceBufferBytes = 16 << 20
 	}
 	if c.OffsetsPartitions <= 0 {
 		c.OffsetsPartitions = defaultOffsetsPartitions
@@ -217,7 +193,6 @@ func New(cfg Config) (*Broker, error) {
 		stopping:    make(chan struct{}),
 		failed:      make(chan struct{}),
 		producerIDs: newProducerIDs(),
-		caches:      storage.NewCacheBudget(cfg.CacheBudgetBytes),
 	}
 	b.lifetime, b.endLife = context.WithCancel(context.Background())
 	db, err := storage.Open(cfg.Storage)
@@ -229,6 +204,7 @@ func New(cfg Config) (*Broker, error) {
 		_ = db.Close()
 		return nil, err
 	}
+	b.caches = storage.NewCacheBudget(b.cfg.Limits.CacheBudgetBytes)
 	if err := b.startRaft(); err != nil {
 		_ = db.Close()
 		return nil, err
@@ -258,7 +234,7 @@ func (b *Broker) startRaft() error {
 	eng, err := engine.New(engine.Config{
 		NodeID: b.cfg.NodeID, DB: b.db, Logger: b.log, TickInterval: b.cfg.TickInterval, Transport: out,
 		MaxSizePerMsg: maxAppendBytes, MaxInflightBytes: uint64(b.cfg.Limits.MaxInflightBytes),
-		MaxInboxBytes: b.cfg.RaftInboxBytes,
+		MaxInboxBytes: b.cfg.Limits.RaftInboxBytes,
 	})
 	if err != nil {
 		return err

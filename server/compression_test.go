@@ -119,7 +119,7 @@ func TestCompressedRoundTrip(t *testing.T) {
 		cache int
 	}{{"cache", 0}, {"storage", 1}} {
 		t.Run(mode.name, func(t *testing.T) {
-			b := servertest.Start(t, servertest.WithConfig(func(c *server.Config) { c.CacheBytes = mode.cache }))
+			b := servertest.Start(t, servertest.WithConfig(func(c *server.Config) { c.Limits.CacheBytes = mode.cache }))
 			for _, c := range allCodecs {
 				topic := "t-" + compress.Name(c)
 				b.CreateTopic(t, topic, 1)

@@ -58,7 +58,7 @@ func TestFetchBounded(t *testing.T) {
 		cache int
 	}{{"cache", 0}, {"storage", 1}} {
 		t.Run(mode.name, func(t *testing.T) {
-			b := servertest.Start(t, servertest.WithConfig(func(c *server.Config) { c.CacheBytes = mode.cache }))
+			b := servertest.Start(t, servertest.WithConfig(func(c *server.Config) { c.Limits.CacheBytes = mode.cache }))
 			b.CreateTopic(t, "t", 3)
 			for i := range 3 {
 				b.Produce(t, "t", 0, paddedRecords(5*i, 5)...)

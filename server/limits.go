@@ -77,6 +77,28 @@ type Limits struct {
 	// peer, in each of its two lanes (appends; everything else); past it
 	// messages are dropped and raft sends them again. 0 means 64 MiB.
 	PeerQueueBytes int
+
+	// Memory budgets: what the broker holds for its clients and partitions
+	// comes from these, not from the number of streams or partitions.
+
+	// CacheBytes bounds each partition's cache of recent batches; 0: 8 MiB.
+	CacheBytes int
+	// CacheBudgetBytes bounds the caches of recent batches of all the
+	// broker's partitions together: past it, the caches of the partitions
+	// least recently written or read are emptied (their readers read
+	// storage), so memory does not grow with the number of partitions.
+	// 0 means 128 MiB; -1, no budget (only CacheBytes per partition).
+	CacheBudgetBytes int64
+	// ProduceBufferBytes bounds the bytes of produce requests this broker
+	// has accepted and not yet answered, over all streams; past it the
+	// broker stops reading produce streams and gRPC flow control pushes back
+	// on the producers. 0 means 16 MiB.
+	ProduceBufferBytes int
+	// RaftInboxBytes bounds the bytes of peer raft messages waiting for one
+	// partition's next raft cycle; past it they are dropped (raft sends
+	// them again) instead of queueing while, say, the disk stalls. 0 means
+	// 64 MiB.
+	RaftInboxBytes int
 }
 
 // Defaults of Limits.
@@ -145,6 +167,12 @@ func (l *Limits) setDefaults(storageMax int) {
 	}
 	if l.PeerQueueBytes <= 0 {
 		l.PeerQueueBytes = transport.DefaultQueueBytes
+	}
+	if l.CacheBudgetBytes == 0 {
+		l.CacheBudgetBytes = 128 << 20
+	}
+	if l.ProduceBufferBytes <= 0 {
+		l.ProduceBufferBytes = 16 << 20
 	}
 }
 

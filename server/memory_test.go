@@ -218,7 +218,7 @@ func TestPartitionCachesShareTheBrokerBudget(t *testing.T) {
 		budget     = 4 << 20
 	)
 	b := servertest.Start(t, servertest.OnDisk(), servertest.WithConfig(func(c *server.Config) {
-		c.CacheBudgetBytes = budget
+		c.Limits.CacheBudgetBytes = budget
 		c.Storage = storage.DefaultOptions(t.TempDir())
 		c.Storage.TailCacheBudgetBytes = budget
 	}))

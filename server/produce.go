@@ -122,7 +122,7 @@ func (s *produceService) receive(stream grpc.ServerStream, slots, unsent chan st
 			return err
 		}
 		// One request larger than the whole buffer takes all of it.
-		size := min(int64(len(raw.b)), int64(s.b.cfg.ProduceBufferBytes))
+		size := min(int64(len(raw.b)), int64(s.b.cfg.Limits.ProduceBufferBytes))
 		if err := s.buffer.Acquire(admitCtx, size); err != nil {
 			<-slots
 			<-unsent

@@ -12,7 +12,7 @@ import (
 // one request, pipelined requests on several streams are each admitted in
 // turn (one request may take the whole buffer) and every record is stored.
 func TestProduceBufferAdmitsLargeRequests(t *testing.T) {
-	c := startClusterWith(t, 1, func(cfg *server.Config) { cfg.ProduceBufferBytes = 4 << 10 })
+	c := startClusterWith(t, 1, func(cfg *server.Config) { cfg.Limits.ProduceBufferBytes = 4 << 10 })
 	conn := c.conn(1)
 	if _, err := sluicev1.NewAdminServiceClient(conn).CreateTopic(t.Context(), &sluicev1.CreateTopicRequest{Name: "buf", Partitions: 1}); err != nil {
 		t.Fatal(err)

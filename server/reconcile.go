@@ -72,7 +72,7 @@ func (b *Broker) addReplica(p placed) error {
 	r, err := replica.Open(replica.Config{
 		Group: p.info.GetGroup(), Topic: p.topic.GetName(), Partition: p.info.GetPartition(),
 		NodeID: b.cfg.NodeID, Incarnation: b.incarnation, DB: b.db, Notify: b.eng.Notify,
-		CacheBytes: b.cfg.CacheBytes, CacheBudget: b.caches, OnLeader: b.noteLeader, Retention: &lim,
+		CacheBytes: b.cfg.Limits.CacheBytes, CacheBudget: b.caches, OnLeader: b.noteLeader, Retention: &lim,
 		MaxEntryBytes: b.cfg.Limits.MaxEntryBytes,
 		OnFailed:      func(group uint64, err error) { b.replicaFailed(p.topic.GetName(), p.info.GetPartition(), group, err) },
 	})

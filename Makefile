@@ -126,3 +126,10 @@ bench-cluster: build bench-deps ## Three local brokers: idle cost of 1,000 RF=3 
 .PHONY: bench-compression
 bench-compression: ## Ratio and CPU cost of each codec on batches of 1 KiB JSON-like records (Go benchmarks; figures in docs/benchmarks.md)
 	$(GO) test -run '^$$' -bench BenchmarkCompression -benchtime 2s -count 3 ./server/compress
+
+.PHONY: bench-catchup bench-nonreader
+bench-catchup: build ## Follower catch-up: a broker stopped while 300 MB is produced, restarted, timed until caught up (bounded: 300 s produce, 180 s catch-up); figures in docs/benchmarks.md
+	PATH="$(BIN):$$PATH" ./scripts/bench-catchup.sh
+
+bench-nonreader: build ## What a producer that never reads costs the other producers of its broker (3 pairs of 5 s runs); figures in docs/benchmarks.md
+	./scripts/bench-nonreader.sh

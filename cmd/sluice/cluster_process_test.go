@@ -68,6 +68,17 @@ func startProcessCluster(t *testing.T, n int) *processCluster {
 	return c
 }
 
+// logsOnFailure has every broker's log printed if the test fails.
+func (c *processCluster) logsOnFailure() {
+	c.t.Cleanup(func() {
+		if c.t.Failed() {
+			for id, b := range c.brokers {
+				c.t.Logf("broker %d log:\n%s", id, b.logs)
+			}
+		}
+	})
+}
+
 // leader asks every broker for the partition's leader and returns one that
 // a broker reports about itself.
 func (c *processCluster) leader(topic string) (uint64, bool) {
@@ -206,13 +217,7 @@ func TestNoAckedRecordLostWhileBrokersAreKilled(t *testing.T) {
 	}
 	<-done
 
-	t.Cleanup(func() {
-		if t.Failed() {
-			for id, b := range c.brokers {
-				t.Logf("broker %d log:\n%s", id, b.logs)
-			}
-		}
-	})
+	c.logsOnFailure()
 	var replicas [][]string
 	for id := uint64(1); id <= 3; id++ {
 		var got []string

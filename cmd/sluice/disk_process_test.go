@@ -23,13 +23,7 @@ func TestBrokerWithFailedDiskStopsAndOthersTakeOver(t *testing.T) {
 		t.Skip("process test")
 	}
 	c := startProcessCluster(t, 3)
-	t.Cleanup(func() {
-		if t.Failed() {
-			for id, b := range c.brokers {
-				t.Logf("broker %d log:\n%s", id, b.logs)
-			}
-		}
-	})
+	c.logsOnFailure()
 	c.brokers[1].mustCLI("", "topic", "create", "disk", "--partitions", "1", "--replication-factor", "3")
 	var lead uint64
 	waitForT(t, "a leader of disk/0", func() bool {

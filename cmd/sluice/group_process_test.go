@@ -150,13 +150,7 @@ func TestConsumerGroupSurvivesMemberAndCoordinatorKills(t *testing.T) {
 		t.Skip("process test")
 	}
 	c := startProcessCluster(t, 3)
-	t.Cleanup(func() {
-		if t.Failed() {
-			for id, b := range c.brokers {
-				t.Logf("broker %d log:\n%s", id, b.logs)
-			}
-		}
-	})
+	c.logsOnFailure()
 	b1 := c.brokers[1]
 	b1.mustCLI("", "topic", "create", "events", "--partitions", "12", "--replication-factor", "3")
 	const session = 3 * time.Second

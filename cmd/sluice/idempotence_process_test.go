@@ -25,13 +25,7 @@ func TestResendAfterLeaderKillIsWrittenOnce(t *testing.T) {
 		t.Skip("process test")
 	}
 	c := startProcessCluster(t, 3)
-	t.Cleanup(func() {
-		if t.Failed() {
-			for id, b := range c.brokers {
-				t.Logf("broker %d log:\n%s", id, b.logs)
-			}
-		}
-	})
+	c.logsOnFailure()
 	c.brokers[1].mustCLI("", "topic", "create", "idem", "--partitions", "1", "--replication-factor", "3")
 	c.brokers[1].mustCLI("p-0\np-1\np-2\n", "produce", "idem", "--partition", "0")
 

@@ -421,6 +421,11 @@ func (b *Broker) TryProduceRequest(ctx context.Context, req *sluicev1.ProduceReq
 		return nil, fmt.Errorf("open produce stream: %w", err)
 	}
 	if err := stream.Send(req); err != nil {
+		if errors.Is(err, io.EOF) {
+			// The stream ended before the request went out (a broker
+			// stopping, say); its status is what Recv returns.
+			_, err = stream.Recv()
+		}
 		return nil, fmt.Errorf("send produce request: %w", err)
 	}
 	if err := stream.CloseSend(); err != nil {

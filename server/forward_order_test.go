@@ -26,7 +26,12 @@ func TestForwardedProduceKeepsStreamOrder(t *testing.T) {
 			// The partition's first replica leads it once elected: produce
 			// through another broker at once, without waiting for the election.
 			via := c.firstReplicaOther(topic)
-			produceN(t, c.conn(via), topic, "r", n)
+			conn := c.conn(via)
+			waitFor(t, fmt.Sprintf("broker %d to know %s", via, topic), func() bool {
+				_, err := sluicev1.NewAdminServiceClient(conn).DescribeTopic(t.Context(), &sluicev1.DescribeTopicRequest{Name: topic})
+				return err == nil
+			})
+			produceN(t, conn, topic, "r", n)
 			got := readAll(t, c.conn(c.leaderOf(topic, 0)), topic)
 			if len(got) != n {
 				t.Fatalf("%s: %d records stored, want %d", topic, len(got), n)

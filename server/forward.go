@@ -252,7 +252,7 @@ type leaderStream struct {
 	stream  grpc.ClientStream
 	ctx     context.Context
 	cancel  context.CancelCauseFunc
-	watch   *time.Timer // ends the stream when the oldest part waits forwardTimeout
+	watch   *time.Timer // ends the stream when parts wait and no answer came for forwardTimeout
 	answers chan leaderAnswer
 	done    chan struct{} // closed when the receiver returns
 
@@ -267,7 +267,8 @@ type leaderAnswer struct {
 	err  error
 }
 
-// errLeaderSlow ends a leader stream whose oldest part waited forwardTimeout.
+// errLeaderSlow ends a leader stream that answered nothing for forwardTimeout
+// while parts waited.
 var errLeaderSlow = errors.New("no answer from the leader within the forward timeout")
 
 func (f *forwarder) run() {
@@ -370,7 +371,10 @@ func (f *forwarder) open(fp *fwdPart) (*leaderStream, error) {
 		cancel(err)
 		return nil, fmt.Errorf("forward to broker %d: %w", id, err)
 	}
-	ls := &leaderStream{id: id, stream: stream, ctx: ctx, cancel: cancel,
+	// Sequences start above the header's 1, which a leader from before
+	// AppendSequence answers a request it cannot parse with: such an answer
+	// then ends the stream rather than finishing another part.
+	ls := &leaderStream{id: id, stream: stream, ctx: ctx, cancel: cancel, next: 2,
 		answers: make(chan leaderAnswer, maxInFlightPerStream+1), done: make(chan struct{})}
 	ls.watch = time.AfterFunc(forwardTimeout, func() { cancel(errLeaderSlow) })
 	ls.watch.Stop()
@@ -440,7 +444,7 @@ func (ls *leaderStream) take(seq uint64) *fwdPart {
 	if len(ls.sent) == 0 {
 		ls.watch.Stop()
 	} else {
-		ls.watch.Reset(forwardTimeout) // the oldest waits at most twice as long
+		ls.watch.Reset(forwardTimeout)
 	}
 	return fp
 }
@@ -498,8 +502,12 @@ func (f *forwarder) settle() {
 	}
 }
 
+// close ends the stream, whose parts are all answered.
 func (ls *leaderStream) close() {
 	ls.watch.Stop()
+	if !ls.broken {
+		_ = ls.stream.CloseSend()
+	}
 	ls.cancel(context.Canceled)
 	<-ls.done
 }

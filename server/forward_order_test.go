@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 
+	"google.golang.org/protobuf/proto"
+
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 )
 
@@ -60,4 +62,69 @@ func (c *testCluster) firstReplicaOther(topic string) uint64 {
 	}
 	c.t.Fatal("no broker besides the first replica")
 	return 0
+}
+
+// TestForwardedProduceAnswersTruthfullyThroughLeaderHandoff: a producer
+// pipelines on one stream to a follower while the leader stops and hands
+// its leadership off, so forwarded parts are refused and sent again to the
+// successor. Every request is answered, and every acknowledged record is
+// stored at the offset its answer gave.
+func TestForwardedProduceAnswersTruthfullyThroughLeaderHandoff(t *testing.T) {
+	const n = 300
+	c := startCluster(t, 3)
+	admin := sluicev1.NewAdminServiceClient(c.conn(1))
+	waitFor(t, "the topic to be created", func() bool {
+		_, err := admin.CreateTopic(t.Context(), &sluicev1.CreateTopicRequest{Name: "handoff", Partitions: 1, ReplicationFactor: 3})
+		return err == nil
+	})
+	lead := c.leaderOf("handoff", 0)
+	via := lead%3 + 1
+	stream, err := sluicev1.NewProduceServiceClient(c.conn(via)).Produce(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := make(chan struct{})
+	go func() {
+		defer close(sent)
+		for i := range n {
+			req := &sluicev1.ProduceRequest{Sequence: uint64(i), Topic: "handoff", Partition: proto.Int32(0),
+				Records: []*sluicev1.Record{{Value: fmt.Appendf(nil, "r-%d", i)}}}
+			if stream.Send(req) != nil {
+				return // Recv reports why
+			}
+		}
+		_ = stream.CloseSend()
+	}()
+	acked := map[int64]string{}
+	for i := range n {
+		resp, err := recvTimeout(t, stream.Recv)
+		if err != nil {
+			t.Fatalf("answer %d of %d: %v", i+1, n, err)
+		}
+		if i == n/4 {
+			c.stop(lead) // mid-pipeline: later parts meet a leader that hands off
+		}
+		r := resp.GetResults()
+		if resp.GetError() == nil && len(r) == 1 && r[0].GetError() == nil {
+			acked[r[0].GetBaseOffset()] = fmt.Sprintf("r-%d", resp.GetSequence())
+		}
+	}
+	<-sent
+	if len(acked) == 0 {
+		t.Fatal("no request acknowledged")
+	}
+	got := readAll(t, c.conn(c.leaderOf("handoff", 0)), "handoff")
+	for off, want := range acked {
+		if off >= int64(len(got)) || got[off] != want {
+			t.Fatalf("acknowledged %q at offset %d, which holds %q (of %d records)", want, off, valueAt(got, off), len(got))
+		}
+	}
+	t.Logf("%d of %d acknowledged, %d stored", len(acked), n, len(got))
+}
+
+func valueAt(vals []string, off int64) string {
+	if off < int64(len(vals)) {
+		return vals[off]
+	}
+	return "nothing"
 }

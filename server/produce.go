@@ -57,7 +57,8 @@ func (s *produceService) Produce(stream grpc.BidiStreamingServer[sluicev1.Produc
 	// The receiver runs apart so that a stopping broker need not wait for an
 	// idle client's next message; it exits once the stream ends.
 	recvDone := make(chan error, 1)
-	go func() { recvDone <- s.receive(stream, slots, unsent, out) }()
+	fw := newForwarders(stream.Context(), s.b)
+	go func() { recvDone <- s.receive(stream, fw, slots, unsent, out) }()
 
 	var recvErr error
 	select {
@@ -69,6 +70,7 @@ func (s *produceService) Produce(stream grpc.BidiStreamingServer[sluicev1.Produc
 	for range cap(slots) {
 		slots <- struct{}{}
 	}
+	fw.wait()
 	close(out)
 	sendErr := <-sendDone
 	if recvErr != nil {
@@ -91,7 +93,7 @@ func sendResponses(stream grpc.ServerStream, out <-chan *sluicev1.ProduceRespons
 	return err
 }
 
-func (s *produceService) receive(stream grpc.ServerStream, slots, unsent chan struct{}, out chan<- *sluicev1.ProduceResponse) error {
+func (s *produceService) receive(stream grpc.ServerStream, fw *forwarders, slots, unsent chan struct{}, out chan<- *sluicev1.ProduceResponse) error {
 	ctx := stream.Context()
 	// admitCtx also ends when the broker starts stopping, so that a request
 	// waiting for buffer space does not hold up the shutdown.
@@ -131,7 +133,7 @@ func (s *produceService) receive(stream grpc.ServerStream, slots, unsent chan st
 			}
 			return ctx.Err()
 		}
-		s.handle(ctx, raw.b, func(resp *sluicev1.ProduceResponse) {
+		s.handle(ctx, fw, raw.b, func(resp *sluicev1.ProduceResponse) {
 			s.buffer.Release(size)
 			out <- resp
 			<-slots
@@ -176,8 +178,9 @@ func (p *pending) finish(i int, base int64, err error) {
 	}
 }
 
-// handle parses one request and appends its records; reply is called exactly once.
-func (s *produceService) handle(ctx context.Context, raw []byte, reply func(*sluicev1.ProduceResponse)) {
+// handle parses one request and appends its records, forwarding through fw
+// those this broker does not lead; reply is called exactly once.
+func (s *produceService) handle(ctx context.Context, fw *forwarders, raw []byte, reply func(*sluicev1.ProduceResponse)) {
 	fail := func(seq uint64, err error) {
 		reply(&sluicev1.ProduceResponse{Sequence: seq, Error: toError(err)})
 	}
@@ -213,7 +216,7 @@ func (s *produceService) handle(ctx context.Context, raw []byte, reply func(*slu
 		acks = sluicev1.Acks_ACKS_ALL
 	}
 	for i, part := range parts {
-		s.append(ctx, topic, acks, part, p, i)
+		s.append(ctx, fw, topic, acks, part, p, i)
 	}
 }
 
@@ -397,18 +400,17 @@ func (s *produceService) split(req *wire.ProduceRequest, n int32, logAppend bool
 }
 
 // append hands a part to the partition's local leader replica, or forwards it
-// to the leader elsewhere.
-func (s *produceService) append(ctx context.Context, topic *internalv1.TopicInfo, acks sluicev1.Acks, pt *part, p *pending, i int) {
+// to the leader elsewhere, in the order of the stream's requests (fw). A
+// request waits here, in the stream's receive loop, while the partition's
+// replica here settles its leader, so no later request overtakes it.
+func (s *produceService) append(ctx context.Context, fw *forwarders, topic *internalv1.TopicInfo, acks sluicev1.Acks, pt *part, p *pending, i int) {
 	r, lead := s.b.settledReplica(ctx, topic.GetPartitions()[pt.partition])
 	if r == nil || lead != s.b.cfg.NodeID {
 		if isForwarded(ctx) || (r != nil && lead == 0) {
 			p.finish(i, -1, s.b.notLeader(topic.GetName(), pt.partition, lead))
 			return
 		}
-		go func() {
-			base, err := s.b.forwardProduce(ctx, topic, pt, acks, lead)
-			p.finish(i, base, err)
-		}()
+		fw.forward(topic, pt, acks, lead, func(base int64, err error) { p.finish(i, base, err) })
 		return
 	}
 	if err := s.b.checkInSync(topic, pt.partition, acks); err != nil {

@@ -367,27 +367,38 @@ func appendProduceHeader(dst []byte, topic string, partition int32, acks sluicev
 
 // PeekSequence returns the sequence of a produce request that failed to parse,
 // so its error response still reaches the right waiter; 0 when not found.
+// Like the parser it takes the last sequence field, as protobuf does (a
+// forwarded request carries two: see AppendSequence), as far as it can read.
 func PeekSequence(b []byte) uint64 {
+	var seq uint64
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
 		if n < 0 {
-			return 0
+			return seq
 		}
 		b = b[n:]
 		if num == produceSequence && typ == protowire.VarintType {
 			v, m := protowire.ConsumeVarint(b)
 			if m < 0 {
-				return 0
+				return seq
 			}
-			return v
+			seq, b = v, b[m:]
+			continue
 		}
 		m := protowire.ConsumeFieldValue(num, typ, b)
 		if m < 0 {
-			return 0
+			return seq
 		}
 		b = b[m:]
 	}
-	return 0
+	return seq
+}
+
+// AppendSequence appends a sequence to an encoded ProduceRequest (see
+// AppendProduceRequest), replacing the one it had: the last field wins.
+func AppendSequence(dst []byte, seq uint64) []byte {
+	dst = protowire.AppendTag(dst, produceSequence, protowire.VarintType)
+	return protowire.AppendVarint(dst, seq)
 }
 
 // AppendProducer appends the idempotent producer fields to an encoded

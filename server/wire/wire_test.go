@@ -132,6 +132,12 @@ func TestParseProduceRequestRejects(t *testing.T) {
 		if got := PeekSequence(raw); got != 42 {
 			t.Fatalf("PeekSequence = %d, want 42", got)
 		}
+		// A forwarded request's sequence is appended after the header's:
+		// the last one counts, for the parser and for PeekSequence.
+		raw = AppendSequence(raw, 7)
+		if got := PeekSequence(raw); got != 7 {
+			t.Fatalf("PeekSequence after AppendSequence = %d, want 7", got)
+		}
 	})
 	t.Run("truncated", func(t *testing.T) {
 		raw, _ := proto.Marshal(&sluicev1.ProduceRequest{Topic: "topic"})

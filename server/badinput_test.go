@@ -550,3 +550,78 @@ func (s *suite) emptyRequestCases() []edgeCase {
 		{"empty/ResetOffsets", unaryCall(g.ResetOffsets, &sluicev1.ResetOffsetsRequest{}), bad},
 	}
 }
+
+// TestMemberSessionClosedBeforeJoinIsRefused: a client that closes its
+// member session before its first message gets InvalidArgument naming the
+// join it owed, not an Internal error carrying "EOF".
+func TestMemberSessionClosedBeforeJoinIsRefused(t *testing.T) {
+	b := servertest.Start(t)
+	stream, err := b.GroupClient.MemberSession(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stream.CloseSend(); err != nil {
+		t.Fatal(err)
+	}
+	_, err = recvTimeout(t, stream.Recv)
+	st := checkStatus(t, err, codes.InvalidArgument, "first message", "join")
+	checkBadRequest(t, st, "join")
+}
+
+// TestMetadataRefusesInvalidTopicNames: GetMetadata checks the names it is
+// asked for as CreateTopic does, so a name that cannot be a topic is
+// refused as invalid and a huge one is not echoed back in the error.
+func TestMetadataRefusesInvalidTopicNames(t *testing.T) {
+	b := servertest.Start(t)
+	b.CreateTopic(t, "t", 1)
+	for _, name := range []string{"a\x00b", "t\U0001F525", strings.Repeat("n", 1<<20)} {
+		_, err := b.AdminClient.GetMetadata(t.Context(), &sluicev1.GetMetadataRequest{Topics: []string{"t", name}})
+		st := checkStatus(t, err, codes.InvalidArgument, "topics[1]")
+		checkBadRequest(t, st, "topics[1]")
+		if len(st.Message()) > 300 {
+			t.Errorf("the error is %d bytes: %.100s...", len(st.Message()), st.Message())
+		}
+	}
+	if _, err := b.AdminClient.GetMetadata(t.Context(), &sluicev1.GetMetadataRequest{Topics: []string{"t"}}); err != nil {
+		t.Fatalf("metadata of a topic that exists: %v", err)
+	}
+}
+
+// TestListOffsetsRefusesNegativeTimestampsAndRepeatedPartitions: as Fetch
+// and ResetOffsets do, ListOffsets refuses a negative timestamp (Kafka's -1
+// and -2 are the boundary spec here) and a partition listed twice.
+func TestListOffsetsRefusesNegativeTimestampsAndRepeatedPartitions(t *testing.T) {
+	b := servertest.Start(t)
+	b.CreateTopic(t, "t", 2)
+	for _, ms := range []int64{-1, -2, math.MinInt64} {
+		_, err := b.AdminClient.ListOffsets(t.Context(), &sluicev1.ListOffsetsRequest{Topic: "t",
+			Spec: &sluicev1.ListOffsetsRequest_TimestampMs{TimestampMs: ms}})
+		st := checkStatus(t, err, codes.InvalidArgument, fmt.Sprint(ms))
+		checkBadRequest(t, st, "timestamp_ms")
+	}
+	_, err := b.AdminClient.ListOffsets(t.Context(), &sluicev1.ListOffsetsRequest{Topic: "t", Partitions: []int32{1, 0, 1},
+		Spec: &sluicev1.ListOffsetsRequest_Boundary{Boundary: sluicev1.Boundary_BOUNDARY_LATEST}})
+	st := checkStatus(t, err, codes.InvalidArgument, "partition 1 is listed twice")
+	checkBadRequest(t, st, "partitions")
+}
+
+// TestFetchOffsetsRefusesInvalidTopicsAndNegativePartitions: FetchOffsets
+// checks the partitions it is asked for as CommitOffsets checks those it
+// stores.
+func TestFetchOffsetsRefusesInvalidTopicsAndNegativePartitions(t *testing.T) {
+	b := servertest.Start(t)
+	b.CreateTopic(t, "t", 1)
+	for _, tc := range []struct {
+		tp    *sluicev1.TopicPartitions
+		field string
+	}{
+		{&sluicev1.TopicPartitions{Topic: "a\nb", Partitions: []int32{0}}, "partitions[1].topic"},
+		{&sluicev1.TopicPartitions{Topic: strings.Repeat("n", 10<<10)}, "partitions[1].topic"},
+		{&sluicev1.TopicPartitions{Topic: "t", Partitions: []int32{0, math.MinInt32}}, "partitions[1].partitions"},
+	} {
+		_, err := b.GroupClient.FetchOffsets(t.Context(), &sluicev1.FetchOffsetsRequest{GroupId: "g",
+			Partitions: []*sluicev1.TopicPartitions{{Topic: "t", Partitions: []int32{0}}, tc.tp}})
+		st := checkStatus(t, err, codes.InvalidArgument, tc.field)
+		checkBadRequest(t, st, tc.field)
+	}
+}

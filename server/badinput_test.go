@@ -83,6 +83,10 @@ func TestBadInputSuite(t *testing.T) {
 			if got == codes.Internal || got == codes.Unknown || got == codes.Unavailable {
 				t.Errorf("answered %v: %v", got, short(err))
 			}
+			// A message names the value it refuses, but not a 1 MB one in full.
+			if m := status.Convert(err).Message(); len(m) > 4096 {
+				t.Errorf("the error message is %d bytes: %.200s...", len(m), m)
+			}
 			s.checkUp(t)
 			checkLogsUnchanged(t, before, captureLogs(t, b, "canary", "sink"))
 		})
@@ -248,6 +252,9 @@ func (s *suite) nameCases() []edgeCase {
 		c("join instance id", s.session(joinReq(&sluicev1.JoinGroup{GroupId: "gi", InstanceId: name, Topics: []string{"existing"}})), id)
 		c("commit member id", unaryCall(g.CommitOffsets, commitOne("gm", name, "existing", 0, 1)), memberCode(name))
 		c("join member id", s.session(joinReq(&sluicev1.JoinGroup{GroupId: "gj", MemberId: name, Topics: []string{"existing"}})), id)
+		c("header key", s.produce(&sluicev1.ProduceRequest{Topic: "sink", Records: []*sluicev1.Record{{Value: []byte("v"),
+			Headers: []*sluicev1.Header{{Key: name, Value: []byte(name)}}}}}), recordCode(name))
+		c("record key", s.produce(&sluicev1.ProduceRequest{Topic: "sink", Records: []*sluicev1.Record{{Key: []byte(name)}}}), recordCode(name))
 		c("join assignor", s.session(joinReq(&sluicev1.JoinGroup{GroupId: "ga", Assignor: name, Topics: []string{"existing"}})), bad)
 	}
 	return out
@@ -273,6 +280,15 @@ func (s *suite) resetClamped(group string, to int64) func(t *testing.T) error {
 		}
 		return nil
 	}
+}
+
+// recordCode is the answer to a record carrying name: any bytes are a
+// record's own, within the record limit (1 MiB less room for the rest).
+func recordCode(name string) codes.Code {
+	if len(name) >= 1<<20 {
+		return codes.InvalidArgument
+	}
+	return codes.OK
 }
 
 // memberCode is the answer to a member id the coordinator never issued:
@@ -623,5 +639,20 @@ func TestFetchOffsetsRefusesInvalidTopicsAndNegativePartitions(t *testing.T) {
 			Partitions: []*sluicev1.TopicPartitions{{Topic: "t", Partitions: []int32{0}}, tc.tp}})
 		st := checkStatus(t, err, codes.InvalidArgument, tc.field)
 		checkBadRequest(t, st, tc.field)
+	}
+}
+
+// TestJoinRefusesLongAssignorWithoutEchoingIt: a join naming an assignor
+// longer than any id is refused with its length, not with the name itself
+// (a 1 MB name made a 1 MB error).
+func TestJoinRefusesLongAssignorWithoutEchoingIt(t *testing.T) {
+	b := servertest.Start(t)
+	b.CreateTopic(t, "t", 1)
+	s := &suite{b: b}
+	err := s.session(joinReq(&sluicev1.JoinGroup{GroupId: "g", Topics: []string{"t"}, Assignor: strings.Repeat("a", 1<<20)}))(t)
+	st := checkStatus(t, err, codes.InvalidArgument, "1048576", "255")
+	checkBadRequest(t, st, "join.assignor")
+	if len(st.Message()) > 300 {
+		t.Errorf("the error is %d bytes: %.100s...", len(st.Message()), st.Message())
 	}
 }

@@ -53,6 +53,10 @@ func validateJoin(j *sluicev1.JoinGroup) error {
 				minSessionTimeout.Milliseconds(), maxSessionTimeout.Milliseconds(), ms, defaultSessionTimeout.Milliseconds())
 		}
 	}
+	// The lookup's error quotes the name: bound it first.
+	if n := len(j.GetAssignor()); n > maxGroupIDLen {
+		return badRequest("join.assignor", "assignor name is %d characters; the limit is %d", n, maxGroupIDLen)
+	}
 	if _, _, err := group.LookupAssignor(j.GetAssignor()); err != nil {
 		return badRequest("join.assignor", "%v", err)
 	}

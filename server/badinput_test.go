@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/server/compress"
@@ -59,10 +61,13 @@ func TestBadInputSuite(t *testing.T) {
 	b.Produce(t, "existing", 0, valueRecords("a", 2)...)
 	b.Produce(t, "existing", 1, &sluicev1.Record{Key: []byte("k\x00\xff"), Value: []byte("\x00\x01\xfe\xff"),
 		TimestampMs: 1, Headers: []*sluicev1.Header{{Key: "h\U0001F525", Value: []byte{0}}}})
-	// sink takes the requests that may be stored; canary the valid
-	// produce that follows each refused one.
+	// sink takes the requests that may be stored, canary the valid
+	// produce that follows each case: both may only grow. bulk takes one
+	// request of 100,000 records, too many to read back after each case.
 	b.CreateTopic(t, "sink", 1)
 	b.CreateTopic(t, "canary", 1)
+	b.CreateTopic(t, "bulk", 1)
+	growing := []string{"sink", "canary"}
 
 	s := &suite{b: b, ps: openProduce(t, b)}
 	var cases []edgeCase
@@ -71,10 +76,11 @@ func TestBadInputSuite(t *testing.T) {
 	cases = append(cases, s.countCases()...)
 	cases = append(cases, s.findingCases()...)
 	cases = append(cases, s.emptyRequestCases()...)
+	checkEveryRPCHasEmptyCase(t, cases)
 
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			before := captureLogs(t, b, "canary", "sink")
+			before := captureLogs(t, b, "bulk")
 			err := tc.call(t)
 			got := status.Code(err)
 			if got != tc.want {
@@ -88,8 +94,62 @@ func TestBadInputSuite(t *testing.T) {
 				t.Errorf("the error message is %d bytes: %.200s...", len(m), m)
 			}
 			s.checkUp(t)
-			checkLogsUnchanged(t, before, captureLogs(t, b, "canary", "sink"))
+			after := captureLogs(t, b, "bulk")
+			checkLogsUnchanged(t, without(before, growing), without(after, growing))
+			checkLogsOnlyGrew(t, before, after, growing)
 		})
+	}
+}
+
+// without is s without the records of the topics named (which are still
+// listed).
+func without(s logState, names []string) logState {
+	out := logState{topics: s.topics, hw: maps.Clone(s.hw), recs: maps.Clone(s.recs)}
+	for _, n := range names {
+		delete(out.hw, n)
+		delete(out.recs, n)
+	}
+	return out
+}
+
+// checkLogsOnlyGrew checks that each partition of the topics named still
+// holds, byte for byte, the records it held before.
+func checkLogsOnlyGrew(t *testing.T, before, after logState, names []string) {
+	t.Helper()
+	for _, n := range names {
+		for p, was := range before.recs[n] {
+			now := after.recs[n][p]
+			if len(now) < len(was) {
+				t.Errorf("%s/%d: %d records, had %d", n, p, len(now), len(was))
+				continue
+			}
+			for i := range was {
+				if !proto.Equal(now[i], was[i]) {
+					t.Errorf("%s/%d: record %d changed from %v to %v", n, p, i, was[i], now[i])
+				}
+			}
+		}
+	}
+}
+
+// checkEveryRPCHasEmptyCase fails the test if an RPC of the public API
+// has no "empty/<method>" case, so that a new RPC gets one.
+func checkEveryRPCHasEmptyCase(t *testing.T, cases []edgeCase) {
+	t.Helper()
+	have := map[string]bool{}
+	for _, c := range cases {
+		have[c.name] = true
+	}
+	for _, fd := range []protoreflect.FileDescriptor{sluicev1.File_sluice_v1_admin_proto, sluicev1.File_sluice_v1_fetch_proto,
+		sluicev1.File_sluice_v1_group_proto, sluicev1.File_sluice_v1_produce_proto, sluicev1.File_sluice_v1_record_proto} {
+		for i := range fd.Services().Len() {
+			sd := fd.Services().Get(i)
+			for j := range sd.Methods().Len() {
+				if m := sd.Methods().Get(j).Name(); !have["empty/"+string(m)] {
+					t.Errorf("%s.%s has no empty/%s case", sd.FullName(), m, m)
+				}
+			}
+		}
 	}
 }
 
@@ -347,6 +407,7 @@ func (s *suite) numberCases() []edgeCase {
 
 		{"number/fetch offset max int64", from(0, atOffset(math.MaxInt64)), oor},
 		{"number/fetch offset min int64", from(0, atOffset(math.MinInt64)), bad},
+		{"number/fetch all from max int64", s.fetch(&sluicev1.FetchRequest{Topic: "existing", StartAll: atOffset(math.MaxInt64)}), oor},
 		{"number/fetch timestamp max int64", from(0, atTime(math.MaxInt64)), ok},
 		{"number/fetch timestamp min int64", from(0, atTime(math.MinInt64)), bad},
 		{"number/fetch timestamp -1", from(0, atTime(-1)), bad},
@@ -380,6 +441,8 @@ func (s *suite) numberCases() []edgeCase {
 		// The broker assigns offsets; a record's own is ignored.
 		{"number/produce record offset max int64", s.produce(&sluicev1.ProduceRequest{Topic: "sink",
 			Records: []*sluicev1.Record{{Offset: math.MaxInt64, Value: []byte("v")}}}), ok},
+		{"number/acks none to a partition that does not exist", s.produce(&sluicev1.ProduceRequest{Topic: "existing", Partition: p(7),
+			Records: one, Acks: sluicev1.Acks_ACKS_NONE}), nf},
 		{"number/produce acks min int32", s.produce(&sluicev1.ProduceRequest{Topic: "existing", Records: one, Acks: sluicev1.Acks(math.MinInt32)}), bad},
 		{"number/producer id never issued", idem(12345, 0, 0), codes.FailedPrecondition},
 		{"number/producer id max int64", idem(math.MaxInt64, 0, 0), codes.FailedPrecondition},
@@ -478,7 +541,7 @@ func (s *suite) countCases() []edgeCase {
 			for i := range recs {
 				recs[i] = &sluicev1.Record{}
 			}
-			return s.produce(&sluicev1.ProduceRequest{Topic: "sink", Partition: proto.Int32(0), Records: recs})(t)
+			return s.produce(&sluicev1.ProduceRequest{Topic: "bulk", Partition: proto.Int32(0), Records: recs})(t)
 		}, codes.OK},
 
 		{"count/fetch partition twice", fetchParts([]int32{0, 2, 0}), bad},

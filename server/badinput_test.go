@@ -67,13 +67,16 @@ func TestBadInputSuite(t *testing.T) {
 	b.CreateTopic(t, "sink", 1)
 	b.CreateTopic(t, "canary", 1)
 	b.CreateTopic(t, "bulk", 1)
-	growing := []string{"sink", "canary"}
+	// conf takes configs, and may only grow too.
+	b.CreateTopic(t, "conf", 1)
+	growing := []string{"sink", "canary", "conf"}
 
 	s := &suite{b: b, ps: openProduce(t, b)}
 	var cases []edgeCase
 	cases = append(cases, s.nameCases()...)
 	cases = append(cases, s.numberCases()...)
 	cases = append(cases, s.countCases()...)
+	cases = append(cases, s.configNumberCases()...)
 	cases = append(cases, s.findingCases()...)
 	cases = append(cases, s.emptyRequestCases()...)
 	checkEveryRPCHasEmptyCase(t, cases)
@@ -233,6 +236,35 @@ func (s *suite) session(msgs ...*sluicev1.MemberSessionRequest) func(t *testing.
 		}
 		_, err = stream.Recv()
 		return err
+	}
+}
+
+// joined joins group, waits for the assignment, sends msgs on the same
+// session and returns the error that ends it.
+func (s *suite) joined(group string, msgs ...*sluicev1.MemberSessionRequest) func(t *testing.T) error {
+	return func(t *testing.T) error {
+		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+		defer cancel()
+		stream, err := s.b.GroupClient.MemberSession(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := stream.Send(joinReq(&sluicev1.JoinGroup{GroupId: group, Topics: []string{"existing"}})); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := stream.Recv(); err != nil {
+			t.Fatalf("join: %v", err)
+		}
+		for _, m := range msgs {
+			if err := stream.Send(m); err != nil && !errors.Is(err, io.EOF) {
+				return err
+			}
+		}
+		for {
+			if _, err := stream.Recv(); err != nil {
+				return err
+			}
+		}
 	}
 }
 
@@ -482,6 +514,42 @@ func (s *suite) numberCases() []edgeCase {
 	}
 }
 
+// configNumberCases set every integer topic config to numbers at and past
+// the ends of int64, and to numbers written as Go's parser does not read
+// them. The value is the config's to bound: retention up to MaxInt64 is
+// Kafka's "forever".
+func (s *suite) configNumberCases() []edgeCase {
+	bad, ok := codes.InvalidArgument, codes.OK
+	set := func(k, v string) func(t *testing.T) error {
+		return unaryCall(s.b.AdminClient.AlterTopicConfigs, &sluicev1.AlterTopicConfigsRequest{Name: "conf", SetConfigs: map[string]string{k: v}})
+	}
+	var out []edgeCase
+	for _, k := range []string{"retention.ms", "retention.bytes", "message.timestamp.before.max.ms", "message.timestamp.after.max.ms"} {
+		out = append(out,
+			edgeCase{"config/" + k + " max int64", set(k, "9223372036854775807"), ok},
+			edgeCase{"config/" + k + " past max int64", set(k, "9223372036854775808"), bad},
+			edgeCase{"config/" + k + " min int64", set(k, "-9223372036854775808"), bad},
+			edgeCase{"config/" + k + " exponent", set(k, "1e3"), bad},
+			edgeCase{"config/" + k + " hex", set(k, "0x10"), bad},
+			edgeCase{"config/" + k + " leading space", set(k, " 1"), bad},
+			edgeCase{"config/" + k + " arabic digit", set(k, "١"), bad},
+		)
+	}
+	return append(out,
+		edgeCase{"config/max.message.bytes past max int32", set("max.message.bytes", "2147483648"), bad},
+		edgeCase{"config/max.message.bytes max int64", set("max.message.bytes", "9223372036854775807"), bad},
+		edgeCase{"config/min.insync.replicas past max int32", set("min.insync.replicas", "2147483648"), bad},
+		edgeCase{"config/min.insync.replicas -1", set("min.insync.replicas", "-1"), bad},
+		// A record stamped at 1 ms is within a bound of MaxInt64 ms.
+		edgeCase{"config/produce under before.max.ms of max int64", func(t *testing.T) error {
+			if err := set("message.timestamp.before.max.ms", "9223372036854775807")(t); err != nil {
+				t.Fatal(err)
+			}
+			return s.produce(&sluicev1.ProduceRequest{Topic: "conf", Records: []*sluicev1.Record{{Value: []byte("v"), TimestampMs: 1}}})(t)
+		}, ok},
+	)
+}
+
 // countCases are requests whose counts disagree with what they carry, or
 // are far over any sane size.
 func (s *suite) countCases() []edgeCase {
@@ -621,6 +689,15 @@ func (s *suite) emptyRequestCases() []edgeCase {
 		{"empty/MemberSession heartbeat first", s.session(&sluicev1.MemberSessionRequest{Kind: &sluicev1.MemberSessionRequest_Heartbeat{}}), bad},
 		{"empty/MemberSession revocation first", s.session(&sluicev1.MemberSessionRequest{Kind: &sluicev1.MemberSessionRequest_RevocationDone{}}), bad},
 		{"empty/MemberSession no message", s.session(), bad},
+		{"empty/MemberSession empty message after join", s.joined("ge1", &sluicev1.MemberSessionRequest{}, joinReq(&sluicev1.JoinGroup{})), bad},
+		// Partitions the member never owned: the coordinator ignores them,
+		// and the session goes on until the second join ends it.
+		{"empty/MemberSession revocation of partitions never owned", s.joined("ge2",
+			&sluicev1.MemberSessionRequest{Kind: &sluicev1.MemberSessionRequest_RevocationDone{RevocationDone: &sluicev1.RevocationDone{
+				Partitions: []*sluicev1.TopicPartitions{{Topic: strings.Repeat("n", 1<<20), Partitions: []int32{math.MaxInt32, -1, math.MinInt32}},
+					{Topic: "existing", Partitions: []int32{7, 0, 0}}, {}}}}},
+			&sluicev1.MemberSessionRequest{Kind: &sluicev1.MemberSessionRequest_Heartbeat{Heartbeat: &sluicev1.Heartbeat{}}},
+			joinReq(&sluicev1.JoinGroup{GroupId: "ge2", Topics: []string{"existing"}})), bad},
 		{"empty/CommitOffsets", unaryCall(g.CommitOffsets, &sluicev1.CommitOffsetsRequest{}), bad},
 		{"empty/FetchOffsets", unaryCall(g.FetchOffsets, &sluicev1.FetchOffsetsRequest{}), bad},
 		{"empty/ListGroups", unaryCall(g.ListGroups, &sluicev1.ListGroupsRequest{}), ok},

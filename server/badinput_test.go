@@ -7,6 +7,7 @@ import (
 	"io"
 	"maps"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -214,6 +215,23 @@ func (s *suite) fetch(req *sluicev1.FetchRequest) func(t *testing.T) error {
 	}
 }
 
+// follow opens a follow fetch that must fail before it sends anything.
+func (s *suite) follow(req *sluicev1.FetchRequest) func(t *testing.T) error {
+	return func(t *testing.T) error {
+		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+		defer cancel()
+		stream, err := s.b.FetchClient.Fetch(ctx, req)
+		if err != nil {
+			return err
+		}
+		resp, err := stream.Recv()
+		if err == nil {
+			t.Fatalf("follow fetch answered %v", resp)
+		}
+		return err
+	}
+}
+
 // session opens a member session, sends msgs and returns the error of the
 // first answer (nil if the first answer is an assignment).
 func (s *suite) session(msgs ...*sluicev1.MemberSessionRequest) func(t *testing.T) error {
@@ -352,6 +370,23 @@ func (s *suite) nameCases() []edgeCase {
 	return out
 }
 
+// issued produces with a producer id the cluster issued, its epoch moved
+// by dEpoch, from sequence seq.
+func (s *suite) issued(dEpoch, seq int32) func(t *testing.T) error {
+	return func(t *testing.T) error {
+		id, err := s.b.ProduceClient.InitProducer(t.Context(), &sluicev1.InitProducerRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		epoch := id.GetProducerEpoch() + dEpoch
+		if dEpoch == math.MinInt32 {
+			epoch = math.MinInt32
+		}
+		return s.produce(&sluicev1.ProduceRequest{Topic: "sink", Partition: proto.Int32(0), Records: valueRecords("i", 1),
+			ProducerId: id.GetProducerId(), ProducerEpoch: epoch, BaseSequence: seq})(t)
+	}
+}
+
 // resetClamped resets group's offsets of existing past its log end; as
 // Kafka's tool does, each is set to its partition's high watermark.
 func (s *suite) resetClamped(group string, to int64) func(t *testing.T) error {
@@ -484,6 +519,20 @@ func (s *suite) numberCases() []edgeCase {
 		{"number/producer epoch -1", idem(12345, -1, 0), bad},
 		{"number/producer sequence -1", idem(12345, 0, -1), bad},
 		{"number/producer sequence max int32", idem(12345, 0, math.MaxInt32), codes.FailedPrecondition},
+		// A partition takes an issued producer's first batch, or one of a
+		// newer epoch, at any sequence (docs/architecture.md).
+		{"number/issued producer, future epoch", s.issued(1, 0), ok},
+		{"number/issued producer, first sequence max int32", s.issued(0, math.MaxInt32), ok},
+		{"number/issued producer, first sequence -1", s.issued(0, -1), bad},
+		{"number/issued producer, epoch min int32", s.issued(math.MinInt32, 0), bad},
+		{"number/batch base offset max int64", func(t *testing.T) error {
+			bt, err := compress.NewBatch(sluicev1.Compression_COMPRESSION_ZSTD, valueRecords("o", 2))
+			if err != nil {
+				t.Fatal(err)
+			}
+			bt.BaseOffset = math.MaxInt64
+			return s.produce(&sluicev1.ProduceRequest{Topic: "sink", Batch: bt})(t)
+		}, ok},
 
 		// Kafka stores any offset a member commits; one past the log end
 		// is the reset policy's when the group next reads.
@@ -629,6 +678,16 @@ func (s *suite) countCases() []edgeCase {
 		{"count/reset 100000 partitions", unaryCall(g.ResetOffsets, &sluicev1.ResetOffsetsRequest{GroupId: "gn", Topic: "existing",
 			Partitions: repeated(100000, func(i int) int32 { return int32(i) }), To: &sluicev1.ResetOffsetsRequest_Offset{Offset: 0}}), bad},
 		{"count/join of 100000 topics", s.session(joinReq(&sluicev1.JoinGroup{GroupId: "gn", Topics: manyTopics})), bad},
+		{"count/reset partition twice", unaryCall(g.ResetOffsets, &sluicev1.ResetOffsetsRequest{GroupId: "gn", Topic: "existing",
+			Partitions: []int32{1, 1}, To: &sluicev1.ResetOffsetsRequest_Offset{Offset: 0}}), bad},
+		{"count/commit partition twice", unaryCall(g.CommitOffsets, &sluicev1.CommitOffsetsRequest{GroupId: "gn", Offsets: []*sluicev1.CommittedOffset{
+			{Topic: "existing", Partition: 0, Offset: 1}, {Topic: "existing", Partition: 0, Offset: 2}}}), codes.OK},
+		{"count/fetch accepting zstd 100000 times", s.fetch(&sluicev1.FetchRequest{Topic: "existing",
+			AcceptCompression: slices.Repeat([]sluicev1.Compression{sluicev1.Compression_COMPRESSION_ZSTD}, 100000)}), codes.OK},
+		{"count/follow fetch of a partition that does not exist", s.follow(&sluicev1.FetchRequest{Topic: "existing", Follow: true,
+			Partitions: []*sluicev1.FetchPartition{{Partition: 7}}}), codes.NotFound},
+		{"count/follow fetch of partition twice", s.follow(&sluicev1.FetchRequest{Topic: "existing", Follow: true,
+			Partitions: []*sluicev1.FetchPartition{{Partition: 0}, {Partition: 0}}}), bad},
 		{"count/join topic twice", s.session(joinReq(&sluicev1.JoinGroup{GroupId: "gn2", Topics: []string{"existing", "existing"}})), codes.OK},
 	}
 }
@@ -794,5 +853,23 @@ func TestJoinRefusesLongAssignorWithoutEchoingIt(t *testing.T) {
 	checkBadRequest(t, st, "join.assignor")
 	if len(st.Message()) > 300 {
 		t.Errorf("the error is %d bytes: %.100s...", len(st.Message()), st.Message())
+	}
+}
+
+// TestResetOffsetsRefusesRepeatedPartitions: a reset that lists a
+// partition twice is refused before anything is committed.
+func TestResetOffsetsRefusesRepeatedPartitions(t *testing.T) {
+	b := servertest.Start(t)
+	b.CreateTopic(t, "t", 2)
+	_, err := b.GroupClient.ResetOffsets(t.Context(), &sluicev1.ResetOffsetsRequest{GroupId: "g", Topic: "t",
+		Partitions: []int32{1, 0, 1}, To: &sluicev1.ResetOffsetsRequest_Offset{Offset: 0}})
+	st := checkStatus(t, err, codes.InvalidArgument, "partition 1 is listed twice")
+	checkBadRequest(t, st, "partitions")
+	got, err := b.GroupClient.FetchOffsets(t.Context(), &sluicev1.FetchOffsetsRequest{GroupId: "g"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.GetOffsets()) != 0 {
+		t.Fatalf("offsets committed by a refused reset: %v", got.GetOffsets())
 	}
 }

@@ -131,6 +131,15 @@ func validateResetOffsets(r *sluicev1.ResetOffsetsRequest) error {
 	if err := validateTopicName("topic", r.GetTopic()); err != nil {
 		return err
 	}
+	// As in ListOffsets, which the reset asks: a repeat would only
+	// repeat the commit.
+	seen := make(map[int32]bool, len(r.GetPartitions()))
+	for _, p := range r.GetPartitions() {
+		if seen[p] {
+			return badRequest("partitions", "partition %d is listed twice", p)
+		}
+		seen[p] = true
+	}
 	switch to := r.GetTo().(type) {
 	case nil:
 		return badRequest("to", "say where to reset to: boundary, offset or timestamp_ms")

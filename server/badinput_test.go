@@ -319,7 +319,7 @@ func (s *suite) nameCases() []edgeCase {
 		bad := codes.InvalidArgument
 		// Group, member and instance ids are the client's to choose, as in
 		// Kafka: any string within the length limit is one.
-		// An unknown group is described as empty (Kafka's Dead), and a
+		// The commit below creates the group that describe then finds; a
 		// join with a member id the coordinator does not know gets a new
 		// one (a member whose session expired rejoins so).
 		id := codes.OK

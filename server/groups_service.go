@@ -185,6 +185,11 @@ func (s *groupService) ListGroups(ctx context.Context, req *sluicev1.ListGroupsR
 func (s *groupService) MemberSession(stream grpc.BidiStreamingServer[sluicev1.MemberSessionRequest, sluicev1.MemberSessionResponse]) error {
 	ctx := stream.Context()
 	first, err := stream.Recv()
+	if errors.Is(err, io.EOF) {
+		// The client closed its side without a word: io.EOF returned
+		// as is would reach it as Internal.
+		return badRequest("join", "the stream ended before its first message; a session starts with a join")
+	}
 	if err != nil {
 		return err
 	}

@@ -53,6 +53,10 @@ func validateJoin(j *sluicev1.JoinGroup) error {
 				minSessionTimeout.Milliseconds(), maxSessionTimeout.Milliseconds(), ms, defaultSessionTimeout.Milliseconds())
 		}
 	}
+	// The lookup's error quotes the name: bound it first.
+	if n := len(j.GetAssignor()); n > maxGroupIDLen {
+		return badRequest("join.assignor", "assignor name is %d characters; the limit is %d", n, maxGroupIDLen)
+	}
 	if _, _, err := group.LookupAssignor(j.GetAssignor()); err != nil {
 		return badRequest("join.assignor", "%v", err)
 	}
@@ -126,6 +130,15 @@ func validateResetOffsets(r *sluicev1.ResetOffsetsRequest) error {
 	}
 	if err := validateTopicName("topic", r.GetTopic()); err != nil {
 		return err
+	}
+	// As in ListOffsets, which the reset asks: a repeat would only
+	// repeat the commit.
+	seen := make(map[int32]bool, len(r.GetPartitions()))
+	for _, p := range r.GetPartitions() {
+		if seen[p] {
+			return badRequest("partitions", "partition %d is listed twice", p)
+		}
+		seen[p] = true
 	}
 	switch to := r.GetTo().(type) {
 	case nil:

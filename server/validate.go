@@ -67,7 +67,15 @@ func validateRequest(req any) error {
 	case *sluicev1.CommitOffsetsRequest:
 		return validateCommit(r)
 	case *sluicev1.FetchOffsetsRequest:
-		return validateGroupID("group_id", r.GetGroupId())
+		return validateFetchOffsets(r)
+	case *sluicev1.GetMetadataRequest:
+		// Names are checked as a topic's own are, so that an odd one is
+		// refused as such (and a huge one is not echoed back in full).
+		for i, name := range r.GetTopics() {
+			if err := validateTopicName("topics["+strconv.Itoa(i)+"]", name); err != nil {
+				return err
+			}
+		}
 	case *sluicev1.DescribeGroupRequest:
 		return validateGroupID("group_id", r.GetGroupId())
 	case *sluicev1.DeleteGroupRequest:
@@ -138,19 +146,50 @@ func validateListOffsets(r *sluicev1.ListOffsetsRequest) error {
 	if err := validateTopicName("topic", r.GetTopic()); err != nil {
 		return err
 	}
+	seen := make(map[int32]bool, len(r.GetPartitions()))
 	for i, p := range r.GetPartitions() {
 		if p < 0 {
 			return badRequest("partitions", "partition %d (entry %d) is negative", p, i)
 		}
+		// As in Fetch: a repeat would only repeat the answer.
+		if seen[p] {
+			return badRequest("partitions", "partition %d is listed twice", p)
+		}
+		seen[p] = true
 	}
-	switch r.GetSpec().(type) {
+	switch spec := r.GetSpec().(type) {
 	case *sluicev1.ListOffsetsRequest_Boundary:
 		if b := r.GetBoundary(); b != sluicev1.Boundary_BOUNDARY_EARLIEST && b != sluicev1.Boundary_BOUNDARY_LATEST {
 			return badRequest("boundary", "must be BOUNDARY_EARLIEST or BOUNDARY_LATEST")
 		}
 	case *sluicev1.ListOffsetsRequest_TimestampMs:
+		// Kafka's -1 and -2 are boundary here; Fetch and ResetOffsets
+		// refuse negative timestamps too.
+		if spec.TimestampMs < 0 {
+			return badRequest("timestamp_ms", "must not be negative (got %d); use boundary for the earliest or latest offset", spec.TimestampMs)
+		}
 	default:
 		return badRequest("spec", "set boundary or timestamp_ms")
+	}
+	return nil
+}
+
+// validateFetchOffsets checks the group and the partitions asked for, as a
+// commit's are checked.
+func validateFetchOffsets(r *sluicev1.FetchOffsetsRequest) error {
+	if err := validateGroupID("group_id", r.GetGroupId()); err != nil {
+		return err
+	}
+	for i, tp := range r.GetPartitions() {
+		field := "partitions[" + strconv.Itoa(i) + "]"
+		if err := validateTopicName(field+".topic", tp.GetTopic()); err != nil {
+			return err
+		}
+		for _, p := range tp.GetPartitions() {
+			if p < 0 {
+				return badRequest(field+".partitions", "partition %d is negative", p)
+			}
+		}
 	}
 	return nil
 }

@@ -59,7 +59,10 @@ func segmentBounds(lim Retention) (bytes int64, age time.Duration) {
 		bytes = min(bytes, max(lim.Bytes/segmentsPerLimit, minSegmentBytes))
 	}
 	if lim.Ms >= 0 {
-		age = min(age, max(time.Duration(lim.Ms)*time.Millisecond/segmentsPerLimit, minSegmentAge))
+		// In milliseconds first: retention.ms may be up to MaxInt64
+		// (Kafka's "forever"), whose Duration overflows.
+		ms := min(lim.Ms/segmentsPerLimit, maxSegmentAge.Milliseconds())
+		age = min(age, max(time.Duration(ms)*time.Millisecond, minSegmentAge))
 	}
 	return bytes, age
 }

@@ -1,6 +1,7 @@
 package replica
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -20,6 +21,17 @@ func TestSegmentBounds(t *testing.T) {
 		bytes, age := segmentBounds(tc.lim)
 		if bytes != tc.bytes || age != tc.age {
 			t.Errorf("segmentBounds(%+v) = %d, %v; want %d, %v", tc.lim, bytes, age, tc.bytes, tc.age)
+		}
+	}
+}
+
+// TestSegmentAgeOfHugeRetentionMs: a retention.ms whose Duration overflows
+// (Kafka users set Long.MAX_VALUE for "forever") ends segments at the
+// longest age, not every second.
+func TestSegmentAgeOfHugeRetentionMs(t *testing.T) {
+	for _, ms := range []int64{math.MaxInt64, 10_000_000_000_000, 9_300_000_000_000} {
+		if _, age := segmentBounds(Retention{Bytes: -1, Ms: ms}); age != maxSegmentAge {
+			t.Errorf("retention.ms %d: segments end at age %v, want %v", ms, age, maxSegmentAge)
 		}
 	}
 }

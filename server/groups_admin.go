@@ -123,16 +123,14 @@ func (s *groupService) resetTargets(ctx context.Context, req *sluicev1.ResetOffs
 	case *sluicev1.ResetOffsetsRequest_Offset:
 		return s.clampedOffsets(ctx, lo, to.Offset)
 	case *sluicev1.ResetOffsetsRequest_Boundary:
-		lo.Spec = &sluicev1.ListOffsetsRequest_Boundary{Boundary: to.Boundary}
-		return s.b.listOffsets(ctx, lo)
+		return s.boundaryOffsets(ctx, lo, to.Boundary)
 	case *sluicev1.ResetOffsetsRequest_TimestampMs:
 		lo.Spec = &sluicev1.ListOffsetsRequest_TimestampMs{TimestampMs: to.TimestampMs}
 		at, err := s.b.listOffsets(ctx, lo)
 		if err != nil {
 			return nil, err
 		}
-		lo.Spec = &sluicev1.ListOffsetsRequest_Boundary{Boundary: sluicev1.Boundary_BOUNDARY_LATEST}
-		ends, err := s.b.listOffsets(ctx, lo)
+		ends, err := s.boundaryOffsets(ctx, lo, sluicev1.Boundary_BOUNDARY_LATEST)
 		if err != nil {
 			return nil, err
 		}
@@ -146,19 +144,24 @@ func (s *groupService) resetTargets(ctx context.Context, req *sluicev1.ResetOffs
 	return nil, badRequest("to", "say where to reset to: boundary, offset or timestamp_ms")
 }
 
+// boundaryOffsets lists the earliest or latest offset of every partition lo
+// asks for.
+func (s *groupService) boundaryOffsets(ctx context.Context, lo *sluicev1.ListOffsetsRequest, bd sluicev1.Boundary) (map[int32]int64, error) {
+	lo.Spec = &sluicev1.ListOffsetsRequest_Boundary{Boundary: bd}
+	return s.b.listOffsets(ctx, lo)
+}
+
 // clampedOffsets is offset in every partition asked, clamped to each
 // partition's log (its log start offset to its high watermark), as Kafka's
 // kafka-consumer-groups --to-offset does: an offset outside the log would
 // leave the group a position no fetch can start from. The response shows
 // the offsets committed, so a client sees where one was clamped.
 func (s *groupService) clampedOffsets(ctx context.Context, lo *sluicev1.ListOffsetsRequest, offset int64) (map[int32]int64, error) {
-	lo.Spec = &sluicev1.ListOffsetsRequest_Boundary{Boundary: sluicev1.Boundary_BOUNDARY_EARLIEST}
-	starts, err := s.b.listOffsets(ctx, lo)
+	starts, err := s.boundaryOffsets(ctx, lo, sluicev1.Boundary_BOUNDARY_EARLIEST)
 	if err != nil {
 		return nil, err
 	}
-	lo.Spec = &sluicev1.ListOffsetsRequest_Boundary{Boundary: sluicev1.Boundary_BOUNDARY_LATEST}
-	ends, err := s.b.listOffsets(ctx, lo)
+	ends, err := s.boundaryOffsets(ctx, lo, sluicev1.Boundary_BOUNDARY_LATEST)
 	if err != nil {
 		return nil, err
 	}

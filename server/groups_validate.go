@@ -135,10 +135,9 @@ func validateResetOffsets(r *sluicev1.ResetOffsetsRequest) error {
 	// repeat the commit.
 	seen := make(map[int32]bool, len(r.GetPartitions()))
 	for _, p := range r.GetPartitions() {
-		if seen[p] {
-			return badRequest("partitions", "partition %d is listed twice", p)
+		if err := listedOnce(seen, p); err != nil {
+			return err
 		}
-		seen[p] = true
 	}
 	switch to := r.GetTo().(type) {
 	case nil:

@@ -142,6 +142,16 @@ func validateAlterTopicConfigs(r *sluicev1.AlterTopicConfigsRequest) error {
 	return nil
 }
 
+// listedOnce refuses a partition already in seen (the request's
+// "partitions" field lists it twice) and adds it.
+func listedOnce(seen map[int32]bool, p int32) error {
+	if seen[p] {
+		return badRequest("partitions", "partition %d is listed twice", p)
+	}
+	seen[p] = true
+	return nil
+}
+
 func validateListOffsets(r *sluicev1.ListOffsetsRequest) error {
 	if err := validateTopicName("topic", r.GetTopic()); err != nil {
 		return err
@@ -152,10 +162,9 @@ func validateListOffsets(r *sluicev1.ListOffsetsRequest) error {
 			return badRequest("partitions", "partition %d (entry %d) is negative", p, i)
 		}
 		// As in Fetch: a repeat would only repeat the answer.
-		if seen[p] {
-			return badRequest("partitions", "partition %d is listed twice", p)
+		if err := listedOnce(seen, p); err != nil {
+			return err
 		}
-		seen[p] = true
 	}
 	switch spec := r.GetSpec().(type) {
 	case *sluicev1.ListOffsetsRequest_Boundary:
@@ -217,10 +226,9 @@ func validateFetch(r *sluicev1.FetchRequest) error {
 		if p.GetPartition() < 0 {
 			return badRequest("partitions", "partition %d (entry %d) is negative", p.GetPartition(), i)
 		}
-		if seen[p.GetPartition()] {
-			return badRequest("partitions", "partition %d is listed twice", p.GetPartition())
+		if err := listedOnce(seen, p.GetPartition()); err != nil {
+			return err
 		}
-		seen[p.GetPartition()] = true
 		if err := validateStart("partitions["+strconv.Itoa(i)+"].start", p.GetStart()); err != nil {
 			return err
 		}

@@ -93,7 +93,7 @@ type Replica struct {
 	seq          uint64
 	leader       uint64
 	closed       bool
-	failure      error // set by Failed: why the replica stopped
+	stopErr      error // why the replica stopped (ErrStopped, or a FailedError)
 	truncateTo   int64 // a TruncatePrefix to propose, 0 if none
 
 	// Owned by the engine's goroutines.
@@ -255,11 +255,8 @@ func (r *Replica) enqueue(req *request) error {
 	r.mu.Lock()
 	switch {
 	case r.closed:
-		err := r.failure
+		err := r.stopErr
 		r.mu.Unlock()
-		if err == nil {
-			err = ErrStopped
-		}
 		return err
 	case r.leader != r.cfg.NodeID:
 		leader := r.leader
@@ -281,12 +278,7 @@ func (r *Replica) enqueue(req *request) error {
 
 // Close fails every waiting request; the replica accepts no more.
 func (r *Replica) Close() {
-	r.mu.Lock()
-	r.closed = true
-	failed := r.takeWaitersLocked()
-	r.mu.Unlock()
-	failAll(failed, ErrStopped)
-	r.end()
+	r.stop(ErrStopped)
 	r.cache.leave()
 }
 
@@ -298,23 +290,25 @@ func (r *Replica) Close() {
 // reopens it from storage.
 func (r *Replica) Failed(err error) {
 	ferr := &FailedError{Err: err}
-	r.mu.Lock()
-	r.closed = true
-	r.failure = ferr
-	failed := r.takeWaitersLocked()
-	r.mu.Unlock()
-	failAll(failed, ferr)
-	r.end()
+	r.stop(ferr)
 	if r.cfg.OnFailed != nil {
 		r.cfg.OnFailed(r.cfg.Group, ferr)
 	}
 }
 
-// Failure is the FailedError the replica stopped with, nil unless it failed.
-func (r *Replica) Failure() error {
+// stop closes the replica: every waiting and later request fails with the
+// error of the first stop (a FailedError stays one through a later Close).
+func (r *Replica) stop(err error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.failure
+	r.closed = true
+	if r.stopErr == nil {
+		r.stopErr = err
+	}
+	err = r.stopErr
+	failed := r.takeWaitersLocked()
+	r.mu.Unlock()
+	failAll(failed, err)
+	r.end()
 }
 
 // Closed reports whether Close or Failed ran.

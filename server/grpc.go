@@ -65,7 +65,9 @@ func (b *Broker) newGRPCServer() error {
 			validateUnary,
 		),
 		grpc.ChainStreamInterceptor(
+			stashStream,
 			b.metrics.grpc.StreamServerInterceptor(),
+			unstashStream,
 			recovery.StreamServerInterceptor(recoverOpts...),
 			logging.StreamServerInterceptor(logger, logOpts...),
 			statusStream,

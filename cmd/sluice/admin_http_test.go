@@ -76,9 +76,17 @@ func TestDefaultAdminAddressInUseFallsBackToAFreePort(t *testing.T) {
 	if _, err := serveAdmin(taken.Addr().String(), false, h, logger); err == nil {
 		t.Fatal("an address asked for and in use: no error")
 	}
-	stop, err := serveAdmin(taken.Addr().String(), true, h, logger)
+	var logs syncBuffer
+	stop, err := serveAdmin(taken.Addr().String(), true, h, slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {
 		t.Fatalf("the default address in use: %v, want a free port", err)
 	}
-	stop()
+	defer stop()
+	m := adminRE.FindStringSubmatch(logs.String())
+	if m == nil || m[1] == taken.Addr().String() {
+		t.Fatalf("fallback did not log a new address:\n%s", logs.String())
+	}
+	if code, body := getURL(t, "http://"+m[1]+"/"); code != http.StatusOK || body != "ok" {
+		t.Fatalf("fallback address %s: %d %q", m[1], code, body)
+	}
 }

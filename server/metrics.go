@@ -98,11 +98,12 @@ func (b *Broker) registerMetrics() {
 	b.metrics.reg.MustRegister(b.internalCollectors()...)
 }
 
-// initServiceMetrics creates the series of every method the gRPC server
-// serves, once its services are registered, so that a dashboard sees
-// zeros rather than no data before the first call.
+// initServiceMetrics creates the series of every public method the gRPC
+// server serves, once its services are registered, so that a dashboard
+// sees zeros rather than no data before the first call (the brokers'
+// internal methods get theirs on first use).
 func (m *metrics) initServiceMetrics(srv *grpc.Server) {
-	m.grpc.InitializeMetrics(srv)
+	m.grpc.InitializeMetrics(publicServices{srv})
 	for name, info := range (publicServices{srv}).GetServiceInfo() {
 		for _, mi := range info.Methods {
 			if !mi.IsClientStream && !mi.IsServerStream {

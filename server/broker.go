@@ -86,6 +86,10 @@ type Config struct {
 	// it, so a new coordinator replays at most about this many; 0 means
 	// 100,000 (server/group.DefaultCompactRecords).
 	OffsetsCompactRecords int
+	// GroupLagPerPartition exports consumer lag per partition as well as
+	// per topic (sluice_consumer_group_partition_lag_records): a series per
+	// group and partition, so off by default (docs/metrics.md).
+	GroupLagPerPartition bool
 	// ShutdownTimeout bounds how long Shutdown waits for requests in flight.
 	ShutdownTimeout time.Duration
 	Logger          *slog.Logger
@@ -144,6 +148,9 @@ type Broker struct {
 	// producerIDs hands out idempotent producer ids (producerids.go).
 	producerIDs *producerIDs
 	health      *health.Server
+	// metrics is the broker's registry and front-door series (metrics.go),
+	// served by AdminHandler.
+	metrics *metrics
 
 	mu       sync.RWMutex
 	replicas map[uint64]*replica.Replica
@@ -193,6 +200,7 @@ func New(cfg Config) (*Broker, error) {
 		stopping:    make(chan struct{}),
 		failed:      make(chan struct{}),
 		producerIDs: newProducerIDs(),
+		metrics:     newMetrics(),
 	}
 	b.lifetime, b.endLife = context.WithCancel(context.Background())
 	db, err := storage.Open(cfg.Storage)
@@ -213,6 +221,7 @@ func New(cfg Config) (*Broker, error) {
 		b.closeStorage()
 		return nil, err
 	}
+	b.registerMetrics()
 	return b, nil
 }
 

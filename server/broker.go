@@ -89,6 +89,10 @@ type Config struct {
 	// TLS, when its certificate and key are set, serves clients and peers
 	// over TLS and makes brokers talk mTLS (tls.go). Zero: plaintext.
 	TLS security.TLSFiles
+	// PrincipalMappingRules turn a verified client certificate's subject
+	// into the principal its calls run as (security.ParseRules); the zero
+	// value is DEFAULT, the whole DN.
+	PrincipalMappingRules security.Rules
 	// ShutdownTimeout bounds how long Shutdown waits for requests in flight.
 	ShutdownTimeout time.Duration
 	Logger          *slog.Logger

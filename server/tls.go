@@ -179,3 +179,24 @@ func (b *Broker) checkJoiner(ctx context.Context, nodeID uint64) error {
 	}
 	return nil
 }
+
+// tlsPrincipal is the principal of a call whose client presented a verified
+// certificate, mapped by Config.PrincipalMappingRules; ok is false without
+// TLS, with client auth none (client certificates are then not asked for,
+// and a certificate a peer presents is not a client's identity), or when the
+// client presented none or no rule matched its subject. The authentication
+// interceptor asks this first.
+func (b *Broker) tlsPrincipal(ctx context.Context) (security.Principal, bool) {
+	if b.tls == nil || b.tls.ClientAuth() == security.ClientAuthNone {
+		return security.Principal{}, false
+	}
+	p, _ := peer.FromContext(ctx)
+	if p == nil {
+		return security.Principal{}, false
+	}
+	info, ok := p.AuthInfo.(credentials.TLSInfo)
+	if !ok {
+		return security.Principal{}, false
+	}
+	return security.CertPrincipal(b.cfg.PrincipalMappingRules, info.State)
+}

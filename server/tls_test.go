@@ -140,7 +140,7 @@ func TestPlaintextClientIsRefusedByATLSBroker(t *testing.T) {
 	b := servertest.Start(t, servertest.WithConfig(func(c *server.Config) { c.TLS = pki.brokerTLS(1) }),
 		servertest.WithDialOptions(grpc.WithTransportCredentials(credentials.NewTLS(pki.clientTLS(nil)))))
 	plain := (&testCluster{t: t, addrs: map[uint64]string{1: b.Addr}}).conn(1)
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	if _, err := sluicev1.NewAdminServiceClient(plain).DescribeCluster(ctx, &sluicev1.DescribeClusterRequest{}); status.Code(err) != codes.Unavailable {
 		t.Fatalf("a plaintext client got %v, want UNAVAILABLE (no TLS handshake)", err)
@@ -163,7 +163,7 @@ func TestClientAuthRequiredRefusesAClientWithoutCertificate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer anon.Close()
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	if _, err := sluicev1.NewAdminServiceClient(anon).ListTopics(ctx, &sluicev1.ListTopicsRequest{}); status.Code(err) != codes.Unavailable {
 		t.Fatalf("a client without a certificate got %v, want the handshake refused (UNAVAILABLE)", err)
@@ -242,7 +242,7 @@ func TestOnlyABrokerCertificateMayJoin(t *testing.T) {
 		"certificate of broker 3":       {peerClient(t, pki, b.Addr, certFor("b3", security.BrokerCert(3))), codes.PermissionDenied},
 		"broker 2 signed by another CA": {stranger, codes.Unavailable},
 	} {
-		ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 		_, err := internalv1.NewClusterServiceClient(c.conn).Join(ctx, join)
 		cancel()
 		if status.Code(err) != c.want {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc/credentials"
@@ -153,4 +154,16 @@ func (o *clientTLSOptions) creds() (credentials.TransportCredentials, error) {
 		return insecure.NewCredentials(), err
 	}
 	return credentials.NewTLS(cfg), nil
+}
+
+// tlsHint is added to a connection error that looks like a mismatch of TLS
+// and plaintext between the client and the broker.
+func tlsHint(msg string) string {
+	switch {
+	case strings.Contains(msg, "error reading server preface"):
+		return " (does the broker serve TLS? then connect with --tls-ca, or --tls)"
+	case strings.Contains(msg, "first record does not look like a TLS handshake"):
+		return " (the broker serves plaintext: drop the --tls flags)"
+	}
+	return ""
 }

@@ -12,6 +12,8 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -350,4 +352,57 @@ func TestBrokerOfAClusterNeedsACertificateNamingIt(t *testing.T) {
 			t.Errorf("%s: the broker started", name)
 		}
 	}
+}
+
+// TestBrokerWithAForeignCertificateCannotJoin: a broker whose certificate
+// names it but was issued by another CA keeps asking to join, and the
+// cluster never takes it in.
+func TestBrokerWithAForeignCertificateCannotJoin(t *testing.T) {
+	pki := newPKI(t)
+	first := servertest.Start(t, servertest.WithConfig(func(c *server.Config) { c.TLS = pki.brokerTLS(1) }),
+		servertest.WithDialOptions(grpc.WithTransportCredentials(credentials.NewTLS(pki.clientTLS(nil)))))
+	foreign := newPKI(t).brokerTLS(2)
+	foreign.ClusterCAFile = pki.caFile // it can verify the cluster; the cluster cannot verify it
+	var logs syncLog
+	st := storage.DefaultOptions("")
+	st.InMemory = true
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := server.New(server.Config{NodeID: 2, Storage: st, Join: first.Addr, TLS: foreign, TickInterval: 20 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- b.Serve(t.Context(), l) }()
+	defer func() { b.Shutdown(); <-done }()
+	// The cluster's broker refuses the handshake: the joiner hears
+	// "unknown certificate authority" and asks again.
+	waitFor(t, "two refused join attempts", func() bool { return strings.Count(logs.String(), "unknown certificate authority") >= 2 })
+	cl, err := first.AdminClient.DescribeCluster(t.Context(), &sluicev1.DescribeClusterRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cl.GetBrokers()) != 1 {
+		t.Fatalf("a broker with a foreign certificate joined: %v", cl.GetBrokers())
+	}
+}
+
+type syncLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncLog) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncLog) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -35,9 +35,9 @@ func (g *globalOptions) addFlags(root *cobra.Command) {
 	g.tls.addFlags(root)
 }
 
-// dial returns a connection to the broker, TLS as the --tls flags say (else
-// plaintext). grpc.NewClient connects
-// lazily, so an unreachable broker surfaces as UNAVAILABLE on the first call.
+// dial returns a connection to the broker, over TLS as the --tls flags say
+// (else plaintext). grpc.NewClient connects lazily, so an unreachable broker
+// surfaces as UNAVAILABLE on the first call.
 func (g *globalOptions) dial() (*grpc.ClientConn, error) {
 	return g.dialAddr(g.broker)
 }

@@ -260,6 +260,9 @@ func (b *Broker) startRaft() error {
 	}
 	if b.tls != nil {
 		tcfg.Authenticate = b.authenticateRaft
+		tcfg.DialOptionsFor = func(node uint64) []grpc.DialOption {
+			return []grpc.DialOption{grpc.WithTransportCredentials(b.tls.PeerCredentialsFor(node))}
+		}
 	}
 	b.peer = transport.New(tcfg)
 	meta, err := raftmeta.Open(raftmeta.Config{

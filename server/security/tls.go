@@ -247,6 +247,16 @@ func (m *Material) ServerCredentials() credentials.TransportCredentials {
 // not checked: brokers are known by id, and the addresses they advertise
 // may be anything they can be reached at.
 func (m *Material) PeerCredentials() credentials.TransportCredentials {
+	return m.peerCredentials(0)
+}
+
+// PeerCredentialsFor are PeerCredentials for dialling broker id alone: a
+// server whose certificate names another broker is refused.
+func (m *Material) PeerCredentialsFor(id uint64) credentials.TransportCredentials {
+	return m.peerCredentials(id)
+}
+
+func (m *Material) peerCredentials(want uint64) credentials.TransportCredentials {
 	return &reloading{name: "peer", m: m, config: func(cur *material) *tls.Config {
 		return &tls.Config{
 			MinVersion:   tls.VersionTLS12,
@@ -254,7 +264,10 @@ func (m *Material) PeerCredentials() credentials.TransportCredentials {
 			// Verified by VerifyConnection instead, against the cluster CA.
 			InsecureSkipVerify: true, //nolint:gosec // verified below
 			VerifyConnection: func(cs tls.ConnectionState) error {
-				_, err := verifyBroker(cur.clusterCAs, cs.PeerCertificates, x509.ExtKeyUsageServerAuth)
+				id, err := verifyBroker(cur.clusterCAs, cs.PeerCertificates, x509.ExtKeyUsageServerAuth)
+				if err == nil && want != 0 && id != want {
+					return fmt.Errorf("%w: dialled broker %d, the certificate names broker %d", ErrNotBroker, want, id)
+				}
 				return err
 			},
 		}

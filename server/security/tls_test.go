@@ -250,6 +250,18 @@ func TestPeerCredentialsRefuseAServerThatIsNoBroker(t *testing.T) {
 	if err := dial(serveHandshakes(t, broker2)); err != nil {
 		t.Fatalf("handshake with broker 2: %v", err)
 	}
+	// Dialling broker 3 by id, a server that is broker 2 is refused.
+	addr := serveHandshakes(t, broker2)
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, _, err := me.PeerCredentialsFor(3).ClientHandshake(ctx, addr, conn); err == nil {
+		t.Fatal("dialling broker 3, a broker completed a handshake with broker 2")
+	}
 }
 
 type syncBuffer struct {

@@ -40,6 +40,9 @@ type Config struct {
 	Resolve Resolver
 	// DialOptions are used for every peer connection (credentials at least).
 	DialOptions []grpc.DialOption
+	// DialOptionsFor, when set, adds options for the connection to one peer,
+	// after DialOptions (credentials that accept that peer alone).
+	DialOptionsFor func(node uint64) []grpc.DialOption
 	// BatchBytes bounds one send to a peer (one StreamRequest), whatever the
 	// number of groups or messages in it; a single message larger than it is
 	// sent alone. 0 means DefaultBatchBytes.

@@ -238,7 +238,7 @@ func (cur *material) serverConfig(auth ClientAuth) *tls.Config {
 // asked for as ClientAuth says (and always asked for, never required, of
 // peers when there is a cluster CA).
 func (m *Material) ServerCredentials() credentials.TransportCredentials {
-	return &reloading{name: "server", m: m, config: func(cur *material) *tls.Config { return cur.serverConfig(m.files.ClientAuth) }}
+	return &reloading{m: m, config: func(cur *material) *tls.Config { return cur.serverConfig(m.files.ClientAuth) }}
 }
 
 // PeerCredentials are the credentials a broker dials other brokers with: it
@@ -257,7 +257,7 @@ func (m *Material) PeerCredentialsFor(id uint64) credentials.TransportCredential
 }
 
 func (m *Material) peerCredentials(want uint64) credentials.TransportCredentials {
-	return &reloading{name: "peer", m: m, config: func(cur *material) *tls.Config {
+	return &reloading{m: m, config: func(cur *material) *tls.Config {
 		return &tls.Config{
 			MinVersion:   tls.VersionTLS12,
 			Certificates: []tls.Certificate{*cur.cert},
@@ -308,7 +308,6 @@ func verifyBroker(pool *x509.CertPool, chain []*x509.Certificate, usage x509.Ext
 // reloading is gRPC transport credentials whose TLS configuration is made
 // afresh from the current material for each handshake.
 type reloading struct {
-	name   string
 	m      *Material
 	config func(*material) *tls.Config
 }

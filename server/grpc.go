@@ -46,7 +46,7 @@ func (b *Broker) newGRPCServer() error {
 		b.log.Error("panic in request handler", "panic", p, "stack", string(debug.Stack()))
 		return status.Error(codes.Internal, "internal error")
 	})}
-	b.grpc = grpc.NewServer(
+	b.grpc = grpc.NewServer(append(b.serverCreds(),
 		grpc.ForceServerCodecV2(codec),
 		// One limit for the whole server, the larger one: the peers'. Client
 		// calls are held to MaxRequestBytes by the request-size interceptors.
@@ -60,6 +60,7 @@ func (b *Broker) newGRPCServer() error {
 			logging.UnaryServerInterceptor(logger, logOpts...),
 			statusUnary,
 			b.metrics.unaryDuration,
+			b.peerAuthUnary,
 			b.requestSizeUnary,
 			b.drainUnary,
 			validateUnary,
@@ -71,11 +72,12 @@ func (b *Broker) newGRPCServer() error {
 			recovery.StreamServerInterceptor(recoverOpts...),
 			logging.StreamServerInterceptor(logger, logOpts...),
 			statusStream,
+			b.peerAuthStream,
 			b.requestSizeStream,
 			b.drainStream,
 			validateStream,
 		),
-	)
+	)...)
 	sluicev1.RegisterProduceServiceServer(b.grpc, &produceService{b: b, buffer: semaphore.NewWeighted(int64(b.cfg.Limits.ProduceBufferBytes))})
 	sluicev1.RegisterFetchServiceServer(b.grpc, &fetchService{b: b})
 	sluicev1.RegisterAdminServiceServer(b.grpc, &adminService{b: b})

@@ -111,7 +111,7 @@ func (o *serveOptions) run(cmd *cobra.Command) error {
 		Limits: o.limits, Logger: logger, Controllers: controllers, Join: o.join,
 		RetentionMs: o.retentionMs, RetentionBytes: o.retentionBytes, RetentionCheckInterval: o.retentionCheck,
 		GroupLagPerPartition: o.lagPerPart,
-		TLS: tlsFiles, PrincipalMappingRules: mappingRules,
+		TLS:                  tlsFiles, PrincipalMappingRules: mappingRules,
 	})
 	if err != nil {
 		_ = lis.Close()

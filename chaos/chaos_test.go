@@ -68,14 +68,16 @@ type faultResult struct {
 }
 
 type runSummary struct {
-	Seed      uint64        `json:"seed"`
-	Brokers   int           `json:"brokers"`
-	Faults    []faultResult `json:"faults"`
-	Acked     int           `json:"acked"`
-	Stored    int           `json:"stored"`
-	Failed    int           `json:"failed_records"`
-	Anomalies []string      `json:"anomalies"`
-	SettleS   float64       `json:"settle_s"`
+	Seed        uint64        `json:"seed"`
+	Brokers     int           `json:"brokers"`
+	Faults      []faultResult `json:"faults"`
+	Acked       int           `json:"acked"`
+	Stored      int           `json:"stored"`
+	Failed      int           `json:"failed_records"`
+	Consumed    int           `json:"consumed"`
+	Redelivered int           `json:"redelivered"`
+	Anomalies   []string      `json:"anomalies"`
+	SettleS     float64       `json:"settle_s"`
 }
 
 // TestNemesis runs producers through a seeded schedule of faults on a
@@ -136,6 +138,16 @@ func TestNemesis(t *testing.T) {
 	produced := make(chan error, 1)
 	go func() { produced <- work.Run(pctx, client, 4, 100_000) }()
 
+	group := NewGroup(c, "chaos-readers", topic, t.Logf)
+	grouped := make(chan error, 1)
+	go func() {
+		grouped <- group.Run(pctx, seed, time.Minute, func() bool {
+			_, failed, _ := work.Counts()
+			acks := work.Acks()
+			return len(acks)+failed == work.Sent() && len(group.Unconsumed(acks)) == 0
+		})
+	}()
+
 	nem := NewNemesis(c, admin, topic, t.Logf)
 	began := time.Now()
 	for _, f := range schedule {
@@ -152,6 +164,9 @@ func TestNemesis(t *testing.T) {
 	stopProducers()
 	if err := <-produced; err != nil {
 		t.Errorf("producers: %v", err)
+	}
+	if err := <-grouped; err != nil {
+		t.Errorf("consumer group: %v", err)
 	}
 	for _, b := range c.Brokers {
 		if !b.Running() {
@@ -170,8 +185,12 @@ func TestNemesis(t *testing.T) {
 		t.Fatal(err)
 	}
 	sent, failed, last := work.Counts()
+	report.Unconsumed = group.Unconsumed(acks)
+	report.CommitsBackward = group.Backward()
+	distinct, total := group.Consumed()
+	t.Logf("the group consumed %d distinct records (%d with redeliveries)", distinct, total)
 	sum := runSummary{Seed: seed, Brokers: brokers, Acked: report.Acked, Stored: report.Stored, Failed: failed,
-		Anomalies: report.Anomalies(), SettleS: report.Settle.Seconds()}
+		Anomalies: report.Anomalies(), SettleS: report.Settle.Seconds(), Consumed: distinct, Redelivered: total - distinct}
 	for _, f := range schedule {
 		if f.Began.IsZero() {
 			continue

@@ -32,6 +32,9 @@ type Report struct {
 	// Unavailable are partitions that did not take a write after the
 	// faults healed, or replicas that could not be read.
 	Unavailable []string
+	// Unconsumed are acknowledged records the consumer group never read,
+	// and CommitsBackward committed offsets that moved backwards.
+	Unconsumed, CommitsBackward []string
 	// Settle is how long after the last heal every partition was led and
 	// every replica caught up.
 	Settle time.Duration
@@ -52,6 +55,8 @@ func (r *Report) Anomalies() []string {
 	add("offset gaps", r.Gaps)
 	add("divergent partitions", r.Divergent)
 	add("unavailable partitions or replicas", r.Unavailable)
+	add("acknowledged records the group never consumed", r.Unconsumed)
+	add("committed offsets that moved backwards", r.CommitsBackward)
 	return out
 }
 

@@ -102,6 +102,13 @@ func (w *Producers) produce(ctx context.Context, prod *sluice.Producer, id, maxR
 	}
 }
 
+// Sent is how many records were handed to the producers.
+func (w *Producers) Sent() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.sent
+}
+
 // Acks returns every acknowledgement so far, in the order they arrived.
 func (w *Producers) Acks() []Ack {
 	w.mu.Lock()

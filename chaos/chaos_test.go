@@ -22,7 +22,10 @@ import (
 //	SLUICE_CHAOS_SECONDS  how long faults are injected (default 60)
 //	SLUICE_CHAOS_BROKERS  3 or 5 (default 3)
 //	SLUICE_CHAOS_KINDS    comma-separated fault kinds (default: all)
+//	SLUICE_CHAOS_FAULT_MS how long each fault lasts, min-max in ms (default 2000-8000)
+//	SLUICE_CHAOS_GAP_MS   the quiet time between faults, min-max in ms (default 3000-6000)
 //	SLUICE_CHAOS_REPORT   a file to write the run's summary to, as JSON
+//	SLUICE_CHAOS_MARKDOWN a file to write the run's summary to, as a Markdown report
 //	SLUICE_REQUIRE_CHAOS  fail, rather than skip, where namespaces cannot be made
 func envInt(t *testing.T, name string, def int) int {
 	s := os.Getenv(name)
@@ -34,6 +37,21 @@ func envInt(t *testing.T, name string, def int) int {
 		t.Fatalf("%s=%q is not a number", name, s)
 	}
 	return n
+}
+
+// envRange reads "min-max" in milliseconds.
+func envRange(t *testing.T, name string, defMin, defMax time.Duration) (time.Duration, time.Duration) {
+	s := os.Getenv(name)
+	if s == "" {
+		return defMin, defMax
+	}
+	lo, hi, ok := strings.Cut(s, "-")
+	a, err1 := strconv.Atoi(lo)
+	b, err2 := strconv.Atoi(hi)
+	if !ok || err1 != nil || err2 != nil || a > b {
+		t.Fatalf("%s=%q: want min-max in milliseconds, e.g. 500-3000", name, s)
+	}
+	return time.Duration(a) * time.Millisecond, time.Duration(b) * time.Millisecond
 }
 
 func buildSluice(t *testing.T) string {
@@ -130,9 +148,11 @@ func TestNemesis(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	minLen, maxLen := envRange(t, "SLUICE_CHAOS_FAULT_MS", 2*time.Second, 8*time.Second)
+	minGap, maxGap := envRange(t, "SLUICE_CHAOS_GAP_MS", 3*time.Second, 6*time.Second)
 	schedule := Schedule(ScheduleConfig{Seed: seed, Kinds: kinds, Brokers: brokers, Partitions: partitions,
-		Total: time.Duration(seconds) * time.Second, MinLength: 2 * time.Second, MaxLength: 8 * time.Second,
-		MinGap: 3 * time.Second, MaxGap: 6 * time.Second})
+		Total: time.Duration(seconds) * time.Second, MinLength: minLen, MaxLength: maxLen, MinGap: minGap, MaxGap: maxGap})
+	t.Logf("%d faults scheduled", len(schedule))
 	work := NewProducers(topic, 20*time.Millisecond)
 	pctx, stopProducers := context.WithCancel(ctx)
 	produced := make(chan error, 1)
@@ -161,6 +181,7 @@ func TestNemesis(t *testing.T) {
 		}
 	}
 	sleepUntil(ctx, time.Now().Add(8*time.Second)) // producers go on after the last heal
+	stoppedAt := time.Now()
 	stopProducers()
 	if err := <-produced; err != nil {
 		t.Errorf("producers: %v", err)
@@ -191,18 +212,24 @@ func TestNemesis(t *testing.T) {
 	t.Logf("the group consumed %d distinct records (%d with redeliveries)", distinct, total)
 	sum := runSummary{Seed: seed, Brokers: brokers, Acked: report.Acked, Stored: report.Stored, Failed: failed,
 		Anomalies: report.Anomalies(), SettleS: report.Settle.Seconds(), Consumed: distinct, Redelivered: total - distinct}
-	for _, f := range schedule {
+	for i, f := range schedule {
 		if f.Began.IsZero() {
 			continue
 		}
-		gap, where := LongestGap(acks, partitions, f.Began, f.Healed)
+		// A fault's outage may outlast it (a healed broker taking its
+		// leaderships back): the window runs on to the next fault.
+		until := stoppedAt
+		if i+1 < len(schedule) && !schedule[i+1].Began.IsZero() {
+			until = schedule[i+1].Began
+		}
+		gap, where := LongestGap(acks, partitions, f.Began, until)
 		rec, ok := Recovery(acks, partitions, f.Healed)
 		r := faultResult{Kind: f.Kind, Target: f.Target, LengthS: f.Healed.Sub(f.Began).Seconds(), AckGapS: gap.Seconds(), RecoveryS: rec.Seconds(), Recovered: ok}
 		if f.ApplyErr != nil {
 			r.ApplyErr = f.ApplyErr.Error()
 		}
 		sum.Faults = append(sum.Faults, r)
-		t.Logf("%-40s longest ack gap %6.2fs (partition %d); every partition acknowledged %6.2fs after the heal", f, gap.Seconds(), where, rec.Seconds())
+		t.Logf("%-40s longest ack gap %6.2fs (partition %d) from its start to the next fault's; every partition acknowledged %6.2fs after the heal", f, gap.Seconds(), where, rec.Seconds())
 		if f.ApplyErr != nil {
 			t.Errorf("fault %s could not be applied: %v", f, f.ApplyErr)
 		}
@@ -215,6 +242,11 @@ func TestNemesis(t *testing.T) {
 	if path := os.Getenv("SLUICE_CHAOS_REPORT"); path != "" {
 		data, _ := json.MarshalIndent(sum, "", "  ")
 		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Error(err)
+		}
+	}
+	if path := os.Getenv("SLUICE_CHAOS_MARKDOWN"); path != "" {
+		if err := os.WriteFile(path, []byte(markdownReport(sum, report)), 0o644); err != nil {
 			t.Error(err)
 		}
 	}

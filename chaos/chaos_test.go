@@ -24,6 +24,7 @@ import (
 //	SLUICE_CHAOS_KINDS    comma-separated fault kinds (default: all)
 //	SLUICE_CHAOS_FAULT_MS how long each fault lasts, min-max in ms (default 2000-8000)
 //	SLUICE_CHAOS_GAP_MS   the quiet time between faults, min-max in ms (default 3000-6000)
+//	SLUICE_CHAOS_MAX_GAP_MS fail a fault that leaves a partition longer without an ack (default: report only)
 //	SLUICE_CHAOS_REPORT   a file to write the run's summary to, as JSON
 //	SLUICE_CHAOS_MARKDOWN a file to write the run's summary to, as a Markdown report
 //	SLUICE_REQUIRE_CHAOS  fail, rather than skip, where namespaces cannot be made
@@ -149,10 +150,11 @@ func TestNemesis(t *testing.T) {
 	}
 
 	minLen, maxLen := envRange(t, "SLUICE_CHAOS_FAULT_MS", 2*time.Second, 8*time.Second)
-	minGap, maxGap := envRange(t, "SLUICE_CHAOS_GAP_MS", 3*time.Second, 6*time.Second)
+	minQuiet, maxQuiet := envRange(t, "SLUICE_CHAOS_GAP_MS", 3*time.Second, 6*time.Second)
 	schedule := Schedule(ScheduleConfig{Seed: seed, Kinds: kinds, Brokers: brokers, Partitions: partitions,
-		Total: time.Duration(seconds) * time.Second, MinLength: minLen, MaxLength: maxLen, MinGap: minGap, MaxGap: maxGap})
+		Total: time.Duration(seconds) * time.Second, MinLength: minLen, MaxLength: maxLen, MinGap: minQuiet, MaxGap: maxQuiet})
 	t.Logf("%d faults scheduled", len(schedule))
+	maxAckGap := time.Duration(envInt(t, "SLUICE_CHAOS_MAX_GAP_MS", 0)) * time.Millisecond
 	work := NewProducers(topic, 20*time.Millisecond)
 	pctx, stopProducers := context.WithCancel(ctx)
 	produced := make(chan error, 1)
@@ -235,6 +237,9 @@ func TestNemesis(t *testing.T) {
 		}
 		if !ok {
 			t.Errorf("after %s, some partition never took a write again", f)
+		}
+		if maxAckGap > 0 && gap > maxAckGap {
+			t.Errorf("%s left partition %d without an acknowledgement for %v, over SLUICE_CHAOS_MAX_GAP_MS (%v)", f, where, gap.Round(time.Millisecond), maxAckGap)
 		}
 	}
 	t.Logf("%d records sent, %d acknowledged, %d stored, %d failed (last: %v); replicas settled in %v",

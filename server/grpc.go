@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
@@ -28,7 +29,8 @@ import (
 
 // newGRPCServer builds the server with its interceptor chain, outermost
 // first: recovery (a panic becomes INTERNAL and a log line), logging, the
-// mapping of errors to status, then validation, then the handler.
+// mapping of errors to status, then authentication (when on: auth.go), then
+// validation, then the handler.
 func (b *Broker) newGRPCServer() error {
 	codec, err := newRawCodec()
 	if err != nil {
@@ -45,33 +47,37 @@ func (b *Broker) newGRPCServer() error {
 		b.log.Error("panic in request handler", "panic", p, "stack", string(debug.Stack()))
 		return status.Error(codes.Internal, "internal error")
 	})}
+	authUnary, authStream := b.authInterceptors()
 	b.grpc = grpc.NewServer(
 		grpc.ForceServerCodecV2(codec),
 		// One limit for the whole server, the larger one: the peers'. Client
 		// calls are held to MaxRequestBytes by the request-size interceptors.
 		grpc.MaxRecvMsgSize(max(b.cfg.Limits.MaxRequestBytes, peerRecvLimit(b.cfg))),
 		grpc.KeepaliveParams(keepalive.ServerParameters{Time: b.cfg.KeepaliveTime, Timeout: b.cfg.KeepaliveTimeout}),
-		grpc.ChainUnaryInterceptor(
+		grpc.ChainUnaryInterceptor(slices.Concat([]grpc.UnaryServerInterceptor{
 			recovery.UnaryServerInterceptor(recoverOpts...),
 			logging.UnaryServerInterceptor(logger, logOpts...),
 			statusUnary,
+		}, authUnary, []grpc.UnaryServerInterceptor{
 			b.requestSizeUnary,
 			b.drainUnary,
 			validateUnary,
-		),
-		grpc.ChainStreamInterceptor(
+		})...),
+		grpc.ChainStreamInterceptor(slices.Concat([]grpc.StreamServerInterceptor{
 			recovery.StreamServerInterceptor(recoverOpts...),
 			logging.StreamServerInterceptor(logger, logOpts...),
 			statusStream,
+		}, authStream, []grpc.StreamServerInterceptor{
 			b.requestSizeStream,
 			b.drainStream,
 			validateStream,
-		),
+		})...),
 	)
 	sluicev1.RegisterProduceServiceServer(b.grpc, &produceService{b: b, buffer: semaphore.NewWeighted(int64(b.cfg.Limits.ProduceBufferBytes))})
 	sluicev1.RegisterFetchServiceServer(b.grpc, &fetchService{b: b})
 	sluicev1.RegisterAdminServiceServer(b.grpc, &adminService{b: b})
 	sluicev1.RegisterGroupCoordinatorServiceServer(b.grpc, &groupService{b: b})
+	sluicev1.RegisterAuthServiceServer(b.grpc, &authService{b: b})
 	internalv1.RegisterRaftTransportServiceServer(b.grpc, b.peer)
 	internalv1.RegisterClusterServiceServer(b.grpc, &clusterService{b: b})
 	b.health = health.NewServer()

@@ -186,7 +186,7 @@ func (s *adminService) CreateUser(ctx context.Context, req *sluicev1.CreateUserR
 	default:
 		it := int(req.GetIterations())
 		if it != 0 && (it < security.MinIterations || it > security.MaxIterations) {
-			return nil, badRequest("iterations", "%d: must be %d to %d (0: %d)", it, security.MinIterations, security.MaxIterations, security.DefaultIterations)
+			return nil, badRequest("iterations", "%d is not %d to %d (0 means %d)", it, security.MinIterations, security.MaxIterations, security.DefaultIterations)
 		}
 		var err error
 		if cred, err = security.DeriveCredential(mech, req.GetName(), req.GetPassword(), it); err != nil {

@@ -7,6 +7,8 @@ import (
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+
+	sluice "github.com/sluice-io/sluice/clients/go"
 )
 
 const (
@@ -21,6 +23,9 @@ const (
 // globalOptions are the flags every client command shares.
 type globalOptions struct {
 	broker string
+	auth   authOptions
+	// cmd is the command running, for the password prompt.
+	cmd *cobra.Command
 }
 
 func (g *globalOptions) addFlags(root *cobra.Command) {
@@ -30,6 +35,13 @@ func (g *globalOptions) addFlags(root *cobra.Command) {
 	}
 	root.PersistentFlags().StringVar(&g.broker, "broker", def,
 		"broker address `host:port` (env "+brokerEnv+")")
+	g.auth.addFlags(root)
+	root.PersistentPreRun = func(cmd *cobra.Command, _ []string) { g.cmd = cmd }
+}
+
+// sdkOptions are the SDK client options the global flags ask for.
+func (g *globalOptions) sdkOptions() ([]sluice.Option, error) {
+	return g.auth.sdkOptions(g.cmd)
 }
 
 // dial returns a plaintext connection to the broker. grpc.NewClient connects
@@ -40,10 +52,14 @@ func (g *globalOptions) dial() (*grpc.ClientConn, error) {
 
 // dialAddr connects to a broker other than --broker (one named by metadata).
 func (g *globalOptions) dialAddr(addr string) (*grpc.ClientConn, error) {
-	conn, err := grpc.NewClient(addr,
+	authOpts, err := g.auth.dialOptions(g.cmd, g.broker)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := grpc.NewClient(addr, append([]grpc.DialOption{
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxRecvBytes)),
-	)
+	}, authOpts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("connect to broker %s: %w", addr, err)
 	}

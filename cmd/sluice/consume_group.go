@@ -36,7 +36,11 @@ func consumeGroup(ctx context.Context, g *globalOptions, topic string, o *consum
 	default:
 		return fmt.Errorf("invalid --reset %q: use earliest or latest", o.groupOpts.reset)
 	}
-	client, err := sluice.NewClient([]string{g.broker})
+	sdkOpts, err := g.sdkOptions()
+	if err != nil {
+		return err
+	}
+	client, err := sluice.NewClient([]string{g.broker}, sdkOpts...)
 	if err != nil {
 		return err
 	}

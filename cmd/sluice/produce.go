@@ -58,7 +58,11 @@ func newProduceCmd(g *globalOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			client, err := sluice.NewClient([]string{g.broker})
+			sdkOpts, err := g.sdkOptions()
+			if err != nil {
+				return err
+			}
+			client, err := sluice.NewClient([]string{g.broker}, sdkOpts...)
 			if err != nil {
 				return err
 			}

@@ -34,6 +34,7 @@ type serveOptions struct {
 	pprof          string
 	controllers    string
 	join           string
+	auth           serveAuthOptions
 }
 
 func newServeCmd() *cobra.Command {
@@ -53,6 +54,7 @@ func newServeCmd() *cobra.Command {
 	f.StringVar(&o.rack, "rack", "", "`RACK` (or zone) of this broker: a partition's replicas go to as many racks as there are")
 	f.Uint64Var(&o.nodeID, "node-id", 1, "this broker's id in the cluster")
 	addLimitFlags(cmd, &o.limits)
+	addServeAuthFlags(cmd, &o.auth)
 	f.Int64Var(&o.retentionMs, "log-retention-ms", 7*24*60*60*1000, "default retention.ms of topics: records older than this are removed, whole segments at a time (-1: no limit)")
 	f.Int64Var(&o.retentionBytes, "log-retention-bytes", -1, "default retention.bytes of topics: the bytes a partition keeps before its oldest segments are removed (-1: no limit)")
 	f.DurationVar(&o.retentionCheck, "log-retention-check-interval", 30*time.Second, "how often partition leaders look for records past their retention")
@@ -83,6 +85,10 @@ func (o *serveOptions) run(cmd *cobra.Command) error {
 			return fmt.Errorf("--initial-controllers does not list this broker's --node-id %d", o.nodeID)
 		}
 	}
+	authCfg, err := o.auth.config()
+	if err != nil {
+		return err
+	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	if err := os.MkdirAll(o.dataDir, 0o755); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
@@ -95,6 +101,7 @@ func (o *serveOptions) run(cmd *cobra.Command) error {
 		NodeID: o.nodeID, Storage: storage.DefaultOptions(o.dataDir), AdvertiseAddr: o.advertise, Rack: o.rack,
 		Limits: o.limits, Logger: logger, Controllers: controllers, Join: o.join,
 		RetentionMs: o.retentionMs, RetentionBytes: o.retentionBytes, RetentionCheckInterval: o.retentionCheck,
+		Authentication: authCfg,
 	})
 	if err != nil {
 		_ = lis.Close()

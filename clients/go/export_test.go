@@ -17,3 +17,11 @@ func SentTo(p *Producer, topic string) map[int32]map[string]int {
 	}
 	return out
 }
+
+// CurrentToken is the token WithSCRAM holds ("" before the first call).
+func CurrentToken(c *Client) string {
+	if c.auth == nil {
+		return ""
+	}
+	return c.auth.a.current()
+}

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
+	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	"google.golang.org/protobuf/proto"
 
 	sluice "github.com/sluice-io/sluice/clients/go"
@@ -94,6 +95,16 @@ func TestAuthenticationAcrossBrokers(t *testing.T) {
 		}
 		if _, err := sluice.SCRAMExchange(ctx, c.rawConn(1), adminUser, adminPassword, sluice.ScramSHA256); err != nil {
 			t.Fatalf("AuthService without credentials: %v", err)
+		}
+		refl, err := reflectionpb.NewServerReflectionClient(c.rawConn(1)).ServerReflectionInfo(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := refl.Send(&reflectionpb.ServerReflectionRequest{MessageRequest: &reflectionpb.ServerReflectionRequest_ListServices{}}); err != nil {
+			t.Fatal(err)
+		}
+		if resp, err := refl.Recv(); err != nil || len(resp.GetListServicesResponse().GetService()) == 0 {
+			t.Fatalf("reflection without credentials: %v %v", resp, err)
 		}
 	})
 
@@ -251,9 +262,8 @@ func produceOneRecord(ctx context.Context, conn *grpc.ClientConn, topic string) 
 	if err != nil {
 		return err
 	}
-	if err := stream.Send(&sluicev1.ProduceRequest{Topic: topic, Partition: proto.Int32(0), Records: []*sluicev1.Record{{Value: []byte("x")}}}); err != nil {
-		return err
-	}
+	// A stream the broker ended says why on Recv (Send then sees io.EOF).
+	_ = stream.Send(&sluicev1.ProduceRequest{Topic: topic, Partition: proto.Int32(0), Records: []*sluicev1.Record{{Value: []byte("x")}}})
 	resp, err := stream.Recv()
 	if err != nil {
 		return err

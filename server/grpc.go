@@ -116,7 +116,8 @@ func callLogLevel(c codes.Code) logging.Level {
 	case codes.OK, codes.Canceled, codes.InvalidArgument, codes.NotFound, codes.AlreadyExists,
 		codes.OutOfRange, codes.Unimplemented, codes.FailedPrecondition:
 		return logging.LevelDebug
-	case codes.Unavailable, codes.ResourceExhausted, codes.DeadlineExceeded, codes.Aborted:
+	case codes.Unavailable, codes.ResourceExhausted, codes.DeadlineExceeded, codes.Aborted,
+		codes.Unauthenticated: // worth seeing, never an error of the broker's
 		return logging.LevelInfo
 	}
 	return logging.LevelError

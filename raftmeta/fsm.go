@@ -386,8 +386,7 @@ func (f *FSM) execute(cmd *internalv1.MetadataCommand) error {
 	case *internalv1.MetadataCommand_ReserveProducerIds:
 		return f.reserveProducerIDs(c.ReserveProducerIds)
 	case *internalv1.MetadataCommand_UpsertScramCredential:
-		f.upsertScramCredential(c.UpsertScramCredential)
-		return nil
+		return f.upsertScramCredential(c.UpsertScramCredential)
 	case *internalv1.MetadataCommand_DeleteUser:
 		return f.deleteUser(c.DeleteUser.GetName())
 	case *internalv1.MetadataCommand_AddAuthKey:
@@ -525,8 +524,12 @@ func (f *FSM) partitionLeader(c *internalv1.PartitionLeader) {
 }
 
 // upsertScramCredential creates a user or replaces its credential of the
-// command's mechanism; the proposer validated the credential.
-func (f *FSM) upsertScramCredential(c *internalv1.UpsertScramCredential) {
+// command's mechanism; the proposer validated the credential. A command
+// without a name or credential is refused alike on every broker.
+func (f *FSM) upsertScramCredential(c *internalv1.UpsertScramCredential) error {
+	if c.GetName() == "" || c.GetCredential().GetCredential() == nil {
+		return errors.New("user credential command without a user name or credential")
+	}
 	i, found := slices.BinarySearchFunc(f.working.GetUsers(), c.GetName(), func(u *internalv1.ScramUser, name string) int {
 		return strings.Compare(u.GetName(), name)
 	})
@@ -543,6 +546,7 @@ func (f *FSM) upsertScramCredential(c *internalv1.UpsertScramCredential) {
 	} else {
 		f.working.Users = slices.Insert(f.working.Users, i, u)
 	}
+	return nil
 }
 
 func (f *FSM) deleteUser(name string) error {

@@ -288,7 +288,7 @@ func (a *authenticator) basic(cred string) (security.Principal, error) {
 	if !security.CheckPassword(mc.GetMechanism(), mc.GetCredential(), user, password) {
 		return security.Principal{}, failed
 	}
-	a.basics.put(key, mc.GetCredential().GetStoredKey(), now.Add(a.cfg.BasicCacheTTL))
+	a.basics.put(key, mc.GetCredential().GetStoredKey(), now, now.Add(a.cfg.BasicCacheTTL))
 	return security.User(user), nil
 }
 
@@ -311,11 +311,12 @@ func (c *basicCache) hit(k [32]byte, storedKey []byte, now time.Time) bool {
 	return ok && now.Before(e.expires) && e.storedKey == string(storedKey)
 }
 
-func (c *basicCache) put(k [32]byte, storedKey []byte, expires time.Time) {
+// put adds an entry; a full cache drops its expired entries first, and
+// everything when none has expired.
+func (c *basicCache) put(k [32]byte, storedKey []byte, now, expires time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.m) >= basicCacheEntries {
-		now := expires.Add(-time.Hour) // before every entry's expiry of at most an hour
 		for key, e := range c.m {
 			if e.expires.Before(now) {
 				delete(c.m, key)

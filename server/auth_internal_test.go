@@ -205,6 +205,25 @@ func TestBasicVerificationCacheEndsWithAPasswordChange(t *testing.T) {
 	}
 }
 
+func TestBasicCacheStaysBounded(t *testing.T) {
+	c := basicCache{m: map[[32]byte]basicEntry{}}
+	now := time.Now()
+	for i := range basicCacheEntries + 10 {
+		var k [32]byte
+		k[0], k[1] = byte(i), byte(i>>8)
+		c.put(k, []byte("key"), now, now.Add(time.Minute))
+		if len(c.m) > basicCacheEntries {
+			t.Fatalf("%d entries after %d puts, limit %d", len(c.m), i+1, basicCacheEntries)
+		}
+	}
+	var last [32]byte
+	n := basicCacheEntries + 9
+	last[0], last[1] = byte(n), byte(n>>8)
+	if !c.hit(last, []byte("key"), now) || c.hit(last, []byte("other key"), now) || c.hit(last, []byte("key"), now.Add(time.Minute)) {
+		t.Fatal("the last entry put: a hit with its key until it expires, and only then")
+	}
+}
+
 func TestKeyRotationKeepsTheKeyBeforeVerifying(t *testing.T) {
 	const every = 300 * time.Millisecond
 	b, conn := startAuthBroker(t, func(c *AuthConfig) { c.KeyRotation, c.TokenLifetime = every, every })

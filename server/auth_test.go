@@ -14,6 +14,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	sluice "github.com/sluice-io/sluice/clients/go"
@@ -229,6 +230,17 @@ func TestAuthenticationAcrossBrokers(t *testing.T) {
 			if got := readAll(t, tokenConn(id), "spread"); len(got) != n {
 				t.Fatalf("read %d records through broker %d, want %d", len(got), id, n)
 			}
+		}
+		// Group requests reach the group's coordinator from any broker.
+		for id := uint64(1); id <= 3; id++ {
+			groups := sluicev1.NewGroupCoordinatorServiceClient(tokenConn(id))
+			waitFor(t, fmt.Sprintf("FetchOffsets through broker %d", id), func() bool {
+				_, err := groups.FetchOffsets(ctx, &sluicev1.FetchOffsetsRequest{GroupId: "g"})
+				if status.Code(err) == codes.Unauthenticated {
+					t.Fatalf("FetchOffsets through broker %d: %v", id, err)
+				}
+				return err == nil
+			})
 		}
 		// A client cannot claim to be a forwarding broker.
 		fctx := metadata.AppendToOutgoingContext(ctx, "x-sluice-forwarded", "1", "x-sluice-principal", base64.RawURLEncoding.EncodeToString([]byte("User:admin")))

@@ -88,6 +88,15 @@ func TestWithSCRAMAuthenticatesAndRenewsItsToken(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	// A token a broker refuses (a rotated key, say) is replaced at once:
+	// the call is retried with a new one.
+	sluice.SpoilToken(client)
+	if _, err := admin.ListTopics(ctx); err != nil {
+		t.Fatalf("a call with a refused token: %v", err)
+	}
+	if tok := sluice.CurrentToken(client); tok == "sl1.spoilt" || tok == "" {
+		t.Fatalf("the refused token was kept: %q", tok)
+	}
 	consumer, err := sluice.NewConsumer(client, sluice.ConsumerConfig{Topic: "secured"})
 	if err != nil {
 		t.Fatal(err)

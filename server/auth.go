@@ -220,7 +220,7 @@ func (a *authenticator) bearer(tok string) (security.Principal, error) {
 	}
 	p := security.ParsePrincipal(fields[0])
 	if p.Type == security.UserType && a.meta.User(p.Name) == nil {
-		return security.Principal{}, status.Errorf(codes.Unauthenticated, "bearer token of user %q, which no longer exists", p.Name)
+		return security.Principal{}, status.Errorf(codes.Unauthenticated, "bearer token of user %q, which no longer exists", clipName(p.Name))
 	}
 	return p, nil
 }
@@ -275,7 +275,7 @@ func (a *authenticator) basic(cred string) (security.Principal, error) {
 	if !ok || user == "" {
 		return security.Principal{}, status.Error(codes.Unauthenticated, "invalid Basic credentials: want base64 of user:password")
 	}
-	failed := status.Errorf(codes.Unauthenticated, "authentication failed for user %q: wrong user name or password", user)
+	failed := status.Errorf(codes.Unauthenticated, "authentication failed for user %q: wrong user name or password", clipName(user))
 	mc := credential(a.meta.User(user))
 	if mc == nil {
 		return security.Principal{}, failed

@@ -77,11 +77,11 @@ func (s *authService) server(mech sluicev1.ScramMechanism, nonce string) (*scram
 }
 
 func (s *authService) StartScram(_ context.Context, req *sluicev1.StartScramRequest) (*sluicev1.StartScramResponse, error) {
-	if err := s.enabled(); err != nil {
-		return nil, err
-	}
 	if n := len(req.GetClientFirstMessage()); n == 0 || n > maxScramMessage {
 		return nil, badRequest("client_first_message", "must be 1 to %d bytes", maxScramMessage)
+	}
+	if err := s.enabled(); err != nil {
+		return nil, err
 	}
 	mech := req.GetMechanism()
 	if mech == sluicev1.ScramMechanism_SCRAM_MECHANISM_UNSPECIFIED {
@@ -110,11 +110,11 @@ func (s *authService) StartScram(_ context.Context, req *sluicev1.StartScramRequ
 }
 
 func (s *authService) FinishScram(_ context.Context, req *sluicev1.FinishScramRequest) (*sluicev1.FinishScramResponse, error) {
-	if err := s.enabled(); err != nil {
-		return nil, err
-	}
 	if n := len(req.GetClientFinalMessage()); n == 0 || n > maxScramMessage {
 		return nil, badRequest("client_final_message", "must be 1 to %d bytes", maxScramMessage)
+	}
+	if err := s.enabled(); err != nil {
+		return nil, err
 	}
 	_, fields, err := security.Verify(req.GetSession(), security.KindSession, s.b.auth.key, s.b.auth.now())
 	if errors.Is(err, security.ErrExpired) {
@@ -166,8 +166,8 @@ func randomNonce() string {
 // Users (AdminService).
 
 func (s *adminService) CreateUser(ctx context.Context, req *sluicev1.CreateUserRequest) (*sluicev1.CreateUserResponse, error) {
-	if err := security.CheckUserName(req.GetName()); err != nil {
-		return nil, badRequest("name", "%q: %v", req.GetName(), err)
+	if err := checkUserName(req.GetName()); err != nil {
+		return nil, err
 	}
 	mech := req.GetMechanism()
 	if _, err := security.Hash(mech); err != nil {
@@ -203,6 +203,9 @@ func (s *adminService) DeleteUser(ctx context.Context, req *sluicev1.DeleteUserR
 	if req.GetName() == "" {
 		return nil, badRequest("name", "the user to delete is required")
 	}
+	if err := checkUserName(req.GetName()); err != nil {
+		return nil, err
+	}
 	err := s.b.meta.Propose(ctx, &internalv1.MetadataCommand{Command: &internalv1.MetadataCommand_DeleteUser{
 		DeleteUser: &internalv1.DeleteUser{Name: req.GetName()},
 	}})
@@ -222,6 +225,25 @@ func (s *adminService) ListUsers(context.Context, *sluicev1.ListUsersRequest) (*
 		resp.Users = append(resp.Users, sum)
 	}
 	return resp, nil
+}
+
+// checkUserName refuses a user name, quoting it only when short.
+func checkUserName(name string) error {
+	if len(name) > 255 {
+		return badRequest("name", "user name is %d bytes; the limit is 255", len(name))
+	}
+	if err := security.CheckUserName(name); err != nil {
+		return badRequest("name", "user name %q %v", name, err)
+	}
+	return nil
+}
+
+// clipName is a name a client sent, cut for an error message.
+func clipName(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "..."
+	}
+	return s
 }
 
 // createBootstrapUsers waits for the cluster's authentication key, which

@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"github.com/xdg-go/scram"
+	"github.com/xdg-go/stringprep"
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 )
@@ -62,15 +63,19 @@ func ParseMechanism(s string) (sluicev1.ScramMechanism, error) {
 }
 
 // CheckUserName refuses names SCRAM cannot carry plainly or a person
-// cannot read.
+// cannot read, and names SASLprep (RFC 4013) would change: a SCRAM client
+// sends the prepared name, which must be the stored one.
 func CheckUserName(name string) error {
 	if name == "" || len(name) > 255 {
 		return errors.New("must be 1 to 255 characters")
 	}
 	for _, r := range name {
-		if r == ',' || r == '=' || r == ':' || unicode.IsControl(r) || unicode.IsSpace(r) {
-			return fmt.Errorf("must not contain %q (no ',', '=', ':', spaces or control characters)", r)
+		if r == ',' || r == '=' || r == ':' || unicode.IsControl(r) || unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) {
+			return fmt.Errorf("must not contain %q (no ',', '=', ':', spaces, control or format characters)", r)
 		}
+	}
+	if prepped, err := stringprep.SASLprep.Prepare(name); err != nil || prepped != name {
+		return errors.New("must be a name SASLprep (RFC 4013) leaves as it is: no characters unassigned in Unicode 3.2 (emoji), none it maps to others")
 	}
 	return nil
 }

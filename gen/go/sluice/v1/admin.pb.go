@@ -1457,8 +1457,8 @@ func (x *PartitionMetadata) GetReplicaIds() []uint64 {
 // password never leaves the client).
 type CreateUserRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// 1 to 255 characters, no ',' or '=' (SCRAM's separators), no control
-	// characters.
+	// 1 to 255 bytes; no ',' or '=' (SCRAM's separators), ':' (Basic's),
+	// spaces, control or format characters; as SASLprep (RFC 4013) leaves it.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// UNSPECIFIED means SCRAM-SHA-256.
 	Mechanism ScramMechanism `protobuf:"varint,2,opt,name=mechanism,proto3,enum=sluice.v1.ScramMechanism" json:"mechanism,omitempty"`

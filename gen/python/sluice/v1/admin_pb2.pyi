@@ -792,8 +792,8 @@ class CreateUserRequest(_message.Message):
     ITERATIONS_FIELD_NUMBER: _builtins.int
     CREDENTIAL_FIELD_NUMBER: _builtins.int
     name: _builtins.str
-    """1 to 255 characters, no ',' or '=' (SCRAM's separators), no control
-    characters.
+    """1 to 255 bytes; no ',' or '=' (SCRAM's separators), ':' (Basic's),
+    spaces, control or format characters; as SASLprep (RFC 4013) leaves it.
     """
     mechanism: _auth_pb2.ScramMechanism.ValueType
     """UNSPECIFIED means SCRAM-SHA-256."""

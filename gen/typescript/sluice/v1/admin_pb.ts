@@ -715,8 +715,8 @@ export const PartitionMetadataSchema: GenMessage<PartitionMetadata> = /*@__PURE_
  */
 export type CreateUserRequest = Message<"sluice.v1.CreateUserRequest"> & {
   /**
-   * 1 to 255 characters, no ',' or '=' (SCRAM's separators), no control
-   * characters.
+   * 1 to 255 bytes; no ',' or '=' (SCRAM's separators), ':' (Basic's),
+   * spaces, control or format characters; as SASLprep (RFC 4013) leaves it.
    *
    * @generated from field: string name = 1;
    */

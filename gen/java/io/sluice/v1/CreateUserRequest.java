@@ -59,8 +59,8 @@ private static final long serialVersionUID = 0L;
   private volatile java.lang.Object name_ = "";
   /**
    * <pre>
-   * 1 to 255 characters, no ',' or '=' (SCRAM's separators), no control
-   * characters.
+   * 1 to 255 bytes; no ',' or '=' (SCRAM's separators), ':' (Basic's),
+   * spaces, control or format characters; as SASLprep (RFC 4013) leaves it.
    * </pre>
    *
    * <code>string name = 1 [json_name = "name"];</code>
@@ -81,8 +81,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * 1 to 255 characters, no ',' or '=' (SCRAM's separators), no control
-   * characters.
+   * 1 to 255 bytes; no ',' or '=' (SCRAM's separators), ':' (Basic's),
+   * spaces, control or format characters; as SASLprep (RFC 4013) leaves it.
    * </pre>
    *
    * <code>string name = 1 [json_name = "name"];</code>
@@ -648,8 +648,8 @@ private static final long serialVersionUID = 0L;
     private java.lang.Object name_ = "";
     /**
      * <pre>
-     * 1 to 255 characters, no ',' or '=' (SCRAM's separators), no control
-     * characters.
+     * 1 to 255 bytes; no ',' or '=' (SCRAM's separators), ':' (Basic's),
+     * spaces, control or format characters; as SASLprep (RFC 4013) leaves it.
      * </pre>
      *
      * <code>string name = 1 [json_name = "name"];</code>
@@ -669,8 +669,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * 1 to 255 characters, no ',' or '=' (SCRAM's separators), no control
-     * characters.
+     * 1 to 255 bytes; no ',' or '=' (SCRAM's separators), ':' (Basic's),
+     * spaces, control or format characters; as SASLprep (RFC 4013) leaves it.
      * </pre>
      *
      * <code>string name = 1 [json_name = "name"];</code>
@@ -691,8 +691,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * 1 to 255 characters, no ',' or '=' (SCRAM's separators), no control
-     * characters.
+     * 1 to 255 bytes; no ',' or '=' (SCRAM's separators), ':' (Basic's),
+     * spaces, control or format characters; as SASLprep (RFC 4013) leaves it.
      * </pre>
      *
      * <code>string name = 1 [json_name = "name"];</code>
@@ -709,8 +709,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * 1 to 255 characters, no ',' or '=' (SCRAM's separators), no control
-     * characters.
+     * 1 to 255 bytes; no ',' or '=' (SCRAM's separators), ':' (Basic's),
+     * spaces, control or format characters; as SASLprep (RFC 4013) leaves it.
      * </pre>
      *
      * <code>string name = 1 [json_name = "name"];</code>
@@ -724,8 +724,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * 1 to 255 characters, no ',' or '=' (SCRAM's separators), no control
-     * characters.
+     * 1 to 255 bytes; no ',' or '=' (SCRAM's separators), ':' (Basic's),
+     * spaces, control or format characters; as SASLprep (RFC 4013) leaves it.
      * </pre>
      *
      * <code>string name = 1 [json_name = "name"];</code>

@@ -12,8 +12,8 @@ public interface CreateUserRequestOrBuilder extends
 
   /**
    * <pre>
-   * 1 to 255 characters, no ',' or '=' (SCRAM's separators), no control
-   * characters.
+   * 1 to 255 bytes; no ',' or '=' (SCRAM's separators), ':' (Basic's),
+   * spaces, control or format characters; as SASLprep (RFC 4013) leaves it.
    * </pre>
    *
    * <code>string name = 1 [json_name = "name"];</code>
@@ -22,8 +22,8 @@ public interface CreateUserRequestOrBuilder extends
   java.lang.String getName();
   /**
    * <pre>
-   * 1 to 255 characters, no ',' or '=' (SCRAM's separators), no control
-   * characters.
+   * 1 to 255 bytes; no ',' or '=' (SCRAM's separators), ':' (Basic's),
+   * spaces, control or format characters; as SASLprep (RFC 4013) leaves it.
    * </pre>
    *
    * <code>string name = 1 [json_name = "name"];</code>

@@ -116,10 +116,10 @@ func (o *serveOptions) run(cmd *cobra.Command) error {
 		NodeID: o.nodeID, Storage: storage.DefaultOptions(o.dataDir), AdvertiseAddr: o.advertise, Rack: o.rack,
 		Limits: o.limits, Logger: logger, Controllers: controllers, Join: o.join,
 		RetentionMs: o.retentionMs, RetentionBytes: o.retentionBytes, RetentionCheckInterval: o.retentionCheck,
-		GroupLagPerPartition: o.lagPerPart,
-		TLS:                  tlsFiles,
+		GroupLagPerPartition:  o.lagPerPart,
+		TLS:                   tlsFiles,
 		PrincipalMappingRules: mappingRules,
-		Authentication:       authCfg,
+		Authentication:        authCfg,
 	})
 	if err != nil {
 		_ = lis.Close()

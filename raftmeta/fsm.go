@@ -311,6 +311,7 @@ func shallowCopy(st *internalv1.MetadataState) *internalv1.MetadataState {
 		Topics:         slices.Clone(st.GetTopics()),
 		AppliedIndex:   st.GetAppliedIndex(),
 		NextProducerId: st.GetNextProducerId(),
+		Quotas:         st.GetQuotas(), // replaced whole when a quota changes
 	}
 }
 
@@ -365,6 +366,10 @@ func (f *FSM) execute(cmd *internalv1.MetadataCommand) error {
 		return f.createPartitions(c.CreatePartitions)
 	case *internalv1.MetadataCommand_ReserveProducerIds:
 		return f.reserveProducerIDs(c.ReserveProducerIds)
+	case *internalv1.MetadataCommand_SetQuota:
+		return f.setQuota(c.SetQuota)
+	case *internalv1.MetadataCommand_DeleteQuota:
+		return f.deleteQuota(c.DeleteQuota)
 	case *internalv1.MetadataCommand_RegisterBroker:
 		if f.working.GetClusterId() == "" {
 			f.working.ClusterId = c.RegisterBroker.GetClusterId()

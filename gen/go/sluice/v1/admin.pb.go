@@ -1455,7 +1455,7 @@ var File_sluice_v1_admin_proto protoreflect.FileDescriptor
 
 const file_sluice_v1_admin_proto_rawDesc = "" +
 	"\n" +
-	"\x15sluice/v1/admin.proto\x12\tsluice.v1\x1a\x16sluice/v1/record.proto\"\xf9\x01\n" +
+	"\x15sluice/v1/admin.proto\x12\tsluice.v1\x1a\x15sluice/v1/quota.proto\x1a\x16sluice/v1/record.proto\"\xf9\x01\n" +
 	"\x12CreateTopicRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1e\n" +
 	"\n" +
@@ -1565,7 +1565,7 @@ const file_sluice_v1_admin_proto_rawDesc = "" +
 	"\tpartition\x18\x01 \x01(\x05R\tpartition\x12\x1b\n" +
 	"\tleader_id\x18\x02 \x01(\x04R\bleaderId\x12\x1f\n" +
 	"\vreplica_ids\x18\x03 \x03(\x04R\n" +
-	"replicaIds2\x9a\x06\n" +
+	"replicaIds2\x87\b\n" +
 	"\fAdminService\x12L\n" +
 	"\vCreateTopic\x12\x1d.sluice.v1.CreateTopicRequest\x1a\x1e.sluice.v1.CreateTopicResponse\x12L\n" +
 	"\vDeleteTopic\x12\x1d.sluice.v1.DeleteTopicRequest\x1a\x1e.sluice.v1.DeleteTopicResponse\x12N\n" +
@@ -1576,7 +1576,11 @@ const file_sluice_v1_admin_proto_rawDesc = "" +
 	"\vGetMetadata\x12\x1d.sluice.v1.GetMetadataRequest\x1a\x1e.sluice.v1.GetMetadataResponse\"\x03\x90\x02\x01\x12]\n" +
 	"\x0fDescribeCluster\x12!.sluice.v1.DescribeClusterRequest\x1a\".sluice.v1.DescribeClusterResponse\"\x03\x90\x02\x01\x12c\n" +
 	"\x11AlterTopicConfigs\x12#.sluice.v1.AlterTopicConfigsRequest\x1a$.sluice.v1.AlterTopicConfigsResponse\"\x03\x90\x02\x02\x12[\n" +
-	"\x10CreatePartitions\x12\".sluice.v1.CreatePartitionsRequest\x1a#.sluice.v1.CreatePartitionsResponseBG\n" +
+	"\x10CreatePartitions\x12\".sluice.v1.CreatePartitionsRequest\x1a#.sluice.v1.CreatePartitionsResponse\x12H\n" +
+	"\bSetQuota\x12\x1a.sluice.v1.SetQuotaRequest\x1a\x1b.sluice.v1.SetQuotaResponse\"\x03\x90\x02\x02\x12N\n" +
+	"\n" +
+	"ListQuotas\x12\x1c.sluice.v1.ListQuotasRequest\x1a\x1d.sluice.v1.ListQuotasResponse\"\x03\x90\x02\x01\x12Q\n" +
+	"\vDeleteQuota\x12\x1d.sluice.v1.DeleteQuotaRequest\x1a\x1e.sluice.v1.DeleteQuotaResponse\"\x03\x90\x02\x02BG\n" +
 	"\fio.sluice.v1P\x01Z5github.com/sluice-io/sluice/gen/go/sluice/v1;sluicev1b\x06proto3"
 
 var (
@@ -1623,6 +1627,12 @@ var file_sluice_v1_admin_proto_goTypes = []any{
 	nil,                               // 27: sluice.v1.TopicDescription.EffectiveConfigsEntry
 	nil,                               // 28: sluice.v1.AlterTopicConfigsRequest.SetConfigsEntry
 	(Boundary)(0),                     // 29: sluice.v1.Boundary
+	(*SetQuotaRequest)(nil),           // 30: sluice.v1.SetQuotaRequest
+	(*ListQuotasRequest)(nil),         // 31: sluice.v1.ListQuotasRequest
+	(*DeleteQuotaRequest)(nil),        // 32: sluice.v1.DeleteQuotaRequest
+	(*SetQuotaResponse)(nil),          // 33: sluice.v1.SetQuotaResponse
+	(*ListQuotasResponse)(nil),        // 34: sluice.v1.ListQuotasResponse
+	(*DeleteQuotaResponse)(nil),       // 35: sluice.v1.DeleteQuotaResponse
 }
 var file_sluice_v1_admin_proto_depIdxs = []int32{
 	25, // 0: sluice.v1.CreateTopicRequest.configs:type_name -> sluice.v1.CreateTopicRequest.ConfigsEntry
@@ -1650,17 +1660,23 @@ var file_sluice_v1_admin_proto_depIdxs = []int32{
 	18, // 22: sluice.v1.AdminService.DescribeCluster:input_type -> sluice.v1.DescribeClusterRequest
 	10, // 23: sluice.v1.AdminService.AlterTopicConfigs:input_type -> sluice.v1.AlterTopicConfigsRequest
 	12, // 24: sluice.v1.AdminService.CreatePartitions:input_type -> sluice.v1.CreatePartitionsRequest
-	1,  // 25: sluice.v1.AdminService.CreateTopic:output_type -> sluice.v1.CreateTopicResponse
-	3,  // 26: sluice.v1.AdminService.DeleteTopic:output_type -> sluice.v1.DeleteTopicResponse
-	5,  // 27: sluice.v1.AdminService.ListTopics:output_type -> sluice.v1.ListTopicsResponse
-	8,  // 28: sluice.v1.AdminService.DescribeTopic:output_type -> sluice.v1.DescribeTopicResponse
-	16, // 29: sluice.v1.AdminService.ListOffsets:output_type -> sluice.v1.ListOffsetsResponse
-	22, // 30: sluice.v1.AdminService.GetMetadata:output_type -> sluice.v1.GetMetadataResponse
-	19, // 31: sluice.v1.AdminService.DescribeCluster:output_type -> sluice.v1.DescribeClusterResponse
-	11, // 32: sluice.v1.AdminService.AlterTopicConfigs:output_type -> sluice.v1.AlterTopicConfigsResponse
-	13, // 33: sluice.v1.AdminService.CreatePartitions:output_type -> sluice.v1.CreatePartitionsResponse
-	25, // [25:34] is the sub-list for method output_type
-	16, // [16:25] is the sub-list for method input_type
+	30, // 25: sluice.v1.AdminService.SetQuota:input_type -> sluice.v1.SetQuotaRequest
+	31, // 26: sluice.v1.AdminService.ListQuotas:input_type -> sluice.v1.ListQuotasRequest
+	32, // 27: sluice.v1.AdminService.DeleteQuota:input_type -> sluice.v1.DeleteQuotaRequest
+	1,  // 28: sluice.v1.AdminService.CreateTopic:output_type -> sluice.v1.CreateTopicResponse
+	3,  // 29: sluice.v1.AdminService.DeleteTopic:output_type -> sluice.v1.DeleteTopicResponse
+	5,  // 30: sluice.v1.AdminService.ListTopics:output_type -> sluice.v1.ListTopicsResponse
+	8,  // 31: sluice.v1.AdminService.DescribeTopic:output_type -> sluice.v1.DescribeTopicResponse
+	16, // 32: sluice.v1.AdminService.ListOffsets:output_type -> sluice.v1.ListOffsetsResponse
+	22, // 33: sluice.v1.AdminService.GetMetadata:output_type -> sluice.v1.GetMetadataResponse
+	19, // 34: sluice.v1.AdminService.DescribeCluster:output_type -> sluice.v1.DescribeClusterResponse
+	11, // 35: sluice.v1.AdminService.AlterTopicConfigs:output_type -> sluice.v1.AlterTopicConfigsResponse
+	13, // 36: sluice.v1.AdminService.CreatePartitions:output_type -> sluice.v1.CreatePartitionsResponse
+	33, // 37: sluice.v1.AdminService.SetQuota:output_type -> sluice.v1.SetQuotaResponse
+	34, // 38: sluice.v1.AdminService.ListQuotas:output_type -> sluice.v1.ListQuotasResponse
+	35, // 39: sluice.v1.AdminService.DeleteQuota:output_type -> sluice.v1.DeleteQuotaResponse
+	28, // [28:40] is the sub-list for method output_type
+	16, // [16:28] is the sub-list for method input_type
 	16, // [16:16] is the sub-list for extension type_name
 	16, // [16:16] is the sub-list for extension extendee
 	0,  // [0:16] is the sub-list for field type_name
@@ -1671,6 +1687,7 @@ func file_sluice_v1_admin_proto_init() {
 	if File_sluice_v1_admin_proto != nil {
 		return
 	}
+	file_sluice_v1_quota_proto_init()
 	file_sluice_v1_record_proto_init()
 	file_sluice_v1_admin_proto_msgTypes[15].OneofWrappers = []any{
 		(*ListOffsetsRequest_Boundary)(nil),

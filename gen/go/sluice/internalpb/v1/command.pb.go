@@ -37,6 +37,8 @@ type MetadataCommand struct {
 	//	*MetadataCommand_AlterTopicConfigs
 	//	*MetadataCommand_CreatePartitions
 	//	*MetadataCommand_ReserveProducerIds
+	//	*MetadataCommand_SetQuota
+	//	*MetadataCommand_DeleteQuota
 	Command       isMetadataCommand_Command `protobuf_oneof:"command"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -158,6 +160,24 @@ func (x *MetadataCommand) GetReserveProducerIds() *ReserveProducerIds {
 	return nil
 }
 
+func (x *MetadataCommand) GetSetQuota() *SetQuota {
+	if x != nil {
+		if x, ok := x.Command.(*MetadataCommand_SetQuota); ok {
+			return x.SetQuota
+		}
+	}
+	return nil
+}
+
+func (x *MetadataCommand) GetDeleteQuota() *DeleteQuota {
+	if x != nil {
+		if x, ok := x.Command.(*MetadataCommand_DeleteQuota); ok {
+			return x.DeleteQuota
+		}
+	}
+	return nil
+}
+
 type isMetadataCommand_Command interface {
 	isMetadataCommand_Command()
 }
@@ -194,6 +214,14 @@ type MetadataCommand_ReserveProducerIds struct {
 	ReserveProducerIds *ReserveProducerIds `protobuf:"bytes,12,opt,name=reserve_producer_ids,json=reserveProducerIds,proto3,oneof"`
 }
 
+type MetadataCommand_SetQuota struct {
+	SetQuota *SetQuota `protobuf:"bytes,13,opt,name=set_quota,json=setQuota,proto3,oneof"`
+}
+
+type MetadataCommand_DeleteQuota struct {
+	DeleteQuota *DeleteQuota `protobuf:"bytes,14,opt,name=delete_quota,json=deleteQuota,proto3,oneof"`
+}
+
 func (*MetadataCommand_CreateTopic) isMetadataCommand_Command() {}
 
 func (*MetadataCommand_DeleteTopic) isMetadataCommand_Command() {}
@@ -210,6 +238,165 @@ func (*MetadataCommand_CreatePartitions) isMetadataCommand_Command() {}
 
 func (*MetadataCommand_ReserveProducerIds) isMetadataCommand_Command() {}
 
+func (*MetadataCommand_SetQuota) isMetadataCommand_Command() {}
+
+func (*MetadataCommand_DeleteQuota) isMetadataCommand_Command() {}
+
+// SetQuota sets limits of a client quota entity (values unset are kept);
+// the proposer validated and normalized the entity ("alice" is "User:alice").
+type SetQuota struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Entity        *v1.QuotaEntity        `protobuf:"bytes,1,opt,name=entity,proto3" json:"entity,omitempty"`
+	Values        *v1.QuotaValues        `protobuf:"bytes,2,opt,name=values,proto3" json:"values,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetQuota) Reset() {
+	*x = SetQuota{}
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetQuota) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetQuota) ProtoMessage() {}
+
+func (x *SetQuota) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetQuota.ProtoReflect.Descriptor instead.
+func (*SetQuota) Descriptor() ([]byte, []int) {
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *SetQuota) GetEntity() *v1.QuotaEntity {
+	if x != nil {
+		return x.Entity
+	}
+	return nil
+}
+
+func (x *SetQuota) GetValues() *v1.QuotaValues {
+	if x != nil {
+		return x.Values
+	}
+	return nil
+}
+
+// DeleteQuota removes limits of a client quota entity (all when types is
+// empty); it fails if the entity has none. An entity left with no limit goes.
+type DeleteQuota struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Entity        *v1.QuotaEntity        `protobuf:"bytes,1,opt,name=entity,proto3" json:"entity,omitempty"`
+	Types         []v1.QuotaType         `protobuf:"varint,2,rep,packed,name=types,proto3,enum=sluice.v1.QuotaType" json:"types,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteQuota) Reset() {
+	*x = DeleteQuota{}
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteQuota) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteQuota) ProtoMessage() {}
+
+func (x *DeleteQuota) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteQuota.ProtoReflect.Descriptor instead.
+func (*DeleteQuota) Descriptor() ([]byte, []int) {
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *DeleteQuota) GetEntity() *v1.QuotaEntity {
+	if x != nil {
+		return x.Entity
+	}
+	return nil
+}
+
+func (x *DeleteQuota) GetTypes() []v1.QuotaType {
+	if x != nil {
+		return x.Types
+	}
+	return nil
+}
+
+// QuotaState is every client quota, ordered by entity. A command that
+// changes quotas replaces it whole, so readers can tell a change by its
+// pointer.
+type QuotaState struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Quotas        []*v1.Quota            `protobuf:"bytes,1,rep,name=quotas,proto3" json:"quotas,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QuotaState) Reset() {
+	*x = QuotaState{}
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QuotaState) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QuotaState) ProtoMessage() {}
+
+func (x *QuotaState) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QuotaState.ProtoReflect.Descriptor instead.
+func (*QuotaState) Descriptor() ([]byte, []int) {
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *QuotaState) GetQuotas() []*v1.Quota {
+	if x != nil {
+		return x.Quotas
+	}
+	return nil
+}
+
 // AlterTopicConfigs changes a topic's configs; the proposer validated them.
 type AlterTopicConfigs struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -225,7 +412,7 @@ type AlterTopicConfigs struct {
 
 func (x *AlterTopicConfigs) Reset() {
 	*x = AlterTopicConfigs{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[1]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -237,7 +424,7 @@ func (x *AlterTopicConfigs) String() string {
 func (*AlterTopicConfigs) ProtoMessage() {}
 
 func (x *AlterTopicConfigs) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[1]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -250,7 +437,7 @@ func (x *AlterTopicConfigs) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AlterTopicConfigs.ProtoReflect.Descriptor instead.
 func (*AlterTopicConfigs) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{1}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *AlterTopicConfigs) GetName() string {
@@ -297,7 +484,7 @@ type CreatePartitions struct {
 
 func (x *CreatePartitions) Reset() {
 	*x = CreatePartitions{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[2]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -309,7 +496,7 @@ func (x *CreatePartitions) String() string {
 func (*CreatePartitions) ProtoMessage() {}
 
 func (x *CreatePartitions) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[2]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -322,7 +509,7 @@ func (x *CreatePartitions) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePartitions.ProtoReflect.Descriptor instead.
 func (*CreatePartitions) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{2}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *CreatePartitions) GetName() string {
@@ -368,7 +555,7 @@ type ReserveProducerIds struct {
 
 func (x *ReserveProducerIds) Reset() {
 	*x = ReserveProducerIds{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[3]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -380,7 +567,7 @@ func (x *ReserveProducerIds) String() string {
 func (*ReserveProducerIds) ProtoMessage() {}
 
 func (x *ReserveProducerIds) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[3]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -393,7 +580,7 @@ func (x *ReserveProducerIds) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReserveProducerIds.ProtoReflect.Descriptor instead.
 func (*ReserveProducerIds) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{3}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ReserveProducerIds) GetBroker() uint64 {
@@ -429,7 +616,7 @@ type PartitionLeaders struct {
 
 func (x *PartitionLeaders) Reset() {
 	*x = PartitionLeaders{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[4]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -441,7 +628,7 @@ func (x *PartitionLeaders) String() string {
 func (*PartitionLeaders) ProtoMessage() {}
 
 func (x *PartitionLeaders) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[4]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -454,7 +641,7 @@ func (x *PartitionLeaders) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionLeaders.ProtoReflect.Descriptor instead.
 func (*PartitionLeaders) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{4}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *PartitionLeaders) GetLeaders() []*PartitionLeader {
@@ -478,7 +665,7 @@ type PartitionLeader struct {
 
 func (x *PartitionLeader) Reset() {
 	*x = PartitionLeader{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[5]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -490,7 +677,7 @@ func (x *PartitionLeader) String() string {
 func (*PartitionLeader) ProtoMessage() {}
 
 func (x *PartitionLeader) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[5]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -503,7 +690,7 @@ func (x *PartitionLeader) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionLeader.ProtoReflect.Descriptor instead.
 func (*PartitionLeader) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{5}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *PartitionLeader) GetGroup() uint64 {
@@ -540,7 +727,7 @@ type ProposalID struct {
 
 func (x *ProposalID) Reset() {
 	*x = ProposalID{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[6]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -552,7 +739,7 @@ func (x *ProposalID) String() string {
 func (*ProposalID) ProtoMessage() {}
 
 func (x *ProposalID) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[6]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -565,7 +752,7 @@ func (x *ProposalID) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProposalID.ProtoReflect.Descriptor instead.
 func (*ProposalID) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{6}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ProposalID) GetNode() uint64 {
@@ -607,7 +794,7 @@ type CreateTopic struct {
 
 func (x *CreateTopic) Reset() {
 	*x = CreateTopic{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[7]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -619,7 +806,7 @@ func (x *CreateTopic) String() string {
 func (*CreateTopic) ProtoMessage() {}
 
 func (x *CreateTopic) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[7]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -632,7 +819,7 @@ func (x *CreateTopic) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTopic.ProtoReflect.Descriptor instead.
 func (*CreateTopic) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{7}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CreateTopic) GetName() string {
@@ -687,7 +874,7 @@ type Replicas struct {
 
 func (x *Replicas) Reset() {
 	*x = Replicas{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[8]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -699,7 +886,7 @@ func (x *Replicas) String() string {
 func (*Replicas) ProtoMessage() {}
 
 func (x *Replicas) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[8]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -712,7 +899,7 @@ func (x *Replicas) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Replicas.ProtoReflect.Descriptor instead.
 func (*Replicas) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{8}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Replicas) GetBrokers() []uint64 {
@@ -732,7 +919,7 @@ type DeleteTopic struct {
 
 func (x *DeleteTopic) Reset() {
 	*x = DeleteTopic{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[9]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -744,7 +931,7 @@ func (x *DeleteTopic) String() string {
 func (*DeleteTopic) ProtoMessage() {}
 
 func (x *DeleteTopic) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[9]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -757,7 +944,7 @@ func (x *DeleteTopic) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteTopic.ProtoReflect.Descriptor instead.
 func (*DeleteTopic) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{9}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *DeleteTopic) GetName() string {
@@ -779,7 +966,7 @@ type RegisterBroker struct {
 
 func (x *RegisterBroker) Reset() {
 	*x = RegisterBroker{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[10]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -791,7 +978,7 @@ func (x *RegisterBroker) String() string {
 func (*RegisterBroker) ProtoMessage() {}
 
 func (x *RegisterBroker) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[10]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -804,7 +991,7 @@ func (x *RegisterBroker) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterBroker.ProtoReflect.Descriptor instead.
 func (*RegisterBroker) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{10}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *RegisterBroker) GetBroker() *BrokerInfo {
@@ -833,7 +1020,7 @@ type BrokerInfo struct {
 
 func (x *BrokerInfo) Reset() {
 	*x = BrokerInfo{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[11]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -845,7 +1032,7 @@ func (x *BrokerInfo) String() string {
 func (*BrokerInfo) ProtoMessage() {}
 
 func (x *BrokerInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[11]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -858,7 +1045,7 @@ func (x *BrokerInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BrokerInfo.ProtoReflect.Descriptor instead.
 func (*BrokerInfo) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{11}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *BrokerInfo) GetId() uint64 {
@@ -896,7 +1083,7 @@ type TopicInfo struct {
 
 func (x *TopicInfo) Reset() {
 	*x = TopicInfo{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[12]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -908,7 +1095,7 @@ func (x *TopicInfo) String() string {
 func (*TopicInfo) ProtoMessage() {}
 
 func (x *TopicInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[12]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -921,7 +1108,7 @@ func (x *TopicInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TopicInfo.ProtoReflect.Descriptor instead.
 func (*TopicInfo) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{12}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *TopicInfo) GetName() string {
@@ -974,7 +1161,7 @@ type PartitionInfo struct {
 
 func (x *PartitionInfo) Reset() {
 	*x = PartitionInfo{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[13]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -986,7 +1173,7 @@ func (x *PartitionInfo) String() string {
 func (*PartitionInfo) ProtoMessage() {}
 
 func (x *PartitionInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[13]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -999,7 +1186,7 @@ func (x *PartitionInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionInfo.ProtoReflect.Descriptor instead.
 func (*PartitionInfo) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{13}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *PartitionInfo) GetPartition() int32 {
@@ -1049,13 +1236,15 @@ type MetadataState struct {
 	AppliedIndex uint64 `protobuf:"varint,5,opt,name=applied_index,json=appliedIndex,proto3" json:"applied_index,omitempty"`
 	// The first producer id no broker has reserved; 0 means 1 (0 is "none").
 	NextProducerId int64 `protobuf:"varint,6,opt,name=next_producer_id,json=nextProducerId,proto3" json:"next_producer_id,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Client quotas (AdminService.SetQuota); unset means none.
+	Quotas        *QuotaState `protobuf:"bytes,7,opt,name=quotas,proto3" json:"quotas,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *MetadataState) Reset() {
 	*x = MetadataState{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[14]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1067,7 +1256,7 @@ func (x *MetadataState) String() string {
 func (*MetadataState) ProtoMessage() {}
 
 func (x *MetadataState) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[14]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1080,7 +1269,7 @@ func (x *MetadataState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MetadataState.ProtoReflect.Descriptor instead.
 func (*MetadataState) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{14}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *MetadataState) GetClusterId() string {
@@ -1125,6 +1314,13 @@ func (x *MetadataState) GetNextProducerId() int64 {
 	return 0
 }
 
+func (x *MetadataState) GetQuotas() *QuotaState {
+	if x != nil {
+		return x.Quotas
+	}
+	return nil
+}
+
 // PartitionState is a partition replica's applied state: persisted with each
 // apply and carried in the partition's raft snapshot, so offsets survive log
 // compaction (Redpanda #2284).
@@ -1152,7 +1348,7 @@ type PartitionState struct {
 
 func (x *PartitionState) Reset() {
 	*x = PartitionState{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[15]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1164,7 +1360,7 @@ func (x *PartitionState) String() string {
 func (*PartitionState) ProtoMessage() {}
 
 func (x *PartitionState) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[15]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1177,7 +1373,7 @@ func (x *PartitionState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionState.ProtoReflect.Descriptor instead.
 func (*PartitionState) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{15}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *PartitionState) GetAppliedIndex() uint64 {
@@ -1239,7 +1435,7 @@ type ProducerState struct {
 
 func (x *ProducerState) Reset() {
 	*x = ProducerState{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[16]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1251,7 +1447,7 @@ func (x *ProducerState) String() string {
 func (*ProducerState) ProtoMessage() {}
 
 func (x *ProducerState) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[16]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1264,7 +1460,7 @@ func (x *ProducerState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProducerState.ProtoReflect.Descriptor instead.
 func (*ProducerState) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{16}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ProducerState) GetProducerId() int64 {
@@ -1308,7 +1504,7 @@ type ProducerBatch struct {
 
 func (x *ProducerBatch) Reset() {
 	*x = ProducerBatch{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[17]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1320,7 +1516,7 @@ func (x *ProducerBatch) String() string {
 func (*ProducerBatch) ProtoMessage() {}
 
 func (x *ProducerBatch) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[17]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1333,7 +1529,7 @@ func (x *ProducerBatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProducerBatch.ProtoReflect.Descriptor instead.
 func (*ProducerBatch) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{17}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ProducerBatch) GetFirstSequence() int32 {
@@ -1376,7 +1572,7 @@ type ProducerSequence struct {
 
 func (x *ProducerSequence) Reset() {
 	*x = ProducerSequence{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[18]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1388,7 +1584,7 @@ func (x *ProducerSequence) String() string {
 func (*ProducerSequence) ProtoMessage() {}
 
 func (x *ProducerSequence) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[18]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1401,7 +1597,7 @@ func (x *ProducerSequence) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProducerSequence.ProtoReflect.Descriptor instead.
 func (*ProducerSequence) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{18}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ProducerSequence) GetProducerId() int64 {
@@ -1450,7 +1646,7 @@ type ProduceBatch struct {
 
 func (x *ProduceBatch) Reset() {
 	*x = ProduceBatch{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[19]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1462,7 +1658,7 @@ func (x *ProduceBatch) String() string {
 func (*ProduceBatch) ProtoMessage() {}
 
 func (x *ProduceBatch) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[19]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1475,7 +1671,7 @@ func (x *ProduceBatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProduceBatch.ProtoReflect.Descriptor instead.
 func (*ProduceBatch) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{19}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ProduceBatch) GetProposal() *ProposalID {
@@ -1540,7 +1736,7 @@ type TruncatePrefix struct {
 
 func (x *TruncatePrefix) Reset() {
 	*x = TruncatePrefix{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[20]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1552,7 +1748,7 @@ func (x *TruncatePrefix) String() string {
 func (*TruncatePrefix) ProtoMessage() {}
 
 func (x *TruncatePrefix) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[20]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1565,7 +1761,7 @@ func (x *TruncatePrefix) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TruncatePrefix.ProtoReflect.Descriptor instead.
 func (*TruncatePrefix) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{20}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *TruncatePrefix) GetLogStartOffset() int64 {
@@ -1579,7 +1775,7 @@ var File_sluice_internal_v1_command_proto protoreflect.FileDescriptor
 
 const file_sluice_internal_v1_command_proto_rawDesc = "" +
 	"\n" +
-	" sluice/internal/v1/command.proto\x12\x12sluice.internal.v1\x1a\x16sluice/v1/record.proto\"\xe4\x05\n" +
+	" sluice/internal/v1/command.proto\x12\x12sluice.internal.v1\x1a\x15sluice/v1/quota.proto\x1a\x16sluice/v1/record.proto\"\xe7\x06\n" +
 	"\x0fMetadataCommand\x12:\n" +
 	"\bproposal\x18\x01 \x01(\v2\x1e.sluice.internal.v1.ProposalIDR\bproposal\x12D\n" +
 	"\fcreate_topic\x18\x02 \x01(\v2\x1f.sluice.internal.v1.CreateTopicH\x00R\vcreateTopic\x12D\n" +
@@ -1590,8 +1786,19 @@ const file_sluice_internal_v1_command_proto_rawDesc = "" +
 	"\x13alter_topic_configs\x18\n" +
 	" \x01(\v2%.sluice.internal.v1.AlterTopicConfigsH\x00R\x11alterTopicConfigs\x12S\n" +
 	"\x11create_partitions\x18\v \x01(\v2$.sluice.internal.v1.CreatePartitionsH\x00R\x10createPartitions\x12Z\n" +
-	"\x14reserve_producer_ids\x18\f \x01(\v2&.sluice.internal.v1.ReserveProducerIdsH\x00R\x12reserveProducerIdsB\t\n" +
-	"\acommand\"\x80\x02\n" +
+	"\x14reserve_producer_ids\x18\f \x01(\v2&.sluice.internal.v1.ReserveProducerIdsH\x00R\x12reserveProducerIds\x12;\n" +
+	"\tset_quota\x18\r \x01(\v2\x1c.sluice.internal.v1.SetQuotaH\x00R\bsetQuota\x12D\n" +
+	"\fdelete_quota\x18\x0e \x01(\v2\x1f.sluice.internal.v1.DeleteQuotaH\x00R\vdeleteQuotaB\t\n" +
+	"\acommand\"j\n" +
+	"\bSetQuota\x12.\n" +
+	"\x06entity\x18\x01 \x01(\v2\x16.sluice.v1.QuotaEntityR\x06entity\x12.\n" +
+	"\x06values\x18\x02 \x01(\v2\x16.sluice.v1.QuotaValuesR\x06values\"i\n" +
+	"\vDeleteQuota\x12.\n" +
+	"\x06entity\x18\x01 \x01(\v2\x16.sluice.v1.QuotaEntityR\x06entity\x12*\n" +
+	"\x05types\x18\x02 \x03(\x0e2\x14.sluice.v1.QuotaTypeR\x05types\"6\n" +
+	"\n" +
+	"QuotaState\x12(\n" +
+	"\x06quotas\x18\x01 \x03(\v2\x10.sluice.v1.QuotaR\x06quotas\"\x80\x02\n" +
 	"\x11AlterTopicConfigs\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x19\n" +
 	"\btopic_id\x18\x02 \x01(\tR\atopicId\x12V\n" +
@@ -1667,7 +1874,7 @@ const file_sluice_internal_v1_command_proto_rawDesc = "" +
 	"\breplicas\x18\x03 \x03(\x04R\breplicas\x12\x16\n" +
 	"\x06leader\x18\x04 \x01(\x04R\x06leader\x12\x1f\n" +
 	"\vleader_term\x18\x05 \x01(\x04R\n" +
-	"leaderTerm\"\x8d\x02\n" +
+	"leaderTerm\"\xc5\x02\n" +
 	"\rMetadataState\x12\x1d\n" +
 	"\n" +
 	"cluster_id\x18\x01 \x01(\tR\tclusterId\x12\x1d\n" +
@@ -1676,7 +1883,8 @@ const file_sluice_internal_v1_command_proto_rawDesc = "" +
 	"\abrokers\x18\x03 \x03(\v2\x1e.sluice.internal.v1.BrokerInfoR\abrokers\x125\n" +
 	"\x06topics\x18\x04 \x03(\v2\x1d.sluice.internal.v1.TopicInfoR\x06topics\x12#\n" +
 	"\rapplied_index\x18\x05 \x01(\x04R\fappliedIndex\x12(\n" +
-	"\x10next_producer_id\x18\x06 \x01(\x03R\x0enextProducerId\"\x90\x02\n" +
+	"\x10next_producer_id\x18\x06 \x01(\x03R\x0enextProducerId\x126\n" +
+	"\x06quotas\x18\a \x01(\v2\x1e.sluice.internal.v1.QuotaStateR\x06quotas\"\x90\x02\n" +
 	"\x0ePartitionState\x12#\n" +
 	"\rapplied_index\x18\x01 \x01(\x04R\fappliedIndex\x12(\n" +
 	"\x10log_start_offset\x18\x02 \x01(\x03R\x0elogStartOffset\x12\x1f\n" +
@@ -1727,65 +1935,80 @@ func file_sluice_internal_v1_command_proto_rawDescGZIP() []byte {
 	return file_sluice_internal_v1_command_proto_rawDescData
 }
 
-var file_sluice_internal_v1_command_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_sluice_internal_v1_command_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
 var file_sluice_internal_v1_command_proto_goTypes = []any{
 	(*MetadataCommand)(nil),    // 0: sluice.internal.v1.MetadataCommand
-	(*AlterTopicConfigs)(nil),  // 1: sluice.internal.v1.AlterTopicConfigs
-	(*CreatePartitions)(nil),   // 2: sluice.internal.v1.CreatePartitions
-	(*ReserveProducerIds)(nil), // 3: sluice.internal.v1.ReserveProducerIds
-	(*PartitionLeaders)(nil),   // 4: sluice.internal.v1.PartitionLeaders
-	(*PartitionLeader)(nil),    // 5: sluice.internal.v1.PartitionLeader
-	(*ProposalID)(nil),         // 6: sluice.internal.v1.ProposalID
-	(*CreateTopic)(nil),        // 7: sluice.internal.v1.CreateTopic
-	(*Replicas)(nil),           // 8: sluice.internal.v1.Replicas
-	(*DeleteTopic)(nil),        // 9: sluice.internal.v1.DeleteTopic
-	(*RegisterBroker)(nil),     // 10: sluice.internal.v1.RegisterBroker
-	(*BrokerInfo)(nil),         // 11: sluice.internal.v1.BrokerInfo
-	(*TopicInfo)(nil),          // 12: sluice.internal.v1.TopicInfo
-	(*PartitionInfo)(nil),      // 13: sluice.internal.v1.PartitionInfo
-	(*MetadataState)(nil),      // 14: sluice.internal.v1.MetadataState
-	(*PartitionState)(nil),     // 15: sluice.internal.v1.PartitionState
-	(*ProducerState)(nil),      // 16: sluice.internal.v1.ProducerState
-	(*ProducerBatch)(nil),      // 17: sluice.internal.v1.ProducerBatch
-	(*ProducerSequence)(nil),   // 18: sluice.internal.v1.ProducerSequence
-	(*ProduceBatch)(nil),       // 19: sluice.internal.v1.ProduceBatch
-	(*TruncatePrefix)(nil),     // 20: sluice.internal.v1.TruncatePrefix
-	nil,                        // 21: sluice.internal.v1.AlterTopicConfigs.SetConfigsEntry
-	nil,                        // 22: sluice.internal.v1.CreateTopic.ConfigsEntry
-	nil,                        // 23: sluice.internal.v1.TopicInfo.ConfigsEntry
-	(v1.Compression)(0),        // 24: sluice.v1.Compression
+	(*SetQuota)(nil),           // 1: sluice.internal.v1.SetQuota
+	(*DeleteQuota)(nil),        // 2: sluice.internal.v1.DeleteQuota
+	(*QuotaState)(nil),         // 3: sluice.internal.v1.QuotaState
+	(*AlterTopicConfigs)(nil),  // 4: sluice.internal.v1.AlterTopicConfigs
+	(*CreatePartitions)(nil),   // 5: sluice.internal.v1.CreatePartitions
+	(*ReserveProducerIds)(nil), // 6: sluice.internal.v1.ReserveProducerIds
+	(*PartitionLeaders)(nil),   // 7: sluice.internal.v1.PartitionLeaders
+	(*PartitionLeader)(nil),    // 8: sluice.internal.v1.PartitionLeader
+	(*ProposalID)(nil),         // 9: sluice.internal.v1.ProposalID
+	(*CreateTopic)(nil),        // 10: sluice.internal.v1.CreateTopic
+	(*Replicas)(nil),           // 11: sluice.internal.v1.Replicas
+	(*DeleteTopic)(nil),        // 12: sluice.internal.v1.DeleteTopic
+	(*RegisterBroker)(nil),     // 13: sluice.internal.v1.RegisterBroker
+	(*BrokerInfo)(nil),         // 14: sluice.internal.v1.BrokerInfo
+	(*TopicInfo)(nil),          // 15: sluice.internal.v1.TopicInfo
+	(*PartitionInfo)(nil),      // 16: sluice.internal.v1.PartitionInfo
+	(*MetadataState)(nil),      // 17: sluice.internal.v1.MetadataState
+	(*PartitionState)(nil),     // 18: sluice.internal.v1.PartitionState
+	(*ProducerState)(nil),      // 19: sluice.internal.v1.ProducerState
+	(*ProducerBatch)(nil),      // 20: sluice.internal.v1.ProducerBatch
+	(*ProducerSequence)(nil),   // 21: sluice.internal.v1.ProducerSequence
+	(*ProduceBatch)(nil),       // 22: sluice.internal.v1.ProduceBatch
+	(*TruncatePrefix)(nil),     // 23: sluice.internal.v1.TruncatePrefix
+	nil,                        // 24: sluice.internal.v1.AlterTopicConfigs.SetConfigsEntry
+	nil,                        // 25: sluice.internal.v1.CreateTopic.ConfigsEntry
+	nil,                        // 26: sluice.internal.v1.TopicInfo.ConfigsEntry
+	(*v1.QuotaEntity)(nil),     // 27: sluice.v1.QuotaEntity
+	(*v1.QuotaValues)(nil),     // 28: sluice.v1.QuotaValues
+	(v1.QuotaType)(0),          // 29: sluice.v1.QuotaType
+	(*v1.Quota)(nil),           // 30: sluice.v1.Quota
+	(v1.Compression)(0),        // 31: sluice.v1.Compression
 }
 var file_sluice_internal_v1_command_proto_depIdxs = []int32{
-	6,  // 0: sluice.internal.v1.MetadataCommand.proposal:type_name -> sluice.internal.v1.ProposalID
-	7,  // 1: sluice.internal.v1.MetadataCommand.create_topic:type_name -> sluice.internal.v1.CreateTopic
-	9,  // 2: sluice.internal.v1.MetadataCommand.delete_topic:type_name -> sluice.internal.v1.DeleteTopic
-	10, // 3: sluice.internal.v1.MetadataCommand.register_broker:type_name -> sluice.internal.v1.RegisterBroker
-	5,  // 4: sluice.internal.v1.MetadataCommand.partition_leader:type_name -> sluice.internal.v1.PartitionLeader
-	4,  // 5: sluice.internal.v1.MetadataCommand.partition_leaders:type_name -> sluice.internal.v1.PartitionLeaders
-	1,  // 6: sluice.internal.v1.MetadataCommand.alter_topic_configs:type_name -> sluice.internal.v1.AlterTopicConfigs
-	2,  // 7: sluice.internal.v1.MetadataCommand.create_partitions:type_name -> sluice.internal.v1.CreatePartitions
-	3,  // 8: sluice.internal.v1.MetadataCommand.reserve_producer_ids:type_name -> sluice.internal.v1.ReserveProducerIds
-	21, // 9: sluice.internal.v1.AlterTopicConfigs.set_configs:type_name -> sluice.internal.v1.AlterTopicConfigs.SetConfigsEntry
-	8,  // 10: sluice.internal.v1.CreatePartitions.assignment:type_name -> sluice.internal.v1.Replicas
-	5,  // 11: sluice.internal.v1.PartitionLeaders.leaders:type_name -> sluice.internal.v1.PartitionLeader
-	22, // 12: sluice.internal.v1.CreateTopic.configs:type_name -> sluice.internal.v1.CreateTopic.ConfigsEntry
-	8,  // 13: sluice.internal.v1.CreateTopic.assignment:type_name -> sluice.internal.v1.Replicas
-	11, // 14: sluice.internal.v1.RegisterBroker.broker:type_name -> sluice.internal.v1.BrokerInfo
-	23, // 15: sluice.internal.v1.TopicInfo.configs:type_name -> sluice.internal.v1.TopicInfo.ConfigsEntry
-	13, // 16: sluice.internal.v1.TopicInfo.partitions:type_name -> sluice.internal.v1.PartitionInfo
-	11, // 17: sluice.internal.v1.MetadataState.brokers:type_name -> sluice.internal.v1.BrokerInfo
-	12, // 18: sluice.internal.v1.MetadataState.topics:type_name -> sluice.internal.v1.TopicInfo
-	16, // 19: sluice.internal.v1.PartitionState.producers:type_name -> sluice.internal.v1.ProducerState
-	17, // 20: sluice.internal.v1.ProducerState.batches:type_name -> sluice.internal.v1.ProducerBatch
-	6,  // 21: sluice.internal.v1.ProduceBatch.proposal:type_name -> sluice.internal.v1.ProposalID
-	20, // 22: sluice.internal.v1.ProduceBatch.truncate_prefix:type_name -> sluice.internal.v1.TruncatePrefix
-	18, // 23: sluice.internal.v1.ProduceBatch.producer:type_name -> sluice.internal.v1.ProducerSequence
-	24, // 24: sluice.internal.v1.ProduceBatch.compression:type_name -> sluice.v1.Compression
-	25, // [25:25] is the sub-list for method output_type
-	25, // [25:25] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	9,  // 0: sluice.internal.v1.MetadataCommand.proposal:type_name -> sluice.internal.v1.ProposalID
+	10, // 1: sluice.internal.v1.MetadataCommand.create_topic:type_name -> sluice.internal.v1.CreateTopic
+	12, // 2: sluice.internal.v1.MetadataCommand.delete_topic:type_name -> sluice.internal.v1.DeleteTopic
+	13, // 3: sluice.internal.v1.MetadataCommand.register_broker:type_name -> sluice.internal.v1.RegisterBroker
+	8,  // 4: sluice.internal.v1.MetadataCommand.partition_leader:type_name -> sluice.internal.v1.PartitionLeader
+	7,  // 5: sluice.internal.v1.MetadataCommand.partition_leaders:type_name -> sluice.internal.v1.PartitionLeaders
+	4,  // 6: sluice.internal.v1.MetadataCommand.alter_topic_configs:type_name -> sluice.internal.v1.AlterTopicConfigs
+	5,  // 7: sluice.internal.v1.MetadataCommand.create_partitions:type_name -> sluice.internal.v1.CreatePartitions
+	6,  // 8: sluice.internal.v1.MetadataCommand.reserve_producer_ids:type_name -> sluice.internal.v1.ReserveProducerIds
+	1,  // 9: sluice.internal.v1.MetadataCommand.set_quota:type_name -> sluice.internal.v1.SetQuota
+	2,  // 10: sluice.internal.v1.MetadataCommand.delete_quota:type_name -> sluice.internal.v1.DeleteQuota
+	27, // 11: sluice.internal.v1.SetQuota.entity:type_name -> sluice.v1.QuotaEntity
+	28, // 12: sluice.internal.v1.SetQuota.values:type_name -> sluice.v1.QuotaValues
+	27, // 13: sluice.internal.v1.DeleteQuota.entity:type_name -> sluice.v1.QuotaEntity
+	29, // 14: sluice.internal.v1.DeleteQuota.types:type_name -> sluice.v1.QuotaType
+	30, // 15: sluice.internal.v1.QuotaState.quotas:type_name -> sluice.v1.Quota
+	24, // 16: sluice.internal.v1.AlterTopicConfigs.set_configs:type_name -> sluice.internal.v1.AlterTopicConfigs.SetConfigsEntry
+	11, // 17: sluice.internal.v1.CreatePartitions.assignment:type_name -> sluice.internal.v1.Replicas
+	8,  // 18: sluice.internal.v1.PartitionLeaders.leaders:type_name -> sluice.internal.v1.PartitionLeader
+	25, // 19: sluice.internal.v1.CreateTopic.configs:type_name -> sluice.internal.v1.CreateTopic.ConfigsEntry
+	11, // 20: sluice.internal.v1.CreateTopic.assignment:type_name -> sluice.internal.v1.Replicas
+	14, // 21: sluice.internal.v1.RegisterBroker.broker:type_name -> sluice.internal.v1.BrokerInfo
+	26, // 22: sluice.internal.v1.TopicInfo.configs:type_name -> sluice.internal.v1.TopicInfo.ConfigsEntry
+	16, // 23: sluice.internal.v1.TopicInfo.partitions:type_name -> sluice.internal.v1.PartitionInfo
+	14, // 24: sluice.internal.v1.MetadataState.brokers:type_name -> sluice.internal.v1.BrokerInfo
+	15, // 25: sluice.internal.v1.MetadataState.topics:type_name -> sluice.internal.v1.TopicInfo
+	3,  // 26: sluice.internal.v1.MetadataState.quotas:type_name -> sluice.internal.v1.QuotaState
+	19, // 27: sluice.internal.v1.PartitionState.producers:type_name -> sluice.internal.v1.ProducerState
+	20, // 28: sluice.internal.v1.ProducerState.batches:type_name -> sluice.internal.v1.ProducerBatch
+	9,  // 29: sluice.internal.v1.ProduceBatch.proposal:type_name -> sluice.internal.v1.ProposalID
+	23, // 30: sluice.internal.v1.ProduceBatch.truncate_prefix:type_name -> sluice.internal.v1.TruncatePrefix
+	21, // 31: sluice.internal.v1.ProduceBatch.producer:type_name -> sluice.internal.v1.ProducerSequence
+	31, // 32: sluice.internal.v1.ProduceBatch.compression:type_name -> sluice.v1.Compression
+	33, // [33:33] is the sub-list for method output_type
+	33, // [33:33] is the sub-list for method input_type
+	33, // [33:33] is the sub-list for extension type_name
+	33, // [33:33] is the sub-list for extension extendee
+	0,  // [0:33] is the sub-list for field type_name
 }
 
 func init() { file_sluice_internal_v1_command_proto_init() }
@@ -1802,6 +2025,8 @@ func file_sluice_internal_v1_command_proto_init() {
 		(*MetadataCommand_AlterTopicConfigs)(nil),
 		(*MetadataCommand_CreatePartitions)(nil),
 		(*MetadataCommand_ReserveProducerIds)(nil),
+		(*MetadataCommand_SetQuota)(nil),
+		(*MetadataCommand_DeleteQuota)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -1809,7 +2034,7 @@ func file_sluice_internal_v1_command_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sluice_internal_v1_command_proto_rawDesc), len(file_sluice_internal_v1_command_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   24,
+			NumMessages:   27,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -180,108 +180,116 @@ public final class Admin extends com.google.protobuf.GeneratedFile {
       descriptor;
   static {
     java.lang.String[] descriptorData = {
-      "\n\025sluice/v1/admin.proto\022\tsluice.v1\032\026slui" +
-      "ce/v1/record.proto\"\371\001\n\022CreateTopicReques" +
-      "t\022\022\n\004name\030\001 \001(\tR\004name\022\036\n\npartitions\030\002 \001(" +
-      "\005R\npartitions\022-\n\022replication_factor\030\003 \001(" +
-      "\005R\021replicationFactor\022D\n\007configs\030\004 \003(\0132*." +
-      "sluice.v1.CreateTopicRequest.ConfigsEntr" +
-      "yR\007configs\032:\n\014ConfigsEntry\022\020\n\003key\030\001 \001(\tR" +
-      "\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\"H\n\023Create" +
-      "TopicResponse\0221\n\005topic\030\001 \001(\0132\033.sluice.v1" +
-      ".TopicDescriptionR\005topic\"(\n\022DeleteTopicR" +
-      "equest\022\022\n\004name\030\001 \001(\tR\004name\"\025\n\023DeleteTopi" +
-      "cResponse\">\n\021ListTopicsRequest\022)\n\020includ" +
-      "e_internal\030\001 \001(\010R\017includeInternal\"E\n\022Lis" +
-      "tTopicsResponse\022/\n\006topics\030\001 \003(\0132\027.sluice" +
-      ".v1.TopicSummaryR\006topics\"\214\001\n\014TopicSummar" +
-      "y\022\022\n\004name\030\001 \001(\tR\004name\022\031\n\010topic_id\030\002 \001(\tR" +
-      "\007topicId\022\036\n\npartitions\030\003 \001(\005R\npartitions" +
-      "\022-\n\022replication_factor\030\004 \001(\005R\021replicatio" +
-      "nFactor\"*\n\024DescribeTopicRequest\022\022\n\004name\030" +
-      "\001 \001(\tR\004name\"J\n\025DescribeTopicResponse\0221\n\005" +
+      "\n\025sluice/v1/admin.proto\022\tsluice.v1\032\025slui" +
+      "ce/v1/quota.proto\032\026sluice/v1/record.prot" +
+      "o\"\371\001\n\022CreateTopicRequest\022\022\n\004name\030\001 \001(\tR\004" +
+      "name\022\036\n\npartitions\030\002 \001(\005R\npartitions\022-\n\022" +
+      "replication_factor\030\003 \001(\005R\021replicationFac" +
+      "tor\022D\n\007configs\030\004 \003(\0132*.sluice.v1.CreateT" +
+      "opicRequest.ConfigsEntryR\007configs\032:\n\014Con" +
+      "figsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001" +
+      "(\tR\005value:\0028\001\"H\n\023CreateTopicResponse\0221\n\005" +
       "topic\030\001 \001(\0132\033.sluice.v1.TopicDescription" +
-      "R\005topic\"\326\003\n\020TopicDescription\022\022\n\004name\030\001 \001" +
-      "(\tR\004name\022\031\n\010topic_id\030\002 \001(\tR\007topicId\022-\n\022r" +
-      "eplication_factor\030\003 \001(\005R\021replicationFact" +
-      "or\022B\n\007configs\030\004 \003(\0132(.sluice.v1.TopicDes" +
-      "cription.ConfigsEntryR\007configs\022?\n\npartit" +
-      "ions\030\005 \003(\0132\037.sluice.v1.PartitionDescript" +
-      "ionR\npartitions\022^\n\021effective_configs\030\006 \003" +
-      "(\01321.sluice.v1.TopicDescription.Effectiv" +
-      "eConfigsEntryR\020effectiveConfigs\032:\n\014Confi" +
-      "gsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\t" +
-      "R\005value:\0028\001\032C\n\025EffectiveConfigsEntry\022\020\n\003" +
-      "key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001" +
-      "\"\352\001\n\030AlterTopicConfigsRequest\022\022\n\004name\030\001 " +
-      "\001(\tR\004name\022T\n\013set_configs\030\002 \003(\01323.sluice." +
-      "v1.AlterTopicConfigsRequest.SetConfigsEn" +
-      "tryR\nsetConfigs\022%\n\016delete_configs\030\003 \003(\tR" +
-      "\rdeleteConfigs\032=\n\017SetConfigsEntry\022\020\n\003key" +
-      "\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\"N\n" +
-      "\031AlterTopicConfigsResponse\0221\n\005topic\030\001 \001(" +
-      "\0132\033.sluice.v1.TopicDescriptionR\005topic\"M\n" +
-      "\027CreatePartitionsRequest\022\022\n\004name\030\001 \001(\tR\004" +
-      "name\022\036\n\npartitions\030\002 \001(\005R\npartitions\"M\n\030" +
-      "CreatePartitionsResponse\0221\n\005topic\030\001 \001(\0132" +
-      "\033.sluice.v1.TopicDescriptionR\005topic\"\303\001\n\024" +
-      "PartitionDescription\022\034\n\tpartition\030\001 \001(\005R" +
-      "\tpartition\022\033\n\tleader_id\030\002 \001(\004R\010leaderId\022" +
-      "\037\n\013replica_ids\030\003 \003(\004R\nreplicaIds\022(\n\020log_" +
-      "start_offset\030\004 \001(\003R\016logStartOffset\022%\n\016hi" +
-      "gh_watermark\030\005 \001(\003R\rhighWatermark\"\252\001\n\022Li" +
-      "stOffsetsRequest\022\024\n\005topic\030\001 \001(\tR\005topic\022\036" +
-      "\n\npartitions\030\002 \003(\005R\npartitions\0221\n\010bounda" +
-      "ry\030\003 \001(\0162\023.sluice.v1.BoundaryH\000R\010boundar" +
-      "y\022#\n\014timestamp_ms\030\004 \001(\003H\000R\013timestampMsB\006" +
-      "\n\004spec\"K\n\023ListOffsetsResponse\0224\n\007offsets" +
-      "\030\001 \003(\0132\032.sluice.v1.PartitionOffsetR\007offs" +
-      "ets\"j\n\017PartitionOffset\022\034\n\tpartition\030\001 \001(" +
-      "\005R\tpartition\022\026\n\006offset\030\002 \001(\003R\006offset\022!\n\014" +
-      "timestamp_ms\030\003 \001(\003R\013timestampMs\"\030\n\026Descr" +
-      "ibeClusterRequest\"\212\001\n\027DescribeClusterRes" +
-      "ponse\022\035\n\ncluster_id\030\001 \001(\tR\tclusterId\022#\n\r" +
-      "controller_id\030\002 \001(\004R\014controllerId\022+\n\007bro" +
-      "kers\030\003 \003(\0132\021.sluice.v1.BrokerR\007brokers\"F" +
-      "\n\006Broker\022\016\n\002id\030\001 \001(\004R\002id\022\030\n\007address\030\002 \001(" +
-      "\tR\007address\022\022\n\004rack\030\003 \001(\tR\004rack\",\n\022GetMet" +
-      "adataRequest\022\026\n\006topics\030\001 \003(\tR\006topics\"\231\001\n" +
-      "\023GetMetadataResponse\022+\n\007brokers\030\001 \003(\0132\021." +
-      "sluice.v1.BrokerR\007brokers\0220\n\006topics\030\002 \003(" +
-      "\0132\030.sluice.v1.TopicMetadataR\006topics\022#\n\rc" +
-      "ontroller_id\030\003 \001(\004R\014controllerId\"|\n\rTopi" +
-      "cMetadata\022\022\n\004name\030\001 \001(\tR\004name\022\031\n\010topic_i" +
-      "d\030\002 \001(\tR\007topicId\022<\n\npartitions\030\003 \003(\0132\034.s" +
-      "luice.v1.PartitionMetadataR\npartitions\"o" +
-      "\n\021PartitionMetadata\022\034\n\tpartition\030\001 \001(\005R\t" +
-      "partition\022\033\n\tleader_id\030\002 \001(\004R\010leaderId\022\037" +
-      "\n\013replica_ids\030\003 \003(\004R\nreplicaIds2\232\006\n\014Admi" +
-      "nService\022L\n\013CreateTopic\022\035.sluice.v1.Crea" +
-      "teTopicRequest\032\036.sluice.v1.CreateTopicRe" +
-      "sponse\022L\n\013DeleteTopic\022\035.sluice.v1.Delete" +
-      "TopicRequest\032\036.sluice.v1.DeleteTopicResp" +
-      "onse\022N\n\nListTopics\022\034.sluice.v1.ListTopic" +
-      "sRequest\032\035.sluice.v1.ListTopicsResponse\"" +
-      "\003\220\002\001\022W\n\rDescribeTopic\022\037.sluice.v1.Descri" +
-      "beTopicRequest\032 .sluice.v1.DescribeTopic" +
-      "Response\"\003\220\002\001\022Q\n\013ListOffsets\022\035.sluice.v1" +
-      ".ListOffsetsRequest\032\036.sluice.v1.ListOffs" +
-      "etsResponse\"\003\220\002\001\022Q\n\013GetMetadata\022\035.sluice" +
-      ".v1.GetMetadataRequest\032\036.sluice.v1.GetMe" +
-      "tadataResponse\"\003\220\002\001\022]\n\017DescribeCluster\022!" +
-      ".sluice.v1.DescribeClusterRequest\032\".slui" +
-      "ce.v1.DescribeClusterResponse\"\003\220\002\001\022c\n\021Al" +
-      "terTopicConfigs\022#.sluice.v1.AlterTopicCo" +
-      "nfigsRequest\032$.sluice.v1.AlterTopicConfi" +
-      "gsResponse\"\003\220\002\002\022[\n\020CreatePartitions\022\".sl" +
-      "uice.v1.CreatePartitionsRequest\032#.sluice" +
-      ".v1.CreatePartitionsResponseBG\n\014io.sluic" +
-      "e.v1P\001Z5github.com/sluice-io/sluice/gen/" +
-      "go/sluice/v1;sluicev1b\006proto3"
+      "R\005topic\"(\n\022DeleteTopicRequest\022\022\n\004name\030\001 " +
+      "\001(\tR\004name\"\025\n\023DeleteTopicResponse\">\n\021List" +
+      "TopicsRequest\022)\n\020include_internal\030\001 \001(\010R" +
+      "\017includeInternal\"E\n\022ListTopicsResponse\022/" +
+      "\n\006topics\030\001 \003(\0132\027.sluice.v1.TopicSummaryR" +
+      "\006topics\"\214\001\n\014TopicSummary\022\022\n\004name\030\001 \001(\tR\004" +
+      "name\022\031\n\010topic_id\030\002 \001(\tR\007topicId\022\036\n\nparti" +
+      "tions\030\003 \001(\005R\npartitions\022-\n\022replication_f" +
+      "actor\030\004 \001(\005R\021replicationFactor\"*\n\024Descri" +
+      "beTopicRequest\022\022\n\004name\030\001 \001(\tR\004name\"J\n\025De" +
+      "scribeTopicResponse\0221\n\005topic\030\001 \001(\0132\033.slu" +
+      "ice.v1.TopicDescriptionR\005topic\"\326\003\n\020Topic" +
+      "Description\022\022\n\004name\030\001 \001(\tR\004name\022\031\n\010topic" +
+      "_id\030\002 \001(\tR\007topicId\022-\n\022replication_factor" +
+      "\030\003 \001(\005R\021replicationFactor\022B\n\007configs\030\004 \003" +
+      "(\0132(.sluice.v1.TopicDescription.ConfigsE" +
+      "ntryR\007configs\022?\n\npartitions\030\005 \003(\0132\037.slui" +
+      "ce.v1.PartitionDescriptionR\npartitions\022^" +
+      "\n\021effective_configs\030\006 \003(\01321.sluice.v1.To" +
+      "picDescription.EffectiveConfigsEntryR\020ef" +
+      "fectiveConfigs\032:\n\014ConfigsEntry\022\020\n\003key\030\001 " +
+      "\001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\032C\n\025Ef" +
+      "fectiveConfigsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n" +
+      "\005value\030\002 \001(\tR\005value:\0028\001\"\352\001\n\030AlterTopicCo" +
+      "nfigsRequest\022\022\n\004name\030\001 \001(\tR\004name\022T\n\013set_" +
+      "configs\030\002 \003(\01323.sluice.v1.AlterTopicConf" +
+      "igsRequest.SetConfigsEntryR\nsetConfigs\022%" +
+      "\n\016delete_configs\030\003 \003(\tR\rdeleteConfigs\032=\n" +
+      "\017SetConfigsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005va" +
+      "lue\030\002 \001(\tR\005value:\0028\001\"N\n\031AlterTopicConfig" +
+      "sResponse\0221\n\005topic\030\001 \001(\0132\033.sluice.v1.Top" +
+      "icDescriptionR\005topic\"M\n\027CreatePartitions" +
+      "Request\022\022\n\004name\030\001 \001(\tR\004name\022\036\n\npartition" +
+      "s\030\002 \001(\005R\npartitions\"M\n\030CreatePartitionsR" +
+      "esponse\0221\n\005topic\030\001 \001(\0132\033.sluice.v1.Topic" +
+      "DescriptionR\005topic\"\303\001\n\024PartitionDescript" +
+      "ion\022\034\n\tpartition\030\001 \001(\005R\tpartition\022\033\n\tlea" +
+      "der_id\030\002 \001(\004R\010leaderId\022\037\n\013replica_ids\030\003 " +
+      "\003(\004R\nreplicaIds\022(\n\020log_start_offset\030\004 \001(" +
+      "\003R\016logStartOffset\022%\n\016high_watermark\030\005 \001(" +
+      "\003R\rhighWatermark\"\252\001\n\022ListOffsetsRequest\022" +
+      "\024\n\005topic\030\001 \001(\tR\005topic\022\036\n\npartitions\030\002 \003(" +
+      "\005R\npartitions\0221\n\010boundary\030\003 \001(\0162\023.sluice" +
+      ".v1.BoundaryH\000R\010boundary\022#\n\014timestamp_ms" +
+      "\030\004 \001(\003H\000R\013timestampMsB\006\n\004spec\"K\n\023ListOff" +
+      "setsResponse\0224\n\007offsets\030\001 \003(\0132\032.sluice.v" +
+      "1.PartitionOffsetR\007offsets\"j\n\017PartitionO" +
+      "ffset\022\034\n\tpartition\030\001 \001(\005R\tpartition\022\026\n\006o" +
+      "ffset\030\002 \001(\003R\006offset\022!\n\014timestamp_ms\030\003 \001(" +
+      "\003R\013timestampMs\"\030\n\026DescribeClusterRequest" +
+      "\"\212\001\n\027DescribeClusterResponse\022\035\n\ncluster_" +
+      "id\030\001 \001(\tR\tclusterId\022#\n\rcontroller_id\030\002 \001" +
+      "(\004R\014controllerId\022+\n\007brokers\030\003 \003(\0132\021.slui" +
+      "ce.v1.BrokerR\007brokers\"F\n\006Broker\022\016\n\002id\030\001 " +
+      "\001(\004R\002id\022\030\n\007address\030\002 \001(\tR\007address\022\022\n\004rac" +
+      "k\030\003 \001(\tR\004rack\",\n\022GetMetadataRequest\022\026\n\006t" +
+      "opics\030\001 \003(\tR\006topics\"\231\001\n\023GetMetadataRespo" +
+      "nse\022+\n\007brokers\030\001 \003(\0132\021.sluice.v1.BrokerR" +
+      "\007brokers\0220\n\006topics\030\002 \003(\0132\030.sluice.v1.Top" +
+      "icMetadataR\006topics\022#\n\rcontroller_id\030\003 \001(" +
+      "\004R\014controllerId\"|\n\rTopicMetadata\022\022\n\004name" +
+      "\030\001 \001(\tR\004name\022\031\n\010topic_id\030\002 \001(\tR\007topicId\022" +
+      "<\n\npartitions\030\003 \003(\0132\034.sluice.v1.Partitio" +
+      "nMetadataR\npartitions\"o\n\021PartitionMetada" +
+      "ta\022\034\n\tpartition\030\001 \001(\005R\tpartition\022\033\n\tlead" +
+      "er_id\030\002 \001(\004R\010leaderId\022\037\n\013replica_ids\030\003 \003" +
+      "(\004R\nreplicaIds2\207\010\n\014AdminService\022L\n\013Creat" +
+      "eTopic\022\035.sluice.v1.CreateTopicRequest\032\036." +
+      "sluice.v1.CreateTopicResponse\022L\n\013DeleteT" +
+      "opic\022\035.sluice.v1.DeleteTopicRequest\032\036.sl" +
+      "uice.v1.DeleteTopicResponse\022N\n\nListTopic" +
+      "s\022\034.sluice.v1.ListTopicsRequest\032\035.sluice" +
+      ".v1.ListTopicsResponse\"\003\220\002\001\022W\n\rDescribeT" +
+      "opic\022\037.sluice.v1.DescribeTopicRequest\032 ." +
+      "sluice.v1.DescribeTopicResponse\"\003\220\002\001\022Q\n\013" +
+      "ListOffsets\022\035.sluice.v1.ListOffsetsReque" +
+      "st\032\036.sluice.v1.ListOffsetsResponse\"\003\220\002\001\022" +
+      "Q\n\013GetMetadata\022\035.sluice.v1.GetMetadataRe" +
+      "quest\032\036.sluice.v1.GetMetadataResponse\"\003\220" +
+      "\002\001\022]\n\017DescribeCluster\022!.sluice.v1.Descri" +
+      "beClusterRequest\032\".sluice.v1.DescribeClu" +
+      "sterResponse\"\003\220\002\001\022c\n\021AlterTopicConfigs\022#" +
+      ".sluice.v1.AlterTopicConfigsRequest\032$.sl" +
+      "uice.v1.AlterTopicConfigsResponse\"\003\220\002\002\022[" +
+      "\n\020CreatePartitions\022\".sluice.v1.CreatePar" +
+      "titionsRequest\032#.sluice.v1.CreatePartiti" +
+      "onsResponse\022H\n\010SetQuota\022\032.sluice.v1.SetQ" +
+      "uotaRequest\032\033.sluice.v1.SetQuotaResponse" +
+      "\"\003\220\002\002\022N\n\nListQuotas\022\034.sluice.v1.ListQuot" +
+      "asRequest\032\035.sluice.v1.ListQuotasResponse" +
+      "\"\003\220\002\001\022Q\n\013DeleteQuota\022\035.sluice.v1.DeleteQ" +
+      "uotaRequest\032\036.sluice.v1.DeleteQuotaRespo" +
+      "nse\"\003\220\002\002BG\n\014io.sluice.v1P\001Z5github.com/s" +
+      "luice-io/sluice/gen/go/sluice/v1;sluicev" +
+      "1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
         new com.google.protobuf.Descriptors.FileDescriptor[] {
+          io.sluice.v1.QuotaOuterClass.getDescriptor(),
           io.sluice.v1.RecordOuterClass.getDescriptor(),
         });
     internal_static_sluice_v1_CreateTopicRequest_descriptor =
@@ -459,6 +467,7 @@ public final class Admin extends com.google.protobuf.GeneratedFile {
         internal_static_sluice_v1_PartitionMetadata_descriptor,
         new java.lang.String[] { "Partition", "LeaderId", "ReplicaIds", });
     descriptor.resolveAllFeaturesImmutable();
+    io.sluice.v1.QuotaOuterClass.getDescriptor();
     io.sluice.v1.RecordOuterClass.getDescriptor();
   }
 

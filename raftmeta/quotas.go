@@ -12,9 +12,28 @@ import (
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 )
 
-// ErrQuotaNotFound is the outcome of deleting limits of an entity that has
-// none.
-var ErrQuotaNotFound = errors.New("no quota is set for the entity")
+var (
+	// ErrQuotaNotFound is the outcome of deleting limits of an entity that
+	// has none.
+	ErrQuotaNotFound = errors.New("no quota is set for the entity")
+	// ErrTooManyQuotas is the outcome of adding an entity when MaxQuotas
+	// entities have quotas.
+	ErrTooManyQuotas = fmt.Errorf("the cluster already holds quotas for %d entities, the most it keeps", MaxQuotas)
+)
+
+// MaxQuotas bounds the entities with quotas: every broker holds them all,
+// in memory and in every metadata snapshot.
+const MaxQuotas = 10000
+
+// Quota returns the limits of one entity, nil when it has none; callers
+// must not modify them.
+func (f *FSM) Quota(e *sluicev1.QuotaEntity) *sluicev1.Quota {
+	qs := f.Quotas()
+	if i, ok := findQuota(qs, e); ok {
+		return qs.GetQuotas()[i]
+	}
+	return nil
+}
 
 // Quotas returns every client quota, ordered by entity; callers must not
 // modify them. The value changes (as a pointer) only when a quota does.
@@ -27,6 +46,9 @@ func (f *FSM) setQuota(c *internalv1.SetQuota) error {
 	qs := cloneQuotas(f.working.GetQuotas())
 	i, found := findQuota(qs, c.GetEntity())
 	if !found {
+		if len(qs.Quotas) >= MaxQuotas {
+			return ErrTooManyQuotas
+		}
 		q := &sluicev1.Quota{Entity: proto.CloneOf(c.GetEntity()), Values: &sluicev1.QuotaValues{}}
 		qs.Quotas = slices.Insert(qs.Quotas, i, q)
 	}
@@ -51,7 +73,7 @@ func (f *FSM) setQuota(c *internalv1.SetQuota) error {
 func (f *FSM) deleteQuota(c *internalv1.DeleteQuota) error {
 	i, found := findQuota(f.working.GetQuotas(), c.GetEntity())
 	if !found {
-		return fmt.Errorf("%w", ErrQuotaNotFound)
+		return ErrQuotaNotFound
 	}
 	qs := cloneQuotas(f.working.GetQuotas())
 	q := proto.CloneOf(qs.Quotas[i])

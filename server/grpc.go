@@ -28,7 +28,8 @@ import (
 
 // newGRPCServer builds the server with its interceptor chain, outermost
 // first: recovery (a panic becomes INTERNAL and a log line), logging, the
-// mapping of errors to status, then validation, then the handler.
+// mapping of errors to status, then request quotas (quota.go), then
+// validation, then the handler.
 func (b *Broker) newGRPCServer() error {
 	codec, err := newRawCodec()
 	if err != nil {
@@ -41,6 +42,7 @@ func (b *Broker) newGRPCServer() error {
 		logging.WithLogOnEvents(logging.FinishCall),
 		logging.WithLevels(callLogLevel),
 	}
+	quotas := newQuotaEnforcer(b.meta)
 	recoverOpts := []recovery.Option{recovery.WithRecoveryHandler(func(p any) error {
 		b.log.Error("panic in request handler", "panic", p, "stack", string(debug.Stack()))
 		return status.Error(codes.Internal, "internal error")
@@ -57,6 +59,7 @@ func (b *Broker) newGRPCServer() error {
 			statusUnary,
 			b.requestSizeUnary,
 			b.drainUnary,
+			b.quotaUnary(quotas),
 			validateUnary,
 		),
 		grpc.ChainStreamInterceptor(
@@ -68,8 +71,8 @@ func (b *Broker) newGRPCServer() error {
 			validateStream,
 		),
 	)
-	sluicev1.RegisterProduceServiceServer(b.grpc, &produceService{b: b, buffer: semaphore.NewWeighted(int64(b.cfg.Limits.ProduceBufferBytes))})
-	sluicev1.RegisterFetchServiceServer(b.grpc, &fetchService{b: b})
+	sluicev1.RegisterProduceServiceServer(b.grpc, &produceService{b: b, buffer: semaphore.NewWeighted(int64(b.cfg.Limits.ProduceBufferBytes)), quotas: quotas})
+	sluicev1.RegisterFetchServiceServer(b.grpc, &fetchService{b: b, quotas: quotas})
 	sluicev1.RegisterAdminServiceServer(b.grpc, &adminService{b: b})
 	sluicev1.RegisterGroupCoordinatorServiceServer(b.grpc, &groupService{b: b})
 	internalv1.RegisterRaftTransportServiceServer(b.grpc, b.peer)

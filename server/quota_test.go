@@ -309,6 +309,8 @@ func TestQuotaChangeTakesEffectOnEveryBroker(t *testing.T) {
 	}
 	// 20,000 bytes at 10,000 B/s (a burst of 10,000): about 1 s held.
 	req := &sluicev1.ProduceRequest{Topic: "quota", Partition: proto.Int32(0), Records: []*sluicev1.Record{{Value: make([]byte, 20000)}}}
+	// throttleOn sends the request to broker id as the client "slow" and
+	// returns the throttle time of its response.
 	throttleOn := func(id uint64) (int32, error) {
 		ctx, cancel := context.WithTimeout(asClient(t.Context(), "slow"), 30*time.Second)
 		defer cancel()
@@ -336,6 +338,9 @@ func TestQuotaChangeTakesEffectOnEveryBroker(t *testing.T) {
 	awaitEverywhere := func(what string, want func(int32) bool) {
 		t.Helper()
 		set := time.Now()
+		// took is, per broker, when the first request whose response
+		// showed the change was sent: what the change took to reach the
+		// broker at most, without the time the response was held.
 		var wg sync.WaitGroup
 		took := map[uint64]time.Duration{}
 		var mu sync.Mutex
@@ -345,10 +350,11 @@ func TestQuotaChangeTakesEffectOnEveryBroker(t *testing.T) {
 				defer wg.Done()
 				deadline := time.Now().Add(20 * time.Second)
 				for time.Now().Before(deadline) {
+					sent := time.Since(set)
 					ms, err := throttleOn(id)
 					if err == nil && want(ms) {
 						mu.Lock()
-						took[id] = time.Since(set)
+						took[id] = sent
 						mu.Unlock()
 						return
 					}

@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	internalv1 "github.com/sluice-io/sluice/gen/go/sluice/internalpb/v1"
+	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/storage"
 )
 
@@ -26,6 +27,9 @@ func fuzzCommands() []*internalv1.MetadataCommand {
 		{Command: &internalv1.MetadataCommand_CreatePartitions{CreatePartitions: &internalv1.CreatePartitions{Name: "orders", CurrentCount: 3,
 			Assignment: []*internalv1.Replicas{{Brokers: []uint64{1}}}}}},
 		{Command: &internalv1.MetadataCommand_ReserveProducerIds{ReserveProducerIds: &internalv1.ReserveProducerIds{First: 1, Count: 1000}}},
+		setQuotaCmd(userEntity("User:alice"), &sluicev1.QuotaValues{ProduceBytesRate: proto.Int64(1 << 20)}),
+		setQuotaCmd(defaultClientEntity(), nil),
+		deleteQuotaCmd(userEntity("User:alice"), sluicev1.QuotaType_QUOTA_TYPE_FETCH_BYTES_RATE),
 	}
 }
 

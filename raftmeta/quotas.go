@@ -53,7 +53,13 @@ func (f *FSM) setQuota(c *internalv1.SetQuota) error {
 		qs.Quotas = slices.Insert(qs.Quotas, i, q)
 	}
 	q := proto.CloneOf(qs.Quotas[i])
-	v, set := q.GetValues(), c.GetValues()
+	if q.Values == nil {
+		q.Values = &sluicev1.QuotaValues{}
+	}
+	v, set := q.Values, c.GetValues()
+	if set == nil {
+		set = &sluicev1.QuotaValues{}
+	}
 	if set.ProduceBytesRate != nil {
 		v.ProduceBytesRate = proto.Int64(set.GetProduceBytesRate())
 	}
@@ -77,7 +83,10 @@ func (f *FSM) deleteQuota(c *internalv1.DeleteQuota) error {
 	}
 	qs := cloneQuotas(f.working.GetQuotas())
 	q := proto.CloneOf(qs.Quotas[i])
-	v := q.GetValues()
+	if q.Values == nil {
+		q.Values = &sluicev1.QuotaValues{}
+	}
+	v := q.Values
 	types := c.GetTypes()
 	if len(types) == 0 {
 		types = []sluicev1.QuotaType{sluicev1.QuotaType_QUOTA_TYPE_PRODUCE_BYTES_RATE, sluicev1.QuotaType_QUOTA_TYPE_FETCH_BYTES_RATE, sluicev1.QuotaType_QUOTA_TYPE_REQUEST_RATE}

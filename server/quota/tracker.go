@@ -40,7 +40,13 @@ type shard struct {
 	mu       sync.Mutex
 	buckets  map[Key]*bucket
 	overflow map[float64]*bucket // by limit, when buckets is full
+	last     *bucket             // when overflow is full too
+	swept    time.Time           // the last dropIdleLocked
 }
+
+// sweepEvery is how often a full shard looks for idle buckets at most, so
+// that a flood of new keys costs a scan per interval, not per key.
+const sweepEvery = 100 * time.Millisecond
 
 type bucket struct {
 	tokens float64
@@ -101,8 +107,9 @@ func (s *shard) bucket(key Key, limit float64, now time.Time) *bucket {
 		return b
 	}
 	full := &bucket{tokens: limit * Burst.Seconds(), last: now, limit: limit}
-	if len(s.buckets) >= MaxKeys/shards {
+	if len(s.buckets) >= MaxKeys/shards && now.Sub(s.swept) >= sweepEvery {
 		s.dropIdleLocked(now)
+		s.swept = now
 	}
 	if len(s.buckets) < MaxKeys/shards {
 		s.buckets[key] = full
@@ -116,8 +123,12 @@ func (s *shard) bucket(key Key, limit float64, now time.Time) *bucket {
 	}
 	if len(s.overflow) < MaxKeys/shards {
 		s.overflow[limit] = full
+		return full
 	}
-	return full
+	if s.last == nil {
+		s.last = full
+	}
+	return s.last
 }
 
 // dropIdleLocked drops the buckets that are full again since their last

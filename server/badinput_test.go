@@ -80,6 +80,7 @@ func TestBadInputSuite(t *testing.T) {
 	cases = append(cases, s.configNumberCases()...)
 	cases = append(cases, s.findingCases()...)
 	cases = append(cases, s.emptyRequestCases()...)
+	cases = append(cases, s.quotaCases()...)
 	checkEveryRPCHasEmptyCase(t, cases)
 
 	for _, tc := range cases {
@@ -740,6 +741,9 @@ func (s *suite) emptyRequestCases() []edgeCase {
 		{"empty/DescribeCluster", unaryCall(a.DescribeCluster, &sluicev1.DescribeClusterRequest{}), ok},
 		{"empty/AlterTopicConfigs", unaryCall(a.AlterTopicConfigs, &sluicev1.AlterTopicConfigsRequest{}), bad},
 		{"empty/CreatePartitions", unaryCall(a.CreatePartitions, &sluicev1.CreatePartitionsRequest{}), bad},
+		{"empty/SetQuota", unaryCall(a.SetQuota, &sluicev1.SetQuotaRequest{}), bad},
+		{"empty/ListQuotas", unaryCall(a.ListQuotas, &sluicev1.ListQuotasRequest{}), ok},
+		{"empty/DeleteQuota", unaryCall(a.DeleteQuota, &sluicev1.DeleteQuotaRequest{}), bad},
 		{"empty/Fetch", s.fetch(&sluicev1.FetchRequest{}), bad},
 		{"empty/Produce", s.produce(&sluicev1.ProduceRequest{}), bad},
 		{"empty/InitProducer", unaryCall(pr.InitProducer, &sluicev1.InitProducerRequest{}), ok},

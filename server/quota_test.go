@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -376,4 +377,44 @@ func TestQuotaChangeTakesEffectOnEveryBroker(t *testing.T) {
 		t.Fatal(err)
 	}
 	awaitEverywhere("quota lifted", func(ms int32) bool { return ms == 0 })
+}
+
+// quotaCases are the bad-input suite's quota requests: odd names (any
+// string within 255 bytes names a user or client id, as in Kafka), extreme
+// rates, unknown types.
+func (s *suite) quotaCases() []edgeCase {
+	a := s.b.AdminClient
+	bad, ok := codes.InvalidArgument, codes.OK
+	var out []edgeCase
+	for _, n := range oddNames {
+		want, gone := ok, ok
+		if bigName(n.s) {
+			want, gone = bad, bad
+		}
+		rate := &sluicev1.QuotaValues{RequestRate: proto.Float64(1e6)}
+		out = append(out,
+			edgeCase{"quota name " + n.label + "/set user", unaryCall(a.SetQuota, &sluicev1.SetQuotaRequest{Entity: userQuotaEntity(n.s), Values: rate}), want},
+			edgeCase{"quota name " + n.label + "/set client id", unaryCall(a.SetQuota, &sluicev1.SetQuotaRequest{Entity: clientEntity(n.s), Values: rate}), want},
+			edgeCase{"quota name " + n.label + "/delete user", unaryCall(a.DeleteQuota, &sluicev1.DeleteQuotaRequest{Entity: userQuotaEntity(n.s)}), gone},
+			edgeCase{"quota name " + n.label + "/delete client id", unaryCall(a.DeleteQuota, &sluicev1.DeleteQuotaRequest{Entity: clientEntity(n.s)}), gone},
+		)
+	}
+	e := clientEntity("odd-rates")
+	set := func(v *sluicev1.QuotaValues) func(t *testing.T) error {
+		return unaryCall(a.SetQuota, &sluicev1.SetQuotaRequest{Entity: e, Values: v})
+	}
+	return append(out,
+		edgeCase{"quota/request rate NaN", set(&sluicev1.QuotaValues{RequestRate: proto.Float64(math.NaN())}), bad},
+		edgeCase{"quota/request rate +Inf", set(&sluicev1.QuotaValues{RequestRate: proto.Float64(math.Inf(1))}), bad},
+		edgeCase{"quota/request rate smallest positive", set(&sluicev1.QuotaValues{RequestRate: proto.Float64(math.SmallestNonzeroFloat64)}), ok},
+		edgeCase{"quota/produce rate MinInt64", set(&sluicev1.QuotaValues{ProduceBytesRate: proto.Int64(math.MinInt64)}), bad},
+		edgeCase{"quota/fetch rate MaxInt64", set(&sluicev1.QuotaValues{FetchBytesRate: proto.Int64(math.MaxInt64)}), ok},
+		edgeCase{"quota/delete unknown type", unaryCall(a.DeleteQuota, &sluicev1.DeleteQuotaRequest{Entity: e, Types: []sluicev1.QuotaType{99}}), bad},
+		edgeCase{"quota/delete unspecified type", unaryCall(a.DeleteQuota, &sluicev1.DeleteQuotaRequest{Entity: e, Types: []sluicev1.QuotaType{0}}), bad},
+		edgeCase{"quota/delete", unaryCall(a.DeleteQuota, &sluicev1.DeleteQuotaRequest{Entity: e}), ok},
+		edgeCase{"quota/both parts default", unaryCall(a.SetQuota, &sluicev1.SetQuotaRequest{Entity: &sluicev1.QuotaEntity{
+			User:     &sluicev1.QuotaEntityPart{Match: &sluicev1.QuotaEntityPart_IsDefault{IsDefault: true}},
+			ClientId: &sluicev1.QuotaEntityPart{Match: &sluicev1.QuotaEntityPart_IsDefault{IsDefault: false}},
+		}, Values: &sluicev1.QuotaValues{RequestRate: proto.Float64(1e6)}}), bad},
+	)
 }

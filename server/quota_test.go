@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"strconv"
@@ -102,6 +103,9 @@ func pipelinedProducer(ctx context.Context, t *testing.T, b *servertest.Broker, 
 		out = append(out, produceSample{at: time.Since(start), bytes: size, throttle: resp.GetThrottleTimeMs()})
 	}
 }
+
+// errHeldShort is a response that came sooner than its throttle time says.
+var errHeldShort = errors.New("throttled response not held")
 
 type produceFailed struct{ resp *sluicev1.ProduceResponse }
 
@@ -311,7 +315,8 @@ func TestQuotaChangeTakesEffectOnEveryBroker(t *testing.T) {
 	// 20,000 bytes at 10,000 B/s (a burst of 10,000): about 1 s held.
 	req := &sluicev1.ProduceRequest{Topic: "quota", Partition: proto.Int32(0), Records: []*sluicev1.Record{{Value: make([]byte, 20000)}}}
 	// throttleOn sends the request to broker id as the client "slow" and
-	// returns the throttle time of its response.
+	// returns the throttle time of its response, checking that the
+	// response was held that long.
 	throttleOn := func(id uint64) (int32, error) {
 		ctx, cancel := context.WithTimeout(asClient(t.Context(), "slow"), 30*time.Second)
 		defer cancel()
@@ -319,6 +324,7 @@ func TestQuotaChangeTakesEffectOnEveryBroker(t *testing.T) {
 		if err != nil {
 			return 0, err
 		}
+		sent := time.Now()
 		if err := stream.Send(req); err != nil {
 			return 0, err
 		}
@@ -329,7 +335,11 @@ func TestQuotaChangeTakesEffectOnEveryBroker(t *testing.T) {
 		if resp.GetError() != nil || resp.GetResults()[0].GetError() != nil {
 			return 0, produceFailed{resp}
 		}
-		return resp.GetThrottleTimeMs(), nil
+		ms := resp.GetThrottleTimeMs()
+		if held := time.Since(sent); held < time.Duration(ms)*time.Millisecond-5*time.Millisecond {
+			return 0, fmt.Errorf("%w: response says it was held %d ms but came after %v", errHeldShort, ms, held)
+		}
+		return ms, nil
 	}
 	for id := range conns {
 		if ms, err := throttleOn(id); err != nil || ms != 0 {
@@ -353,6 +363,10 @@ func TestQuotaChangeTakesEffectOnEveryBroker(t *testing.T) {
 				for time.Now().Before(deadline) {
 					sent := time.Since(set)
 					ms, err := throttleOn(id)
+					if errors.Is(err, errHeldShort) {
+						t.Errorf("broker %d: %v", id, err)
+						return
+					}
 					if err == nil && want(ms) {
 						mu.Lock()
 						took[id] = sent

@@ -331,6 +331,7 @@ func shallowCopy(st *internalv1.MetadataState) *internalv1.MetadataState {
 		NextProducerId: st.GetNextProducerId(),
 		Users:          slices.Clone(st.GetUsers()),
 		AuthKeys:       slices.Clone(st.GetAuthKeys()),
+		Quotas:         st.GetQuotas(), // replaced whole when a quota changes
 	}
 }
 
@@ -391,6 +392,10 @@ func (f *FSM) execute(cmd *internalv1.MetadataCommand) error {
 		return f.deleteUser(c.DeleteUser.GetName())
 	case *internalv1.MetadataCommand_AddAuthKey:
 		return f.addAuthKey(c.AddAuthKey.GetKey())
+	case *internalv1.MetadataCommand_SetQuota:
+		return f.setQuota(c.SetQuota)
+	case *internalv1.MetadataCommand_DeleteQuota:
+		return f.deleteQuota(c.DeleteQuota)
 	case *internalv1.MetadataCommand_RegisterBroker:
 		if f.working.GetClusterId() == "" {
 			f.working.ClusterId = c.RegisterBroker.GetClusterId()

@@ -80,6 +80,7 @@ func TestBadInputSuite(t *testing.T) {
 	cases = append(cases, s.configNumberCases()...)
 	cases = append(cases, s.findingCases()...)
 	cases = append(cases, s.emptyRequestCases()...)
+	cases = append(cases, s.quotaCases()...)
 	checkEveryRPCHasEmptyCase(t, cases)
 
 	for _, tc := range cases {
@@ -747,6 +748,9 @@ func (s *suite) emptyRequestCases() []edgeCase {
 		{"empty/ListUsers", unaryCall(a.ListUsers, &sluicev1.ListUsersRequest{}), ok},
 		{"empty/StartScram", unaryCall(sluicev1.NewAuthServiceClient(s.b.Conn).StartScram, &sluicev1.StartScramRequest{}), bad},
 		{"empty/FinishScram", unaryCall(sluicev1.NewAuthServiceClient(s.b.Conn).FinishScram, &sluicev1.FinishScramRequest{}), bad},
+		{"empty/SetQuota", unaryCall(a.SetQuota, &sluicev1.SetQuotaRequest{}), bad},
+		{"empty/ListQuotas", unaryCall(a.ListQuotas, &sluicev1.ListQuotasRequest{}), ok},
+		{"empty/DeleteQuota", unaryCall(a.DeleteQuota, &sluicev1.DeleteQuotaRequest{}), bad},
 		{"empty/Fetch", s.fetch(&sluicev1.FetchRequest{}), bad},
 		{"empty/Produce", s.produce(&sluicev1.ProduceRequest{}), bad},
 		{"empty/InitProducer", unaryCall(pr.InitProducer, &sluicev1.InitProducerRequest{}), ok},

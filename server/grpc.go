@@ -31,7 +31,7 @@ import (
 // first: the gRPC metrics, recovery (a panic becomes INTERNAL and a log
 // line), logging, the mapping of errors to status, the request durations,
 // the check of peer certificates, then authentication (when on: auth.go),
-// then validation, then the handler.
+// request quotas (quota.go), then validation, then the handler.
 func (b *Broker) newGRPCServer() error {
 	codec, err := newRawCodec()
 	if err != nil {
@@ -44,6 +44,7 @@ func (b *Broker) newGRPCServer() error {
 		logging.WithLogOnEvents(logging.FinishCall),
 		logging.WithLevels(callLogLevel),
 	}
+	quotas := newQuotaEnforcer(b.meta)
 	recoverOpts := []recovery.Option{recovery.WithRecoveryHandler(func(p any) error {
 		b.log.Error("panic in request handler", "panic", p, "stack", string(debug.Stack()))
 		return status.Error(codes.Internal, "internal error")
@@ -67,6 +68,7 @@ func (b *Broker) newGRPCServer() error {
 		}, authUnary, []grpc.UnaryServerInterceptor{
 			b.requestSizeUnary,
 			b.drainUnary,
+			b.quotaUnary(quotas),
 			validateUnary,
 		})...),
 		grpc.ChainStreamInterceptor(slices.Concat([]grpc.StreamServerInterceptor{
@@ -83,8 +85,8 @@ func (b *Broker) newGRPCServer() error {
 			validateStream,
 		})...),
 	)...)
-	sluicev1.RegisterProduceServiceServer(b.grpc, &produceService{b: b, buffer: semaphore.NewWeighted(int64(b.cfg.Limits.ProduceBufferBytes))})
-	sluicev1.RegisterFetchServiceServer(b.grpc, &fetchService{b: b})
+	sluicev1.RegisterProduceServiceServer(b.grpc, &produceService{b: b, buffer: semaphore.NewWeighted(int64(b.cfg.Limits.ProduceBufferBytes)), quotas: quotas})
+	sluicev1.RegisterFetchServiceServer(b.grpc, &fetchService{b: b, quotas: quotas})
 	sluicev1.RegisterAdminServiceServer(b.grpc, &adminService{b: b})
 	sluicev1.RegisterGroupCoordinatorServiceServer(b.grpc, &groupService{b: b})
 	sluicev1.RegisterAuthServiceServer(b.grpc, &authService{b: b})

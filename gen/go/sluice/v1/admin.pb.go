@@ -1875,7 +1875,7 @@ var File_sluice_v1_admin_proto protoreflect.FileDescriptor
 
 const file_sluice_v1_admin_proto_rawDesc = "" +
 	"\n" +
-	"\x15sluice/v1/admin.proto\x12\tsluice.v1\x1a\x14sluice/v1/auth.proto\x1a\x16sluice/v1/record.proto\"\xf9\x01\n" +
+	"\x15sluice/v1/admin.proto\x12\tsluice.v1\x1a\x14sluice/v1/auth.proto\x1a\x15sluice/v1/quota.proto\x1a\x16sluice/v1/record.proto\"\xf9\x01\n" +
 	"\x12CreateTopicRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1e\n" +
 	"\n" +
@@ -2017,7 +2017,7 @@ const file_sluice_v1_admin_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x129\n" +
 	"\n" +
 	"mechanisms\x18\x02 \x03(\x0e2\x19.sluice.v1.ScramMechanismR\n" +
-	"mechanisms2\x82\b\n" +
+	"mechanisms2\xef\t\n" +
 	"\fAdminService\x12L\n" +
 	"\vCreateTopic\x12\x1d.sluice.v1.CreateTopicRequest\x1a\x1e.sluice.v1.CreateTopicResponse\x12L\n" +
 	"\vDeleteTopic\x12\x1d.sluice.v1.DeleteTopicRequest\x1a\x1e.sluice.v1.DeleteTopicResponse\x12N\n" +
@@ -2033,7 +2033,11 @@ const file_sluice_v1_admin_proto_rawDesc = "" +
 	"CreateUser\x12\x1c.sluice.v1.CreateUserRequest\x1a\x1d.sluice.v1.CreateUserResponse\"\x03\x90\x02\x02\x12I\n" +
 	"\n" +
 	"DeleteUser\x12\x1c.sluice.v1.DeleteUserRequest\x1a\x1d.sluice.v1.DeleteUserResponse\x12K\n" +
-	"\tListUsers\x12\x1b.sluice.v1.ListUsersRequest\x1a\x1c.sluice.v1.ListUsersResponse\"\x03\x90\x02\x01BG\n" +
+	"\tListUsers\x12\x1b.sluice.v1.ListUsersRequest\x1a\x1c.sluice.v1.ListUsersResponse\"\x03\x90\x02\x01\x12H\n" +
+	"\bSetQuota\x12\x1a.sluice.v1.SetQuotaRequest\x1a\x1b.sluice.v1.SetQuotaResponse\"\x03\x90\x02\x02\x12N\n" +
+	"\n" +
+	"ListQuotas\x12\x1c.sluice.v1.ListQuotasRequest\x1a\x1d.sluice.v1.ListQuotasResponse\"\x03\x90\x02\x01\x12Q\n" +
+	"\vDeleteQuota\x12\x1d.sluice.v1.DeleteQuotaRequest\x1a\x1e.sluice.v1.DeleteQuotaResponse\"\x03\x90\x02\x02BG\n" +
 	"\fio.sluice.v1P\x01Z5github.com/sluice-io/sluice/gen/go/sluice/v1;sluicev1b\x06proto3"
 
 var (
@@ -2089,6 +2093,12 @@ var file_sluice_v1_admin_proto_goTypes = []any{
 	nil,                               // 36: sluice.v1.AlterTopicConfigsRequest.SetConfigsEntry
 	(Boundary)(0),                     // 37: sluice.v1.Boundary
 	(ScramMechanism)(0),               // 38: sluice.v1.ScramMechanism
+	(*SetQuotaRequest)(nil),           // 39: sluice.v1.SetQuotaRequest
+	(*ListQuotasRequest)(nil),         // 40: sluice.v1.ListQuotasRequest
+	(*DeleteQuotaRequest)(nil),        // 41: sluice.v1.DeleteQuotaRequest
+	(*SetQuotaResponse)(nil),          // 42: sluice.v1.SetQuotaResponse
+	(*ListQuotasResponse)(nil),        // 43: sluice.v1.ListQuotasResponse
+	(*DeleteQuotaResponse)(nil),       // 44: sluice.v1.DeleteQuotaResponse
 }
 var file_sluice_v1_admin_proto_depIdxs = []int32{
 	33, // 0: sluice.v1.CreateTopicRequest.configs:type_name -> sluice.v1.CreateTopicRequest.ConfigsEntry
@@ -2123,20 +2133,26 @@ var file_sluice_v1_admin_proto_depIdxs = []int32{
 	25, // 29: sluice.v1.AdminService.CreateUser:input_type -> sluice.v1.CreateUserRequest
 	28, // 30: sluice.v1.AdminService.DeleteUser:input_type -> sluice.v1.DeleteUserRequest
 	30, // 31: sluice.v1.AdminService.ListUsers:input_type -> sluice.v1.ListUsersRequest
-	1,  // 32: sluice.v1.AdminService.CreateTopic:output_type -> sluice.v1.CreateTopicResponse
-	3,  // 33: sluice.v1.AdminService.DeleteTopic:output_type -> sluice.v1.DeleteTopicResponse
-	5,  // 34: sluice.v1.AdminService.ListTopics:output_type -> sluice.v1.ListTopicsResponse
-	8,  // 35: sluice.v1.AdminService.DescribeTopic:output_type -> sluice.v1.DescribeTopicResponse
-	16, // 36: sluice.v1.AdminService.ListOffsets:output_type -> sluice.v1.ListOffsetsResponse
-	22, // 37: sluice.v1.AdminService.GetMetadata:output_type -> sluice.v1.GetMetadataResponse
-	19, // 38: sluice.v1.AdminService.DescribeCluster:output_type -> sluice.v1.DescribeClusterResponse
-	11, // 39: sluice.v1.AdminService.AlterTopicConfigs:output_type -> sluice.v1.AlterTopicConfigsResponse
-	13, // 40: sluice.v1.AdminService.CreatePartitions:output_type -> sluice.v1.CreatePartitionsResponse
-	27, // 41: sluice.v1.AdminService.CreateUser:output_type -> sluice.v1.CreateUserResponse
-	29, // 42: sluice.v1.AdminService.DeleteUser:output_type -> sluice.v1.DeleteUserResponse
-	31, // 43: sluice.v1.AdminService.ListUsers:output_type -> sluice.v1.ListUsersResponse
-	32, // [32:44] is the sub-list for method output_type
-	20, // [20:32] is the sub-list for method input_type
+	39, // 32: sluice.v1.AdminService.SetQuota:input_type -> sluice.v1.SetQuotaRequest
+	40, // 33: sluice.v1.AdminService.ListQuotas:input_type -> sluice.v1.ListQuotasRequest
+	41, // 34: sluice.v1.AdminService.DeleteQuota:input_type -> sluice.v1.DeleteQuotaRequest
+	1,  // 35: sluice.v1.AdminService.CreateTopic:output_type -> sluice.v1.CreateTopicResponse
+	3,  // 36: sluice.v1.AdminService.DeleteTopic:output_type -> sluice.v1.DeleteTopicResponse
+	5,  // 37: sluice.v1.AdminService.ListTopics:output_type -> sluice.v1.ListTopicsResponse
+	8,  // 38: sluice.v1.AdminService.DescribeTopic:output_type -> sluice.v1.DescribeTopicResponse
+	16, // 39: sluice.v1.AdminService.ListOffsets:output_type -> sluice.v1.ListOffsetsResponse
+	22, // 40: sluice.v1.AdminService.GetMetadata:output_type -> sluice.v1.GetMetadataResponse
+	19, // 41: sluice.v1.AdminService.DescribeCluster:output_type -> sluice.v1.DescribeClusterResponse
+	11, // 42: sluice.v1.AdminService.AlterTopicConfigs:output_type -> sluice.v1.AlterTopicConfigsResponse
+	13, // 43: sluice.v1.AdminService.CreatePartitions:output_type -> sluice.v1.CreatePartitionsResponse
+	27, // 44: sluice.v1.AdminService.CreateUser:output_type -> sluice.v1.CreateUserResponse
+	29, // 45: sluice.v1.AdminService.DeleteUser:output_type -> sluice.v1.DeleteUserResponse
+	31, // 46: sluice.v1.AdminService.ListUsers:output_type -> sluice.v1.ListUsersResponse
+	42, // 47: sluice.v1.AdminService.SetQuota:output_type -> sluice.v1.SetQuotaResponse
+	43, // 48: sluice.v1.AdminService.ListQuotas:output_type -> sluice.v1.ListQuotasResponse
+	44, // 49: sluice.v1.AdminService.DeleteQuota:output_type -> sluice.v1.DeleteQuotaResponse
+	35, // [35:50] is the sub-list for method output_type
+	20, // [20:35] is the sub-list for method input_type
 	20, // [20:20] is the sub-list for extension type_name
 	20, // [20:20] is the sub-list for extension extendee
 	0,  // [0:20] is the sub-list for field type_name
@@ -2148,6 +2164,7 @@ func file_sluice_v1_admin_proto_init() {
 		return
 	}
 	file_sluice_v1_auth_proto_init()
+	file_sluice_v1_quota_proto_init()
 	file_sluice_v1_record_proto_init()
 	file_sluice_v1_admin_proto_msgTypes[15].OneofWrappers = []any{
 		(*ListOffsetsRequest_Boundary)(nil),

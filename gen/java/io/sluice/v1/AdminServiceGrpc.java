@@ -395,6 +395,102 @@ public final class AdminServiceGrpc {
     return getListUsersMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<io.sluice.v1.SetQuotaRequest,
+      io.sluice.v1.SetQuotaResponse> getSetQuotaMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "SetQuota",
+      requestType = io.sluice.v1.SetQuotaRequest.class,
+      responseType = io.sluice.v1.SetQuotaResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<io.sluice.v1.SetQuotaRequest,
+      io.sluice.v1.SetQuotaResponse> getSetQuotaMethod() {
+    io.grpc.MethodDescriptor<io.sluice.v1.SetQuotaRequest, io.sluice.v1.SetQuotaResponse> getSetQuotaMethod;
+    if ((getSetQuotaMethod = AdminServiceGrpc.getSetQuotaMethod) == null) {
+      synchronized (AdminServiceGrpc.class) {
+        if ((getSetQuotaMethod = AdminServiceGrpc.getSetQuotaMethod) == null) {
+          AdminServiceGrpc.getSetQuotaMethod = getSetQuotaMethod =
+              io.grpc.MethodDescriptor.<io.sluice.v1.SetQuotaRequest, io.sluice.v1.SetQuotaResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "SetQuota"))
+              .setIdempotent(true)
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.SetQuotaRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.SetQuotaResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new AdminServiceMethodDescriptorSupplier("SetQuota"))
+              .build();
+        }
+      }
+    }
+    return getSetQuotaMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<io.sluice.v1.ListQuotasRequest,
+      io.sluice.v1.ListQuotasResponse> getListQuotasMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "ListQuotas",
+      requestType = io.sluice.v1.ListQuotasRequest.class,
+      responseType = io.sluice.v1.ListQuotasResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<io.sluice.v1.ListQuotasRequest,
+      io.sluice.v1.ListQuotasResponse> getListQuotasMethod() {
+    io.grpc.MethodDescriptor<io.sluice.v1.ListQuotasRequest, io.sluice.v1.ListQuotasResponse> getListQuotasMethod;
+    if ((getListQuotasMethod = AdminServiceGrpc.getListQuotasMethod) == null) {
+      synchronized (AdminServiceGrpc.class) {
+        if ((getListQuotasMethod = AdminServiceGrpc.getListQuotasMethod) == null) {
+          AdminServiceGrpc.getListQuotasMethod = getListQuotasMethod =
+              io.grpc.MethodDescriptor.<io.sluice.v1.ListQuotasRequest, io.sluice.v1.ListQuotasResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "ListQuotas"))
+              .setSafe(true)
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.ListQuotasRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.ListQuotasResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new AdminServiceMethodDescriptorSupplier("ListQuotas"))
+              .build();
+        }
+      }
+    }
+    return getListQuotasMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<io.sluice.v1.DeleteQuotaRequest,
+      io.sluice.v1.DeleteQuotaResponse> getDeleteQuotaMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "DeleteQuota",
+      requestType = io.sluice.v1.DeleteQuotaRequest.class,
+      responseType = io.sluice.v1.DeleteQuotaResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<io.sluice.v1.DeleteQuotaRequest,
+      io.sluice.v1.DeleteQuotaResponse> getDeleteQuotaMethod() {
+    io.grpc.MethodDescriptor<io.sluice.v1.DeleteQuotaRequest, io.sluice.v1.DeleteQuotaResponse> getDeleteQuotaMethod;
+    if ((getDeleteQuotaMethod = AdminServiceGrpc.getDeleteQuotaMethod) == null) {
+      synchronized (AdminServiceGrpc.class) {
+        if ((getDeleteQuotaMethod = AdminServiceGrpc.getDeleteQuotaMethod) == null) {
+          AdminServiceGrpc.getDeleteQuotaMethod = getDeleteQuotaMethod =
+              io.grpc.MethodDescriptor.<io.sluice.v1.DeleteQuotaRequest, io.sluice.v1.DeleteQuotaResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "DeleteQuota"))
+              .setIdempotent(true)
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.DeleteQuotaRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.DeleteQuotaResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new AdminServiceMethodDescriptorSupplier("DeleteQuota"))
+              .build();
+        }
+      }
+    }
+    return getDeleteQuotaMethod;
+  }
+
   /**
    * Creates a new async stub that supports all call types for the service
    */
@@ -588,6 +684,38 @@ public final class AdminServiceGrpc {
         io.grpc.stub.StreamObserver<io.sluice.v1.ListUsersResponse> responseObserver) {
       io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getListUsersMethod(), responseObserver);
     }
+
+    /**
+     * <pre>
+     * SetQuota sets client quota limits of a user, a client id or both
+     * (messages in quota.proto). Every broker applies the change.
+     * </pre>
+     */
+    default void setQuota(io.sluice.v1.SetQuotaRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.SetQuotaResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getSetQuotaMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * ListQuotas lists every client quota.
+     * </pre>
+     */
+    default void listQuotas(io.sluice.v1.ListQuotasRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.ListQuotasResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getListQuotasMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * DeleteQuota removes client quota limits of an entity; NOT_FOUND if it
+     * has none.
+     * </pre>
+     */
+    default void deleteQuota(io.sluice.v1.DeleteQuotaRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.DeleteQuotaResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getDeleteQuotaMethod(), responseObserver);
+    }
   }
 
   /**
@@ -762,6 +890,41 @@ public final class AdminServiceGrpc {
       io.grpc.stub.ClientCalls.asyncUnaryCall(
           getChannel().newCall(getListUsersMethod(), getCallOptions()), request, responseObserver);
     }
+
+    /**
+     * <pre>
+     * SetQuota sets client quota limits of a user, a client id or both
+     * (messages in quota.proto). Every broker applies the change.
+     * </pre>
+     */
+    public void setQuota(io.sluice.v1.SetQuotaRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.SetQuotaResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getSetQuotaMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * ListQuotas lists every client quota.
+     * </pre>
+     */
+    public void listQuotas(io.sluice.v1.ListQuotasRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.ListQuotasResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getListQuotasMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * DeleteQuota removes client quota limits of an entity; NOT_FOUND if it
+     * has none.
+     * </pre>
+     */
+    public void deleteQuota(io.sluice.v1.DeleteQuotaRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.DeleteQuotaResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getDeleteQuotaMethod(), getCallOptions()), request, responseObserver);
+    }
   }
 
   /**
@@ -910,6 +1073,38 @@ public final class AdminServiceGrpc {
       return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
           getChannel(), getListUsersMethod(), getCallOptions(), request);
     }
+
+    /**
+     * <pre>
+     * SetQuota sets client quota limits of a user, a client id or both
+     * (messages in quota.proto). Every broker applies the change.
+     * </pre>
+     */
+    public io.sluice.v1.SetQuotaResponse setQuota(io.sluice.v1.SetQuotaRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getSetQuotaMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * ListQuotas lists every client quota.
+     * </pre>
+     */
+    public io.sluice.v1.ListQuotasResponse listQuotas(io.sluice.v1.ListQuotasRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getListQuotasMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * DeleteQuota removes client quota limits of an entity; NOT_FOUND if it
+     * has none.
+     * </pre>
+     */
+    public io.sluice.v1.DeleteQuotaResponse deleteQuota(io.sluice.v1.DeleteQuotaRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getDeleteQuotaMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -1057,6 +1252,38 @@ public final class AdminServiceGrpc {
     public io.sluice.v1.ListUsersResponse listUsers(io.sluice.v1.ListUsersRequest request) {
       return io.grpc.stub.ClientCalls.blockingUnaryCall(
           getChannel(), getListUsersMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * SetQuota sets client quota limits of a user, a client id or both
+     * (messages in quota.proto). Every broker applies the change.
+     * </pre>
+     */
+    public io.sluice.v1.SetQuotaResponse setQuota(io.sluice.v1.SetQuotaRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getSetQuotaMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * ListQuotas lists every client quota.
+     * </pre>
+     */
+    public io.sluice.v1.ListQuotasResponse listQuotas(io.sluice.v1.ListQuotasRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getListQuotasMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * DeleteQuota removes client quota limits of an entity; NOT_FOUND if it
+     * has none.
+     * </pre>
+     */
+    public io.sluice.v1.DeleteQuotaResponse deleteQuota(io.sluice.v1.DeleteQuotaRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getDeleteQuotaMethod(), getCallOptions(), request);
     }
   }
 
@@ -1218,6 +1445,41 @@ public final class AdminServiceGrpc {
       return io.grpc.stub.ClientCalls.futureUnaryCall(
           getChannel().newCall(getListUsersMethod(), getCallOptions()), request);
     }
+
+    /**
+     * <pre>
+     * SetQuota sets client quota limits of a user, a client id or both
+     * (messages in quota.proto). Every broker applies the change.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<io.sluice.v1.SetQuotaResponse> setQuota(
+        io.sluice.v1.SetQuotaRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getSetQuotaMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * ListQuotas lists every client quota.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<io.sluice.v1.ListQuotasResponse> listQuotas(
+        io.sluice.v1.ListQuotasRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getListQuotasMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * DeleteQuota removes client quota limits of an entity; NOT_FOUND if it
+     * has none.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<io.sluice.v1.DeleteQuotaResponse> deleteQuota(
+        io.sluice.v1.DeleteQuotaRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getDeleteQuotaMethod(), getCallOptions()), request);
+    }
   }
 
   private static final int METHODID_CREATE_TOPIC = 0;
@@ -1232,6 +1494,9 @@ public final class AdminServiceGrpc {
   private static final int METHODID_CREATE_USER = 9;
   private static final int METHODID_DELETE_USER = 10;
   private static final int METHODID_LIST_USERS = 11;
+  private static final int METHODID_SET_QUOTA = 12;
+  private static final int METHODID_LIST_QUOTAS = 13;
+  private static final int METHODID_DELETE_QUOTA = 14;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -1297,6 +1562,18 @@ public final class AdminServiceGrpc {
         case METHODID_LIST_USERS:
           serviceImpl.listUsers((io.sluice.v1.ListUsersRequest) request,
               (io.grpc.stub.StreamObserver<io.sluice.v1.ListUsersResponse>) responseObserver);
+          break;
+        case METHODID_SET_QUOTA:
+          serviceImpl.setQuota((io.sluice.v1.SetQuotaRequest) request,
+              (io.grpc.stub.StreamObserver<io.sluice.v1.SetQuotaResponse>) responseObserver);
+          break;
+        case METHODID_LIST_QUOTAS:
+          serviceImpl.listQuotas((io.sluice.v1.ListQuotasRequest) request,
+              (io.grpc.stub.StreamObserver<io.sluice.v1.ListQuotasResponse>) responseObserver);
+          break;
+        case METHODID_DELETE_QUOTA:
+          serviceImpl.deleteQuota((io.sluice.v1.DeleteQuotaRequest) request,
+              (io.grpc.stub.StreamObserver<io.sluice.v1.DeleteQuotaResponse>) responseObserver);
           break;
         default:
           throw new AssertionError();
@@ -1400,6 +1677,27 @@ public final class AdminServiceGrpc {
               io.sluice.v1.ListUsersRequest,
               io.sluice.v1.ListUsersResponse>(
                 service, METHODID_LIST_USERS)))
+        .addMethod(
+          getSetQuotaMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              io.sluice.v1.SetQuotaRequest,
+              io.sluice.v1.SetQuotaResponse>(
+                service, METHODID_SET_QUOTA)))
+        .addMethod(
+          getListQuotasMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              io.sluice.v1.ListQuotasRequest,
+              io.sluice.v1.ListQuotasResponse>(
+                service, METHODID_LIST_QUOTAS)))
+        .addMethod(
+          getDeleteQuotaMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              io.sluice.v1.DeleteQuotaRequest,
+              io.sluice.v1.DeleteQuotaResponse>(
+                service, METHODID_DELETE_QUOTA)))
         .build();
   }
 
@@ -1460,6 +1758,9 @@ public final class AdminServiceGrpc {
               .addMethod(getCreateUserMethod())
               .addMethod(getDeleteUserMethod())
               .addMethod(getListUsersMethod())
+              .addMethod(getSetQuotaMethod())
+              .addMethod(getListQuotasMethod())
+              .addMethod(getDeleteQuotaMethod())
               .build();
         }
       }

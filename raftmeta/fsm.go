@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	internalv1 "github.com/sluice-io/sluice/gen/go/sluice/internalpb/v1"
+	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/storage"
 )
 
@@ -311,6 +312,9 @@ func shallowCopy(st *internalv1.MetadataState) *internalv1.MetadataState {
 		Topics:         slices.Clone(st.GetTopics()),
 		AppliedIndex:   st.GetAppliedIndex(),
 		NextProducerId: st.GetNextProducerId(),
+		// Shared, never changed in place: a change replaces the list, so
+		// readers can tell by its identity whether the ACLs changed.
+		Acls: st.GetAcls(),
 	}
 }
 
@@ -365,6 +369,12 @@ func (f *FSM) execute(cmd *internalv1.MetadataCommand) error {
 		return f.createPartitions(c.CreatePartitions)
 	case *internalv1.MetadataCommand_ReserveProducerIds:
 		return f.reserveProducerIDs(c.ReserveProducerIds)
+	case *internalv1.MetadataCommand_CreateAcls:
+		f.createAcls(c.CreateAcls.GetAcls())
+		return nil
+	case *internalv1.MetadataCommand_DeleteAcls:
+		f.deleteAcls(c.DeleteAcls.GetAcls())
+		return nil
 	case *internalv1.MetadataCommand_RegisterBroker:
 		if f.working.GetClusterId() == "" {
 			f.working.ClusterId = c.RegisterBroker.GetClusterId()
@@ -494,6 +504,50 @@ func (f *FSM) partitionLeader(c *internalv1.PartitionLeader) {
 				return
 			}
 		}
+	}
+}
+
+// aclKey is an ACL's identity; the proposer filled in its defaults.
+func aclKey(a *sluicev1.AclBinding) string {
+	return fmt.Sprintf("%d\x00%s\x00%d\x00%s\x00%s\x00%d\x00%d", a.GetResourceType(), a.GetResourceName(), a.GetPatternType(),
+		a.GetPrincipal(), a.GetHost(), a.GetOperation(), a.GetPermission())
+}
+
+// createAcls adds the ACLs not present yet, into a new list (the published
+// state shares the old one).
+func (f *FSM) createAcls(add []*sluicev1.AclBinding) {
+	have := make(map[string]bool, len(f.working.GetAcls()))
+	for _, a := range f.working.GetAcls() {
+		have[aclKey(a)] = true
+	}
+	acls := slices.Clip(f.working.GetAcls())
+	changed := false
+	for _, a := range add {
+		if k := aclKey(a); !have[k] {
+			have[k] = true
+			acls = append(acls, a)
+			changed = true
+		}
+	}
+	if changed {
+		f.working.Acls = acls
+	}
+}
+
+// deleteAcls removes the ACLs equal to those given, into a new list.
+func (f *FSM) deleteAcls(del []*sluicev1.AclBinding) {
+	gone := make(map[string]bool, len(del))
+	for _, a := range del {
+		gone[aclKey(a)] = true
+	}
+	var acls []*sluicev1.AclBinding
+	for _, a := range f.working.GetAcls() {
+		if !gone[aclKey(a)] {
+			acls = append(acls, a)
+		}
+	}
+	if len(acls) != len(f.working.GetAcls()) {
+		f.working.Acls = acls
 	}
 }
 

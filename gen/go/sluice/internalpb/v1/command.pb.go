@@ -37,6 +37,8 @@ type MetadataCommand struct {
 	//	*MetadataCommand_AlterTopicConfigs
 	//	*MetadataCommand_CreatePartitions
 	//	*MetadataCommand_ReserveProducerIds
+	//	*MetadataCommand_CreateAcls
+	//	*MetadataCommand_DeleteAcls
 	Command       isMetadataCommand_Command `protobuf_oneof:"command"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -158,6 +160,24 @@ func (x *MetadataCommand) GetReserveProducerIds() *ReserveProducerIds {
 	return nil
 }
 
+func (x *MetadataCommand) GetCreateAcls() *CreateAcls {
+	if x != nil {
+		if x, ok := x.Command.(*MetadataCommand_CreateAcls); ok {
+			return x.CreateAcls
+		}
+	}
+	return nil
+}
+
+func (x *MetadataCommand) GetDeleteAcls() *DeleteAcls {
+	if x != nil {
+		if x, ok := x.Command.(*MetadataCommand_DeleteAcls); ok {
+			return x.DeleteAcls
+		}
+	}
+	return nil
+}
+
 type isMetadataCommand_Command interface {
 	isMetadataCommand_Command()
 }
@@ -194,6 +214,14 @@ type MetadataCommand_ReserveProducerIds struct {
 	ReserveProducerIds *ReserveProducerIds `protobuf:"bytes,12,opt,name=reserve_producer_ids,json=reserveProducerIds,proto3,oneof"`
 }
 
+type MetadataCommand_CreateAcls struct {
+	CreateAcls *CreateAcls `protobuf:"bytes,13,opt,name=create_acls,json=createAcls,proto3,oneof"`
+}
+
+type MetadataCommand_DeleteAcls struct {
+	DeleteAcls *DeleteAcls `protobuf:"bytes,14,opt,name=delete_acls,json=deleteAcls,proto3,oneof"`
+}
+
 func (*MetadataCommand_CreateTopic) isMetadataCommand_Command() {}
 
 func (*MetadataCommand_DeleteTopic) isMetadataCommand_Command() {}
@@ -210,6 +238,102 @@ func (*MetadataCommand_CreatePartitions) isMetadataCommand_Command() {}
 
 func (*MetadataCommand_ReserveProducerIds) isMetadataCommand_Command() {}
 
+func (*MetadataCommand_CreateAcls) isMetadataCommand_Command() {}
+
+func (*MetadataCommand_DeleteAcls) isMetadataCommand_Command() {}
+
+// CreateAcls adds ACLs, validated by the proposer; one already present is
+// not added twice.
+type CreateAcls struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Acls          []*v1.AclBinding       `protobuf:"bytes,1,rep,name=acls,proto3" json:"acls,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateAcls) Reset() {
+	*x = CreateAcls{}
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateAcls) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateAcls) ProtoMessage() {}
+
+func (x *CreateAcls) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateAcls.ProtoReflect.Descriptor instead.
+func (*CreateAcls) Descriptor() ([]byte, []int) {
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *CreateAcls) GetAcls() []*v1.AclBinding {
+	if x != nil {
+		return x.Acls
+	}
+	return nil
+}
+
+// DeleteAcls removes exactly these ACLs (the proposer resolved the filters
+// against its state); those no longer present are skipped.
+type DeleteAcls struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Acls          []*v1.AclBinding       `protobuf:"bytes,1,rep,name=acls,proto3" json:"acls,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteAcls) Reset() {
+	*x = DeleteAcls{}
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteAcls) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteAcls) ProtoMessage() {}
+
+func (x *DeleteAcls) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteAcls.ProtoReflect.Descriptor instead.
+func (*DeleteAcls) Descriptor() ([]byte, []int) {
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *DeleteAcls) GetAcls() []*v1.AclBinding {
+	if x != nil {
+		return x.Acls
+	}
+	return nil
+}
+
 // AlterTopicConfigs changes a topic's configs; the proposer validated them.
 type AlterTopicConfigs struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -225,7 +349,7 @@ type AlterTopicConfigs struct {
 
 func (x *AlterTopicConfigs) Reset() {
 	*x = AlterTopicConfigs{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[1]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -237,7 +361,7 @@ func (x *AlterTopicConfigs) String() string {
 func (*AlterTopicConfigs) ProtoMessage() {}
 
 func (x *AlterTopicConfigs) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[1]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -250,7 +374,7 @@ func (x *AlterTopicConfigs) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AlterTopicConfigs.ProtoReflect.Descriptor instead.
 func (*AlterTopicConfigs) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{1}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *AlterTopicConfigs) GetName() string {
@@ -297,7 +421,7 @@ type CreatePartitions struct {
 
 func (x *CreatePartitions) Reset() {
 	*x = CreatePartitions{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[2]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -309,7 +433,7 @@ func (x *CreatePartitions) String() string {
 func (*CreatePartitions) ProtoMessage() {}
 
 func (x *CreatePartitions) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[2]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -322,7 +446,7 @@ func (x *CreatePartitions) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePartitions.ProtoReflect.Descriptor instead.
 func (*CreatePartitions) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{2}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *CreatePartitions) GetName() string {
@@ -368,7 +492,7 @@ type ReserveProducerIds struct {
 
 func (x *ReserveProducerIds) Reset() {
 	*x = ReserveProducerIds{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[3]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -380,7 +504,7 @@ func (x *ReserveProducerIds) String() string {
 func (*ReserveProducerIds) ProtoMessage() {}
 
 func (x *ReserveProducerIds) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[3]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -393,7 +517,7 @@ func (x *ReserveProducerIds) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReserveProducerIds.ProtoReflect.Descriptor instead.
 func (*ReserveProducerIds) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{3}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ReserveProducerIds) GetBroker() uint64 {
@@ -429,7 +553,7 @@ type PartitionLeaders struct {
 
 func (x *PartitionLeaders) Reset() {
 	*x = PartitionLeaders{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[4]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -441,7 +565,7 @@ func (x *PartitionLeaders) String() string {
 func (*PartitionLeaders) ProtoMessage() {}
 
 func (x *PartitionLeaders) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[4]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -454,7 +578,7 @@ func (x *PartitionLeaders) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionLeaders.ProtoReflect.Descriptor instead.
 func (*PartitionLeaders) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{4}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *PartitionLeaders) GetLeaders() []*PartitionLeader {
@@ -478,7 +602,7 @@ type PartitionLeader struct {
 
 func (x *PartitionLeader) Reset() {
 	*x = PartitionLeader{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[5]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -490,7 +614,7 @@ func (x *PartitionLeader) String() string {
 func (*PartitionLeader) ProtoMessage() {}
 
 func (x *PartitionLeader) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[5]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -503,7 +627,7 @@ func (x *PartitionLeader) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionLeader.ProtoReflect.Descriptor instead.
 func (*PartitionLeader) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{5}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *PartitionLeader) GetGroup() uint64 {
@@ -540,7 +664,7 @@ type ProposalID struct {
 
 func (x *ProposalID) Reset() {
 	*x = ProposalID{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[6]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -552,7 +676,7 @@ func (x *ProposalID) String() string {
 func (*ProposalID) ProtoMessage() {}
 
 func (x *ProposalID) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[6]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -565,7 +689,7 @@ func (x *ProposalID) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProposalID.ProtoReflect.Descriptor instead.
 func (*ProposalID) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{6}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ProposalID) GetNode() uint64 {
@@ -607,7 +731,7 @@ type CreateTopic struct {
 
 func (x *CreateTopic) Reset() {
 	*x = CreateTopic{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[7]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -619,7 +743,7 @@ func (x *CreateTopic) String() string {
 func (*CreateTopic) ProtoMessage() {}
 
 func (x *CreateTopic) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[7]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -632,7 +756,7 @@ func (x *CreateTopic) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTopic.ProtoReflect.Descriptor instead.
 func (*CreateTopic) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{7}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *CreateTopic) GetName() string {
@@ -687,7 +811,7 @@ type Replicas struct {
 
 func (x *Replicas) Reset() {
 	*x = Replicas{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[8]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -699,7 +823,7 @@ func (x *Replicas) String() string {
 func (*Replicas) ProtoMessage() {}
 
 func (x *Replicas) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[8]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -712,7 +836,7 @@ func (x *Replicas) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Replicas.ProtoReflect.Descriptor instead.
 func (*Replicas) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{8}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Replicas) GetBrokers() []uint64 {
@@ -732,7 +856,7 @@ type DeleteTopic struct {
 
 func (x *DeleteTopic) Reset() {
 	*x = DeleteTopic{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[9]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -744,7 +868,7 @@ func (x *DeleteTopic) String() string {
 func (*DeleteTopic) ProtoMessage() {}
 
 func (x *DeleteTopic) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[9]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -757,7 +881,7 @@ func (x *DeleteTopic) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteTopic.ProtoReflect.Descriptor instead.
 func (*DeleteTopic) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{9}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *DeleteTopic) GetName() string {
@@ -779,7 +903,7 @@ type RegisterBroker struct {
 
 func (x *RegisterBroker) Reset() {
 	*x = RegisterBroker{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[10]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -791,7 +915,7 @@ func (x *RegisterBroker) String() string {
 func (*RegisterBroker) ProtoMessage() {}
 
 func (x *RegisterBroker) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[10]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -804,7 +928,7 @@ func (x *RegisterBroker) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterBroker.ProtoReflect.Descriptor instead.
 func (*RegisterBroker) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{10}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *RegisterBroker) GetBroker() *BrokerInfo {
@@ -833,7 +957,7 @@ type BrokerInfo struct {
 
 func (x *BrokerInfo) Reset() {
 	*x = BrokerInfo{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[11]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -845,7 +969,7 @@ func (x *BrokerInfo) String() string {
 func (*BrokerInfo) ProtoMessage() {}
 
 func (x *BrokerInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[11]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -858,7 +982,7 @@ func (x *BrokerInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BrokerInfo.ProtoReflect.Descriptor instead.
 func (*BrokerInfo) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{11}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *BrokerInfo) GetId() uint64 {
@@ -896,7 +1020,7 @@ type TopicInfo struct {
 
 func (x *TopicInfo) Reset() {
 	*x = TopicInfo{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[12]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -908,7 +1032,7 @@ func (x *TopicInfo) String() string {
 func (*TopicInfo) ProtoMessage() {}
 
 func (x *TopicInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[12]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -921,7 +1045,7 @@ func (x *TopicInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TopicInfo.ProtoReflect.Descriptor instead.
 func (*TopicInfo) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{12}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *TopicInfo) GetName() string {
@@ -974,7 +1098,7 @@ type PartitionInfo struct {
 
 func (x *PartitionInfo) Reset() {
 	*x = PartitionInfo{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[13]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -986,7 +1110,7 @@ func (x *PartitionInfo) String() string {
 func (*PartitionInfo) ProtoMessage() {}
 
 func (x *PartitionInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[13]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -999,7 +1123,7 @@ func (x *PartitionInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionInfo.ProtoReflect.Descriptor instead.
 func (*PartitionInfo) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{13}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *PartitionInfo) GetPartition() int32 {
@@ -1049,13 +1173,15 @@ type MetadataState struct {
 	AppliedIndex uint64 `protobuf:"varint,5,opt,name=applied_index,json=appliedIndex,proto3" json:"applied_index,omitempty"`
 	// The first producer id no broker has reserved; 0 means 1 (0 is "none").
 	NextProducerId int64 `protobuf:"varint,6,opt,name=next_producer_id,json=nextProducerId,proto3" json:"next_producer_id,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Every ACL, in no particular order; no two equal.
+	Acls          []*v1.AclBinding `protobuf:"bytes,7,rep,name=acls,proto3" json:"acls,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *MetadataState) Reset() {
 	*x = MetadataState{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[14]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1067,7 +1193,7 @@ func (x *MetadataState) String() string {
 func (*MetadataState) ProtoMessage() {}
 
 func (x *MetadataState) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[14]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1080,7 +1206,7 @@ func (x *MetadataState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MetadataState.ProtoReflect.Descriptor instead.
 func (*MetadataState) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{14}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *MetadataState) GetClusterId() string {
@@ -1125,6 +1251,13 @@ func (x *MetadataState) GetNextProducerId() int64 {
 	return 0
 }
 
+func (x *MetadataState) GetAcls() []*v1.AclBinding {
+	if x != nil {
+		return x.Acls
+	}
+	return nil
+}
+
 // PartitionState is a partition replica's applied state: persisted with each
 // apply and carried in the partition's raft snapshot, so offsets survive log
 // compaction (Redpanda #2284).
@@ -1152,7 +1285,7 @@ type PartitionState struct {
 
 func (x *PartitionState) Reset() {
 	*x = PartitionState{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[15]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1164,7 +1297,7 @@ func (x *PartitionState) String() string {
 func (*PartitionState) ProtoMessage() {}
 
 func (x *PartitionState) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[15]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1177,7 +1310,7 @@ func (x *PartitionState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionState.ProtoReflect.Descriptor instead.
 func (*PartitionState) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{15}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *PartitionState) GetAppliedIndex() uint64 {
@@ -1239,7 +1372,7 @@ type ProducerState struct {
 
 func (x *ProducerState) Reset() {
 	*x = ProducerState{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[16]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1251,7 +1384,7 @@ func (x *ProducerState) String() string {
 func (*ProducerState) ProtoMessage() {}
 
 func (x *ProducerState) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[16]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1264,7 +1397,7 @@ func (x *ProducerState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProducerState.ProtoReflect.Descriptor instead.
 func (*ProducerState) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{16}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ProducerState) GetProducerId() int64 {
@@ -1308,7 +1441,7 @@ type ProducerBatch struct {
 
 func (x *ProducerBatch) Reset() {
 	*x = ProducerBatch{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[17]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1320,7 +1453,7 @@ func (x *ProducerBatch) String() string {
 func (*ProducerBatch) ProtoMessage() {}
 
 func (x *ProducerBatch) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[17]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1333,7 +1466,7 @@ func (x *ProducerBatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProducerBatch.ProtoReflect.Descriptor instead.
 func (*ProducerBatch) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{17}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ProducerBatch) GetFirstSequence() int32 {
@@ -1376,7 +1509,7 @@ type ProducerSequence struct {
 
 func (x *ProducerSequence) Reset() {
 	*x = ProducerSequence{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[18]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1388,7 +1521,7 @@ func (x *ProducerSequence) String() string {
 func (*ProducerSequence) ProtoMessage() {}
 
 func (x *ProducerSequence) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[18]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1401,7 +1534,7 @@ func (x *ProducerSequence) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProducerSequence.ProtoReflect.Descriptor instead.
 func (*ProducerSequence) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{18}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ProducerSequence) GetProducerId() int64 {
@@ -1450,7 +1583,7 @@ type ProduceBatch struct {
 
 func (x *ProduceBatch) Reset() {
 	*x = ProduceBatch{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[19]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1462,7 +1595,7 @@ func (x *ProduceBatch) String() string {
 func (*ProduceBatch) ProtoMessage() {}
 
 func (x *ProduceBatch) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[19]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1475,7 +1608,7 @@ func (x *ProduceBatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProduceBatch.ProtoReflect.Descriptor instead.
 func (*ProduceBatch) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{19}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ProduceBatch) GetProposal() *ProposalID {
@@ -1540,7 +1673,7 @@ type TruncatePrefix struct {
 
 func (x *TruncatePrefix) Reset() {
 	*x = TruncatePrefix{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[20]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1552,7 +1685,7 @@ func (x *TruncatePrefix) String() string {
 func (*TruncatePrefix) ProtoMessage() {}
 
 func (x *TruncatePrefix) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[20]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1565,7 +1698,7 @@ func (x *TruncatePrefix) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TruncatePrefix.ProtoReflect.Descriptor instead.
 func (*TruncatePrefix) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{20}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *TruncatePrefix) GetLogStartOffset() int64 {
@@ -1579,7 +1712,7 @@ var File_sluice_internal_v1_command_proto protoreflect.FileDescriptor
 
 const file_sluice_internal_v1_command_proto_rawDesc = "" +
 	"\n" +
-	" sluice/internal/v1/command.proto\x12\x12sluice.internal.v1\x1a\x16sluice/v1/record.proto\"\xe4\x05\n" +
+	" sluice/internal/v1/command.proto\x12\x12sluice.internal.v1\x1a\x13sluice/v1/acl.proto\x1a\x16sluice/v1/record.proto\"\xea\x06\n" +
 	"\x0fMetadataCommand\x12:\n" +
 	"\bproposal\x18\x01 \x01(\v2\x1e.sluice.internal.v1.ProposalIDR\bproposal\x12D\n" +
 	"\fcreate_topic\x18\x02 \x01(\v2\x1f.sluice.internal.v1.CreateTopicH\x00R\vcreateTopic\x12D\n" +
@@ -1590,8 +1723,18 @@ const file_sluice_internal_v1_command_proto_rawDesc = "" +
 	"\x13alter_topic_configs\x18\n" +
 	" \x01(\v2%.sluice.internal.v1.AlterTopicConfigsH\x00R\x11alterTopicConfigs\x12S\n" +
 	"\x11create_partitions\x18\v \x01(\v2$.sluice.internal.v1.CreatePartitionsH\x00R\x10createPartitions\x12Z\n" +
-	"\x14reserve_producer_ids\x18\f \x01(\v2&.sluice.internal.v1.ReserveProducerIdsH\x00R\x12reserveProducerIdsB\t\n" +
-	"\acommand\"\x80\x02\n" +
+	"\x14reserve_producer_ids\x18\f \x01(\v2&.sluice.internal.v1.ReserveProducerIdsH\x00R\x12reserveProducerIds\x12A\n" +
+	"\vcreate_acls\x18\r \x01(\v2\x1e.sluice.internal.v1.CreateAclsH\x00R\n" +
+	"createAcls\x12A\n" +
+	"\vdelete_acls\x18\x0e \x01(\v2\x1e.sluice.internal.v1.DeleteAclsH\x00R\n" +
+	"deleteAclsB\t\n" +
+	"\acommand\"7\n" +
+	"\n" +
+	"CreateAcls\x12)\n" +
+	"\x04acls\x18\x01 \x03(\v2\x15.sluice.v1.AclBindingR\x04acls\"7\n" +
+	"\n" +
+	"DeleteAcls\x12)\n" +
+	"\x04acls\x18\x01 \x03(\v2\x15.sluice.v1.AclBindingR\x04acls\"\x80\x02\n" +
 	"\x11AlterTopicConfigs\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x19\n" +
 	"\btopic_id\x18\x02 \x01(\tR\atopicId\x12V\n" +
@@ -1667,7 +1810,7 @@ const file_sluice_internal_v1_command_proto_rawDesc = "" +
 	"\breplicas\x18\x03 \x03(\x04R\breplicas\x12\x16\n" +
 	"\x06leader\x18\x04 \x01(\x04R\x06leader\x12\x1f\n" +
 	"\vleader_term\x18\x05 \x01(\x04R\n" +
-	"leaderTerm\"\x8d\x02\n" +
+	"leaderTerm\"\xb8\x02\n" +
 	"\rMetadataState\x12\x1d\n" +
 	"\n" +
 	"cluster_id\x18\x01 \x01(\tR\tclusterId\x12\x1d\n" +
@@ -1676,7 +1819,8 @@ const file_sluice_internal_v1_command_proto_rawDesc = "" +
 	"\abrokers\x18\x03 \x03(\v2\x1e.sluice.internal.v1.BrokerInfoR\abrokers\x125\n" +
 	"\x06topics\x18\x04 \x03(\v2\x1d.sluice.internal.v1.TopicInfoR\x06topics\x12#\n" +
 	"\rapplied_index\x18\x05 \x01(\x04R\fappliedIndex\x12(\n" +
-	"\x10next_producer_id\x18\x06 \x01(\x03R\x0enextProducerId\"\x90\x02\n" +
+	"\x10next_producer_id\x18\x06 \x01(\x03R\x0enextProducerId\x12)\n" +
+	"\x04acls\x18\a \x03(\v2\x15.sluice.v1.AclBindingR\x04acls\"\x90\x02\n" +
 	"\x0ePartitionState\x12#\n" +
 	"\rapplied_index\x18\x01 \x01(\x04R\fappliedIndex\x12(\n" +
 	"\x10log_start_offset\x18\x02 \x01(\x03R\x0elogStartOffset\x12\x1f\n" +
@@ -1727,65 +1871,73 @@ func file_sluice_internal_v1_command_proto_rawDescGZIP() []byte {
 	return file_sluice_internal_v1_command_proto_rawDescData
 }
 
-var file_sluice_internal_v1_command_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_sluice_internal_v1_command_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_sluice_internal_v1_command_proto_goTypes = []any{
 	(*MetadataCommand)(nil),    // 0: sluice.internal.v1.MetadataCommand
-	(*AlterTopicConfigs)(nil),  // 1: sluice.internal.v1.AlterTopicConfigs
-	(*CreatePartitions)(nil),   // 2: sluice.internal.v1.CreatePartitions
-	(*ReserveProducerIds)(nil), // 3: sluice.internal.v1.ReserveProducerIds
-	(*PartitionLeaders)(nil),   // 4: sluice.internal.v1.PartitionLeaders
-	(*PartitionLeader)(nil),    // 5: sluice.internal.v1.PartitionLeader
-	(*ProposalID)(nil),         // 6: sluice.internal.v1.ProposalID
-	(*CreateTopic)(nil),        // 7: sluice.internal.v1.CreateTopic
-	(*Replicas)(nil),           // 8: sluice.internal.v1.Replicas
-	(*DeleteTopic)(nil),        // 9: sluice.internal.v1.DeleteTopic
-	(*RegisterBroker)(nil),     // 10: sluice.internal.v1.RegisterBroker
-	(*BrokerInfo)(nil),         // 11: sluice.internal.v1.BrokerInfo
-	(*TopicInfo)(nil),          // 12: sluice.internal.v1.TopicInfo
-	(*PartitionInfo)(nil),      // 13: sluice.internal.v1.PartitionInfo
-	(*MetadataState)(nil),      // 14: sluice.internal.v1.MetadataState
-	(*PartitionState)(nil),     // 15: sluice.internal.v1.PartitionState
-	(*ProducerState)(nil),      // 16: sluice.internal.v1.ProducerState
-	(*ProducerBatch)(nil),      // 17: sluice.internal.v1.ProducerBatch
-	(*ProducerSequence)(nil),   // 18: sluice.internal.v1.ProducerSequence
-	(*ProduceBatch)(nil),       // 19: sluice.internal.v1.ProduceBatch
-	(*TruncatePrefix)(nil),     // 20: sluice.internal.v1.TruncatePrefix
-	nil,                        // 21: sluice.internal.v1.AlterTopicConfigs.SetConfigsEntry
-	nil,                        // 22: sluice.internal.v1.CreateTopic.ConfigsEntry
-	nil,                        // 23: sluice.internal.v1.TopicInfo.ConfigsEntry
-	(v1.Compression)(0),        // 24: sluice.v1.Compression
+	(*CreateAcls)(nil),         // 1: sluice.internal.v1.CreateAcls
+	(*DeleteAcls)(nil),         // 2: sluice.internal.v1.DeleteAcls
+	(*AlterTopicConfigs)(nil),  // 3: sluice.internal.v1.AlterTopicConfigs
+	(*CreatePartitions)(nil),   // 4: sluice.internal.v1.CreatePartitions
+	(*ReserveProducerIds)(nil), // 5: sluice.internal.v1.ReserveProducerIds
+	(*PartitionLeaders)(nil),   // 6: sluice.internal.v1.PartitionLeaders
+	(*PartitionLeader)(nil),    // 7: sluice.internal.v1.PartitionLeader
+	(*ProposalID)(nil),         // 8: sluice.internal.v1.ProposalID
+	(*CreateTopic)(nil),        // 9: sluice.internal.v1.CreateTopic
+	(*Replicas)(nil),           // 10: sluice.internal.v1.Replicas
+	(*DeleteTopic)(nil),        // 11: sluice.internal.v1.DeleteTopic
+	(*RegisterBroker)(nil),     // 12: sluice.internal.v1.RegisterBroker
+	(*BrokerInfo)(nil),         // 13: sluice.internal.v1.BrokerInfo
+	(*TopicInfo)(nil),          // 14: sluice.internal.v1.TopicInfo
+	(*PartitionInfo)(nil),      // 15: sluice.internal.v1.PartitionInfo
+	(*MetadataState)(nil),      // 16: sluice.internal.v1.MetadataState
+	(*PartitionState)(nil),     // 17: sluice.internal.v1.PartitionState
+	(*ProducerState)(nil),      // 18: sluice.internal.v1.ProducerState
+	(*ProducerBatch)(nil),      // 19: sluice.internal.v1.ProducerBatch
+	(*ProducerSequence)(nil),   // 20: sluice.internal.v1.ProducerSequence
+	(*ProduceBatch)(nil),       // 21: sluice.internal.v1.ProduceBatch
+	(*TruncatePrefix)(nil),     // 22: sluice.internal.v1.TruncatePrefix
+	nil,                        // 23: sluice.internal.v1.AlterTopicConfigs.SetConfigsEntry
+	nil,                        // 24: sluice.internal.v1.CreateTopic.ConfigsEntry
+	nil,                        // 25: sluice.internal.v1.TopicInfo.ConfigsEntry
+	(*v1.AclBinding)(nil),      // 26: sluice.v1.AclBinding
+	(v1.Compression)(0),        // 27: sluice.v1.Compression
 }
 var file_sluice_internal_v1_command_proto_depIdxs = []int32{
-	6,  // 0: sluice.internal.v1.MetadataCommand.proposal:type_name -> sluice.internal.v1.ProposalID
-	7,  // 1: sluice.internal.v1.MetadataCommand.create_topic:type_name -> sluice.internal.v1.CreateTopic
-	9,  // 2: sluice.internal.v1.MetadataCommand.delete_topic:type_name -> sluice.internal.v1.DeleteTopic
-	10, // 3: sluice.internal.v1.MetadataCommand.register_broker:type_name -> sluice.internal.v1.RegisterBroker
-	5,  // 4: sluice.internal.v1.MetadataCommand.partition_leader:type_name -> sluice.internal.v1.PartitionLeader
-	4,  // 5: sluice.internal.v1.MetadataCommand.partition_leaders:type_name -> sluice.internal.v1.PartitionLeaders
-	1,  // 6: sluice.internal.v1.MetadataCommand.alter_topic_configs:type_name -> sluice.internal.v1.AlterTopicConfigs
-	2,  // 7: sluice.internal.v1.MetadataCommand.create_partitions:type_name -> sluice.internal.v1.CreatePartitions
-	3,  // 8: sluice.internal.v1.MetadataCommand.reserve_producer_ids:type_name -> sluice.internal.v1.ReserveProducerIds
-	21, // 9: sluice.internal.v1.AlterTopicConfigs.set_configs:type_name -> sluice.internal.v1.AlterTopicConfigs.SetConfigsEntry
-	8,  // 10: sluice.internal.v1.CreatePartitions.assignment:type_name -> sluice.internal.v1.Replicas
-	5,  // 11: sluice.internal.v1.PartitionLeaders.leaders:type_name -> sluice.internal.v1.PartitionLeader
-	22, // 12: sluice.internal.v1.CreateTopic.configs:type_name -> sluice.internal.v1.CreateTopic.ConfigsEntry
-	8,  // 13: sluice.internal.v1.CreateTopic.assignment:type_name -> sluice.internal.v1.Replicas
-	11, // 14: sluice.internal.v1.RegisterBroker.broker:type_name -> sluice.internal.v1.BrokerInfo
-	23, // 15: sluice.internal.v1.TopicInfo.configs:type_name -> sluice.internal.v1.TopicInfo.ConfigsEntry
-	13, // 16: sluice.internal.v1.TopicInfo.partitions:type_name -> sluice.internal.v1.PartitionInfo
-	11, // 17: sluice.internal.v1.MetadataState.brokers:type_name -> sluice.internal.v1.BrokerInfo
-	12, // 18: sluice.internal.v1.MetadataState.topics:type_name -> sluice.internal.v1.TopicInfo
-	16, // 19: sluice.internal.v1.PartitionState.producers:type_name -> sluice.internal.v1.ProducerState
-	17, // 20: sluice.internal.v1.ProducerState.batches:type_name -> sluice.internal.v1.ProducerBatch
-	6,  // 21: sluice.internal.v1.ProduceBatch.proposal:type_name -> sluice.internal.v1.ProposalID
-	20, // 22: sluice.internal.v1.ProduceBatch.truncate_prefix:type_name -> sluice.internal.v1.TruncatePrefix
-	18, // 23: sluice.internal.v1.ProduceBatch.producer:type_name -> sluice.internal.v1.ProducerSequence
-	24, // 24: sluice.internal.v1.ProduceBatch.compression:type_name -> sluice.v1.Compression
-	25, // [25:25] is the sub-list for method output_type
-	25, // [25:25] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	8,  // 0: sluice.internal.v1.MetadataCommand.proposal:type_name -> sluice.internal.v1.ProposalID
+	9,  // 1: sluice.internal.v1.MetadataCommand.create_topic:type_name -> sluice.internal.v1.CreateTopic
+	11, // 2: sluice.internal.v1.MetadataCommand.delete_topic:type_name -> sluice.internal.v1.DeleteTopic
+	12, // 3: sluice.internal.v1.MetadataCommand.register_broker:type_name -> sluice.internal.v1.RegisterBroker
+	7,  // 4: sluice.internal.v1.MetadataCommand.partition_leader:type_name -> sluice.internal.v1.PartitionLeader
+	6,  // 5: sluice.internal.v1.MetadataCommand.partition_leaders:type_name -> sluice.internal.v1.PartitionLeaders
+	3,  // 6: sluice.internal.v1.MetadataCommand.alter_topic_configs:type_name -> sluice.internal.v1.AlterTopicConfigs
+	4,  // 7: sluice.internal.v1.MetadataCommand.create_partitions:type_name -> sluice.internal.v1.CreatePartitions
+	5,  // 8: sluice.internal.v1.MetadataCommand.reserve_producer_ids:type_name -> sluice.internal.v1.ReserveProducerIds
+	1,  // 9: sluice.internal.v1.MetadataCommand.create_acls:type_name -> sluice.internal.v1.CreateAcls
+	2,  // 10: sluice.internal.v1.MetadataCommand.delete_acls:type_name -> sluice.internal.v1.DeleteAcls
+	26, // 11: sluice.internal.v1.CreateAcls.acls:type_name -> sluice.v1.AclBinding
+	26, // 12: sluice.internal.v1.DeleteAcls.acls:type_name -> sluice.v1.AclBinding
+	23, // 13: sluice.internal.v1.AlterTopicConfigs.set_configs:type_name -> sluice.internal.v1.AlterTopicConfigs.SetConfigsEntry
+	10, // 14: sluice.internal.v1.CreatePartitions.assignment:type_name -> sluice.internal.v1.Replicas
+	7,  // 15: sluice.internal.v1.PartitionLeaders.leaders:type_name -> sluice.internal.v1.PartitionLeader
+	24, // 16: sluice.internal.v1.CreateTopic.configs:type_name -> sluice.internal.v1.CreateTopic.ConfigsEntry
+	10, // 17: sluice.internal.v1.CreateTopic.assignment:type_name -> sluice.internal.v1.Replicas
+	13, // 18: sluice.internal.v1.RegisterBroker.broker:type_name -> sluice.internal.v1.BrokerInfo
+	25, // 19: sluice.internal.v1.TopicInfo.configs:type_name -> sluice.internal.v1.TopicInfo.ConfigsEntry
+	15, // 20: sluice.internal.v1.TopicInfo.partitions:type_name -> sluice.internal.v1.PartitionInfo
+	13, // 21: sluice.internal.v1.MetadataState.brokers:type_name -> sluice.internal.v1.BrokerInfo
+	14, // 22: sluice.internal.v1.MetadataState.topics:type_name -> sluice.internal.v1.TopicInfo
+	26, // 23: sluice.internal.v1.MetadataState.acls:type_name -> sluice.v1.AclBinding
+	18, // 24: sluice.internal.v1.PartitionState.producers:type_name -> sluice.internal.v1.ProducerState
+	19, // 25: sluice.internal.v1.ProducerState.batches:type_name -> sluice.internal.v1.ProducerBatch
+	8,  // 26: sluice.internal.v1.ProduceBatch.proposal:type_name -> sluice.internal.v1.ProposalID
+	22, // 27: sluice.internal.v1.ProduceBatch.truncate_prefix:type_name -> sluice.internal.v1.TruncatePrefix
+	20, // 28: sluice.internal.v1.ProduceBatch.producer:type_name -> sluice.internal.v1.ProducerSequence
+	27, // 29: sluice.internal.v1.ProduceBatch.compression:type_name -> sluice.v1.Compression
+	30, // [30:30] is the sub-list for method output_type
+	30, // [30:30] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_sluice_internal_v1_command_proto_init() }
@@ -1802,6 +1954,8 @@ func file_sluice_internal_v1_command_proto_init() {
 		(*MetadataCommand_AlterTopicConfigs)(nil),
 		(*MetadataCommand_CreatePartitions)(nil),
 		(*MetadataCommand_ReserveProducerIds)(nil),
+		(*MetadataCommand_CreateAcls)(nil),
+		(*MetadataCommand_DeleteAcls)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -1809,7 +1963,7 @@ func file_sluice_internal_v1_command_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sluice_internal_v1_command_proto_rawDesc), len(file_sluice_internal_v1_command_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   24,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

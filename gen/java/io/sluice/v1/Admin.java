@@ -27,6 +27,36 @@ public final class Admin extends com.google.protobuf.GeneratedFile {
         (com.google.protobuf.ExtensionRegistryLite) registry);
   }
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_sluice_v1_CreateAclsRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_sluice_v1_CreateAclsRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_sluice_v1_CreateAclsResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_sluice_v1_CreateAclsResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_sluice_v1_DeleteAclsRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_sluice_v1_DeleteAclsRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_sluice_v1_DeleteAclsResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_sluice_v1_DeleteAclsResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_sluice_v1_ListAclsRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_sluice_v1_ListAclsRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_sluice_v1_ListAclsResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_sluice_v1_ListAclsResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_sluice_v1_CreateTopicRequest_descriptor;
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
@@ -180,112 +210,164 @@ public final class Admin extends com.google.protobuf.GeneratedFile {
       descriptor;
   static {
     java.lang.String[] descriptorData = {
-      "\n\025sluice/v1/admin.proto\022\tsluice.v1\032\026slui" +
-      "ce/v1/record.proto\"\371\001\n\022CreateTopicReques" +
-      "t\022\022\n\004name\030\001 \001(\tR\004name\022\036\n\npartitions\030\002 \001(" +
-      "\005R\npartitions\022-\n\022replication_factor\030\003 \001(" +
-      "\005R\021replicationFactor\022D\n\007configs\030\004 \003(\0132*." +
-      "sluice.v1.CreateTopicRequest.ConfigsEntr" +
-      "yR\007configs\032:\n\014ConfigsEntry\022\020\n\003key\030\001 \001(\tR" +
-      "\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\"H\n\023Create" +
-      "TopicResponse\0221\n\005topic\030\001 \001(\0132\033.sluice.v1" +
-      ".TopicDescriptionR\005topic\"(\n\022DeleteTopicR" +
-      "equest\022\022\n\004name\030\001 \001(\tR\004name\"\025\n\023DeleteTopi" +
-      "cResponse\">\n\021ListTopicsRequest\022)\n\020includ" +
-      "e_internal\030\001 \001(\010R\017includeInternal\"E\n\022Lis" +
-      "tTopicsResponse\022/\n\006topics\030\001 \003(\0132\027.sluice" +
-      ".v1.TopicSummaryR\006topics\"\214\001\n\014TopicSummar" +
-      "y\022\022\n\004name\030\001 \001(\tR\004name\022\031\n\010topic_id\030\002 \001(\tR" +
-      "\007topicId\022\036\n\npartitions\030\003 \001(\005R\npartitions" +
-      "\022-\n\022replication_factor\030\004 \001(\005R\021replicatio" +
-      "nFactor\"*\n\024DescribeTopicRequest\022\022\n\004name\030" +
-      "\001 \001(\tR\004name\"J\n\025DescribeTopicResponse\0221\n\005" +
-      "topic\030\001 \001(\0132\033.sluice.v1.TopicDescription" +
-      "R\005topic\"\326\003\n\020TopicDescription\022\022\n\004name\030\001 \001" +
-      "(\tR\004name\022\031\n\010topic_id\030\002 \001(\tR\007topicId\022-\n\022r" +
-      "eplication_factor\030\003 \001(\005R\021replicationFact" +
-      "or\022B\n\007configs\030\004 \003(\0132(.sluice.v1.TopicDes" +
-      "cription.ConfigsEntryR\007configs\022?\n\npartit" +
-      "ions\030\005 \003(\0132\037.sluice.v1.PartitionDescript" +
-      "ionR\npartitions\022^\n\021effective_configs\030\006 \003" +
-      "(\01321.sluice.v1.TopicDescription.Effectiv" +
-      "eConfigsEntryR\020effectiveConfigs\032:\n\014Confi" +
-      "gsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\t" +
-      "R\005value:\0028\001\032C\n\025EffectiveConfigsEntry\022\020\n\003" +
-      "key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001" +
-      "\"\352\001\n\030AlterTopicConfigsRequest\022\022\n\004name\030\001 " +
-      "\001(\tR\004name\022T\n\013set_configs\030\002 \003(\01323.sluice." +
-      "v1.AlterTopicConfigsRequest.SetConfigsEn" +
-      "tryR\nsetConfigs\022%\n\016delete_configs\030\003 \003(\tR" +
-      "\rdeleteConfigs\032=\n\017SetConfigsEntry\022\020\n\003key" +
-      "\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\"N\n" +
-      "\031AlterTopicConfigsResponse\0221\n\005topic\030\001 \001(" +
-      "\0132\033.sluice.v1.TopicDescriptionR\005topic\"M\n" +
-      "\027CreatePartitionsRequest\022\022\n\004name\030\001 \001(\tR\004" +
-      "name\022\036\n\npartitions\030\002 \001(\005R\npartitions\"M\n\030" +
-      "CreatePartitionsResponse\0221\n\005topic\030\001 \001(\0132" +
-      "\033.sluice.v1.TopicDescriptionR\005topic\"\303\001\n\024" +
-      "PartitionDescription\022\034\n\tpartition\030\001 \001(\005R" +
-      "\tpartition\022\033\n\tleader_id\030\002 \001(\004R\010leaderId\022" +
-      "\037\n\013replica_ids\030\003 \003(\004R\nreplicaIds\022(\n\020log_" +
-      "start_offset\030\004 \001(\003R\016logStartOffset\022%\n\016hi" +
-      "gh_watermark\030\005 \001(\003R\rhighWatermark\"\252\001\n\022Li" +
-      "stOffsetsRequest\022\024\n\005topic\030\001 \001(\tR\005topic\022\036" +
-      "\n\npartitions\030\002 \003(\005R\npartitions\0221\n\010bounda" +
-      "ry\030\003 \001(\0162\023.sluice.v1.BoundaryH\000R\010boundar" +
-      "y\022#\n\014timestamp_ms\030\004 \001(\003H\000R\013timestampMsB\006" +
-      "\n\004spec\"K\n\023ListOffsetsResponse\0224\n\007offsets" +
-      "\030\001 \003(\0132\032.sluice.v1.PartitionOffsetR\007offs" +
-      "ets\"j\n\017PartitionOffset\022\034\n\tpartition\030\001 \001(" +
-      "\005R\tpartition\022\026\n\006offset\030\002 \001(\003R\006offset\022!\n\014" +
-      "timestamp_ms\030\003 \001(\003R\013timestampMs\"\030\n\026Descr" +
-      "ibeClusterRequest\"\212\001\n\027DescribeClusterRes" +
-      "ponse\022\035\n\ncluster_id\030\001 \001(\tR\tclusterId\022#\n\r" +
-      "controller_id\030\002 \001(\004R\014controllerId\022+\n\007bro" +
-      "kers\030\003 \003(\0132\021.sluice.v1.BrokerR\007brokers\"F" +
-      "\n\006Broker\022\016\n\002id\030\001 \001(\004R\002id\022\030\n\007address\030\002 \001(" +
-      "\tR\007address\022\022\n\004rack\030\003 \001(\tR\004rack\",\n\022GetMet" +
-      "adataRequest\022\026\n\006topics\030\001 \003(\tR\006topics\"\231\001\n" +
-      "\023GetMetadataResponse\022+\n\007brokers\030\001 \003(\0132\021." +
-      "sluice.v1.BrokerR\007brokers\0220\n\006topics\030\002 \003(" +
-      "\0132\030.sluice.v1.TopicMetadataR\006topics\022#\n\rc" +
-      "ontroller_id\030\003 \001(\004R\014controllerId\"|\n\rTopi" +
-      "cMetadata\022\022\n\004name\030\001 \001(\tR\004name\022\031\n\010topic_i" +
-      "d\030\002 \001(\tR\007topicId\022<\n\npartitions\030\003 \003(\0132\034.s" +
-      "luice.v1.PartitionMetadataR\npartitions\"o" +
-      "\n\021PartitionMetadata\022\034\n\tpartition\030\001 \001(\005R\t" +
-      "partition\022\033\n\tleader_id\030\002 \001(\004R\010leaderId\022\037" +
-      "\n\013replica_ids\030\003 \003(\004R\nreplicaIds2\232\006\n\014Admi" +
-      "nService\022L\n\013CreateTopic\022\035.sluice.v1.Crea" +
-      "teTopicRequest\032\036.sluice.v1.CreateTopicRe" +
-      "sponse\022L\n\013DeleteTopic\022\035.sluice.v1.Delete" +
-      "TopicRequest\032\036.sluice.v1.DeleteTopicResp" +
-      "onse\022N\n\nListTopics\022\034.sluice.v1.ListTopic" +
-      "sRequest\032\035.sluice.v1.ListTopicsResponse\"" +
-      "\003\220\002\001\022W\n\rDescribeTopic\022\037.sluice.v1.Descri" +
-      "beTopicRequest\032 .sluice.v1.DescribeTopic" +
-      "Response\"\003\220\002\001\022Q\n\013ListOffsets\022\035.sluice.v1" +
-      ".ListOffsetsRequest\032\036.sluice.v1.ListOffs" +
-      "etsResponse\"\003\220\002\001\022Q\n\013GetMetadata\022\035.sluice" +
-      ".v1.GetMetadataRequest\032\036.sluice.v1.GetMe" +
-      "tadataResponse\"\003\220\002\001\022]\n\017DescribeCluster\022!" +
-      ".sluice.v1.DescribeClusterRequest\032\".slui" +
-      "ce.v1.DescribeClusterResponse\"\003\220\002\001\022c\n\021Al" +
-      "terTopicConfigs\022#.sluice.v1.AlterTopicCo" +
-      "nfigsRequest\032$.sluice.v1.AlterTopicConfi" +
-      "gsResponse\"\003\220\002\002\022[\n\020CreatePartitions\022\".sl" +
-      "uice.v1.CreatePartitionsRequest\032#.sluice" +
-      ".v1.CreatePartitionsResponseBG\n\014io.sluic" +
-      "e.v1P\001Z5github.com/sluice-io/sluice/gen/" +
-      "go/sluice/v1;sluicev1b\006proto3"
+      "\n\025sluice/v1/admin.proto\022\tsluice.v1\032\023slui" +
+      "ce/v1/acl.proto\032\026sluice/v1/record.proto\"" +
+      ">\n\021CreateAclsRequest\022)\n\004acls\030\001 \003(\0132\025.slu" +
+      "ice.v1.AclBindingR\004acls\"\024\n\022CreateAclsRes" +
+      "ponse\"C\n\021DeleteAclsRequest\022.\n\007filters\030\001 " +
+      "\003(\0132\024.sluice.v1.AclFilterR\007filters\"E\n\022De" +
+      "leteAclsResponse\022/\n\007deleted\030\001 \003(\0132\025.slui" +
+      "ce.v1.AclBindingR\007deleted\"?\n\017ListAclsReq" +
+      "uest\022,\n\006filter\030\001 \001(\0132\024.sluice.v1.AclFilt" +
+      "erR\006filter\"=\n\020ListAclsResponse\022)\n\004acls\030\001" +
+      " \003(\0132\025.sluice.v1.AclBindingR\004acls\"\371\001\n\022Cr" +
+      "eateTopicRequest\022\022\n\004name\030\001 \001(\tR\004name\022\036\n\n" +
+      "partitions\030\002 \001(\005R\npartitions\022-\n\022replicat" +
+      "ion_factor\030\003 \001(\005R\021replicationFactor\022D\n\007c" +
+      "onfigs\030\004 \003(\0132*.sluice.v1.CreateTopicRequ" +
+      "est.ConfigsEntryR\007configs\032:\n\014ConfigsEntr" +
+      "y\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005valu" +
+      "e:\0028\001\"H\n\023CreateTopicResponse\0221\n\005topic\030\001 " +
+      "\001(\0132\033.sluice.v1.TopicDescriptionR\005topic\"" +
+      "(\n\022DeleteTopicRequest\022\022\n\004name\030\001 \001(\tR\004nam" +
+      "e\"\025\n\023DeleteTopicResponse\">\n\021ListTopicsRe" +
+      "quest\022)\n\020include_internal\030\001 \001(\010R\017include" +
+      "Internal\"E\n\022ListTopicsResponse\022/\n\006topics" +
+      "\030\001 \003(\0132\027.sluice.v1.TopicSummaryR\006topics\"" +
+      "\214\001\n\014TopicSummary\022\022\n\004name\030\001 \001(\tR\004name\022\031\n\010" +
+      "topic_id\030\002 \001(\tR\007topicId\022\036\n\npartitions\030\003 " +
+      "\001(\005R\npartitions\022-\n\022replication_factor\030\004 " +
+      "\001(\005R\021replicationFactor\"*\n\024DescribeTopicR" +
+      "equest\022\022\n\004name\030\001 \001(\tR\004name\"J\n\025DescribeTo" +
+      "picResponse\0221\n\005topic\030\001 \001(\0132\033.sluice.v1.T" +
+      "opicDescriptionR\005topic\"\326\003\n\020TopicDescript" +
+      "ion\022\022\n\004name\030\001 \001(\tR\004name\022\031\n\010topic_id\030\002 \001(" +
+      "\tR\007topicId\022-\n\022replication_factor\030\003 \001(\005R\021" +
+      "replicationFactor\022B\n\007configs\030\004 \003(\0132(.slu" +
+      "ice.v1.TopicDescription.ConfigsEntryR\007co" +
+      "nfigs\022?\n\npartitions\030\005 \003(\0132\037.sluice.v1.Pa" +
+      "rtitionDescriptionR\npartitions\022^\n\021effect" +
+      "ive_configs\030\006 \003(\01321.sluice.v1.TopicDescr" +
+      "iption.EffectiveConfigsEntryR\020effectiveC" +
+      "onfigs\032:\n\014ConfigsEntry\022\020\n\003key\030\001 \001(\tR\003key" +
+      "\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\032C\n\025EffectiveC" +
+      "onfigsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002" +
+      " \001(\tR\005value:\0028\001\"\352\001\n\030AlterTopicConfigsReq" +
+      "uest\022\022\n\004name\030\001 \001(\tR\004name\022T\n\013set_configs\030" +
+      "\002 \003(\01323.sluice.v1.AlterTopicConfigsReque" +
+      "st.SetConfigsEntryR\nsetConfigs\022%\n\016delete" +
+      "_configs\030\003 \003(\tR\rdeleteConfigs\032=\n\017SetConf" +
+      "igsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(" +
+      "\tR\005value:\0028\001\"N\n\031AlterTopicConfigsRespons" +
+      "e\0221\n\005topic\030\001 \001(\0132\033.sluice.v1.TopicDescri" +
+      "ptionR\005topic\"M\n\027CreatePartitionsRequest\022" +
+      "\022\n\004name\030\001 \001(\tR\004name\022\036\n\npartitions\030\002 \001(\005R" +
+      "\npartitions\"M\n\030CreatePartitionsResponse\022" +
+      "1\n\005topic\030\001 \001(\0132\033.sluice.v1.TopicDescript" +
+      "ionR\005topic\"\303\001\n\024PartitionDescription\022\034\n\tp" +
+      "artition\030\001 \001(\005R\tpartition\022\033\n\tleader_id\030\002" +
+      " \001(\004R\010leaderId\022\037\n\013replica_ids\030\003 \003(\004R\nrep" +
+      "licaIds\022(\n\020log_start_offset\030\004 \001(\003R\016logSt" +
+      "artOffset\022%\n\016high_watermark\030\005 \001(\003R\rhighW" +
+      "atermark\"\252\001\n\022ListOffsetsRequest\022\024\n\005topic" +
+      "\030\001 \001(\tR\005topic\022\036\n\npartitions\030\002 \003(\005R\nparti" +
+      "tions\0221\n\010boundary\030\003 \001(\0162\023.sluice.v1.Boun" +
+      "daryH\000R\010boundary\022#\n\014timestamp_ms\030\004 \001(\003H\000" +
+      "R\013timestampMsB\006\n\004spec\"K\n\023ListOffsetsResp" +
+      "onse\0224\n\007offsets\030\001 \003(\0132\032.sluice.v1.Partit" +
+      "ionOffsetR\007offsets\"j\n\017PartitionOffset\022\034\n" +
+      "\tpartition\030\001 \001(\005R\tpartition\022\026\n\006offset\030\002 " +
+      "\001(\003R\006offset\022!\n\014timestamp_ms\030\003 \001(\003R\013times" +
+      "tampMs\"\030\n\026DescribeClusterRequest\"\212\001\n\027Des" +
+      "cribeClusterResponse\022\035\n\ncluster_id\030\001 \001(\t" +
+      "R\tclusterId\022#\n\rcontroller_id\030\002 \001(\004R\014cont" +
+      "rollerId\022+\n\007brokers\030\003 \003(\0132\021.sluice.v1.Br" +
+      "okerR\007brokers\"F\n\006Broker\022\016\n\002id\030\001 \001(\004R\002id\022" +
+      "\030\n\007address\030\002 \001(\tR\007address\022\022\n\004rack\030\003 \001(\tR" +
+      "\004rack\",\n\022GetMetadataRequest\022\026\n\006topics\030\001 " +
+      "\003(\tR\006topics\"\231\001\n\023GetMetadataResponse\022+\n\007b" +
+      "rokers\030\001 \003(\0132\021.sluice.v1.BrokerR\007brokers" +
+      "\0220\n\006topics\030\002 \003(\0132\030.sluice.v1.TopicMetada" +
+      "taR\006topics\022#\n\rcontroller_id\030\003 \001(\004R\014contr" +
+      "ollerId\"|\n\rTopicMetadata\022\022\n\004name\030\001 \001(\tR\004" +
+      "name\022\031\n\010topic_id\030\002 \001(\tR\007topicId\022<\n\nparti" +
+      "tions\030\003 \003(\0132\034.sluice.v1.PartitionMetadat" +
+      "aR\npartitions\"o\n\021PartitionMetadata\022\034\n\tpa" +
+      "rtition\030\001 \001(\005R\tpartition\022\033\n\tleader_id\030\002 " +
+      "\001(\004R\010leaderId\022\037\n\013replica_ids\030\003 \003(\004R\nrepl" +
+      "icaIds2\377\007\n\014AdminService\022L\n\013CreateTopic\022\035" +
+      ".sluice.v1.CreateTopicRequest\032\036.sluice.v" +
+      "1.CreateTopicResponse\022L\n\013DeleteTopic\022\035.s" +
+      "luice.v1.DeleteTopicRequest\032\036.sluice.v1." +
+      "DeleteTopicResponse\022N\n\nListTopics\022\034.slui" +
+      "ce.v1.ListTopicsRequest\032\035.sluice.v1.List" +
+      "TopicsResponse\"\003\220\002\001\022W\n\rDescribeTopic\022\037.s" +
+      "luice.v1.DescribeTopicRequest\032 .sluice.v" +
+      "1.DescribeTopicResponse\"\003\220\002\001\022Q\n\013ListOffs" +
+      "ets\022\035.sluice.v1.ListOffsetsRequest\032\036.slu" +
+      "ice.v1.ListOffsetsResponse\"\003\220\002\001\022Q\n\013GetMe" +
+      "tadata\022\035.sluice.v1.GetMetadataRequest\032\036." +
+      "sluice.v1.GetMetadataResponse\"\003\220\002\001\022]\n\017De" +
+      "scribeCluster\022!.sluice.v1.DescribeCluste" +
+      "rRequest\032\".sluice.v1.DescribeClusterResp" +
+      "onse\"\003\220\002\001\022c\n\021AlterTopicConfigs\022#.sluice." +
+      "v1.AlterTopicConfigsRequest\032$.sluice.v1." +
+      "AlterTopicConfigsResponse\"\003\220\002\002\022[\n\020Create" +
+      "Partitions\022\".sluice.v1.CreatePartitionsR" +
+      "equest\032#.sluice.v1.CreatePartitionsRespo" +
+      "nse\022N\n\nCreateAcls\022\034.sluice.v1.CreateAcls" +
+      "Request\032\035.sluice.v1.CreateAclsResponse\"\003" +
+      "\220\002\002\022I\n\nDeleteAcls\022\034.sluice.v1.DeleteAcls" +
+      "Request\032\035.sluice.v1.DeleteAclsResponse\022H" +
+      "\n\010ListAcls\022\032.sluice.v1.ListAclsRequest\032\033" +
+      ".sluice.v1.ListAclsResponse\"\003\220\002\001BG\n\014io.s" +
+      "luice.v1P\001Z5github.com/sluice-io/sluice/" +
+      "gen/go/sluice/v1;sluicev1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
         new com.google.protobuf.Descriptors.FileDescriptor[] {
+          io.sluice.v1.Acl.getDescriptor(),
           io.sluice.v1.RecordOuterClass.getDescriptor(),
         });
-    internal_static_sluice_v1_CreateTopicRequest_descriptor =
+    internal_static_sluice_v1_CreateAclsRequest_descriptor =
       getDescriptor().getMessageType(0);
+    internal_static_sluice_v1_CreateAclsRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_sluice_v1_CreateAclsRequest_descriptor,
+        new java.lang.String[] { "Acls", });
+    internal_static_sluice_v1_CreateAclsResponse_descriptor =
+      getDescriptor().getMessageType(1);
+    internal_static_sluice_v1_CreateAclsResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_sluice_v1_CreateAclsResponse_descriptor,
+        new java.lang.String[] { });
+    internal_static_sluice_v1_DeleteAclsRequest_descriptor =
+      getDescriptor().getMessageType(2);
+    internal_static_sluice_v1_DeleteAclsRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_sluice_v1_DeleteAclsRequest_descriptor,
+        new java.lang.String[] { "Filters", });
+    internal_static_sluice_v1_DeleteAclsResponse_descriptor =
+      getDescriptor().getMessageType(3);
+    internal_static_sluice_v1_DeleteAclsResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_sluice_v1_DeleteAclsResponse_descriptor,
+        new java.lang.String[] { "Deleted", });
+    internal_static_sluice_v1_ListAclsRequest_descriptor =
+      getDescriptor().getMessageType(4);
+    internal_static_sluice_v1_ListAclsRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_sluice_v1_ListAclsRequest_descriptor,
+        new java.lang.String[] { "Filter", });
+    internal_static_sluice_v1_ListAclsResponse_descriptor =
+      getDescriptor().getMessageType(5);
+    internal_static_sluice_v1_ListAclsResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_sluice_v1_ListAclsResponse_descriptor,
+        new java.lang.String[] { "Acls", });
+    internal_static_sluice_v1_CreateTopicRequest_descriptor =
+      getDescriptor().getMessageType(6);
     internal_static_sluice_v1_CreateTopicRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_CreateTopicRequest_descriptor,
@@ -297,55 +379,55 @@ public final class Admin extends com.google.protobuf.GeneratedFile {
         internal_static_sluice_v1_CreateTopicRequest_ConfigsEntry_descriptor,
         new java.lang.String[] { "Key", "Value", });
     internal_static_sluice_v1_CreateTopicResponse_descriptor =
-      getDescriptor().getMessageType(1);
+      getDescriptor().getMessageType(7);
     internal_static_sluice_v1_CreateTopicResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_CreateTopicResponse_descriptor,
         new java.lang.String[] { "Topic", });
     internal_static_sluice_v1_DeleteTopicRequest_descriptor =
-      getDescriptor().getMessageType(2);
+      getDescriptor().getMessageType(8);
     internal_static_sluice_v1_DeleteTopicRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_DeleteTopicRequest_descriptor,
         new java.lang.String[] { "Name", });
     internal_static_sluice_v1_DeleteTopicResponse_descriptor =
-      getDescriptor().getMessageType(3);
+      getDescriptor().getMessageType(9);
     internal_static_sluice_v1_DeleteTopicResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_DeleteTopicResponse_descriptor,
         new java.lang.String[] { });
     internal_static_sluice_v1_ListTopicsRequest_descriptor =
-      getDescriptor().getMessageType(4);
+      getDescriptor().getMessageType(10);
     internal_static_sluice_v1_ListTopicsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_ListTopicsRequest_descriptor,
         new java.lang.String[] { "IncludeInternal", });
     internal_static_sluice_v1_ListTopicsResponse_descriptor =
-      getDescriptor().getMessageType(5);
+      getDescriptor().getMessageType(11);
     internal_static_sluice_v1_ListTopicsResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_ListTopicsResponse_descriptor,
         new java.lang.String[] { "Topics", });
     internal_static_sluice_v1_TopicSummary_descriptor =
-      getDescriptor().getMessageType(6);
+      getDescriptor().getMessageType(12);
     internal_static_sluice_v1_TopicSummary_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_TopicSummary_descriptor,
         new java.lang.String[] { "Name", "TopicId", "Partitions", "ReplicationFactor", });
     internal_static_sluice_v1_DescribeTopicRequest_descriptor =
-      getDescriptor().getMessageType(7);
+      getDescriptor().getMessageType(13);
     internal_static_sluice_v1_DescribeTopicRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_DescribeTopicRequest_descriptor,
         new java.lang.String[] { "Name", });
     internal_static_sluice_v1_DescribeTopicResponse_descriptor =
-      getDescriptor().getMessageType(8);
+      getDescriptor().getMessageType(14);
     internal_static_sluice_v1_DescribeTopicResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_DescribeTopicResponse_descriptor,
         new java.lang.String[] { "Topic", });
     internal_static_sluice_v1_TopicDescription_descriptor =
-      getDescriptor().getMessageType(9);
+      getDescriptor().getMessageType(15);
     internal_static_sluice_v1_TopicDescription_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_TopicDescription_descriptor,
@@ -363,7 +445,7 @@ public final class Admin extends com.google.protobuf.GeneratedFile {
         internal_static_sluice_v1_TopicDescription_EffectiveConfigsEntry_descriptor,
         new java.lang.String[] { "Key", "Value", });
     internal_static_sluice_v1_AlterTopicConfigsRequest_descriptor =
-      getDescriptor().getMessageType(10);
+      getDescriptor().getMessageType(16);
     internal_static_sluice_v1_AlterTopicConfigsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_AlterTopicConfigsRequest_descriptor,
@@ -375,90 +457,91 @@ public final class Admin extends com.google.protobuf.GeneratedFile {
         internal_static_sluice_v1_AlterTopicConfigsRequest_SetConfigsEntry_descriptor,
         new java.lang.String[] { "Key", "Value", });
     internal_static_sluice_v1_AlterTopicConfigsResponse_descriptor =
-      getDescriptor().getMessageType(11);
+      getDescriptor().getMessageType(17);
     internal_static_sluice_v1_AlterTopicConfigsResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_AlterTopicConfigsResponse_descriptor,
         new java.lang.String[] { "Topic", });
     internal_static_sluice_v1_CreatePartitionsRequest_descriptor =
-      getDescriptor().getMessageType(12);
+      getDescriptor().getMessageType(18);
     internal_static_sluice_v1_CreatePartitionsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_CreatePartitionsRequest_descriptor,
         new java.lang.String[] { "Name", "Partitions", });
     internal_static_sluice_v1_CreatePartitionsResponse_descriptor =
-      getDescriptor().getMessageType(13);
+      getDescriptor().getMessageType(19);
     internal_static_sluice_v1_CreatePartitionsResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_CreatePartitionsResponse_descriptor,
         new java.lang.String[] { "Topic", });
     internal_static_sluice_v1_PartitionDescription_descriptor =
-      getDescriptor().getMessageType(14);
+      getDescriptor().getMessageType(20);
     internal_static_sluice_v1_PartitionDescription_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_PartitionDescription_descriptor,
         new java.lang.String[] { "Partition", "LeaderId", "ReplicaIds", "LogStartOffset", "HighWatermark", });
     internal_static_sluice_v1_ListOffsetsRequest_descriptor =
-      getDescriptor().getMessageType(15);
+      getDescriptor().getMessageType(21);
     internal_static_sluice_v1_ListOffsetsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_ListOffsetsRequest_descriptor,
         new java.lang.String[] { "Topic", "Partitions", "Boundary", "TimestampMs", "Spec", });
     internal_static_sluice_v1_ListOffsetsResponse_descriptor =
-      getDescriptor().getMessageType(16);
+      getDescriptor().getMessageType(22);
     internal_static_sluice_v1_ListOffsetsResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_ListOffsetsResponse_descriptor,
         new java.lang.String[] { "Offsets", });
     internal_static_sluice_v1_PartitionOffset_descriptor =
-      getDescriptor().getMessageType(17);
+      getDescriptor().getMessageType(23);
     internal_static_sluice_v1_PartitionOffset_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_PartitionOffset_descriptor,
         new java.lang.String[] { "Partition", "Offset", "TimestampMs", });
     internal_static_sluice_v1_DescribeClusterRequest_descriptor =
-      getDescriptor().getMessageType(18);
+      getDescriptor().getMessageType(24);
     internal_static_sluice_v1_DescribeClusterRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_DescribeClusterRequest_descriptor,
         new java.lang.String[] { });
     internal_static_sluice_v1_DescribeClusterResponse_descriptor =
-      getDescriptor().getMessageType(19);
+      getDescriptor().getMessageType(25);
     internal_static_sluice_v1_DescribeClusterResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_DescribeClusterResponse_descriptor,
         new java.lang.String[] { "ClusterId", "ControllerId", "Brokers", });
     internal_static_sluice_v1_Broker_descriptor =
-      getDescriptor().getMessageType(20);
+      getDescriptor().getMessageType(26);
     internal_static_sluice_v1_Broker_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_Broker_descriptor,
         new java.lang.String[] { "Id", "Address", "Rack", });
     internal_static_sluice_v1_GetMetadataRequest_descriptor =
-      getDescriptor().getMessageType(21);
+      getDescriptor().getMessageType(27);
     internal_static_sluice_v1_GetMetadataRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_GetMetadataRequest_descriptor,
         new java.lang.String[] { "Topics", });
     internal_static_sluice_v1_GetMetadataResponse_descriptor =
-      getDescriptor().getMessageType(22);
+      getDescriptor().getMessageType(28);
     internal_static_sluice_v1_GetMetadataResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_GetMetadataResponse_descriptor,
         new java.lang.String[] { "Brokers", "Topics", "ControllerId", });
     internal_static_sluice_v1_TopicMetadata_descriptor =
-      getDescriptor().getMessageType(23);
+      getDescriptor().getMessageType(29);
     internal_static_sluice_v1_TopicMetadata_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_TopicMetadata_descriptor,
         new java.lang.String[] { "Name", "TopicId", "Partitions", });
     internal_static_sluice_v1_PartitionMetadata_descriptor =
-      getDescriptor().getMessageType(24);
+      getDescriptor().getMessageType(30);
     internal_static_sluice_v1_PartitionMetadata_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_PartitionMetadata_descriptor,
         new java.lang.String[] { "Partition", "LeaderId", "ReplicaIds", });
     descriptor.resolveAllFeaturesImmutable();
+    io.sluice.v1.Acl.getDescriptor();
     io.sluice.v1.RecordOuterClass.getDescriptor();
   }
 

@@ -189,7 +189,8 @@ func (idx *Index) decide(principal, host string, op sluicev1.AclOperation, rt sl
 	if ti == nil {
 		return false, true
 	}
-	var lists [][]entry
+	var buf [8][]entry // on the stack: a decision allocates nothing
+	lists := buf[:0]
 	if es := ti.literal[name]; len(es) > 0 {
 		lists = append(lists, es)
 	}

@@ -23,6 +23,7 @@ import (
 
 	internalv1 "github.com/sluice-io/sluice/gen/go/sluice/internalpb/v1"
 	"github.com/sluice-io/sluice/raftmeta"
+	"github.com/sluice-io/sluice/server/authz"
 	"github.com/sluice-io/sluice/server/engine"
 	"github.com/sluice-io/sluice/server/group"
 	"github.com/sluice-io/sluice/server/replica"
@@ -86,6 +87,24 @@ type Config struct {
 	// it, so a new coordinator replays at most about this many; 0 means
 	// 100,000 (server/group.DefaultCompactRecords).
 	OffsetsCompactRecords int
+	// Authorization turns ACL checks on (docs/security.md): every request
+	// is then allowed only what the ACLs in the metadata grant its
+	// principal, and nothing when no ACL matches. Off, everything is
+	// allowed, as without ACLs.
+	Authorization bool
+	// SuperUsers are principals ("User:admin") allowed everything when
+	// authorization is on.
+	SuperUsers []string
+	// AllowEveryoneIfNoACL allows, when authorization is on, any operation on
+	// a resource no ACL names at all (Kafka's allow.everyone.if.no.acl.found).
+	AllowEveryoneIfNoACL bool
+	// Authenticate, when set, runs before every client call and returns the
+	// context the call runs with, carrying its principal
+	// (security.WithPrincipal); an error ends the call with that error. It
+	// is the seam the authentication interceptors plug into, and through
+	// which tests name the caller. Unset, every call runs as
+	// security.Anonymous.
+	Authenticate func(ctx context.Context) (context.Context, error)
 	// ShutdownTimeout bounds how long Shutdown waits for requests in flight.
 	ShutdownTimeout time.Duration
 	Logger          *slog.Logger
@@ -144,6 +163,8 @@ type Broker struct {
 	// producerIDs hands out idempotent producer ids (producerids.go).
 	producerIDs *producerIDs
 	health      *health.Server
+	// authz decides access when authorization is on; nil when it is off.
+	authz *authz.Authorizer
 
 	mu       sync.RWMutex
 	replicas map[uint64]*replica.Replica
@@ -254,6 +275,7 @@ func (b *Broker) startRaft() error {
 		return err
 	}
 	b.meta = meta
+	b.newAuthorizer()
 	b.groups = b.newCoordinator()
 	if err := eng.AddGroup(raftmeta.Group, b.controllerIDs(), meta); err != nil {
 		return err

@@ -37,6 +37,9 @@ type fetchLimits struct {
 // holds at most one response's worth of buffers on the broker. Partitions
 // with no replica here are relayed from a broker that has one.
 func (s *fetchService) Fetch(req *sluicev1.FetchRequest, stream grpc.ServerStreamingServer[sluicev1.FetchResponse]) error {
+	if err := s.b.authorize(stream.Context(), opRead, resTopic, req.GetTopic()); err != nil {
+		return err
+	}
 	topic := s.b.meta.Topic(req.GetTopic())
 	if topic == nil {
 		return topicNotFound(req.GetTopic())

@@ -55,6 +55,7 @@ func (b *Broker) newGRPCServer() error {
 			recovery.UnaryServerInterceptor(recoverOpts...),
 			logging.UnaryServerInterceptor(logger, logOpts...),
 			statusUnary,
+			b.authenticateUnary,
 			b.requestSizeUnary,
 			b.drainUnary,
 			validateUnary,
@@ -63,6 +64,7 @@ func (b *Broker) newGRPCServer() error {
 			recovery.StreamServerInterceptor(recoverOpts...),
 			logging.StreamServerInterceptor(logger, logOpts...),
 			statusStream,
+			b.authenticateStream,
 			b.requestSizeStream,
 			b.drainStream,
 			validateStream,
@@ -110,7 +112,7 @@ func callLogLevel(c codes.Code) logging.Level {
 	case codes.OK, codes.Canceled, codes.InvalidArgument, codes.NotFound, codes.AlreadyExists,
 		codes.OutOfRange, codes.Unimplemented, codes.FailedPrecondition:
 		return logging.LevelDebug
-	case codes.Unavailable, codes.ResourceExhausted, codes.DeadlineExceeded, codes.Aborted:
+	case codes.Unavailable, codes.ResourceExhausted, codes.DeadlineExceeded, codes.Aborted, codes.PermissionDenied:
 		return logging.LevelInfo
 	}
 	return logging.LevelError

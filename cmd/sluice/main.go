@@ -56,6 +56,7 @@ func newRootCmd(g *globalOptions) *cobra.Command {
 		newProduceCmd(g),
 		newConsumeCmd(g),
 		newGroupCmd(g),
+		newACLCmd(g),
 		newBenchCmd(g),
 		newClusterCmd(g), newDevCmd(),
 		newVersionCmd(),

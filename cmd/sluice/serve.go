@@ -34,6 +34,7 @@ type serveOptions struct {
 	pprof          string
 	controllers    string
 	join           string
+	authz          authzOptions
 }
 
 func newServeCmd() *cobra.Command {
@@ -59,6 +60,7 @@ func newServeCmd() *cobra.Command {
 	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	f.StringVar(&o.controllers, "initial-controllers", "", "metadata voters of a new cluster, as id@host:port,...; the same on each of them (a restart needs only --data-dir)")
 	f.StringVar(&o.join, "join", "", "address of a broker of an existing cluster to join (a new broker follows the metadata as a learner)")
+	addAuthzFlags(cmd, &o.authz)
 	f.StringVar(&o.pprof, "pprof", "", "serve Go's pprof profiles on this address (e.g. 127.0.0.1:6060); off when empty")
 	return cmd
 }
@@ -91,11 +93,16 @@ func (o *serveOptions) run(cmd *cobra.Command) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.listen, err)
 	}
-	b, err := server.New(server.Config{
+	cfg := server.Config{
 		NodeID: o.nodeID, Storage: storage.DefaultOptions(o.dataDir), AdvertiseAddr: o.advertise, Rack: o.rack,
 		Limits: o.limits, Logger: logger, Controllers: controllers, Join: o.join,
 		RetentionMs: o.retentionMs, RetentionBytes: o.retentionBytes, RetentionCheckInterval: o.retentionCheck,
-	})
+	}
+	if err := o.authz.apply(&cfg); err != nil {
+		_ = lis.Close()
+		return err
+	}
+	b, err := server.New(cfg)
 	if err != nil {
 		_ = lis.Close()
 		return err

@@ -20,13 +20,19 @@ import (
 
 // The tests name the caller through Config.Authenticate, the seam the
 // authentication interceptors use: a call carrying the metadata x-test-user
-// runs as that user, any other as User:admin, the super user.
+// runs as that user, one a broker forwards as security.Anonymous, any other
+// as User:admin, the super user.
 const testUserKey = "x-test-user"
 
 func testAuthenticate(ctx context.Context) (context.Context, error) {
 	md, _ := metadata.FromIncomingContext(ctx)
 	if v := md.Get(testUserKey); len(v) > 0 {
 		return security.WithPrincipal(ctx, security.User(v[0])), nil
+	}
+	if len(md.Get("x-sluice-forwarded")) > 0 {
+		// A broker forwarding a client's request presents no user: it
+		// must not be refused for that (the broker called authorized it).
+		return ctx, nil
 	}
 	return security.WithPrincipal(ctx, security.User("admin")), nil
 }
@@ -428,4 +434,33 @@ func TestACLChangeTakesEffectOnEveryBrokerWithinOneSecond(t *testing.T) {
 		t.Fatal(err)
 	}
 	within("the deletion", func(err error) bool { return status.Code(err) == codes.PermissionDenied })
+
+	// A write through a broker that does not lead the partition is
+	// authorized there and forwarded to the leader, which does not refuse it.
+	grant(t, admin, allowACL(aclTopic, "t", literal, "User:erin", sluicev1.AclOperation_ACL_OPERATION_WRITE))
+	for id := uint64(1); id <= 3; id++ {
+		produce := sluicev1.NewProduceServiceClient(c.conn(id))
+		waitFor(t, fmt.Sprintf("erin's write through broker %d", id), func() bool {
+			stream, err := produce.Produce(ctx)
+			if err != nil {
+				return false
+			}
+			defer func() { _ = stream.CloseSend() }()
+			if err := stream.Send(&sluicev1.ProduceRequest{Sequence: 1, Topic: "t", Partition: new(int32(0)), Records: valueRecords("e", 1)}); err != nil {
+				return false
+			}
+			resp, err := recvTimeout(t, stream.Recv)
+			if err != nil {
+				return false
+			}
+			e := resp.GetError()
+			if e == nil && len(resp.GetResults()) == 1 {
+				e = resp.GetResults()[0].GetError()
+			}
+			if e != nil && codes.Code(e.GetCode()) == codes.PermissionDenied {
+				t.Fatalf("write through broker %d refused: %s", id, e.GetMessage())
+			}
+			return e == nil && len(resp.GetResults()) == 1
+		})
+	}
 }

@@ -29,8 +29,32 @@ func Normalize(b *sluicev1.AclBinding) *sluicev1.AclBinding {
 	return n
 }
 
+// Length limits of ACL fields: a resource name is at most the longest group
+// id (topic names are shorter); principals may be long distinguished names.
+const (
+	MaxResourceNameBytes = 255
+	MaxPrincipalBytes    = 512
+	MaxHostBytes         = 255
+)
+
+// checkLengths refuses fields over their limits, before anything quotes them.
+func checkLengths(at, name, principal, host string) error {
+	switch {
+	case len(name) > MaxResourceNameBytes:
+		return invalid(at+".resource_name", "%d bytes is over the limit of %d", len(name), MaxResourceNameBytes)
+	case len(principal) > MaxPrincipalBytes:
+		return invalid(at+".principal", "%d bytes is over the limit of %d", len(principal), MaxPrincipalBytes)
+	case len(host) > MaxHostBytes:
+		return invalid(at+".host", "%d bytes is over the limit of %d", len(host), MaxHostBytes)
+	}
+	return nil
+}
+
 // Validate checks a binding to create; field names are prefixed with at.
 func Validate(at string, b *sluicev1.AclBinding) error {
+	if err := checkLengths(at, b.GetResourceName(), b.GetPrincipal(), b.GetHost()); err != nil {
+		return err
+	}
 	switch b.GetResourceType() {
 	case sluicev1.AclResourceType_ACL_RESOURCE_TYPE_TOPIC, sluicev1.AclResourceType_ACL_RESOURCE_TYPE_GROUP,
 		sluicev1.AclResourceType_ACL_RESOURCE_TYPE_TRANSACTIONAL_ID:
@@ -77,6 +101,9 @@ func validPrincipal(field, p string) error {
 
 // ValidateFilter checks a filter.
 func ValidateFilter(at string, f *sluicev1.AclFilter) error {
+	if err := checkLengths(at, f.GetResourceName(), f.GetPrincipal(), f.GetHost()); err != nil {
+		return err
+	}
 	if f.GetPrincipal() != "" {
 		if err := validPrincipal(at+".principal", f.GetPrincipal()); err != nil {
 			return err

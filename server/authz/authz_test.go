@@ -294,12 +294,19 @@ func TestValidateRefusesUnusableBindings(t *testing.T) {
 		"acls[0].principal":     acl(topic, "t", literal, "alice", "*", opRead, allow),
 		"acls[0].operation":     acl(topic, "t", literal, "User:u", "*", 0, allow),
 		"acls[0].permission":    acl(topic, "t", literal, "User:u", "*", opRead, 0),
+		"acls[0].host":          acl(topic, "t", literal, "User:u", string(make([]byte, MaxHostBytes+1)), opRead, allow),
 	} {
 		err := Validate("acls[0]", b)
 		ie, ok := err.(*InvalidError)
 		if !ok || ie.Field != field {
 			t.Errorf("binding %v: got %v, want an error about %s", b, err, field)
 		}
+	}
+	if err := Validate("a", acl(topic, "t", literal, "User:u", "*", 99, allow)); err == nil {
+		t.Error("unknown operation 99 accepted")
+	}
+	if err := Validate("a", acl(topic, "p", prefixed, "User:u", "*", opRead, 7)); err == nil {
+		t.Error("unknown permission 7 accepted")
 	}
 	if err := Validate("a", acl(cluster, "other", literal, "User:u", "*", opAlter, allow)); err == nil {
 		t.Error("cluster ACL with a name other than sluice-cluster accepted")

@@ -26,6 +26,8 @@ func fuzzCommands() []*internalv1.MetadataCommand {
 		{Command: &internalv1.MetadataCommand_CreatePartitions{CreatePartitions: &internalv1.CreatePartitions{Name: "orders", CurrentCount: 3,
 			Assignment: []*internalv1.Replicas{{Brokers: []uint64{1}}}}}},
 		{Command: &internalv1.MetadataCommand_ReserveProducerIds{ReserveProducerIds: &internalv1.ReserveProducerIds{First: 1, Count: 1000}}},
+		createACLsCmd(topicACL("orders", "User:alice"), topicACL("orders", "User:alice"), topicACL("a", "User:*")),
+		deleteACLsCmd(topicACL("orders", "User:alice")),
 	}
 }
 

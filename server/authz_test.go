@@ -308,7 +308,7 @@ func TestListingsShowOnlyWhatThePrincipalMayDescribe(t *testing.T) {
 	}
 	for _, g := range []string{"g-mine", "g-yours"} {
 		if _, err := b.GroupClient.CommitOffsets(t.Context(), &sluicev1.CommitOffsetsRequest{GroupId: g,
-			Offsets: []*sluicev1.CommittedOffset{{Topic: "mine", Partition: 0, Offset: 0}}}); err != nil {
+			Offsets: []*sluicev1.CommittedOffset{{Topic: "mine", Partition: 0, Offset: 0}, {Topic: "yours", Partition: 0, Offset: 0}}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -347,6 +347,22 @@ func TestListingsShowOnlyWhatThePrincipalMayDescribe(t *testing.T) {
 	if all, err := b.GroupClient.ListGroups(t.Context(), &sluicev1.ListGroupsRequest{}); err != nil || len(all.GetGroups()) != 2 {
 		t.Errorf("the super user lists groups %v (err %v), want both", all.GetGroups(), err)
 	}
+	gd, err := b.GroupClient.DescribeGroup(ctx, &sluicev1.DescribeGroupRequest{GroupId: "g-mine"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(gd.GetPartitions()) != 1 || gd.GetPartitions()[0].GetTopic() != "mine" {
+		t.Errorf("dave's description of g-mine shows lag of %v, want topic mine alone", gd.GetPartitions())
+	}
+	fo, err := b.GroupClient.FetchOffsets(ctx, &sluicev1.FetchOffsetsRequest{GroupId: "g-mine"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fo.GetOffsets()) != 1 || fo.GetOffsets()[0].GetTopic() != "mine" {
+		t.Errorf("dave's offsets of g-mine: %v, want topic mine alone", fo.GetOffsets())
+	}
+	_, err = b.GroupClient.DescribeGroup(ctx, &sluicev1.DescribeGroupRequest{GroupId: "g-yours"})
+	checkDenied(t, err, "User:dave", "DESCRIBE", "g-yours")
 	d, err := b.AdminClient.DescribeTopic(ctx, &sluicev1.DescribeTopicRequest{Name: "mine"})
 	if err != nil {
 		t.Fatal(err)

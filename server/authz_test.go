@@ -480,3 +480,64 @@ func TestACLChangeTakesEffectOnEveryBrokerWithinOneSecond(t *testing.T) {
 		})
 	}
 }
+
+// TestRevokedReadEndsFollowFetchAndGroupSession: long streams are held to
+// the ACLs as they change: a follow fetch ends with PERMISSION_DENIED at
+// its next records once READ on the topic is deleted, and a member session
+// at its next heartbeat once READ on the group is.
+func TestRevokedReadEndsFollowFetchAndGroupSession(t *testing.T) {
+	b := startAuthorized(t)
+	b.CreateTopic(t, "t", 1)
+	grant(t, b.AdminClient,
+		allowACL(aclTopic, "t", literal, "User:alice", sluicev1.AclOperation_ACL_OPERATION_READ),
+		allowACL(aclGroup, "g", literal, "User:alice", sluicev1.AclOperation_ACL_OPERATION_READ))
+	ctx := as(t.Context(), "alice")
+
+	b.Produce(t, "t", 0, valueRecords("before", 1)...)
+	fetch, err := b.FetchClient.Fetch(ctx, &sluicev1.FetchRequest{Topic: "t", StartAll: atOffset(0), Follow: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := recvTimeout(t, fetch.Recv); err != nil || len(resp.GetRecords()) != 1 {
+		t.Fatalf("first response: %v, %v", resp, err)
+	}
+	revoke := func(rt sluicev1.AclResourceType) {
+		if _, err := b.AdminClient.DeleteAcls(t.Context(), &sluicev1.DeleteAclsRequest{Filters: []*sluicev1.AclFilter{{ResourceType: rt, Principal: "User:alice"}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	revoke(aclTopic)
+	b.Produce(t, "t", 0, valueRecords("after", 1)...)
+	for {
+		resp, err := recvTimeout(t, fetch.Recv)
+		if err != nil {
+			checkDenied(t, err, "User:alice", "READ", "t")
+			break
+		}
+		for _, r := range resp.GetRecords() {
+			t.Fatalf("record %q delivered after READ was revoked", r.GetValue())
+		}
+	}
+
+	session, err := b.GroupClient.MemberSession(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := session.Send(&sluicev1.MemberSessionRequest{Kind: &sluicev1.MemberSessionRequest_Join{Join: &sluicev1.JoinGroup{GroupId: "g", Topics: []string{"t"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := recvTimeout(t, session.Recv); err != nil {
+		t.Fatalf("join with READ on the group: %v", err)
+	}
+	revoke(aclGroup)
+	if err := session.Send(&sluicev1.MemberSessionRequest{Kind: &sluicev1.MemberSessionRequest_Heartbeat{Heartbeat: &sluicev1.Heartbeat{}}}); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		_, err := recvTimeout(t, session.Recv)
+		if err != nil {
+			checkDenied(t, err, "User:alice", "READ", "g")
+			break
+		}
+	}
+}

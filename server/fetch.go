@@ -185,6 +185,11 @@ func (f *fetcher) run() error {
 		for _, c := range f.cursors {
 			waits = append(waits, c.r.Changed())
 		}
+		// Each round is held to the ACLs as they are now: revoking READ
+		// ends a follow stream at its next records.
+		if err := f.s.b.authorize(f.ctx, opRead, resTopic, f.topic.GetName()); err != nil {
+			return err
+		}
 		progressed, finished, err := f.readAll()
 		if err != nil || finished {
 			return err

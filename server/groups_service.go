@@ -268,7 +268,10 @@ func (s *groupService) MemberSession(stream grpc.BidiStreamingServer[sluicev1.Me
 		return s.b.coordinatorError(rt, err)
 	}
 	recvDone := make(chan error, 1)
-	go func() { recvDone <- receiveMember(stream, sess) }()
+	// Each heartbeat is held to the ACLs as they are now, as Kafka checks
+	// READ on the group for every heartbeat.
+	mayStay := func() error { return s.b.authorize(ctx, opRead, resGroup, join.GetGroupId()) }
+	go func() { recvDone <- receiveMember(stream, sess, mayStay) }()
 	for {
 		select {
 		case msg := <-sess.Out():
@@ -300,7 +303,7 @@ func sessionEnd(err error) error {
 
 // receiveMember passes the member's messages to its session until the
 // stream ends: nil when the member closed it.
-func receiveMember(stream grpc.BidiStreamingServer[sluicev1.MemberSessionRequest, sluicev1.MemberSessionResponse], sess *group.Session) error {
+func receiveMember(stream grpc.BidiStreamingServer[sluicev1.MemberSessionRequest, sluicev1.MemberSessionResponse], sess *group.Session, mayStay func() error) error {
 	for {
 		msg, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
@@ -311,6 +314,9 @@ func receiveMember(stream grpc.BidiStreamingServer[sluicev1.MemberSessionRequest
 		}
 		switch k := msg.GetKind().(type) {
 		case *sluicev1.MemberSessionRequest_Heartbeat:
+			if err := mayStay(); err != nil {
+				return err
+			}
 			sess.Heartbeat()
 		case *sluicev1.MemberSessionRequest_RevocationDone:
 			sess.RevocationDone(group.FromProto(k.RevocationDone.GetPartitions()))

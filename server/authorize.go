@@ -89,6 +89,9 @@ func clientHost(ctx context.Context) string {
 	if !ok || p.Addr == nil {
 		return ""
 	}
+	if tcp, ok := p.Addr.(*net.TCPAddr); ok {
+		return tcp.IP.String()
+	}
 	if host, _, err := net.SplitHostPort(p.Addr.String()); err == nil {
 		return host
 	}

@@ -83,10 +83,11 @@ func sameSlice(a, b []*sluicev1.AclBinding) bool {
 // Authorize reports whether p, calling from host, may perform op on the
 // resource of type rt named name.
 func (a *Authorizer) Authorize(p security.Principal, host string, op sluicev1.AclOperation, rt sluicev1.AclResourceType, name string) bool {
-	if a.super[p.String()] {
+	ps := p.String()
+	if a.super[ps] {
 		return true
 	}
-	allowed, none := a.index().decide(p.String(), host, op, rt, name)
+	allowed, none := a.index().decide(ps, host, op, rt, name)
 	return allowed || (none && a.allowIfNoACL)
 }
 

@@ -541,3 +541,22 @@ func TestRevokedReadEndsFollowFetchAndGroupSession(t *testing.T) {
 		}
 	}
 }
+
+// TestHostACLsMatchTheClientAddress: an ACL for another host does not
+// apply; one for the address the client connects from (127.0.0.1) does.
+func TestHostACLsMatchTheClientAddress(t *testing.T) {
+	b := startAuthorized(t)
+	b.CreateTopic(t, "t", 1)
+	other := allowACL(aclTopic, "t", literal, "User:alice", sluicev1.AclOperation_ACL_OPERATION_DESCRIBE)
+	other.Host = "10.9.9.9"
+	grant(t, b.AdminClient, other)
+	ctx := as(t.Context(), "alice")
+	_, err := b.AdminClient.DescribeTopic(ctx, &sluicev1.DescribeTopicRequest{Name: "t"})
+	checkDenied(t, err, "User:alice", "DESCRIBE", "t")
+	here := allowACL(aclTopic, "t", literal, "User:alice", sluicev1.AclOperation_ACL_OPERATION_DESCRIBE)
+	here.Host = "127.0.0.1"
+	grant(t, b.AdminClient, here)
+	if _, err := b.AdminClient.DescribeTopic(ctx, &sluicev1.DescribeTopicRequest{Name: "t"}); err != nil {
+		t.Fatalf("with an ACL for 127.0.0.1: %v", err)
+	}
+}

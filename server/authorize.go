@@ -42,6 +42,10 @@ func (b *Broker) newAuthorizer() {
 	if !b.cfg.Authorization {
 		return
 	}
+	if b.cfg.Authenticate == nil {
+		b.log.Warn("authorization is on without authentication: every call runs as " + security.Anonymous.String() +
+			", so only ACLs for it (or User:*) and super users apply")
+	}
 	b.authz = authz.New(authz.Config{SuperUsers: b.cfg.SuperUsers, AllowIfNoACL: b.cfg.AllowEveryoneIfNoACL},
 		func() []*sluicev1.AclBinding { return b.meta.State().GetAcls() })
 }

@@ -292,37 +292,38 @@ public final class Admin extends com.google.protobuf.GeneratedFile {
       "ollerId\"|\n\rTopicMetadata\022\022\n\004name\030\001 \001(\tR\004" +
       "name\022\031\n\010topic_id\030\002 \001(\tR\007topicId\022<\n\nparti" +
       "tions\030\003 \003(\0132\034.sluice.v1.PartitionMetadat" +
-      "aR\npartitions\"o\n\021PartitionMetadata\022\034\n\tpa" +
-      "rtition\030\001 \001(\005R\tpartition\022\033\n\tleader_id\030\002 " +
-      "\001(\004R\010leaderId\022\037\n\013replica_ids\030\003 \003(\004R\nrepl" +
-      "icaIds2\377\007\n\014AdminService\022L\n\013CreateTopic\022\035" +
-      ".sluice.v1.CreateTopicRequest\032\036.sluice.v" +
-      "1.CreateTopicResponse\022L\n\013DeleteTopic\022\035.s" +
-      "luice.v1.DeleteTopicRequest\032\036.sluice.v1." +
-      "DeleteTopicResponse\022N\n\nListTopics\022\034.slui" +
-      "ce.v1.ListTopicsRequest\032\035.sluice.v1.List" +
-      "TopicsResponse\"\003\220\002\001\022W\n\rDescribeTopic\022\037.s" +
-      "luice.v1.DescribeTopicRequest\032 .sluice.v" +
-      "1.DescribeTopicResponse\"\003\220\002\001\022Q\n\013ListOffs" +
-      "ets\022\035.sluice.v1.ListOffsetsRequest\032\036.slu" +
-      "ice.v1.ListOffsetsResponse\"\003\220\002\001\022Q\n\013GetMe" +
-      "tadata\022\035.sluice.v1.GetMetadataRequest\032\036." +
-      "sluice.v1.GetMetadataResponse\"\003\220\002\001\022]\n\017De" +
-      "scribeCluster\022!.sluice.v1.DescribeCluste" +
-      "rRequest\032\".sluice.v1.DescribeClusterResp" +
-      "onse\"\003\220\002\001\022c\n\021AlterTopicConfigs\022#.sluice." +
-      "v1.AlterTopicConfigsRequest\032$.sluice.v1." +
-      "AlterTopicConfigsResponse\"\003\220\002\002\022[\n\020Create" +
-      "Partitions\022\".sluice.v1.CreatePartitionsR" +
-      "equest\032#.sluice.v1.CreatePartitionsRespo" +
-      "nse\022N\n\nCreateAcls\022\034.sluice.v1.CreateAcls" +
-      "Request\032\035.sluice.v1.CreateAclsResponse\"\003" +
-      "\220\002\002\022I\n\nDeleteAcls\022\034.sluice.v1.DeleteAcls" +
-      "Request\032\035.sluice.v1.DeleteAclsResponse\022H" +
-      "\n\010ListAcls\022\032.sluice.v1.ListAclsRequest\032\033" +
-      ".sluice.v1.ListAclsResponse\"\003\220\002\001BG\n\014io.s" +
-      "luice.v1P\001Z5github.com/sluice-io/sluice/" +
-      "gen/go/sluice/v1;sluicev1b\006proto3"
+      "aR\npartitions\"\222\001\n\021PartitionMetadata\022\034\n\tp" +
+      "artition\030\001 \001(\005R\tpartition\022\033\n\tleader_id\030\002" +
+      " \001(\004R\010leaderId\022\037\n\013replica_ids\030\003 \003(\004R\nrep" +
+      "licaIds\022!\n\014leader_epoch\030\004 \001(\004R\013leaderEpo" +
+      "ch2\377\007\n\014AdminService\022L\n\013CreateTopic\022\035.slu" +
+      "ice.v1.CreateTopicRequest\032\036.sluice.v1.Cr" +
+      "eateTopicResponse\022L\n\013DeleteTopic\022\035.sluic" +
+      "e.v1.DeleteTopicRequest\032\036.sluice.v1.Dele" +
+      "teTopicResponse\022N\n\nListTopics\022\034.sluice.v" +
+      "1.ListTopicsRequest\032\035.sluice.v1.ListTopi" +
+      "csResponse\"\003\220\002\001\022W\n\rDescribeTopic\022\037.sluic" +
+      "e.v1.DescribeTopicRequest\032 .sluice.v1.De" +
+      "scribeTopicResponse\"\003\220\002\001\022Q\n\013ListOffsets\022" +
+      "\035.sluice.v1.ListOffsetsRequest\032\036.sluice." +
+      "v1.ListOffsetsResponse\"\003\220\002\001\022Q\n\013GetMetada" +
+      "ta\022\035.sluice.v1.GetMetadataRequest\032\036.slui" +
+      "ce.v1.GetMetadataResponse\"\003\220\002\001\022]\n\017Descri" +
+      "beCluster\022!.sluice.v1.DescribeClusterReq" +
+      "uest\032\".sluice.v1.DescribeClusterResponse" +
+      "\"\003\220\002\001\022c\n\021AlterTopicConfigs\022#.sluice.v1.A" +
+      "lterTopicConfigsRequest\032$.sluice.v1.Alte" +
+      "rTopicConfigsResponse\"\003\220\002\002\022[\n\020CreatePart" +
+      "itions\022\".sluice.v1.CreatePartitionsReque" +
+      "st\032#.sluice.v1.CreatePartitionsResponse\022" +
+      "N\n\nCreateAcls\022\034.sluice.v1.CreateAclsRequ" +
+      "est\032\035.sluice.v1.CreateAclsResponse\"\003\220\002\002\022" +
+      "I\n\nDeleteAcls\022\034.sluice.v1.DeleteAclsRequ" +
+      "est\032\035.sluice.v1.DeleteAclsResponse\022H\n\010Li" +
+      "stAcls\022\032.sluice.v1.ListAclsRequest\032\033.slu" +
+      "ice.v1.ListAclsResponse\"\003\220\002\001BG\n\014io.sluic" +
+      "e.v1P\001Z5github.com/sluice-io/sluice/gen/" +
+      "go/sluice/v1;sluicev1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -539,7 +540,7 @@ public final class Admin extends com.google.protobuf.GeneratedFile {
     internal_static_sluice_v1_PartitionMetadata_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_PartitionMetadata_descriptor,
-        new java.lang.String[] { "Partition", "LeaderId", "ReplicaIds", });
+        new java.lang.String[] { "Partition", "LeaderId", "ReplicaIds", "LeaderEpoch", });
     descriptor.resolveAllFeaturesImmutable();
     io.sluice.v1.Acl.getDescriptor();
     io.sluice.v1.RecordOuterClass.getDescriptor();

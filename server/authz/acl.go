@@ -22,11 +22,10 @@ func invalid(field, format string, args ...any) error {
 
 // Normalize returns b with its defaults filled in (host "*"), as stored.
 func Normalize(b *sluicev1.AclBinding) *sluicev1.AclBinding {
-	n := &sluicev1.AclBinding{
+	return &sluicev1.AclBinding{
 		ResourceType: b.GetResourceType(), ResourceName: b.GetResourceName(), PatternType: b.GetPatternType(),
 		Principal: b.GetPrincipal(), Host: hostOf(b.GetHost()), Operation: b.GetOperation(), Permission: b.GetPermission(),
 	}
-	return n
 }
 
 // Length limits of ACL fields: a resource name is at most the longest group

@@ -560,3 +560,22 @@ func TestHostACLsMatchTheClientAddress(t *testing.T) {
 		t.Fatalf("with an ACL for 127.0.0.1: %v", err)
 	}
 }
+
+// TestAuthorizationOffAllowsEveryone: with authorization off (the default)
+// a caller with no ACL at all creates, writes, reads and manages ACLs.
+func TestAuthorizationOffAllowsEveryone(t *testing.T) {
+	b := servertest.Start(t, servertest.WithConfig(func(c *server.Config) { c.Authenticate = testAuthenticate }))
+	ctx := as(t.Context(), "nobody")
+	if _, err := b.AdminClient.CreateTopic(ctx, &sluicev1.CreateTopicRequest{Name: "t", Partitions: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.TryProduce(ctx, "t", 0, valueRecords("x", 1)...); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.AdminClient.ListAcls(ctx, &sluicev1.ListAclsRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	if topics, err := b.AdminClient.ListTopics(ctx, &sluicev1.ListTopicsRequest{}); err != nil || len(topics.GetTopics()) != 1 {
+		t.Fatalf("list topics: %v, %v", topics, err)
+	}
+}

@@ -33,6 +33,8 @@ func fuzzCommands() []*internalv1.MetadataCommand {
 		setQuotaCmd(userEntity("User:alice"), &sluicev1.QuotaValues{ProduceBytesRate: proto.Int64(1 << 20)}),
 		setQuotaCmd(defaultClientEntity(), nil),
 		deleteQuotaCmd(userEntity("User:alice"), sluicev1.QuotaType_QUOTA_TYPE_FETCH_BYTES_RATE),
+		createACLsCmd(topicACL("orders", "User:alice"), topicACL("orders", "User:alice"), topicACL("a", "User:*")),
+		deleteACLsCmd(topicACL("orders", "User:alice")),
 	}
 }
 

@@ -369,6 +369,18 @@ func (s *suite) nameCases() []edgeCase {
 			Headers: []*sluicev1.Header{{Key: name, Value: []byte(name)}}}}}), recordCode(name))
 		c("record key", s.produce(&sluicev1.ProduceRequest{Topic: "sink", Records: []*sluicev1.Record{{Key: []byte(name)}}}), recordCode(name))
 		c("join assignor", s.session(joinReq(&sluicev1.JoinGroup{GroupId: "ga", Assignor: name, Topics: []string{"existing"}})), bad)
+		// ACL names and principals are any string within their limits,
+		// as the group ids they may name are.
+		acl := func(resource, principal, host string) *sluicev1.AclBinding {
+			return &sluicev1.AclBinding{ResourceType: sluicev1.AclResourceType_ACL_RESOURCE_TYPE_GROUP, ResourceName: resource,
+				PatternType: sluicev1.AclPatternType_ACL_PATTERN_TYPE_LITERAL, Principal: principal, Host: host,
+				Operation: sluicev1.AclOperation_ACL_OPERATION_READ, Permission: sluicev1.AclPermission_ACL_PERMISSION_ALLOW}
+		}
+		c("acl resource name", unaryCall(a.CreateAcls, &sluicev1.CreateAclsRequest{Acls: []*sluicev1.AclBinding{acl(name, "User:u", "*")}}), id)
+		c("acl principal", unaryCall(a.CreateAcls, &sluicev1.CreateAclsRequest{Acls: []*sluicev1.AclBinding{acl("g", "User:"+name, "*")}}), id)
+		c("acl host", unaryCall(a.CreateAcls, &sluicev1.CreateAclsRequest{Acls: []*sluicev1.AclBinding{acl("g", "User:u", name)}}), id)
+		c("acl filter", unaryCall(a.ListAcls, &sluicev1.ListAclsRequest{Filter: &sluicev1.AclFilter{ResourceName: name, Principal: "User:" + name}}), id)
+		c("acl delete filter", unaryCall(a.DeleteAcls, &sluicev1.DeleteAclsRequest{Filters: []*sluicev1.AclFilter{{ResourceName: name}}}), id)
 	}
 	return out
 }
@@ -774,6 +786,10 @@ func (s *suite) emptyRequestCases() []edgeCase {
 		{"empty/DescribeGroup", unaryCall(g.DescribeGroup, &sluicev1.DescribeGroupRequest{}), bad},
 		{"empty/DeleteGroup", unaryCall(g.DeleteGroup, &sluicev1.DeleteGroupRequest{}), bad},
 		{"empty/ResetOffsets", unaryCall(g.ResetOffsets, &sluicev1.ResetOffsetsRequest{}), bad},
+		{"empty/CreateAcls", unaryCall(a.CreateAcls, &sluicev1.CreateAclsRequest{}), bad},
+		{"empty/CreateAcls empty binding", unaryCall(a.CreateAcls, &sluicev1.CreateAclsRequest{Acls: []*sluicev1.AclBinding{{}}}), bad},
+		{"empty/DeleteAcls", unaryCall(a.DeleteAcls, &sluicev1.DeleteAclsRequest{}), bad},
+		{"empty/ListAcls", unaryCall(a.ListAcls, &sluicev1.ListAclsRequest{}), ok},
 	}
 }
 

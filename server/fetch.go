@@ -41,6 +41,9 @@ type fetchLimits struct {
 // holds at most one response's worth of buffers on the broker. Partitions
 // with no replica here are relayed from a broker that has one.
 func (s *fetchService) Fetch(req *sluicev1.FetchRequest, stream grpc.ServerStreamingServer[sluicev1.FetchResponse]) error {
+	if err := s.b.authorize(stream.Context(), opRead, resTopic, req.GetTopic()); err != nil {
+		return err
+	}
 	caller, err := callerOf(stream.Context())
 	if err != nil {
 		return err
@@ -198,6 +201,11 @@ func (f *fetcher) run() error {
 		waits := make([]<-chan struct{}, 0, len(f.cursors))
 		for _, c := range f.cursors {
 			waits = append(waits, c.r.Changed())
+		}
+		// Each round is held to the ACLs as they are now: revoking READ
+		// ends a follow stream at its next records.
+		if err := f.s.b.authorize(f.ctx, opRead, resTopic, f.topic.GetName()); err != nil {
+			return err
 		}
 		progressed, finished, err := f.readAll()
 		if err != nil || finished {

@@ -107,6 +107,10 @@ func (s *fetchService) relay(ctx context.Context, addr string, req *sluicev1.Fet
 		if err != nil {
 			return err
 		}
+		// A long follow stream is held to the ACLs as they change.
+		if err := s.b.authorize(ctx, opRead, resTopic, req.GetTopic()); err != nil {
+			return err
+		}
 		if full, err := sk.send(m.b, n); err != nil || full {
 			return err
 		}

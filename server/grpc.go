@@ -66,6 +66,7 @@ func (b *Broker) newGRPCServer() error {
 			b.metrics.unaryDuration,
 			b.peerAuthUnary,
 		}, authUnary, []grpc.UnaryServerInterceptor{
+			b.authenticateUnary,
 			b.requestSizeUnary,
 			b.drainUnary,
 			b.quotaUnary(quotas),
@@ -80,6 +81,7 @@ func (b *Broker) newGRPCServer() error {
 			statusStream,
 			b.peerAuthStream,
 		}, authStream, []grpc.StreamServerInterceptor{
+			b.authenticateStream,
 			b.requestSizeStream,
 			b.drainStream,
 			validateStream,
@@ -130,7 +132,7 @@ func callLogLevel(c codes.Code) logging.Level {
 		codes.OutOfRange, codes.Unimplemented, codes.FailedPrecondition:
 		return logging.LevelDebug
 	case codes.Unavailable, codes.ResourceExhausted, codes.DeadlineExceeded, codes.Aborted,
-		codes.Unauthenticated: // worth seeing, never an error of the broker's
+		codes.Unauthenticated, codes.PermissionDenied: // worth seeing, never an error of the broker's
 		return logging.LevelInfo
 	}
 	return logging.LevelError

@@ -227,6 +227,21 @@ func (s *produceService) handle(ctx context.Context, fw *forwarders, raw []byte,
 		fail(wire.PeekSequence(raw), err)
 		return
 	}
+	if err := s.b.authorize(ctx, opWrite, resTopic, req.Topic); err != nil {
+		// Refused before the topic is looked up, so that a caller learns
+		// nothing of topics it may not write. The refusal is this
+		// request's alone: the stream goes on. A request for a named
+		// partition gets it in that partition's result, as Kafka reports
+		// TOPIC_AUTHORIZATION_FAILED per partition.
+		if req.HasPartition {
+			reply(&sluicev1.ProduceResponse{Sequence: req.Sequence, Results: []*sluicev1.ProduceResult{
+				{Partition: req.Partition, RecordCount: int32(len(req.Records)), Error: toError(err)},
+			}})
+			return
+		}
+		fail(req.Sequence, err)
+		return
+	}
 	topic, parts, err := s.route(ctx, req)
 	if err == nil {
 		err = compressParts(topic, req, parts)

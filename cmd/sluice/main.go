@@ -57,6 +57,7 @@ func newRootCmd(g *globalOptions) *cobra.Command {
 		newConsumeCmd(g),
 		newGroupCmd(g),
 		newQuotaCmd(g),
+		newACLCmd(g),
 		newBenchCmd(g),
 		newClusterCmd(g), newDevCmd(),
 		newUserCmd(g),

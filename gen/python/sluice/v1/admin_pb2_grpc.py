@@ -111,6 +111,21 @@ class AdminServiceStub:
                 request_serializer=sluice_dot_v1_dot_quota__pb2.DeleteQuotaRequest.SerializeToString,
                 response_deserializer=sluice_dot_v1_dot_quota__pb2.DeleteQuotaResponse.FromString,
                 _registered_method=True)
+        self.CreateAcls = channel.unary_unary(
+                '/sluice.v1.AdminService/CreateAcls',
+                request_serializer=sluice_dot_v1_dot_admin__pb2.CreateAclsRequest.SerializeToString,
+                response_deserializer=sluice_dot_v1_dot_admin__pb2.CreateAclsResponse.FromString,
+                _registered_method=True)
+        self.DeleteAcls = channel.unary_unary(
+                '/sluice.v1.AdminService/DeleteAcls',
+                request_serializer=sluice_dot_v1_dot_admin__pb2.DeleteAclsRequest.SerializeToString,
+                response_deserializer=sluice_dot_v1_dot_admin__pb2.DeleteAclsResponse.FromString,
+                _registered_method=True)
+        self.ListAcls = channel.unary_unary(
+                '/sluice.v1.AdminService/ListAcls',
+                request_serializer=sluice_dot_v1_dot_admin__pb2.ListAclsRequest.SerializeToString,
+                response_deserializer=sluice_dot_v1_dot_admin__pb2.ListAclsResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -232,6 +247,30 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateAcls(self, request, context):
+        """CreateAcls adds ACLs (an ACL already there is left as it is). It needs
+        ALTER on the cluster. Every broker applies them within about a second.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteAcls(self, request, context):
+        """DeleteAcls removes the ACLs each filter matches and returns them. It
+        needs ALTER on the cluster.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAcls(self, request, context):
+        """ListAcls lists the ACLs a filter matches. It needs DESCRIBE on the
+        cluster.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -309,6 +348,21 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.DeleteQuota,
                     request_deserializer=sluice_dot_v1_dot_quota__pb2.DeleteQuotaRequest.FromString,
                     response_serializer=sluice_dot_v1_dot_quota__pb2.DeleteQuotaResponse.SerializeToString,
+            ),
+            'CreateAcls': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateAcls,
+                    request_deserializer=sluice_dot_v1_dot_admin__pb2.CreateAclsRequest.FromString,
+                    response_serializer=sluice_dot_v1_dot_admin__pb2.CreateAclsResponse.SerializeToString,
+            ),
+            'DeleteAcls': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteAcls,
+                    request_deserializer=sluice_dot_v1_dot_admin__pb2.DeleteAclsRequest.FromString,
+                    response_serializer=sluice_dot_v1_dot_admin__pb2.DeleteAclsResponse.SerializeToString,
+            ),
+            'ListAcls': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAcls,
+                    request_deserializer=sluice_dot_v1_dot_admin__pb2.ListAclsRequest.FromString,
+                    response_serializer=sluice_dot_v1_dot_admin__pb2.ListAclsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -717,6 +771,87 @@ class AdminService:
             '/sluice.v1.AdminService/DeleteQuota',
             sluice_dot_v1_dot_quota__pb2.DeleteQuotaRequest.SerializeToString,
             sluice_dot_v1_dot_quota__pb2.DeleteQuotaResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateAcls(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sluice.v1.AdminService/CreateAcls',
+            sluice_dot_v1_dot_admin__pb2.CreateAclsRequest.SerializeToString,
+            sluice_dot_v1_dot_admin__pb2.CreateAclsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteAcls(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sluice.v1.AdminService/DeleteAcls',
+            sluice_dot_v1_dot_admin__pb2.DeleteAclsRequest.SerializeToString,
+            sluice_dot_v1_dot_admin__pb2.DeleteAclsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAcls(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sluice.v1.AdminService/ListAcls',
+            sluice_dot_v1_dot_admin__pb2.ListAclsRequest.SerializeToString,
+            sluice_dot_v1_dot_admin__pb2.ListAclsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -81,6 +81,18 @@ class AdminServiceStub:
     """DeleteQuota removes client quota limits of an entity; NOT_FOUND if it
     has none.
     """
+    CreateAcls: _grpc.UnaryUnaryMultiCallable[_admin_pb2.CreateAclsRequest, _admin_pb2.CreateAclsResponse]
+    """CreateAcls adds ACLs (an ACL already there is left as it is). It needs
+    ALTER on the cluster. Every broker applies them within about a second.
+    """
+    DeleteAcls: _grpc.UnaryUnaryMultiCallable[_admin_pb2.DeleteAclsRequest, _admin_pb2.DeleteAclsResponse]
+    """DeleteAcls removes the ACLs each filter matches and returns them. It
+    needs ALTER on the cluster.
+    """
+    ListAcls: _grpc.UnaryUnaryMultiCallable[_admin_pb2.ListAclsRequest, _admin_pb2.ListAclsResponse]
+    """ListAcls lists the ACLs a filter matches. It needs DESCRIBE on the
+    cluster.
+    """
 
 @_typing.type_check_only
 class AdminServiceAsyncStub(AdminServiceStub):
@@ -133,6 +145,18 @@ class AdminServiceAsyncStub(AdminServiceStub):
     DeleteQuota: _aio.UnaryUnaryMultiCallable[_quota_pb2.DeleteQuotaRequest, _quota_pb2.DeleteQuotaResponse]  # type: ignore[assignment]
     """DeleteQuota removes client quota limits of an entity; NOT_FOUND if it
     has none.
+    """
+    CreateAcls: _aio.UnaryUnaryMultiCallable[_admin_pb2.CreateAclsRequest, _admin_pb2.CreateAclsResponse]  # type: ignore[assignment]
+    """CreateAcls adds ACLs (an ACL already there is left as it is). It needs
+    ALTER on the cluster. Every broker applies them within about a second.
+    """
+    DeleteAcls: _aio.UnaryUnaryMultiCallable[_admin_pb2.DeleteAclsRequest, _admin_pb2.DeleteAclsResponse]  # type: ignore[assignment]
+    """DeleteAcls removes the ACLs each filter matches and returns them. It
+    needs ALTER on the cluster.
+    """
+    ListAcls: _aio.UnaryUnaryMultiCallable[_admin_pb2.ListAclsRequest, _admin_pb2.ListAclsResponse]  # type: ignore[assignment]
+    """ListAcls lists the ACLs a filter matches. It needs DESCRIBE on the
+    cluster.
     """
 
 class AdminServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -273,6 +297,36 @@ class AdminServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_quota_pb2.DeleteQuotaResponse, _abc.Awaitable[_quota_pb2.DeleteQuotaResponse]]:
         """DeleteQuota removes client quota limits of an entity; NOT_FOUND if it
         has none.
+        """
+
+    @_abc_1.abstractmethod
+    def CreateAcls(
+        self,
+        request: _admin_pb2.CreateAclsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_admin_pb2.CreateAclsResponse, _abc.Awaitable[_admin_pb2.CreateAclsResponse]]:
+        """CreateAcls adds ACLs (an ACL already there is left as it is). It needs
+        ALTER on the cluster. Every broker applies them within about a second.
+        """
+
+    @_abc_1.abstractmethod
+    def DeleteAcls(
+        self,
+        request: _admin_pb2.DeleteAclsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_admin_pb2.DeleteAclsResponse, _abc.Awaitable[_admin_pb2.DeleteAclsResponse]]:
+        """DeleteAcls removes the ACLs each filter matches and returns them. It
+        needs ALTER on the cluster.
+        """
+
+    @_abc_1.abstractmethod
+    def ListAcls(
+        self,
+        request: _admin_pb2.ListAclsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_admin_pb2.ListAclsResponse, _abc.Awaitable[_admin_pb2.ListAclsResponse]]:
+        """ListAcls lists the ACLs a filter matches. It needs DESCRIBE on the
+        cluster.
         """
 
 def add_AdminServiceServicer_to_server(servicer: AdminServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -145,6 +145,10 @@ type Broker struct {
 	producerIDs *producerIDs
 	health      *health.Server
 
+	// imx is what the broker observes for its internal metrics
+	// (metrics_internal.go).
+	imx *internalMetrics
+
 	mu       sync.RWMutex
 	replicas map[uint64]*replica.Replica
 	// caches is the budget the replicas' caches share (CacheBudgetBytes).
@@ -193,6 +197,7 @@ func New(cfg Config) (*Broker, error) {
 		stopping:    make(chan struct{}),
 		failed:      make(chan struct{}),
 		producerIDs: newProducerIDs(),
+		imx:         newInternalMetrics(),
 	}
 	b.lifetime, b.endLife = context.WithCancel(context.Background())
 	db, err := storage.Open(cfg.Storage)

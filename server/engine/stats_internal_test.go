@@ -1,6 +1,9 @@
 package engine
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 // TestByteLogLagBytes: the bytes a voter lacks, exactly at marks and within
 // the ring, interpolated between marks, remembered once the voter falls
@@ -54,5 +57,32 @@ func TestByteLogLagBytes(t *testing.T) {
 	var caught voterState
 	if got := m.lagBytes(&caught, 7); got != 0 {
 		t.Fatalf("lag of a caught-up voter = %d, want 0", got)
+	}
+}
+
+// BenchmarkCycleInstrumentation is what the metrics add to one engine
+// cycle: the clock reads and the four histogram observations.
+func BenchmarkCycleInstrumentation(b *testing.B) {
+	e := &Engine{stats: newCounters()}
+	for b.Loop() {
+		start := time.Now()
+		sync := time.Now()
+		e.stats.syncs.observe(uint64(time.Since(sync)))
+		e.cycleEntries = 12
+		e.observeCycle(start, 8)
+	}
+}
+
+// BenchmarkByteLogLag is what the metrics add per append and per follower
+// of a led group's step: a mark and a lag lookup.
+func BenchmarkByteLogLag(b *testing.B) {
+	var l byteLog
+	l.reset(0)
+	var vs voterState
+	i := uint64(1)
+	for b.Loop() {
+		l.mark(i, i+3, 4096)
+		_ = l.lagBytes(&vs, i-1)
+		i += 4
 	}
 }

@@ -28,9 +28,9 @@ func internalRegistry(t *testing.T, b *server.Broker) *prometheus.Registry {
 	return reg
 }
 
-// sample is the value of the series of name with the given labels (pairs of
+// internalSample is the value of the series of name with the given labels (pairs of
 // name, value), summed over the series that match; a histogram's count.
-func sample(t *testing.T, reg prometheus.Gatherer, name string, labels ...string) (float64, bool) {
+func internalSample(t *testing.T, reg prometheus.Gatherer, name string, labels ...string) (float64, bool) {
 	t.Helper()
 	mfs, err := reg.Gather()
 	if err != nil {
@@ -86,7 +86,7 @@ func (c *testCluster) sumExcept(skip uint64, name string, labels ...string) floa
 	var sum float64
 	for id, b := range c.brokers {
 		if id != skip {
-			v, _ := sample(c.t, internalRegistry(c.t, b), name, labels...)
+			v, _ := internalSample(c.t, internalRegistry(c.t, b), name, labels...)
 			sum += v
 		}
 	}
@@ -121,29 +121,29 @@ func TestInternalMetricsAreExportedAndLintClean(t *testing.T) {
 		"sluice_storage_bytes", "sluice_storage_vlog_gc_runs_total", "sluice_storage_vlog_gc_reclaimed_bytes_total",
 		"sluice_storage_lsm_tables",
 	} {
-		if _, ok := sample(t, reg, name); !ok {
+		if _, ok := internalSample(t, reg, name); !ok {
 			t.Errorf("metric %s is not exported", name)
 		}
 	}
 	want := map[string]float64{"sluice_raft_leaders": 2, "sluice_controller_active": 1,
 		"sluice_partitions_under_replicated": 0, "sluice_partitions_leaderless": 0}
 	for name, v := range want {
-		if got, _ := sample(t, reg, name); got != v {
+		if got, _ := internalSample(t, reg, name); got != v {
 			t.Errorf("%s = %v, want %v", name, got, v)
 		}
 	}
-	if n, _ := sample(t, reg, "sluice_engine_cycle_duration_seconds"); n == 0 {
+	if n, _ := internalSample(t, reg, "sluice_engine_cycle_duration_seconds"); n == 0 {
 		t.Error("the engine cycle histogram has no observations after 20 produce requests")
 	}
-	if n, _ := sample(t, reg, "sluice_engine_sync_duration_seconds"); n == 0 {
+	if n, _ := internalSample(t, reg, "sluice_engine_sync_duration_seconds"); n == 0 {
 		t.Error("the engine sync histogram has no observations after 20 produce requests")
 	}
-	if n, _ := sample(t, reg, "sluice_raft_elections_total"); n == 0 {
+	if n, _ := internalSample(t, reg, "sluice_raft_elections_total"); n == 0 {
 		t.Error("no election counted, though the broker leads its groups")
 	}
-	lsm, _ := sample(t, reg, "sluice_storage_bytes", "kind", "lsm")
-	vlog, _ := sample(t, reg, "sluice_storage_bytes", "kind", "vlog")
-	mem, _ := sample(t, reg, "sluice_storage_bytes", "kind", "memtable")
+	lsm, _ := internalSample(t, reg, "sluice_storage_bytes", "kind", "lsm")
+	vlog, _ := internalSample(t, reg, "sluice_storage_bytes", "kind", "vlog")
+	mem, _ := internalSample(t, reg, "sluice_storage_bytes", "kind", "memtable")
 	if lsm+vlog+mem == 0 {
 		t.Errorf("storage bytes lsm %v, vlog %v, memtable %v: nothing on disk for a broker with data", lsm, vlog, mem)
 	}
@@ -201,7 +201,7 @@ func TestMetricsFollowABrokerStoppingAndReturning(t *testing.T) {
 		return e >= 1 && b >= float64(50*len("down-0"))
 	})
 	for id, b := range c.brokers {
-		if v, _ := sample(t, internalRegistry(t, b), "sluice_partitions_leaderless"); v != 0 {
+		if v, _ := internalSample(t, internalRegistry(t, b), "sluice_partitions_leaderless"); v != 0 {
 			t.Fatalf("broker %d counts %v leaderless partitions with two of three brokers up", id, v)
 		}
 	}
@@ -223,20 +223,20 @@ func TestTransportBytesMoveWhenProducingAtRF3(t *testing.T) {
 	before := map[uint64]float64{}
 	for id := range c.brokers {
 		if id != lead {
-			before[id], _ = sample(t, reg, "sluice_transport_sent_bytes_total", "peer", fmt.Sprint(id))
+			before[id], _ = internalSample(t, reg, "sluice_transport_sent_bytes_total", "peer", fmt.Sprint(id))
 		}
 	}
 	const n = 200
 	produceN(t, c.conn(lead), "tb", "payload-payload-payload", n)
 	for id := range before {
-		sent, _ := sample(t, reg, "sluice_transport_sent_bytes_total", "peer", fmt.Sprint(id))
+		sent, _ := internalSample(t, reg, "sluice_transport_sent_bytes_total", "peer", fmt.Sprint(id))
 		if sent-before[id] < n*float64(len("payload-payload-payload-0")) {
 			t.Errorf("leader %d sent follower %d %v bytes while %d records were produced", lead, id, sent-before[id], n)
 		}
-		if b, _ := sample(t, reg, "sluice_transport_batches_total", "peer", fmt.Sprint(id)); b == 0 {
+		if b, _ := internalSample(t, reg, "sluice_transport_batches_total", "peer", fmt.Sprint(id)); b == 0 {
 			t.Errorf("leader %d counts no batches to follower %d", lead, id)
 		}
-		recv, _ := sample(t, internalRegistry(t, c.brokers[id]), "sluice_transport_received_bytes_total", "peer", fmt.Sprint(lead))
+		recv, _ := internalSample(t, internalRegistry(t, c.brokers[id]), "sluice_transport_received_bytes_total", "peer", fmt.Sprint(lead))
 		if recv < n*float64(len("payload-payload-payload-0")) {
 			t.Errorf("follower %d received %v bytes from leader %d", id, recv, lead)
 		}
@@ -254,7 +254,7 @@ func TestLeaderlessCountsPartitionsWithoutAQuorum(t *testing.T) {
 	c.stop(2)
 	reg := internalRegistry(t, c.brokers[survivor])
 	waitFor(t, "the survivor to count both partitions leaderless", func() bool {
-		v, _ := sample(t, reg, "sluice_partitions_leaderless")
+		v, _ := internalSample(t, reg, "sluice_partitions_leaderless")
 		return v >= 2
 	})
 }
@@ -277,10 +277,10 @@ func TestReclaimAfterRetentionShowsInStorageMetrics(t *testing.T) {
 	produceBytes(t, conn, "rc", 24<<20, 16<<10, 16)
 	reg := internalRegistry(t, c.brokers[1])
 	waitFor(t, "a reclaim and value log GC that gave space back", func() bool {
-		reclaims, _ := sample(t, reg, "sluice_storage_reclaim_duration_seconds")
-		runs, _ := sample(t, reg, "sluice_storage_vlog_gc_runs_total")
-		rewrites, _ := sample(t, reg, "sluice_storage_vlog_gc_rewrites_total")
-		freed, _ := sample(t, reg, "sluice_storage_vlog_gc_reclaimed_bytes_total")
+		reclaims, _ := internalSample(t, reg, "sluice_storage_reclaim_duration_seconds")
+		runs, _ := internalSample(t, reg, "sluice_storage_vlog_gc_runs_total")
+		rewrites, _ := internalSample(t, reg, "sluice_storage_vlog_gc_rewrites_total")
+		freed, _ := internalSample(t, reg, "sluice_storage_vlog_gc_reclaimed_bytes_total")
 		return reclaims > 0 && runs > 0 && rewrites > 0 && freed > 0
 	})
 }

@@ -263,18 +263,6 @@ func TestNemesis(t *testing.T) {
 	}
 }
 
-// sleepUntil waits until t; false if ctx ended first.
-func sleepUntil(ctx context.Context, t time.Time) bool {
-	timer := time.NewTimer(time.Until(t))
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-timer.C:
-		return true
-	}
-}
-
 func TestScheduleIsTheSameForTheSameSeed(t *testing.T) {
 	cfg := ScheduleConfig{Seed: 42, Kinds: AllKinds, Brokers: 3, Partitions: 6, Total: 5 * time.Minute,
 		MinLength: 2 * time.Second, MaxLength: 8 * time.Second, MinGap: 3 * time.Second, MaxGap: 6 * time.Second}

@@ -34,8 +34,8 @@ test: tools lint check-generated breaking build test-go fuzz-short test-clients 
 # The log lets a failure be repeated at the end of the output, where CI shows it.
 GO_TEST_LOG ?= $(CURDIR)/.go-test.log
 
-test-go: ## Run the Go tests (race detector on)
-	PATH="$(BIN):$$PATH" $(GO) test $(TEST_FLAGS) ./... 2>&1 | tee $(GO_TEST_LOG) || \
+test-go: prometheus-deps ## Run the Go tests (race detector on)
+	PATH="$(BIN):$$PATH" SLUICE_REQUIRE_PROMETHEUS=1 $(GO) test $(TEST_FLAGS) ./... 2>&1 | tee $(GO_TEST_LOG) || \
 	  { scripts/test-failures.sh $(GO_TEST_LOG); exit 1; }
 
 # Every native Go fuzz target (scripts/fuzz.sh finds them), one after the
@@ -108,6 +108,15 @@ $(BIN)/.grpcurl-$(GRPCURL_VERSION):
 
 clean: ## Remove build outputs and installed tools
 	rm -rf $(BIN) tools/node_modules
+
+# The observability tests scrape a three-broker cluster with a real
+# Prometheus server: Debian's package (2.42; its service is not started, the
+# tests run their own on loopback ports).
+.PHONY: prometheus-deps
+prometheus-deps: ## Install Debian's prometheus when missing (for the observability tests)
+	@command -v prometheus >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends prometheus; }
 
 .PHONY: bench-deps
 bench-deps: ## Debian packages the benchmark scripts use (jq, curl), installed when missing

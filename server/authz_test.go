@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
@@ -404,17 +406,35 @@ func TestDeleteAclsRemovesWhatTheFilterMatchesAndSaysWhat(t *testing.T) {
 // TestACLChangeTakesEffectOnEveryBrokerWithinOneSecond: in a cluster of
 // three, an ACL created through one broker is honoured by each broker within
 // a second of CreateAcls returning, and so is its deletion.
+//
+// It runs with real authentication (SCRAM users, Basic credentials), so that
+// a request forwarded to the leader carries the client's principal signed
+// by the broker that forwarded it.
 func TestACLChangeTakesEffectOnEveryBrokerWithinOneSecond(t *testing.T) {
-	c := startClusterWith(t, 3, withAuthorization)
+	const erinPassword = "erin-secret"
+	c := startClusterDialing(t, 3, func(cfg *server.Config) {
+		withSCRAM(cfg)
+		cfg.Authentication.BootstrapUsers = append(cfg.Authentication.BootstrapUsers, server.BootstrapUser{Name: "erin", Password: erinPassword})
+		cfg.Authorization = true
+		cfg.SuperUsers = []string{"User:" + adminUser}
+	}, grpc.WithPerRPCCredentials(basicCreds{adminUser, adminPassword}))
 	admin := sluicev1.NewAdminServiceClient(c.conn(1))
-	if _, err := admin.CreateTopic(t.Context(), &sluicev1.CreateTopicRequest{Name: "t", Partitions: 1, ReplicationFactor: 3}); err != nil {
-		t.Fatal(err)
-	}
+	waitFor(t, "the topic to be created as admin", func() bool {
+		_, err := admin.CreateTopic(t.Context(), &sluicev1.CreateTopicRequest{Name: "t", Partitions: 1, ReplicationFactor: 3})
+		return err == nil || status.Code(err) == codes.AlreadyExists
+	})
+	erinConns := map[uint64]*grpc.ClientConn{}
 	clients := map[uint64]sluicev1.AdminServiceClient{}
 	for id := uint64(1); id <= 3; id++ {
-		clients[id] = sluicev1.NewAdminServiceClient(c.conn(id))
+		conn, err := grpc.NewClient(c.addrs[id], grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithPerRPCCredentials(basicCreds{"erin", erinPassword}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		erinConns[id] = conn
+		clients[id] = sluicev1.NewAdminServiceClient(conn)
 	}
-	ctx := as(t.Context(), "erin")
+	ctx := t.Context()
 	describe := func(id uint64) error {
 		_, err := clients[id].DescribeTopic(ctx, &sluicev1.DescribeTopicRequest{Name: "t"})
 		return err
@@ -455,7 +475,7 @@ func TestACLChangeTakesEffectOnEveryBrokerWithinOneSecond(t *testing.T) {
 	// authorized there and forwarded to the leader, which does not refuse it.
 	grant(t, admin, allowACL(aclTopic, "t", literal, "User:erin", sluicev1.AclOperation_ACL_OPERATION_WRITE))
 	for id := uint64(1); id <= 3; id++ {
-		produce := sluicev1.NewProduceServiceClient(c.conn(id))
+		produce := sluicev1.NewProduceServiceClient(erinConns[id])
 		waitFor(t, fmt.Sprintf("erin's write through broker %d", id), func() bool {
 			stream, err := produce.Produce(ctx)
 			if err != nil {
@@ -577,5 +597,27 @@ func TestAuthorizationOffAllowsEveryone(t *testing.T) {
 	}
 	if topics, err := b.AdminClient.ListTopics(ctx, &sluicev1.ListTopicsRequest{}); err != nil || len(topics.GetTopics()) != 1 {
 		t.Fatalf("list topics: %v, %v", topics, err)
+	}
+}
+
+// TestForwardedMarkFromAClientIsNotTrusted: a request another broker
+// forwards is not checked again, but the mark that says so is call metadata
+// a client can send too. A client's mark must not let it past its ACLs.
+func TestForwardedMarkFromAClientIsNotTrusted(t *testing.T) {
+	b := startAuthorized(t)
+	b.CreateTopic(t, "t", 1)
+	ctx := metadata.AppendToOutgoingContext(as(t.Context(), "mallory"), "x-sluice-forwarded", "1")
+	stream, err := b.ProduceClient.Produce(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &produceStream{t: t, stream: stream}
+	resp := p.roundTrip(t, &sluicev1.ProduceRequest{Topic: "t", Partition: new(int32(0)), Records: valueRecords("m", 1)})
+	if len(resp.GetResults()) != 1 {
+		t.Fatalf("want one result, got %v", resp)
+	}
+	checkErrorDenied(t, resp.GetResults()[0].GetError(), "User:mallory", "WRITE", "t")
+	if hw := b.HighWatermarks(t, "t"); hw[0] != 0 {
+		t.Fatalf("topic t holds %d records written by a principal without WRITE", hw[0])
 	}
 }

@@ -156,6 +156,21 @@ def test_asyncio_clients_authenticate_and_replace_a_refused_token(fake_auth: Fak
     assert fake_auth.stats() == {"exchanges": 4, "rejected": 1, "calls": 5}
 
 
+def test_asyncio_a_refused_stream_fails_and_the_next_one_authenticates_again(fake_auth: FakeAuth) -> None:
+    async def main() -> None:
+        async with sluice.aio.Consumer(
+            fake_auth.address, "events", partitions=[0], tls=fake_auth.tls, auth=ALICE
+        ) as consumer:
+            assert [r async for r in consumer] == []
+            fake_auth.revoke()
+            with pytest.raises(sluice.AuthenticationError):
+                [r async for r in consumer]
+            assert [r async for r in consumer] == []
+
+    run(main())
+    assert fake_auth.stats() == {"exchanges": 2, "rejected": 1, "calls": 2}
+
+
 def test_asyncio_wrong_password_and_forged_server_final(
     fake_auth: FakeAuth, fake_auth_factory: Callable[..., FakeAuth]
 ) -> None:

@@ -16,7 +16,7 @@ import asyncio
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -187,6 +187,8 @@ class AsyncTokenSource:
         self._lock: asyncio.Lock | None = None
         self._token: str | None = None
         self._refresh: float | None = None
+        # Tasks that look at how a stream ended, shared by the four interceptors.
+        self.stream_checks: set[asyncio.Task[None]] = set()
 
     def bind(self, channel: grpc.aio.Channel) -> None:
         self._stub = auth_pb2_grpc.AuthServiceStub(channel)
@@ -242,6 +244,29 @@ class _SyncDetails(grpc.ClientCallDetails):
         self.compression = getattr(base, "compression", None)
 
 
+class _WatchedStream:
+    """A response stream (a grpc.Call and an iterator) that calls ``refused``
+    before it raises UNAUTHENTICATED."""
+
+    def __init__(self, call: Any, refused: Callable[[], None]) -> None:
+        self._call = call
+        self._refused = refused
+
+    def __iter__(self) -> _WatchedStream:
+        return self
+
+    def __next__(self) -> Any:
+        try:
+            return next(self._call)
+        except grpc.RpcError as e:
+            if isinstance(e, grpc.Call) and e.code() == grpc.StatusCode.UNAUTHENTICATED:
+                self._refused()
+            raise
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._call, name)
+
+
 class SyncAuthInterceptor(
     grpc.UnaryUnaryClientInterceptor,
     grpc.UnaryStreamClientInterceptor,
@@ -274,12 +299,17 @@ class SyncAuthInterceptor(
         d, token = self._details(details)
         call = continuation(d, request)
 
+        def refused() -> None:
+            self._source.invalidate(token)
+
         def ended() -> None:
             if call.code() == grpc.StatusCode.UNAUTHENTICATED:
-                self._source.invalidate(token)
+                refused()
 
         call.add_callback(ended)
-        return call
+        # The callback runs on a gRPC thread, maybe after the caller saw the
+        # error and started the next call: the iterator forgets the token first.
+        return _WatchedStream(call, refused)
 
     def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
         return self._stream(continuation, details, request)
@@ -300,11 +330,7 @@ def _aio_details(base: Any, metadata: Sequence[tuple[str, str]]) -> grpc.aio.Cli
 class _AioBase:
     def __init__(self, source: AsyncTokenSource) -> None:
         self._source = source
-        self._checks: set[asyncio.Task[None]] = set()
-
-    async def _details(self, details: Any) -> tuple[Any, str]:
-        token = await self._source.token()
-        return _with_token(details, token, _aio_details), token
+        self._checks = source.stream_checks
 
     async def _stream(self, continuation: Any, details: Any, request: Any) -> Any:
         if _method(details).startswith(_AUTH_PREFIX):
@@ -325,6 +351,12 @@ class _AioBase:
         call.add_done_callback(ended)
         return call
 
+    async def _details(self, details: Any) -> tuple[Any, str]:
+        if self._checks:  # a stream that ended: was its token refused?
+            await asyncio.gather(*list(self._checks))
+        token = await self._source.token()
+        return _with_token(details, token, _aio_details), token
+
 
 class AioUnaryUnary(_AioBase, grpc.aio.UnaryUnaryClientInterceptor):
     async def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
@@ -341,7 +373,24 @@ class AioUnaryUnary(_AioBase, grpc.aio.UnaryUnaryClientInterceptor):
 
 class AioUnaryStream(_AioBase, grpc.aio.UnaryStreamClientInterceptor):
     async def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
-        return await self._stream(continuation, details, request)
+        if _method(details).startswith(_AUTH_PREFIX):
+            return await continuation(details, request)
+        d, token = await self._details(details)
+        call = await continuation(d, request)
+        source = self._source
+
+        # An iterator instead of the call (grpc.aio wraps it, cancel() included):
+        # it forgets a refused token before the caller sees the error.
+        async def responses() -> AsyncIterator[Any]:
+            try:
+                async for resp in call:
+                    yield resp
+            except grpc.aio.AioRpcError as e:
+                if e.code() == grpc.StatusCode.UNAUTHENTICATED:
+                    source.invalidate(token)
+                raise
+
+        return responses()
 
 
 class AioStreamUnary(_AioBase, grpc.aio.StreamUnaryClientInterceptor):

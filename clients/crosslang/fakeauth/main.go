@@ -92,6 +92,7 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 	users := fs.String("users", "alice:alice-secret", "comma-separated user:password pairs (SHA-256 and SHA-512 credentials each)")
 	ttl := fs.Duration("token-ttl", time.Hour, "lifetime of the tokens it issues")
 	mtls := fs.Bool("mtls", true, "require a client certificate signed by the CA")
+	plaintext := fs.Bool("plaintext", false, "serve without TLS (the certificates are still written)")
 	forge := fs.Bool("forge-server-final", false, "answer FinishScram with a wrong server signature (a broker that does not hold the credentials)")
 	iters := fs.Int("iterations", 4096, "PBKDF2 iterations of the stored credentials")
 	if err := fs.Parse(args); err != nil {
@@ -112,8 +113,11 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	srv := grpc.NewServer(grpc.Creds(credentials.NewTLS(tlsConf)),
-		grpc.ChainUnaryInterceptor(f.unaryAuth), grpc.ChainStreamInterceptor(f.streamAuth))
+	opts := []grpc.ServerOption{grpc.ChainUnaryInterceptor(f.unaryAuth), grpc.ChainStreamInterceptor(f.streamAuth)}
+	if !*plaintext {
+		opts = append(opts, grpc.Creds(credentials.NewTLS(tlsConf)))
+	}
+	srv := grpc.NewServer(opts...)
 	sluicev1.RegisterAuthServiceServer(srv, f)
 	sluicev1.RegisterAdminServiceServer(srv, &admin{f: f})
 	sluicev1.RegisterProduceServiceServer(srv, produce{})

@@ -58,6 +58,16 @@ class SecurityIntegrationTest {
     }
 
     @Test
+    void scramWorksOverPlaintextToo() throws Exception {
+        // The token rides as CallCredentials, which gRPC applies on a plaintext channel as well.
+        try (FakeAuth f = FakeAuth.start("-plaintext");
+             SluiceAdmin admin = SluiceAdmin.builder().target(f.address).auth(ALICE).build()) {
+            assertEquals(List.of("alice"), topics(admin));
+            assertEquals(stats(1, 0, 1), f.stats());
+        }
+    }
+
+    @Test
     void sha512Credentials() throws Exception {
         try (FakeAuth f = FakeAuth.start();
              SluiceAdmin admin = admin(f, f.tls(), ScramCredentials.of("alice", "alice-secret",

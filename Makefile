@@ -119,6 +119,10 @@ bench-deps: ## Debian packages the benchmark scripts use (jq, curl), installed w
 bench-peers: build bench-deps ## NATS JetStream, Kafka and Sluice, three nodes each, side by side (about 6 min here); writes docs/bench/ and docs/benchmarks.md
 	PATH="$(BIN):$$PATH" ./scripts/bench-peers.sh
 
+.PHONY: bench-tls
+bench-tls: build bench-deps ## Produce and consume throughput of one local broker with TLS off and on (figures in docs/security.md)
+	PATH="$(BIN):$$PATH" ./scripts/bench-tls.sh
+
 .PHONY: bench-cluster
 bench-cluster: build bench-deps ## Three local brokers: idle cost of 1,000 RF=3 partitions and RF=3 produce; writes docs/benchmarks-cluster.md
 	PATH="$(BIN):$$PATH" ./scripts/bench-cluster.sh

@@ -13,6 +13,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -32,6 +33,8 @@ type testCluster struct {
 	dirs    map[uint64]string
 	brokers map[uint64]*server.Broker
 	done    map[uint64]chan error
+	// creds are the clients' transport credentials; nil: plaintext.
+	creds credentials.TransportCredentials
 }
 
 func startCluster(t *testing.T, n int) *testCluster {
@@ -106,7 +109,11 @@ func (c *testCluster) restart(id uint64) {
 }
 
 func (c *testCluster) conn(id uint64) *grpc.ClientConn {
-	conn, err := grpc.NewClient(c.addrs[id], grpc.WithTransportCredentials(insecure.NewCredentials()))
+	creds := c.creds
+	if creds == nil {
+		creds = insecure.NewCredentials()
+	}
+	conn, err := grpc.NewClient(c.addrs[id], grpc.WithTransportCredentials(creds))
 	if err != nil {
 		c.t.Fatal(err)
 	}

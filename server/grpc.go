@@ -27,8 +27,9 @@ import (
 )
 
 // newGRPCServer builds the server with its interceptor chain, outermost
-// first: recovery (a panic becomes INTERNAL and a log line), logging, the
-// mapping of errors to status, then validation, then the handler.
+// first: the gRPC metrics, recovery (a panic becomes INTERNAL and a log
+// line), logging, the mapping of errors to status, the request durations,
+// then validation, then the handler.
 func (b *Broker) newGRPCServer() error {
 	codec, err := newRawCodec()
 	if err != nil {
@@ -45,29 +46,38 @@ func (b *Broker) newGRPCServer() error {
 		b.log.Error("panic in request handler", "panic", p, "stack", string(debug.Stack()))
 		return status.Error(codes.Internal, "internal error")
 	})}
-	b.grpc = grpc.NewServer(
+	b.grpc = grpc.NewServer(append(b.serverCreds(),
 		grpc.ForceServerCodecV2(codec),
 		// One limit for the whole server, the larger one: the peers'. Client
 		// calls are held to MaxRequestBytes by the request-size interceptors.
 		grpc.MaxRecvMsgSize(max(b.cfg.Limits.MaxRequestBytes, peerRecvLimit(b.cfg))),
 		grpc.KeepaliveParams(keepalive.ServerParameters{Time: b.cfg.KeepaliveTime, Timeout: b.cfg.KeepaliveTimeout}),
+		// The gRPC metrics come first, so that they count the status each
+		// call ends with, panics included.
 		grpc.ChainUnaryInterceptor(
+			b.metrics.grpc.UnaryServerInterceptor(),
 			recovery.UnaryServerInterceptor(recoverOpts...),
 			logging.UnaryServerInterceptor(logger, logOpts...),
 			statusUnary,
+			b.metrics.unaryDuration,
+			b.peerAuthUnary,
 			b.requestSizeUnary,
 			b.drainUnary,
 			validateUnary,
 		),
 		grpc.ChainStreamInterceptor(
+			stashStream,
+			b.metrics.grpc.StreamServerInterceptor(),
+			unstashStream,
 			recovery.StreamServerInterceptor(recoverOpts...),
 			logging.StreamServerInterceptor(logger, logOpts...),
 			statusStream,
+			b.peerAuthStream,
 			b.requestSizeStream,
 			b.drainStream,
 			validateStream,
 		),
-	)
+	)...)
 	sluicev1.RegisterProduceServiceServer(b.grpc, &produceService{b: b, buffer: semaphore.NewWeighted(int64(b.cfg.Limits.ProduceBufferBytes))})
 	sluicev1.RegisterFetchServiceServer(b.grpc, &fetchService{b: b})
 	sluicev1.RegisterAdminServiceServer(b.grpc, &adminService{b: b})
@@ -78,6 +88,7 @@ func (b *Broker) newGRPCServer() error {
 	healthpb.RegisterHealthServer(b.grpc, b.health)
 	b.setHealth(healthpb.HealthCheckResponse_NOT_SERVING)
 	reflection.Register(publicServices{b.grpc})
+	b.metrics.initServiceMetrics(b.grpc)
 	return nil
 }
 

@@ -71,6 +71,7 @@ type Client struct {
 type topicMeta struct {
 	id         string
 	leaders    []uint64
+	epochs     []uint64 // leader epoch (raft term) of each leader; 0: unknown
 	replicaIDs [][]uint64
 }
 
@@ -222,16 +223,6 @@ func (c *Client) callAny(ctx context.Context, idempotent bool, fn func(ctx conte
 	return last
 }
 
-func (c *Client) fetchMetadata(ctx context.Context, topics []string) (*sluicev1.GetMetadataResponse, error) {
-	var resp *sluicev1.GetMetadataResponse
-	err := c.callAny(ctx, true, func(ctx context.Context, conn *grpc.ClientConn) error {
-		var err error
-		resp, err = sluicev1.NewAdminServiceClient(conn).GetMetadata(ctx, &sluicev1.GetMetadataRequest{Topics: topics})
-		return err
-	})
-	return resp, err
-}
-
 // apply merges a metadata answer into the cache and wakes the watchers.
 func (c *Client) apply(resp *sluicev1.GetMetadataResponse) {
 	c.mu.Lock()
@@ -243,14 +234,22 @@ func (c *Client) apply(resp *sluicev1.GetMetadataResponse) {
 	}
 	c.controller = resp.GetControllerId()
 	for _, t := range resp.GetTopics() {
+		old := c.topics[t.GetName()]
 		tm := &topicMeta{id: t.GetTopicId()}
 		for _, p := range t.GetPartitions() {
 			for int(p.GetPartition()) >= len(tm.leaders) {
 				tm.leaders = append(tm.leaders, 0)
+				tm.epochs = append(tm.epochs, 0)
 				tm.replicaIDs = append(tm.replicaIDs, nil)
 			}
-			tm.leaders[p.GetPartition()] = p.GetLeaderId()
-			tm.replicaIDs[p.GetPartition()] = slices.Clone(p.GetReplicaIds())
+			i := p.GetPartition()
+			tm.leaders[i], tm.epochs[i] = p.GetLeaderId(), p.GetLeaderEpoch()
+			tm.replicaIDs[i] = slices.Clone(p.GetReplicaIds())
+			if old != nil && old.id == tm.id && int(i) < len(old.leaders) && old.leaders[i] != 0 && old.epochs[i] > tm.epochs[i] {
+				// A broker behind the others (cut off, or slow to hear of
+				// an election) must not take the client back to an old leader.
+				tm.leaders[i], tm.epochs[i] = old.leaders[i], old.epochs[i]
+			}
 		}
 		c.topics[t.GetName()] = tm
 	}

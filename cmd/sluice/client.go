@@ -6,7 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
+
+	sluice "github.com/sluice-io/sluice/clients/go"
 )
 
 const (
@@ -21,6 +22,7 @@ const (
 // globalOptions are the flags every client command shares.
 type globalOptions struct {
 	broker string
+	tls    clientTLSOptions
 }
 
 func (g *globalOptions) addFlags(root *cobra.Command) {
@@ -30,22 +32,42 @@ func (g *globalOptions) addFlags(root *cobra.Command) {
 	}
 	root.PersistentFlags().StringVar(&g.broker, "broker", def,
 		"broker address `host:port` (env "+brokerEnv+")")
+	g.tls.addFlags(root)
 }
 
-// dial returns a plaintext connection to the broker. grpc.NewClient connects
-// lazily, so an unreachable broker surfaces as UNAVAILABLE on the first call.
+// dial returns a connection to the broker, over TLS as the --tls flags say
+// (else plaintext). grpc.NewClient connects lazily, so an unreachable broker
+// surfaces as UNAVAILABLE on the first call.
 func (g *globalOptions) dial() (*grpc.ClientConn, error) {
 	return g.dialAddr(g.broker)
 }
 
 // dialAddr connects to a broker other than --broker (one named by metadata).
 func (g *globalOptions) dialAddr(addr string) (*grpc.ClientConn, error) {
+	creds, err := g.tls.creds()
+	if err != nil {
+		return nil, err
+	}
 	conn, err := grpc.NewClient(addr,
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithTransportCredentials(creds),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxRecvBytes)),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("connect to broker %s: %w", addr, err)
 	}
 	return conn, nil
+}
+
+// newSDKClient is a Go SDK client of the cluster behind --broker, with the
+// same TLS settings as dial.
+func (g *globalOptions) newSDKClient() (*sluice.Client, error) {
+	cfg, err := g.tls.config()
+	if err != nil {
+		return nil, err
+	}
+	var opts []sluice.Option
+	if cfg != nil {
+		opts = append(opts, sluice.WithTLS(cfg))
+	}
+	return sluice.NewClient([]string{g.broker}, opts...)
 }

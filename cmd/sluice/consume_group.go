@@ -36,7 +36,7 @@ func consumeGroup(ctx context.Context, g *globalOptions, topic string, o *consum
 	default:
 		return fmt.Errorf("invalid --reset %q: use earliest or latest", o.groupOpts.reset)
 	}
-	client, err := sluice.NewClient([]string{g.broker})
+	client, err := g.newSDKClient()
 	if err != nil {
 		return err
 	}

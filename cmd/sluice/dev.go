@@ -31,6 +31,7 @@ type devOptions struct {
 	logLevel     string
 	startTimeout time.Duration
 	stopTimeout  time.Duration
+	tls          bool
 }
 
 func newDevCmd() *cobra.Command {
@@ -60,6 +61,7 @@ func newDevCmd() *cobra.Command {
 	f.StringVar(&o.logLevel, "log-level", "info", "the brokers' log `LEVEL`: debug, info, warn or error")
 	f.DurationVar(&o.startTimeout, "start-timeout", time.Minute, "how long to wait for every broker to serve")
 	f.DurationVar(&o.stopTimeout, "stop-timeout", time.Minute, "how long to wait for the brokers to stop before killing them")
+	f.BoolVar(&o.tls, "tls", false, "serve TLS (mTLS between brokers) with a local CA and certificates made in --data-dir/tls; prints the client flags")
 	return cmd
 }
 
@@ -98,10 +100,14 @@ func (o *devOptions) brokerDir(k int) string {
 
 // serveArgs are broker k's command line.
 func (o *devOptions) serveArgs(k int) []string {
-	return []string{
+	args := []string{
 		"serve", "--node-id", strconv.Itoa(k), "--listen", o.addr(k), "--data-dir", o.brokerDir(k),
 		"--initial-controllers", o.controllers(), "--log-level", o.logLevel,
 	}
+	if o.tls {
+		args = append(args, o.tlsServeArgs(k)...)
+	}
+	return args
 }
 
 type devShape struct {
@@ -167,6 +173,9 @@ func printDevCluster(out io.Writer, o *devOptions, procs []*devBroker, reused bo
 	}
 	rf := min(o.brokers, 3)
 	env := brokerEnv + "=" + o.addr(1)
+	if o.tls {
+		printDevTLS(out, o)
+	}
 	fmt.Fprintf(out, "\nTry:\n"+
 		"  %s sluice topic create orders --partitions 3 --replication-factor %d\n"+
 		"  printf 'a\\nb\\n' | %s sluice produce orders\n"+

@@ -79,7 +79,7 @@ func errorMessage(err error, broker string) string {
 	}
 	if st.Code() == codes.Unavailable {
 		// Usually the client could not connect: say where it tried.
-		return fmt.Sprintf("broker %s unavailable: %s", broker, msg)
+		return fmt.Sprintf("broker %s unavailable: %s%s", broker, msg, tlsHint(msg))
 	}
 	return msg
 }

@@ -58,7 +58,7 @@ func newProduceCmd(g *globalOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			client, err := sluice.NewClient([]string{g.broker})
+			client, err := g.newSDKClient()
 			if err != nil {
 				return err
 			}

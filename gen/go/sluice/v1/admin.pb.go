@@ -1394,8 +1394,12 @@ type PartitionMetadata struct {
 	Partition int32                  `protobuf:"varint,1,opt,name=partition,proto3" json:"partition,omitempty"`
 	// The last leader reported to the metadata; 0 while none is known. It may
 	// lag a leader change briefly: a not-leader error then names the new one.
-	LeaderId      uint64   `protobuf:"varint,2,opt,name=leader_id,json=leaderId,proto3" json:"leader_id,omitempty"`
-	ReplicaIds    []uint64 `protobuf:"varint,3,rep,packed,name=replica_ids,json=replicaIds,proto3" json:"replica_ids,omitempty"`
+	LeaderId   uint64   `protobuf:"varint,2,opt,name=leader_id,json=leaderId,proto3" json:"leader_id,omitempty"`
+	ReplicaIds []uint64 `protobuf:"varint,3,rep,packed,name=replica_ids,json=replicaIds,proto3" json:"replica_ids,omitempty"`
+	// The raft term in which leader_id leads; it only grows. Brokers cut off
+	// from the others can name an old leader: a client that asks several
+	// brokers keeps, per partition, the answer with the highest epoch.
+	LeaderEpoch   uint64 `protobuf:"varint,4,opt,name=leader_epoch,json=leaderEpoch,proto3" json:"leader_epoch,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1449,6 +1453,13 @@ func (x *PartitionMetadata) GetReplicaIds() []uint64 {
 		return x.ReplicaIds
 	}
 	return nil
+}
+
+func (x *PartitionMetadata) GetLeaderEpoch() uint64 {
+	if x != nil {
+		return x.LeaderEpoch
+	}
+	return 0
 }
 
 var File_sluice_v1_admin_proto protoreflect.FileDescriptor
@@ -1560,12 +1571,13 @@ const file_sluice_v1_admin_proto_rawDesc = "" +
 	"\btopic_id\x18\x02 \x01(\tR\atopicId\x12<\n" +
 	"\n" +
 	"partitions\x18\x03 \x03(\v2\x1c.sluice.v1.PartitionMetadataR\n" +
-	"partitions\"o\n" +
+	"partitions\"\x92\x01\n" +
 	"\x11PartitionMetadata\x12\x1c\n" +
 	"\tpartition\x18\x01 \x01(\x05R\tpartition\x12\x1b\n" +
 	"\tleader_id\x18\x02 \x01(\x04R\bleaderId\x12\x1f\n" +
 	"\vreplica_ids\x18\x03 \x03(\x04R\n" +
-	"replicaIds2\x9a\x06\n" +
+	"replicaIds\x12!\n" +
+	"\fleader_epoch\x18\x04 \x01(\x04R\vleaderEpoch2\x9a\x06\n" +
 	"\fAdminService\x12L\n" +
 	"\vCreateTopic\x12\x1d.sluice.v1.CreateTopicRequest\x1a\x1e.sluice.v1.CreateTopicResponse\x12L\n" +
 	"\vDeleteTopic\x12\x1d.sluice.v1.DeleteTopicRequest\x1a\x1e.sluice.v1.DeleteTopicResponse\x12N\n" +

@@ -753,10 +753,16 @@ class PartitionMetadata(_message.Message):
     PARTITION_FIELD_NUMBER: _builtins.int
     LEADER_ID_FIELD_NUMBER: _builtins.int
     REPLICA_IDS_FIELD_NUMBER: _builtins.int
+    LEADER_EPOCH_FIELD_NUMBER: _builtins.int
     partition: _builtins.int
     leader_id: _builtins.int
     """The last leader reported to the metadata; 0 while none is known. It may
     lag a leader change briefly: a not-leader error then names the new one.
+    """
+    leader_epoch: _builtins.int
+    """The raft term in which leader_id leads; it only grows. Brokers cut off
+    from the others can name an old leader: a client that asks several
+    brokers keeps, per partition, the answer with the highest epoch.
     """
     @_builtins.property
     def replica_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]: ...
@@ -766,10 +772,11 @@ class PartitionMetadata(_message.Message):
         partition: _builtins.int = ...,
         leader_id: _builtins.int = ...,
         replica_ids: _abc.Iterable[_builtins.int] | None = ...,
+        leader_epoch: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["leader_id", b"leader_id", "partition", b"partition", "replica_ids", b"replica_ids"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["leader_epoch", b"leader_epoch", "leader_id", b"leader_id", "partition", b"partition", "replica_ids", b"replica_ids"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -252,32 +252,33 @@ public final class Admin extends com.google.protobuf.GeneratedFile {
       "ontroller_id\030\003 \001(\004R\014controllerId\"|\n\rTopi" +
       "cMetadata\022\022\n\004name\030\001 \001(\tR\004name\022\031\n\010topic_i" +
       "d\030\002 \001(\tR\007topicId\022<\n\npartitions\030\003 \003(\0132\034.s" +
-      "luice.v1.PartitionMetadataR\npartitions\"o" +
-      "\n\021PartitionMetadata\022\034\n\tpartition\030\001 \001(\005R\t" +
-      "partition\022\033\n\tleader_id\030\002 \001(\004R\010leaderId\022\037" +
-      "\n\013replica_ids\030\003 \003(\004R\nreplicaIds2\232\006\n\014Admi" +
-      "nService\022L\n\013CreateTopic\022\035.sluice.v1.Crea" +
-      "teTopicRequest\032\036.sluice.v1.CreateTopicRe" +
-      "sponse\022L\n\013DeleteTopic\022\035.sluice.v1.Delete" +
-      "TopicRequest\032\036.sluice.v1.DeleteTopicResp" +
-      "onse\022N\n\nListTopics\022\034.sluice.v1.ListTopic" +
-      "sRequest\032\035.sluice.v1.ListTopicsResponse\"" +
-      "\003\220\002\001\022W\n\rDescribeTopic\022\037.sluice.v1.Descri" +
-      "beTopicRequest\032 .sluice.v1.DescribeTopic" +
-      "Response\"\003\220\002\001\022Q\n\013ListOffsets\022\035.sluice.v1" +
-      ".ListOffsetsRequest\032\036.sluice.v1.ListOffs" +
-      "etsResponse\"\003\220\002\001\022Q\n\013GetMetadata\022\035.sluice" +
-      ".v1.GetMetadataRequest\032\036.sluice.v1.GetMe" +
-      "tadataResponse\"\003\220\002\001\022]\n\017DescribeCluster\022!" +
-      ".sluice.v1.DescribeClusterRequest\032\".slui" +
-      "ce.v1.DescribeClusterResponse\"\003\220\002\001\022c\n\021Al" +
-      "terTopicConfigs\022#.sluice.v1.AlterTopicCo" +
-      "nfigsRequest\032$.sluice.v1.AlterTopicConfi" +
-      "gsResponse\"\003\220\002\002\022[\n\020CreatePartitions\022\".sl" +
-      "uice.v1.CreatePartitionsRequest\032#.sluice" +
-      ".v1.CreatePartitionsResponseBG\n\014io.sluic" +
-      "e.v1P\001Z5github.com/sluice-io/sluice/gen/" +
-      "go/sluice/v1;sluicev1b\006proto3"
+      "luice.v1.PartitionMetadataR\npartitions\"\222" +
+      "\001\n\021PartitionMetadata\022\034\n\tpartition\030\001 \001(\005R" +
+      "\tpartition\022\033\n\tleader_id\030\002 \001(\004R\010leaderId\022" +
+      "\037\n\013replica_ids\030\003 \003(\004R\nreplicaIds\022!\n\014lead" +
+      "er_epoch\030\004 \001(\004R\013leaderEpoch2\232\006\n\014AdminSer" +
+      "vice\022L\n\013CreateTopic\022\035.sluice.v1.CreateTo" +
+      "picRequest\032\036.sluice.v1.CreateTopicRespon" +
+      "se\022L\n\013DeleteTopic\022\035.sluice.v1.DeleteTopi" +
+      "cRequest\032\036.sluice.v1.DeleteTopicResponse" +
+      "\022N\n\nListTopics\022\034.sluice.v1.ListTopicsReq" +
+      "uest\032\035.sluice.v1.ListTopicsResponse\"\003\220\002\001" +
+      "\022W\n\rDescribeTopic\022\037.sluice.v1.DescribeTo" +
+      "picRequest\032 .sluice.v1.DescribeTopicResp" +
+      "onse\"\003\220\002\001\022Q\n\013ListOffsets\022\035.sluice.v1.Lis" +
+      "tOffsetsRequest\032\036.sluice.v1.ListOffsetsR" +
+      "esponse\"\003\220\002\001\022Q\n\013GetMetadata\022\035.sluice.v1." +
+      "GetMetadataRequest\032\036.sluice.v1.GetMetada" +
+      "taResponse\"\003\220\002\001\022]\n\017DescribeCluster\022!.slu" +
+      "ice.v1.DescribeClusterRequest\032\".sluice.v" +
+      "1.DescribeClusterResponse\"\003\220\002\001\022c\n\021AlterT" +
+      "opicConfigs\022#.sluice.v1.AlterTopicConfig" +
+      "sRequest\032$.sluice.v1.AlterTopicConfigsRe" +
+      "sponse\"\003\220\002\002\022[\n\020CreatePartitions\022\".sluice" +
+      ".v1.CreatePartitionsRequest\032#.sluice.v1." +
+      "CreatePartitionsResponseBG\n\014io.sluice.v1" +
+      "P\001Z5github.com/sluice-io/sluice/gen/go/s" +
+      "luice/v1;sluicev1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -457,7 +458,7 @@ public final class Admin extends com.google.protobuf.GeneratedFile {
     internal_static_sluice_v1_PartitionMetadata_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_PartitionMetadata_descriptor,
-        new java.lang.String[] { "Partition", "LeaderId", "ReplicaIds", });
+        new java.lang.String[] { "Partition", "LeaderId", "ReplicaIds", "LeaderEpoch", });
     descriptor.resolveAllFeaturesImmutable();
     io.sluice.v1.RecordOuterClass.getDescriptor();
   }

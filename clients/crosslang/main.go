@@ -6,7 +6,11 @@
 // every keyed record (murmur2, as the broker computes it). It ends with
 // "N passed, N failed" and exits 1 if anything failed.
 //
-// `make -C clients/crosslang test` prepares the SDKs and runs it.
+// With -secure the broker serves TLS, requires a client certificate and
+// SCRAM authentication, and every SDK dials it with its TLS options and
+// authenticates as a user of its own (secure.go).
+//
+// `make -C clients/crosslang test` prepares the SDKs and runs it, plain and -secure.
 package main
 
 import (
@@ -43,6 +47,7 @@ var (
 	workDir    = flag.String("work", ".work", "directory for the data files")
 	count      = flag.Int("n", 1000, "records to produce")
 	partitions = flag.Int("partitions", 4, "partitions of the topic")
+	secure     = flag.Bool("secure", false, "TLS with client certificates and SCRAM authentication on")
 )
 
 const topic = "crosslang"
@@ -69,16 +74,30 @@ func run() (bool, error) {
 		return false, err
 	}
 	defer os.RemoveAll(dataDir)
-	b, err := startBroker(*sluiceBin, dataDir)
+	var sec *secureRun
+	var serveArgs []string
+	if *secure {
+		if sec, err = newSecureRun(filepath.Join(*workDir, "tls")); err != nil {
+			return false, err
+		}
+		serveArgs = sec.serveArgs()
+	}
+	b, err := startBroker(*sluiceBin, dataDir, serveArgs...)
 	if err != nil {
 		return false, err
 	}
 	defer b.kill()
-	step("broker serving at %s", b.addr)
+	step("broker serving at %s (secure: %v)", b.addr, *secure)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Second)
 	defer cancel()
-	client, err := sluice.NewClient([]string{b.addr})
+	v := &verifier{partitions: int32(*partitions)}
+	var goOpts []sluice.Option
+	if sec != nil {
+		goOpts = sec.goOptions()
+		sec.checkRefusals(ctx, v, b.addr)
+	}
+	client, err := sluice.NewClient([]string{b.addr}, goOpts...)
 	if err != nil {
 		return false, err
 	}
@@ -94,7 +113,7 @@ func run() (bool, error) {
 	}
 	reportsPath := filepath.Join(*workDir, "python-reports.jsonl")
 	t := time.Now()
-	if err := runCmd(ctx, []string{"PYTHONPATH=" + *pythonPath}, *python, "produce.py", b.addr, topic, recordsPath, reportsPath); err != nil {
+	if err := runCmd(ctx, append(sdkEnv(sec, "python"), "PYTHONPATH="+*pythonPath), *python, "produce.py", b.addr, topic, recordsPath, reportsPath); err != nil {
 		return false, fmt.Errorf("python producer: %w", err)
 	}
 	step("python produced %d records (%v)", len(want), time.Since(t).Round(time.Millisecond))
@@ -103,13 +122,13 @@ func run() (bool, error) {
 		return false, err
 	}
 
-	readers, err := readBack(ctx, b.addr, client)
+	readers, err := readBack(ctx, b.addr, client, sec)
 	if err != nil {
 		return false, err
 	}
 	goLines := readers["go"]
 
-	v := &verifier{want: want, reports: reports, partitions: int32(*partitions)}
+	v.want, v.reports = want, reports
 	v.checkReports()
 	for _, name := range []string{"go", "typescript", "java"} {
 		v.checkReader(name, readers[name], goLines)
@@ -121,7 +140,7 @@ func run() (bool, error) {
 
 // readBack reads the topic with the TypeScript and Java consumers (at the same
 // time) and the Go SDK, and returns what each read.
-func readBack(ctx context.Context, addr string, client *sluice.Client) (map[string][]readLine, error) {
+func readBack(ctx context.Context, addr string, client *sluice.Client, sec *secureRun) (map[string][]readLine, error) {
 	readers := map[string][]readLine{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -134,7 +153,7 @@ func readBack(ctx context.Context, addr string, client *sluice.Client) (map[stri
 		go func() {
 			defer wg.Done()
 			t := time.Now()
-			err := runCmd(ctx, nil, argv[0], argv[1:]...)
+			err := runCmd(ctx, sdkEnv(sec, name), argv[0], argv[1:]...)
 			var lines []readLine
 			if err == nil {
 				lines, err = readLines(argv[len(argv)-1])
@@ -163,6 +182,14 @@ func readBack(ctx context.Context, addr string, client *sluice.Client) (map[stri
 	}
 	readers["go"] = goLines
 	return readers, nil
+}
+
+// sdkEnv is the environment an SDK's process needs beyond the test's own.
+func sdkEnv(sec *secureRun, sdk string) []string {
+	if sec == nil {
+		return nil
+	}
+	return sec.sdkEnv(sdk)
 }
 
 func step(format string, args ...any) {
@@ -489,8 +516,8 @@ type broker struct {
 
 var servingRE = regexp.MustCompile(`msg="sluice broker serving".* addr=(\S+)`)
 
-func startBroker(bin, dataDir string) (*broker, error) {
-	cmd := exec.Command(bin, "serve", "--data-dir", dataDir, "--listen", "127.0.0.1:0")
+func startBroker(bin, dataDir string, args ...string) (*broker, error) {
+	cmd := exec.Command(bin, append([]string{"serve", "--data-dir", dataDir, "--listen", "127.0.0.1:0"}, args...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		return nil, err

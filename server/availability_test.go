@@ -47,24 +47,7 @@ func TestProducerFollowsTheLeaderWhenTheOldOneIsCutOff(t *testing.T) {
 	}
 	defer prod.Close()
 
-	clock := &servertest.AckClock{}
-	ctx, cancel := context.WithCancel(t.Context())
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { // one record every 10 ms, at most 5,000
-		defer wg.Done()
-		tick := time.NewTicker(10 * time.Millisecond)
-		defer tick.Stop()
-		for i := 0; i < 5000 && ctx.Err() == nil; i++ {
-			v := strconv.Itoa(i)
-			done := clock.Done(v)
-			prod.Produce(ctx, &sluice.Record{Topic: "cut", Value: []byte(v)}, func(_ sluice.RecordMetadata, err error) { done(err) })
-			select {
-			case <-ctx.Done():
-			case <-tick.C:
-			}
-		}
-	}()
+	clock, stopProducing := pacedProducer(t, prod, "cut")
 	start := time.Now()
 	waitFor(t, "the first acknowledgements", func() bool { return clock.AckedAfter(start) })
 
@@ -74,8 +57,7 @@ func TestProducerFollowsTheLeaderWhenTheOldOneIsCutOff(t *testing.T) {
 	faults.heal()
 	healed := time.Now()
 	waitFor(t, "acknowledgements after the heal", func() bool { return clock.AckedAfter(healed.Add(time.Second)) })
-	cancel()
-	wg.Wait()
+	stopProducing()
 	flushCtx, flushCancel := context.WithTimeout(t.Context(), time.Minute)
 	defer flushCancel()
 	if err := prod.Flush(flushCtx); err != nil {
@@ -105,5 +87,78 @@ func TestProducerFollowsTheLeaderWhenTheOldOneIsCutOff(t *testing.T) {
 		if got[v] != 1 {
 			t.Fatalf("acknowledged record %s stored %d times", v, got[v])
 		}
+	}
+}
+
+// pacedProducer produces one record to topic every 10 ms (at most 6,000)
+// until stop is called, and clocks the acknowledgements.
+func pacedProducer(t *testing.T, prod *sluice.Producer, topic string) (clock *servertest.AckClock, stop func()) {
+	clock = &servertest.AckClock{}
+	ctx, cancel := context.WithCancel(t.Context())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for i := 0; i < 6000 && ctx.Err() == nil; i++ {
+			v := strconv.Itoa(i)
+			done := clock.Done(v)
+			prod.Produce(ctx, &sluice.Record{Topic: topic, Value: []byte(v)}, func(_ sluice.RecordMetadata, err error) { done(err) })
+			select {
+			case <-ctx.Done():
+			case <-tick.C:
+			}
+		}
+	}()
+	return clock, func() { cancel(); wg.Wait() }
+}
+
+// TestLeadershipReturningToARestartedBrokerKeepsProducersGoing restarts the
+// preferred leader of a partition. Once it is back and caught up, the leader
+// balancer hands the leadership back to it; producers must not notice more
+// than a moment's pause.
+func TestLeadershipReturningToARestartedBrokerKeepsProducersGoing(t *testing.T) {
+	c := startClusterWith(t, 3, nil)
+	admin := sluicev1.NewAdminServiceClient(c.conn(1))
+	waitFor(t, "the topic to be created", func() bool {
+		_, err := admin.CreateTopic(t.Context(), &sluicev1.CreateTopicRequest{Name: "back", Partitions: 1, ReplicationFactor: 3})
+		return err == nil
+	})
+	preferred := c.leaderOf("back", 0)
+	var addrs []string
+	for _, a := range c.addrs {
+		addrs = append(addrs, a)
+	}
+	client, err := sluice.NewClient(addrs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	prod, err := sluice.NewProducer(client, sluice.ProducerConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer prod.Close()
+	clock, stopProducing := pacedProducer(t, prod, "back")
+	defer stopProducing()
+	begun := time.Now()
+	waitFor(t, "the first acknowledgements", func() bool { return clock.AckedAfter(begun) })
+
+	c.stop(preferred)
+	stopped := time.Now()
+	waitFor(t, "acknowledgements from another leader", func() bool { return clock.AckedAfter(stopped.Add(time.Second)) })
+	c.restart(preferred)
+	restarted := time.Now()
+	waitFor(t, "the leadership to return to the restarted broker", func() bool { return c.leaderOf("back", 0) == preferred })
+	returned := time.Now()
+	waitFor(t, "acknowledgements from the returned leader", func() bool { return clock.AckedAfter(returned.Add(2 * time.Second)) })
+	end := time.Now()
+	stopProducing()
+	gap := clock.LongestGap(restarted, end)
+	t.Logf("broker %d back %v after its restart; longest time without an acknowledgement from the restart on: %v",
+		preferred, returned.Sub(restarted).Round(10*time.Millisecond), gap.Round(10*time.Millisecond))
+	if gap > 2*time.Second {
+		t.Errorf("producers went %v without an acknowledgement while the leadership moved back to a restarted broker", gap.Round(10*time.Millisecond))
 	}
 }

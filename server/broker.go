@@ -97,6 +97,14 @@ type Config struct {
 	// into the principal its calls run as (security.ParseRules); the zero
 	// value is DEFAULT, the whole DN.
 	PrincipalMappingRules security.Rules
+	// Authentication says how clients prove who they are (auth.go); off by
+	// default.
+	Authentication AuthConfig
+	// CertPrincipal, when set, names the principal of a call's verified
+	// client certificate (server/security's mapping rules); with "mtls"
+	// authentication it is the principal of a call that sends no token or
+	// Basic credentials.
+	CertPrincipal func(ctx context.Context) (security.Principal, bool)
 	// ShutdownTimeout bounds how long Shutdown waits for requests in flight.
 	ShutdownTimeout time.Duration
 	Logger          *slog.Logger
@@ -130,6 +138,7 @@ func (c *Config) setDefaults() {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	c.Authentication.setDefaults()
 }
 
 // leaderGrace bounds how long a starting broker waits for its replicas to
@@ -159,6 +168,8 @@ type Broker struct {
 	// metrics is the broker's registry and front-door series (metrics.go),
 	// served by AdminHandler.
 	metrics *metrics
+	// auth resolves calls to principals when authentication is on (auth.go).
+	auth *authenticator
 
 	mu       sync.RWMutex
 	replicas map[uint64]*replica.Replica
@@ -216,6 +227,10 @@ func New(cfg Config) (*Broker, error) {
 		return nil, fmt.Errorf("open storage: %w", err)
 	}
 	b.db = db
+	if err := b.cfg.Authentication.validate(); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
 	if err := b.checkLimits(); err != nil {
 		_ = db.Close()
 		return nil, err
@@ -282,6 +297,7 @@ func (b *Broker) startRaft() error {
 		return err
 	}
 	b.meta = meta
+	b.auth = newAuthenticator(b)
 	b.groups = b.newCoordinator()
 	if err := eng.AddGroup(raftmeta.Group, b.controllerIDs(), meta); err != nil {
 		return err
@@ -293,6 +309,10 @@ func (b *Broker) startRaft() error {
 	go b.reportLeaders()
 	go b.balanceLeaders()
 	go b.retentionLoop()
+	if b.cfg.Authentication.Enabled() {
+		b.bg.Add(1)
+		go b.authKeyLoop()
+	}
 	b.triggerReconcile()
 	return nil
 }
@@ -328,6 +348,15 @@ func (b *Broker) Serve(ctx context.Context, lis net.Listener) error {
 				return err
 			}
 			if err := b.awaitReplicas(ctx); err != nil {
+				if errors.Is(err, errShuttingDown) {
+					<-errc
+					return nil
+				}
+				b.grpc.Stop()
+				<-errc
+				return err
+			}
+			if err := b.createBootstrapUsers(ctx); err != nil {
 				if errors.Is(err, errShuttingDown) {
 					<-errc
 					return nil

@@ -137,7 +137,7 @@ func toStatus(err error) *status.Status {
 		return withDetails(codes.InvalidArgument, err.Error(), &errdetails.BadRequest{
 			FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: "records", Description: err.Error()}},
 		})
-	case errors.As(err, &notFound), errors.Is(err, raftmeta.ErrTopicNotFound):
+	case errors.As(err, &notFound), errors.Is(err, raftmeta.ErrTopicNotFound), errors.Is(err, raftmeta.ErrUserNotFound):
 		return status.New(codes.NotFound, err.Error())
 	case errors.Is(err, raftmeta.ErrTopicExists):
 		return status.New(codes.AlreadyExists, err.Error())

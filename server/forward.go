@@ -42,7 +42,8 @@ func (b *Broker) clientConn(addr string) (*grpc.ClientConn, error) {
 	if c := b.conns[addr]; c != nil {
 		return c, nil
 	}
-	c, err := grpc.NewClient(addr, grpc.WithTransportCredentials(b.peerCreds()))
+	opts := append([]grpc.DialOption{grpc.WithTransportCredentials(b.peerCreds())}, b.peerClientInterceptors()...)
+	c, err := grpc.NewClient(addr, opts...)
 	if err != nil {
 		return nil, err
 	}

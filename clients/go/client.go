@@ -24,6 +24,7 @@ type clientOptions struct {
 	metadataMaxAge time.Duration
 	requestTimeout time.Duration
 	minRefresh     time.Duration
+	scram          *scramConfig
 }
 
 // WithDialOptions adds gRPC dial options, after the defaults (plaintext,
@@ -50,6 +51,7 @@ func WithRequestTimeout(d time.Duration) Option {
 type Client struct {
 	bootstrap []string
 	opts      clientOptions
+	auth      *SCRAMCredentials // WithSCRAM
 	done      chan struct{}
 	wg        sync.WaitGroup
 
@@ -96,6 +98,15 @@ func NewClient(bootstrap []string, opts ...Option) (*Client, error) {
 		conns: map[string]*grpc.ClientConn{}, brokers: map[uint64]Broker{}, topics: map[string]*topicMeta{},
 		watchers: map[int]func(){},
 	}
+	if s := o.scram; s != nil {
+		creds, err := NewSCRAMCredentials(c.bootstrap, s.user, s.password, s.mechanism,
+			append([]grpc.DialOption{grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64 << 20))}, o.dialOptions...)...)
+		if err != nil {
+			return nil, err
+		}
+		c.auth = creds
+		c.opts.dialOptions = append(slices.Clone(o.dialOptions), creds.DialOptions()...)
+	}
 	if o.metadataMaxAge > 0 {
 		c.wg.Add(1)
 		go c.refreshPeriodically()
@@ -117,6 +128,9 @@ func (c *Client) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var errs []error
+	if c.auth != nil {
+		errs = append(errs, c.auth.Close())
+	}
 	for addr, conn := range c.conns {
 		errs = append(errs, conn.Close())
 		delete(c.conns, addr)

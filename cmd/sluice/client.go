@@ -23,6 +23,9 @@ const (
 type globalOptions struct {
 	broker string
 	tls    clientTLSOptions
+	auth   authOptions
+	// cmd is the command running, for the password prompt.
+	cmd *cobra.Command
 }
 
 func (g *globalOptions) addFlags(root *cobra.Command) {
@@ -33,6 +36,8 @@ func (g *globalOptions) addFlags(root *cobra.Command) {
 	root.PersistentFlags().StringVar(&g.broker, "broker", def,
 		"broker address `host:port` (env "+brokerEnv+")")
 	g.tls.addFlags(root)
+	g.auth.addFlags(root)
+	root.PersistentPreRun = func(cmd *cobra.Command, _ []string) { g.cmd = cmd }
 }
 
 // dial returns a connection to the broker, over TLS as the --tls flags say
@@ -48,10 +53,14 @@ func (g *globalOptions) dialAddr(addr string) (*grpc.ClientConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	conn, err := grpc.NewClient(addr,
+	authOpts, err := g.auth.dialOptions(g.cmd, g.broker)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := grpc.NewClient(addr, append([]grpc.DialOption{
 		grpc.WithTransportCredentials(creds),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxRecvBytes)),
-	)
+	}, authOpts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("connect to broker %s: %w", addr, err)
 	}
@@ -59,13 +68,16 @@ func (g *globalOptions) dialAddr(addr string) (*grpc.ClientConn, error) {
 }
 
 // newSDKClient is a Go SDK client of the cluster behind --broker, with the
-// same TLS settings as dial.
+// same TLS settings and credentials as dial.
 func (g *globalOptions) newSDKClient() (*sluice.Client, error) {
 	cfg, err := g.tls.config()
 	if err != nil {
 		return nil, err
 	}
-	var opts []sluice.Option
+	opts, err := g.auth.sdkOptions(g.cmd)
+	if err != nil {
+		return nil, err
+	}
 	if cfg != nil {
 		opts = append(opts, sluice.WithTLS(cfg))
 	}

@@ -58,6 +58,7 @@ func newRootCmd(g *globalOptions) *cobra.Command {
 		newGroupCmd(g),
 		newBenchCmd(g),
 		newClusterCmd(g), newDevCmd(),
+		newUserCmd(g),
 		newVersionCmd(),
 	)
 	return root

@@ -36,6 +36,7 @@ type serveOptions struct {
 	controllers    string
 	join           string
 	tls            tlsServeOptions
+	auth           serveAuthOptions
 }
 
 func newServeCmd() *cobra.Command {
@@ -60,6 +61,7 @@ func newServeCmd() *cobra.Command {
 	f.StringVar(&o.rack, "rack", "", "`RACK` (or zone) of this broker: a partition's replicas go to as many racks as there are")
 	f.Uint64Var(&o.nodeID, "node-id", 1, "this broker's id in the cluster")
 	addLimitFlags(cmd, &o.limits)
+	addServeAuthFlags(cmd, &o.auth)
 	f.Int64Var(&o.retentionMs, "log-retention-ms", 7*24*60*60*1000, "default retention.ms of topics: records older than this are removed, whole segments at a time (-1: no limit)")
 	f.Int64Var(&o.retentionBytes, "log-retention-bytes", -1, "default retention.bytes of topics: the bytes a partition keeps before its oldest segments are removed (-1: no limit)")
 	f.DurationVar(&o.retentionCheck, "log-retention-check-interval", 30*time.Second, "how often partition leaders look for records past their retention")
@@ -98,6 +100,10 @@ func (o *serveOptions) run(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
+	authCfg, err := o.auth.config()
+	if err != nil {
+		return err
+	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	if err := os.MkdirAll(o.dataDir, 0o755); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
@@ -111,7 +117,9 @@ func (o *serveOptions) run(cmd *cobra.Command) error {
 		Limits: o.limits, Logger: logger, Controllers: controllers, Join: o.join,
 		RetentionMs: o.retentionMs, RetentionBytes: o.retentionBytes, RetentionCheckInterval: o.retentionCheck,
 		GroupLagPerPartition: o.lagPerPart,
-		TLS: tlsFiles, PrincipalMappingRules: mappingRules,
+		TLS:                  tlsFiles,
+		PrincipalMappingRules: mappingRules,
+		Authentication:       authCfg,
 	})
 	if err != nil {
 		_ = lis.Close()
@@ -258,6 +266,7 @@ func parseControllers(s string) (map[uint64]string, error) {
 }
 
 // authenticationOn reports whether the broker authenticates its clients,
-// for warnInsecure. The authentication flags (issue 12, item 2) decide it;
-// until they land no broker authenticates.
-func (o *serveOptions) authenticationOn() bool { return false }
+// for warnInsecure: --authentication names a mechanism.
+func (o *serveOptions) authenticationOn() bool {
+	return o.auth.mechanisms != "" && o.auth.mechanisms != "none"
+}

@@ -75,14 +75,14 @@ func run() (bool, error) {
 	}
 	defer os.RemoveAll(dataDir)
 	var sec *secureRun
-	var serveArgs []string
+	var serveArgs, serveEnv []string
 	if *secure {
 		if sec, err = newSecureRun(filepath.Join(*workDir, "tls")); err != nil {
 			return false, err
 		}
-		serveArgs = sec.serveArgs()
+		serveArgs, serveEnv = sec.serveArgs(), sec.serveEnv()
 	}
-	b, err := startBroker(*sluiceBin, dataDir, serveArgs...)
+	b, err := startBroker(*sluiceBin, dataDir, serveEnv, serveArgs...)
 	if err != nil {
 		return false, err
 	}
@@ -92,19 +92,28 @@ func run() (bool, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Second)
 	defer cancel()
 	v := &verifier{partitions: int32(*partitions)}
-	var goOpts []sluice.Option
+	var adminOpts, readerOpts []sluice.Option
 	if sec != nil {
-		goOpts = sec.goOptions()
+		if err := sec.createUsers(ctx, *sluiceBin, b.addr); err != nil {
+			return false, err
+		}
+		step("users %v created with `sluice user create`", sdkUserNames())
+		adminOpts, readerOpts = sec.goOptions(adminUser), sec.goOptions(sdkUsers["go"])
 		sec.checkRefusals(ctx, v, b.addr)
 	}
-	client, err := sluice.NewClient([]string{b.addr}, goOpts...)
+	admin, err := sluice.NewClient([]string{b.addr}, adminOpts...)
+	if err != nil {
+		return false, err
+	}
+	defer admin.Close()
+	if _, err := sluice.NewAdmin(admin).CreateTopic(ctx, sluice.TopicSpec{Name: topic, Partitions: int32(*partitions)}); err != nil {
+		return false, err
+	}
+	client, err := sluice.NewClient([]string{b.addr}, readerOpts...)
 	if err != nil {
 		return false, err
 	}
 	defer client.Close()
-	if _, err := sluice.NewAdmin(client).CreateTopic(ctx, sluice.TopicSpec{Name: topic, Partitions: int32(*partitions)}); err != nil {
-		return false, err
-	}
 
 	want := makeRecords(*count)
 	recordsPath := filepath.Join(*workDir, "records.jsonl")
@@ -497,7 +506,13 @@ func (v *verifier) summary(w io.Writer) {
 
 // runCmd runs a program in this directory, showing its output if it fails.
 func runCmd(ctx context.Context, env []string, name string, args ...string) error {
+	return runCmdInput(ctx, "", env, name, args...)
+}
+
+// runCmdInput runs a command with input on its stdin.
+func runCmdInput(ctx context.Context, input string, env []string, name string, args ...string) error {
 	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Stdin = strings.NewReader(input)
 	cmd.Env = append(os.Environ(), env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -516,8 +531,9 @@ type broker struct {
 
 var servingRE = regexp.MustCompile(`msg="sluice broker serving".* addr=(\S+)`)
 
-func startBroker(bin, dataDir string, args ...string) (*broker, error) {
+func startBroker(bin, dataDir string, env []string, args ...string) (*broker, error) {
 	cmd := exec.Command(bin, append([]string{"serve", "--data-dir", dataDir, "--listen", "127.0.0.1:0"}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		return nil, err

@@ -56,6 +56,8 @@ func newRootCmd(g *globalOptions) *cobra.Command {
 		newProduceCmd(g),
 		newConsumeCmd(g),
 		newGroupCmd(g),
+		newQuotaCmd(g),
+		newACLCmd(g),
 		newBenchCmd(g),
 		newClusterCmd(g), newDevCmd(),
 		newUserCmd(g),

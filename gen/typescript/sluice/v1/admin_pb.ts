@@ -6,6 +6,10 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { ScramMechanism } from "./auth_pb.js";
 import { file_sluice_v1_auth } from "./auth_pb.js";
+import type { DeleteQuotaRequestSchema, DeleteQuotaResponseSchema, ListQuotasRequestSchema, ListQuotasResponseSchema, SetQuotaRequestSchema, SetQuotaResponseSchema } from "./quota_pb.js";
+import { file_sluice_v1_quota } from "./quota_pb.js";
+import type { AclBinding, AclFilter } from "./acl_pb.js";
+import { file_sluice_v1_acl } from "./acl_pb.js";
 import type { Boundary } from "./record_pb.js";
 import { file_sluice_v1_record } from "./record_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -14,7 +18,119 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sluice/v1/admin.proto.
  */
 export const file_sluice_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("ChVzbHVpY2UvdjEvYWRtaW4ucHJvdG8SCXNsdWljZS52MSK/AQoSQ3JlYXRlVG9waWNSZXF1ZXN0EgwKBG5hbWUYASABKAkSEgoKcGFydGl0aW9ucxgCIAEoBRIaChJyZXBsaWNhdGlvbl9mYWN0b3IYAyABKAUSOwoHY29uZmlncxgEIAMoCzIqLnNsdWljZS52MS5DcmVhdGVUb3BpY1JlcXVlc3QuQ29uZmlnc0VudHJ5Gi4KDENvbmZpZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkEKE0NyZWF0ZVRvcGljUmVzcG9uc2USKgoFdG9waWMYASABKAsyGy5zbHVpY2UudjEuVG9waWNEZXNjcmlwdGlvbiIiChJEZWxldGVUb3BpY1JlcXVlc3QSDAoEbmFtZRgBIAEoCSIVChNEZWxldGVUb3BpY1Jlc3BvbnNlIi0KEUxpc3RUb3BpY3NSZXF1ZXN0EhgKEGluY2x1ZGVfaW50ZXJuYWwYASABKAgiPQoSTGlzdFRvcGljc1Jlc3BvbnNlEicKBnRvcGljcxgBIAMoCzIXLnNsdWljZS52MS5Ub3BpY1N1bW1hcnkiXgoMVG9waWNTdW1tYXJ5EgwKBG5hbWUYASABKAkSEAoIdG9waWNfaWQYAiABKAkSEgoKcGFydGl0aW9ucxgDIAEoBRIaChJyZXBsaWNhdGlvbl9mYWN0b3IYBCABKAUiJAoURGVzY3JpYmVUb3BpY1JlcXVlc3QSDAoEbmFtZRgBIAEoCSJDChVEZXNjcmliZVRvcGljUmVzcG9uc2USKgoFdG9waWMYASABKAsyGy5zbHVpY2UudjEuVG9waWNEZXNjcmlwdGlvbiL1AgoQVG9waWNEZXNjcmlwdGlvbhIMCgRuYW1lGAEgASgJEhAKCHRvcGljX2lkGAIgASgJEhoKEnJlcGxpY2F0aW9uX2ZhY3RvchgDIAEoBRI5Cgdjb25maWdzGAQgAygLMiguc2x1aWNlLnYxLlRvcGljRGVzY3JpcHRpb24uQ29uZmlnc0VudHJ5EjMKCnBhcnRpdGlvbnMYBSADKAsyHy5zbHVpY2UudjEuUGFydGl0aW9uRGVzY3JpcHRpb24STAoRZWZmZWN0aXZlX2NvbmZpZ3MYBiADKAsyMS5zbHVpY2UudjEuVG9waWNEZXNjcmlwdGlvbi5FZmZlY3RpdmVDb25maWdzRW50cnkaLgoMQ29uZmlnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaNwoVRWZmZWN0aXZlQ29uZmlnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEivQEKGEFsdGVyVG9waWNDb25maWdzUmVxdWVzdBIMCgRuYW1lGAEgASgJEkgKC3NldF9jb25maWdzGAIgAygLMjMuc2x1aWNlLnYxLkFsdGVyVG9waWNDb25maWdzUmVxdWVzdC5TZXRDb25maWdzRW50cnkSFgoOZGVsZXRlX2NvbmZpZ3MYAyADKAkaMQoPU2V0Q29uZmlnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiRwoZQWx0ZXJUb3BpY0NvbmZpZ3NSZXNwb25zZRIqCgV0b3BpYxgBIAEoCzIbLnNsdWljZS52MS5Ub3BpY0Rlc2NyaXB0aW9uIjsKF0NyZWF0ZVBhcnRpdGlvbnNSZXF1ZXN0EgwKBG5hbWUYASABKAkSEgoKcGFydGl0aW9ucxgCIAEoBSJGChhDcmVhdGVQYXJ0aXRpb25zUmVzcG9uc2USKgoFdG9waWMYASABKAsyGy5zbHVpY2UudjEuVG9waWNEZXNjcmlwdGlvbiKDAQoUUGFydGl0aW9uRGVzY3JpcHRpb24SEQoJcGFydGl0aW9uGAEgASgFEhEKCWxlYWRlcl9pZBgCIAEoBBITCgtyZXBsaWNhX2lkcxgDIAMoBBIYChBsb2dfc3RhcnRfb2Zmc2V0GAQgASgDEhYKDmhpZ2hfd2F0ZXJtYXJrGAUgASgDIoABChJMaXN0T2Zmc2V0c1JlcXVlc3QSDQoFdG9waWMYASABKAkSEgoKcGFydGl0aW9ucxgCIAMoBRInCghib3VuZGFyeRgDIAEoDjITLnNsdWljZS52MS5Cb3VuZGFyeUgAEhYKDHRpbWVzdGFtcF9tcxgEIAEoA0gAQgYKBHNwZWMiQgoTTGlzdE9mZnNldHNSZXNwb25zZRIrCgdvZmZzZXRzGAEgAygLMhouc2x1aWNlLnYxLlBhcnRpdGlvbk9mZnNldCJKCg9QYXJ0aXRpb25PZmZzZXQSEQoJcGFydGl0aW9uGAEgASgFEg4KBm9mZnNldBgCIAEoAxIUCgx0aW1lc3RhbXBfbXMYAyABKAMiGAoWRGVzY3JpYmVDbHVzdGVyUmVxdWVzdCJoChdEZXNjcmliZUNsdXN0ZXJSZXNwb25zZRISCgpjbHVzdGVyX2lkGAEgASgJEhUKDWNvbnRyb2xsZXJfaWQYAiABKAQSIgoHYnJva2VycxgDIAMoCzIRLnNsdWljZS52MS5Ccm9rZXIiMwoGQnJva2VyEgoKAmlkGAEgASgEEg8KB2FkZHJlc3MYAiABKAkSDAoEcmFjaxgDIAEoCSIkChJHZXRNZXRhZGF0YVJlcXVlc3QSDgoGdG9waWNzGAEgAygJInoKE0dldE1ldGFkYXRhUmVzcG9uc2USIgoHYnJva2VycxgBIAMoCzIRLnNsdWljZS52MS5Ccm9rZXISKAoGdG9waWNzGAIgAygLMhguc2x1aWNlLnYxLlRvcGljTWV0YWRhdGESFQoNY29udHJvbGxlcl9pZBgDIAEoBCJhCg1Ub3BpY01ldGFkYXRhEgwKBG5hbWUYASABKAkSEAoIdG9waWNfaWQYAiABKAkSMAoKcGFydGl0aW9ucxgDIAMoCzIcLnNsdWljZS52MS5QYXJ0aXRpb25NZXRhZGF0YSJkChFQYXJ0aXRpb25NZXRhZGF0YRIRCglwYXJ0aXRpb24YASABKAUSEQoJbGVhZGVyX2lkGAIgASgEEhMKC3JlcGxpY2FfaWRzGAMgAygEEhQKDGxlYWRlcl9lcG9jaBgEIAEoBCKlAQoRQ3JlYXRlVXNlclJlcXVlc3QSDAoEbmFtZRgBIAEoCRIsCgltZWNoYW5pc20YAiABKA4yGS5zbHVpY2UudjEuU2NyYW1NZWNoYW5pc20SEAoIcGFzc3dvcmQYAyABKAkSEgoKaXRlcmF0aW9ucxgEIAEoBRIuCgpjcmVkZW50aWFsGAUgASgLMhouc2x1aWNlLnYxLlNjcmFtQ3JlZGVudGlhbCJbCg9TY3JhbUNyZWRlbnRpYWwSDAoEc2FsdBgBIAEoDBISCgppdGVyYXRpb25zGAIgASgFEhIKCnN0b3JlZF9rZXkYAyABKAwSEgoKc2VydmVyX2tleRgEIAEoDCIUChJDcmVhdGVVc2VyUmVzcG9uc2UiIQoRRGVsZXRlVXNlclJlcXVlc3QSDAoEbmFtZRgBIAEoCSIUChJEZWxldGVVc2VyUmVzcG9uc2UiEgoQTGlzdFVzZXJzUmVxdWVzdCI6ChFMaXN0VXNlcnNSZXNwb25zZRIlCgV1c2VycxgBIAMoCzIWLnNsdWljZS52MS5Vc2VyU3VtbWFyeSJKCgtVc2VyU3VtbWFyeRIMCgRuYW1lGAEgASgJEi0KCm1lY2hhbmlzbXMYAiADKA4yGS5zbHVpY2UudjEuU2NyYW1NZWNoYW5pc20ygggKDEFkbWluU2VydmljZRJMCgtDcmVhdGVUb3BpYxIdLnNsdWljZS52MS5DcmVhdGVUb3BpY1JlcXVlc3QaHi5zbHVpY2UudjEuQ3JlYXRlVG9waWNSZXNwb25zZRJMCgtEZWxldGVUb3BpYxIdLnNsdWljZS52MS5EZWxldGVUb3BpY1JlcXVlc3QaHi5zbHVpY2UudjEuRGVsZXRlVG9waWNSZXNwb25zZRJOCgpMaXN0VG9waWNzEhwuc2x1aWNlLnYxLkxpc3RUb3BpY3NSZXF1ZXN0Gh0uc2x1aWNlLnYxLkxpc3RUb3BpY3NSZXNwb25zZSIDkAIBElcKDURlc2NyaWJlVG9waWMSHy5zbHVpY2UudjEuRGVzY3JpYmVUb3BpY1JlcXVlc3QaIC5zbHVpY2UudjEuRGVzY3JpYmVUb3BpY1Jlc3BvbnNlIgOQAgESUQoLTGlzdE9mZnNldHMSHS5zbHVpY2UudjEuTGlzdE9mZnNldHNSZXF1ZXN0Gh4uc2x1aWNlLnYxLkxpc3RPZmZzZXRzUmVzcG9uc2UiA5ACARJRCgtHZXRNZXRhZGF0YRIdLnNsdWljZS52MS5HZXRNZXRhZGF0YVJlcXVlc3QaHi5zbHVpY2UudjEuR2V0TWV0YWRhdGFSZXNwb25zZSIDkAIBEl0KD0Rlc2NyaWJlQ2x1c3RlchIhLnNsdWljZS52MS5EZXNjcmliZUNsdXN0ZXJSZXF1ZXN0GiIuc2x1aWNlLnYxLkRlc2NyaWJlQ2x1c3RlclJlc3BvbnNlIgOQAgESYwoRQWx0ZXJUb3BpY0NvbmZpZ3MSIy5zbHVpY2UudjEuQWx0ZXJUb3BpY0NvbmZpZ3NSZXF1ZXN0GiQuc2x1aWNlLnYxLkFsdGVyVG9waWNDb25maWdzUmVzcG9uc2UiA5ACAhJbChBDcmVhdGVQYXJ0aXRpb25zEiIuc2x1aWNlLnYxLkNyZWF0ZVBhcnRpdGlvbnNSZXF1ZXN0GiMuc2x1aWNlLnYxLkNyZWF0ZVBhcnRpdGlvbnNSZXNwb25zZRJOCgpDcmVhdGVVc2VyEhwuc2x1aWNlLnYxLkNyZWF0ZVVzZXJSZXF1ZXN0Gh0uc2x1aWNlLnYxLkNyZWF0ZVVzZXJSZXNwb25zZSIDkAICEkkKCkRlbGV0ZVVzZXISHC5zbHVpY2UudjEuRGVsZXRlVXNlclJlcXVlc3QaHS5zbHVpY2UudjEuRGVsZXRlVXNlclJlc3BvbnNlEksKCUxpc3RVc2VycxIbLnNsdWljZS52MS5MaXN0VXNlcnNSZXF1ZXN0Ghwuc2x1aWNlLnYxLkxpc3RVc2Vyc1Jlc3BvbnNlIgOQAgFCRwoMaW8uc2x1aWNlLnYxUAFaNWdpdGh1Yi5jb20vc2x1aWNlLWlvL3NsdWljZS9nZW4vZ28vc2x1aWNlL3YxO3NsdWljZXYxYgZwcm90bzM", [file_sluice_v1_auth, file_sluice_v1_record]);
+  fileDesc("ChVzbHVpY2UvdjEvYWRtaW4ucHJvdG8SCXNsdWljZS52MSI4ChFDcmVhdGVBY2xzUmVxdWVzdBIjCgRhY2xzGAEgAygLMhUuc2x1aWNlLnYxLkFjbEJpbmRpbmciFAoSQ3JlYXRlQWNsc1Jlc3BvbnNlIjoKEURlbGV0ZUFjbHNSZXF1ZXN0EiUKB2ZpbHRlcnMYASADKAsyFC5zbHVpY2UudjEuQWNsRmlsdGVyIjwKEkRlbGV0ZUFjbHNSZXNwb25zZRImCgdkZWxldGVkGAEgAygLMhUuc2x1aWNlLnYxLkFjbEJpbmRpbmciNwoPTGlzdEFjbHNSZXF1ZXN0EiQKBmZpbHRlchgBIAEoCzIULnNsdWljZS52MS5BY2xGaWx0ZXIiNwoQTGlzdEFjbHNSZXNwb25zZRIjCgRhY2xzGAEgAygLMhUuc2x1aWNlLnYxLkFjbEJpbmRpbmcivwEKEkNyZWF0ZVRvcGljUmVxdWVzdBIMCgRuYW1lGAEgASgJEhIKCnBhcnRpdGlvbnMYAiABKAUSGgoScmVwbGljYXRpb25fZmFjdG9yGAMgASgFEjsKB2NvbmZpZ3MYBCADKAsyKi5zbHVpY2UudjEuQ3JlYXRlVG9waWNSZXF1ZXN0LkNvbmZpZ3NFbnRyeRouCgxDb25maWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJBChNDcmVhdGVUb3BpY1Jlc3BvbnNlEioKBXRvcGljGAEgASgLMhsuc2x1aWNlLnYxLlRvcGljRGVzY3JpcHRpb24iIgoSRGVsZXRlVG9waWNSZXF1ZXN0EgwKBG5hbWUYASABKAkiFQoTRGVsZXRlVG9waWNSZXNwb25zZSItChFMaXN0VG9waWNzUmVxdWVzdBIYChBpbmNsdWRlX2ludGVybmFsGAEgASgIIj0KEkxpc3RUb3BpY3NSZXNwb25zZRInCgZ0b3BpY3MYASADKAsyFy5zbHVpY2UudjEuVG9waWNTdW1tYXJ5Il4KDFRvcGljU3VtbWFyeRIMCgRuYW1lGAEgASgJEhAKCHRvcGljX2lkGAIgASgJEhIKCnBhcnRpdGlvbnMYAyABKAUSGgoScmVwbGljYXRpb25fZmFjdG9yGAQgASgFIiQKFERlc2NyaWJlVG9waWNSZXF1ZXN0EgwKBG5hbWUYASABKAkiQwoVRGVzY3JpYmVUb3BpY1Jlc3BvbnNlEioKBXRvcGljGAEgASgLMhsuc2x1aWNlLnYxLlRvcGljRGVzY3JpcHRpb24i9QIKEFRvcGljRGVzY3JpcHRpb24SDAoEbmFtZRgBIAEoCRIQCgh0b3BpY19pZBgCIAEoCRIaChJyZXBsaWNhdGlvbl9mYWN0b3IYAyABKAUSOQoHY29uZmlncxgEIAMoCzIoLnNsdWljZS52MS5Ub3BpY0Rlc2NyaXB0aW9uLkNvbmZpZ3NFbnRyeRIzCgpwYXJ0aXRpb25zGAUgAygLMh8uc2x1aWNlLnYxLlBhcnRpdGlvbkRlc2NyaXB0aW9uEkwKEWVmZmVjdGl2ZV9jb25maWdzGAYgAygLMjEuc2x1aWNlLnYxLlRvcGljRGVzY3JpcHRpb24uRWZmZWN0aXZlQ29uZmlnc0VudHJ5Gi4KDENvbmZpZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGjcKFUVmZmVjdGl2ZUNvbmZpZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIr0BChhBbHRlclRvcGljQ29uZmlnc1JlcXVlc3QSDAoEbmFtZRgBIAEoCRJICgtzZXRfY29uZmlncxgCIAMoCzIzLnNsdWljZS52MS5BbHRlclRvcGljQ29uZmlnc1JlcXVlc3QuU2V0Q29uZmlnc0VudHJ5EhYKDmRlbGV0ZV9jb25maWdzGAMgAygJGjEKD1NldENvbmZpZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkcKGUFsdGVyVG9waWNDb25maWdzUmVzcG9uc2USKgoFdG9waWMYASABKAsyGy5zbHVpY2UudjEuVG9waWNEZXNjcmlwdGlvbiI7ChdDcmVhdGVQYXJ0aXRpb25zUmVxdWVzdBIMCgRuYW1lGAEgASgJEhIKCnBhcnRpdGlvbnMYAiABKAUiRgoYQ3JlYXRlUGFydGl0aW9uc1Jlc3BvbnNlEioKBXRvcGljGAEgASgLMhsuc2x1aWNlLnYxLlRvcGljRGVzY3JpcHRpb24igwEKFFBhcnRpdGlvbkRlc2NyaXB0aW9uEhEKCXBhcnRpdGlvbhgBIAEoBRIRCglsZWFkZXJfaWQYAiABKAQSEwoLcmVwbGljYV9pZHMYAyADKAQSGAoQbG9nX3N0YXJ0X29mZnNldBgEIAEoAxIWCg5oaWdoX3dhdGVybWFyaxgFIAEoAyKAAQoSTGlzdE9mZnNldHNSZXF1ZXN0Eg0KBXRvcGljGAEgASgJEhIKCnBhcnRpdGlvbnMYAiADKAUSJwoIYm91bmRhcnkYAyABKA4yEy5zbHVpY2UudjEuQm91bmRhcnlIABIWCgx0aW1lc3RhbXBfbXMYBCABKANIAEIGCgRzcGVjIkIKE0xpc3RPZmZzZXRzUmVzcG9uc2USKwoHb2Zmc2V0cxgBIAMoCzIaLnNsdWljZS52MS5QYXJ0aXRpb25PZmZzZXQiSgoPUGFydGl0aW9uT2Zmc2V0EhEKCXBhcnRpdGlvbhgBIAEoBRIOCgZvZmZzZXQYAiABKAMSFAoMdGltZXN0YW1wX21zGAMgASgDIhgKFkRlc2NyaWJlQ2x1c3RlclJlcXVlc3QiaAoXRGVzY3JpYmVDbHVzdGVyUmVzcG9uc2USEgoKY2x1c3Rlcl9pZBgBIAEoCRIVCg1jb250cm9sbGVyX2lkGAIgASgEEiIKB2Jyb2tlcnMYAyADKAsyES5zbHVpY2UudjEuQnJva2VyIjMKBkJyb2tlchIKCgJpZBgBIAEoBBIPCgdhZGRyZXNzGAIgASgJEgwKBHJhY2sYAyABKAkiJAoSR2V0TWV0YWRhdGFSZXF1ZXN0Eg4KBnRvcGljcxgBIAMoCSJ6ChNHZXRNZXRhZGF0YVJlc3BvbnNlEiIKB2Jyb2tlcnMYASADKAsyES5zbHVpY2UudjEuQnJva2VyEigKBnRvcGljcxgCIAMoCzIYLnNsdWljZS52MS5Ub3BpY01ldGFkYXRhEhUKDWNvbnRyb2xsZXJfaWQYAyABKAQiYQoNVG9waWNNZXRhZGF0YRIMCgRuYW1lGAEgASgJEhAKCHRvcGljX2lkGAIgASgJEjAKCnBhcnRpdGlvbnMYAyADKAsyHC5zbHVpY2UudjEuUGFydGl0aW9uTWV0YWRhdGEiZAoRUGFydGl0aW9uTWV0YWRhdGESEQoJcGFydGl0aW9uGAEgASgFEhEKCWxlYWRlcl9pZBgCIAEoBBITCgtyZXBsaWNhX2lkcxgDIAMoBBIUCgxsZWFkZXJfZXBvY2gYBCABKAQipQEKEUNyZWF0ZVVzZXJSZXF1ZXN0EgwKBG5hbWUYASABKAkSLAoJbWVjaGFuaXNtGAIgASgOMhkuc2x1aWNlLnYxLlNjcmFtTWVjaGFuaXNtEhAKCHBhc3N3b3JkGAMgASgJEhIKCml0ZXJhdGlvbnMYBCABKAUSLgoKY3JlZGVudGlhbBgFIAEoCzIaLnNsdWljZS52MS5TY3JhbUNyZWRlbnRpYWwiWwoPU2NyYW1DcmVkZW50aWFsEgwKBHNhbHQYASABKAwSEgoKaXRlcmF0aW9ucxgCIAEoBRISCgpzdG9yZWRfa2V5GAMgASgMEhIKCnNlcnZlcl9rZXkYBCABKAwiFAoSQ3JlYXRlVXNlclJlc3BvbnNlIiEKEURlbGV0ZVVzZXJSZXF1ZXN0EgwKBG5hbWUYASABKAkiFAoSRGVsZXRlVXNlclJlc3BvbnNlIhIKEExpc3RVc2Vyc1JlcXVlc3QiOgoRTGlzdFVzZXJzUmVzcG9uc2USJQoFdXNlcnMYASADKAsyFi5zbHVpY2UudjEuVXNlclN1bW1hcnkiSgoLVXNlclN1bW1hcnkSDAoEbmFtZRgBIAEoCRItCgptZWNoYW5pc21zGAIgAygOMhkuc2x1aWNlLnYxLlNjcmFtTWVjaGFuaXNtMtQLCgxBZG1pblNlcnZpY2USTAoLQ3JlYXRlVG9waWMSHS5zbHVpY2UudjEuQ3JlYXRlVG9waWNSZXF1ZXN0Gh4uc2x1aWNlLnYxLkNyZWF0ZVRvcGljUmVzcG9uc2USTAoLRGVsZXRlVG9waWMSHS5zbHVpY2UudjEuRGVsZXRlVG9waWNSZXF1ZXN0Gh4uc2x1aWNlLnYxLkRlbGV0ZVRvcGljUmVzcG9uc2USTgoKTGlzdFRvcGljcxIcLnNsdWljZS52MS5MaXN0VG9waWNzUmVxdWVzdBodLnNsdWljZS52MS5MaXN0VG9waWNzUmVzcG9uc2UiA5ACARJXCg1EZXNjcmliZVRvcGljEh8uc2x1aWNlLnYxLkRlc2NyaWJlVG9waWNSZXF1ZXN0GiAuc2x1aWNlLnYxLkRlc2NyaWJlVG9waWNSZXNwb25zZSIDkAIBElEKC0xpc3RPZmZzZXRzEh0uc2x1aWNlLnYxLkxpc3RPZmZzZXRzUmVxdWVzdBoeLnNsdWljZS52MS5MaXN0T2Zmc2V0c1Jlc3BvbnNlIgOQAgESUQoLR2V0TWV0YWRhdGESHS5zbHVpY2UudjEuR2V0TWV0YWRhdGFSZXF1ZXN0Gh4uc2x1aWNlLnYxLkdldE1ldGFkYXRhUmVzcG9uc2UiA5ACARJdCg9EZXNjcmliZUNsdXN0ZXISIS5zbHVpY2UudjEuRGVzY3JpYmVDbHVzdGVyUmVxdWVzdBoiLnNsdWljZS52MS5EZXNjcmliZUNsdXN0ZXJSZXNwb25zZSIDkAIBEmMKEUFsdGVyVG9waWNDb25maWdzEiMuc2x1aWNlLnYxLkFsdGVyVG9waWNDb25maWdzUmVxdWVzdBokLnNsdWljZS52MS5BbHRlclRvcGljQ29uZmlnc1Jlc3BvbnNlIgOQAgISWwoQQ3JlYXRlUGFydGl0aW9ucxIiLnNsdWljZS52MS5DcmVhdGVQYXJ0aXRpb25zUmVxdWVzdBojLnNsdWljZS52MS5DcmVhdGVQYXJ0aXRpb25zUmVzcG9uc2USTgoKQ3JlYXRlVXNlchIcLnNsdWljZS52MS5DcmVhdGVVc2VyUmVxdWVzdBodLnNsdWljZS52MS5DcmVhdGVVc2VyUmVzcG9uc2UiA5ACAhJJCgpEZWxldGVVc2VyEhwuc2x1aWNlLnYxLkRlbGV0ZVVzZXJSZXF1ZXN0Gh0uc2x1aWNlLnYxLkRlbGV0ZVVzZXJSZXNwb25zZRJLCglMaXN0VXNlcnMSGy5zbHVpY2UudjEuTGlzdFVzZXJzUmVxdWVzdBocLnNsdWljZS52MS5MaXN0VXNlcnNSZXNwb25zZSIDkAIBEkgKCFNldFF1b3RhEhouc2x1aWNlLnYxLlNldFF1b3RhUmVxdWVzdBobLnNsdWljZS52MS5TZXRRdW90YVJlc3BvbnNlIgOQAgISTgoKTGlzdFF1b3RhcxIcLnNsdWljZS52MS5MaXN0UXVvdGFzUmVxdWVzdBodLnNsdWljZS52MS5MaXN0UXVvdGFzUmVzcG9uc2UiA5ACARJRCgtEZWxldGVRdW90YRIdLnNsdWljZS52MS5EZWxldGVRdW90YVJlcXVlc3QaHi5zbHVpY2UudjEuRGVsZXRlUXVvdGFSZXNwb25zZSIDkAICEk4KCkNyZWF0ZUFjbHMSHC5zbHVpY2UudjEuQ3JlYXRlQWNsc1JlcXVlc3QaHS5zbHVpY2UudjEuQ3JlYXRlQWNsc1Jlc3BvbnNlIgOQAgISSQoKRGVsZXRlQWNscxIcLnNsdWljZS52MS5EZWxldGVBY2xzUmVxdWVzdBodLnNsdWljZS52MS5EZWxldGVBY2xzUmVzcG9uc2USSAoITGlzdEFjbHMSGi5zbHVpY2UudjEuTGlzdEFjbHNSZXF1ZXN0Ghsuc2x1aWNlLnYxLkxpc3RBY2xzUmVzcG9uc2UiA5ACAUJHCgxpby5zbHVpY2UudjFQAVo1Z2l0aHViLmNvbS9zbHVpY2UtaW8vc2x1aWNlL2dlbi9nby9zbHVpY2UvdjE7c2x1aWNldjFiBnByb3RvMw", [file_sluice_v1_auth, file_sluice_v1_quota, file_sluice_v1_acl, file_sluice_v1_record]);
+
+/**
+ * CreateAclsRequest lists the ACLs to add.
+ *
+ * @generated from message sluice.v1.CreateAclsRequest
+ */
+export type CreateAclsRequest = Message<"sluice.v1.CreateAclsRequest"> & {
+  /**
+   * @generated from field: repeated sluice.v1.AclBinding acls = 1;
+   */
+  acls: AclBinding[];
+};
+
+/**
+ * Describes the message sluice.v1.CreateAclsRequest.
+ * Use `create(CreateAclsRequestSchema)` to create a new message.
+ */
+export const CreateAclsRequestSchema: GenMessage<CreateAclsRequest> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 0);
+
+/**
+ * CreateAclsResponse is empty: every ACL was added, or none (an error).
+ *
+ * @generated from message sluice.v1.CreateAclsResponse
+ */
+export type CreateAclsResponse = Message<"sluice.v1.CreateAclsResponse"> & {
+};
+
+/**
+ * Describes the message sluice.v1.CreateAclsResponse.
+ * Use `create(CreateAclsResponseSchema)` to create a new message.
+ */
+export const CreateAclsResponseSchema: GenMessage<CreateAclsResponse> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 1);
+
+/**
+ * DeleteAclsRequest lists filters; an ACL any of them matches is removed.
+ * An empty filter matches every ACL.
+ *
+ * @generated from message sluice.v1.DeleteAclsRequest
+ */
+export type DeleteAclsRequest = Message<"sluice.v1.DeleteAclsRequest"> & {
+  /**
+   * @generated from field: repeated sluice.v1.AclFilter filters = 1;
+   */
+  filters: AclFilter[];
+};
+
+/**
+ * Describes the message sluice.v1.DeleteAclsRequest.
+ * Use `create(DeleteAclsRequestSchema)` to create a new message.
+ */
+export const DeleteAclsRequestSchema: GenMessage<DeleteAclsRequest> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 2);
+
+/**
+ * DeleteAclsResponse lists the ACLs removed.
+ *
+ * @generated from message sluice.v1.DeleteAclsResponse
+ */
+export type DeleteAclsResponse = Message<"sluice.v1.DeleteAclsResponse"> & {
+  /**
+   * @generated from field: repeated sluice.v1.AclBinding deleted = 1;
+   */
+  deleted: AclBinding[];
+};
+
+/**
+ * Describes the message sluice.v1.DeleteAclsResponse.
+ * Use `create(DeleteAclsResponseSchema)` to create a new message.
+ */
+export const DeleteAclsResponseSchema: GenMessage<DeleteAclsResponse> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 3);
+
+/**
+ * ListAclsRequest selects the ACLs to list.
+ *
+ * @generated from message sluice.v1.ListAclsRequest
+ */
+export type ListAclsRequest = Message<"sluice.v1.ListAclsRequest"> & {
+  /**
+   * @generated from field: sluice.v1.AclFilter filter = 1;
+   */
+  filter?: AclFilter | undefined;
+};
+
+/**
+ * Describes the message sluice.v1.ListAclsRequest.
+ * Use `create(ListAclsRequestSchema)` to create a new message.
+ */
+export const ListAclsRequestSchema: GenMessage<ListAclsRequest> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 4);
+
+/**
+ * ListAclsResponse lists ACLs sorted by resource type, name, pattern type,
+ * principal, host, operation and permission.
+ *
+ * @generated from message sluice.v1.ListAclsResponse
+ */
+export type ListAclsResponse = Message<"sluice.v1.ListAclsResponse"> & {
+  /**
+   * @generated from field: repeated sluice.v1.AclBinding acls = 1;
+   */
+  acls: AclBinding[];
+};
+
+/**
+ * Describes the message sluice.v1.ListAclsResponse.
+ * Use `create(ListAclsResponseSchema)` to create a new message.
+ */
+export const ListAclsResponseSchema: GenMessage<ListAclsResponse> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 5);
 
 /**
  * CreateTopicRequest describes the topic to create.
@@ -56,7 +172,7 @@ export type CreateTopicRequest = Message<"sluice.v1.CreateTopicRequest"> & {
  * Use `create(CreateTopicRequestSchema)` to create a new message.
  */
 export const CreateTopicRequestSchema: GenMessage<CreateTopicRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 0);
+  messageDesc(file_sluice_v1_admin, 6);
 
 /**
  * CreateTopicResponse returns the created topic.
@@ -75,7 +191,7 @@ export type CreateTopicResponse = Message<"sluice.v1.CreateTopicResponse"> & {
  * Use `create(CreateTopicResponseSchema)` to create a new message.
  */
 export const CreateTopicResponseSchema: GenMessage<CreateTopicResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 1);
+  messageDesc(file_sluice_v1_admin, 7);
 
 /**
  * DeleteTopicRequest names the topic to delete.
@@ -94,7 +210,7 @@ export type DeleteTopicRequest = Message<"sluice.v1.DeleteTopicRequest"> & {
  * Use `create(DeleteTopicRequestSchema)` to create a new message.
  */
 export const DeleteTopicRequestSchema: GenMessage<DeleteTopicRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 2);
+  messageDesc(file_sluice_v1_admin, 8);
 
 /**
  * DeleteTopicResponse is empty.
@@ -109,7 +225,7 @@ export type DeleteTopicResponse = Message<"sluice.v1.DeleteTopicResponse"> & {
  * Use `create(DeleteTopicResponseSchema)` to create a new message.
  */
 export const DeleteTopicResponseSchema: GenMessage<DeleteTopicResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 3);
+  messageDesc(file_sluice_v1_admin, 9);
 
 /**
  * ListTopicsRequest lists user topics, and internal ones when asked.
@@ -130,7 +246,7 @@ export type ListTopicsRequest = Message<"sluice.v1.ListTopicsRequest"> & {
  * Use `create(ListTopicsRequestSchema)` to create a new message.
  */
 export const ListTopicsRequestSchema: GenMessage<ListTopicsRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 4);
+  messageDesc(file_sluice_v1_admin, 10);
 
 /**
  * ListTopicsResponse lists topics sorted by name.
@@ -149,7 +265,7 @@ export type ListTopicsResponse = Message<"sluice.v1.ListTopicsResponse"> & {
  * Use `create(ListTopicsResponseSchema)` to create a new message.
  */
 export const ListTopicsResponseSchema: GenMessage<ListTopicsResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 5);
+  messageDesc(file_sluice_v1_admin, 11);
 
 /**
  * TopicSummary is one line of a topic listing.
@@ -183,7 +299,7 @@ export type TopicSummary = Message<"sluice.v1.TopicSummary"> & {
  * Use `create(TopicSummarySchema)` to create a new message.
  */
 export const TopicSummarySchema: GenMessage<TopicSummary> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 6);
+  messageDesc(file_sluice_v1_admin, 12);
 
 /**
  * DescribeTopicRequest names the topic.
@@ -202,7 +318,7 @@ export type DescribeTopicRequest = Message<"sluice.v1.DescribeTopicRequest"> & {
  * Use `create(DescribeTopicRequestSchema)` to create a new message.
  */
 export const DescribeTopicRequestSchema: GenMessage<DescribeTopicRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 7);
+  messageDesc(file_sluice_v1_admin, 13);
 
 /**
  * DescribeTopicResponse describes the topic.
@@ -221,7 +337,7 @@ export type DescribeTopicResponse = Message<"sluice.v1.DescribeTopicResponse"> &
  * Use `create(DescribeTopicResponseSchema)` to create a new message.
  */
 export const DescribeTopicResponseSchema: GenMessage<DescribeTopicResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 8);
+  messageDesc(file_sluice_v1_admin, 14);
 
 /**
  * TopicDescription is a topic with its configuration and partitions.
@@ -270,7 +386,7 @@ export type TopicDescription = Message<"sluice.v1.TopicDescription"> & {
  * Use `create(TopicDescriptionSchema)` to create a new message.
  */
 export const TopicDescriptionSchema: GenMessage<TopicDescription> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 9);
+  messageDesc(file_sluice_v1_admin, 15);
 
 /**
  * AlterTopicConfigsRequest names the configs to set and to remove.
@@ -304,7 +420,7 @@ export type AlterTopicConfigsRequest = Message<"sluice.v1.AlterTopicConfigsReque
  * Use `create(AlterTopicConfigsRequestSchema)` to create a new message.
  */
 export const AlterTopicConfigsRequestSchema: GenMessage<AlterTopicConfigsRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 10);
+  messageDesc(file_sluice_v1_admin, 16);
 
 /**
  * AlterTopicConfigsResponse returns the topic as changed.
@@ -323,7 +439,7 @@ export type AlterTopicConfigsResponse = Message<"sluice.v1.AlterTopicConfigsResp
  * Use `create(AlterTopicConfigsResponseSchema)` to create a new message.
  */
 export const AlterTopicConfigsResponseSchema: GenMessage<AlterTopicConfigsResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 11);
+  messageDesc(file_sluice_v1_admin, 17);
 
 /**
  * CreatePartitionsRequest names the new partition count.
@@ -349,7 +465,7 @@ export type CreatePartitionsRequest = Message<"sluice.v1.CreatePartitionsRequest
  * Use `create(CreatePartitionsRequestSchema)` to create a new message.
  */
 export const CreatePartitionsRequestSchema: GenMessage<CreatePartitionsRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 12);
+  messageDesc(file_sluice_v1_admin, 18);
 
 /**
  * CreatePartitionsResponse returns the topic with its new partitions, once
@@ -369,7 +485,7 @@ export type CreatePartitionsResponse = Message<"sluice.v1.CreatePartitionsRespon
  * Use `create(CreatePartitionsResponseSchema)` to create a new message.
  */
 export const CreatePartitionsResponseSchema: GenMessage<CreatePartitionsResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 13);
+  messageDesc(file_sluice_v1_admin, 19);
 
 /**
  * PartitionDescription is one partition's placement and bounds.
@@ -414,7 +530,7 @@ export type PartitionDescription = Message<"sluice.v1.PartitionDescription"> & {
  * Use `create(PartitionDescriptionSchema)` to create a new message.
  */
 export const PartitionDescriptionSchema: GenMessage<PartitionDescription> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 14);
+  messageDesc(file_sluice_v1_admin, 20);
 
 /**
  * ListOffsetsRequest asks for one kind of offset in some partitions.
@@ -461,7 +577,7 @@ export type ListOffsetsRequest = Message<"sluice.v1.ListOffsetsRequest"> & {
  * Use `create(ListOffsetsRequestSchema)` to create a new message.
  */
 export const ListOffsetsRequestSchema: GenMessage<ListOffsetsRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 15);
+  messageDesc(file_sluice_v1_admin, 21);
 
 /**
  * ListOffsetsResponse has one entry per partition asked.
@@ -480,7 +596,7 @@ export type ListOffsetsResponse = Message<"sluice.v1.ListOffsetsResponse"> & {
  * Use `create(ListOffsetsResponseSchema)` to create a new message.
  */
 export const ListOffsetsResponseSchema: GenMessage<ListOffsetsResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 16);
+  messageDesc(file_sluice_v1_admin, 22);
 
 /**
  * PartitionOffset is an offset of one partition.
@@ -513,7 +629,7 @@ export type PartitionOffset = Message<"sluice.v1.PartitionOffset"> & {
  * Use `create(PartitionOffsetSchema)` to create a new message.
  */
 export const PartitionOffsetSchema: GenMessage<PartitionOffset> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 17);
+  messageDesc(file_sluice_v1_admin, 23);
 
 /**
  * DescribeClusterRequest has no fields.
@@ -528,7 +644,7 @@ export type DescribeClusterRequest = Message<"sluice.v1.DescribeClusterRequest">
  * Use `create(DescribeClusterRequestSchema)` to create a new message.
  */
 export const DescribeClusterRequestSchema: GenMessage<DescribeClusterRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 18);
+  messageDesc(file_sluice_v1_admin, 24);
 
 /**
  * DescribeClusterResponse lists the brokers.
@@ -559,7 +675,7 @@ export type DescribeClusterResponse = Message<"sluice.v1.DescribeClusterResponse
  * Use `create(DescribeClusterResponseSchema)` to create a new message.
  */
 export const DescribeClusterResponseSchema: GenMessage<DescribeClusterResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 19);
+  messageDesc(file_sluice_v1_admin, 25);
 
 /**
  * Broker is one member of the cluster.
@@ -590,7 +706,7 @@ export type Broker = Message<"sluice.v1.Broker"> & {
  * Use `create(BrokerSchema)` to create a new message.
  */
 export const BrokerSchema: GenMessage<Broker> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 20);
+  messageDesc(file_sluice_v1_admin, 26);
 
 /**
  * GetMetadataRequest names the topics of interest.
@@ -611,7 +727,7 @@ export type GetMetadataRequest = Message<"sluice.v1.GetMetadataRequest"> & {
  * Use `create(GetMetadataRequestSchema)` to create a new message.
  */
 export const GetMetadataRequestSchema: GenMessage<GetMetadataRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 21);
+  messageDesc(file_sluice_v1_admin, 27);
 
 /**
  * GetMetadataResponse is a routing table.
@@ -642,7 +758,7 @@ export type GetMetadataResponse = Message<"sluice.v1.GetMetadataResponse"> & {
  * Use `create(GetMetadataResponseSchema)` to create a new message.
  */
 export const GetMetadataResponseSchema: GenMessage<GetMetadataResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 22);
+  messageDesc(file_sluice_v1_admin, 28);
 
 /**
  * TopicMetadata is one topic's partitions for routing.
@@ -671,7 +787,7 @@ export type TopicMetadata = Message<"sluice.v1.TopicMetadata"> & {
  * Use `create(TopicMetadataSchema)` to create a new message.
  */
 export const TopicMetadataSchema: GenMessage<TopicMetadata> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 23);
+  messageDesc(file_sluice_v1_admin, 29);
 
 /**
  * PartitionMetadata is where one partition lives.
@@ -712,7 +828,7 @@ export type PartitionMetadata = Message<"sluice.v1.PartitionMetadata"> & {
  * Use `create(PartitionMetadataSchema)` to create a new message.
  */
 export const PartitionMetadataSchema: GenMessage<PartitionMetadata> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 24);
+  messageDesc(file_sluice_v1_admin, 30);
 
 /**
  * CreateUserRequest names a user and gives either its password, from which
@@ -766,7 +882,7 @@ export type CreateUserRequest = Message<"sluice.v1.CreateUserRequest"> & {
  * Use `create(CreateUserRequestSchema)` to create a new message.
  */
 export const CreateUserRequestSchema: GenMessage<CreateUserRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 25);
+  messageDesc(file_sluice_v1_admin, 31);
 
 /**
  * ScramCredential is what a broker stores of a SCRAM password (RFC 5802
@@ -807,7 +923,7 @@ export type ScramCredential = Message<"sluice.v1.ScramCredential"> & {
  * Use `create(ScramCredentialSchema)` to create a new message.
  */
 export const ScramCredentialSchema: GenMessage<ScramCredential> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 26);
+  messageDesc(file_sluice_v1_admin, 32);
 
 /**
  * @generated from message sluice.v1.CreateUserResponse
@@ -820,7 +936,7 @@ export type CreateUserResponse = Message<"sluice.v1.CreateUserResponse"> & {
  * Use `create(CreateUserResponseSchema)` to create a new message.
  */
 export const CreateUserResponseSchema: GenMessage<CreateUserResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 27);
+  messageDesc(file_sluice_v1_admin, 33);
 
 /**
  * @generated from message sluice.v1.DeleteUserRequest
@@ -837,7 +953,7 @@ export type DeleteUserRequest = Message<"sluice.v1.DeleteUserRequest"> & {
  * Use `create(DeleteUserRequestSchema)` to create a new message.
  */
 export const DeleteUserRequestSchema: GenMessage<DeleteUserRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 28);
+  messageDesc(file_sluice_v1_admin, 34);
 
 /**
  * @generated from message sluice.v1.DeleteUserResponse
@@ -850,7 +966,7 @@ export type DeleteUserResponse = Message<"sluice.v1.DeleteUserResponse"> & {
  * Use `create(DeleteUserResponseSchema)` to create a new message.
  */
 export const DeleteUserResponseSchema: GenMessage<DeleteUserResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 29);
+  messageDesc(file_sluice_v1_admin, 35);
 
 /**
  * @generated from message sluice.v1.ListUsersRequest
@@ -863,7 +979,7 @@ export type ListUsersRequest = Message<"sluice.v1.ListUsersRequest"> & {
  * Use `create(ListUsersRequestSchema)` to create a new message.
  */
 export const ListUsersRequestSchema: GenMessage<ListUsersRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 30);
+  messageDesc(file_sluice_v1_admin, 36);
 
 /**
  * @generated from message sluice.v1.ListUsersResponse
@@ -880,7 +996,7 @@ export type ListUsersResponse = Message<"sluice.v1.ListUsersResponse"> & {
  * Use `create(ListUsersResponseSchema)` to create a new message.
  */
 export const ListUsersResponseSchema: GenMessage<ListUsersResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 31);
+  messageDesc(file_sluice_v1_admin, 37);
 
 /**
  * UserSummary is a user as ListUsers shows it: no credentials.
@@ -904,7 +1020,7 @@ export type UserSummary = Message<"sluice.v1.UserSummary"> & {
  * Use `create(UserSummarySchema)` to create a new message.
  */
 export const UserSummarySchema: GenMessage<UserSummary> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 32);
+  messageDesc(file_sluice_v1_admin, 38);
 
 /**
  * AdminService manages topics and describes the cluster.
@@ -1039,6 +1155,71 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof ListUsersRequestSchema;
     output: typeof ListUsersResponseSchema;
+  },
+  /**
+   * SetQuota sets client quota limits of a user, a client id or both
+   * (messages in quota.proto). Every broker applies the change.
+   *
+   * @generated from rpc sluice.v1.AdminService.SetQuota
+   */
+  setQuota: {
+    methodKind: "unary";
+    input: typeof SetQuotaRequestSchema;
+    output: typeof SetQuotaResponseSchema;
+  },
+  /**
+   * ListQuotas lists every client quota.
+   *
+   * @generated from rpc sluice.v1.AdminService.ListQuotas
+   */
+  listQuotas: {
+    methodKind: "unary";
+    input: typeof ListQuotasRequestSchema;
+    output: typeof ListQuotasResponseSchema;
+  },
+  /**
+   * DeleteQuota removes client quota limits of an entity; NOT_FOUND if it
+   * has none.
+   *
+   * @generated from rpc sluice.v1.AdminService.DeleteQuota
+   */
+  deleteQuota: {
+    methodKind: "unary";
+    input: typeof DeleteQuotaRequestSchema;
+    output: typeof DeleteQuotaResponseSchema;
+  },
+  /**
+   * CreateAcls adds ACLs (an ACL already there is left as it is). It needs
+   * ALTER on the cluster. Every broker applies them within about a second.
+   *
+   * @generated from rpc sluice.v1.AdminService.CreateAcls
+   */
+  createAcls: {
+    methodKind: "unary";
+    input: typeof CreateAclsRequestSchema;
+    output: typeof CreateAclsResponseSchema;
+  },
+  /**
+   * DeleteAcls removes the ACLs each filter matches and returns them. It
+   * needs ALTER on the cluster.
+   *
+   * @generated from rpc sluice.v1.AdminService.DeleteAcls
+   */
+  deleteAcls: {
+    methodKind: "unary";
+    input: typeof DeleteAclsRequestSchema;
+    output: typeof DeleteAclsResponseSchema;
+  },
+  /**
+   * ListAcls lists the ACLs a filter matches. It needs DESCRIBE on the
+   * cluster.
+   *
+   * @generated from rpc sluice.v1.AdminService.ListAcls
+   */
+  listAcls: {
+    methodKind: "unary";
+    input: typeof ListAclsRequestSchema;
+    output: typeof ListAclsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_sluice_v1_admin, 0);

@@ -227,11 +227,3 @@ func (b *Broker) authenticateStream(srv any, ss grpc.ServerStream, info *grpc.St
 	}
 	return h(srv, &contextStream{ServerStream: ss, ctx: ctx})
 }
-
-// contextStream is a stream whose handler sees another context.
-type contextStream struct {
-	grpc.ServerStream
-	ctx context.Context
-}
-
-func (s *contextStream) Context() context.Context { return s.ctx }

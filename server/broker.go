@@ -192,6 +192,10 @@ type Broker struct {
 	// authz decides access when authorization is on; nil when it is off.
 	authz *authz.Authorizer
 
+	// imx is what the broker observes for its internal metrics
+	// (metrics_internal.go).
+	imx *internalMetrics
+
 	mu       sync.RWMutex
 	replicas map[uint64]*replica.Replica
 	// caches is the budget the replicas' caches share (CacheBudgetBytes).
@@ -241,6 +245,7 @@ func New(cfg Config) (*Broker, error) {
 		failed:      make(chan struct{}),
 		producerIDs: newProducerIDs(),
 		metrics:     newMetrics(),
+		imx:         newInternalMetrics(),
 	}
 	b.lifetime, b.endLife = context.WithCancel(context.Background())
 	db, err := storage.Open(cfg.Storage)

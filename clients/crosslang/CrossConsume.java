@@ -1,6 +1,8 @@
 import io.sluice.client.ConsumerRecord;
 import io.sluice.client.Header;
+import io.sluice.client.ScramCredentials;
 import io.sluice.client.SluiceConsumer;
+import io.sluice.client.TlsOptions;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,13 +13,37 @@ import java.util.Base64;
  * Reads every record of a topic with the Java SDK (io.sluice.client) and writes
  * them as JSON lines. Run as a single source file on the SDK's classpath:
  * {@code java -cp CLASSPATH CrossConsume.java BROKER TOPIC OUT_JSONL}.
+ *
+ * <p>With SLUICE_TLS_CA set it dials over TLS (SLUICE_TLS_CERT and SLUICE_TLS_KEY: a client
+ * certificate, SLUICE_TLS_SERVER_NAME: the name to verify); with SLUICE_USER set it authenticates
+ * with SCRAM (SLUICE_PASSWORD, SLUICE_SCRAM_MECHANISM).
  */
 public class CrossConsume {
     public static void main(String[] args) throws Exception {
         String broker = args[0];
         String topic = args[1];
         Path out = Path.of(args[2]);
-        try (SluiceConsumer consumer = SluiceConsumer.builder().target(broker).topic(topic).fromEarliest().build();
+        SluiceConsumer.Builder b = SluiceConsumer.builder().target(broker).topic(topic).fromEarliest();
+        String ca = System.getenv("SLUICE_TLS_CA");
+        if (ca != null && !ca.isEmpty()) {
+            TlsOptions.Builder tls = TlsOptions.builder().caFile(Path.of(ca));
+            String cert = System.getenv("SLUICE_TLS_CERT");
+            if (cert != null && !cert.isEmpty()) {
+                tls.clientCertificate(Path.of(cert), Path.of(System.getenv("SLUICE_TLS_KEY")));
+            }
+            String name = System.getenv("SLUICE_TLS_SERVER_NAME");
+            if (name != null && !name.isEmpty()) {
+                tls.serverName(name);
+            }
+            b.tls(tls.build());
+        }
+        String user = System.getenv("SLUICE_USER");
+        if (user != null && !user.isEmpty()) {
+            String mech = System.getenv("SLUICE_SCRAM_MECHANISM");
+            b.auth(ScramCredentials.of(user, System.getenv("SLUICE_PASSWORD"), "SCRAM-SHA-512".equals(mech)
+                ? ScramCredentials.Mechanism.SCRAM_SHA_512 : ScramCredentials.Mechanism.SCRAM_SHA_256));
+        }
+        try (SluiceConsumer consumer = b.build();
              PrintWriter w = new PrintWriter(Files.newBufferedWriter(out, StandardCharsets.UTF_8))) {
             for (ConsumerRecord r : consumer) {
                 StringBuilder sb = new StringBuilder();

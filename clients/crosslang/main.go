@@ -6,7 +6,11 @@
 // every keyed record (murmur2, as the broker computes it). It ends with
 // "N passed, N failed" and exits 1 if anything failed.
 //
-// `make -C clients/crosslang test` prepares the SDKs and runs it.
+// With -secure the broker serves TLS, requires a client certificate and
+// SCRAM authentication, and every SDK dials it with its TLS options and
+// authenticates as a user of its own (secure.go).
+//
+// `make -C clients/crosslang test` prepares the SDKs and runs it, plain and -secure.
 package main
 
 import (
@@ -43,6 +47,7 @@ var (
 	workDir    = flag.String("work", ".work", "directory for the data files")
 	count      = flag.Int("n", 1000, "records to produce")
 	partitions = flag.Int("partitions", 4, "partitions of the topic")
+	secure     = flag.Bool("secure", false, "TLS with client certificates and SCRAM authentication on")
 )
 
 const topic = "crosslang"
@@ -69,23 +74,46 @@ func run() (bool, error) {
 		return false, err
 	}
 	defer os.RemoveAll(dataDir)
-	b, err := startBroker(*sluiceBin, dataDir)
+	var sec *secureRun
+	var serveArgs, serveEnv []string
+	if *secure {
+		if sec, err = newSecureRun(filepath.Join(*workDir, "tls")); err != nil {
+			return false, err
+		}
+		serveArgs, serveEnv = sec.serveArgs(), sec.serveEnv()
+	}
+	b, err := startBroker(*sluiceBin, dataDir, serveEnv, serveArgs...)
 	if err != nil {
 		return false, err
 	}
 	defer b.kill()
-	step("broker serving at %s", b.addr)
+	step("broker serving at %s (secure: %v)", b.addr, *secure)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Second)
 	defer cancel()
-	client, err := sluice.NewClient([]string{b.addr})
+	v := &verifier{partitions: int32(*partitions)}
+	var adminOpts, readerOpts []sluice.Option
+	if sec != nil {
+		if err := sec.createUsers(ctx, *sluiceBin, b.addr); err != nil {
+			return false, err
+		}
+		step("users %v created with `sluice user create`", sdkUserNames())
+		adminOpts, readerOpts = sec.goOptions(adminUser), sec.goOptions(sdkUsers["go"])
+		sec.checkRefusals(ctx, v, b.addr)
+	}
+	admin, err := sluice.NewClient([]string{b.addr}, adminOpts...)
+	if err != nil {
+		return false, err
+	}
+	defer admin.Close()
+	if _, err := sluice.NewAdmin(admin).CreateTopic(ctx, sluice.TopicSpec{Name: topic, Partitions: int32(*partitions)}); err != nil {
+		return false, err
+	}
+	client, err := sluice.NewClient([]string{b.addr}, readerOpts...)
 	if err != nil {
 		return false, err
 	}
 	defer client.Close()
-	if _, err := sluice.NewAdmin(client).CreateTopic(ctx, sluice.TopicSpec{Name: topic, Partitions: int32(*partitions)}); err != nil {
-		return false, err
-	}
 
 	want := makeRecords(*count)
 	recordsPath := filepath.Join(*workDir, "records.jsonl")
@@ -94,7 +122,7 @@ func run() (bool, error) {
 	}
 	reportsPath := filepath.Join(*workDir, "python-reports.jsonl")
 	t := time.Now()
-	if err := runCmd(ctx, []string{"PYTHONPATH=" + *pythonPath}, *python, "produce.py", b.addr, topic, recordsPath, reportsPath); err != nil {
+	if err := runCmd(ctx, append(sdkEnv(sec, "python"), "PYTHONPATH="+*pythonPath), *python, "produce.py", b.addr, topic, recordsPath, reportsPath); err != nil {
 		return false, fmt.Errorf("python producer: %w", err)
 	}
 	step("python produced %d records (%v)", len(want), time.Since(t).Round(time.Millisecond))
@@ -103,13 +131,13 @@ func run() (bool, error) {
 		return false, err
 	}
 
-	readers, err := readBack(ctx, b.addr, client)
+	readers, err := readBack(ctx, b.addr, client, sec)
 	if err != nil {
 		return false, err
 	}
 	goLines := readers["go"]
 
-	v := &verifier{want: want, reports: reports, partitions: int32(*partitions)}
+	v.want, v.reports = want, reports
 	v.checkReports()
 	for _, name := range []string{"go", "typescript", "java"} {
 		v.checkReader(name, readers[name], goLines)
@@ -121,7 +149,7 @@ func run() (bool, error) {
 
 // readBack reads the topic with the TypeScript and Java consumers (at the same
 // time) and the Go SDK, and returns what each read.
-func readBack(ctx context.Context, addr string, client *sluice.Client) (map[string][]readLine, error) {
+func readBack(ctx context.Context, addr string, client *sluice.Client, sec *secureRun) (map[string][]readLine, error) {
 	readers := map[string][]readLine{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -134,7 +162,7 @@ func readBack(ctx context.Context, addr string, client *sluice.Client) (map[stri
 		go func() {
 			defer wg.Done()
 			t := time.Now()
-			err := runCmd(ctx, nil, argv[0], argv[1:]...)
+			err := runCmd(ctx, sdkEnv(sec, name), argv[0], argv[1:]...)
 			var lines []readLine
 			if err == nil {
 				lines, err = readLines(argv[len(argv)-1])
@@ -163,6 +191,14 @@ func readBack(ctx context.Context, addr string, client *sluice.Client) (map[stri
 	}
 	readers["go"] = goLines
 	return readers, nil
+}
+
+// sdkEnv is the environment an SDK's process needs beyond the test's own.
+func sdkEnv(sec *secureRun, sdk string) []string {
+	if sec == nil {
+		return nil
+	}
+	return sec.sdkEnv(sdk)
 }
 
 func step(format string, args ...any) {
@@ -470,7 +506,13 @@ func (v *verifier) summary(w io.Writer) {
 
 // runCmd runs a program in this directory, showing its output if it fails.
 func runCmd(ctx context.Context, env []string, name string, args ...string) error {
+	return runCmdInput(ctx, "", env, name, args...)
+}
+
+// runCmdInput runs a command with input on its stdin.
+func runCmdInput(ctx context.Context, input string, env []string, name string, args ...string) error {
 	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Stdin = strings.NewReader(input)
 	cmd.Env = append(os.Environ(), env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -489,8 +531,9 @@ type broker struct {
 
 var servingRE = regexp.MustCompile(`msg="sluice broker serving".* addr=(\S+)`)
 
-func startBroker(bin, dataDir string) (*broker, error) {
-	cmd := exec.Command(bin, "serve", "--data-dir", dataDir, "--listen", "127.0.0.1:0")
+func startBroker(bin, dataDir string, env []string, args ...string) (*broker, error) {
+	cmd := exec.Command(bin, append([]string{"serve", "--data-dir", dataDir, "--listen", "127.0.0.1:0"}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		return nil, err

@@ -38,8 +38,9 @@ func (a *authOptions) addFlags(root *cobra.Command) {
 }
 
 // dialOptions are what a connection to broker needs to authenticate; one
-// credential (one token) serves every connection of the command.
-func (a *authOptions) dialOptions(cmd *cobra.Command, broker string) ([]grpc.DialOption, error) {
+// credential (one token) serves every connection of the command. dial is how
+// its AuthService connection is made (the command's TLS settings).
+func (a *authOptions) dialOptions(cmd *cobra.Command, broker string, dial ...grpc.DialOption) ([]grpc.DialOption, error) {
 	if a.user == "" {
 		return nil, nil
 	}
@@ -48,7 +49,7 @@ func (a *authOptions) dialOptions(cmd *cobra.Command, broker string) ([]grpc.Dia
 		if err != nil {
 			return nil, err
 		}
-		creds, err := sluice.NewSCRAMCredentials([]string{broker}, a.user, pw, sluice.Mechanism(strings.ToUpper(a.mechanism)))
+		creds, err := sluice.NewSCRAMCredentials([]string{broker}, a.user, pw, sluice.Mechanism(strings.ToUpper(a.mechanism)), dial...)
 		if err != nil {
 			return nil, err
 		}

@@ -53,7 +53,7 @@ func (g *globalOptions) dialAddr(addr string) (*grpc.ClientConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	authOpts, err := g.auth.dialOptions(g.cmd, g.broker)
+	authOpts, err := g.auth.dialOptions(g.cmd, g.broker, grpc.WithTransportCredentials(creds))
 	if err != nil {
 		return nil, err
 	}

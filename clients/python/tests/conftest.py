@@ -4,12 +4,14 @@ on 127.0.0.1, and unique topic names."""
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import pathlib
 import re
 import subprocess
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -81,3 +83,73 @@ def topic_name(request: pytest.FixtureRequest) -> str:
 def admin(broker: str) -> Iterator[sluice.Admin]:
     with sluice.Admin(broker) as a:
         yield a
+
+
+class FakeAuth:
+    """clients/crosslang/fakeauth: an mTLS AuthService stand-in (see its doc).
+    ``tls`` dials it (CA, client certificate, server name); ``stats()`` counts
+    exchanges and accepted and refused calls; ``revoke()`` drops every token."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self._proc = proc
+        assert proc.stdout is not None and proc.stdin is not None
+        line = proc.stdout.readline()
+        if not line:
+            proc.wait(timeout=10)
+            pytest.fail(f"fakeauth exited with {proc.returncode} before serving")
+        ready = json.loads(line)
+        self.address: str = ready["address"]
+        self.server_name: str = ready["server_name"]
+        self.ca: str = ready["ca"]
+        self.cert: str = ready["client_cert"]
+        self.key: str = ready["client_key"]
+        self.tls = sluice.TLS(
+            ca_file=self.ca, cert_file=self.cert, key_file=self.key, server_name=self.server_name
+        )
+
+    def _ask(self, command: str) -> dict[str, Any]:
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        self._proc.stdin.write(command + "\n")
+        self._proc.stdin.flush()
+        answer: dict[str, Any] = json.loads(self._proc.stdout.readline())
+        return answer
+
+    def stats(self) -> dict[str, int]:
+        return {k: int(v) for k, v in self._ask("stats").items()}
+
+    def revoke(self) -> None:
+        self._ask("revoke")
+
+
+@pytest.fixture
+def fake_auth_factory(tmp_path: pathlib.Path) -> Iterator[Callable[..., FakeAuth]]:
+    """Starts fakeauth ($FAKEAUTH_BIN) with the given flags; stops it after the test."""
+    binary = os.environ.get("FAKEAUTH_BIN") or str(ROOT.parent.parent / "bin" / "fakeauth")
+    if not os.access(binary, os.X_OK):
+        pytest.fail(f"no fakeauth binary at {binary}: make test builds it (or set FAKEAUTH_BIN)")
+    procs: list[subprocess.Popen[str]] = []
+
+    def start(*flags: str) -> FakeAuth:
+        d = tmp_path / f"fakeauth{len(procs)}"
+        proc = subprocess.Popen(
+            [binary, "-dir", str(d), *flags], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        procs.append(proc)
+        return FakeAuth(proc)
+
+    yield start
+    for proc in procs:
+        assert proc.stdin is not None
+        proc.stdin.close()  # fakeauth exits when its stdin closes
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+@pytest.fixture
+def fake_auth(fake_auth_factory: Callable[..., FakeAuth]) -> FakeAuth:
+    return fake_auth_factory()

@@ -8,6 +8,7 @@ protobuf and gRPC modules of the ``sluice.v1`` API are in :mod:`sluice.v1`
 
 from sluice._partitioner import murmur2, partition_for_key
 from sluice._produce_common import Acks
+from sluice._security import TLS, Scram
 from sluice._types import (
     EARLIEST,
     LATEST,
@@ -28,10 +29,12 @@ from sluice.admin import Admin
 from sluice.consumer import Consumer
 from sluice.errors import (
     AlreadyExistsError,
+    AuthenticationError,
     InvalidArgumentError,
     NotFoundError,
     NotLeaderError,
     OutOfRangeError,
+    PermissionDeniedError,
     ProducerClosedError,
     SluiceError,
     UnavailableError,
@@ -43,9 +46,11 @@ __version__ = "0.1.0"
 __all__ = [
     "EARLIEST",
     "LATEST",
+    "TLS",
     "Acks",
     "Admin",
     "AlreadyExistsError",
+    "AuthenticationError",
     "Broker",
     "ClusterDescription",
     "Consumer",
@@ -57,10 +62,12 @@ __all__ = [
     "OutOfRangeError",
     "PartitionDescription",
     "PartitionOffset",
+    "PermissionDeniedError",
     "Producer",
     "ProducerClosedError",
     "Record",
     "RecordMetadata",
+    "Scram",
     "SluiceError",
     "Start",
     "Timestamp",

@@ -12,6 +12,7 @@ import grpc
 from sluice import errors
 from sluice._channel import sync_channel
 from sluice._consume_common import FetchPlan, PartitionsLike
+from sluice._security import TLS, Scram
 from sluice._types import EARLIEST, Record, Start
 from sluice.v1 import admin_pb2, admin_pb2_grpc, fetch_pb2_grpc
 
@@ -46,10 +47,14 @@ class Consumer:
         request_timeout: float = 30.0,
         credentials: grpc.ChannelCredentials | None = None,
         options: Sequence[tuple[str, Any]] | None = None,
+        tls: TLS | None = None,
+        auth: Scram | None = None,
     ) -> None:
         self._plan = FetchPlan(topic, partitions, start, follow, max_records, max_bytes, max_total_records)
         self._request_timeout = request_timeout
-        self._channel, self._owns_channel = sync_channel(target, credentials, options)
+        self._channel, self._owns_channel = sync_channel(
+            target, credentials, options, tls=tls, auth=auth, timeout=request_timeout
+        )
         self._fetch = fetch_pb2_grpc.FetchServiceStub(self._channel)
         self._admin = admin_pb2_grpc.AdminServiceStub(self._channel)
         self._lock = threading.Lock()

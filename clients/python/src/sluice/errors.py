@@ -14,10 +14,12 @@ from sluice.v1 import record_pb2
 
 __all__ = [
     "AlreadyExistsError",
+    "AuthenticationError",
     "InvalidArgumentError",
     "NotFoundError",
     "NotLeaderError",
     "OutOfRangeError",
+    "PermissionDeniedError",
     "ProducerClosedError",
     "SluiceError",
     "UnavailableError",
@@ -62,6 +64,18 @@ class UnavailableError(SluiceError):
     """The broker or the partition's leader cannot be reached now (UNAVAILABLE)."""
 
 
+class AuthenticationError(SluiceError):
+    """The broker does not know who the caller is (UNAUTHENTICATED): no
+    credentials, a wrong password, an expired token; or the client refused the
+    broker's SCRAM answer (a server signature that does not prove it holds the
+    user's credentials)."""
+
+
+class PermissionDeniedError(SluiceError):
+    """The caller is authenticated but an ACL does not allow the operation on
+    the resource the message names (PERMISSION_DENIED)."""
+
+
 class NotLeaderError(SluiceError):
     """The request reached a broker that does not lead the partition."""
 
@@ -89,7 +103,25 @@ _BY_CODE: dict[grpc.StatusCode, type[SluiceError]] = {
     grpc.StatusCode.ALREADY_EXISTS: AlreadyExistsError,
     grpc.StatusCode.OUT_OF_RANGE: OutOfRangeError,
     grpc.StatusCode.UNAVAILABLE: UnavailableError,
+    grpc.StatusCode.UNAUTHENTICATED: AuthenticationError,
+    grpc.StatusCode.PERMISSION_DENIED: PermissionDeniedError,
 }
+
+
+class InterceptedRpcError(grpc.RpcError):
+    """How a threaded client's channel fails a call it could not authenticate:
+    an RpcError (so every client handles it as it handles a failed call)
+    carrying the SluiceError to raise."""
+
+    def __init__(self, error: SluiceError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+    def code(self) -> grpc.StatusCode:
+        return self.error.code or grpc.StatusCode.UNKNOWN
+
+    def details(self) -> str:
+        return self.error.message
 
 
 def _make(code: grpc.StatusCode | None, message: str, retryable: bool) -> SluiceError:
@@ -99,6 +131,8 @@ def _make(code: grpc.StatusCode | None, message: str, retryable: bool) -> Sluice
 
 def from_rpc_error(err: grpc.RpcError) -> SluiceError:
     """Convert the status that ended an RPC (sync or asyncio) into a SluiceError."""
+    if isinstance(err, InterceptedRpcError):
+        return err.error
     code: grpc.StatusCode | None = None
     message = str(err)
     if isinstance(err, (grpc.Call, grpc.aio.AioRpcError)):

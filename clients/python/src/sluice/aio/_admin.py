@@ -17,6 +17,7 @@ from sluice._admin_common import (
     offsets_from_proto,
 )
 from sluice._channel import aio_channel
+from sluice._security import TLS, Scram
 from sluice._types import (
     ClusterDescription,
     PartitionOffset,
@@ -44,9 +45,13 @@ class Admin:
         timeout: float = 30.0,
         credentials: grpc.ChannelCredentials | None = None,
         options: Sequence[tuple[str, Any]] | None = None,
+        tls: TLS | None = None,
+        auth: Scram | None = None,
     ) -> None:
         self._timeout = timeout
-        self._channel, self._owns_channel = aio_channel(target, credentials, options)
+        self._channel, self._owns_channel = aio_channel(
+            target, credentials, options, tls=tls, auth=auth, timeout=timeout
+        )
         self._stub = admin_pb2_grpc.AdminServiceStub(self._channel)
 
     async def __aenter__(self) -> Admin:

@@ -24,6 +24,7 @@ from sluice._produce_common import (
     keyed_partition,
     make_record,
 )
+from sluice._security import TLS, Scram
 from sluice._types import HeadersLike, RecordMetadata, encode
 from sluice.v1 import admin_pb2, admin_pb2_grpc, produce_pb2, produce_pb2_grpc
 
@@ -55,6 +56,8 @@ class Producer:
         request_timeout: float = 30.0,
         credentials: grpc.ChannelCredentials | None = None,
         options: Sequence[tuple[str, Any]] | None = None,
+        tls: TLS | None = None,
+        auth: Scram | None = None,
     ) -> None:
         self._cfg = ProducerConfig(
             acks=acks,
@@ -68,7 +71,9 @@ class Producer:
             request_timeout=request_timeout,
         )
         self._acc = self._cfg.accumulator()
-        self._channel, self._owns_channel = aio_channel(target, credentials, options)
+        self._channel, self._owns_channel = aio_channel(
+            target, credentials, options, tls=tls, auth=auth, timeout=request_timeout
+        )
         self._produce = produce_pb2_grpc.ProduceServiceStub(self._channel)
         self._admin = admin_pb2_grpc.AdminServiceStub(self._channel)
         self._partitions: dict[str, int] = {}

@@ -39,7 +39,7 @@ public final class SluiceAdmin implements AutoCloseable {
     private final Duration timeout;
 
     private SluiceAdmin(Builder b) {
-        this.channel = ChannelRef.of(b.target, b.channel);
+        this.channel = ChannelRef.of(b.target, b.channel, b.tls, b.auth, b.timeout);
         this.stub = AdminServiceGrpc.newBlockingStub(channel.channel);
         this.timeout = b.timeout;
     }
@@ -132,11 +132,13 @@ public final class SluiceAdmin implements AutoCloseable {
     public static final class Builder {
         private String target;
         private Channel channel;
+        private TlsOptions tls;
+        private ScramCredentials auth;
         private Duration timeout = Duration.ofSeconds(30);
 
         private Builder() {}
 
-        /** The broker to dial, {@code host:port}, in plaintext; the admin client closes this channel. */
+        /** The broker to dial, {@code host:port}, in plaintext unless {@link #tls} is set; the admin client closes this channel. */
         public Builder target(String target) {
             this.target = Objects.requireNonNull(target, "target");
             return this;
@@ -145,6 +147,21 @@ public final class SluiceAdmin implements AutoCloseable {
         /** A channel to use instead of dialing; it stays open after {@link #close()}. */
         public Builder channel(Channel channel) {
             this.channel = Objects.requireNonNull(channel, "channel");
+            return this;
+        }
+
+        /** Dial {@link #target(String)} over TLS (mTLS with a client certificate). */
+        public Builder tls(TlsOptions tls) {
+            this.tls = Objects.requireNonNull(tls, "tls");
+            return this;
+        }
+
+        /**
+         * Authenticate with SCRAM before the first call and send the token on every call (see
+         * {@link ScramCredentials}); with a given {@link #channel(Channel)} too.
+         */
+        public Builder auth(ScramCredentials auth) {
+            this.auth = Objects.requireNonNull(auth, "auth");
             return this;
         }
 

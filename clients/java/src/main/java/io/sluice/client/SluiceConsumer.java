@@ -58,7 +58,7 @@ public final class SluiceConsumer implements Iterable<ConsumerRecord>, AutoClose
         b.partitions.forEach((p, spec) ->
             req.addPartitions(FetchPartition.newBuilder().setPartition(p).setStart(spec.toProto())));
         this.request = req.build();
-        this.channel = ChannelRef.of(b.target, b.channel);
+        this.channel = ChannelRef.of(b.target, b.channel, b.tls, b.auth, Duration.ofSeconds(30));
     }
 
     public static Builder builder() {
@@ -161,6 +161,8 @@ public final class SluiceConsumer implements Iterable<ConsumerRecord>, AutoClose
     public static final class Builder {
         private String target;
         private Channel channel;
+        private TlsOptions tls;
+        private ScramCredentials auth;
         private String topic;
         private OffsetSpec startAll = OffsetSpec.earliest();
         private final Map<Integer, OffsetSpec> partitions = new LinkedHashMap<>();
@@ -171,7 +173,7 @@ public final class SluiceConsumer implements Iterable<ConsumerRecord>, AutoClose
 
         private Builder() {}
 
-        /** The broker to dial, {@code host:port}, in plaintext; the consumer closes this channel. */
+        /** The broker to dial, {@code host:port}, in plaintext unless {@link #tls} is set; the consumer closes this channel. */
         public Builder target(String target) {
             this.target = Objects.requireNonNull(target, "target");
             return this;
@@ -180,6 +182,21 @@ public final class SluiceConsumer implements Iterable<ConsumerRecord>, AutoClose
         /** A channel to use instead of dialing; it stays open after {@link #close()}. */
         public Builder channel(Channel channel) {
             this.channel = Objects.requireNonNull(channel, "channel");
+            return this;
+        }
+
+        /** Dial {@link #target(String)} over TLS (mTLS with a client certificate). */
+        public Builder tls(TlsOptions tls) {
+            this.tls = Objects.requireNonNull(tls, "tls");
+            return this;
+        }
+
+        /**
+         * Authenticate with SCRAM before the first call and send the token on every call (see
+         * {@link ScramCredentials}); with a given {@link #channel(Channel)} too.
+         */
+        public Builder auth(ScramCredentials auth) {
+            this.auth = Objects.requireNonNull(auth, "auth");
             return this;
         }
 

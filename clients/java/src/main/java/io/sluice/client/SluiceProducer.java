@@ -97,7 +97,7 @@ public final class SluiceProducer implements AutoCloseable {
     }
 
     private SluiceProducer(Builder b) {
-        this.channel = ChannelRef.of(b.target, b.channel);
+        this.channel = ChannelRef.of(b.target, b.channel, b.tls, b.auth, b.metadataTimeout);
         this.produceStub = ProduceServiceGrpc.newStub(channel.channel);
         this.adminStub = AdminServiceGrpc.newBlockingStub(channel.channel);
         this.maxBatchRecords = b.maxBatchRecords;
@@ -518,6 +518,8 @@ public final class SluiceProducer implements AutoCloseable {
     public static final class Builder {
         private String target;
         private Channel channel;
+        private TlsOptions tls;
+        private ScramCredentials auth;
         private int maxBatchRecords = 1000;
         private int maxBatchBytes = 512 * 1024;
         private Duration linger = Duration.ofMillis(5);
@@ -529,7 +531,7 @@ public final class SluiceProducer implements AutoCloseable {
 
         private Builder() {}
 
-        /** The broker to dial, {@code host:port}, in plaintext; the producer closes this channel. */
+        /** The broker to dial, {@code host:port}, in plaintext unless {@link #tls} is set; the producer closes this channel. */
         public Builder target(String target) {
             this.target = Objects.requireNonNull(target, "target");
             return this;
@@ -538,6 +540,21 @@ public final class SluiceProducer implements AutoCloseable {
         /** A channel to use instead of dialing; it stays open after {@link #close()}. */
         public Builder channel(Channel channel) {
             this.channel = Objects.requireNonNull(channel, "channel");
+            return this;
+        }
+
+        /** Dial {@link #target(String)} over TLS (mTLS with a client certificate). */
+        public Builder tls(TlsOptions tls) {
+            this.tls = Objects.requireNonNull(tls, "tls");
+            return this;
+        }
+
+        /**
+         * Authenticate with SCRAM before the first call and send the token on every call (see
+         * {@link ScramCredentials}); with a given {@link #channel(Channel)} too.
+         */
+        public Builder auth(ScramCredentials auth) {
+            this.auth = Objects.requireNonNull(auth, "auth");
             return this;
         }
 

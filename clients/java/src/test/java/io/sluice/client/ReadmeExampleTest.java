@@ -42,4 +42,31 @@ class ReadmeExampleTest {
         int partition = Partitioner.partition("user-1".getBytes(StandardCharsets.UTF_8), 3);
         assertEquals("stored in partition " + partition + " at offset 0\nuser-1 = hello\n", out);
     }
+
+    private static final Path SECURE = Path.of("src/test/java/io/sluice/client/examples/Secure.java");
+
+    @Test
+    void theReadmeShowsTheSecureExampleVerbatim() throws Exception {
+        String readme = Files.readString(Path.of(System.getProperty("sluice.readme")));
+        assertTrue(readme.contains("```java\n" + Files.readString(SECURE) + "```\n"),
+            "clients/java/README.md must contain " + SECURE + " verbatim in a ```java block");
+    }
+
+    @Test
+    void theSecureExampleProducesOverMtlsAsAScramUser() throws Exception {
+        try (FakeAuth f = FakeAuth.start()) {
+            // A process of its own: the example reads the password from its environment.
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                "io.sluice.client.examples.Secure", f.address, f.ca.toString(), f.cert.toString(), f.key.toString(),
+                f.serverName, "alice").redirectError(ProcessBuilder.Redirect.INHERIT);
+            pb.environment().put("SLUICE_PASSWORD", "alice-secret");
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(0, p.exitValue());
+            assertEquals("acked at 0@0\ntopics: [alice]\n", out);
+            assertEquals(FakeAuth.stats(2, 0, 3), f.stats());
+        }
+    }
 }

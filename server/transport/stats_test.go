@@ -38,9 +38,11 @@ func TestPeerStatsCountWhatCrossesTheWire(t *testing.T) {
 	enginetest.WaitFor(t, "the follower's received bytes to equal the leader's sent bytes", func() bool {
 		return peerStats(c.nodes[follower].tr, lead).ReceivedBytes == peerStats(c.nodes[lead].tr, follower).SentBytes
 	})
-	if q := peerStats(c.nodes[lead].tr, follower).QueueBytes; q != 0 {
-		t.Fatalf("queue to an idle follower holds %d bytes", q)
-	}
+	// Heartbeats and keepalives still pass now and then: the queue to an
+	// idle follower empties, though it may hold one for a moment.
+	enginetest.WaitFor(t, "the queue to the idle follower to empty", func() bool {
+		return peerStats(c.nodes[lead].tr, follower).QueueBytes == 0
+	})
 
 	c.stop(follower)
 	c.propose(lead, "after", 5)

@@ -36,18 +36,7 @@ func TestProducerFollowsTheLeaderWhenTheOldOneIsCutOff(t *testing.T) {
 			addrs = append(addrs, a)
 		}
 	}
-	client, err := sluice.NewClient(addrs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
-	prod, err := sluice.NewProducer(client, sluice.ProducerConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer prod.Close()
-
-	clock, stopProducing := pacedProducer(t, prod, "cut")
+	clock, stopProducing := pacedProducer(t, addrs, "cut")
 	start := time.Now()
 	waitFor(t, "the first acknowledgements", func() bool { return clock.AckedAfter(start) })
 
@@ -58,11 +47,6 @@ func TestProducerFollowsTheLeaderWhenTheOldOneIsCutOff(t *testing.T) {
 	healed := time.Now()
 	waitFor(t, "acknowledgements after the heal", func() bool { return clock.AckedAfter(healed.Add(time.Second)) })
 	stopProducing()
-	flushCtx, flushCancel := context.WithTimeout(t.Context(), time.Minute)
-	defer flushCancel()
-	if err := prod.Flush(flushCtx); err != nil {
-		t.Fatal(err)
-	}
 	gap := clock.LongestGap(cutAt, healed)
 	failed, last := clock.Failed()
 	t.Logf("leader %d cut off for %v: longest time without an acknowledgement %v; %d acknowledged, %d failed (last: %v)",
@@ -90,9 +74,21 @@ func TestProducerFollowsTheLeaderWhenTheOldOneIsCutOff(t *testing.T) {
 	}
 }
 
-// pacedProducer produces one record to topic every 10 ms (at most 6,000)
-// until stop is called, and clocks the acknowledgements.
-func pacedProducer(t *testing.T, prod *sluice.Producer, topic string) (clock *servertest.AckClock, stop func()) {
+// pacedProducer is an SDK producer with the default settings, bootstrapped
+// from addrs in that order, that produces one record to topic every 10 ms
+// (at most 6,000) until stop is called, which then flushes it, and clocks
+// the acknowledgements. The producer and its client close when the test ends.
+func pacedProducer(t *testing.T, addrs []string, topic string) (clock *servertest.AckClock, stop func()) {
+	client, err := sluice.NewClient(addrs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Close() })
+	prod, err := sluice.NewProducer(client, sluice.ProducerConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { prod.Close() })
 	clock = &servertest.AckClock{}
 	ctx, cancel := context.WithCancel(t.Context())
 	var wg sync.WaitGroup
@@ -111,7 +107,18 @@ func pacedProducer(t *testing.T, prod *sluice.Producer, topic string) (clock *se
 			}
 		}
 	}()
-	return clock, func() { cancel(); wg.Wait() }
+	var once sync.Once
+	return clock, func() {
+		once.Do(func() {
+			cancel()
+			wg.Wait()
+			ctx, done := context.WithTimeout(context.Background(), time.Minute)
+			defer done()
+			if err := prod.Flush(ctx); err != nil {
+				t.Errorf("flush the paced producer: %v", err)
+			}
+		})
+	}
 }
 
 // TestLeadershipReturningToARestartedBrokerKeepsProducersGoing restarts the
@@ -130,17 +137,7 @@ func TestLeadershipReturningToARestartedBrokerKeepsProducersGoing(t *testing.T) 
 	for _, a := range c.addrs {
 		addrs = append(addrs, a)
 	}
-	client, err := sluice.NewClient(addrs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
-	prod, err := sluice.NewProducer(client, sluice.ProducerConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer prod.Close()
-	clock, stopProducing := pacedProducer(t, prod, "back")
+	clock, stopProducing := pacedProducer(t, addrs, "back")
 	defer stopProducing()
 	begun := time.Now()
 	waitFor(t, "the first acknowledgements", func() bool { return clock.AckedAfter(begun) })

@@ -2139,7 +2139,7 @@ var File_sluice_v1_admin_proto protoreflect.FileDescriptor
 
 const file_sluice_v1_admin_proto_rawDesc = "" +
 	"\n" +
-	"\x15sluice/v1/admin.proto\x12\tsluice.v1\x1a\x14sluice/v1/auth.proto\x1a\x15sluice/v1/quota.proto\x1a\x13sluice/v1/acl.proto\x1a\x16sluice/v1/record.proto\">\n" +
+	"\x15sluice/v1/admin.proto\x12\tsluice.v1\x1a\x13sluice/v1/acl.proto\x1a\x14sluice/v1/auth.proto\x1a\x15sluice/v1/quota.proto\x1a\x16sluice/v1/record.proto\">\n" +
 	"\x11CreateAclsRequest\x12)\n" +
 	"\x04acls\x18\x01 \x03(\v2\x15.sluice.v1.AclBindingR\x04acls\"\x14\n" +
 	"\x12CreateAclsResponse\"C\n" +
@@ -2462,9 +2462,9 @@ func file_sluice_v1_admin_proto_init() {
 	if File_sluice_v1_admin_proto != nil {
 		return
 	}
+	file_sluice_v1_acl_proto_init()
 	file_sluice_v1_auth_proto_init()
 	file_sluice_v1_quota_proto_init()
-	file_sluice_v1_acl_proto_init()
 	file_sluice_v1_record_proto_init()
 	file_sluice_v1_admin_proto_msgTypes[21].OneofWrappers = []any{
 		(*ListOffsetsRequest_Boundary)(nil),

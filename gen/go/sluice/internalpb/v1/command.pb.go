@@ -2292,7 +2292,7 @@ var File_sluice_internal_v1_command_proto protoreflect.FileDescriptor
 
 const file_sluice_internal_v1_command_proto_rawDesc = "" +
 	"\n" +
-	" sluice/internal/v1/command.proto\x12\x12sluice.internal.v1\x1a\x15sluice/v1/admin.proto\x1a\x14sluice/v1/auth.proto\x1a\x15sluice/v1/quota.proto\x1a\x13sluice/v1/acl.proto\x1a\x16sluice/v1/record.proto\"\xd9\t\n" +
+	" sluice/internal/v1/command.proto\x12\x12sluice.internal.v1\x1a\x13sluice/v1/acl.proto\x1a\x15sluice/v1/admin.proto\x1a\x14sluice/v1/auth.proto\x1a\x15sluice/v1/quota.proto\x1a\x16sluice/v1/record.proto\"\xd9\t\n" +
 	"\x0fMetadataCommand\x12:\n" +
 	"\bproposal\x18\x01 \x01(\v2\x1e.sluice.internal.v1.ProposalIDR\bproposal\x12D\n" +
 	"\fcreate_topic\x18\x02 \x01(\v2\x1f.sluice.internal.v1.CreateTopicH\x00R\vcreateTopic\x12D\n" +

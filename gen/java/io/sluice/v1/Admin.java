@@ -250,9 +250,9 @@ public final class Admin extends com.google.protobuf.GeneratedFile {
       descriptor;
   static {
     java.lang.String[] descriptorData = {
-      "\n\025sluice/v1/admin.proto\022\tsluice.v1\032\024slui" +
-      "ce/v1/auth.proto\032\025sluice/v1/quota.proto\032" +
-      "\023sluice/v1/acl.proto\032\026sluice/v1/record.p" +
+      "\n\025sluice/v1/admin.proto\022\tsluice.v1\032\023slui" +
+      "ce/v1/acl.proto\032\024sluice/v1/auth.proto\032\025s" +
+      "luice/v1/quota.proto\032\026sluice/v1/record.p" +
       "roto\">\n\021CreateAclsRequest\022)\n\004acls\030\001 \003(\0132" +
       "\025.sluice.v1.AclBindingR\004acls\"\024\n\022CreateAc" +
       "lsResponse\"C\n\021DeleteAclsRequest\022.\n\007filte" +
@@ -397,9 +397,9 @@ public final class Admin extends com.google.protobuf.GeneratedFile {
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
         new com.google.protobuf.Descriptors.FileDescriptor[] {
+          io.sluice.v1.Acl.getDescriptor(),
           io.sluice.v1.Auth.getDescriptor(),
           io.sluice.v1.QuotaOuterClass.getDescriptor(),
-          io.sluice.v1.Acl.getDescriptor(),
           io.sluice.v1.RecordOuterClass.getDescriptor(),
         });
     internal_static_sluice_v1_CreateAclsRequest_descriptor =
@@ -661,9 +661,9 @@ public final class Admin extends com.google.protobuf.GeneratedFile {
         internal_static_sluice_v1_UserSummary_descriptor,
         new java.lang.String[] { "Name", "Mechanisms", });
     descriptor.resolveAllFeaturesImmutable();
+    io.sluice.v1.Acl.getDescriptor();
     io.sluice.v1.Auth.getDescriptor();
     io.sluice.v1.QuotaOuterClass.getDescriptor();
-    io.sluice.v1.Acl.getDescriptor();
     io.sluice.v1.RecordOuterClass.getDescriptor();
   }
 

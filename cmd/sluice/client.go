@@ -1,17 +1,31 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"net"
 	"os"
+	"strconv"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+
+	sluice "github.com/sluice-io/sluice/clients/go"
 )
 
 const (
 	defaultBroker = "127.0.0.1:7070"
-	brokerEnv     = "SLUICE_BROKER"
+	// defaultPort is the port of a --broker given without one: the port
+	// `sluice serve` listens on by default.
+	defaultPort = "7070"
+	brokerEnv   = "SLUICE_BROKER"
 	// maxRecvBytes bounds one message from the broker. A fetch response holds up to
 	// max_bytes of records (1 MiB by default) but always at least one whole record,
 	// so the gRPC default of 4 MiB is too tight for large records.
@@ -29,7 +43,47 @@ func (g *globalOptions) addFlags(root *cobra.Command) {
 		def = defaultBroker
 	}
 	root.PersistentFlags().StringVar(&g.broker, "broker", def,
-		"broker address `host:port` (env "+brokerEnv+")")
+		"the broker to talk to, as `host[:port]` (port "+defaultPort+" when left out; env "+brokerEnv+")")
+}
+
+// checkBroker checks --broker and gives it the default port when it names
+// only a host: gRPC would otherwise dial port 443.
+func (g *globalOptions) checkBroker() error {
+	addr, err := brokerAddress(g.broker)
+	if err != nil {
+		return usageErrorf("invalid --broker %q: %v", g.broker, err)
+	}
+	g.broker = addr
+	return nil
+}
+
+// brokerAddress turns "host", "host:port", "[v6]" or "[v6]:port" into
+// host:port, the port 7070 when none is given.
+func brokerAddress(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", errors.New("want host:port, like 127.0.0.1:7070")
+	}
+	if strings.Contains(s, "://") {
+		return "", errors.New("want host:port without a scheme, like 127.0.0.1:7070")
+	}
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		// No port: a bare host name, an IPv4 address, or an IPv6 one in
+		// brackets or without.
+		h := strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")
+		if strings.ContainsAny(h, "[]/ ") || (strings.Count(h, ":") == 1) {
+			return "", errors.New("want host:port, like 127.0.0.1:7070")
+		}
+		return net.JoinHostPort(h, defaultPort), nil
+	}
+	if host == "" {
+		return "", errors.New("the host is missing, like 127.0.0.1:7070")
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return "", fmt.Errorf("port %q is not a number from 1 to 65535", port)
+	}
+	return s, nil
 }
 
 // dial returns a plaintext connection to the broker. grpc.NewClient connects
@@ -48,4 +102,51 @@ func (g *globalOptions) dialAddr(addr string) (*grpc.ClientConn, error) {
 		return nil, fmt.Errorf("connect to broker %s: %w", addr, err)
 	}
 	return conn, nil
+}
+
+// withoutBroker marks cmd as one that talks to no broker (serve, dev,
+// version): its help leaves --broker out, giving --broker is an error rather
+// than silently nothing, and a bad SLUICE_BROKER does not stop it.
+func withoutBroker(cmd *cobra.Command) *cobra.Command {
+	cmd.PersistentPreRunE = func(c *cobra.Command, _ []string) error {
+		if c.Flags().Changed("broker") {
+			return usageErrorf("--broker names the broker of the client commands; %s does not use it", c.CommandPath())
+		}
+		return nil
+	}
+	cmd.SetHelpFunc(func(c *cobra.Command, args []string) {
+		if f := c.InheritedFlags().Lookup("broker"); f != nil {
+			f.Hidden = true
+			defer func() { f.Hidden = false }()
+		}
+		c.Parent().HelpFunc()(c, args)
+	})
+	return cmd
+}
+
+// connectTimeout bounds the first question a command asks the broker, so an
+// unreachable broker or a missing topic is reported at once rather than
+// after the producer's or group's own retries.
+const connectTimeout = 10 * time.Second
+
+// connectFor returns an SDK client of --broker that has just fetched the
+// topic's metadata: an unreachable broker or a missing topic is an error
+// here.
+func connectFor(ctx context.Context, g *globalOptions, topic string) (*sluice.Client, error) {
+	client, err := sluice.NewClient([]string{g.broker})
+	if err != nil {
+		return nil, err
+	}
+	cctx, cancel := context.WithTimeout(ctx, connectTimeout)
+	defer cancel()
+	md, err := client.Metadata(cctx, topic)
+	if status.Code(err) == codes.NotFound ||
+		(err == nil && !slices.ContainsFunc(md.Topics, func(t sluice.TopicMetadata) bool { return t.Name == topic })) {
+		err = fmt.Errorf("topic %q not found (`sluice topic create %s` creates it)", topic, topic)
+	}
+	if err != nil {
+		_ = client.Close()
+		return nil, err
+	}
+	return client, nil
 }

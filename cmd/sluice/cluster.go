@@ -18,6 +18,8 @@ func newClusterCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "cluster",
 		Short: "Inspect the cluster",
+		Args:  cobra.ArbitraryArgs,
+		RunE:  subcommandsOnly,
 	}
 	cmd.AddCommand(newClusterStatusCmd(g))
 	return cmd
@@ -43,7 +45,7 @@ func newClusterStatusCmd(g *globalOptions) *cobra.Command {
 			"replica that answered ahead of the leader counts as lag 0. In the table a star\n" +
 			"marks the leader's replica and ? a figure that is unknown (the summary below\n" +
 			"the table says why). --format json gives the same as one JSON object.",
-		Args: cobra.NoArgs,
+		Args: useArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.format != "text" && o.format != "json" {
 				return fmt.Errorf("invalid --format %q: want text or json", o.format)

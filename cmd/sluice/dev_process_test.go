@@ -182,6 +182,8 @@ func TestDevOptions(t *testing.T) {
 		{[]string{"--base-port", "65535"}, "invalid --base-port 65535"},
 		{[]string{"--data-dir", ""}, "--data-dir must not be empty"},
 		{[]string{"--stop-timeout", "0s"}, "must be positive"},
+		{[]string{"--log-format", "yaml"}, `invalid --log-format "yaml": want text or json`},
+		{[]string{"--broker", "127.0.0.1:7070"}, "--broker names the broker of the client commands; sluice dev does not use it"},
 	}
 	for _, tt := range tests {
 		res := runCLI(t, nil, append([]string{"dev"}, tt.args...)...)
@@ -189,9 +191,9 @@ func TestDevOptions(t *testing.T) {
 			t.Errorf("dev %v = %+v, want an error containing %q", tt.args, res, tt.want)
 		}
 	}
-	o := &devOptions{brokers: 2, basePort: 9000, dataDir: "d", logLevel: "info"}
+	o := &devOptions{brokers: 2, basePort: 9000, dataDir: "d", logLevel: "info", logFormat: "json"}
 	got := strings.Join(o.serveArgs(2), " ")
-	want := "serve --node-id 2 --listen 127.0.0.1:9001 --data-dir d/broker-2 --initial-controllers 1@127.0.0.1:9000,2@127.0.0.1:9001 --log-level info"
+	want := "serve --node-id 2 --listen 127.0.0.1:9001 --data-dir d/broker-2 --initial-controllers 1@127.0.0.1:9000,2@127.0.0.1:9001 --log-level info --log-format json"
 	if got != want {
 		t.Errorf("serve args:\n got %s\nwant %s", got, want)
 	}

@@ -11,8 +11,6 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 )
 
 func main() {
@@ -33,11 +31,16 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	if err := root.ExecuteContext(ctx); err != nil {
-		fmt.Fprintf(stderr, "sluice: %s\n", errorMessage(err, g.broker))
-		return 1
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return 0
 	}
-	return 0
+	fmt.Fprintf(stderr, "sluice: %s\n", errorMessage(err, g.broker))
+	var ue *usageError
+	if errors.As(err, &ue) && cmd != nil {
+		fmt.Fprint(stderr, usageLine(cmd))
+	}
+	return 1
 }
 
 func newRootCmd(g *globalOptions) *cobra.Command {
@@ -48,38 +51,26 @@ func newRootCmd(g *globalOptions) *cobra.Command {
 		// second copy of the message.
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Args:          cobra.ArbitraryArgs,
+		RunE:          subcommandsOnly,
+		// Every command but serve and dev talks to a broker: --broker is
+		// checked (and given its default port) once, here.
+		PersistentPreRunE: func(*cobra.Command, []string) error { return g.checkBroker() },
 	}
+	root.Version = versionLine()
+	root.SetVersionTemplate("{{.Version}}\n")
+	// A bad flag is a usage error: its message is followed by the usage line.
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	g.addFlags(root)
 	root.AddCommand(
-		newServeCmd(),
+		withoutBroker(newServeCmd()),
 		newTopicCmd(g),
 		newProduceCmd(g),
 		newConsumeCmd(g),
 		newGroupCmd(g),
 		newBenchCmd(g),
-		newClusterCmd(g), newDevCmd(),
-		newVersionCmd(),
+		newClusterCmd(g), withoutBroker(newDevCmd()),
+		withoutBroker(newVersionCmd()),
 	)
 	return root
-}
-
-// errorMessage renders err for the one-line "sluice: ..." report. A gRPC status
-// already carries a message written for people (it names the topic, partition or
-// limit), so the status message replaces Go's "rpc error: code = ..." rendering
-// and the wrapping context, which would only repeat it.
-func errorMessage(err error, broker string) string {
-	var se interface{ GRPCStatus() *status.Status }
-	if !errors.As(err, &se) {
-		return err.Error()
-	}
-	st := se.GRPCStatus()
-	msg := st.Message()
-	if msg == "" {
-		msg = st.Code().String()
-	}
-	if st.Code() == codes.Unavailable {
-		// Usually the client could not connect: say where it tried.
-		return fmt.Sprintf("broker %s unavailable: %s", broker, msg)
-	}
-	return msg
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -31,6 +32,7 @@ type serveOptions struct {
 	retentionBytes int64
 	retentionCheck time.Duration
 	logLevel       string
+	logFormat      string
 	pprof          string
 	controllers    string
 	join           string
@@ -41,7 +43,7 @@ func newServeCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run a broker (with no flags: a single-node broker with data in ./sluice-data)",
-		Args:  cobra.NoArgs,
+		Args:  useArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return o.run(cmd)
 		},
@@ -57,6 +59,7 @@ func newServeCmd() *cobra.Command {
 	f.Int64Var(&o.retentionBytes, "log-retention-bytes", -1, "default retention.bytes of topics: the bytes a partition keeps before its oldest segments are removed (-1: no limit)")
 	f.DurationVar(&o.retentionCheck, "log-retention-check-interval", 30*time.Second, "how often partition leaders look for records past their retention")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	f.StringVar(&o.logFormat, "log-format", "text", "log lines as `FORMAT`: text (key=value) or json (one JSON object per line)")
 	f.StringVar(&o.controllers, "initial-controllers", "", "metadata voters of a new cluster, as id@host:port,...; the same on each of them (a restart needs only --data-dir)")
 	f.StringVar(&o.join, "join", "", "address of a broker of an existing cluster to join (a new broker follows the metadata as a learner)")
 	f.StringVar(&o.pprof, "pprof", "", "serve Go's pprof profiles on this address (e.g. 127.0.0.1:6060); off when empty")
@@ -74,6 +77,9 @@ func (o *serveOptions) run(cmd *cobra.Command) error {
 	if err := o.checkRetention(); err != nil {
 		return err
 	}
+	if _, err := newLogger(io.Discard, o.logFormat, level); err != nil {
+		return err
+	}
 	controllers, err := parseControllers(o.controllers)
 	if err != nil {
 		return err
@@ -83,7 +89,10 @@ func (o *serveOptions) run(cmd *cobra.Command) error {
 			return fmt.Errorf("--initial-controllers does not list this broker's --node-id %d", o.nodeID)
 		}
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	logger, err := newLogger(os.Stderr, o.logFormat, level)
+	if err != nil {
+		return err
+	}
 	if err := os.MkdirAll(o.dataDir, 0o755); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
 	}
@@ -130,6 +139,18 @@ func (o *serveOptions) run(cmd *cobra.Command) error {
 		logger.Info("stopped")
 		return nil
 	}
+}
+
+// newLogger is the broker's logger: slog's text or JSON handler on w.
+func newLogger(w io.Writer, format string, level slog.Level) (*slog.Logger, error) {
+	opts := &slog.HandlerOptions{Level: level}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("invalid --log-format %q: want text or json", format)
 }
 
 // addLimitFlags binds the broker's limits (README "Limits"); 0 keeps a

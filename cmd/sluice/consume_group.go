@@ -63,7 +63,7 @@ func consumeGroup(ctx context.Context, g *globalOptions, topic string, o *consum
 	if err != nil {
 		return err
 	}
-	err = readGroup(ctx, gc, o, printer, func(err error) {
+	err = readGroup(ctx, gc, o, printer, g.broker, func(err error) {
 		fmt.Fprintf(stderr, "sluice: group %s: not in the group yet, still trying: %s\n", o.groupOpts.group, errorMessage(err, g.broker))
 	})
 	if cerr := gc.Close(); err == nil && cerr != nil {
@@ -80,7 +80,7 @@ const followCheck = 5 * time.Second
 // --idle (or, with --follow, for followCheck) asks why: if it is not in the
 // group (the coordinator refused it or cannot be reached) that is an error,
 // or with --follow a warning, given to warn once per distinct reason.
-func readGroup(ctx context.Context, gc *sluice.GroupConsumer, o *consumeOptions, printer *recordPrinter, warn func(error)) error {
+func readGroup(ctx context.Context, gc *sluice.GroupConsumer, o *consumeOptions, printer *recordPrinter, broker string, warn func(error)) error {
 	var printed int64
 	lastWarning := ""
 	for o.max == 0 || printed < o.max {
@@ -98,7 +98,8 @@ func readGroup(ctx context.Context, gc *sluice.GroupConsumer, o *consumeOptions,
 		case errors.Is(err, context.DeadlineExceeded):
 			serr := gc.SessionErr()
 			if serr != nil && !o.follow {
-				return fmt.Errorf("consume in group %q: not in the group: %w", o.groupOpts.group, serr)
+				// Worded here: errorMessage would keep only the status.
+				return fmt.Errorf("could not join group %s within --idle %s: %s", o.groupOpts.group, o.groupOpts.idle, errorMessage(serr, broker))
 			}
 			if serr != nil && serr.Error() != lastWarning {
 				lastWarning = serr.Error()

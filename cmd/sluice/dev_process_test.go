@@ -153,16 +153,24 @@ func TestDevCluster(t *testing.T) {
 		t.Fatalf("sluice dev after SIGTERM: %v\nstderr:\n%s", err, d.stderr)
 	}
 	assertGone(t, pids)
+	if want := "sluice dev: 3 brokers stopped; their data is kept in " + dir; !strings.Contains(d.stdout.String(), want) {
+		t.Errorf("stopped sluice dev does not say %q:\n%s", want, d.stdout)
+	}
 
 	res := runCLI(t, nil, "dev", "--brokers", "2", "--base-port", strconv.Itoa(base), "--data-dir", dir)
 	if res.code == 0 || !strings.Contains(res.stderr, "holds a cluster of 3 brokers") {
 		t.Errorf("restart with another --brokers: %+v", res)
 	}
 
-	d = startDev(t, args...)
+	// Restarted with JSON logs: the brokers serve (dev recognises their
+	// JSON "serving" line) and each line is one JSON object after its prefix.
+	d = startDev(t, append(args, "--log-format", "json")...)
 	pids = d.waitServing(t)
 	if !strings.Contains(d.stdout.String(), "data kept in "+dir) {
 		t.Errorf("restart does not say it kept the data:\n%s", d.stdout)
+	}
+	if want := `[broker 2] {"time":`; !strings.Contains(d.stderr.String(), want) {
+		t.Errorf("stderr with --log-format json has no line starting %q:\n%s", want, d.stderr)
 	}
 	if got := cli.mustCLI("", "consume", "orders", "--partition", "1"); got != "one\ntwo\nthree\n" {
 		t.Errorf("consume after restart = %q", got)

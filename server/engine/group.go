@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -70,6 +71,10 @@ type group struct {
 	activeAt     map[uint64]time.Time
 	activeWindow time.Duration
 	inSync       atomic.Int64
+	// inSyncIDs are the voters inSync counts, sorted; nil when this node
+	// does not lead. Replaced, never changed in place.
+	inSyncIDs atomic.Pointer[[]uint64]
+	scratch   []uint64 // noteActive's, reused each cycle
 }
 
 type snapStatus struct {
@@ -183,6 +188,7 @@ func (g *group) noteActive(now time.Time) {
 		if g.activeAt != nil {
 			g.activeAt = nil
 			g.inSync.Store(0)
+			g.inSyncIDs.Store(nil)
 		}
 		return
 	}
@@ -190,6 +196,7 @@ func (g *group) noteActive(now time.Time) {
 		g.activeAt = make(map[uint64]time.Time)
 	}
 	n := int64(0)
+	ids := g.scratch[:0]
 	g.rn.WithProgress(func(id uint64, typ raft.ProgressType, pr tracker.Progress) {
 		if typ != raft.ProgressTypePeer {
 			return
@@ -199,9 +206,16 @@ func (g *group) noteActive(now time.Time) {
 		}
 		if seen, ok := g.activeAt[id]; ok && now.Sub(seen) <= g.activeWindow {
 			n++
+			ids = append(ids, id)
 		}
 	})
 	g.inSync.Store(n)
+	g.scratch = ids
+	slices.Sort(ids)
+	if old := g.inSyncIDs.Load(); old == nil || !slices.Equal(*old, ids) {
+		c := slices.Clone(ids)
+		g.inSyncIDs.Store(&c)
+	}
 }
 
 // transferToBestFollower asks raft to hand leadership to the voter whose log

@@ -224,60 +224,61 @@ public final class Admin extends com.google.protobuf.GeneratedFile {
       "\027CreatePartitionsRequest\022\022\n\004name\030\001 \001(\tR\004" +
       "name\022\036\n\npartitions\030\002 \001(\005R\npartitions\"M\n\030" +
       "CreatePartitionsResponse\0221\n\005topic\030\001 \001(\0132" +
-      "\033.sluice.v1.TopicDescriptionR\005topic\"\303\001\n\024" +
+      "\033.sluice.v1.TopicDescriptionR\005topic\"\362\001\n\024" +
       "PartitionDescription\022\034\n\tpartition\030\001 \001(\005R" +
       "\tpartition\022\033\n\tleader_id\030\002 \001(\004R\010leaderId\022" +
       "\037\n\013replica_ids\030\003 \003(\004R\nreplicaIds\022(\n\020log_" +
       "start_offset\030\004 \001(\003R\016logStartOffset\022%\n\016hi" +
-      "gh_watermark\030\005 \001(\003R\rhighWatermark\"\252\001\n\022Li" +
-      "stOffsetsRequest\022\024\n\005topic\030\001 \001(\tR\005topic\022\036" +
-      "\n\npartitions\030\002 \003(\005R\npartitions\0221\n\010bounda" +
-      "ry\030\003 \001(\0162\023.sluice.v1.BoundaryH\000R\010boundar" +
-      "y\022#\n\014timestamp_ms\030\004 \001(\003H\000R\013timestampMsB\006" +
-      "\n\004spec\"K\n\023ListOffsetsResponse\0224\n\007offsets" +
-      "\030\001 \003(\0132\032.sluice.v1.PartitionOffsetR\007offs" +
-      "ets\"j\n\017PartitionOffset\022\034\n\tpartition\030\001 \001(" +
-      "\005R\tpartition\022\026\n\006offset\030\002 \001(\003R\006offset\022!\n\014" +
-      "timestamp_ms\030\003 \001(\003R\013timestampMs\"\030\n\026Descr" +
-      "ibeClusterRequest\"\212\001\n\027DescribeClusterRes" +
-      "ponse\022\035\n\ncluster_id\030\001 \001(\tR\tclusterId\022#\n\r" +
-      "controller_id\030\002 \001(\004R\014controllerId\022+\n\007bro" +
-      "kers\030\003 \003(\0132\021.sluice.v1.BrokerR\007brokers\"F" +
-      "\n\006Broker\022\016\n\002id\030\001 \001(\004R\002id\022\030\n\007address\030\002 \001(" +
-      "\tR\007address\022\022\n\004rack\030\003 \001(\tR\004rack\",\n\022GetMet" +
-      "adataRequest\022\026\n\006topics\030\001 \003(\tR\006topics\"\231\001\n" +
-      "\023GetMetadataResponse\022+\n\007brokers\030\001 \003(\0132\021." +
-      "sluice.v1.BrokerR\007brokers\0220\n\006topics\030\002 \003(" +
-      "\0132\030.sluice.v1.TopicMetadataR\006topics\022#\n\rc" +
-      "ontroller_id\030\003 \001(\004R\014controllerId\"|\n\rTopi" +
-      "cMetadata\022\022\n\004name\030\001 \001(\tR\004name\022\031\n\010topic_i" +
-      "d\030\002 \001(\tR\007topicId\022<\n\npartitions\030\003 \003(\0132\034.s" +
-      "luice.v1.PartitionMetadataR\npartitions\"o" +
-      "\n\021PartitionMetadata\022\034\n\tpartition\030\001 \001(\005R\t" +
-      "partition\022\033\n\tleader_id\030\002 \001(\004R\010leaderId\022\037" +
-      "\n\013replica_ids\030\003 \003(\004R\nreplicaIds2\232\006\n\014Admi" +
-      "nService\022L\n\013CreateTopic\022\035.sluice.v1.Crea" +
-      "teTopicRequest\032\036.sluice.v1.CreateTopicRe" +
-      "sponse\022L\n\013DeleteTopic\022\035.sluice.v1.Delete" +
-      "TopicRequest\032\036.sluice.v1.DeleteTopicResp" +
-      "onse\022N\n\nListTopics\022\034.sluice.v1.ListTopic" +
-      "sRequest\032\035.sluice.v1.ListTopicsResponse\"" +
-      "\003\220\002\001\022W\n\rDescribeTopic\022\037.sluice.v1.Descri" +
-      "beTopicRequest\032 .sluice.v1.DescribeTopic" +
-      "Response\"\003\220\002\001\022Q\n\013ListOffsets\022\035.sluice.v1" +
-      ".ListOffsetsRequest\032\036.sluice.v1.ListOffs" +
-      "etsResponse\"\003\220\002\001\022Q\n\013GetMetadata\022\035.sluice" +
-      ".v1.GetMetadataRequest\032\036.sluice.v1.GetMe" +
-      "tadataResponse\"\003\220\002\001\022]\n\017DescribeCluster\022!" +
-      ".sluice.v1.DescribeClusterRequest\032\".slui" +
-      "ce.v1.DescribeClusterResponse\"\003\220\002\001\022c\n\021Al" +
-      "terTopicConfigs\022#.sluice.v1.AlterTopicCo" +
-      "nfigsRequest\032$.sluice.v1.AlterTopicConfi" +
-      "gsResponse\"\003\220\002\002\022[\n\020CreatePartitions\022\".sl" +
-      "uice.v1.CreatePartitionsRequest\032#.sluice" +
-      ".v1.CreatePartitionsResponseBG\n\014io.sluic" +
-      "e.v1P\001Z5github.com/sluice-io/sluice/gen/" +
-      "go/sluice/v1;sluicev1b\006proto3"
+      "gh_watermark\030\005 \001(\003R\rhighWatermark\022-\n\023in_" +
+      "sync_replica_ids\030\006 \003(\004R\020inSyncReplicaIds" +
+      "\"\252\001\n\022ListOffsetsRequest\022\024\n\005topic\030\001 \001(\tR\005" +
+      "topic\022\036\n\npartitions\030\002 \003(\005R\npartitions\0221\n" +
+      "\010boundary\030\003 \001(\0162\023.sluice.v1.BoundaryH\000R\010" +
+      "boundary\022#\n\014timestamp_ms\030\004 \001(\003H\000R\013timest" +
+      "ampMsB\006\n\004spec\"K\n\023ListOffsetsResponse\0224\n\007" +
+      "offsets\030\001 \003(\0132\032.sluice.v1.PartitionOffse" +
+      "tR\007offsets\"j\n\017PartitionOffset\022\034\n\tpartiti" +
+      "on\030\001 \001(\005R\tpartition\022\026\n\006offset\030\002 \001(\003R\006off" +
+      "set\022!\n\014timestamp_ms\030\003 \001(\003R\013timestampMs\"\030" +
+      "\n\026DescribeClusterRequest\"\212\001\n\027DescribeClu" +
+      "sterResponse\022\035\n\ncluster_id\030\001 \001(\tR\tcluste" +
+      "rId\022#\n\rcontroller_id\030\002 \001(\004R\014controllerId" +
+      "\022+\n\007brokers\030\003 \003(\0132\021.sluice.v1.BrokerR\007br" +
+      "okers\"F\n\006Broker\022\016\n\002id\030\001 \001(\004R\002id\022\030\n\007addre" +
+      "ss\030\002 \001(\tR\007address\022\022\n\004rack\030\003 \001(\tR\004rack\",\n" +
+      "\022GetMetadataRequest\022\026\n\006topics\030\001 \003(\tR\006top" +
+      "ics\"\231\001\n\023GetMetadataResponse\022+\n\007brokers\030\001" +
+      " \003(\0132\021.sluice.v1.BrokerR\007brokers\0220\n\006topi" +
+      "cs\030\002 \003(\0132\030.sluice.v1.TopicMetadataR\006topi" +
+      "cs\022#\n\rcontroller_id\030\003 \001(\004R\014controllerId\"" +
+      "|\n\rTopicMetadata\022\022\n\004name\030\001 \001(\tR\004name\022\031\n\010" +
+      "topic_id\030\002 \001(\tR\007topicId\022<\n\npartitions\030\003 " +
+      "\003(\0132\034.sluice.v1.PartitionMetadataR\nparti" +
+      "tions\"o\n\021PartitionMetadata\022\034\n\tpartition\030" +
+      "\001 \001(\005R\tpartition\022\033\n\tleader_id\030\002 \001(\004R\010lea" +
+      "derId\022\037\n\013replica_ids\030\003 \003(\004R\nreplicaIds2\232" +
+      "\006\n\014AdminService\022L\n\013CreateTopic\022\035.sluice." +
+      "v1.CreateTopicRequest\032\036.sluice.v1.Create" +
+      "TopicResponse\022L\n\013DeleteTopic\022\035.sluice.v1" +
+      ".DeleteTopicRequest\032\036.sluice.v1.DeleteTo" +
+      "picResponse\022N\n\nListTopics\022\034.sluice.v1.Li" +
+      "stTopicsRequest\032\035.sluice.v1.ListTopicsRe" +
+      "sponse\"\003\220\002\001\022W\n\rDescribeTopic\022\037.sluice.v1" +
+      ".DescribeTopicRequest\032 .sluice.v1.Descri" +
+      "beTopicResponse\"\003\220\002\001\022Q\n\013ListOffsets\022\035.sl" +
+      "uice.v1.ListOffsetsRequest\032\036.sluice.v1.L" +
+      "istOffsetsResponse\"\003\220\002\001\022Q\n\013GetMetadata\022\035" +
+      ".sluice.v1.GetMetadataRequest\032\036.sluice.v" +
+      "1.GetMetadataResponse\"\003\220\002\001\022]\n\017DescribeCl" +
+      "uster\022!.sluice.v1.DescribeClusterRequest" +
+      "\032\".sluice.v1.DescribeClusterResponse\"\003\220\002" +
+      "\001\022c\n\021AlterTopicConfigs\022#.sluice.v1.Alter" +
+      "TopicConfigsRequest\032$.sluice.v1.AlterTop" +
+      "icConfigsResponse\"\003\220\002\002\022[\n\020CreatePartitio" +
+      "ns\022\".sluice.v1.CreatePartitionsRequest\032#" +
+      ".sluice.v1.CreatePartitionsResponseBG\n\014i" +
+      "o.sluice.v1P\001Z5github.com/sluice-io/slui" +
+      "ce/gen/go/sluice/v1;sluicev1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -397,7 +398,7 @@ public final class Admin extends com.google.protobuf.GeneratedFile {
     internal_static_sluice_v1_PartitionDescription_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_PartitionDescription_descriptor,
-        new java.lang.String[] { "Partition", "LeaderId", "ReplicaIds", "LogStartOffset", "HighWatermark", });
+        new java.lang.String[] { "Partition", "LeaderId", "ReplicaIds", "LogStartOffset", "HighWatermark", "InSyncReplicaIds", });
     internal_static_sluice_v1_ListOffsetsRequest_descriptor =
       getDescriptor().getMessageType(15);
     internal_static_sluice_v1_ListOffsetsRequest_fieldAccessorTable = new

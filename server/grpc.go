@@ -27,8 +27,9 @@ import (
 )
 
 // newGRPCServer builds the server with its interceptor chain, outermost
-// first: recovery (a panic becomes INTERNAL and a log line), logging, the
-// mapping of errors to status, then validation, then the handler.
+// first: recovery (a panic becomes INTERNAL and a log line), the request id
+// (requestid.go), logging, the mapping of errors to status, then
+// validation, then the handler.
 func (b *Broker) newGRPCServer() error {
 	codec, err := newRawCodec()
 	if err != nil {
@@ -53,6 +54,7 @@ func (b *Broker) newGRPCServer() error {
 		grpc.KeepaliveParams(keepalive.ServerParameters{Time: b.cfg.KeepaliveTime, Timeout: b.cfg.KeepaliveTimeout}),
 		grpc.ChainUnaryInterceptor(
 			recovery.UnaryServerInterceptor(recoverOpts...),
+			b.requestIDUnary,
 			logging.UnaryServerInterceptor(logger, logOpts...),
 			statusUnary,
 			b.requestSizeUnary,
@@ -61,6 +63,7 @@ func (b *Broker) newGRPCServer() error {
 		),
 		grpc.ChainStreamInterceptor(
 			recovery.StreamServerInterceptor(recoverOpts...),
+			b.requestIDStream,
 			logging.StreamServerInterceptor(logger, logOpts...),
 			statusStream,
 			b.requestSizeStream,

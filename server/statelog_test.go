@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -265,4 +266,33 @@ func TestLogsNeverCarryRecordBytes(t *testing.T) {
 	if strings.Contains(logs[1].text(), secret) {
 		t.Errorf("the log holds record bytes:\n%s", logs[1].text())
 	}
+}
+
+// TestGroupRebalanceIsLogged: each generation of a group is one line with
+// its number, its members and how many partitions they own.
+func TestGroupRebalanceIsLogged(t *testing.T) {
+	c, logs := startLoggedCluster(t, 1, nil)
+	conn := c.conn(1)
+	if _, err := sluicev1.NewAdminServiceClient(conn).CreateTopic(t.Context(), &sluicev1.CreateTopicRequest{Name: "g", Partitions: 4}); err != nil {
+		t.Fatal(err)
+	}
+	groups := sluicev1.NewGroupCoordinatorServiceClient(conn)
+	a := join(t, groups, &sluicev1.JoinGroup{GroupId: "logged", Topics: []string{"g"}})
+	a.until(4)
+	waitFor(t, "generation 1's line", func() bool {
+		return len(logs[1].lines(t, "group rebalanced", map[string]string{"group": "logged", "generation": "1",
+			"members": "1", "member_ids": a.id, "partitions_assigned": "4"})) == 1
+	})
+	b := join(t, groups, &sluicev1.JoinGroup{GroupId: "logged", Topics: []string{"g"}})
+	a.until(2)
+	b.until(2)
+	waitFor(t, "a generation with both members", func() bool {
+		for _, l := range logs[1].lines(t, "group rebalanced", map[string]string{"group": "logged", "members": "2"}) {
+			ids := strings.Split(l["member_ids"].(string), ",")
+			if len(ids) == 2 && slices.Contains(ids, a.id) && slices.Contains(ids, b.id) {
+				return true
+			}
+		}
+		return false
+	})
 }

@@ -89,7 +89,7 @@ func (o *serveOptions) run(cmd *cobra.Command) error {
 			return fmt.Errorf("--initial-controllers does not list this broker's --node-id %d", o.nodeID)
 		}
 	}
-	logger, err := newLogger(os.Stderr, o.logFormat, level)
+	logger, err := newLogger(cmd.ErrOrStderr(), o.logFormat, level)
 	if err != nil {
 		return err
 	}

@@ -147,6 +147,18 @@ func TestCLIFindingsAgainstABroker(t *testing.T) {
 			code: 1, stderr: "sluice: unknown flag: --bogus\nUsage: sluice produce TOPIC [flags]\nRun 'sluice produce --help' for more.\n",
 		},
 		{
+			name: "a partition the topic lacks, in the singular", args: []string{"produce", "t", "--partition", "5"}, stdin: "a\n",
+			code: 1, stderr: "sluice: 1 record failed, none acknowledged: partition: topic \"t\" has 1 partition (0); partition 5 does not exist\n",
+		},
+		{
+			name: "consume of a partition the topic lacks, in the singular", args: []string{"consume", "t", "--partition", "9"},
+			code: 1, stderr: "sluice: topic \"t\" has 1 partition (0); partition 9 does not exist\n",
+		},
+		{
+			name: "missing required flags show the usage line", args: []string{"group", "reset-offsets", "g"},
+			code: 1, stderrRe: `^sluice: required flag\(s\) "to", "topic" not set\nUsage: sluice group reset-offsets GROUP --topic T --to POS \[flags\]\n`,
+		},
+		{
 			name: "the group's reset-offsets names its argument", args: []string{"group", "reset-offsets"},
 			code: 1, stderrRe: `^sluice: group reset-offsets: missing GROUP\nUsage: sluice group reset-offsets GROUP --topic T --to POS \[flags\]\n`,
 		},

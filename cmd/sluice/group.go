@@ -75,8 +75,8 @@ func newGroupDescribeCmd(g *globalOptions) *cobra.Command {
 // printGroup prints a description: a header, the members, then one line
 // per partition with its owner ("-" for no commit or no owner).
 func printGroup(out io.Writer, d *sluicev1.DescribeGroupResponse) error {
-	fmt.Fprintf(out, "group %s: %s, generation %d, %d member(s), assignor %s, coordinator broker %d\n",
-		d.GetGroupId(), d.GetState(), d.GetGeneration(), len(d.GetMembers()), orDash(d.GetAssignor()), d.GetCoordinatorId())
+	fmt.Fprintf(out, "group %s: %s, generation %d, %s, assignor %s, coordinator broker %d\n",
+		d.GetGroupId(), d.GetState(), d.GetGeneration(), plural(int64(len(d.GetMembers())), "member"), orDash(d.GetAssignor()), d.GetCoordinatorId())
 	owner := map[string]string{}
 	for _, m := range d.GetMembers() {
 		for _, tp := range m.GetAssigned() {
@@ -170,8 +170,12 @@ func newGroupResetCmd(g *globalOptions) *cobra.Command {
 				}
 				if len(clamped) > 0 {
 					// The broker clamps as kafka-consumer-groups --to-offset does.
-					_, err = fmt.Fprintf(out, "offset %s is outside the log of partition(s) %s: set to the nearest end of the log instead\n",
-						to, strings.Join(clamped, " "))
+					noun := "partition"
+					if len(clamped) > 1 {
+						noun = "partitions"
+					}
+					_, err = fmt.Fprintf(out, "offset %s is outside the log of %s %s: set to the nearest end of the log instead\n",
+						to, noun, strings.Join(clamped, " "))
 				}
 				return err
 			})

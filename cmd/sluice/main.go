@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -37,7 +38,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "sluice: %s\n", errorMessage(err, g.broker))
 	var ue *usageError
-	if errors.As(err, &ue) && cmd != nil {
+	// cobra checks required flags itself, after the flag error hook.
+	if (errors.As(err, &ue) || strings.HasPrefix(err.Error(), "required flag(s)")) && cmd != nil {
 		fmt.Fprint(stderr, usageLine(cmd))
 	}
 	return 1
@@ -57,6 +59,10 @@ func newRootCmd(g *globalOptions) *cobra.Command {
 		// checked (and given its default port) once, here.
 		PersistentPreRunE: func(*cobra.Command, []string) error { return g.checkBroker() },
 	}
+	// The commands that group others run only to refuse an unknown
+	// subcommand: their usage shows "sluice topic [command]", not a
+	// runnable "sluice topic [flags]".
+	root.SetUsageTemplate(strings.Replace(root.UsageTemplate(), "{{if .Runnable}}", "{{if and .Runnable (not .HasAvailableSubCommands)}}", 1))
 	root.Version = versionLine()
 	root.SetVersionTemplate("{{.Version}}\n")
 	// A bad flag is a usage error: its message is followed by the usage line.

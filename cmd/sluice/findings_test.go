@@ -462,3 +462,15 @@ func TestConsumeGroupThatNeverJoinsFails(t *testing.T) {
 		})
 	}
 }
+
+// TestServeOnADataDirInUse: a second broker on the data directory of a
+// running one says so, not badger's lock message.
+func TestServeOnADataDirInUse(t *testing.T) {
+	b := servertest.Start(t, servertest.OnDisk())
+	dir := b.Config().Storage.Dir
+	res := runCLI(t, nil, "serve", "--listen", "127.0.0.1:0", "--data-dir", dir)
+	want := fmt.Sprintf("sluice: --data-dir %s is in use by another process (another sluice serve with the same --data-dir?)\n", dir)
+	if res.code != 1 || !strings.HasSuffix(res.stderr, want) {
+		t.Errorf("serve = %+v\nwant stderr ending %q", res, want)
+	}
+}

@@ -107,6 +107,9 @@ func (o *serveOptions) run(cmd *cobra.Command) error {
 	})
 	if err != nil {
 		_ = lis.Close()
+		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
+			return fmt.Errorf("--data-dir %s is in use by another process (another sluice serve with the same --data-dir?)", o.dataDir)
+		}
 		return err
 	}
 	ctx := cmd.Context()

@@ -111,6 +111,9 @@ func errorMessage(err error, broker string) string {
 			return fmt.Sprintf("cannot reach the broker at %s: %s (is `sluice serve` running there? --broker or %s names it)",
 				broker, reason, brokerEnv)
 		}
+		if lostConnection(msg) {
+			return fmt.Sprintf("lost the connection to the broker at %s (did it stop?)", broker)
+		}
 		if msg == "" {
 			return fmt.Sprintf("the broker at %s is unavailable; retry", broker)
 		}
@@ -146,6 +149,18 @@ func errorMessage(err error, broker string) string {
 		msg = st.Code().String()
 	}
 	return msg
+}
+
+// lostConnection recognises gRPC's texts for a connection that broke while
+// a call was under way.
+func lostConnection(msg string) bool {
+	for _, s := range []string{"error reading from server", "transport is closing", "the connection is draining",
+		"connection reset by peer", "broken pipe"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // connectFailure recognises gRPC's "the connection could not be made"

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -289,6 +290,10 @@ func TestErrorMessagesInPlainWords(t *testing.T) {
 			"cannot reach the broker at 10.0.0.1:7070: connection refused (is `sluice serve` running there? --broker or SLUICE_BROKER names it)"},
 		{"not gRPC", status.Error(codes.Unavailable, `connection error: desc = "error reading server preface: http2: frame too large"`),
 			"cannot reach the broker at 10.0.0.1:7070: whatever listens there does not speak gRPC (is `sluice serve` running there? --broker or SLUICE_BROKER names it)"},
+		{"lost mid-call", status.Error(codes.Unavailable, "error reading from server: EOF"),
+			"lost the connection to the broker at 10.0.0.1:7070 (did it stop?)"},
+		{"closing", status.Error(codes.Unavailable, "transport is closing"),
+			"lost the connection to the broker at 10.0.0.1:7070 (did it stop?)"},
 		{"broker's own unavailable", status.Error(codes.Unavailable, "partition t/0 has no leader at the moment; retry"),
 			"partition t/0 has no leader at the moment; retry"},
 		{"deadline", status.Error(codes.DeadlineExceeded, "context deadline exceeded"),
@@ -472,5 +477,30 @@ func TestServeOnADataDirInUse(t *testing.T) {
 	want := fmt.Sprintf("sluice: --data-dir %s is in use by another process (another sluice serve with the same --data-dir?)\n", dir)
 	if res.code != 1 || !strings.HasSuffix(res.stderr, want) {
 		t.Errorf("serve = %+v\nwant stderr ending %q", res, want)
+	}
+}
+
+// TestConsumeWhenTheBrokerGoesAway: a broker that stops in the middle of a
+// --follow read ends the command with an error in plain words, not
+// "error reading from server: EOF".
+func TestConsumeWhenTheBrokerGoesAway(t *testing.T) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer()
+	f := &fakeFetcher{opened: make(chan struct{})}
+	sluicev1.RegisterFetchServiceServer(srv, f)
+	go srv.Serve(lis)
+	t.Cleanup(srv.Stop)
+	go func() {
+		<-f.opened
+		srv.Stop() // closes the connection under the open stream
+	}()
+	addr := lis.Addr().String()
+	res := runCLI(t, nil, "--broker", addr, "consume", "t", "--follow")
+	want := "sluice: lost the connection to the broker at " + addr + " (did it stop?)\n"
+	if res.code != 1 || res.stderr != want {
+		t.Errorf("consume = code %d stderr %q, want %q", res.code, res.stderr, want)
 	}
 }

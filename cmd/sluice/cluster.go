@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
@@ -396,6 +397,15 @@ func lag(leaderHW, hw *int64) *int64 {
 // wrapping; other errors as they are.
 func statusMessage(err error) string {
 	if st, ok := status.FromError(err); ok && st.Message() != "" {
+		if reason, ok := connectFailure(st.Message()); ok && st.Code() == codes.Unavailable {
+			return "cannot connect: " + reason
+		}
+		if st.Code() == codes.Unavailable && lostConnection(st.Message()) {
+			return "the connection was lost"
+		}
+		if st.Code() == codes.DeadlineExceeded {
+			return "no answer within --timeout"
+		}
 		return st.Message()
 	}
 	return err.Error()

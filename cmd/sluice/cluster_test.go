@@ -430,3 +430,22 @@ func TestClusterStatusWatchRefreshes(t *testing.T) {
 		t.Errorf("--interval 0s: %+v", res)
 	}
 }
+
+// TestClusterStatusSaysWhyABrokerDidNotAnswer: gRPC's dialing text becomes
+// the reason in a few words.
+func TestClusterStatusSaysWhyABrokerDidNotAnswer(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		want string
+	}{
+		{status.Error(codes.Unavailable, `connection error: desc = "transport: Error while dialing: dial tcp 127.0.0.1:7073: connect: connection refused"`),
+			"cannot connect: connection refused"},
+		{status.Error(codes.Unavailable, "error reading from server: EOF"), "the connection was lost"},
+		{status.Error(codes.DeadlineExceeded, "context deadline exceeded"), "no answer within --timeout"},
+		{errors.New("plain"), "plain"},
+	} {
+		if got := statusMessage(tt.err); got != tt.want {
+			t.Errorf("statusMessage(%v) = %q, want %q", tt.err, got, tt.want)
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	sluice "github.com/sluice-io/sluice/clients/go"
@@ -97,6 +98,7 @@ func (g *globalOptions) dialAddr(addr string) (*grpc.ClientConn, error) {
 	conn, err := grpc.NewClient(addr,
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxRecvBytes)),
+		grpc.WithUnaryInterceptor(keepRequestID),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("connect to broker %s: %w", addr, err)
@@ -149,4 +151,30 @@ func connectFor(ctx context.Context, g *globalOptions, topic string) (*sluice.Cl
 		return nil, err
 	}
 	return client, nil
+}
+
+// requestIDError is a failed call with the request id the broker returned
+// in its x-request-id trailer (server/requestid.go); errorMessage shows it
+// when the broker failed, so a user can quote it to whoever reads the
+// broker's log.
+type requestIDError struct {
+	err error
+	id  string
+}
+
+func (e *requestIDError) Error() string { return e.err.Error() }
+func (e *requestIDError) Unwrap() error { return e.err }
+
+// keepRequestID is a client interceptor that keeps a failed call's
+// request id with its error.
+func keepRequestID(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn,
+	invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	var trailer metadata.MD
+	err := invoker(ctx, method, req, reply, cc, append(opts, grpc.Trailer(&trailer))...)
+	if err != nil {
+		if ids := trailer.Get("x-request-id"); len(ids) > 0 {
+			return &requestIDError{err: err, id: ids[0]}
+		}
+	}
+	return err
 }

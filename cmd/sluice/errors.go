@@ -138,10 +138,15 @@ func errorMessage(err error, broker string) string {
 		if msg == "" {
 			return fmt.Sprintf("the broker at %s refused: permission denied", broker)
 		}
-	case codes.Internal, codes.Unknown:
-		// A message of the broker's own: say it is a fault, not the user's.
+	case codes.Internal, codes.Unknown, codes.DataLoss:
+		// A message of the broker's own: say it is a fault, not the user's,
+		// and give the request id its log line has.
 		if msg == "" {
 			msg = st.Code().String()
+		}
+		var ride *requestIDError
+		if errors.As(err, &ride) {
+			return fmt.Sprintf("the broker failed: %s (request id %s: the broker's log has it)", msg, ride.id)
 		}
 		return "the broker failed: " + msg
 	}

@@ -16,6 +16,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
@@ -502,5 +503,27 @@ func TestConsumeWhenTheBrokerGoesAway(t *testing.T) {
 	want := "sluice: lost the connection to the broker at " + addr + " (did it stop?)\n"
 	if res.code != 1 || res.stderr != want {
 		t.Errorf("consume = code %d stderr %q, want %q", res.code, res.stderr, want)
+	}
+}
+
+// failingAdmin fails ListTopics as a broker with a fault does, returning a
+// request id in the trailer.
+type failingAdmin struct {
+	sluicev1.UnimplementedAdminServiceServer
+}
+
+func (failingAdmin) ListTopics(ctx context.Context, _ *sluicev1.ListTopicsRequest) (*sluicev1.ListTopicsResponse, error) {
+	_ = grpc.SetTrailer(ctx, metadata.Pairs("x-request-id", "1-ab12-7"))
+	return nil, status.Error(codes.Internal, "storage: write failed")
+}
+
+// TestBrokerFaultNamesTheRequestID: when the broker fails (INTERNAL), the
+// error names the request id the broker returned, which its log line has.
+func TestBrokerFaultNamesTheRequestID(t *testing.T) {
+	addr := startServer(t, func(s *grpc.Server) { sluicev1.RegisterAdminServiceServer(s, failingAdmin{}) })
+	res := runCLI(t, nil, "--broker", addr, "topic", "list")
+	want := "sluice: the broker failed: storage: write failed (request id 1-ab12-7: the broker's log has it)\n"
+	if res.code != 1 || res.stderr != want {
+		t.Errorf("topic list = %+v\nwant stderr %q", res, want)
 	}
 }

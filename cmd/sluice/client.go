@@ -49,8 +49,11 @@ func (g *globalOptions) addFlags(root *cobra.Command) {
 
 // checkBroker checks --broker and gives it the default port when it names
 // only a host: gRPC would otherwise dial port 443.
-func (g *globalOptions) checkBroker() error {
+func (g *globalOptions) checkBroker(cmd *cobra.Command) error {
 	addr, err := brokerAddress(g.broker)
+	if err != nil && !cmd.Flags().Changed("broker") && os.Getenv(brokerEnv) != "" {
+		return fmt.Errorf("invalid %s %q: %v", brokerEnv, g.broker, err)
+	}
 	if err != nil {
 		return usageErrorf("invalid --broker %q: %v", g.broker, err)
 	}

@@ -205,6 +205,9 @@ func TestCLIFindingsWithoutABroker(t *testing.T) {
 		{name: "a client command's help lists --broker", args: []string{"topic", "list", "--help"}, stdoutRe: `--broker host\[:port\]`},
 		{name: "serve --log-format is checked", args: []string{"serve", "--log-format", "yaml"}, code: 1,
 			stderr: "sluice: invalid --log-format \"yaml\": want text or json\n"},
+		{name: "help for a command that does not exist", args: []string{"help", "foo"},
+			code: 1, stderrRe: `^sluice: unknown command "foo" for "sluice"\nUsage: sluice help \[COMMAND\]`},
+		{name: "help for a command", args: []string{"help", "topic", "create"}, stdoutRe: `^Create a topic\n\nUsage:\n  sluice topic create NAME \[flags\]`},
 		{name: "version", args: []string{"version"}, stdoutRe: `^sluice \S+ \(commit [^,]+, go1\.\S+ \S+/\S+\)\n$`},
 		{name: "--version", args: []string{"--version"}, stdoutRe: `^sluice \S+ \(commit [^,]+, go1\.\S+ \S+/\S+\)\n$`},
 	}
@@ -221,6 +224,19 @@ func TestCLIFindingsWithoutABroker(t *testing.T) {
 	}
 	if res := runCLI(t, nil, "topic", "list", "--help"); !strings.Contains(res.stdout, "--broker") {
 		t.Errorf("after serve --help, topic list --help no longer lists --broker:\n%s", res.stdout)
+	}
+}
+
+// TestBadBrokerFromTheEnvironmentNamesIt: a malformed SLUICE_BROKER is
+// reported as such, not as a --broker the user never typed.
+func TestBadBrokerFromTheEnvironmentNamesIt(t *testing.T) {
+	t.Setenv(brokerEnv, "bad:x")
+	res := runCLI(t, nil, "topic", "list")
+	if want := "sluice: invalid SLUICE_BROKER \"bad:x\": port \"x\" is not a number from 1 to 65535\n"; res.code != 1 || res.stderr != want {
+		t.Errorf("topic list = %+v, want stderr %q", res, want)
+	}
+	if res := runCLI(t, nil, "version"); res.code != 0 {
+		t.Errorf("version with a bad SLUICE_BROKER: %+v", res)
 	}
 }
 
@@ -262,7 +278,7 @@ func TestBrokerAddressGetsTheDefaultPort(t *testing.T) {
 	if err := root.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	if err := g.checkBroker(); err != nil || g.broker != "localhost:7070" {
+	if err := g.checkBroker(root); err != nil || g.broker != "localhost:7070" {
 		t.Errorf("--broker localhost: broker %q, %v; want localhost:7070", g.broker, err)
 	}
 }

@@ -57,7 +57,7 @@ func newRootCmd(g *globalOptions) *cobra.Command {
 		RunE:          subcommandsOnly,
 		// Every command but serve and dev talks to a broker: --broker is
 		// checked (and given its default port) once, here.
-		PersistentPreRunE: func(*cobra.Command, []string) error { return g.checkBroker() },
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return g.checkBroker(cmd) },
 	}
 	// The commands that group others run only to refuse an unknown
 	// subcommand: their usage shows "sluice topic [command]", not a
@@ -68,6 +68,7 @@ func newRootCmd(g *globalOptions) *cobra.Command {
 	// A bad flag is a usage error: its message is followed by the usage line.
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	g.addFlags(root)
+	root.SetHelpCommand(newHelpCmd())
 	root.AddCommand(
 		withoutBroker(newServeCmd()),
 		newTopicCmd(g),
@@ -79,4 +80,21 @@ func newRootCmd(g *globalOptions) *cobra.Command {
 		withoutBroker(newVersionCmd()),
 	)
 	return root
+}
+
+// newHelpCmd is cobra's help command, except that help for a command that
+// does not exist is an error (cobra prints the root's help and exits 0).
+func newHelpCmd() *cobra.Command {
+	return withoutBroker(&cobra.Command{
+		Use:   "help [COMMAND]",
+		Short: "Help about any command",
+		Args:  cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			target, rest, err := cmd.Root().Find(args)
+			if err != nil || target == nil || len(rest) > 0 {
+				return usageErrorf("unknown command %q for %q", strings.Join(args, " "), cmd.Root().Name())
+			}
+			return target.Help()
+		},
+	})
 }

@@ -41,8 +41,12 @@ test: tools lint check-generated breaking build test-go fuzz-short test-clients 
 # The log lets a failure be repeated at the end of the output, where CI shows it.
 GO_TEST_LOG ?= $(CURDIR)/.go-test.log
 
-test-go: ## Run the Go tests (race detector on)
-	PATH="$(BIN):$$PATH" $(GO) test $(TEST_FLAGS) ./... 2>&1 | tee $(GO_TEST_LOG) || \
+# The Go tests include a short run of the fault-injection suite (chaos/,
+# CHAOS_SHORT_SECONDS of faults on three brokers in network namespaces).
+CHAOS_SHORT_SECONDS ?= 45
+
+test-go: chaos-deps ## Run the Go tests (race detector on), with a short fault-injection run
+	PATH="$(BIN):$$PATH" SLUICE_REQUIRE_CHAOS=1 SLUICE_CHAOS_SECONDS=$(CHAOS_SHORT_SECONDS) $(GO) test $(TEST_FLAGS) ./... 2>&1 | tee $(GO_TEST_LOG) || \
 	  { scripts/test-failures.sh $(GO_TEST_LOG); exit 1; }
 
 # Every native Go fuzz target (scripts/fuzz.sh finds them), one after the
@@ -116,6 +120,33 @@ $(BIN)/.grpcurl-$(GRPCURL_VERSION):
 clean: ## Remove build outputs and installed tools
 	rm -rf $(BIN) tools/node_modules
 
+# The fault-injection suite (chaos/) runs brokers in network namespaces and
+# injects faults with iptables: Debian's iproute2 and iptables, as root.
+.PHONY: chaos-deps chaos chaos-long
+chaos-deps: ## Install Debian's iproute2 and iptables when missing (for the fault-injection suite)
+	@command -v ip >/dev/null && command -v iptables >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends iproute2 iptables; }
+
+SEED    ?=
+SECONDS ?= 120
+BROKERS ?= 3
+KINDS   ?=
+chaos: chaos-deps ## One seeded fault schedule: make chaos SEED=n SECONDS=s [BROKERS=5] [KINDS=kill,pause]
+	SLUICE_REQUIRE_CHAOS=1 SLUICE_CHAOS_SEED=$(SEED) SLUICE_CHAOS_SECONDS=$(SECONDS) SLUICE_CHAOS_BROKERS=$(BROKERS) \
+	  SLUICE_CHAOS_KINDS=$(KINDS) $(GO) test -count=1 -v -timeout 0 -run '^TestNemesis$$' ./chaos/
+
+# At least 1,000 faults in under an hour: faults of 0.5-3 s, 0.5-1.5 s apart,
+# for 55 minutes; the summary goes to docs/chaos/ (see docs/reliability.md).
+LONG_SECONDS ?= 3300
+chaos-long: chaos-deps ## About 1,200 seeded faults in 55 minutes; writes docs/chaos/long-run-$(BROKERS)-brokers.md
+	mkdir -p docs/chaos
+	SLUICE_REQUIRE_CHAOS=1 SLUICE_CHAOS_SEED=$(SEED) SLUICE_CHAOS_SECONDS=$(LONG_SECONDS) SLUICE_CHAOS_BROKERS=$(BROKERS) \
+	  SLUICE_CHAOS_KINDS=$(KINDS) SLUICE_CHAOS_FAULT_MS=500-3000 SLUICE_CHAOS_GAP_MS=500-1500 \
+	  SLUICE_CHAOS_REPORT=$(CURDIR)/docs/chaos/long-run-$(BROKERS)-brokers.json \
+	  SLUICE_CHAOS_MARKDOWN=$(CURDIR)/docs/chaos/long-run-$(BROKERS)-brokers.md \
+	  $(GO) test -count=1 -v -timeout 0 -run '^TestNemesis$$' ./chaos/
+
 .PHONY: bench-deps
 bench-deps: ## Debian packages the benchmark scripts use (jq, curl), installed when missing
 	@command -v jq >/dev/null && command -v curl >/dev/null || { \
@@ -125,6 +156,10 @@ bench-deps: ## Debian packages the benchmark scripts use (jq, curl), installed w
 .PHONY: bench-peers
 bench-peers: build bench-deps ## NATS JetStream, Kafka and Sluice, three nodes each, side by side (about 6 min here); writes docs/bench/ and docs/benchmarks.md
 	PATH="$(BIN):$$PATH" ./scripts/bench-peers.sh
+
+.PHONY: bench-tls
+bench-tls: build bench-deps ## Produce and consume throughput of one local broker with TLS off and on (figures in docs/security.md)
+	PATH="$(BIN):$$PATH" ./scripts/bench-tls.sh
 
 .PHONY: bench-cluster
 bench-cluster: build bench-deps ## Three local brokers: idle cost of 1,000 RF=3 partitions and RF=3 produce; writes docs/benchmarks-cluster.md

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -27,6 +28,8 @@ var (
 	ErrTopicExists = errors.New("topic already exists")
 	// ErrTopicNotFound is the outcome of a command naming an unknown topic.
 	ErrTopicNotFound = errors.New("topic not found")
+	// ErrUserNotFound is the outcome of deleting a user there is none of.
+	ErrUserNotFound = errors.New("user not found")
 	// ErrNoController means the metadata group has no leader yet.
 	ErrNoController = errors.New("the cluster has no controller yet; retry")
 	// ErrDropped means the command did not commit (leadership changed); retry.
@@ -93,12 +96,20 @@ type FSM struct {
 type view struct {
 	state  *internalv1.MetadataState
 	topics map[string]*internalv1.TopicInfo
+	// users is indexed too: every authenticated call may look one up.
+	users map[string]*internalv1.ScramUser
 }
 
 func newView(st *internalv1.MetadataState) *view {
 	v := &view{state: st, topics: make(map[string]*internalv1.TopicInfo, len(st.GetTopics()))}
 	for _, t := range st.GetTopics() {
 		v.topics[t.GetName()] = t
+	}
+	if len(st.GetUsers()) > 0 {
+		v.users = make(map[string]*internalv1.ScramUser, len(st.GetUsers()))
+		for _, u := range st.GetUsers() {
+			v.users[u.GetName()] = u
+		}
 	}
 	return v
 }
@@ -171,6 +182,12 @@ func (f *FSM) State() *internalv1.MetadataState { return f.published.Load().stat
 // modify it.
 func (f *FSM) Topic(name string) *internalv1.TopicInfo {
 	return f.published.Load().topics[name]
+}
+
+// User returns a user by name, nil when there is none; callers must not
+// modify it.
+func (f *FSM) User(name string) *internalv1.ScramUser {
+	return f.published.Load().users[name]
 }
 
 // Leader is the controller as this broker last heard (0: unknown).
@@ -302,7 +319,8 @@ func (f *FSM) save(b *storage.Batch) error {
 
 // shallowCopy copies the state's fields and lists, sharing their elements:
 // brokers are replaced whole when they change, topics cloned by
-// mutableTopic before they change. Every field of MetadataState is here.
+// mutableTopic before they change; users and keys are replaced whole. Every
+// field of MetadataState is here.
 func shallowCopy(st *internalv1.MetadataState) *internalv1.MetadataState {
 	return &internalv1.MetadataState{
 		ClusterId:      st.GetClusterId(),
@@ -311,6 +329,8 @@ func shallowCopy(st *internalv1.MetadataState) *internalv1.MetadataState {
 		Topics:         slices.Clone(st.GetTopics()),
 		AppliedIndex:   st.GetAppliedIndex(),
 		NextProducerId: st.GetNextProducerId(),
+		Users:          slices.Clone(st.GetUsers()),
+		AuthKeys:       slices.Clone(st.GetAuthKeys()),
 	}
 }
 
@@ -365,6 +385,12 @@ func (f *FSM) execute(cmd *internalv1.MetadataCommand) error {
 		return f.createPartitions(c.CreatePartitions)
 	case *internalv1.MetadataCommand_ReserveProducerIds:
 		return f.reserveProducerIDs(c.ReserveProducerIds)
+	case *internalv1.MetadataCommand_UpsertScramCredential:
+		return f.upsertScramCredential(c.UpsertScramCredential)
+	case *internalv1.MetadataCommand_DeleteUser:
+		return f.deleteUser(c.DeleteUser.GetName())
+	case *internalv1.MetadataCommand_AddAuthKey:
+		return f.addAuthKey(c.AddAuthKey.GetKey())
 	case *internalv1.MetadataCommand_RegisterBroker:
 		if f.working.GetClusterId() == "" {
 			f.working.ClusterId = c.RegisterBroker.GetClusterId()
@@ -495,6 +521,68 @@ func (f *FSM) partitionLeader(c *internalv1.PartitionLeader) {
 			}
 		}
 	}
+}
+
+// upsertScramCredential creates a user or replaces its credential of the
+// command's mechanism; the proposer validated the credential. A command
+// without a name or credential is refused alike on every broker.
+func (f *FSM) upsertScramCredential(c *internalv1.UpsertScramCredential) error {
+	if c.GetName() == "" || c.GetCredential().GetCredential() == nil {
+		return errors.New("user credential command without a user name or credential")
+	}
+	i, found := slices.BinarySearchFunc(f.working.GetUsers(), c.GetName(), func(u *internalv1.ScramUser, name string) int {
+		return strings.Compare(u.GetName(), name)
+	})
+	u := &internalv1.ScramUser{Name: c.GetName()}
+	if found {
+		u = proto.CloneOf(f.working.Users[i])
+	}
+	mech := c.GetCredential().GetMechanism()
+	u.Credentials = slices.DeleteFunc(u.Credentials, func(mc *internalv1.MechanismCredential) bool { return mc.GetMechanism() == mech })
+	u.Credentials = append(u.Credentials, c.GetCredential())
+	slices.SortFunc(u.Credentials, func(a, b *internalv1.MechanismCredential) int { return int(a.GetMechanism()) - int(b.GetMechanism()) })
+	if found {
+		f.working.Users[i] = u
+	} else {
+		f.working.Users = slices.Insert(f.working.Users, i, u)
+	}
+	return nil
+}
+
+func (f *FSM) deleteUser(name string) error {
+	i, found := slices.BinarySearchFunc(f.working.GetUsers(), name, func(u *internalv1.ScramUser, name string) int {
+		return strings.Compare(u.GetName(), name)
+	})
+	if !found {
+		return fmt.Errorf("%w: %q", ErrUserNotFound, name)
+	}
+	f.working.Users = slices.Delete(f.working.Users, i, i+1)
+	return nil
+}
+
+// keepAuthKeys is how many auth keys the state keeps: the one that signs
+// and the one before, which verifies what it signed until that expires.
+const keepAuthKeys = 2
+
+// NextAuthKeyID is the id the next auth key must have.
+func NextAuthKeyID(st *internalv1.MetadataState) uint32 {
+	keys := st.GetAuthKeys()
+	if len(keys) == 0 {
+		return 1
+	}
+	return keys[len(keys)-1].GetId() + 1
+}
+
+// addAuthKey adds a key unless another was added since the proposer looked.
+func (f *FSM) addAuthKey(k *internalv1.AuthKey) error {
+	if want := NextAuthKeyID(f.working); k.GetId() != want || len(k.GetKey()) == 0 {
+		return fmt.Errorf("%w (auth key %d is next, the request added %d)", ErrConflict, want, k.GetId())
+	}
+	f.working.AuthKeys = append(f.working.AuthKeys, k)
+	if n := len(f.working.AuthKeys); n > keepAuthKeys {
+		f.working.AuthKeys = slices.Clone(f.working.AuthKeys[n-keepAuthKeys:])
+	}
+	return nil
 }
 
 func (f *FSM) registerBroker(b *internalv1.BrokerInfo) {

@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	internalv1 "github.com/sluice-io/sluice/gen/go/sluice/internalpb/v1"
+	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/storage"
 )
 
@@ -26,6 +27,9 @@ func fuzzCommands() []*internalv1.MetadataCommand {
 		{Command: &internalv1.MetadataCommand_CreatePartitions{CreatePartitions: &internalv1.CreatePartitions{Name: "orders", CurrentCount: 3,
 			Assignment: []*internalv1.Replicas{{Brokers: []uint64{1}}}}}},
 		{Command: &internalv1.MetadataCommand_ReserveProducerIds{ReserveProducerIds: &internalv1.ReserveProducerIds{First: 1, Count: 1000}}},
+		upsertUserCmd("alice", sluicev1.ScramMechanism_SCRAM_MECHANISM_SHA_256, "k"),
+		{Command: &internalv1.MetadataCommand_DeleteUser{DeleteUser: &internalv1.DeleteUser{Name: "alice"}}},
+		addKeyCmd(1),
 	}
 }
 

@@ -314,15 +314,26 @@ func (s *adminService) GetMetadata(_ context.Context, req *sluicev1.GetMetadataR
 	for _, t := range topics {
 		tm := &sluicev1.TopicMetadata{Name: t.GetName(), TopicId: t.GetTopicId()}
 		for _, p := range t.GetPartitions() {
-			lead := p.GetLeader()
-			if r := s.b.replica(p.GetGroup()); r != nil && r.Leader() != 0 {
-				lead = r.Leader()
-			}
-			tm.Partitions = append(tm.Partitions, &sluicev1.PartitionMetadata{Partition: p.GetPartition(), LeaderId: lead, ReplicaIds: p.GetReplicas()})
+			lead, epoch := partitionLeader(s.b.replica(p.GetGroup()), p)
+			tm.Partitions = append(tm.Partitions, &sluicev1.PartitionMetadata{Partition: p.GetPartition(), LeaderId: lead, ReplicaIds: p.GetReplicas(), LeaderEpoch: epoch})
 		}
 		resp.Topics = append(resp.Topics, tm)
 	}
 	return resp, nil
+}
+
+// partitionLeader is the leader a broker names for a partition, and its
+// term: its own replica's, when it hosts one that knows a leader at least as
+// recent as the metadata's report, else the report.
+func partitionLeader(r *replica.Replica, p *internalv1.PartitionInfo) (leader, term uint64) {
+	leader, term = p.GetLeader(), p.GetLeaderTerm()
+	if r == nil {
+		return leader, term
+	}
+	if l, t := r.LeaderTerm(); l != 0 && t >= term {
+		return l, t
+	}
+	return leader, term
 }
 
 func (s *adminService) DescribeCluster(context.Context, *sluicev1.DescribeClusterRequest) (*sluicev1.DescribeClusterResponse, error) {

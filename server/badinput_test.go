@@ -145,7 +145,8 @@ func checkEveryRPCHasEmptyCase(t *testing.T, cases []edgeCase) {
 		have[c.name] = true
 	}
 	for _, fd := range []protoreflect.FileDescriptor{sluicev1.File_sluice_v1_admin_proto, sluicev1.File_sluice_v1_fetch_proto,
-		sluicev1.File_sluice_v1_group_proto, sluicev1.File_sluice_v1_produce_proto, sluicev1.File_sluice_v1_record_proto} {
+		sluicev1.File_sluice_v1_group_proto, sluicev1.File_sluice_v1_produce_proto, sluicev1.File_sluice_v1_record_proto,
+		sluicev1.File_sluice_v1_auth_proto} {
 		for i := range fd.Services().Len() {
 			sd := fd.Services().Get(i)
 			for j := range sd.Methods().Len() {
@@ -333,6 +334,7 @@ func (s *suite) nameCases() []edgeCase {
 		c("alter topic", unaryCall(a.AlterTopicConfigs, &sluicev1.AlterTopicConfigsRequest{Name: name,
 			SetConfigs: map[string]string{"retention.ms": "1000"}}), bad)
 		c("create partitions", unaryCall(a.CreatePartitions, &sluicev1.CreatePartitionsRequest{Name: name, Partitions: 4}), bad)
+		c("create user", unaryCall(a.CreateUser, &sluicev1.CreateUserRequest{Name: name, Password: "pw"}), bad)
 		c("list offsets", unaryCall(a.ListOffsets, &sluicev1.ListOffsetsRequest{Topic: name, Spec: latest}), bad)
 		c("metadata", unaryCall(a.GetMetadata, &sluicev1.GetMetadataRequest{Topics: []string{name}}), bad)
 		c("fetch", s.fetch(&sluicev1.FetchRequest{Topic: name}), bad)
@@ -740,6 +742,11 @@ func (s *suite) emptyRequestCases() []edgeCase {
 		{"empty/DescribeCluster", unaryCall(a.DescribeCluster, &sluicev1.DescribeClusterRequest{}), ok},
 		{"empty/AlterTopicConfigs", unaryCall(a.AlterTopicConfigs, &sluicev1.AlterTopicConfigsRequest{}), bad},
 		{"empty/CreatePartitions", unaryCall(a.CreatePartitions, &sluicev1.CreatePartitionsRequest{}), bad},
+		{"empty/CreateUser", unaryCall(a.CreateUser, &sluicev1.CreateUserRequest{}), bad},
+		{"empty/DeleteUser", unaryCall(a.DeleteUser, &sluicev1.DeleteUserRequest{}), bad},
+		{"empty/ListUsers", unaryCall(a.ListUsers, &sluicev1.ListUsersRequest{}), ok},
+		{"empty/StartScram", unaryCall(sluicev1.NewAuthServiceClient(s.b.Conn).StartScram, &sluicev1.StartScramRequest{}), bad},
+		{"empty/FinishScram", unaryCall(sluicev1.NewAuthServiceClient(s.b.Conn).FinishScram, &sluicev1.FinishScramRequest{}), bad},
 		{"empty/Fetch", s.fetch(&sluicev1.FetchRequest{}), bad},
 		{"empty/Produce", s.produce(&sluicev1.ProduceRequest{}), bad},
 		{"empty/InitProducer", unaryCall(pr.InitProducer, &sluicev1.InitProducerRequest{}), ok},

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
@@ -26,6 +25,7 @@ import (
 	"github.com/sluice-io/sluice/server/engine"
 	"github.com/sluice-io/sluice/server/group"
 	"github.com/sluice-io/sluice/server/replica"
+	"github.com/sluice-io/sluice/server/security"
 	"github.com/sluice-io/sluice/server/transport"
 	"github.com/sluice-io/sluice/storage"
 )
@@ -86,6 +86,25 @@ type Config struct {
 	// it, so a new coordinator replays at most about this many; 0 means
 	// 100,000 (server/group.DefaultCompactRecords).
 	OffsetsCompactRecords int
+	// GroupLagPerPartition exports consumer lag per partition as well as
+	// per topic (sluice_consumer_group_partition_lag_records): a series per
+	// group and partition, so off by default (docs/metrics.md).
+	GroupLagPerPartition bool
+	// TLS, when its certificate and key are set, serves clients and peers
+	// over TLS and makes brokers talk mTLS (tls.go). Zero: plaintext.
+	TLS security.TLSFiles
+	// PrincipalMappingRules turn a verified client certificate's subject
+	// into the principal its calls run as (security.ParseRules); the zero
+	// value is DEFAULT, the whole DN.
+	PrincipalMappingRules security.Rules
+	// Authentication says how clients prove who they are (auth.go); off by
+	// default.
+	Authentication AuthConfig
+	// CertPrincipal, when set, names the principal of a call's verified
+	// client certificate (server/security's mapping rules); with "mtls"
+	// authentication it is the principal of a call that sends no token or
+	// Basic credentials.
+	CertPrincipal func(ctx context.Context) (security.Principal, bool)
 	// ShutdownTimeout bounds how long Shutdown waits for requests in flight.
 	ShutdownTimeout time.Duration
 	Logger          *slog.Logger
@@ -119,6 +138,7 @@ func (c *Config) setDefaults() {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	c.Authentication.setDefaults()
 }
 
 // leaderGrace bounds how long a starting broker waits for its replicas to
@@ -138,12 +158,18 @@ type Broker struct {
 	db     *storage.DB
 	eng    *engine.Engine
 	peer   *transport.Transport
+	tls    *security.Material // nil without TLS
 	meta   *raftmeta.FSM
 	groups *group.Coordinator
 	grpc   *grpc.Server
 	// producerIDs hands out idempotent producer ids (producerids.go).
 	producerIDs *producerIDs
 	health      *health.Server
+	// metrics is the broker's registry and front-door series (metrics.go),
+	// served by AdminHandler.
+	metrics *metrics
+	// auth resolves calls to principals when authentication is on (auth.go).
+	auth *authenticator
 
 	mu       sync.RWMutex
 	replicas map[uint64]*replica.Replica
@@ -196,6 +222,7 @@ func New(cfg Config) (*Broker, error) {
 		stopping:    make(chan struct{}),
 		failed:      make(chan struct{}),
 		producerIDs: newProducerIDs(),
+		metrics:     newMetrics(),
 	}
 	b.lifetime, b.endLife = context.WithCancel(context.Background())
 	b.states.init()
@@ -205,11 +232,19 @@ func New(cfg Config) (*Broker, error) {
 		return nil, fmt.Errorf("open storage: %w", err)
 	}
 	b.db = db
+	if err := b.cfg.Authentication.validate(); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
 	if err := b.checkLimits(); err != nil {
 		_ = db.Close()
 		return nil, err
 	}
 	b.caches = storage.NewCacheBudget(b.cfg.Limits.CacheBudgetBytes)
+	if err := b.loadTLS(); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
 	if err := b.startRaft(); err != nil {
 		_ = db.Close()
 		return nil, err
@@ -218,6 +253,7 @@ func New(cfg Config) (*Broker, error) {
 		b.closeStorage()
 		return nil, err
 	}
+	b.registerMetrics()
 	return b, nil
 }
 
@@ -245,12 +281,19 @@ func (b *Broker) startRaft() error {
 		return err
 	}
 	b.eng = eng
-	b.peer = transport.New(transport.Config{
+	tcfg := transport.Config{
 		NodeID: b.cfg.NodeID, Engine: eng, Resolve: b.peerAddr, Logger: b.log,
-		DialOptions: []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())},
+		DialOptions: []grpc.DialOption{grpc.WithTransportCredentials(b.peerCreds())},
 		BatchBytes:  b.cfg.Limits.PeerBatchBytes, QueueBytes: b.cfg.Limits.PeerQueueBytes,
 		MaxMessageBytes: peerRecvLimit(b.cfg) - transport.BatchOverhead,
-	})
+	}
+	if b.tls != nil {
+		tcfg.Authenticate = b.authenticateRaft
+		tcfg.DialOptionsFor = func(node uint64) []grpc.DialOption {
+			return []grpc.DialOption{grpc.WithTransportCredentials(b.tls.PeerCredentialsFor(node))}
+		}
+	}
+	b.peer = transport.New(tcfg)
 	meta, err := raftmeta.Open(raftmeta.Config{
 		NodeID: b.cfg.NodeID, Incarnation: b.incarnation, DB: b.db,
 		Notify: eng.Notify, OnChange: b.triggerReconcile, SnapshotEntries: b.cfg.MetadataSnapshotEntries,
@@ -259,6 +302,7 @@ func (b *Broker) startRaft() error {
 		return err
 	}
 	b.meta = meta
+	b.auth = newAuthenticator(b)
 	b.groups = b.newCoordinator()
 	if err := eng.AddGroup(raftmeta.Group, b.controllerIDs(), meta); err != nil {
 		return err
@@ -272,6 +316,10 @@ func (b *Broker) startRaft() error {
 	go b.retentionLoop()
 	b.bg.Add(1)
 	go b.writeStateLog()
+	if b.cfg.Authentication.Enabled() {
+		b.bg.Add(1)
+		go b.authKeyLoop()
+	}
 	b.triggerReconcile()
 	return nil
 }
@@ -307,6 +355,15 @@ func (b *Broker) Serve(ctx context.Context, lis net.Listener) error {
 				return err
 			}
 			if err := b.awaitReplicas(ctx); err != nil {
+				if errors.Is(err, errShuttingDown) {
+					<-errc
+					return nil
+				}
+				b.grpc.Stop()
+				<-errc
+				return err
+			}
+			if err := b.createBootstrapUsers(ctx); err != nil {
 				if errors.Is(err, errShuttingDown) {
 					<-errc
 					return nil

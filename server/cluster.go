@@ -27,6 +27,9 @@ func (s *clusterService) Join(ctx context.Context, req *internalv1.JoinRequest) 
 	if req.GetNodeId() == 0 || req.GetAddress() == "" {
 		return nil, badRequest("node_id", "a joining broker needs a node id and an address")
 	}
+	if err := s.b.checkJoiner(ctx, req.GetNodeId()); err != nil {
+		return nil, err
+	}
 	reg := &internalv1.MetadataCommand{Command: &internalv1.MetadataCommand_RegisterBroker{RegisterBroker: &internalv1.RegisterBroker{
 		Broker: &internalv1.BrokerInfo{Id: req.GetNodeId(), Address: req.GetAddress(), Rack: req.GetRack()},
 	}}}

@@ -13,6 +13,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -32,6 +33,10 @@ type testCluster struct {
 	dirs    map[uint64]string
 	brokers map[uint64]*server.Broker
 	done    map[uint64]chan error
+	// creds are the clients' transport credentials; nil: plaintext.
+	creds credentials.TransportCredentials
+	// dial are the options of the test's client connections (credentials).
+	dial []grpc.DialOption
 }
 
 func startCluster(t *testing.T, n int) *testCluster {
@@ -40,7 +45,12 @@ func startCluster(t *testing.T, n int) *testCluster {
 
 // startClusterWith lets a test adjust each broker's configuration.
 func startClusterWith(t *testing.T, n int, adjust func(*server.Config)) *testCluster {
-	c := &testCluster{adjust: adjust, t: t, addrs: map[uint64]string{}, dirs: map[uint64]string{}, brokers: map[uint64]*server.Broker{}, done: map[uint64]chan error{}}
+	return startClusterDialing(t, n, adjust)
+}
+
+// startClusterDialing also sets the options of the test's connections.
+func startClusterDialing(t *testing.T, n int, adjust func(*server.Config), dial ...grpc.DialOption) *testCluster {
+	c := &testCluster{adjust: adjust, t: t, addrs: map[uint64]string{}, dirs: map[uint64]string{}, brokers: map[uint64]*server.Broker{}, done: map[uint64]chan error{}, dial: dial}
 	lis := map[uint64]net.Listener{}
 	for id := uint64(1); id <= uint64(n); id++ {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -106,7 +116,11 @@ func (c *testCluster) restart(id uint64) {
 }
 
 func (c *testCluster) conn(id uint64) *grpc.ClientConn {
-	conn, err := grpc.NewClient(c.addrs[id], grpc.WithTransportCredentials(insecure.NewCredentials()))
+	creds := c.creds
+	if creds == nil {
+		creds = insecure.NewCredentials()
+	}
+	conn, err := grpc.NewClient(c.addrs[id], append([]grpc.DialOption{grpc.WithTransportCredentials(creds)}, c.dial...)...)
 	if err != nil {
 		c.t.Fatal(err)
 	}

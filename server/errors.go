@@ -131,19 +131,24 @@ func toStatus(err error) *status.Status {
 		fenced   *replica.ProducerFencedError
 		tooLarge *replica.EntryTooLargeError
 		unknownP *unknownProducerError
+		peerDeny *peerDeniedError
 	)
 	switch {
 	case errors.As(err, &field):
 		return withDetails(codes.InvalidArgument, err.Error(), &errdetails.BadRequest{
 			FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: field.Field, Description: field.Reason}},
 		})
+	case errors.As(err, &peerDeny) && peerDeny.unauthenticated:
+		return status.New(codes.Unauthenticated, err.Error())
+	case errors.As(err, &peerDeny):
+		return status.New(codes.PermissionDenied, err.Error())
 	case errors.As(err, &tooLarge):
 		// Checked at the edge first (checkEntrySizes); this is what the
 		// replica says when something else sends too much.
 		return withDetails(codes.InvalidArgument, err.Error(), &errdetails.BadRequest{
 			FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: "records", Description: err.Error()}},
 		})
-	case errors.As(err, &notFound), errors.Is(err, raftmeta.ErrTopicNotFound):
+	case errors.As(err, &notFound), errors.Is(err, raftmeta.ErrTopicNotFound), errors.Is(err, raftmeta.ErrUserNotFound):
 		return status.New(codes.NotFound, err.Error())
 	case errors.Is(err, raftmeta.ErrTopicExists):
 		return status.New(codes.AlreadyExists, err.Error())

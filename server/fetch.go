@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"time"
 
 	"google.golang.org/grpc"
 
@@ -61,7 +62,8 @@ func (s *fetchService) Fetch(req *sluicev1.FetchRequest, stream grpc.ServerStrea
 	}
 	n := len(remote)
 	if len(cursors) > 0 {
-		f := &fetcher{s: s, ctx: ctx, sink: sk, topic: topic, cursors: cursors, lim: lim, follow: req.GetFollow(), accept: acceptedCodecs(req)}
+		f := &fetcher{s: s, ctx: ctx, sink: sk, topic: topic, cursors: cursors, lim: lim, follow: req.GetFollow(), accept: acceptedCodecs(req),
+			counters: s.b.metrics.topic(topic.GetName())}
 		go func() { sources <- f.run() }()
 		n++
 	}
@@ -172,6 +174,8 @@ type fetcher struct {
 	resp    wire.FetchResponse
 	accept  []sluicev1.Compression // codecs sent as compressed batches
 	memo    plainMemo
+	// counters are the topic's metrics, resolved once per stream.
+	counters *topicCounters
 }
 
 func (f *fetcher) run() error {
@@ -234,6 +238,7 @@ func (f *fetcher) sendFrom(c *cursor) (n int, hw int64, full bool, err error) {
 		}
 		maxRecs = min(maxRecs, int(left))
 	}
+	start := time.Now()
 	f.resp.Reset(c.partition)
 	var decodeErr error
 	var logStart int64
@@ -252,7 +257,12 @@ func (f *fetcher) sendFrom(c *cursor) (n int, hw int64, full bool, err error) {
 	if n == 0 {
 		return 0, hw, false, nil
 	}
-	full, err = f.sink.send(f.resp.Finish(hw, logStart), n)
+	resp := f.resp.Finish(hw, logStart)
+	f.s.b.metrics.fetchDuration.Observe(time.Since(start).Seconds())
+	full, err = f.sink.send(resp, n)
+	if err == nil {
+		f.counters.fetched(n, len(resp))
+	}
 	return n, hw, full, err
 }
 

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
@@ -27,9 +28,10 @@ import (
 )
 
 // newGRPCServer builds the server with its interceptor chain, outermost
-// first: recovery (a panic becomes INTERNAL and a log line), the request id
-// (requestid.go), logging, the mapping of errors to status, then
-// validation, then the handler.
+// first: the gRPC metrics, recovery (a panic becomes INTERNAL and a log
+// line), the request id (requestid.go), logging, the mapping of errors to
+// status, the request durations, the check of peer certificates, then
+// authentication (when on: auth.go), then validation, then the handler.
 func (b *Broker) newGRPCServer() error {
 	codec, err := newRawCodec()
 	if err != nil {
@@ -46,41 +48,55 @@ func (b *Broker) newGRPCServer() error {
 		b.log.Error("panic in request handler", "panic", p, "stack", string(debug.Stack()))
 		return status.Error(codes.Internal, "internal error")
 	})}
-	b.grpc = grpc.NewServer(
+	authUnary, authStream := b.authInterceptors()
+	b.grpc = grpc.NewServer(append(b.serverCreds(),
 		grpc.ForceServerCodecV2(codec),
 		// One limit for the whole server, the larger one: the peers'. Client
 		// calls are held to MaxRequestBytes by the request-size interceptors.
 		grpc.MaxRecvMsgSize(max(b.cfg.Limits.MaxRequestBytes, peerRecvLimit(b.cfg))),
 		grpc.KeepaliveParams(keepalive.ServerParameters{Time: b.cfg.KeepaliveTime, Timeout: b.cfg.KeepaliveTimeout}),
-		grpc.ChainUnaryInterceptor(
+		// The gRPC metrics come first, so that they count the status each
+		// call ends with, panics included.
+		grpc.ChainUnaryInterceptor(slices.Concat([]grpc.UnaryServerInterceptor{
+			b.metrics.grpc.UnaryServerInterceptor(),
 			recovery.UnaryServerInterceptor(recoverOpts...),
 			b.requestIDUnary,
 			logging.UnaryServerInterceptor(logger, logOpts...),
 			statusUnary,
+			b.metrics.unaryDuration,
+			b.peerAuthUnary,
+		}, authUnary, []grpc.UnaryServerInterceptor{
 			b.requestSizeUnary,
 			b.drainUnary,
 			validateUnary,
-		),
-		grpc.ChainStreamInterceptor(
+		})...),
+		grpc.ChainStreamInterceptor(slices.Concat([]grpc.StreamServerInterceptor{
+			stashStream,
+			b.metrics.grpc.StreamServerInterceptor(),
+			unstashStream,
 			recovery.StreamServerInterceptor(recoverOpts...),
 			b.requestIDStream,
 			logging.StreamServerInterceptor(logger, logOpts...),
 			statusStream,
+			b.peerAuthStream,
+		}, authStream, []grpc.StreamServerInterceptor{
 			b.requestSizeStream,
 			b.drainStream,
 			validateStream,
-		),
-	)
+		})...),
+	)...)
 	sluicev1.RegisterProduceServiceServer(b.grpc, &produceService{b: b, buffer: semaphore.NewWeighted(int64(b.cfg.Limits.ProduceBufferBytes))})
 	sluicev1.RegisterFetchServiceServer(b.grpc, &fetchService{b: b})
 	sluicev1.RegisterAdminServiceServer(b.grpc, &adminService{b: b})
 	sluicev1.RegisterGroupCoordinatorServiceServer(b.grpc, &groupService{b: b})
+	sluicev1.RegisterAuthServiceServer(b.grpc, &authService{b: b})
 	internalv1.RegisterRaftTransportServiceServer(b.grpc, b.peer)
 	internalv1.RegisterClusterServiceServer(b.grpc, &clusterService{b: b})
 	b.health = health.NewServer()
 	healthpb.RegisterHealthServer(b.grpc, b.health)
 	b.setHealth(healthpb.HealthCheckResponse_NOT_SERVING)
 	reflection.Register(publicServices{b.grpc})
+	b.metrics.initServiceMetrics(b.grpc)
 	return nil
 }
 
@@ -113,7 +129,8 @@ func callLogLevel(c codes.Code) logging.Level {
 	case codes.OK, codes.Canceled, codes.InvalidArgument, codes.NotFound, codes.AlreadyExists,
 		codes.OutOfRange, codes.Unimplemented, codes.FailedPrecondition:
 		return logging.LevelDebug
-	case codes.Unavailable, codes.ResourceExhausted, codes.DeadlineExceeded, codes.Aborted:
+	case codes.Unavailable, codes.ResourceExhausted, codes.DeadlineExceeded, codes.Aborted,
+		codes.Unauthenticated: // worth seeing, never an error of the broker's
 		return logging.LevelInfo
 	}
 	return logging.LevelError

@@ -109,6 +109,7 @@ func (s *produceService) receive(stream grpc.ServerStream, fw *forwarders, slots
 			}
 			return err
 		}
+		received := time.Now()
 		select {
 		case <-s.b.stopping:
 			return errShuttingDown
@@ -134,6 +135,7 @@ func (s *produceService) receive(stream grpc.ServerStream, fw *forwarders, slots
 			return ctx.Err()
 		}
 		s.handle(ctx, fw, raw.b, func(resp *sluicev1.ProduceResponse) {
+			s.b.metrics.produceDuration.Observe(time.Since(received).Seconds())
 			s.buffer.Release(size)
 			out <- resp
 			<-slots
@@ -215,8 +217,9 @@ func (s *produceService) handle(ctx context.Context, fw *forwarders, raw []byte,
 		// a duplicate, so it is acknowledged then, whatever acks asked.
 		acks = sluicev1.Acks_ACKS_ALL
 	}
+	tc := s.b.metrics.topic(topic.GetName())
 	for i, part := range parts {
-		s.append(ctx, fw, topic, acks, part, p, i)
+		s.append(ctx, fw, topic, tc, acks, part, p, i)
 	}
 }
 
@@ -403,7 +406,11 @@ func (s *produceService) split(req *wire.ProduceRequest, n int32, logAppend bool
 // to the leader elsewhere, in the order of the stream's requests (fw). A
 // request waits here, in the stream's receive loop, while the partition's
 // replica here settles its leader, so no later request overtakes it.
-func (s *produceService) append(ctx context.Context, fw *forwarders, topic *internalv1.TopicInfo, acks sluicev1.Acks, pt *part, p *pending, i int) {
+//
+// The records count in the topic's metrics here, on the leader, once
+// acknowledged (accepted, with acks=NONE); a forwarded part counts on its
+// leader.
+func (s *produceService) append(ctx context.Context, fw *forwarders, topic *internalv1.TopicInfo, tc *topicCounters, acks sluicev1.Acks, pt *part, p *pending, i int) {
 	r, lead := s.b.settledReplica(ctx, topic.GetPartitions()[pt.partition])
 	if r == nil || lead != s.b.cfg.NodeID {
 		if isForwarded(ctx) || (r != nil && lead == 0) {
@@ -417,7 +424,12 @@ func (s *produceService) append(ctx context.Context, fw *forwarders, topic *inte
 		p.finish(i, -1, err)
 		return
 	}
-	done := func(base int64, err error) { p.finish(i, base, err) }
+	done := func(base int64, err error) {
+		if err == nil {
+			tc.produced(pt)
+		}
+		p.finish(i, base, err)
+	}
 	if acks == sluicev1.Acks_ACKS_NONE {
 		done = func(int64, error) {}
 	}
@@ -430,6 +442,7 @@ func (s *produceService) append(ctx context.Context, fw *forwarders, topic *inte
 		return
 	}
 	if acks == sluicev1.Acks_ACKS_NONE {
+		tc.produced(pt)
 		p.finish(i, -1, nil)
 	}
 }

@@ -27,6 +27,7 @@ func (b *Broker) reconcileLoop() {
 		case <-b.reconcileCh:
 			b.reconcile()
 			b.groups.TopicsChanged()
+			b.metrics.forgetTopics(b.meta)
 		}
 	}
 }

@@ -90,16 +90,9 @@ func (b *Broker) requestIDUnary(ctx context.Context, req any, _ *grpc.UnaryServe
 
 func (b *Broker) requestIDStream(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, h grpc.StreamHandler) error {
 	ctx, id := b.withRequestID(ss.Context())
-	err := h(srv, &requestIDStream{ServerStream: ss, ctx: ctx})
+	err := h(srv, &contextStream{ServerStream: ss, ctx: ctx})
 	if err != nil {
 		ss.SetTrailer(metadata.Pairs(requestIDKey, id))
 	}
 	return err
 }
-
-type requestIDStream struct {
-	grpc.ServerStream
-	ctx context.Context
-}
-
-func (s *requestIDStream) Context() context.Context { return s.ctx }

@@ -24,6 +24,7 @@ type clientOptions struct {
 	metadataMaxAge time.Duration
 	requestTimeout time.Duration
 	minRefresh     time.Duration
+	scram          *scramConfig
 }
 
 // WithDialOptions adds gRPC dial options, after the defaults (plaintext,
@@ -50,6 +51,7 @@ func WithRequestTimeout(d time.Duration) Option {
 type Client struct {
 	bootstrap []string
 	opts      clientOptions
+	auth      *SCRAMCredentials // WithSCRAM
 	done      chan struct{}
 	wg        sync.WaitGroup
 
@@ -71,6 +73,7 @@ type Client struct {
 type topicMeta struct {
 	id         string
 	leaders    []uint64
+	epochs     []uint64 // leader epoch (raft term) of each leader; 0: unknown
 	replicaIDs [][]uint64
 }
 
@@ -95,6 +98,15 @@ func NewClient(bootstrap []string, opts ...Option) (*Client, error) {
 		conns: map[string]*grpc.ClientConn{}, brokers: map[uint64]Broker{}, topics: map[string]*topicMeta{},
 		watchers: map[int]func(){},
 	}
+	if s := o.scram; s != nil {
+		creds, err := NewSCRAMCredentials(c.bootstrap, s.user, s.password, s.mechanism,
+			append([]grpc.DialOption{grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64 << 20))}, o.dialOptions...)...)
+		if err != nil {
+			return nil, err
+		}
+		c.auth = creds
+		c.opts.dialOptions = append(slices.Clone(o.dialOptions), creds.DialOptions()...)
+	}
 	if o.metadataMaxAge > 0 {
 		c.wg.Add(1)
 		go c.refreshPeriodically()
@@ -116,6 +128,9 @@ func (c *Client) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var errs []error
+	if c.auth != nil {
+		errs = append(errs, c.auth.Close())
+	}
 	for addr, conn := range c.conns {
 		errs = append(errs, conn.Close())
 		delete(c.conns, addr)
@@ -222,16 +237,6 @@ func (c *Client) callAny(ctx context.Context, idempotent bool, fn func(ctx conte
 	return last
 }
 
-func (c *Client) fetchMetadata(ctx context.Context, topics []string) (*sluicev1.GetMetadataResponse, error) {
-	var resp *sluicev1.GetMetadataResponse
-	err := c.callAny(ctx, true, func(ctx context.Context, conn *grpc.ClientConn) error {
-		var err error
-		resp, err = sluicev1.NewAdminServiceClient(conn).GetMetadata(ctx, &sluicev1.GetMetadataRequest{Topics: topics})
-		return err
-	})
-	return resp, err
-}
-
 // apply merges a metadata answer into the cache and wakes the watchers.
 func (c *Client) apply(resp *sluicev1.GetMetadataResponse) {
 	c.mu.Lock()
@@ -243,14 +248,22 @@ func (c *Client) apply(resp *sluicev1.GetMetadataResponse) {
 	}
 	c.controller = resp.GetControllerId()
 	for _, t := range resp.GetTopics() {
+		old := c.topics[t.GetName()]
 		tm := &topicMeta{id: t.GetTopicId()}
 		for _, p := range t.GetPartitions() {
 			for int(p.GetPartition()) >= len(tm.leaders) {
 				tm.leaders = append(tm.leaders, 0)
+				tm.epochs = append(tm.epochs, 0)
 				tm.replicaIDs = append(tm.replicaIDs, nil)
 			}
-			tm.leaders[p.GetPartition()] = p.GetLeaderId()
-			tm.replicaIDs[p.GetPartition()] = slices.Clone(p.GetReplicaIds())
+			i := p.GetPartition()
+			tm.leaders[i], tm.epochs[i] = p.GetLeaderId(), p.GetLeaderEpoch()
+			tm.replicaIDs[i] = slices.Clone(p.GetReplicaIds())
+			if old != nil && old.id == tm.id && int(i) < len(old.leaders) && old.leaders[i] != 0 && old.epochs[i] > tm.epochs[i] {
+				// A broker behind the others (cut off, or slow to hear of
+				// an election) must not take the client back to an old leader.
+				tm.leaders[i], tm.epochs[i] = old.leaders[i], old.epochs[i]
+			}
 		}
 		c.topics[t.GetName()] = tm
 	}

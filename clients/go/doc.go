@@ -5,7 +5,11 @@
 // broker, shared), and keeps a cache of the routing metadata that
 // AdminService.GetMetadata returns (brokers and, per partition, the leader and
 // replicas), refreshed periodically and whenever a broker reports that it no
-// longer leads a partition. On top of it:
+// longer leads a partition. A refresh asks several brokers at once and
+// believes, per partition, the leader with the highest epoch, so a broker
+// that hangs or is cut off from the others cannot hold the client on an old
+// leader; a produce batch unanswered for a second makes the producer check
+// whether its partition's leader moved, and send it there. On top of it:
 //
 //   - [Producer] sends records asynchronously. Records are batched per
 //     partition (by count, bytes and a linger time), keyed records go to

@@ -411,6 +411,8 @@ func (p *Producer) dispatch(now time.Time) time.Time {
 		sends    = map[*brokerConn][]*batch{}
 		noLeader bool
 		needID   bool
+		suspect  bool // a batch waits long: is its leader still the leader?
+		moved    = map[*produceStream]error{}
 	)
 	soonest := func(t time.Time) {
 		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
@@ -428,10 +430,22 @@ func (p *Producer) dispatch(now time.Time) time.Time {
 				}
 				continue
 			}
-			if due := b.sentAt.Add(p.cfg.RequestTimeout); now.Before(due) {
-				soonest(due)
-			} else if s := b.stream.Load(); s != nil {
-				stale = append(stale, s)
+			s := b.stream.Load()
+			due := b.sentAt.Add(p.cfg.RequestTimeout)
+			if !now.Before(due) {
+				if s != nil {
+					stale = append(stale, s)
+				}
+				continue
+			}
+			soonest(due)
+			if check := b.sentAt.Add(leaderCheckAfter); now.Before(check) {
+				soonest(check)
+			} else if err := p.leaderMovedLocked(b); err != nil && s != nil {
+				moved[s] = err
+			} else {
+				suspect = true
+				soonest(now.Add(leaderCheckAfter))
 			}
 			continue
 		}
@@ -482,8 +496,11 @@ func (p *Producer) dispatch(now time.Time) time.Time {
 		p.fetchIDLocked()
 	}
 	p.mu.Unlock()
-	if noLeader {
+	if noLeader || suspect {
 		p.c.refreshSoon()
+	}
+	for s, err := range moved {
+		s.abandon(err)
 	}
 	staleErr := aborted
 	if staleErr == nil {
@@ -503,6 +520,26 @@ func (p *Producer) dispatch(now time.Time) time.Time {
 		bc.enqueue(bs)
 	}
 	return next
+}
+
+// leaderCheckAfter is how long a batch waits for its answer before the
+// producer asks the cluster whether the broker it was sent to still leads
+// the partition. A leader that hangs or is cut off stops answering without
+// closing the connection; the other brokers elect a new one within a few
+// seconds, and the producer must follow rather than wait out
+// RequestTimeout. A batch that is merely slow costs one metadata refresh a
+// second.
+const leaderCheckAfter = time.Second
+
+// leaderMovedLocked returns the error that abandons b's stream when the
+// metadata names another leader for b's partition than the broker b went to.
+func (p *Producer) leaderMovedLocked(b *batch) error {
+	id, addr, ok := p.c.leader(b.tp.topic, b.tp.partition)
+	if !ok || addr == b.addr {
+		return nil
+	}
+	return &Error{Code: codes.Unavailable, Retryable: true,
+		Message: fmt.Sprintf("no answer from %s for %v, and broker %d (%s) now leads %s/%d: sending again there", b.addr, leaderCheckAfter, id, addr, b.tp.topic, b.tp.partition)}
 }
 
 func deliveryTimeout(b *batch) error {

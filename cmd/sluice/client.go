@@ -14,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
@@ -36,6 +35,10 @@ const (
 // globalOptions are the flags every client command shares.
 type globalOptions struct {
 	broker string
+	tls    clientTLSOptions
+	auth   authOptions
+	// cmd is the command running, for the password prompt.
+	cmd *cobra.Command
 }
 
 func (g *globalOptions) addFlags(root *cobra.Command) {
@@ -45,11 +48,15 @@ func (g *globalOptions) addFlags(root *cobra.Command) {
 	}
 	root.PersistentFlags().StringVar(&g.broker, "broker", def,
 		"the broker to talk to, as `host[:port]` (port "+defaultPort+" when left out; env "+brokerEnv+")")
+	g.tls.addFlags(root)
+	g.auth.addFlags(root)
 }
 
 // checkBroker checks --broker and gives it the default port when it names
-// only a host: gRPC would otherwise dial port 443.
+// only a host: gRPC would otherwise dial port 443. It keeps the command
+// running, for the password prompt.
 func (g *globalOptions) checkBroker(cmd *cobra.Command) error {
+	g.cmd = cmd
 	addr, err := brokerAddress(g.broker)
 	if err != nil && !cmd.Flags().Changed("broker") && os.Getenv(brokerEnv) != "" {
 		return fmt.Errorf("invalid %s %q: %v", brokerEnv, g.broker, err)
@@ -90,23 +97,49 @@ func brokerAddress(s string) (string, error) {
 	return s, nil
 }
 
-// dial returns a plaintext connection to the broker. grpc.NewClient connects
-// lazily, so an unreachable broker surfaces as UNAVAILABLE on the first call.
+// dial returns a connection to the broker, over TLS as the --tls flags say
+// (else plaintext). grpc.NewClient connects lazily, so an unreachable broker
+// surfaces as UNAVAILABLE on the first call.
 func (g *globalOptions) dial() (*grpc.ClientConn, error) {
 	return g.dialAddr(g.broker)
 }
 
 // dialAddr connects to a broker other than --broker (one named by metadata).
 func (g *globalOptions) dialAddr(addr string) (*grpc.ClientConn, error) {
-	conn, err := grpc.NewClient(addr,
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
+	creds, err := g.tls.creds()
+	if err != nil {
+		return nil, err
+	}
+	authOpts, err := g.auth.dialOptions(g.cmd, g.broker)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := grpc.NewClient(addr, append([]grpc.DialOption{
+		grpc.WithTransportCredentials(creds),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxRecvBytes)),
-		grpc.WithUnaryInterceptor(keepRequestID),
-	)
+		grpc.WithChainUnaryInterceptor(keepRequestID),
+	}, authOpts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("connect to broker %s: %w", addr, err)
 	}
 	return conn, nil
+}
+
+// newSDKClient is a Go SDK client of the cluster behind --broker, with the
+// same TLS settings and credentials as dial.
+func (g *globalOptions) newSDKClient() (*sluice.Client, error) {
+	cfg, err := g.tls.config()
+	if err != nil {
+		return nil, err
+	}
+	opts, err := g.auth.sdkOptions(g.cmd)
+	if err != nil {
+		return nil, err
+	}
+	if cfg != nil {
+		opts = append(opts, sluice.WithTLS(cfg))
+	}
+	return sluice.NewClient([]string{g.broker}, opts...)
 }
 
 // withoutBroker marks cmd as one that talks to no broker (serve, dev,
@@ -138,7 +171,7 @@ const connectTimeout = 10 * time.Second
 // topic's metadata: an unreachable broker or a missing topic is an error
 // here.
 func connectFor(ctx context.Context, g *globalOptions, topic string) (*sluice.Client, error) {
-	client, err := sluice.NewClient([]string{g.broker})
+	client, err := g.newSDKClient()
 	if err != nil {
 		return nil, err
 	}

@@ -177,7 +177,7 @@ func gatherClusterStatus(ctx context.Context, g *globalOptions, topics []string,
 	var wg sync.WaitGroup
 	for _, b := range cluster.GetBrokers() {
 		wg.Go(func() {
-			v := askBroker(ctx, b.GetAddress(), names, timeout)
+			v := askBroker(ctx, g, b.GetAddress(), names, timeout)
 			mu.Lock()
 			views[b.GetId()] = v
 			mu.Unlock()
@@ -189,8 +189,8 @@ func gatherClusterStatus(ctx context.Context, g *globalOptions, topics []string,
 
 // askBroker asks the broker at addr to describe each topic. A broker that
 // does not answer the first question is not asked the others.
-func askBroker(ctx context.Context, addr string, topics []string, timeout time.Duration) brokerView {
-	conn, err := (&globalOptions{broker: addr}).dial()
+func askBroker(ctx context.Context, g *globalOptions, addr string, topics []string, timeout time.Duration) brokerView {
+	conn, err := g.dialAddr(addr)
 	if err != nil {
 		return brokerView{err: err}
 	}

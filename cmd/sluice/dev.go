@@ -32,6 +32,7 @@ type devOptions struct {
 	logFormat    string
 	startTimeout time.Duration
 	stopTimeout  time.Duration
+	tls          bool
 }
 
 func newDevCmd() *cobra.Command {
@@ -62,6 +63,7 @@ func newDevCmd() *cobra.Command {
 	f.StringVar(&o.logFormat, "log-format", "text", "the brokers' log `FORMAT`: text or json (each line still gets its [broker K] prefix)")
 	f.DurationVar(&o.startTimeout, "start-timeout", time.Minute, "how long to wait for every broker to serve")
 	f.DurationVar(&o.stopTimeout, "stop-timeout", time.Minute, "how long to wait for the brokers to stop before killing them")
+	f.BoolVar(&o.tls, "tls", false, "serve TLS (mTLS between brokers) with a local CA and certificates made in --data-dir/tls; prints the client flags")
 	return cmd
 }
 
@@ -102,10 +104,14 @@ func (o *devOptions) brokerDir(k int) string {
 
 // serveArgs are broker k's command line.
 func (o *devOptions) serveArgs(k int) []string {
-	return []string{
+	args := []string{
 		"serve", "--node-id", strconv.Itoa(k), "--listen", o.addr(k), "--data-dir", o.brokerDir(k),
 		"--initial-controllers", o.controllers(), "--log-level", o.logLevel, "--log-format", o.logFormat,
 	}
+	if o.tls {
+		args = append(args, o.tlsServeArgs(k)...)
+	}
+	return args
 }
 
 type devShape struct {
@@ -171,6 +177,9 @@ func printDevCluster(out io.Writer, o *devOptions, procs []*devBroker, reused bo
 	}
 	rf := min(o.brokers, 3)
 	env := brokerEnv + "=" + o.addr(1)
+	if o.tls {
+		printDevTLS(out, o)
+	}
 	fmt.Fprintf(out, "\nTry:\n"+
 		"  %s sluice topic create orders --partitions 3 --replication-factor %d\n"+
 		"  printf 'a\\nb\\n' | %s sluice produce orders\n"+

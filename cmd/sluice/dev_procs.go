@@ -103,6 +103,11 @@ func runDev(cmd *cobra.Command, o *devOptions) error {
 	if err != nil {
 		return err
 	}
+	if o.tls {
+		if err := ensureDevTLS(o); err != nil {
+			return fmt.Errorf("make the dev certificates: %w", err)
+		}
+	}
 	logs := &lockedWriter{w: cmd.ErrOrStderr()}
 	var procs []*devBroker
 	for k := 1; k <= o.brokers; k++ {

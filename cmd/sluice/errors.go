@@ -108,6 +108,9 @@ func errorMessage(err error, broker string) string {
 	switch st.Code() {
 	case codes.Unavailable:
 		if reason, ok := connectFailure(msg); ok {
+			if hint := tlsHint(msg); hint != "" {
+				return fmt.Sprintf("cannot reach the broker at %s: %s%s", broker, reason, hint)
+			}
 			return fmt.Sprintf("cannot reach the broker at %s: %s (is `sluice serve` running there? --broker or %s names it)",
 				broker, reason, brokerEnv)
 		}
@@ -185,8 +188,9 @@ func connectFailure(msg string) (string, bool) {
 		{"connection reset", "the connection was reset"},
 		{"produced zero addresses", "the address resolves to nothing"},
 		{"missing port", "the address has no port"},
-		{"first record does not look like a TLS handshake", "the broker speaks TLS; this client does not"},
+		{"first record does not look like a TLS handshake", "the broker does not speak TLS"},
 		{"http2: frame too large", "whatever listens there does not speak gRPC"},
+		{"error reading server preface", "the broker's first answer was not gRPC"},
 	} {
 		if strings.Contains(msg, known.text) {
 			return known.plain, true

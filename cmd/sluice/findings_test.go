@@ -306,7 +306,7 @@ func TestErrorMessagesInPlainWords(t *testing.T) {
 		{"wrapped", fmt.Errorf("list topics: %w", dial("connect: connection refused")),
 			"cannot reach the broker at 10.0.0.1:7070: connection refused (is `sluice serve` running there? --broker or SLUICE_BROKER names it)"},
 		{"not gRPC", status.Error(codes.Unavailable, `connection error: desc = "error reading server preface: http2: frame too large"`),
-			"cannot reach the broker at 10.0.0.1:7070: whatever listens there does not speak gRPC (is `sluice serve` running there? --broker or SLUICE_BROKER names it)"},
+			"cannot reach the broker at 10.0.0.1:7070: whatever listens there does not speak gRPC (does the broker serve TLS? then connect with --tls-ca, or --tls)"},
 		{"lost mid-call", status.Error(codes.Unavailable, "error reading from server: EOF"),
 			"lost the connection to the broker at 10.0.0.1:7070 (did it stop?)"},
 		{"closing", status.Error(codes.Unavailable, "transport is closing"),

@@ -77,6 +77,7 @@ func newRootCmd(g *globalOptions) *cobra.Command {
 		newGroupCmd(g),
 		newBenchCmd(g),
 		newClusterCmd(g), withoutBroker(newDevCmd()),
+		newUserCmd(g),
 		withoutBroker(newVersionCmd()),
 	)
 	return root

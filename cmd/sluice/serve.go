@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strconv"
@@ -34,8 +33,12 @@ type serveOptions struct {
 	logLevel       string
 	logFormat      string
 	pprof          string
+	httpListen     string
+	lagPerPart     bool
 	controllers    string
 	join           string
+	tls            tlsServeOptions
+	auth           serveAuthOptions
 }
 
 func newServeCmd() *cobra.Command {
@@ -45,6 +48,11 @@ func newServeCmd() *cobra.Command {
 		Short: "Run a broker (with no flags: a single-node broker with data in ./sluice-data)",
 		Args:  useArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			for _, name := range []string{"tls", "tls-ca", "tls-server-name"} {
+				if cmd.Flags().Changed(name) {
+					return fmt.Errorf("--%s is a client flag; a broker takes --tls-cert, --tls-key, --tls-client-ca and --tls-cluster-ca", name)
+				}
+			}
 			return o.run(cmd)
 		},
 	}
@@ -55,6 +63,7 @@ func newServeCmd() *cobra.Command {
 	f.StringVar(&o.rack, "rack", "", "`RACK` (or zone) of this broker: a partition's replicas go to as many racks as there are")
 	f.Uint64Var(&o.nodeID, "node-id", 1, "this broker's id in the cluster")
 	addLimitFlags(cmd, &o.limits)
+	addServeAuthFlags(cmd, &o.auth)
 	f.Int64Var(&o.retentionMs, "log-retention-ms", 7*24*60*60*1000, "default retention.ms of topics: records older than this are removed, whole segments at a time (-1: no limit)")
 	f.Int64Var(&o.retentionBytes, "log-retention-bytes", -1, "default retention.bytes of topics: the bytes a partition keeps before its oldest segments are removed (-1: no limit)")
 	f.DurationVar(&o.retentionCheck, "log-retention-check-interval", 30*time.Second, "how often partition leaders look for records past their retention")
@@ -62,7 +71,11 @@ func newServeCmd() *cobra.Command {
 	f.StringVar(&o.logFormat, "log-format", "text", "log lines as `FORMAT`: text (key=value) or json (one JSON object per line)")
 	f.StringVar(&o.controllers, "initial-controllers", "", "metadata voters of a new cluster, as id@host:port,...; the same on each of them (a restart needs only --data-dir)")
 	f.StringVar(&o.join, "join", "", "address of a broker of an existing cluster to join (a new broker follows the metadata as a learner)")
-	f.StringVar(&o.pprof, "pprof", "", "serve Go's pprof profiles on this address (e.g. 127.0.0.1:6060); off when empty")
+	f.StringVar(&o.httpListen, "http-listen", defaultHTTPListen, "`ADDR` of the HTTP admin listener: /metrics, /healthz, /readyz, /debug/pprof/ (\"\": off); when the default is taken, a free port on 127.0.0.1, logged")
+	f.BoolVar(&o.lagPerPart, "metrics-lag-per-partition", false, "export consumer lag per partition as well as per topic (a series per group and partition)")
+	f.StringVar(&o.pprof, "pprof", "", "deprecated: pprof is served by --http-listen; this serves the same admin endpoints on a second address")
+	_ = f.MarkDeprecated("pprof", "pprof is served on --http-listen at /debug/pprof/")
+	addTLSServeFlags(cmd, &o.tls)
 	return cmd
 }
 
@@ -89,6 +102,14 @@ func (o *serveOptions) run(cmd *cobra.Command) error {
 			return fmt.Errorf("--initial-controllers does not list this broker's --node-id %d", o.nodeID)
 		}
 	}
+	tlsFiles, mappingRules, err := o.tls.config()
+	if err != nil {
+		return err
+	}
+	authCfg, err := o.auth.config()
+	if err != nil {
+		return err
+	}
 	logger, err := newLogger(cmd.ErrOrStderr(), o.logFormat, level)
 	if err != nil {
 		return err
@@ -104,6 +125,10 @@ func (o *serveOptions) run(cmd *cobra.Command) error {
 		NodeID: o.nodeID, Storage: storage.DefaultOptions(o.dataDir), AdvertiseAddr: o.advertise, Rack: o.rack,
 		Limits: o.limits, Logger: logger, Controllers: controllers, Join: o.join,
 		RetentionMs: o.retentionMs, RetentionBytes: o.retentionBytes, RetentionCheckInterval: o.retentionCheck,
+		GroupLagPerPartition:  o.lagPerPart,
+		TLS:                   tlsFiles,
+		PrincipalMappingRules: mappingRules,
+		Authentication:        authCfg,
 	})
 	if err != nil {
 		_ = lis.Close()
@@ -112,12 +137,23 @@ func (o *serveOptions) run(cmd *cobra.Command) error {
 		}
 		return err
 	}
+	warnInsecure(logger, o.listen, tlsFiles.CertFile != "", o.authenticationOn())
 	ctx := cmd.Context()
-	if o.pprof != "" {
-		stop, err := servePprof(o.pprof, logger)
+	if o.httpListen != "" {
+		stop, err := serveAdmin(o.httpListen, !cmd.Flags().Changed("http-listen"), b.AdminHandler(), logger)
 		if err != nil {
+			_ = lis.Close()
 			b.Shutdown()
-			return err
+			return fmt.Errorf("--http-listen: %w", err)
+		}
+		defer stop()
+	}
+	if o.pprof != "" {
+		stop, err := serveAdmin(o.pprof, false, b.AdminHandler(), logger)
+		if err != nil {
+			_ = lis.Close()
+			b.Shutdown()
+			return fmt.Errorf("--pprof: %w", err)
 		}
 		defer stop()
 	}
@@ -202,27 +238,34 @@ func (o *serveOptions) checkRetention() error {
 	return nil
 }
 
-// servePprof serves net/http/pprof's handlers on their own listener, so that
-// profiling is never reachable through the client port.
-func servePprof(addr string, logger *slog.Logger) (stop func(), err error) {
+// defaultHTTPListen is where a broker serves its admin endpoints unless
+// told otherwise (Redpanda's admin port).
+const defaultHTTPListen = "127.0.0.1:9644"
+
+// serveAdmin serves the broker's admin endpoints (metrics, health,
+// profiles) on their own listener, never reachable through the client
+// port. With fallback (the address is the default, not asked for), a port
+// already taken, as by a second broker on one host, gives way to a free
+// port on the same host, logged, rather than stop the broker.
+func serveAdmin(addr string, fallback bool, h http.Handler, logger *slog.Logger) (stop func(), err error) {
 	lis, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("--pprof: %w", err)
+	if err != nil && fallback && errors.Is(err, syscall.EADDRINUSE) {
+		host, _, _ := net.SplitHostPort(addr)
+		logger.Warn("default admin HTTP address in use; serving on a free port (set --http-listen)", "default", addr)
+		lis, err = net.Listen("tcp", net.JoinHostPort(host, "0"))
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	if err != nil {
+		return nil, err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		if err := srv.Serve(lis); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			logger.Warn("pprof server", "err", err)
+			logger.Warn("admin HTTP server", "err", err)
 		}
 	}()
-	logger.Info("pprof serving", "addr", lis.Addr().String())
+	logger.Info("admin HTTP serving", "addr", lis.Addr().String(), "endpoints", "/metrics /healthz /readyz /debug/pprof/")
 	return func() { _ = srv.Close(); <-done }, nil
 }
 
@@ -244,4 +287,10 @@ func parseControllers(s string) (map[uint64]string, error) {
 		out[id] = addr
 	}
 	return out, nil
+}
+
+// authenticationOn reports whether the broker authenticates its clients,
+// for warnInsecure: --authentication names a mechanism.
+func (o *serveOptions) authenticationOn() bool {
+	return o.auth.mechanisms != "" && o.auth.mechanisms != "none"
 }

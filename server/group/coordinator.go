@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"maps"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -68,6 +69,9 @@ type Coordinator struct {
 
 	stop chan struct{}
 	wg   sync.WaitGroup
+
+	// rebalances and commits count for the metrics (stats.go).
+	rebalances, commits atomic.Uint64
 }
 
 // shard is one offsets partition this broker leads, and its groups.

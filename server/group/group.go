@@ -232,6 +232,7 @@ func (c *Coordinator) startBump(g *group) {
 
 func (c *Coordinator) applyGeneration(g *group, gen int64, target map[string][]TP) {
 	g.generation = gen
+	c.rebalances.Add(1)
 	if !g.dirty {
 		g.bump = false
 	}

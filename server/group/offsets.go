@@ -77,6 +77,7 @@ func (c *Coordinator) writeOffsets(ctx context.Context, sh *shard, groupID strin
 	if err != nil {
 		return err
 	}
+	c.commits.Add(1)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.current(sh) {

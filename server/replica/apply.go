@@ -83,7 +83,7 @@ func (r *Replica) LeaderChanged(leader, term uint64) {
 		r.cfg.OnLeader(r.cfg.Group, leader, term)
 	}
 	r.mu.Lock()
-	r.leader = leader
+	r.leader, r.term = leader, term
 	var failed []*request
 	if leader != r.cfg.NodeID {
 		failed = r.takeWaitersLocked()

@@ -92,6 +92,7 @@ type Replica struct {
 	inflight     map[uint64][]*request
 	seq          uint64
 	leader       uint64
+	term         uint64 // the raft term leader was last heard of in
 	closed       bool
 	stopErr      error // why the replica stopped (ErrStopped, or a FailedError)
 	truncateTo   int64 // a TruncatePrefix to propose, 0 if none
@@ -201,6 +202,14 @@ func (r *Replica) Leader() uint64 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.leader
+}
+
+// LeaderTerm is Leader with the raft term this replica last heard of, in
+// which that leader leads (or an election runs, when the leader is 0).
+func (r *Replica) LeaderTerm() (leader, term uint64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.leader, r.term
 }
 
 // Changed returns a channel closed the next time the high watermark, the log

@@ -38,12 +38,20 @@ type settings struct {
 	cfg     server.Config
 	onDisk  bool
 	noReady bool
+	dial    []grpc.DialOption
 }
 
 // WithConfig lets a test set broker configuration (limits, timeouts). The
 // harness fills in Storage and Logger unless the function sets them.
 func WithConfig(fn func(*server.Config)) Option {
 	return func(s *settings) { fn(&s.cfg) }
+}
+
+// WithDialOptions sets the options the harness's client connection is made
+// with (TLS credentials for a broker that serves TLS); without it the
+// connection is plaintext.
+func WithDialOptions(opts ...grpc.DialOption) Option {
+	return func(s *settings) { s.dial = opts }
 }
 
 // OnDisk keeps the broker's data in a t.TempDir() directory rather than in
@@ -75,6 +83,7 @@ type Broker struct {
 	t       testing.TB
 	cfg     server.Config
 	noReady bool
+	dial    []grpc.DialOption
 	logs    *testLog
 	srv     *server.Broker
 	served  chan struct{} // closed when Serve returns
@@ -93,7 +102,7 @@ func Start(t testing.TB, opts ...Option) *Broker {
 	for _, o := range opts {
 		o(&s)
 	}
-	b := &Broker{t: t, cfg: s.cfg, logs: newTestLog(t), noReady: s.noReady}
+	b := &Broker{t: t, cfg: s.cfg, logs: newTestLog(t), noReady: s.noReady, dial: s.dial}
 	if b.cfg.Logger == nil {
 		b.cfg.Logger = b.logs.logger
 	}
@@ -145,9 +154,11 @@ func (b *Broker) start(lis net.Listener) {
 		b.mu.Unlock()
 		close(served)
 	}()
-	conn, err := grpc.NewClient(b.Addr,
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)))
+	dial := b.dial
+	if dial == nil {
+		dial = []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
+	}
+	conn, err := grpc.NewClient(b.Addr, append(dial, grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)))...)
 	if err != nil {
 		b.t.Fatalf("dial %s: %v", b.Addr, err)
 	}

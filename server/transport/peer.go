@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -175,7 +176,11 @@ func (l *lane) session() error {
 	if !ok {
 		return errors.New("peer address unknown")
 	}
-	conn, err := grpc.NewClient(addr, l.t.cfg.DialOptions...)
+	opts := l.t.cfg.DialOptions
+	if l.t.cfg.DialOptionsFor != nil {
+		opts = append(slices.Clip(opts), l.t.cfg.DialOptionsFor(l.peer)...)
+	}
+	conn, err := grpc.NewClient(addr, opts...)
 	if err != nil {
 		return err
 	}

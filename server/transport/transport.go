@@ -7,6 +7,7 @@
 package transport
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -39,6 +40,9 @@ type Config struct {
 	Resolve Resolver
 	// DialOptions are used for every peer connection (credentials at least).
 	DialOptions []grpc.DialOption
+	// DialOptionsFor, when set, adds options for the connection to one peer,
+	// after DialOptions (credentials that accept that peer alone).
+	DialOptionsFor func(node uint64) []grpc.DialOption
 	// BatchBytes bounds one send to a peer (one StreamRequest), whatever the
 	// number of groups or messages in it; a single message larger than it is
 	// sent alone. 0 means DefaultBatchBytes.
@@ -53,7 +57,13 @@ type Config struct {
 	// dropped with an error log rather than sent to reset the stream and
 	// everything queued on it. 0: no check.
 	MaxMessageBytes int
-	Logger          *slog.Logger
+	// Authenticate, when set, names the broker at the other end of an
+	// incoming stream (from its verified certificate) or refuses it with a
+	// gRPC status; every message of the stream must then come from that
+	// broker. A refused stream or message never reaches the engine. Nil
+	// accepts every stream, as a cluster without TLS does.
+	Authenticate func(ctx context.Context) (node uint64, err error)
+	Logger       *slog.Logger
 }
 
 // Defaults of Config.
@@ -195,9 +205,17 @@ func (t *Transport) Close() {
 // Stream implements RaftTransportService: it hands every message received from
 // a peer to the engine, until the peer or Close ends the stream.
 func (t *Transport) Stream(stream grpc.BidiStreamingServer[internalv1.StreamRequest, internalv1.StreamResponse]) error {
+	var from uint64 // 0: any sender
+	if t.cfg.Authenticate != nil {
+		node, err := t.cfg.Authenticate(stream.Context())
+		if err != nil {
+			return err
+		}
+		from = node
+	}
 	done := make(chan error, 1)
 	// Returning ends the stream, which unblocks the receiver's Recv.
-	go func() { done <- t.receive(stream) }()
+	go func() { done <- t.receive(stream, from) }()
 	select {
 	case err := <-done:
 		return err
@@ -206,17 +224,25 @@ func (t *Transport) Stream(stream grpc.BidiStreamingServer[internalv1.StreamRequ
 	}
 }
 
-func (t *Transport) receive(stream grpc.BidiStreamingServer[internalv1.StreamRequest, internalv1.StreamResponse]) error {
+// receive hands the stream's messages to the engine. When from is not 0, a
+// batch or message from any other broker ends the stream unread.
+func (t *Transport) receive(stream grpc.BidiStreamingServer[internalv1.StreamRequest, internalv1.StreamResponse], from uint64) error {
 	var batches uint64
 	for {
 		req, err := stream.Recv()
 		if err != nil {
 			return err
 		}
+		if from != 0 && req.GetFromNode() != from {
+			return status.Errorf(codes.PermissionDenied, "the certificate names broker %d, the raft batch says it is from broker %d", from, req.GetFromNode())
+		}
 		for _, gm := range req.GetMessages() {
 			m := &raftpb.Message{}
 			if err := proto.Unmarshal(gm.GetMessage(), m); err != nil {
 				return fmt.Errorf("decode raft message from node %d: %w", req.GetFromNode(), err)
+			}
+			if from != 0 && m.GetFrom() != from {
+				return status.Errorf(codes.PermissionDenied, "the certificate names broker %d, a raft message of group %d says it is from broker %d", from, gm.GetGroup(), m.GetFrom())
 			}
 			t.cfg.Engine.Deliver(engine.Envelope{Group: gm.GetGroup(), Msg: m, Quiesce: gm.GetQuiesce()})
 		}

@@ -76,7 +76,7 @@ func FuzzReceivePeerStream(f *testing.F) {
 		eng := &recordingEngine{}
 		tr := New(Config{NodeID: 1, Engine: eng, Resolve: func(uint64) (string, bool) { return "", false }})
 		defer tr.Close()
-		err := tr.receive(&onceStream{req: proto.CloneOf(&req)})
+		err := tr.receive(&onceStream{req: proto.CloneOf(&req)}, 0)
 		bad := len(req.GetMessages())
 		for i, gm := range req.GetMessages() {
 			if proto.Unmarshal(gm.GetMessage(), &raftpb.Message{}) != nil {

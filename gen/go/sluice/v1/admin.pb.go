@@ -1407,8 +1407,12 @@ type PartitionMetadata struct {
 	Partition int32                  `protobuf:"varint,1,opt,name=partition,proto3" json:"partition,omitempty"`
 	// The last leader reported to the metadata; 0 while none is known. It may
 	// lag a leader change briefly: a not-leader error then names the new one.
-	LeaderId      uint64   `protobuf:"varint,2,opt,name=leader_id,json=leaderId,proto3" json:"leader_id,omitempty"`
-	ReplicaIds    []uint64 `protobuf:"varint,3,rep,packed,name=replica_ids,json=replicaIds,proto3" json:"replica_ids,omitempty"`
+	LeaderId   uint64   `protobuf:"varint,2,opt,name=leader_id,json=leaderId,proto3" json:"leader_id,omitempty"`
+	ReplicaIds []uint64 `protobuf:"varint,3,rep,packed,name=replica_ids,json=replicaIds,proto3" json:"replica_ids,omitempty"`
+	// The raft term in which leader_id leads; it only grows. Brokers cut off
+	// from the others can name an old leader: a client that asks several
+	// brokers keeps, per partition, the answer with the highest epoch.
+	LeaderEpoch   uint64 `protobuf:"varint,4,opt,name=leader_epoch,json=leaderEpoch,proto3" json:"leader_epoch,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1464,11 +1468,427 @@ func (x *PartitionMetadata) GetReplicaIds() []uint64 {
 	return nil
 }
 
+func (x *PartitionMetadata) GetLeaderEpoch() uint64 {
+	if x != nil {
+		return x.LeaderEpoch
+	}
+	return 0
+}
+
+// CreateUserRequest names a user and gives either its password, from which
+// the broker derives the credential (the password crosses the wire: use
+// TLS), or the credential itself, derived by the client (RFC 5802: the
+// password never leaves the client).
+type CreateUserRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// 1 to 255 bytes; no ',' or '=' (SCRAM's separators), ':' (Basic's),
+	// spaces, control or format characters; as SASLprep (RFC 4013) leaves it.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// UNSPECIFIED means SCRAM-SHA-256.
+	Mechanism ScramMechanism `protobuf:"varint,2,opt,name=mechanism,proto3,enum=sluice.v1.ScramMechanism" json:"mechanism,omitempty"`
+	// The password; empty when credential is set.
+	Password string `protobuf:"bytes,3,opt,name=password,proto3" json:"password,omitempty"`
+	// PBKDF2 iterations for a credential derived from password; 0 means
+	// 8192, at least 4096.
+	Iterations int32 `protobuf:"varint,4,opt,name=iterations,proto3" json:"iterations,omitempty"`
+	// A credential the client derived; unset when password is set.
+	Credential    *ScramCredential `protobuf:"bytes,5,opt,name=credential,proto3" json:"credential,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateUserRequest) Reset() {
+	*x = CreateUserRequest{}
+	mi := &file_sluice_v1_admin_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateUserRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateUserRequest) ProtoMessage() {}
+
+func (x *CreateUserRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_admin_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateUserRequest.ProtoReflect.Descriptor instead.
+func (*CreateUserRequest) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *CreateUserRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CreateUserRequest) GetMechanism() ScramMechanism {
+	if x != nil {
+		return x.Mechanism
+	}
+	return ScramMechanism_SCRAM_MECHANISM_UNSPECIFIED
+}
+
+func (x *CreateUserRequest) GetPassword() string {
+	if x != nil {
+		return x.Password
+	}
+	return ""
+}
+
+func (x *CreateUserRequest) GetIterations() int32 {
+	if x != nil {
+		return x.Iterations
+	}
+	return 0
+}
+
+func (x *CreateUserRequest) GetCredential() *ScramCredential {
+	if x != nil {
+		return x.Credential
+	}
+	return nil
+}
+
+// ScramCredential is what a broker stores of a SCRAM password (RFC 5802
+// section 3): never the password itself.
+type ScramCredential struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Salt  []byte                 `protobuf:"bytes,1,opt,name=salt,proto3" json:"salt,omitempty"`
+	// At least 4096.
+	Iterations int32 `protobuf:"varint,2,opt,name=iterations,proto3" json:"iterations,omitempty"`
+	// H(ClientKey), ClientKey = HMAC(SaltedPassword, "Client Key").
+	StoredKey []byte `protobuf:"bytes,3,opt,name=stored_key,json=storedKey,proto3" json:"stored_key,omitempty"`
+	// HMAC(SaltedPassword, "Server Key").
+	ServerKey     []byte `protobuf:"bytes,4,opt,name=server_key,json=serverKey,proto3" json:"server_key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ScramCredential) Reset() {
+	*x = ScramCredential{}
+	mi := &file_sluice_v1_admin_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ScramCredential) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ScramCredential) ProtoMessage() {}
+
+func (x *ScramCredential) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_admin_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ScramCredential.ProtoReflect.Descriptor instead.
+func (*ScramCredential) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *ScramCredential) GetSalt() []byte {
+	if x != nil {
+		return x.Salt
+	}
+	return nil
+}
+
+func (x *ScramCredential) GetIterations() int32 {
+	if x != nil {
+		return x.Iterations
+	}
+	return 0
+}
+
+func (x *ScramCredential) GetStoredKey() []byte {
+	if x != nil {
+		return x.StoredKey
+	}
+	return nil
+}
+
+func (x *ScramCredential) GetServerKey() []byte {
+	if x != nil {
+		return x.ServerKey
+	}
+	return nil
+}
+
+type CreateUserResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateUserResponse) Reset() {
+	*x = CreateUserResponse{}
+	mi := &file_sluice_v1_admin_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateUserResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateUserResponse) ProtoMessage() {}
+
+func (x *CreateUserResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_admin_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateUserResponse.ProtoReflect.Descriptor instead.
+func (*CreateUserResponse) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{27}
+}
+
+type DeleteUserRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteUserRequest) Reset() {
+	*x = DeleteUserRequest{}
+	mi := &file_sluice_v1_admin_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteUserRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteUserRequest) ProtoMessage() {}
+
+func (x *DeleteUserRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_admin_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteUserRequest.ProtoReflect.Descriptor instead.
+func (*DeleteUserRequest) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *DeleteUserRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type DeleteUserResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteUserResponse) Reset() {
+	*x = DeleteUserResponse{}
+	mi := &file_sluice_v1_admin_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteUserResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteUserResponse) ProtoMessage() {}
+
+func (x *DeleteUserResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_admin_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteUserResponse.ProtoReflect.Descriptor instead.
+func (*DeleteUserResponse) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{29}
+}
+
+type ListUsersRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListUsersRequest) Reset() {
+	*x = ListUsersRequest{}
+	mi := &file_sluice_v1_admin_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListUsersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListUsersRequest) ProtoMessage() {}
+
+func (x *ListUsersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_admin_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListUsersRequest.ProtoReflect.Descriptor instead.
+func (*ListUsersRequest) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{30}
+}
+
+type ListUsersResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Users         []*UserSummary         `protobuf:"bytes,1,rep,name=users,proto3" json:"users,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListUsersResponse) Reset() {
+	*x = ListUsersResponse{}
+	mi := &file_sluice_v1_admin_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListUsersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListUsersResponse) ProtoMessage() {}
+
+func (x *ListUsersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_admin_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListUsersResponse.ProtoReflect.Descriptor instead.
+func (*ListUsersResponse) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *ListUsersResponse) GetUsers() []*UserSummary {
+	if x != nil {
+		return x.Users
+	}
+	return nil
+}
+
+// UserSummary is a user as ListUsers shows it: no credentials.
+type UserSummary struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Mechanisms    []ScramMechanism       `protobuf:"varint,2,rep,packed,name=mechanisms,proto3,enum=sluice.v1.ScramMechanism" json:"mechanisms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UserSummary) Reset() {
+	*x = UserSummary{}
+	mi := &file_sluice_v1_admin_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UserSummary) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UserSummary) ProtoMessage() {}
+
+func (x *UserSummary) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_admin_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UserSummary.ProtoReflect.Descriptor instead.
+func (*UserSummary) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *UserSummary) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *UserSummary) GetMechanisms() []ScramMechanism {
+	if x != nil {
+		return x.Mechanisms
+	}
+	return nil
+}
+
 var File_sluice_v1_admin_proto protoreflect.FileDescriptor
 
 const file_sluice_v1_admin_proto_rawDesc = "" +
 	"\n" +
-	"\x15sluice/v1/admin.proto\x12\tsluice.v1\x1a\x16sluice/v1/record.proto\"\xf9\x01\n" +
+	"\x15sluice/v1/admin.proto\x12\tsluice.v1\x1a\x14sluice/v1/auth.proto\x1a\x16sluice/v1/record.proto\"\xf9\x01\n" +
 	"\x12CreateTopicRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1e\n" +
 	"\n" +
@@ -1574,12 +1994,44 @@ const file_sluice_v1_admin_proto_rawDesc = "" +
 	"\btopic_id\x18\x02 \x01(\tR\atopicId\x12<\n" +
 	"\n" +
 	"partitions\x18\x03 \x03(\v2\x1c.sluice.v1.PartitionMetadataR\n" +
-	"partitions\"o\n" +
+	"partitions\"\x92\x01\n" +
 	"\x11PartitionMetadata\x12\x1c\n" +
 	"\tpartition\x18\x01 \x01(\x05R\tpartition\x12\x1b\n" +
 	"\tleader_id\x18\x02 \x01(\x04R\bleaderId\x12\x1f\n" +
 	"\vreplica_ids\x18\x03 \x03(\x04R\n" +
-	"replicaIds2\x9a\x06\n" +
+	"replicaIds\x12!\n" +
+	"\fleader_epoch\x18\x04 \x01(\x04R\vleaderEpoch\"\xd8\x01\n" +
+	"\x11CreateUserRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x127\n" +
+	"\tmechanism\x18\x02 \x01(\x0e2\x19.sluice.v1.ScramMechanismR\tmechanism\x12\x1a\n" +
+	"\bpassword\x18\x03 \x01(\tR\bpassword\x12\x1e\n" +
+	"\n" +
+	"iterations\x18\x04 \x01(\x05R\n" +
+	"iterations\x12:\n" +
+	"\n" +
+	"credential\x18\x05 \x01(\v2\x1a.sluice.v1.ScramCredentialR\n" +
+	"credential\"\x83\x01\n" +
+	"\x0fScramCredential\x12\x12\n" +
+	"\x04salt\x18\x01 \x01(\fR\x04salt\x12\x1e\n" +
+	"\n" +
+	"iterations\x18\x02 \x01(\x05R\n" +
+	"iterations\x12\x1d\n" +
+	"\n" +
+	"stored_key\x18\x03 \x01(\fR\tstoredKey\x12\x1d\n" +
+	"\n" +
+	"server_key\x18\x04 \x01(\fR\tserverKey\"\x14\n" +
+	"\x12CreateUserResponse\"'\n" +
+	"\x11DeleteUserRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"\x14\n" +
+	"\x12DeleteUserResponse\"\x12\n" +
+	"\x10ListUsersRequest\"A\n" +
+	"\x11ListUsersResponse\x12,\n" +
+	"\x05users\x18\x01 \x03(\v2\x16.sluice.v1.UserSummaryR\x05users\"\\\n" +
+	"\vUserSummary\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x129\n" +
+	"\n" +
+	"mechanisms\x18\x02 \x03(\x0e2\x19.sluice.v1.ScramMechanismR\n" +
+	"mechanisms2\x82\b\n" +
 	"\fAdminService\x12L\n" +
 	"\vCreateTopic\x12\x1d.sluice.v1.CreateTopicRequest\x1a\x1e.sluice.v1.CreateTopicResponse\x12L\n" +
 	"\vDeleteTopic\x12\x1d.sluice.v1.DeleteTopicRequest\x1a\x1e.sluice.v1.DeleteTopicResponse\x12N\n" +
@@ -1590,7 +2042,12 @@ const file_sluice_v1_admin_proto_rawDesc = "" +
 	"\vGetMetadata\x12\x1d.sluice.v1.GetMetadataRequest\x1a\x1e.sluice.v1.GetMetadataResponse\"\x03\x90\x02\x01\x12]\n" +
 	"\x0fDescribeCluster\x12!.sluice.v1.DescribeClusterRequest\x1a\".sluice.v1.DescribeClusterResponse\"\x03\x90\x02\x01\x12c\n" +
 	"\x11AlterTopicConfigs\x12#.sluice.v1.AlterTopicConfigsRequest\x1a$.sluice.v1.AlterTopicConfigsResponse\"\x03\x90\x02\x02\x12[\n" +
-	"\x10CreatePartitions\x12\".sluice.v1.CreatePartitionsRequest\x1a#.sluice.v1.CreatePartitionsResponseBG\n" +
+	"\x10CreatePartitions\x12\".sluice.v1.CreatePartitionsRequest\x1a#.sluice.v1.CreatePartitionsResponse\x12N\n" +
+	"\n" +
+	"CreateUser\x12\x1c.sluice.v1.CreateUserRequest\x1a\x1d.sluice.v1.CreateUserResponse\"\x03\x90\x02\x02\x12I\n" +
+	"\n" +
+	"DeleteUser\x12\x1c.sluice.v1.DeleteUserRequest\x1a\x1d.sluice.v1.DeleteUserResponse\x12K\n" +
+	"\tListUsers\x12\x1b.sluice.v1.ListUsersRequest\x1a\x1c.sluice.v1.ListUsersResponse\"\x03\x90\x02\x01BG\n" +
 	"\fio.sluice.v1P\x01Z5github.com/sluice-io/sluice/gen/go/sluice/v1;sluicev1b\x06proto3"
 
 var (
@@ -1605,7 +2062,7 @@ func file_sluice_v1_admin_proto_rawDescGZIP() []byte {
 	return file_sluice_v1_admin_proto_rawDescData
 }
 
-var file_sluice_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
+var file_sluice_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
 var file_sluice_v1_admin_proto_goTypes = []any{
 	(*CreateTopicRequest)(nil),        // 0: sluice.v1.CreateTopicRequest
 	(*CreateTopicResponse)(nil),       // 1: sluice.v1.CreateTopicResponse
@@ -1632,52 +2089,71 @@ var file_sluice_v1_admin_proto_goTypes = []any{
 	(*GetMetadataResponse)(nil),       // 22: sluice.v1.GetMetadataResponse
 	(*TopicMetadata)(nil),             // 23: sluice.v1.TopicMetadata
 	(*PartitionMetadata)(nil),         // 24: sluice.v1.PartitionMetadata
-	nil,                               // 25: sluice.v1.CreateTopicRequest.ConfigsEntry
-	nil,                               // 26: sluice.v1.TopicDescription.ConfigsEntry
-	nil,                               // 27: sluice.v1.TopicDescription.EffectiveConfigsEntry
-	nil,                               // 28: sluice.v1.AlterTopicConfigsRequest.SetConfigsEntry
-	(Boundary)(0),                     // 29: sluice.v1.Boundary
+	(*CreateUserRequest)(nil),         // 25: sluice.v1.CreateUserRequest
+	(*ScramCredential)(nil),           // 26: sluice.v1.ScramCredential
+	(*CreateUserResponse)(nil),        // 27: sluice.v1.CreateUserResponse
+	(*DeleteUserRequest)(nil),         // 28: sluice.v1.DeleteUserRequest
+	(*DeleteUserResponse)(nil),        // 29: sluice.v1.DeleteUserResponse
+	(*ListUsersRequest)(nil),          // 30: sluice.v1.ListUsersRequest
+	(*ListUsersResponse)(nil),         // 31: sluice.v1.ListUsersResponse
+	(*UserSummary)(nil),               // 32: sluice.v1.UserSummary
+	nil,                               // 33: sluice.v1.CreateTopicRequest.ConfigsEntry
+	nil,                               // 34: sluice.v1.TopicDescription.ConfigsEntry
+	nil,                               // 35: sluice.v1.TopicDescription.EffectiveConfigsEntry
+	nil,                               // 36: sluice.v1.AlterTopicConfigsRequest.SetConfigsEntry
+	(Boundary)(0),                     // 37: sluice.v1.Boundary
+	(ScramMechanism)(0),               // 38: sluice.v1.ScramMechanism
 }
 var file_sluice_v1_admin_proto_depIdxs = []int32{
-	25, // 0: sluice.v1.CreateTopicRequest.configs:type_name -> sluice.v1.CreateTopicRequest.ConfigsEntry
+	33, // 0: sluice.v1.CreateTopicRequest.configs:type_name -> sluice.v1.CreateTopicRequest.ConfigsEntry
 	9,  // 1: sluice.v1.CreateTopicResponse.topic:type_name -> sluice.v1.TopicDescription
 	6,  // 2: sluice.v1.ListTopicsResponse.topics:type_name -> sluice.v1.TopicSummary
 	9,  // 3: sluice.v1.DescribeTopicResponse.topic:type_name -> sluice.v1.TopicDescription
-	26, // 4: sluice.v1.TopicDescription.configs:type_name -> sluice.v1.TopicDescription.ConfigsEntry
+	34, // 4: sluice.v1.TopicDescription.configs:type_name -> sluice.v1.TopicDescription.ConfigsEntry
 	14, // 5: sluice.v1.TopicDescription.partitions:type_name -> sluice.v1.PartitionDescription
-	27, // 6: sluice.v1.TopicDescription.effective_configs:type_name -> sluice.v1.TopicDescription.EffectiveConfigsEntry
-	28, // 7: sluice.v1.AlterTopicConfigsRequest.set_configs:type_name -> sluice.v1.AlterTopicConfigsRequest.SetConfigsEntry
+	35, // 6: sluice.v1.TopicDescription.effective_configs:type_name -> sluice.v1.TopicDescription.EffectiveConfigsEntry
+	36, // 7: sluice.v1.AlterTopicConfigsRequest.set_configs:type_name -> sluice.v1.AlterTopicConfigsRequest.SetConfigsEntry
 	9,  // 8: sluice.v1.AlterTopicConfigsResponse.topic:type_name -> sluice.v1.TopicDescription
 	9,  // 9: sluice.v1.CreatePartitionsResponse.topic:type_name -> sluice.v1.TopicDescription
-	29, // 10: sluice.v1.ListOffsetsRequest.boundary:type_name -> sluice.v1.Boundary
+	37, // 10: sluice.v1.ListOffsetsRequest.boundary:type_name -> sluice.v1.Boundary
 	17, // 11: sluice.v1.ListOffsetsResponse.offsets:type_name -> sluice.v1.PartitionOffset
 	20, // 12: sluice.v1.DescribeClusterResponse.brokers:type_name -> sluice.v1.Broker
 	20, // 13: sluice.v1.GetMetadataResponse.brokers:type_name -> sluice.v1.Broker
 	23, // 14: sluice.v1.GetMetadataResponse.topics:type_name -> sluice.v1.TopicMetadata
 	24, // 15: sluice.v1.TopicMetadata.partitions:type_name -> sluice.v1.PartitionMetadata
-	0,  // 16: sluice.v1.AdminService.CreateTopic:input_type -> sluice.v1.CreateTopicRequest
-	2,  // 17: sluice.v1.AdminService.DeleteTopic:input_type -> sluice.v1.DeleteTopicRequest
-	4,  // 18: sluice.v1.AdminService.ListTopics:input_type -> sluice.v1.ListTopicsRequest
-	7,  // 19: sluice.v1.AdminService.DescribeTopic:input_type -> sluice.v1.DescribeTopicRequest
-	15, // 20: sluice.v1.AdminService.ListOffsets:input_type -> sluice.v1.ListOffsetsRequest
-	21, // 21: sluice.v1.AdminService.GetMetadata:input_type -> sluice.v1.GetMetadataRequest
-	18, // 22: sluice.v1.AdminService.DescribeCluster:input_type -> sluice.v1.DescribeClusterRequest
-	10, // 23: sluice.v1.AdminService.AlterTopicConfigs:input_type -> sluice.v1.AlterTopicConfigsRequest
-	12, // 24: sluice.v1.AdminService.CreatePartitions:input_type -> sluice.v1.CreatePartitionsRequest
-	1,  // 25: sluice.v1.AdminService.CreateTopic:output_type -> sluice.v1.CreateTopicResponse
-	3,  // 26: sluice.v1.AdminService.DeleteTopic:output_type -> sluice.v1.DeleteTopicResponse
-	5,  // 27: sluice.v1.AdminService.ListTopics:output_type -> sluice.v1.ListTopicsResponse
-	8,  // 28: sluice.v1.AdminService.DescribeTopic:output_type -> sluice.v1.DescribeTopicResponse
-	16, // 29: sluice.v1.AdminService.ListOffsets:output_type -> sluice.v1.ListOffsetsResponse
-	22, // 30: sluice.v1.AdminService.GetMetadata:output_type -> sluice.v1.GetMetadataResponse
-	19, // 31: sluice.v1.AdminService.DescribeCluster:output_type -> sluice.v1.DescribeClusterResponse
-	11, // 32: sluice.v1.AdminService.AlterTopicConfigs:output_type -> sluice.v1.AlterTopicConfigsResponse
-	13, // 33: sluice.v1.AdminService.CreatePartitions:output_type -> sluice.v1.CreatePartitionsResponse
-	25, // [25:34] is the sub-list for method output_type
-	16, // [16:25] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	38, // 16: sluice.v1.CreateUserRequest.mechanism:type_name -> sluice.v1.ScramMechanism
+	26, // 17: sluice.v1.CreateUserRequest.credential:type_name -> sluice.v1.ScramCredential
+	32, // 18: sluice.v1.ListUsersResponse.users:type_name -> sluice.v1.UserSummary
+	38, // 19: sluice.v1.UserSummary.mechanisms:type_name -> sluice.v1.ScramMechanism
+	0,  // 20: sluice.v1.AdminService.CreateTopic:input_type -> sluice.v1.CreateTopicRequest
+	2,  // 21: sluice.v1.AdminService.DeleteTopic:input_type -> sluice.v1.DeleteTopicRequest
+	4,  // 22: sluice.v1.AdminService.ListTopics:input_type -> sluice.v1.ListTopicsRequest
+	7,  // 23: sluice.v1.AdminService.DescribeTopic:input_type -> sluice.v1.DescribeTopicRequest
+	15, // 24: sluice.v1.AdminService.ListOffsets:input_type -> sluice.v1.ListOffsetsRequest
+	21, // 25: sluice.v1.AdminService.GetMetadata:input_type -> sluice.v1.GetMetadataRequest
+	18, // 26: sluice.v1.AdminService.DescribeCluster:input_type -> sluice.v1.DescribeClusterRequest
+	10, // 27: sluice.v1.AdminService.AlterTopicConfigs:input_type -> sluice.v1.AlterTopicConfigsRequest
+	12, // 28: sluice.v1.AdminService.CreatePartitions:input_type -> sluice.v1.CreatePartitionsRequest
+	25, // 29: sluice.v1.AdminService.CreateUser:input_type -> sluice.v1.CreateUserRequest
+	28, // 30: sluice.v1.AdminService.DeleteUser:input_type -> sluice.v1.DeleteUserRequest
+	30, // 31: sluice.v1.AdminService.ListUsers:input_type -> sluice.v1.ListUsersRequest
+	1,  // 32: sluice.v1.AdminService.CreateTopic:output_type -> sluice.v1.CreateTopicResponse
+	3,  // 33: sluice.v1.AdminService.DeleteTopic:output_type -> sluice.v1.DeleteTopicResponse
+	5,  // 34: sluice.v1.AdminService.ListTopics:output_type -> sluice.v1.ListTopicsResponse
+	8,  // 35: sluice.v1.AdminService.DescribeTopic:output_type -> sluice.v1.DescribeTopicResponse
+	16, // 36: sluice.v1.AdminService.ListOffsets:output_type -> sluice.v1.ListOffsetsResponse
+	22, // 37: sluice.v1.AdminService.GetMetadata:output_type -> sluice.v1.GetMetadataResponse
+	19, // 38: sluice.v1.AdminService.DescribeCluster:output_type -> sluice.v1.DescribeClusterResponse
+	11, // 39: sluice.v1.AdminService.AlterTopicConfigs:output_type -> sluice.v1.AlterTopicConfigsResponse
+	13, // 40: sluice.v1.AdminService.CreatePartitions:output_type -> sluice.v1.CreatePartitionsResponse
+	27, // 41: sluice.v1.AdminService.CreateUser:output_type -> sluice.v1.CreateUserResponse
+	29, // 42: sluice.v1.AdminService.DeleteUser:output_type -> sluice.v1.DeleteUserResponse
+	31, // 43: sluice.v1.AdminService.ListUsers:output_type -> sluice.v1.ListUsersResponse
+	32, // [32:44] is the sub-list for method output_type
+	20, // [20:32] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_sluice_v1_admin_proto_init() }
@@ -1685,6 +2161,7 @@ func file_sluice_v1_admin_proto_init() {
 	if File_sluice_v1_admin_proto != nil {
 		return
 	}
+	file_sluice_v1_auth_proto_init()
 	file_sluice_v1_record_proto_init()
 	file_sluice_v1_admin_proto_msgTypes[15].OneofWrappers = []any{
 		(*ListOffsetsRequest_Boundary)(nil),
@@ -1696,7 +2173,7 @@ func file_sluice_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sluice_v1_admin_proto_rawDesc), len(file_sluice_v1_admin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   29,
+			NumMessages:   37,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -80,6 +80,21 @@ class AdminServiceStub:
                 request_serializer=sluice_dot_v1_dot_admin__pb2.CreatePartitionsRequest.SerializeToString,
                 response_deserializer=sluice_dot_v1_dot_admin__pb2.CreatePartitionsResponse.FromString,
                 _registered_method=True)
+        self.CreateUser = channel.unary_unary(
+                '/sluice.v1.AdminService/CreateUser',
+                request_serializer=sluice_dot_v1_dot_admin__pb2.CreateUserRequest.SerializeToString,
+                response_deserializer=sluice_dot_v1_dot_admin__pb2.CreateUserResponse.FromString,
+                _registered_method=True)
+        self.DeleteUser = channel.unary_unary(
+                '/sluice.v1.AdminService/DeleteUser',
+                request_serializer=sluice_dot_v1_dot_admin__pb2.DeleteUserRequest.SerializeToString,
+                response_deserializer=sluice_dot_v1_dot_admin__pb2.DeleteUserResponse.FromString,
+                _registered_method=True)
+        self.ListUsers = channel.unary_unary(
+                '/sluice.v1.AdminService/ListUsers',
+                request_serializer=sluice_dot_v1_dot_admin__pb2.ListUsersRequest.SerializeToString,
+                response_deserializer=sluice_dot_v1_dot_admin__pb2.ListUsersResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -154,6 +169,30 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateUser(self, request, context):
+        """CreateUser sets a user's SCRAM credential for one mechanism, creating
+        the user or replacing its credential of that mechanism (a password
+        change). The broker stores only the salted, iterated credential.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteUser(self, request, context):
+        """DeleteUser removes a user and all its credentials; tokens already
+        issued to it stop being accepted.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListUsers(self, request, context):
+        """ListUsers lists users and their mechanisms, never their credentials.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -201,6 +240,21 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.CreatePartitions,
                     request_deserializer=sluice_dot_v1_dot_admin__pb2.CreatePartitionsRequest.FromString,
                     response_serializer=sluice_dot_v1_dot_admin__pb2.CreatePartitionsResponse.SerializeToString,
+            ),
+            'CreateUser': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateUser,
+                    request_deserializer=sluice_dot_v1_dot_admin__pb2.CreateUserRequest.FromString,
+                    response_serializer=sluice_dot_v1_dot_admin__pb2.CreateUserResponse.SerializeToString,
+            ),
+            'DeleteUser': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteUser,
+                    request_deserializer=sluice_dot_v1_dot_admin__pb2.DeleteUserRequest.FromString,
+                    response_serializer=sluice_dot_v1_dot_admin__pb2.DeleteUserResponse.SerializeToString,
+            ),
+            'ListUsers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListUsers,
+                    request_deserializer=sluice_dot_v1_dot_admin__pb2.ListUsersRequest.FromString,
+                    response_serializer=sluice_dot_v1_dot_admin__pb2.ListUsersResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -447,6 +501,87 @@ class AdminService:
             '/sluice.v1.AdminService/CreatePartitions',
             sluice_dot_v1_dot_admin__pb2.CreatePartitionsRequest.SerializeToString,
             sluice_dot_v1_dot_admin__pb2.CreatePartitionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateUser(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sluice.v1.AdminService/CreateUser',
+            sluice_dot_v1_dot_admin__pb2.CreateUserRequest.SerializeToString,
+            sluice_dot_v1_dot_admin__pb2.CreateUserResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteUser(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sluice.v1.AdminService/DeleteUser',
+            sluice_dot_v1_dot_admin__pb2.DeleteUserRequest.SerializeToString,
+            sluice_dot_v1_dot_admin__pb2.DeleteUserResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListUsers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sluice.v1.AdminService/ListUsers',
+            sluice_dot_v1_dot_admin__pb2.ListUsersRequest.SerializeToString,
+            sluice_dot_v1_dot_admin__pb2.ListUsersResponse.FromString,
             options,
             channel_credentials,
             insecure,

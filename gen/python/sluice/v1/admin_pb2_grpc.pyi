@@ -59,6 +59,17 @@ class AdminServiceStub:
     lowers it. Records already written stay where they are; keyed records
     produced afterwards go to murmur2(key) mod the new count.
     """
+    CreateUser: _grpc.UnaryUnaryMultiCallable[_admin_pb2.CreateUserRequest, _admin_pb2.CreateUserResponse]
+    """CreateUser sets a user's SCRAM credential for one mechanism, creating
+    the user or replacing its credential of that mechanism (a password
+    change). The broker stores only the salted, iterated credential.
+    """
+    DeleteUser: _grpc.UnaryUnaryMultiCallable[_admin_pb2.DeleteUserRequest, _admin_pb2.DeleteUserResponse]
+    """DeleteUser removes a user and all its credentials; tokens already
+    issued to it stop being accepted.
+    """
+    ListUsers: _grpc.UnaryUnaryMultiCallable[_admin_pb2.ListUsersRequest, _admin_pb2.ListUsersResponse]
+    """ListUsers lists users and their mechanisms, never their credentials."""
 
 @_typing.type_check_only
 class AdminServiceAsyncStub(AdminServiceStub):
@@ -91,6 +102,17 @@ class AdminServiceAsyncStub(AdminServiceStub):
     lowers it. Records already written stay where they are; keyed records
     produced afterwards go to murmur2(key) mod the new count.
     """
+    CreateUser: _aio.UnaryUnaryMultiCallable[_admin_pb2.CreateUserRequest, _admin_pb2.CreateUserResponse]  # type: ignore[assignment]
+    """CreateUser sets a user's SCRAM credential for one mechanism, creating
+    the user or replacing its credential of that mechanism (a password
+    change). The broker stores only the salted, iterated credential.
+    """
+    DeleteUser: _aio.UnaryUnaryMultiCallable[_admin_pb2.DeleteUserRequest, _admin_pb2.DeleteUserResponse]  # type: ignore[assignment]
+    """DeleteUser removes a user and all its credentials; tokens already
+    issued to it stop being accepted.
+    """
+    ListUsers: _aio.UnaryUnaryMultiCallable[_admin_pb2.ListUsersRequest, _admin_pb2.ListUsersResponse]  # type: ignore[assignment]
+    """ListUsers lists users and their mechanisms, never their credentials."""
 
 class AdminServiceServicer(metaclass=_abc_1.ABCMeta):
     """AdminService manages topics and describes the cluster."""
@@ -174,5 +196,34 @@ class AdminServiceServicer(metaclass=_abc_1.ABCMeta):
         lowers it. Records already written stay where they are; keyed records
         produced afterwards go to murmur2(key) mod the new count.
         """
+
+    @_abc_1.abstractmethod
+    def CreateUser(
+        self,
+        request: _admin_pb2.CreateUserRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_admin_pb2.CreateUserResponse, _abc.Awaitable[_admin_pb2.CreateUserResponse]]:
+        """CreateUser sets a user's SCRAM credential for one mechanism, creating
+        the user or replacing its credential of that mechanism (a password
+        change). The broker stores only the salted, iterated credential.
+        """
+
+    @_abc_1.abstractmethod
+    def DeleteUser(
+        self,
+        request: _admin_pb2.DeleteUserRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_admin_pb2.DeleteUserResponse, _abc.Awaitable[_admin_pb2.DeleteUserResponse]]:
+        """DeleteUser removes a user and all its credentials; tokens already
+        issued to it stop being accepted.
+        """
+
+    @_abc_1.abstractmethod
+    def ListUsers(
+        self,
+        request: _admin_pb2.ListUsersRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_admin_pb2.ListUsersResponse, _abc.Awaitable[_admin_pb2.ListUsersResponse]]:
+        """ListUsers lists users and their mechanisms, never their credentials."""
 
 def add_AdminServiceServicer_to_server(servicer: AdminServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

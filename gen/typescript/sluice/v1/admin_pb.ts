@@ -4,6 +4,8 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { ScramMechanism } from "./auth_pb.js";
+import { file_sluice_v1_auth } from "./auth_pb.js";
 import type { Boundary } from "./record_pb.js";
 import { file_sluice_v1_record } from "./record_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sluice/v1/admin.proto.
  */
 export const file_sluice_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("ChVzbHVpY2UvdjEvYWRtaW4ucHJvdG8SCXNsdWljZS52MSK/AQoSQ3JlYXRlVG9waWNSZXF1ZXN0EgwKBG5hbWUYASABKAkSEgoKcGFydGl0aW9ucxgCIAEoBRIaChJyZXBsaWNhdGlvbl9mYWN0b3IYAyABKAUSOwoHY29uZmlncxgEIAMoCzIqLnNsdWljZS52MS5DcmVhdGVUb3BpY1JlcXVlc3QuQ29uZmlnc0VudHJ5Gi4KDENvbmZpZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkEKE0NyZWF0ZVRvcGljUmVzcG9uc2USKgoFdG9waWMYASABKAsyGy5zbHVpY2UudjEuVG9waWNEZXNjcmlwdGlvbiIiChJEZWxldGVUb3BpY1JlcXVlc3QSDAoEbmFtZRgBIAEoCSIVChNEZWxldGVUb3BpY1Jlc3BvbnNlIi0KEUxpc3RUb3BpY3NSZXF1ZXN0EhgKEGluY2x1ZGVfaW50ZXJuYWwYASABKAgiPQoSTGlzdFRvcGljc1Jlc3BvbnNlEicKBnRvcGljcxgBIAMoCzIXLnNsdWljZS52MS5Ub3BpY1N1bW1hcnkiXgoMVG9waWNTdW1tYXJ5EgwKBG5hbWUYASABKAkSEAoIdG9waWNfaWQYAiABKAkSEgoKcGFydGl0aW9ucxgDIAEoBRIaChJyZXBsaWNhdGlvbl9mYWN0b3IYBCABKAUiJAoURGVzY3JpYmVUb3BpY1JlcXVlc3QSDAoEbmFtZRgBIAEoCSJDChVEZXNjcmliZVRvcGljUmVzcG9uc2USKgoFdG9waWMYASABKAsyGy5zbHVpY2UudjEuVG9waWNEZXNjcmlwdGlvbiL1AgoQVG9waWNEZXNjcmlwdGlvbhIMCgRuYW1lGAEgASgJEhAKCHRvcGljX2lkGAIgASgJEhoKEnJlcGxpY2F0aW9uX2ZhY3RvchgDIAEoBRI5Cgdjb25maWdzGAQgAygLMiguc2x1aWNlLnYxLlRvcGljRGVzY3JpcHRpb24uQ29uZmlnc0VudHJ5EjMKCnBhcnRpdGlvbnMYBSADKAsyHy5zbHVpY2UudjEuUGFydGl0aW9uRGVzY3JpcHRpb24STAoRZWZmZWN0aXZlX2NvbmZpZ3MYBiADKAsyMS5zbHVpY2UudjEuVG9waWNEZXNjcmlwdGlvbi5FZmZlY3RpdmVDb25maWdzRW50cnkaLgoMQ29uZmlnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaNwoVRWZmZWN0aXZlQ29uZmlnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEivQEKGEFsdGVyVG9waWNDb25maWdzUmVxdWVzdBIMCgRuYW1lGAEgASgJEkgKC3NldF9jb25maWdzGAIgAygLMjMuc2x1aWNlLnYxLkFsdGVyVG9waWNDb25maWdzUmVxdWVzdC5TZXRDb25maWdzRW50cnkSFgoOZGVsZXRlX2NvbmZpZ3MYAyADKAkaMQoPU2V0Q29uZmlnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiRwoZQWx0ZXJUb3BpY0NvbmZpZ3NSZXNwb25zZRIqCgV0b3BpYxgBIAEoCzIbLnNsdWljZS52MS5Ub3BpY0Rlc2NyaXB0aW9uIjsKF0NyZWF0ZVBhcnRpdGlvbnNSZXF1ZXN0EgwKBG5hbWUYASABKAkSEgoKcGFydGl0aW9ucxgCIAEoBSJGChhDcmVhdGVQYXJ0aXRpb25zUmVzcG9uc2USKgoFdG9waWMYASABKAsyGy5zbHVpY2UudjEuVG9waWNEZXNjcmlwdGlvbiKgAQoUUGFydGl0aW9uRGVzY3JpcHRpb24SEQoJcGFydGl0aW9uGAEgASgFEhEKCWxlYWRlcl9pZBgCIAEoBBITCgtyZXBsaWNhX2lkcxgDIAMoBBIYChBsb2dfc3RhcnRfb2Zmc2V0GAQgASgDEhYKDmhpZ2hfd2F0ZXJtYXJrGAUgASgDEhsKE2luX3N5bmNfcmVwbGljYV9pZHMYBiADKAQigAEKEkxpc3RPZmZzZXRzUmVxdWVzdBINCgV0b3BpYxgBIAEoCRISCgpwYXJ0aXRpb25zGAIgAygFEicKCGJvdW5kYXJ5GAMgASgOMhMuc2x1aWNlLnYxLkJvdW5kYXJ5SAASFgoMdGltZXN0YW1wX21zGAQgASgDSABCBgoEc3BlYyJCChNMaXN0T2Zmc2V0c1Jlc3BvbnNlEisKB29mZnNldHMYASADKAsyGi5zbHVpY2UudjEuUGFydGl0aW9uT2Zmc2V0IkoKD1BhcnRpdGlvbk9mZnNldBIRCglwYXJ0aXRpb24YASABKAUSDgoGb2Zmc2V0GAIgASgDEhQKDHRpbWVzdGFtcF9tcxgDIAEoAyIYChZEZXNjcmliZUNsdXN0ZXJSZXF1ZXN0ImgKF0Rlc2NyaWJlQ2x1c3RlclJlc3BvbnNlEhIKCmNsdXN0ZXJfaWQYASABKAkSFQoNY29udHJvbGxlcl9pZBgCIAEoBBIiCgdicm9rZXJzGAMgAygLMhEuc2x1aWNlLnYxLkJyb2tlciIzCgZCcm9rZXISCgoCaWQYASABKAQSDwoHYWRkcmVzcxgCIAEoCRIMCgRyYWNrGAMgASgJIiQKEkdldE1ldGFkYXRhUmVxdWVzdBIOCgZ0b3BpY3MYASADKAkiegoTR2V0TWV0YWRhdGFSZXNwb25zZRIiCgdicm9rZXJzGAEgAygLMhEuc2x1aWNlLnYxLkJyb2tlchIoCgZ0b3BpY3MYAiADKAsyGC5zbHVpY2UudjEuVG9waWNNZXRhZGF0YRIVCg1jb250cm9sbGVyX2lkGAMgASgEImEKDVRvcGljTWV0YWRhdGESDAoEbmFtZRgBIAEoCRIQCgh0b3BpY19pZBgCIAEoCRIwCgpwYXJ0aXRpb25zGAMgAygLMhwuc2x1aWNlLnYxLlBhcnRpdGlvbk1ldGFkYXRhIk4KEVBhcnRpdGlvbk1ldGFkYXRhEhEKCXBhcnRpdGlvbhgBIAEoBRIRCglsZWFkZXJfaWQYAiABKAQSEwoLcmVwbGljYV9pZHMYAyADKAQymgYKDEFkbWluU2VydmljZRJMCgtDcmVhdGVUb3BpYxIdLnNsdWljZS52MS5DcmVhdGVUb3BpY1JlcXVlc3QaHi5zbHVpY2UudjEuQ3JlYXRlVG9waWNSZXNwb25zZRJMCgtEZWxldGVUb3BpYxIdLnNsdWljZS52MS5EZWxldGVUb3BpY1JlcXVlc3QaHi5zbHVpY2UudjEuRGVsZXRlVG9waWNSZXNwb25zZRJOCgpMaXN0VG9waWNzEhwuc2x1aWNlLnYxLkxpc3RUb3BpY3NSZXF1ZXN0Gh0uc2x1aWNlLnYxLkxpc3RUb3BpY3NSZXNwb25zZSIDkAIBElcKDURlc2NyaWJlVG9waWMSHy5zbHVpY2UudjEuRGVzY3JpYmVUb3BpY1JlcXVlc3QaIC5zbHVpY2UudjEuRGVzY3JpYmVUb3BpY1Jlc3BvbnNlIgOQAgESUQoLTGlzdE9mZnNldHMSHS5zbHVpY2UudjEuTGlzdE9mZnNldHNSZXF1ZXN0Gh4uc2x1aWNlLnYxLkxpc3RPZmZzZXRzUmVzcG9uc2UiA5ACARJRCgtHZXRNZXRhZGF0YRIdLnNsdWljZS52MS5HZXRNZXRhZGF0YVJlcXVlc3QaHi5zbHVpY2UudjEuR2V0TWV0YWRhdGFSZXNwb25zZSIDkAIBEl0KD0Rlc2NyaWJlQ2x1c3RlchIhLnNsdWljZS52MS5EZXNjcmliZUNsdXN0ZXJSZXF1ZXN0GiIuc2x1aWNlLnYxLkRlc2NyaWJlQ2x1c3RlclJlc3BvbnNlIgOQAgESYwoRQWx0ZXJUb3BpY0NvbmZpZ3MSIy5zbHVpY2UudjEuQWx0ZXJUb3BpY0NvbmZpZ3NSZXF1ZXN0GiQuc2x1aWNlLnYxLkFsdGVyVG9waWNDb25maWdzUmVzcG9uc2UiA5ACAhJbChBDcmVhdGVQYXJ0aXRpb25zEiIuc2x1aWNlLnYxLkNyZWF0ZVBhcnRpdGlvbnNSZXF1ZXN0GiMuc2x1aWNlLnYxLkNyZWF0ZVBhcnRpdGlvbnNSZXNwb25zZUJHCgxpby5zbHVpY2UudjFQAVo1Z2l0aHViLmNvbS9zbHVpY2UtaW8vc2x1aWNlL2dlbi9nby9zbHVpY2UvdjE7c2x1aWNldjFiBnByb3RvMw", [file_sluice_v1_record]);
+  fileDesc("ChVzbHVpY2UvdjEvYWRtaW4ucHJvdG8SCXNsdWljZS52MSK/AQoSQ3JlYXRlVG9waWNSZXF1ZXN0EgwKBG5hbWUYASABKAkSEgoKcGFydGl0aW9ucxgCIAEoBRIaChJyZXBsaWNhdGlvbl9mYWN0b3IYAyABKAUSOwoHY29uZmlncxgEIAMoCzIqLnNsdWljZS52MS5DcmVhdGVUb3BpY1JlcXVlc3QuQ29uZmlnc0VudHJ5Gi4KDENvbmZpZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkEKE0NyZWF0ZVRvcGljUmVzcG9uc2USKgoFdG9waWMYASABKAsyGy5zbHVpY2UudjEuVG9waWNEZXNjcmlwdGlvbiIiChJEZWxldGVUb3BpY1JlcXVlc3QSDAoEbmFtZRgBIAEoCSIVChNEZWxldGVUb3BpY1Jlc3BvbnNlIi0KEUxpc3RUb3BpY3NSZXF1ZXN0EhgKEGluY2x1ZGVfaW50ZXJuYWwYASABKAgiPQoSTGlzdFRvcGljc1Jlc3BvbnNlEicKBnRvcGljcxgBIAMoCzIXLnNsdWljZS52MS5Ub3BpY1N1bW1hcnkiXgoMVG9waWNTdW1tYXJ5EgwKBG5hbWUYASABKAkSEAoIdG9waWNfaWQYAiABKAkSEgoKcGFydGl0aW9ucxgDIAEoBRIaChJyZXBsaWNhdGlvbl9mYWN0b3IYBCABKAUiJAoURGVzY3JpYmVUb3BpY1JlcXVlc3QSDAoEbmFtZRgBIAEoCSJDChVEZXNjcmliZVRvcGljUmVzcG9uc2USKgoFdG9waWMYASABKAsyGy5zbHVpY2UudjEuVG9waWNEZXNjcmlwdGlvbiL1AgoQVG9waWNEZXNjcmlwdGlvbhIMCgRuYW1lGAEgASgJEhAKCHRvcGljX2lkGAIgASgJEhoKEnJlcGxpY2F0aW9uX2ZhY3RvchgDIAEoBRI5Cgdjb25maWdzGAQgAygLMiguc2x1aWNlLnYxLlRvcGljRGVzY3JpcHRpb24uQ29uZmlnc0VudHJ5EjMKCnBhcnRpdGlvbnMYBSADKAsyHy5zbHVpY2UudjEuUGFydGl0aW9uRGVzY3JpcHRpb24STAoRZWZmZWN0aXZlX2NvbmZpZ3MYBiADKAsyMS5zbHVpY2UudjEuVG9waWNEZXNjcmlwdGlvbi5FZmZlY3RpdmVDb25maWdzRW50cnkaLgoMQ29uZmlnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaNwoVRWZmZWN0aXZlQ29uZmlnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEivQEKGEFsdGVyVG9waWNDb25maWdzUmVxdWVzdBIMCgRuYW1lGAEgASgJEkgKC3NldF9jb25maWdzGAIgAygLMjMuc2x1aWNlLnYxLkFsdGVyVG9waWNDb25maWdzUmVxdWVzdC5TZXRDb25maWdzRW50cnkSFgoOZGVsZXRlX2NvbmZpZ3MYAyADKAkaMQoPU2V0Q29uZmlnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiRwoZQWx0ZXJUb3BpY0NvbmZpZ3NSZXNwb25zZRIqCgV0b3BpYxgBIAEoCzIbLnNsdWljZS52MS5Ub3BpY0Rlc2NyaXB0aW9uIjsKF0NyZWF0ZVBhcnRpdGlvbnNSZXF1ZXN0EgwKBG5hbWUYASABKAkSEgoKcGFydGl0aW9ucxgCIAEoBSJGChhDcmVhdGVQYXJ0aXRpb25zUmVzcG9uc2USKgoFdG9waWMYASABKAsyGy5zbHVpY2UudjEuVG9waWNEZXNjcmlwdGlvbiKgAQoUUGFydGl0aW9uRGVzY3JpcHRpb24SEQoJcGFydGl0aW9uGAEgASgFEhEKCWxlYWRlcl9pZBgCIAEoBBITCgtyZXBsaWNhX2lkcxgDIAMoBBIYChBsb2dfc3RhcnRfb2Zmc2V0GAQgASgDEhYKDmhpZ2hfd2F0ZXJtYXJrGAUgASgDEhsKE2luX3N5bmNfcmVwbGljYV9pZHMYBiADKAQigAEKEkxpc3RPZmZzZXRzUmVxdWVzdBINCgV0b3BpYxgBIAEoCRISCgpwYXJ0aXRpb25zGAIgAygFEicKCGJvdW5kYXJ5GAMgASgOMhMuc2x1aWNlLnYxLkJvdW5kYXJ5SAASFgoMdGltZXN0YW1wX21zGAQgASgDSABCBgoEc3BlYyJCChNMaXN0T2Zmc2V0c1Jlc3BvbnNlEisKB29mZnNldHMYASADKAsyGi5zbHVpY2UudjEuUGFydGl0aW9uT2Zmc2V0IkoKD1BhcnRpdGlvbk9mZnNldBIRCglwYXJ0aXRpb24YASABKAUSDgoGb2Zmc2V0GAIgASgDEhQKDHRpbWVzdGFtcF9tcxgDIAEoAyIYChZEZXNjcmliZUNsdXN0ZXJSZXF1ZXN0ImgKF0Rlc2NyaWJlQ2x1c3RlclJlc3BvbnNlEhIKCmNsdXN0ZXJfaWQYASABKAkSFQoNY29udHJvbGxlcl9pZBgCIAEoBBIiCgdicm9rZXJzGAMgAygLMhEuc2x1aWNlLnYxLkJyb2tlciIzCgZCcm9rZXISCgoCaWQYASABKAQSDwoHYWRkcmVzcxgCIAEoCRIMCgRyYWNrGAMgASgJIiQKEkdldE1ldGFkYXRhUmVxdWVzdBIOCgZ0b3BpY3MYASADKAkiegoTR2V0TWV0YWRhdGFSZXNwb25zZRIiCgdicm9rZXJzGAEgAygLMhEuc2x1aWNlLnYxLkJyb2tlchIoCgZ0b3BpY3MYAiADKAsyGC5zbHVpY2UudjEuVG9waWNNZXRhZGF0YRIVCg1jb250cm9sbGVyX2lkGAMgASgEImEKDVRvcGljTWV0YWRhdGESDAoEbmFtZRgBIAEoCRIQCgh0b3BpY19pZBgCIAEoCRIwCgpwYXJ0aXRpb25zGAMgAygLMhwuc2x1aWNlLnYxLlBhcnRpdGlvbk1ldGFkYXRhImQKEVBhcnRpdGlvbk1ldGFkYXRhEhEKCXBhcnRpdGlvbhgBIAEoBRIRCglsZWFkZXJfaWQYAiABKAQSEwoLcmVwbGljYV9pZHMYAyADKAQSFAoMbGVhZGVyX2Vwb2NoGAQgASgEIqUBChFDcmVhdGVVc2VyUmVxdWVzdBIMCgRuYW1lGAEgASgJEiwKCW1lY2hhbmlzbRgCIAEoDjIZLnNsdWljZS52MS5TY3JhbU1lY2hhbmlzbRIQCghwYXNzd29yZBgDIAEoCRISCgppdGVyYXRpb25zGAQgASgFEi4KCmNyZWRlbnRpYWwYBSABKAsyGi5zbHVpY2UudjEuU2NyYW1DcmVkZW50aWFsIlsKD1NjcmFtQ3JlZGVudGlhbBIMCgRzYWx0GAEgASgMEhIKCml0ZXJhdGlvbnMYAiABKAUSEgoKc3RvcmVkX2tleRgDIAEoDBISCgpzZXJ2ZXJfa2V5GAQgASgMIhQKEkNyZWF0ZVVzZXJSZXNwb25zZSIhChFEZWxldGVVc2VyUmVxdWVzdBIMCgRuYW1lGAEgASgJIhQKEkRlbGV0ZVVzZXJSZXNwb25zZSISChBMaXN0VXNlcnNSZXF1ZXN0IjoKEUxpc3RVc2Vyc1Jlc3BvbnNlEiUKBXVzZXJzGAEgAygLMhYuc2x1aWNlLnYxLlVzZXJTdW1tYXJ5IkoKC1VzZXJTdW1tYXJ5EgwKBG5hbWUYASABKAkSLQoKbWVjaGFuaXNtcxgCIAMoDjIZLnNsdWljZS52MS5TY3JhbU1lY2hhbmlzbTKCCAoMQWRtaW5TZXJ2aWNlEkwKC0NyZWF0ZVRvcGljEh0uc2x1aWNlLnYxLkNyZWF0ZVRvcGljUmVxdWVzdBoeLnNsdWljZS52MS5DcmVhdGVUb3BpY1Jlc3BvbnNlEkwKC0RlbGV0ZVRvcGljEh0uc2x1aWNlLnYxLkRlbGV0ZVRvcGljUmVxdWVzdBoeLnNsdWljZS52MS5EZWxldGVUb3BpY1Jlc3BvbnNlEk4KCkxpc3RUb3BpY3MSHC5zbHVpY2UudjEuTGlzdFRvcGljc1JlcXVlc3QaHS5zbHVpY2UudjEuTGlzdFRvcGljc1Jlc3BvbnNlIgOQAgESVwoNRGVzY3JpYmVUb3BpYxIfLnNsdWljZS52MS5EZXNjcmliZVRvcGljUmVxdWVzdBogLnNsdWljZS52MS5EZXNjcmliZVRvcGljUmVzcG9uc2UiA5ACARJRCgtMaXN0T2Zmc2V0cxIdLnNsdWljZS52MS5MaXN0T2Zmc2V0c1JlcXVlc3QaHi5zbHVpY2UudjEuTGlzdE9mZnNldHNSZXNwb25zZSIDkAIBElEKC0dldE1ldGFkYXRhEh0uc2x1aWNlLnYxLkdldE1ldGFkYXRhUmVxdWVzdBoeLnNsdWljZS52MS5HZXRNZXRhZGF0YVJlc3BvbnNlIgOQAgESXQoPRGVzY3JpYmVDbHVzdGVyEiEuc2x1aWNlLnYxLkRlc2NyaWJlQ2x1c3RlclJlcXVlc3QaIi5zbHVpY2UudjEuRGVzY3JpYmVDbHVzdGVyUmVzcG9uc2UiA5ACARJjChFBbHRlclRvcGljQ29uZmlncxIjLnNsdWljZS52MS5BbHRlclRvcGljQ29uZmlnc1JlcXVlc3QaJC5zbHVpY2UudjEuQWx0ZXJUb3BpY0NvbmZpZ3NSZXNwb25zZSIDkAICElsKEENyZWF0ZVBhcnRpdGlvbnMSIi5zbHVpY2UudjEuQ3JlYXRlUGFydGl0aW9uc1JlcXVlc3QaIy5zbHVpY2UudjEuQ3JlYXRlUGFydGl0aW9uc1Jlc3BvbnNlEk4KCkNyZWF0ZVVzZXISHC5zbHVpY2UudjEuQ3JlYXRlVXNlclJlcXVlc3QaHS5zbHVpY2UudjEuQ3JlYXRlVXNlclJlc3BvbnNlIgOQAgISSQoKRGVsZXRlVXNlchIcLnNsdWljZS52MS5EZWxldGVVc2VyUmVxdWVzdBodLnNsdWljZS52MS5EZWxldGVVc2VyUmVzcG9uc2USSwoJTGlzdFVzZXJzEhsuc2x1aWNlLnYxLkxpc3RVc2Vyc1JlcXVlc3QaHC5zbHVpY2UudjEuTGlzdFVzZXJzUmVzcG9uc2UiA5ACAUJHCgxpby5zbHVpY2UudjFQAVo1Z2l0aHViLmNvbS9zbHVpY2UtaW8vc2x1aWNlL2dlbi9nby9zbHVpY2UvdjE7c2x1aWNldjFiBnByb3RvMw", [file_sluice_v1_auth, file_sluice_v1_record]);
 
 /**
  * CreateTopicRequest describes the topic to create.
@@ -705,6 +707,15 @@ export type PartitionMetadata = Message<"sluice.v1.PartitionMetadata"> & {
    * @generated from field: repeated uint64 replica_ids = 3;
    */
   replicaIds: bigint[];
+
+  /**
+   * The raft term in which leader_id leads; it only grows. Brokers cut off
+   * from the others can name an old leader: a client that asks several
+   * brokers keeps, per partition, the answer with the highest epoch.
+   *
+   * @generated from field: uint64 leader_epoch = 4;
+   */
+  leaderEpoch: bigint;
 };
 
 /**
@@ -713,6 +724,198 @@ export type PartitionMetadata = Message<"sluice.v1.PartitionMetadata"> & {
  */
 export const PartitionMetadataSchema: GenMessage<PartitionMetadata> = /*@__PURE__*/
   messageDesc(file_sluice_v1_admin, 24);
+
+/**
+ * CreateUserRequest names a user and gives either its password, from which
+ * the broker derives the credential (the password crosses the wire: use
+ * TLS), or the credential itself, derived by the client (RFC 5802: the
+ * password never leaves the client).
+ *
+ * @generated from message sluice.v1.CreateUserRequest
+ */
+export type CreateUserRequest = Message<"sluice.v1.CreateUserRequest"> & {
+  /**
+   * 1 to 255 bytes; no ',' or '=' (SCRAM's separators), ':' (Basic's),
+   * spaces, control or format characters; as SASLprep (RFC 4013) leaves it.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * UNSPECIFIED means SCRAM-SHA-256.
+   *
+   * @generated from field: sluice.v1.ScramMechanism mechanism = 2;
+   */
+  mechanism: ScramMechanism;
+
+  /**
+   * The password; empty when credential is set.
+   *
+   * @generated from field: string password = 3;
+   */
+  password: string;
+
+  /**
+   * PBKDF2 iterations for a credential derived from password; 0 means
+   * 8192, at least 4096.
+   *
+   * @generated from field: int32 iterations = 4;
+   */
+  iterations: number;
+
+  /**
+   * A credential the client derived; unset when password is set.
+   *
+   * @generated from field: sluice.v1.ScramCredential credential = 5;
+   */
+  credential?: ScramCredential | undefined;
+};
+
+/**
+ * Describes the message sluice.v1.CreateUserRequest.
+ * Use `create(CreateUserRequestSchema)` to create a new message.
+ */
+export const CreateUserRequestSchema: GenMessage<CreateUserRequest> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 25);
+
+/**
+ * ScramCredential is what a broker stores of a SCRAM password (RFC 5802
+ * section 3): never the password itself.
+ *
+ * @generated from message sluice.v1.ScramCredential
+ */
+export type ScramCredential = Message<"sluice.v1.ScramCredential"> & {
+  /**
+   * @generated from field: bytes salt = 1;
+   */
+  salt: Uint8Array;
+
+  /**
+   * At least 4096.
+   *
+   * @generated from field: int32 iterations = 2;
+   */
+  iterations: number;
+
+  /**
+   * H(ClientKey), ClientKey = HMAC(SaltedPassword, "Client Key").
+   *
+   * @generated from field: bytes stored_key = 3;
+   */
+  storedKey: Uint8Array;
+
+  /**
+   * HMAC(SaltedPassword, "Server Key").
+   *
+   * @generated from field: bytes server_key = 4;
+   */
+  serverKey: Uint8Array;
+};
+
+/**
+ * Describes the message sluice.v1.ScramCredential.
+ * Use `create(ScramCredentialSchema)` to create a new message.
+ */
+export const ScramCredentialSchema: GenMessage<ScramCredential> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 26);
+
+/**
+ * @generated from message sluice.v1.CreateUserResponse
+ */
+export type CreateUserResponse = Message<"sluice.v1.CreateUserResponse"> & {
+};
+
+/**
+ * Describes the message sluice.v1.CreateUserResponse.
+ * Use `create(CreateUserResponseSchema)` to create a new message.
+ */
+export const CreateUserResponseSchema: GenMessage<CreateUserResponse> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 27);
+
+/**
+ * @generated from message sluice.v1.DeleteUserRequest
+ */
+export type DeleteUserRequest = Message<"sluice.v1.DeleteUserRequest"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message sluice.v1.DeleteUserRequest.
+ * Use `create(DeleteUserRequestSchema)` to create a new message.
+ */
+export const DeleteUserRequestSchema: GenMessage<DeleteUserRequest> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 28);
+
+/**
+ * @generated from message sluice.v1.DeleteUserResponse
+ */
+export type DeleteUserResponse = Message<"sluice.v1.DeleteUserResponse"> & {
+};
+
+/**
+ * Describes the message sluice.v1.DeleteUserResponse.
+ * Use `create(DeleteUserResponseSchema)` to create a new message.
+ */
+export const DeleteUserResponseSchema: GenMessage<DeleteUserResponse> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 29);
+
+/**
+ * @generated from message sluice.v1.ListUsersRequest
+ */
+export type ListUsersRequest = Message<"sluice.v1.ListUsersRequest"> & {
+};
+
+/**
+ * Describes the message sluice.v1.ListUsersRequest.
+ * Use `create(ListUsersRequestSchema)` to create a new message.
+ */
+export const ListUsersRequestSchema: GenMessage<ListUsersRequest> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 30);
+
+/**
+ * @generated from message sluice.v1.ListUsersResponse
+ */
+export type ListUsersResponse = Message<"sluice.v1.ListUsersResponse"> & {
+  /**
+   * @generated from field: repeated sluice.v1.UserSummary users = 1;
+   */
+  users: UserSummary[];
+};
+
+/**
+ * Describes the message sluice.v1.ListUsersResponse.
+ * Use `create(ListUsersResponseSchema)` to create a new message.
+ */
+export const ListUsersResponseSchema: GenMessage<ListUsersResponse> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 31);
+
+/**
+ * UserSummary is a user as ListUsers shows it: no credentials.
+ *
+ * @generated from message sluice.v1.UserSummary
+ */
+export type UserSummary = Message<"sluice.v1.UserSummary"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: repeated sluice.v1.ScramMechanism mechanisms = 2;
+   */
+  mechanisms: ScramMechanism[];
+};
+
+/**
+ * Describes the message sluice.v1.UserSummary.
+ * Use `create(UserSummarySchema)` to create a new message.
+ */
+export const UserSummarySchema: GenMessage<UserSummary> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 32);
 
 /**
  * AdminService manages topics and describes the cluster.
@@ -814,6 +1017,39 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof CreatePartitionsRequestSchema;
     output: typeof CreatePartitionsResponseSchema;
+  },
+  /**
+   * CreateUser sets a user's SCRAM credential for one mechanism, creating
+   * the user or replacing its credential of that mechanism (a password
+   * change). The broker stores only the salted, iterated credential.
+   *
+   * @generated from rpc sluice.v1.AdminService.CreateUser
+   */
+  createUser: {
+    methodKind: "unary";
+    input: typeof CreateUserRequestSchema;
+    output: typeof CreateUserResponseSchema;
+  },
+  /**
+   * DeleteUser removes a user and all its credentials; tokens already
+   * issued to it stop being accepted.
+   *
+   * @generated from rpc sluice.v1.AdminService.DeleteUser
+   */
+  deleteUser: {
+    methodKind: "unary";
+    input: typeof DeleteUserRequestSchema;
+    output: typeof DeleteUserResponseSchema;
+  },
+  /**
+   * ListUsers lists users and their mechanisms, never their credentials.
+   *
+   * @generated from rpc sluice.v1.AdminService.ListUsers
+   */
+  listUsers: {
+    methodKind: "unary";
+    input: typeof ListUsersRequestSchema;
+    output: typeof ListUsersResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_sluice_v1_admin, 0);

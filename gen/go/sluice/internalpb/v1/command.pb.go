@@ -37,6 +37,9 @@ type MetadataCommand struct {
 	//	*MetadataCommand_AlterTopicConfigs
 	//	*MetadataCommand_CreatePartitions
 	//	*MetadataCommand_ReserveProducerIds
+	//	*MetadataCommand_UpsertScramCredential
+	//	*MetadataCommand_DeleteUser
+	//	*MetadataCommand_AddAuthKey
 	Command       isMetadataCommand_Command `protobuf_oneof:"command"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -158,6 +161,33 @@ func (x *MetadataCommand) GetReserveProducerIds() *ReserveProducerIds {
 	return nil
 }
 
+func (x *MetadataCommand) GetUpsertScramCredential() *UpsertScramCredential {
+	if x != nil {
+		if x, ok := x.Command.(*MetadataCommand_UpsertScramCredential); ok {
+			return x.UpsertScramCredential
+		}
+	}
+	return nil
+}
+
+func (x *MetadataCommand) GetDeleteUser() *DeleteUser {
+	if x != nil {
+		if x, ok := x.Command.(*MetadataCommand_DeleteUser); ok {
+			return x.DeleteUser
+		}
+	}
+	return nil
+}
+
+func (x *MetadataCommand) GetAddAuthKey() *AddAuthKey {
+	if x != nil {
+		if x, ok := x.Command.(*MetadataCommand_AddAuthKey); ok {
+			return x.AddAuthKey
+		}
+	}
+	return nil
+}
+
 type isMetadataCommand_Command interface {
 	isMetadataCommand_Command()
 }
@@ -194,6 +224,19 @@ type MetadataCommand_ReserveProducerIds struct {
 	ReserveProducerIds *ReserveProducerIds `protobuf:"bytes,12,opt,name=reserve_producer_ids,json=reserveProducerIds,proto3,oneof"`
 }
 
+type MetadataCommand_UpsertScramCredential struct {
+	// 20 to 29: authentication.
+	UpsertScramCredential *UpsertScramCredential `protobuf:"bytes,20,opt,name=upsert_scram_credential,json=upsertScramCredential,proto3,oneof"`
+}
+
+type MetadataCommand_DeleteUser struct {
+	DeleteUser *DeleteUser `protobuf:"bytes,21,opt,name=delete_user,json=deleteUser,proto3,oneof"`
+}
+
+type MetadataCommand_AddAuthKey struct {
+	AddAuthKey *AddAuthKey `protobuf:"bytes,22,opt,name=add_auth_key,json=addAuthKey,proto3,oneof"`
+}
+
 func (*MetadataCommand_CreateTopic) isMetadataCommand_Command() {}
 
 func (*MetadataCommand_DeleteTopic) isMetadataCommand_Command() {}
@@ -209,6 +252,12 @@ func (*MetadataCommand_AlterTopicConfigs) isMetadataCommand_Command() {}
 func (*MetadataCommand_CreatePartitions) isMetadataCommand_Command() {}
 
 func (*MetadataCommand_ReserveProducerIds) isMetadataCommand_Command() {}
+
+func (*MetadataCommand_UpsertScramCredential) isMetadataCommand_Command() {}
+
+func (*MetadataCommand_DeleteUser) isMetadataCommand_Command() {}
+
+func (*MetadataCommand_AddAuthKey) isMetadataCommand_Command() {}
 
 // AlterTopicConfigs changes a topic's configs; the proposer validated them.
 type AlterTopicConfigs struct {
@@ -1049,8 +1098,14 @@ type MetadataState struct {
 	AppliedIndex uint64 `protobuf:"varint,5,opt,name=applied_index,json=appliedIndex,proto3" json:"applied_index,omitempty"`
 	// The first producer id no broker has reserved; 0 means 1 (0 is "none").
 	NextProducerId int64 `protobuf:"varint,6,opt,name=next_producer_id,json=nextProducerId,proto3" json:"next_producer_id,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Users with their SCRAM credentials, by name.
+	Users []*ScramUser `protobuf:"bytes,20,rep,name=users,proto3" json:"users,omitempty"`
+	// The keys brokers sign tokens and SCRAM sessions with, oldest first;
+	// the last signs, all verify (the older one until tokens it signed
+	// expire).
+	AuthKeys      []*AuthKey `protobuf:"bytes,21,rep,name=auth_keys,json=authKeys,proto3" json:"auth_keys,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *MetadataState) Reset() {
@@ -1125,6 +1180,335 @@ func (x *MetadataState) GetNextProducerId() int64 {
 	return 0
 }
 
+func (x *MetadataState) GetUsers() []*ScramUser {
+	if x != nil {
+		return x.Users
+	}
+	return nil
+}
+
+func (x *MetadataState) GetAuthKeys() []*AuthKey {
+	if x != nil {
+		return x.AuthKeys
+	}
+	return nil
+}
+
+// ScramUser is a user and its credentials, at most one per mechanism.
+type ScramUser struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Credentials   []*MechanismCredential `protobuf:"bytes,2,rep,name=credentials,proto3" json:"credentials,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ScramUser) Reset() {
+	*x = ScramUser{}
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ScramUser) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ScramUser) ProtoMessage() {}
+
+func (x *ScramUser) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ScramUser.ProtoReflect.Descriptor instead.
+func (*ScramUser) Descriptor() ([]byte, []int) {
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ScramUser) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ScramUser) GetCredentials() []*MechanismCredential {
+	if x != nil {
+		return x.Credentials
+	}
+	return nil
+}
+
+// MechanismCredential is a SCRAM credential of one mechanism.
+type MechanismCredential struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Mechanism     v1.ScramMechanism      `protobuf:"varint,1,opt,name=mechanism,proto3,enum=sluice.v1.ScramMechanism" json:"mechanism,omitempty"`
+	Credential    *v1.ScramCredential    `protobuf:"bytes,2,opt,name=credential,proto3" json:"credential,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MechanismCredential) Reset() {
+	*x = MechanismCredential{}
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MechanismCredential) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MechanismCredential) ProtoMessage() {}
+
+func (x *MechanismCredential) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MechanismCredential.ProtoReflect.Descriptor instead.
+func (*MechanismCredential) Descriptor() ([]byte, []int) {
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *MechanismCredential) GetMechanism() v1.ScramMechanism {
+	if x != nil {
+		return x.Mechanism
+	}
+	return v1.ScramMechanism(0)
+}
+
+func (x *MechanismCredential) GetCredential() *v1.ScramCredential {
+	if x != nil {
+		return x.Credential
+	}
+	return nil
+}
+
+// UpsertScramCredential creates a user or replaces its credential of the
+// mechanism.
+type UpsertScramCredential struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Credential    *MechanismCredential   `protobuf:"bytes,2,opt,name=credential,proto3" json:"credential,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpsertScramCredential) Reset() {
+	*x = UpsertScramCredential{}
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpsertScramCredential) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpsertScramCredential) ProtoMessage() {}
+
+func (x *UpsertScramCredential) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpsertScramCredential.ProtoReflect.Descriptor instead.
+func (*UpsertScramCredential) Descriptor() ([]byte, []int) {
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *UpsertScramCredential) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *UpsertScramCredential) GetCredential() *MechanismCredential {
+	if x != nil {
+		return x.Credential
+	}
+	return nil
+}
+
+// DeleteUser removes a user; it fails when there is none.
+type DeleteUser struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteUser) Reset() {
+	*x = DeleteUser{}
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteUser) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteUser) ProtoMessage() {}
+
+func (x *DeleteUser) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteUser.ProtoReflect.Descriptor instead.
+func (*DeleteUser) Descriptor() ([]byte, []int) {
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *DeleteUser) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// AuthKey is a cluster-wide HMAC key.
+type AuthKey struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// 1, 2, ...: tokens name the key that signed them.
+	Id uint32 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	// 32 random bytes.
+	Key           []byte `protobuf:"bytes,2,opt,name=key,proto3" json:"key,omitempty"`
+	CreateTimeMs  int64  `protobuf:"varint,3,opt,name=create_time_ms,json=createTimeMs,proto3" json:"create_time_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AuthKey) Reset() {
+	*x = AuthKey{}
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AuthKey) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AuthKey) ProtoMessage() {}
+
+func (x *AuthKey) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AuthKey.ProtoReflect.Descriptor instead.
+func (*AuthKey) Descriptor() ([]byte, []int) {
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *AuthKey) GetId() uint32 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *AuthKey) GetKey() []byte {
+	if x != nil {
+		return x.Key
+	}
+	return nil
+}
+
+func (x *AuthKey) GetCreateTimeMs() int64 {
+	if x != nil {
+		return x.CreateTimeMs
+	}
+	return 0
+}
+
+// AddAuthKey adds a key, which then signs; the command fails with a
+// conflict unless key.id is one more than the last key's (1 for the
+// first), so two brokers proposing at once add one key. Two keys are kept.
+type AddAuthKey struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Key           *AuthKey               `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddAuthKey) Reset() {
+	*x = AddAuthKey{}
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddAuthKey) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddAuthKey) ProtoMessage() {}
+
+func (x *AddAuthKey) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddAuthKey.ProtoReflect.Descriptor instead.
+func (*AddAuthKey) Descriptor() ([]byte, []int) {
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *AddAuthKey) GetKey() *AuthKey {
+	if x != nil {
+		return x.Key
+	}
+	return nil
+}
+
 // PartitionState is a partition replica's applied state: persisted with each
 // apply and carried in the partition's raft snapshot, so offsets survive log
 // compaction (Redpanda #2284).
@@ -1152,7 +1536,7 @@ type PartitionState struct {
 
 func (x *PartitionState) Reset() {
 	*x = PartitionState{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[15]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1164,7 +1548,7 @@ func (x *PartitionState) String() string {
 func (*PartitionState) ProtoMessage() {}
 
 func (x *PartitionState) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[15]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1177,7 +1561,7 @@ func (x *PartitionState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionState.ProtoReflect.Descriptor instead.
 func (*PartitionState) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{15}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *PartitionState) GetAppliedIndex() uint64 {
@@ -1239,7 +1623,7 @@ type ProducerState struct {
 
 func (x *ProducerState) Reset() {
 	*x = ProducerState{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[16]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1251,7 +1635,7 @@ func (x *ProducerState) String() string {
 func (*ProducerState) ProtoMessage() {}
 
 func (x *ProducerState) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[16]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1264,7 +1648,7 @@ func (x *ProducerState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProducerState.ProtoReflect.Descriptor instead.
 func (*ProducerState) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{16}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ProducerState) GetProducerId() int64 {
@@ -1308,7 +1692,7 @@ type ProducerBatch struct {
 
 func (x *ProducerBatch) Reset() {
 	*x = ProducerBatch{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[17]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1320,7 +1704,7 @@ func (x *ProducerBatch) String() string {
 func (*ProducerBatch) ProtoMessage() {}
 
 func (x *ProducerBatch) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[17]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1333,7 +1717,7 @@ func (x *ProducerBatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProducerBatch.ProtoReflect.Descriptor instead.
 func (*ProducerBatch) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{17}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ProducerBatch) GetFirstSequence() int32 {
@@ -1376,7 +1760,7 @@ type ProducerSequence struct {
 
 func (x *ProducerSequence) Reset() {
 	*x = ProducerSequence{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[18]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1388,7 +1772,7 @@ func (x *ProducerSequence) String() string {
 func (*ProducerSequence) ProtoMessage() {}
 
 func (x *ProducerSequence) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[18]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1401,7 +1785,7 @@ func (x *ProducerSequence) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProducerSequence.ProtoReflect.Descriptor instead.
 func (*ProducerSequence) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{18}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ProducerSequence) GetProducerId() int64 {
@@ -1450,7 +1834,7 @@ type ProduceBatch struct {
 
 func (x *ProduceBatch) Reset() {
 	*x = ProduceBatch{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[19]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1462,7 +1846,7 @@ func (x *ProduceBatch) String() string {
 func (*ProduceBatch) ProtoMessage() {}
 
 func (x *ProduceBatch) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[19]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1475,7 +1859,7 @@ func (x *ProduceBatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProduceBatch.ProtoReflect.Descriptor instead.
 func (*ProduceBatch) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{19}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ProduceBatch) GetProposal() *ProposalID {
@@ -1540,7 +1924,7 @@ type TruncatePrefix struct {
 
 func (x *TruncatePrefix) Reset() {
 	*x = TruncatePrefix{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[20]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1552,7 +1936,7 @@ func (x *TruncatePrefix) String() string {
 func (*TruncatePrefix) ProtoMessage() {}
 
 func (x *TruncatePrefix) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[20]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1565,7 +1949,7 @@ func (x *TruncatePrefix) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TruncatePrefix.ProtoReflect.Descriptor instead.
 func (*TruncatePrefix) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{20}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *TruncatePrefix) GetLogStartOffset() int64 {
@@ -1579,7 +1963,7 @@ var File_sluice_internal_v1_command_proto protoreflect.FileDescriptor
 
 const file_sluice_internal_v1_command_proto_rawDesc = "" +
 	"\n" +
-	" sluice/internal/v1/command.proto\x12\x12sluice.internal.v1\x1a\x16sluice/v1/record.proto\"\xe4\x05\n" +
+	" sluice/internal/v1/command.proto\x12\x12sluice.internal.v1\x1a\x15sluice/v1/admin.proto\x1a\x14sluice/v1/auth.proto\x1a\x16sluice/v1/record.proto\"\xd0\a\n" +
 	"\x0fMetadataCommand\x12:\n" +
 	"\bproposal\x18\x01 \x01(\v2\x1e.sluice.internal.v1.ProposalIDR\bproposal\x12D\n" +
 	"\fcreate_topic\x18\x02 \x01(\v2\x1f.sluice.internal.v1.CreateTopicH\x00R\vcreateTopic\x12D\n" +
@@ -1590,7 +1974,12 @@ const file_sluice_internal_v1_command_proto_rawDesc = "" +
 	"\x13alter_topic_configs\x18\n" +
 	" \x01(\v2%.sluice.internal.v1.AlterTopicConfigsH\x00R\x11alterTopicConfigs\x12S\n" +
 	"\x11create_partitions\x18\v \x01(\v2$.sluice.internal.v1.CreatePartitionsH\x00R\x10createPartitions\x12Z\n" +
-	"\x14reserve_producer_ids\x18\f \x01(\v2&.sluice.internal.v1.ReserveProducerIdsH\x00R\x12reserveProducerIdsB\t\n" +
+	"\x14reserve_producer_ids\x18\f \x01(\v2&.sluice.internal.v1.ReserveProducerIdsH\x00R\x12reserveProducerIds\x12c\n" +
+	"\x17upsert_scram_credential\x18\x14 \x01(\v2).sluice.internal.v1.UpsertScramCredentialH\x00R\x15upsertScramCredential\x12A\n" +
+	"\vdelete_user\x18\x15 \x01(\v2\x1e.sluice.internal.v1.DeleteUserH\x00R\n" +
+	"deleteUser\x12B\n" +
+	"\fadd_auth_key\x18\x16 \x01(\v2\x1e.sluice.internal.v1.AddAuthKeyH\x00R\n" +
+	"addAuthKeyB\t\n" +
 	"\acommand\"\x80\x02\n" +
 	"\x11AlterTopicConfigs\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x19\n" +
@@ -1667,7 +2056,7 @@ const file_sluice_internal_v1_command_proto_rawDesc = "" +
 	"\breplicas\x18\x03 \x03(\x04R\breplicas\x12\x16\n" +
 	"\x06leader\x18\x04 \x01(\x04R\x06leader\x12\x1f\n" +
 	"\vleader_term\x18\x05 \x01(\x04R\n" +
-	"leaderTerm\"\x8d\x02\n" +
+	"leaderTerm\"\xfc\x02\n" +
 	"\rMetadataState\x12\x1d\n" +
 	"\n" +
 	"cluster_id\x18\x01 \x01(\tR\tclusterId\x12\x1d\n" +
@@ -1676,7 +2065,32 @@ const file_sluice_internal_v1_command_proto_rawDesc = "" +
 	"\abrokers\x18\x03 \x03(\v2\x1e.sluice.internal.v1.BrokerInfoR\abrokers\x125\n" +
 	"\x06topics\x18\x04 \x03(\v2\x1d.sluice.internal.v1.TopicInfoR\x06topics\x12#\n" +
 	"\rapplied_index\x18\x05 \x01(\x04R\fappliedIndex\x12(\n" +
-	"\x10next_producer_id\x18\x06 \x01(\x03R\x0enextProducerId\"\x90\x02\n" +
+	"\x10next_producer_id\x18\x06 \x01(\x03R\x0enextProducerId\x123\n" +
+	"\x05users\x18\x14 \x03(\v2\x1d.sluice.internal.v1.ScramUserR\x05users\x128\n" +
+	"\tauth_keys\x18\x15 \x03(\v2\x1b.sluice.internal.v1.AuthKeyR\bauthKeys\"j\n" +
+	"\tScramUser\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12I\n" +
+	"\vcredentials\x18\x02 \x03(\v2'.sluice.internal.v1.MechanismCredentialR\vcredentials\"\x8a\x01\n" +
+	"\x13MechanismCredential\x127\n" +
+	"\tmechanism\x18\x01 \x01(\x0e2\x19.sluice.v1.ScramMechanismR\tmechanism\x12:\n" +
+	"\n" +
+	"credential\x18\x02 \x01(\v2\x1a.sluice.v1.ScramCredentialR\n" +
+	"credential\"t\n" +
+	"\x15UpsertScramCredential\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12G\n" +
+	"\n" +
+	"credential\x18\x02 \x01(\v2'.sluice.internal.v1.MechanismCredentialR\n" +
+	"credential\" \n" +
+	"\n" +
+	"DeleteUser\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"Q\n" +
+	"\aAuthKey\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\rR\x02id\x12\x10\n" +
+	"\x03key\x18\x02 \x01(\fR\x03key\x12$\n" +
+	"\x0ecreate_time_ms\x18\x03 \x01(\x03R\fcreateTimeMs\";\n" +
+	"\n" +
+	"AddAuthKey\x12-\n" +
+	"\x03key\x18\x01 \x01(\v2\x1b.sluice.internal.v1.AuthKeyR\x03key\"\x90\x02\n" +
 	"\x0ePartitionState\x12#\n" +
 	"\rapplied_index\x18\x01 \x01(\x04R\fappliedIndex\x12(\n" +
 	"\x10log_start_offset\x18\x02 \x01(\x03R\x0elogStartOffset\x12\x1f\n" +
@@ -1727,33 +2141,41 @@ func file_sluice_internal_v1_command_proto_rawDescGZIP() []byte {
 	return file_sluice_internal_v1_command_proto_rawDescData
 }
 
-var file_sluice_internal_v1_command_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_sluice_internal_v1_command_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
 var file_sluice_internal_v1_command_proto_goTypes = []any{
-	(*MetadataCommand)(nil),    // 0: sluice.internal.v1.MetadataCommand
-	(*AlterTopicConfigs)(nil),  // 1: sluice.internal.v1.AlterTopicConfigs
-	(*CreatePartitions)(nil),   // 2: sluice.internal.v1.CreatePartitions
-	(*ReserveProducerIds)(nil), // 3: sluice.internal.v1.ReserveProducerIds
-	(*PartitionLeaders)(nil),   // 4: sluice.internal.v1.PartitionLeaders
-	(*PartitionLeader)(nil),    // 5: sluice.internal.v1.PartitionLeader
-	(*ProposalID)(nil),         // 6: sluice.internal.v1.ProposalID
-	(*CreateTopic)(nil),        // 7: sluice.internal.v1.CreateTopic
-	(*Replicas)(nil),           // 8: sluice.internal.v1.Replicas
-	(*DeleteTopic)(nil),        // 9: sluice.internal.v1.DeleteTopic
-	(*RegisterBroker)(nil),     // 10: sluice.internal.v1.RegisterBroker
-	(*BrokerInfo)(nil),         // 11: sluice.internal.v1.BrokerInfo
-	(*TopicInfo)(nil),          // 12: sluice.internal.v1.TopicInfo
-	(*PartitionInfo)(nil),      // 13: sluice.internal.v1.PartitionInfo
-	(*MetadataState)(nil),      // 14: sluice.internal.v1.MetadataState
-	(*PartitionState)(nil),     // 15: sluice.internal.v1.PartitionState
-	(*ProducerState)(nil),      // 16: sluice.internal.v1.ProducerState
-	(*ProducerBatch)(nil),      // 17: sluice.internal.v1.ProducerBatch
-	(*ProducerSequence)(nil),   // 18: sluice.internal.v1.ProducerSequence
-	(*ProduceBatch)(nil),       // 19: sluice.internal.v1.ProduceBatch
-	(*TruncatePrefix)(nil),     // 20: sluice.internal.v1.TruncatePrefix
-	nil,                        // 21: sluice.internal.v1.AlterTopicConfigs.SetConfigsEntry
-	nil,                        // 22: sluice.internal.v1.CreateTopic.ConfigsEntry
-	nil,                        // 23: sluice.internal.v1.TopicInfo.ConfigsEntry
-	(v1.Compression)(0),        // 24: sluice.v1.Compression
+	(*MetadataCommand)(nil),       // 0: sluice.internal.v1.MetadataCommand
+	(*AlterTopicConfigs)(nil),     // 1: sluice.internal.v1.AlterTopicConfigs
+	(*CreatePartitions)(nil),      // 2: sluice.internal.v1.CreatePartitions
+	(*ReserveProducerIds)(nil),    // 3: sluice.internal.v1.ReserveProducerIds
+	(*PartitionLeaders)(nil),      // 4: sluice.internal.v1.PartitionLeaders
+	(*PartitionLeader)(nil),       // 5: sluice.internal.v1.PartitionLeader
+	(*ProposalID)(nil),            // 6: sluice.internal.v1.ProposalID
+	(*CreateTopic)(nil),           // 7: sluice.internal.v1.CreateTopic
+	(*Replicas)(nil),              // 8: sluice.internal.v1.Replicas
+	(*DeleteTopic)(nil),           // 9: sluice.internal.v1.DeleteTopic
+	(*RegisterBroker)(nil),        // 10: sluice.internal.v1.RegisterBroker
+	(*BrokerInfo)(nil),            // 11: sluice.internal.v1.BrokerInfo
+	(*TopicInfo)(nil),             // 12: sluice.internal.v1.TopicInfo
+	(*PartitionInfo)(nil),         // 13: sluice.internal.v1.PartitionInfo
+	(*MetadataState)(nil),         // 14: sluice.internal.v1.MetadataState
+	(*ScramUser)(nil),             // 15: sluice.internal.v1.ScramUser
+	(*MechanismCredential)(nil),   // 16: sluice.internal.v1.MechanismCredential
+	(*UpsertScramCredential)(nil), // 17: sluice.internal.v1.UpsertScramCredential
+	(*DeleteUser)(nil),            // 18: sluice.internal.v1.DeleteUser
+	(*AuthKey)(nil),               // 19: sluice.internal.v1.AuthKey
+	(*AddAuthKey)(nil),            // 20: sluice.internal.v1.AddAuthKey
+	(*PartitionState)(nil),        // 21: sluice.internal.v1.PartitionState
+	(*ProducerState)(nil),         // 22: sluice.internal.v1.ProducerState
+	(*ProducerBatch)(nil),         // 23: sluice.internal.v1.ProducerBatch
+	(*ProducerSequence)(nil),      // 24: sluice.internal.v1.ProducerSequence
+	(*ProduceBatch)(nil),          // 25: sluice.internal.v1.ProduceBatch
+	(*TruncatePrefix)(nil),        // 26: sluice.internal.v1.TruncatePrefix
+	nil,                           // 27: sluice.internal.v1.AlterTopicConfigs.SetConfigsEntry
+	nil,                           // 28: sluice.internal.v1.CreateTopic.ConfigsEntry
+	nil,                           // 29: sluice.internal.v1.TopicInfo.ConfigsEntry
+	(v1.ScramMechanism)(0),        // 30: sluice.v1.ScramMechanism
+	(*v1.ScramCredential)(nil),    // 31: sluice.v1.ScramCredential
+	(v1.Compression)(0),           // 32: sluice.v1.Compression
 }
 var file_sluice_internal_v1_command_proto_depIdxs = []int32{
 	6,  // 0: sluice.internal.v1.MetadataCommand.proposal:type_name -> sluice.internal.v1.ProposalID
@@ -1765,27 +2187,37 @@ var file_sluice_internal_v1_command_proto_depIdxs = []int32{
 	1,  // 6: sluice.internal.v1.MetadataCommand.alter_topic_configs:type_name -> sluice.internal.v1.AlterTopicConfigs
 	2,  // 7: sluice.internal.v1.MetadataCommand.create_partitions:type_name -> sluice.internal.v1.CreatePartitions
 	3,  // 8: sluice.internal.v1.MetadataCommand.reserve_producer_ids:type_name -> sluice.internal.v1.ReserveProducerIds
-	21, // 9: sluice.internal.v1.AlterTopicConfigs.set_configs:type_name -> sluice.internal.v1.AlterTopicConfigs.SetConfigsEntry
-	8,  // 10: sluice.internal.v1.CreatePartitions.assignment:type_name -> sluice.internal.v1.Replicas
-	5,  // 11: sluice.internal.v1.PartitionLeaders.leaders:type_name -> sluice.internal.v1.PartitionLeader
-	22, // 12: sluice.internal.v1.CreateTopic.configs:type_name -> sluice.internal.v1.CreateTopic.ConfigsEntry
-	8,  // 13: sluice.internal.v1.CreateTopic.assignment:type_name -> sluice.internal.v1.Replicas
-	11, // 14: sluice.internal.v1.RegisterBroker.broker:type_name -> sluice.internal.v1.BrokerInfo
-	23, // 15: sluice.internal.v1.TopicInfo.configs:type_name -> sluice.internal.v1.TopicInfo.ConfigsEntry
-	13, // 16: sluice.internal.v1.TopicInfo.partitions:type_name -> sluice.internal.v1.PartitionInfo
-	11, // 17: sluice.internal.v1.MetadataState.brokers:type_name -> sluice.internal.v1.BrokerInfo
-	12, // 18: sluice.internal.v1.MetadataState.topics:type_name -> sluice.internal.v1.TopicInfo
-	16, // 19: sluice.internal.v1.PartitionState.producers:type_name -> sluice.internal.v1.ProducerState
-	17, // 20: sluice.internal.v1.ProducerState.batches:type_name -> sluice.internal.v1.ProducerBatch
-	6,  // 21: sluice.internal.v1.ProduceBatch.proposal:type_name -> sluice.internal.v1.ProposalID
-	20, // 22: sluice.internal.v1.ProduceBatch.truncate_prefix:type_name -> sluice.internal.v1.TruncatePrefix
-	18, // 23: sluice.internal.v1.ProduceBatch.producer:type_name -> sluice.internal.v1.ProducerSequence
-	24, // 24: sluice.internal.v1.ProduceBatch.compression:type_name -> sluice.v1.Compression
-	25, // [25:25] is the sub-list for method output_type
-	25, // [25:25] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	17, // 9: sluice.internal.v1.MetadataCommand.upsert_scram_credential:type_name -> sluice.internal.v1.UpsertScramCredential
+	18, // 10: sluice.internal.v1.MetadataCommand.delete_user:type_name -> sluice.internal.v1.DeleteUser
+	20, // 11: sluice.internal.v1.MetadataCommand.add_auth_key:type_name -> sluice.internal.v1.AddAuthKey
+	27, // 12: sluice.internal.v1.AlterTopicConfigs.set_configs:type_name -> sluice.internal.v1.AlterTopicConfigs.SetConfigsEntry
+	8,  // 13: sluice.internal.v1.CreatePartitions.assignment:type_name -> sluice.internal.v1.Replicas
+	5,  // 14: sluice.internal.v1.PartitionLeaders.leaders:type_name -> sluice.internal.v1.PartitionLeader
+	28, // 15: sluice.internal.v1.CreateTopic.configs:type_name -> sluice.internal.v1.CreateTopic.ConfigsEntry
+	8,  // 16: sluice.internal.v1.CreateTopic.assignment:type_name -> sluice.internal.v1.Replicas
+	11, // 17: sluice.internal.v1.RegisterBroker.broker:type_name -> sluice.internal.v1.BrokerInfo
+	29, // 18: sluice.internal.v1.TopicInfo.configs:type_name -> sluice.internal.v1.TopicInfo.ConfigsEntry
+	13, // 19: sluice.internal.v1.TopicInfo.partitions:type_name -> sluice.internal.v1.PartitionInfo
+	11, // 20: sluice.internal.v1.MetadataState.brokers:type_name -> sluice.internal.v1.BrokerInfo
+	12, // 21: sluice.internal.v1.MetadataState.topics:type_name -> sluice.internal.v1.TopicInfo
+	15, // 22: sluice.internal.v1.MetadataState.users:type_name -> sluice.internal.v1.ScramUser
+	19, // 23: sluice.internal.v1.MetadataState.auth_keys:type_name -> sluice.internal.v1.AuthKey
+	16, // 24: sluice.internal.v1.ScramUser.credentials:type_name -> sluice.internal.v1.MechanismCredential
+	30, // 25: sluice.internal.v1.MechanismCredential.mechanism:type_name -> sluice.v1.ScramMechanism
+	31, // 26: sluice.internal.v1.MechanismCredential.credential:type_name -> sluice.v1.ScramCredential
+	16, // 27: sluice.internal.v1.UpsertScramCredential.credential:type_name -> sluice.internal.v1.MechanismCredential
+	19, // 28: sluice.internal.v1.AddAuthKey.key:type_name -> sluice.internal.v1.AuthKey
+	22, // 29: sluice.internal.v1.PartitionState.producers:type_name -> sluice.internal.v1.ProducerState
+	23, // 30: sluice.internal.v1.ProducerState.batches:type_name -> sluice.internal.v1.ProducerBatch
+	6,  // 31: sluice.internal.v1.ProduceBatch.proposal:type_name -> sluice.internal.v1.ProposalID
+	26, // 32: sluice.internal.v1.ProduceBatch.truncate_prefix:type_name -> sluice.internal.v1.TruncatePrefix
+	24, // 33: sluice.internal.v1.ProduceBatch.producer:type_name -> sluice.internal.v1.ProducerSequence
+	32, // 34: sluice.internal.v1.ProduceBatch.compression:type_name -> sluice.v1.Compression
+	35, // [35:35] is the sub-list for method output_type
+	35, // [35:35] is the sub-list for method input_type
+	35, // [35:35] is the sub-list for extension type_name
+	35, // [35:35] is the sub-list for extension extendee
+	0,  // [0:35] is the sub-list for field type_name
 }
 
 func init() { file_sluice_internal_v1_command_proto_init() }
@@ -1802,6 +2234,9 @@ func file_sluice_internal_v1_command_proto_init() {
 		(*MetadataCommand_AlterTopicConfigs)(nil),
 		(*MetadataCommand_CreatePartitions)(nil),
 		(*MetadataCommand_ReserveProducerIds)(nil),
+		(*MetadataCommand_UpsertScramCredential)(nil),
+		(*MetadataCommand_DeleteUser)(nil),
+		(*MetadataCommand_AddAuthKey)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -1809,7 +2244,7 @@ func file_sluice_internal_v1_command_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sluice_internal_v1_command_proto_rawDesc), len(file_sluice_internal_v1_command_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   24,
+			NumMessages:   30,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -171,6 +171,46 @@ public final class Admin extends com.google.protobuf.GeneratedFile {
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_sluice_v1_PartitionMetadata_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_sluice_v1_CreateUserRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_sluice_v1_CreateUserRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_sluice_v1_ScramCredential_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_sluice_v1_ScramCredential_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_sluice_v1_CreateUserResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_sluice_v1_CreateUserResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_sluice_v1_DeleteUserRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_sluice_v1_DeleteUserRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_sluice_v1_DeleteUserResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_sluice_v1_DeleteUserResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_sluice_v1_ListUsersRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_sluice_v1_ListUsersRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_sluice_v1_ListUsersResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_sluice_v1_ListUsersResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_sluice_v1_UserSummary_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_sluice_v1_UserSummary_fieldAccessorTable;
 
   public static com.google.protobuf.Descriptors.FileDescriptor
       getDescriptor() {
@@ -180,109 +220,133 @@ public final class Admin extends com.google.protobuf.GeneratedFile {
       descriptor;
   static {
     java.lang.String[] descriptorData = {
-      "\n\025sluice/v1/admin.proto\022\tsluice.v1\032\026slui" +
-      "ce/v1/record.proto\"\371\001\n\022CreateTopicReques" +
-      "t\022\022\n\004name\030\001 \001(\tR\004name\022\036\n\npartitions\030\002 \001(" +
-      "\005R\npartitions\022-\n\022replication_factor\030\003 \001(" +
-      "\005R\021replicationFactor\022D\n\007configs\030\004 \003(\0132*." +
-      "sluice.v1.CreateTopicRequest.ConfigsEntr" +
-      "yR\007configs\032:\n\014ConfigsEntry\022\020\n\003key\030\001 \001(\tR" +
-      "\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\"H\n\023Create" +
-      "TopicResponse\0221\n\005topic\030\001 \001(\0132\033.sluice.v1" +
-      ".TopicDescriptionR\005topic\"(\n\022DeleteTopicR" +
-      "equest\022\022\n\004name\030\001 \001(\tR\004name\"\025\n\023DeleteTopi" +
-      "cResponse\">\n\021ListTopicsRequest\022)\n\020includ" +
-      "e_internal\030\001 \001(\010R\017includeInternal\"E\n\022Lis" +
-      "tTopicsResponse\022/\n\006topics\030\001 \003(\0132\027.sluice" +
-      ".v1.TopicSummaryR\006topics\"\214\001\n\014TopicSummar" +
-      "y\022\022\n\004name\030\001 \001(\tR\004name\022\031\n\010topic_id\030\002 \001(\tR" +
-      "\007topicId\022\036\n\npartitions\030\003 \001(\005R\npartitions" +
-      "\022-\n\022replication_factor\030\004 \001(\005R\021replicatio" +
-      "nFactor\"*\n\024DescribeTopicRequest\022\022\n\004name\030" +
-      "\001 \001(\tR\004name\"J\n\025DescribeTopicResponse\0221\n\005" +
-      "topic\030\001 \001(\0132\033.sluice.v1.TopicDescription" +
-      "R\005topic\"\326\003\n\020TopicDescription\022\022\n\004name\030\001 \001" +
-      "(\tR\004name\022\031\n\010topic_id\030\002 \001(\tR\007topicId\022-\n\022r" +
+      "\n\025sluice/v1/admin.proto\022\tsluice.v1\032\024slui" +
+      "ce/v1/auth.proto\032\026sluice/v1/record.proto" +
+      "\"\371\001\n\022CreateTopicRequest\022\022\n\004name\030\001 \001(\tR\004n" +
+      "ame\022\036\n\npartitions\030\002 \001(\005R\npartitions\022-\n\022r" +
       "eplication_factor\030\003 \001(\005R\021replicationFact" +
-      "or\022B\n\007configs\030\004 \003(\0132(.sluice.v1.TopicDes" +
-      "cription.ConfigsEntryR\007configs\022?\n\npartit" +
-      "ions\030\005 \003(\0132\037.sluice.v1.PartitionDescript" +
-      "ionR\npartitions\022^\n\021effective_configs\030\006 \003" +
-      "(\01321.sluice.v1.TopicDescription.Effectiv" +
-      "eConfigsEntryR\020effectiveConfigs\032:\n\014Confi" +
-      "gsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\t" +
-      "R\005value:\0028\001\032C\n\025EffectiveConfigsEntry\022\020\n\003" +
-      "key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001" +
-      "\"\352\001\n\030AlterTopicConfigsRequest\022\022\n\004name\030\001 " +
-      "\001(\tR\004name\022T\n\013set_configs\030\002 \003(\01323.sluice." +
-      "v1.AlterTopicConfigsRequest.SetConfigsEn" +
-      "tryR\nsetConfigs\022%\n\016delete_configs\030\003 \003(\tR" +
-      "\rdeleteConfigs\032=\n\017SetConfigsEntry\022\020\n\003key" +
-      "\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\"N\n" +
-      "\031AlterTopicConfigsResponse\0221\n\005topic\030\001 \001(" +
-      "\0132\033.sluice.v1.TopicDescriptionR\005topic\"M\n" +
-      "\027CreatePartitionsRequest\022\022\n\004name\030\001 \001(\tR\004" +
-      "name\022\036\n\npartitions\030\002 \001(\005R\npartitions\"M\n\030" +
-      "CreatePartitionsResponse\0221\n\005topic\030\001 \001(\0132" +
-      "\033.sluice.v1.TopicDescriptionR\005topic\"\362\001\n\024" +
-      "PartitionDescription\022\034\n\tpartition\030\001 \001(\005R" +
-      "\tpartition\022\033\n\tleader_id\030\002 \001(\004R\010leaderId\022" +
-      "\037\n\013replica_ids\030\003 \003(\004R\nreplicaIds\022(\n\020log_" +
-      "start_offset\030\004 \001(\003R\016logStartOffset\022%\n\016hi" +
-      "gh_watermark\030\005 \001(\003R\rhighWatermark\022-\n\023in_" +
-      "sync_replica_ids\030\006 \003(\004R\020inSyncReplicaIds" +
-      "\"\252\001\n\022ListOffsetsRequest\022\024\n\005topic\030\001 \001(\tR\005" +
-      "topic\022\036\n\npartitions\030\002 \003(\005R\npartitions\0221\n" +
-      "\010boundary\030\003 \001(\0162\023.sluice.v1.BoundaryH\000R\010" +
-      "boundary\022#\n\014timestamp_ms\030\004 \001(\003H\000R\013timest" +
-      "ampMsB\006\n\004spec\"K\n\023ListOffsetsResponse\0224\n\007" +
-      "offsets\030\001 \003(\0132\032.sluice.v1.PartitionOffse" +
-      "tR\007offsets\"j\n\017PartitionOffset\022\034\n\tpartiti" +
-      "on\030\001 \001(\005R\tpartition\022\026\n\006offset\030\002 \001(\003R\006off" +
-      "set\022!\n\014timestamp_ms\030\003 \001(\003R\013timestampMs\"\030" +
-      "\n\026DescribeClusterRequest\"\212\001\n\027DescribeClu" +
-      "sterResponse\022\035\n\ncluster_id\030\001 \001(\tR\tcluste" +
-      "rId\022#\n\rcontroller_id\030\002 \001(\004R\014controllerId" +
-      "\022+\n\007brokers\030\003 \003(\0132\021.sluice.v1.BrokerR\007br" +
-      "okers\"F\n\006Broker\022\016\n\002id\030\001 \001(\004R\002id\022\030\n\007addre" +
-      "ss\030\002 \001(\tR\007address\022\022\n\004rack\030\003 \001(\tR\004rack\",\n" +
-      "\022GetMetadataRequest\022\026\n\006topics\030\001 \003(\tR\006top" +
-      "ics\"\231\001\n\023GetMetadataResponse\022+\n\007brokers\030\001" +
-      " \003(\0132\021.sluice.v1.BrokerR\007brokers\0220\n\006topi" +
-      "cs\030\002 \003(\0132\030.sluice.v1.TopicMetadataR\006topi" +
-      "cs\022#\n\rcontroller_id\030\003 \001(\004R\014controllerId\"" +
-      "|\n\rTopicMetadata\022\022\n\004name\030\001 \001(\tR\004name\022\031\n\010" +
-      "topic_id\030\002 \001(\tR\007topicId\022<\n\npartitions\030\003 " +
-      "\003(\0132\034.sluice.v1.PartitionMetadataR\nparti" +
-      "tions\"o\n\021PartitionMetadata\022\034\n\tpartition\030" +
-      "\001 \001(\005R\tpartition\022\033\n\tleader_id\030\002 \001(\004R\010lea" +
-      "derId\022\037\n\013replica_ids\030\003 \003(\004R\nreplicaIds2\232" +
-      "\006\n\014AdminService\022L\n\013CreateTopic\022\035.sluice." +
-      "v1.CreateTopicRequest\032\036.sluice.v1.Create" +
-      "TopicResponse\022L\n\013DeleteTopic\022\035.sluice.v1" +
-      ".DeleteTopicRequest\032\036.sluice.v1.DeleteTo" +
-      "picResponse\022N\n\nListTopics\022\034.sluice.v1.Li" +
-      "stTopicsRequest\032\035.sluice.v1.ListTopicsRe" +
-      "sponse\"\003\220\002\001\022W\n\rDescribeTopic\022\037.sluice.v1" +
-      ".DescribeTopicRequest\032 .sluice.v1.Descri" +
-      "beTopicResponse\"\003\220\002\001\022Q\n\013ListOffsets\022\035.sl" +
-      "uice.v1.ListOffsetsRequest\032\036.sluice.v1.L" +
-      "istOffsetsResponse\"\003\220\002\001\022Q\n\013GetMetadata\022\035" +
-      ".sluice.v1.GetMetadataRequest\032\036.sluice.v" +
-      "1.GetMetadataResponse\"\003\220\002\001\022]\n\017DescribeCl" +
-      "uster\022!.sluice.v1.DescribeClusterRequest" +
-      "\032\".sluice.v1.DescribeClusterResponse\"\003\220\002" +
-      "\001\022c\n\021AlterTopicConfigs\022#.sluice.v1.Alter" +
-      "TopicConfigsRequest\032$.sluice.v1.AlterTop" +
-      "icConfigsResponse\"\003\220\002\002\022[\n\020CreatePartitio" +
-      "ns\022\".sluice.v1.CreatePartitionsRequest\032#" +
-      ".sluice.v1.CreatePartitionsResponseBG\n\014i" +
-      "o.sluice.v1P\001Z5github.com/sluice-io/slui" +
-      "ce/gen/go/sluice/v1;sluicev1b\006proto3"
+      "or\022D\n\007configs\030\004 \003(\0132*.sluice.v1.CreateTo" +
+      "picRequest.ConfigsEntryR\007configs\032:\n\014Conf" +
+      "igsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(" +
+      "\tR\005value:\0028\001\"H\n\023CreateTopicResponse\0221\n\005t" +
+      "opic\030\001 \001(\0132\033.sluice.v1.TopicDescriptionR" +
+      "\005topic\"(\n\022DeleteTopicRequest\022\022\n\004name\030\001 \001" +
+      "(\tR\004name\"\025\n\023DeleteTopicResponse\">\n\021ListT" +
+      "opicsRequest\022)\n\020include_internal\030\001 \001(\010R\017" +
+      "includeInternal\"E\n\022ListTopicsResponse\022/\n" +
+      "\006topics\030\001 \003(\0132\027.sluice.v1.TopicSummaryR\006" +
+      "topics\"\214\001\n\014TopicSummary\022\022\n\004name\030\001 \001(\tR\004n" +
+      "ame\022\031\n\010topic_id\030\002 \001(\tR\007topicId\022\036\n\npartit" +
+      "ions\030\003 \001(\005R\npartitions\022-\n\022replication_fa" +
+      "ctor\030\004 \001(\005R\021replicationFactor\"*\n\024Describ" +
+      "eTopicRequest\022\022\n\004name\030\001 \001(\tR\004name\"J\n\025Des" +
+      "cribeTopicResponse\0221\n\005topic\030\001 \001(\0132\033.slui" +
+      "ce.v1.TopicDescriptionR\005topic\"\326\003\n\020TopicD" +
+      "escription\022\022\n\004name\030\001 \001(\tR\004name\022\031\n\010topic_" +
+      "id\030\002 \001(\tR\007topicId\022-\n\022replication_factor\030" +
+      "\003 \001(\005R\021replicationFactor\022B\n\007configs\030\004 \003(" +
+      "\0132(.sluice.v1.TopicDescription.ConfigsEn" +
+      "tryR\007configs\022?\n\npartitions\030\005 \003(\0132\037.sluic" +
+      "e.v1.PartitionDescriptionR\npartitions\022^\n" +
+      "\021effective_configs\030\006 \003(\01321.sluice.v1.Top" +
+      "icDescription.EffectiveConfigsEntryR\020eff" +
+      "ectiveConfigs\032:\n\014ConfigsEntry\022\020\n\003key\030\001 \001" +
+      "(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\032C\n\025Eff" +
+      "ectiveConfigsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005" +
+      "value\030\002 \001(\tR\005value:\0028\001\"\352\001\n\030AlterTopicCon" +
+      "figsRequest\022\022\n\004name\030\001 \001(\tR\004name\022T\n\013set_c" +
+      "onfigs\030\002 \003(\01323.sluice.v1.AlterTopicConfi" +
+      "gsRequest.SetConfigsEntryR\nsetConfigs\022%\n" +
+      "\016delete_configs\030\003 \003(\tR\rdeleteConfigs\032=\n\017" +
+      "SetConfigsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005val" +
+      "ue\030\002 \001(\tR\005value:\0028\001\"N\n\031AlterTopicConfigs" +
+      "Response\0221\n\005topic\030\001 \001(\0132\033.sluice.v1.Topi" +
+      "cDescriptionR\005topic\"M\n\027CreatePartitionsR" +
+      "equest\022\022\n\004name\030\001 \001(\tR\004name\022\036\n\npartitions" +
+      "\030\002 \001(\005R\npartitions\"M\n\030CreatePartitionsRe" +
+      "sponse\0221\n\005topic\030\001 \001(\0132\033.sluice.v1.TopicD" +
+      "escriptionR\005topic\"\362\001\n\024PartitionDescripti" +
+      "on\022\034\n\tpartition\030\001 \001(\005R\tpartition\022\033\n\tlead" +
+      "er_id\030\002 \001(\004R\010leaderId\022\037\n\013replica_ids\030\003 \003" +
+      "(\004R\nreplicaIds\022(\n\020log_start_offset\030\004 \001(\003" +
+      "R\016logStartOffset\022%\n\016high_watermark\030\005 \001(\003" +
+      "R\rhighWatermark\022-\n\023in_sync_replica_ids\030\006" +
+      " \003(\004R\020inSyncReplicaIds\"\252\001\n\022ListOffsetsRe" +
+      "quest\022\024\n\005topic\030\001 \001(\tR\005topic\022\036\n\npartition" +
+      "s\030\002 \003(\005R\npartitions\0221\n\010boundary\030\003 \001(\0162\023." +
+      "sluice.v1.BoundaryH\000R\010boundary\022#\n\014timest" +
+      "amp_ms\030\004 \001(\003H\000R\013timestampMsB\006\n\004spec\"K\n\023L" +
+      "istOffsetsResponse\0224\n\007offsets\030\001 \003(\0132\032.sl" +
+      "uice.v1.PartitionOffsetR\007offsets\"j\n\017Part" +
+      "itionOffset\022\034\n\tpartition\030\001 \001(\005R\tpartitio" +
+      "n\022\026\n\006offset\030\002 \001(\003R\006offset\022!\n\014timestamp_m" +
+      "s\030\003 \001(\003R\013timestampMs\"\030\n\026DescribeClusterR" +
+      "equest\"\212\001\n\027DescribeClusterResponse\022\035\n\ncl" +
+      "uster_id\030\001 \001(\tR\tclusterId\022#\n\rcontroller_" +
+      "id\030\002 \001(\004R\014controllerId\022+\n\007brokers\030\003 \003(\0132" +
+      "\021.sluice.v1.BrokerR\007brokers\"F\n\006Broker\022\016\n" +
+      "\002id\030\001 \001(\004R\002id\022\030\n\007address\030\002 \001(\tR\007address\022" +
+      "\022\n\004rack\030\003 \001(\tR\004rack\",\n\022GetMetadataReques" +
+      "t\022\026\n\006topics\030\001 \003(\tR\006topics\"\231\001\n\023GetMetadat" +
+      "aResponse\022+\n\007brokers\030\001 \003(\0132\021.sluice.v1.B" +
+      "rokerR\007brokers\0220\n\006topics\030\002 \003(\0132\030.sluice." +
+      "v1.TopicMetadataR\006topics\022#\n\rcontroller_i" +
+      "d\030\003 \001(\004R\014controllerId\"|\n\rTopicMetadata\022\022" +
+      "\n\004name\030\001 \001(\tR\004name\022\031\n\010topic_id\030\002 \001(\tR\007to" +
+      "picId\022<\n\npartitions\030\003 \003(\0132\034.sluice.v1.Pa" +
+      "rtitionMetadataR\npartitions\"\222\001\n\021Partitio" +
+      "nMetadata\022\034\n\tpartition\030\001 \001(\005R\tpartition\022" +
+      "\033\n\tleader_id\030\002 \001(\004R\010leaderId\022\037\n\013replica_" +
+      "ids\030\003 \003(\004R\nreplicaIds\022!\n\014leader_epoch\030\004 " +
+      "\001(\004R\013leaderEpoch\"\330\001\n\021CreateUserRequest\022\022" +
+      "\n\004name\030\001 \001(\tR\004name\0227\n\tmechanism\030\002 \001(\0162\031." +
+      "sluice.v1.ScramMechanismR\tmechanism\022\032\n\010p" +
+      "assword\030\003 \001(\tR\010password\022\036\n\niterations\030\004 " +
+      "\001(\005R\niterations\022:\n\ncredential\030\005 \001(\0132\032.sl" +
+      "uice.v1.ScramCredentialR\ncredential\"\203\001\n\017" +
+      "ScramCredential\022\022\n\004salt\030\001 \001(\014R\004salt\022\036\n\ni" +
+      "terations\030\002 \001(\005R\niterations\022\035\n\nstored_ke" +
+      "y\030\003 \001(\014R\tstoredKey\022\035\n\nserver_key\030\004 \001(\014R\t" +
+      "serverKey\"\024\n\022CreateUserResponse\"\'\n\021Delet" +
+      "eUserRequest\022\022\n\004name\030\001 \001(\tR\004name\"\024\n\022Dele" +
+      "teUserResponse\"\022\n\020ListUsersRequest\"A\n\021Li" +
+      "stUsersResponse\022,\n\005users\030\001 \003(\0132\026.sluice." +
+      "v1.UserSummaryR\005users\"\\\n\013UserSummary\022\022\n\004" +
+      "name\030\001 \001(\tR\004name\0229\n\nmechanisms\030\002 \003(\0162\031.s" +
+      "luice.v1.ScramMechanismR\nmechanisms2\202\010\n\014" +
+      "AdminService\022L\n\013CreateTopic\022\035.sluice.v1." +
+      "CreateTopicRequest\032\036.sluice.v1.CreateTop" +
+      "icResponse\022L\n\013DeleteTopic\022\035.sluice.v1.De" +
+      "leteTopicRequest\032\036.sluice.v1.DeleteTopic" +
+      "Response\022N\n\nListTopics\022\034.sluice.v1.ListT" +
+      "opicsRequest\032\035.sluice.v1.ListTopicsRespo" +
+      "nse\"\003\220\002\001\022W\n\rDescribeTopic\022\037.sluice.v1.De" +
+      "scribeTopicRequest\032 .sluice.v1.DescribeT" +
+      "opicResponse\"\003\220\002\001\022Q\n\013ListOffsets\022\035.sluic" +
+      "e.v1.ListOffsetsRequest\032\036.sluice.v1.List" +
+      "OffsetsResponse\"\003\220\002\001\022Q\n\013GetMetadata\022\035.sl" +
+      "uice.v1.GetMetadataRequest\032\036.sluice.v1.G" +
+      "etMetadataResponse\"\003\220\002\001\022]\n\017DescribeClust" +
+      "er\022!.sluice.v1.DescribeClusterRequest\032\"." +
+      "sluice.v1.DescribeClusterResponse\"\003\220\002\001\022c" +
+      "\n\021AlterTopicConfigs\022#.sluice.v1.AlterTop" +
+      "icConfigsRequest\032$.sluice.v1.AlterTopicC" +
+      "onfigsResponse\"\003\220\002\002\022[\n\020CreatePartitions\022" +
+      "\".sluice.v1.CreatePartitionsRequest\032#.sl" +
+      "uice.v1.CreatePartitionsResponse\022N\n\nCrea" +
+      "teUser\022\034.sluice.v1.CreateUserRequest\032\035.s" +
+      "luice.v1.CreateUserResponse\"\003\220\002\002\022I\n\nDele" +
+      "teUser\022\034.sluice.v1.DeleteUserRequest\032\035.s" +
+      "luice.v1.DeleteUserResponse\022K\n\tListUsers" +
+      "\022\033.sluice.v1.ListUsersRequest\032\034.sluice.v" +
+      "1.ListUsersResponse\"\003\220\002\001BG\n\014io.sluice.v1" +
+      "P\001Z5github.com/sluice-io/sluice/gen/go/s" +
+      "luice/v1;sluicev1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
         new com.google.protobuf.Descriptors.FileDescriptor[] {
+          io.sluice.v1.Auth.getDescriptor(),
           io.sluice.v1.RecordOuterClass.getDescriptor(),
         });
     internal_static_sluice_v1_CreateTopicRequest_descriptor =
@@ -458,8 +522,57 @@ public final class Admin extends com.google.protobuf.GeneratedFile {
     internal_static_sluice_v1_PartitionMetadata_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_PartitionMetadata_descriptor,
-        new java.lang.String[] { "Partition", "LeaderId", "ReplicaIds", });
+        new java.lang.String[] { "Partition", "LeaderId", "ReplicaIds", "LeaderEpoch", });
+    internal_static_sluice_v1_CreateUserRequest_descriptor =
+      getDescriptor().getMessageType(25);
+    internal_static_sluice_v1_CreateUserRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_sluice_v1_CreateUserRequest_descriptor,
+        new java.lang.String[] { "Name", "Mechanism", "Password", "Iterations", "Credential", });
+    internal_static_sluice_v1_ScramCredential_descriptor =
+      getDescriptor().getMessageType(26);
+    internal_static_sluice_v1_ScramCredential_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_sluice_v1_ScramCredential_descriptor,
+        new java.lang.String[] { "Salt", "Iterations", "StoredKey", "ServerKey", });
+    internal_static_sluice_v1_CreateUserResponse_descriptor =
+      getDescriptor().getMessageType(27);
+    internal_static_sluice_v1_CreateUserResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_sluice_v1_CreateUserResponse_descriptor,
+        new java.lang.String[] { });
+    internal_static_sluice_v1_DeleteUserRequest_descriptor =
+      getDescriptor().getMessageType(28);
+    internal_static_sluice_v1_DeleteUserRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_sluice_v1_DeleteUserRequest_descriptor,
+        new java.lang.String[] { "Name", });
+    internal_static_sluice_v1_DeleteUserResponse_descriptor =
+      getDescriptor().getMessageType(29);
+    internal_static_sluice_v1_DeleteUserResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_sluice_v1_DeleteUserResponse_descriptor,
+        new java.lang.String[] { });
+    internal_static_sluice_v1_ListUsersRequest_descriptor =
+      getDescriptor().getMessageType(30);
+    internal_static_sluice_v1_ListUsersRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_sluice_v1_ListUsersRequest_descriptor,
+        new java.lang.String[] { });
+    internal_static_sluice_v1_ListUsersResponse_descriptor =
+      getDescriptor().getMessageType(31);
+    internal_static_sluice_v1_ListUsersResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_sluice_v1_ListUsersResponse_descriptor,
+        new java.lang.String[] { "Users", });
+    internal_static_sluice_v1_UserSummary_descriptor =
+      getDescriptor().getMessageType(32);
+    internal_static_sluice_v1_UserSummary_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_sluice_v1_UserSummary_descriptor,
+        new java.lang.String[] { "Name", "Mechanisms", });
     descriptor.resolveAllFeaturesImmutable();
+    io.sluice.v1.Auth.getDescriptor();
     io.sluice.v1.RecordOuterClass.getDescriptor();
   }
 

@@ -300,6 +300,101 @@ public final class AdminServiceGrpc {
     return getCreatePartitionsMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<io.sluice.v1.CreateUserRequest,
+      io.sluice.v1.CreateUserResponse> getCreateUserMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "CreateUser",
+      requestType = io.sluice.v1.CreateUserRequest.class,
+      responseType = io.sluice.v1.CreateUserResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<io.sluice.v1.CreateUserRequest,
+      io.sluice.v1.CreateUserResponse> getCreateUserMethod() {
+    io.grpc.MethodDescriptor<io.sluice.v1.CreateUserRequest, io.sluice.v1.CreateUserResponse> getCreateUserMethod;
+    if ((getCreateUserMethod = AdminServiceGrpc.getCreateUserMethod) == null) {
+      synchronized (AdminServiceGrpc.class) {
+        if ((getCreateUserMethod = AdminServiceGrpc.getCreateUserMethod) == null) {
+          AdminServiceGrpc.getCreateUserMethod = getCreateUserMethod =
+              io.grpc.MethodDescriptor.<io.sluice.v1.CreateUserRequest, io.sluice.v1.CreateUserResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "CreateUser"))
+              .setIdempotent(true)
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.CreateUserRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.CreateUserResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new AdminServiceMethodDescriptorSupplier("CreateUser"))
+              .build();
+        }
+      }
+    }
+    return getCreateUserMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<io.sluice.v1.DeleteUserRequest,
+      io.sluice.v1.DeleteUserResponse> getDeleteUserMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "DeleteUser",
+      requestType = io.sluice.v1.DeleteUserRequest.class,
+      responseType = io.sluice.v1.DeleteUserResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<io.sluice.v1.DeleteUserRequest,
+      io.sluice.v1.DeleteUserResponse> getDeleteUserMethod() {
+    io.grpc.MethodDescriptor<io.sluice.v1.DeleteUserRequest, io.sluice.v1.DeleteUserResponse> getDeleteUserMethod;
+    if ((getDeleteUserMethod = AdminServiceGrpc.getDeleteUserMethod) == null) {
+      synchronized (AdminServiceGrpc.class) {
+        if ((getDeleteUserMethod = AdminServiceGrpc.getDeleteUserMethod) == null) {
+          AdminServiceGrpc.getDeleteUserMethod = getDeleteUserMethod =
+              io.grpc.MethodDescriptor.<io.sluice.v1.DeleteUserRequest, io.sluice.v1.DeleteUserResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "DeleteUser"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.DeleteUserRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.DeleteUserResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new AdminServiceMethodDescriptorSupplier("DeleteUser"))
+              .build();
+        }
+      }
+    }
+    return getDeleteUserMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<io.sluice.v1.ListUsersRequest,
+      io.sluice.v1.ListUsersResponse> getListUsersMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "ListUsers",
+      requestType = io.sluice.v1.ListUsersRequest.class,
+      responseType = io.sluice.v1.ListUsersResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<io.sluice.v1.ListUsersRequest,
+      io.sluice.v1.ListUsersResponse> getListUsersMethod() {
+    io.grpc.MethodDescriptor<io.sluice.v1.ListUsersRequest, io.sluice.v1.ListUsersResponse> getListUsersMethod;
+    if ((getListUsersMethod = AdminServiceGrpc.getListUsersMethod) == null) {
+      synchronized (AdminServiceGrpc.class) {
+        if ((getListUsersMethod = AdminServiceGrpc.getListUsersMethod) == null) {
+          AdminServiceGrpc.getListUsersMethod = getListUsersMethod =
+              io.grpc.MethodDescriptor.<io.sluice.v1.ListUsersRequest, io.sluice.v1.ListUsersResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "ListUsers"))
+              .setSafe(true)
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.ListUsersRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.ListUsersResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new AdminServiceMethodDescriptorSupplier("ListUsers"))
+              .build();
+        }
+      }
+    }
+    return getListUsersMethod;
+  }
+
   /**
    * Creates a new async stub that supports all call types for the service
    */
@@ -460,6 +555,39 @@ public final class AdminServiceGrpc {
         io.grpc.stub.StreamObserver<io.sluice.v1.CreatePartitionsResponse> responseObserver) {
       io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getCreatePartitionsMethod(), responseObserver);
     }
+
+    /**
+     * <pre>
+     * CreateUser sets a user's SCRAM credential for one mechanism, creating
+     * the user or replacing its credential of that mechanism (a password
+     * change). The broker stores only the salted, iterated credential.
+     * </pre>
+     */
+    default void createUser(io.sluice.v1.CreateUserRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.CreateUserResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getCreateUserMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * DeleteUser removes a user and all its credentials; tokens already
+     * issued to it stop being accepted.
+     * </pre>
+     */
+    default void deleteUser(io.sluice.v1.DeleteUserRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.DeleteUserResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getDeleteUserMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * ListUsers lists users and their mechanisms, never their credentials.
+     * </pre>
+     */
+    default void listUsers(io.sluice.v1.ListUsersRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.ListUsersResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getListUsersMethod(), responseObserver);
+    }
   }
 
   /**
@@ -598,6 +726,42 @@ public final class AdminServiceGrpc {
       io.grpc.stub.ClientCalls.asyncUnaryCall(
           getChannel().newCall(getCreatePartitionsMethod(), getCallOptions()), request, responseObserver);
     }
+
+    /**
+     * <pre>
+     * CreateUser sets a user's SCRAM credential for one mechanism, creating
+     * the user or replacing its credential of that mechanism (a password
+     * change). The broker stores only the salted, iterated credential.
+     * </pre>
+     */
+    public void createUser(io.sluice.v1.CreateUserRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.CreateUserResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getCreateUserMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * DeleteUser removes a user and all its credentials; tokens already
+     * issued to it stop being accepted.
+     * </pre>
+     */
+    public void deleteUser(io.sluice.v1.DeleteUserRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.DeleteUserResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getDeleteUserMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * ListUsers lists users and their mechanisms, never their credentials.
+     * </pre>
+     */
+    public void listUsers(io.sluice.v1.ListUsersRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.ListUsersResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getListUsersMethod(), getCallOptions()), request, responseObserver);
+    }
   }
 
   /**
@@ -713,6 +877,39 @@ public final class AdminServiceGrpc {
       return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
           getChannel(), getCreatePartitionsMethod(), getCallOptions(), request);
     }
+
+    /**
+     * <pre>
+     * CreateUser sets a user's SCRAM credential for one mechanism, creating
+     * the user or replacing its credential of that mechanism (a password
+     * change). The broker stores only the salted, iterated credential.
+     * </pre>
+     */
+    public io.sluice.v1.CreateUserResponse createUser(io.sluice.v1.CreateUserRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getCreateUserMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * DeleteUser removes a user and all its credentials; tokens already
+     * issued to it stop being accepted.
+     * </pre>
+     */
+    public io.sluice.v1.DeleteUserResponse deleteUser(io.sluice.v1.DeleteUserRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getDeleteUserMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * ListUsers lists users and their mechanisms, never their credentials.
+     * </pre>
+     */
+    public io.sluice.v1.ListUsersResponse listUsers(io.sluice.v1.ListUsersRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getListUsersMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -827,6 +1024,39 @@ public final class AdminServiceGrpc {
     public io.sluice.v1.CreatePartitionsResponse createPartitions(io.sluice.v1.CreatePartitionsRequest request) {
       return io.grpc.stub.ClientCalls.blockingUnaryCall(
           getChannel(), getCreatePartitionsMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * CreateUser sets a user's SCRAM credential for one mechanism, creating
+     * the user or replacing its credential of that mechanism (a password
+     * change). The broker stores only the salted, iterated credential.
+     * </pre>
+     */
+    public io.sluice.v1.CreateUserResponse createUser(io.sluice.v1.CreateUserRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getCreateUserMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * DeleteUser removes a user and all its credentials; tokens already
+     * issued to it stop being accepted.
+     * </pre>
+     */
+    public io.sluice.v1.DeleteUserResponse deleteUser(io.sluice.v1.DeleteUserRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getDeleteUserMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * ListUsers lists users and their mechanisms, never their credentials.
+     * </pre>
+     */
+    public io.sluice.v1.ListUsersResponse listUsers(io.sluice.v1.ListUsersRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getListUsersMethod(), getCallOptions(), request);
     }
   }
 
@@ -952,6 +1182,42 @@ public final class AdminServiceGrpc {
       return io.grpc.stub.ClientCalls.futureUnaryCall(
           getChannel().newCall(getCreatePartitionsMethod(), getCallOptions()), request);
     }
+
+    /**
+     * <pre>
+     * CreateUser sets a user's SCRAM credential for one mechanism, creating
+     * the user or replacing its credential of that mechanism (a password
+     * change). The broker stores only the salted, iterated credential.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<io.sluice.v1.CreateUserResponse> createUser(
+        io.sluice.v1.CreateUserRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getCreateUserMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * DeleteUser removes a user and all its credentials; tokens already
+     * issued to it stop being accepted.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<io.sluice.v1.DeleteUserResponse> deleteUser(
+        io.sluice.v1.DeleteUserRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getDeleteUserMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * ListUsers lists users and their mechanisms, never their credentials.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<io.sluice.v1.ListUsersResponse> listUsers(
+        io.sluice.v1.ListUsersRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getListUsersMethod(), getCallOptions()), request);
+    }
   }
 
   private static final int METHODID_CREATE_TOPIC = 0;
@@ -963,6 +1229,9 @@ public final class AdminServiceGrpc {
   private static final int METHODID_DESCRIBE_CLUSTER = 6;
   private static final int METHODID_ALTER_TOPIC_CONFIGS = 7;
   private static final int METHODID_CREATE_PARTITIONS = 8;
+  private static final int METHODID_CREATE_USER = 9;
+  private static final int METHODID_DELETE_USER = 10;
+  private static final int METHODID_LIST_USERS = 11;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -1016,6 +1285,18 @@ public final class AdminServiceGrpc {
         case METHODID_CREATE_PARTITIONS:
           serviceImpl.createPartitions((io.sluice.v1.CreatePartitionsRequest) request,
               (io.grpc.stub.StreamObserver<io.sluice.v1.CreatePartitionsResponse>) responseObserver);
+          break;
+        case METHODID_CREATE_USER:
+          serviceImpl.createUser((io.sluice.v1.CreateUserRequest) request,
+              (io.grpc.stub.StreamObserver<io.sluice.v1.CreateUserResponse>) responseObserver);
+          break;
+        case METHODID_DELETE_USER:
+          serviceImpl.deleteUser((io.sluice.v1.DeleteUserRequest) request,
+              (io.grpc.stub.StreamObserver<io.sluice.v1.DeleteUserResponse>) responseObserver);
+          break;
+        case METHODID_LIST_USERS:
+          serviceImpl.listUsers((io.sluice.v1.ListUsersRequest) request,
+              (io.grpc.stub.StreamObserver<io.sluice.v1.ListUsersResponse>) responseObserver);
           break;
         default:
           throw new AssertionError();
@@ -1098,6 +1379,27 @@ public final class AdminServiceGrpc {
               io.sluice.v1.CreatePartitionsRequest,
               io.sluice.v1.CreatePartitionsResponse>(
                 service, METHODID_CREATE_PARTITIONS)))
+        .addMethod(
+          getCreateUserMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              io.sluice.v1.CreateUserRequest,
+              io.sluice.v1.CreateUserResponse>(
+                service, METHODID_CREATE_USER)))
+        .addMethod(
+          getDeleteUserMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              io.sluice.v1.DeleteUserRequest,
+              io.sluice.v1.DeleteUserResponse>(
+                service, METHODID_DELETE_USER)))
+        .addMethod(
+          getListUsersMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              io.sluice.v1.ListUsersRequest,
+              io.sluice.v1.ListUsersResponse>(
+                service, METHODID_LIST_USERS)))
         .build();
   }
 
@@ -1155,6 +1457,9 @@ public final class AdminServiceGrpc {
               .addMethod(getDescribeClusterMethod())
               .addMethod(getAlterTopicConfigsMethod())
               .addMethod(getCreatePartitionsMethod())
+              .addMethod(getCreateUserMethod())
+              .addMethod(getDeleteUserMethod())
+              .addMethod(getListUsersMethod())
               .build();
         }
       }

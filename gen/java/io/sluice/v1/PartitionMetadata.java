@@ -105,6 +105,23 @@ private static final long serialVersionUID = 0L;
   }
   private int replicaIdsMemoizedSerializedSize = -1;
 
+  public static final int LEADER_EPOCH_FIELD_NUMBER = 4;
+  private long leaderEpoch_ = 0L;
+  /**
+   * <pre>
+   * The raft term in which leader_id leads; it only grows. Brokers cut off
+   * from the others can name an old leader: a client that asks several
+   * brokers keeps, per partition, the answer with the highest epoch.
+   * </pre>
+   *
+   * <code>uint64 leader_epoch = 4 [json_name = "leaderEpoch"];</code>
+   * @return The leaderEpoch.
+   */
+  @java.lang.Override
+  public long getLeaderEpoch() {
+    return leaderEpoch_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -132,6 +149,9 @@ private static final long serialVersionUID = 0L;
     }
     for (int i = 0; i < replicaIds_.size(); i++) {
       output.writeUInt64NoTag(replicaIds_.getLong(i));
+    }
+    if (leaderEpoch_ != 0L) {
+      output.writeUInt64(4, leaderEpoch_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -164,6 +184,10 @@ private static final long serialVersionUID = 0L;
       }
       replicaIdsMemoizedSerializedSize = dataSize;
     }
+    if (leaderEpoch_ != 0L) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeUInt64Size(4, leaderEpoch_);
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -185,6 +209,8 @@ private static final long serialVersionUID = 0L;
         != other.getLeaderId()) return false;
     if (!getReplicaIdsList()
         .equals(other.getReplicaIdsList())) return false;
+    if (getLeaderEpoch()
+        != other.getLeaderEpoch()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -205,6 +231,9 @@ private static final long serialVersionUID = 0L;
       hash = (37 * hash) + REPLICA_IDS_FIELD_NUMBER;
       hash = (53 * hash) + getReplicaIdsList().hashCode();
     }
+    hash = (37 * hash) + LEADER_EPOCH_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
+        getLeaderEpoch());
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -343,6 +372,7 @@ private static final long serialVersionUID = 0L;
       partition_ = 0;
       leaderId_ = 0L;
       replicaIds_ = emptyLongList();
+      leaderEpoch_ = 0L;
       return this;
     }
 
@@ -386,6 +416,9 @@ private static final long serialVersionUID = 0L;
         replicaIds_.makeImmutable();
         result.replicaIds_ = replicaIds_;
       }
+      if (((from_bitField0_ & 0x00000008) != 0)) {
+        result.leaderEpoch_ = leaderEpoch_;
+      }
     }
 
     @java.lang.Override
@@ -416,6 +449,9 @@ private static final long serialVersionUID = 0L;
           replicaIds_.addAll(other.replicaIds_);
         }
         onChanged();
+      }
+      if (other.getLeaderEpoch() != 0L) {
+        setLeaderEpoch(other.getLeaderEpoch());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -469,6 +505,11 @@ private static final long serialVersionUID = 0L;
               input.popLimit(limit);
               break;
             } // case 26
+            case 32: {
+              leaderEpoch_ = input.readUInt64();
+              bitField0_ |= 0x00000008;
+              break;
+            } // case 32
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -645,6 +686,56 @@ private static final long serialVersionUID = 0L;
     public Builder clearReplicaIds() {
       replicaIds_ = emptyLongList();
       bitField0_ = (bitField0_ & ~0x00000004);
+      onChanged();
+      return this;
+    }
+
+    private long leaderEpoch_ ;
+    /**
+     * <pre>
+     * The raft term in which leader_id leads; it only grows. Brokers cut off
+     * from the others can name an old leader: a client that asks several
+     * brokers keeps, per partition, the answer with the highest epoch.
+     * </pre>
+     *
+     * <code>uint64 leader_epoch = 4 [json_name = "leaderEpoch"];</code>
+     * @return The leaderEpoch.
+     */
+    @java.lang.Override
+    public long getLeaderEpoch() {
+      return leaderEpoch_;
+    }
+    /**
+     * <pre>
+     * The raft term in which leader_id leads; it only grows. Brokers cut off
+     * from the others can name an old leader: a client that asks several
+     * brokers keeps, per partition, the answer with the highest epoch.
+     * </pre>
+     *
+     * <code>uint64 leader_epoch = 4 [json_name = "leaderEpoch"];</code>
+     * @param value The leaderEpoch to set.
+     * @return This builder for chaining.
+     */
+    public Builder setLeaderEpoch(long value) {
+
+      leaderEpoch_ = value;
+      bitField0_ |= 0x00000008;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The raft term in which leader_id leads; it only grows. Brokers cut off
+     * from the others can name an old leader: a client that asks several
+     * brokers keeps, per partition, the answer with the highest epoch.
+     * </pre>
+     *
+     * <code>uint64 leader_epoch = 4 [json_name = "leaderEpoch"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearLeaderEpoch() {
+      bitField0_ = (bitField0_ & ~0x00000008);
+      leaderEpoch_ = 0L;
       onChanged();
       return this;
     }

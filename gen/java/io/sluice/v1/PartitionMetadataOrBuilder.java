@@ -43,4 +43,16 @@ public interface PartitionMetadataOrBuilder extends
    * @return The replicaIds at the given index.
    */
   long getReplicaIds(int index);
+
+  /**
+   * <pre>
+   * The raft term in which leader_id leads; it only grows. Brokers cut off
+   * from the others can name an old leader: a client that asks several
+   * brokers keeps, per partition, the answer with the highest epoch.
+   * </pre>
+   *
+   * <code>uint64 leader_epoch = 4 [json_name = "leaderEpoch"];</code>
+   * @return The leaderEpoch.
+   */
+  long getLeaderEpoch();
 }

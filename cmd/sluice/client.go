@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
@@ -143,20 +144,35 @@ func (g *globalOptions) newSDKClient() (*sluice.Client, error) {
 }
 
 // withoutBroker marks cmd as one that talks to no broker (serve, dev,
-// version): its help leaves --broker out, giving --broker is an error rather
-// than silently nothing, and a bad SLUICE_BROKER does not stop it.
+// version, help): its help leaves out the client flags it inherits
+// (--broker, --tls-ca, --user, ...), giving one is an error rather than
+// silently nothing, and a bad SLUICE_BROKER does not stop it.
 func withoutBroker(cmd *cobra.Command) *cobra.Command {
 	cmd.PersistentPreRunE = func(c *cobra.Command, _ []string) error {
-		if c.Flags().Changed("broker") {
-			return usageErrorf("--broker names the broker of the client commands; %s does not use it", c.CommandPath())
+		var given []string
+		c.InheritedFlags().VisitAll(func(f *pflag.Flag) {
+			if f.Changed && f.Name != "help" {
+				given = append(given, "--"+f.Name)
+			}
+		})
+		if len(given) > 0 {
+			return usageErrorf("%s is a client flag; %s does not use it", strings.Join(given, ", "), c.CommandPath())
 		}
 		return nil
 	}
 	cmd.SetHelpFunc(func(c *cobra.Command, args []string) {
-		if f := c.InheritedFlags().Lookup("broker"); f != nil {
-			f.Hidden = true
-			defer func() { f.Hidden = false }()
-		}
+		var hidden []*pflag.Flag
+		c.InheritedFlags().VisitAll(func(f *pflag.Flag) {
+			if f.Name != "help" && !f.Hidden {
+				f.Hidden = true
+				hidden = append(hidden, f)
+			}
+		})
+		defer func() {
+			for _, f := range hidden {
+				f.Hidden = false
+			}
+		}()
 		c.Parent().HelpFunc()(c, args)
 	})
 	return cmd

@@ -191,7 +191,7 @@ func TestDevOptions(t *testing.T) {
 		{[]string{"--data-dir", ""}, "--data-dir must not be empty"},
 		{[]string{"--stop-timeout", "0s"}, "must be positive"},
 		{[]string{"--log-format", "yaml"}, `invalid --log-format "yaml": want text or json`},
-		{[]string{"--broker", "127.0.0.1:7070"}, "--broker names the broker of the client commands; sluice dev does not use it"},
+		{[]string{"--broker", "127.0.0.1:7070"}, "--broker is a client flag; sluice dev does not use it"},
 	}
 	for _, tt := range tests {
 		res := runCLI(t, nil, append([]string{"dev"}, tt.args...)...)

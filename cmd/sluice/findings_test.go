@@ -194,11 +194,15 @@ func TestCLIFindingsWithoutABroker(t *testing.T) {
 		},
 		{
 			name: "serve refuses --broker", args: []string{"serve", "--broker", "127.0.0.1:7070"},
-			code: 1, stderrRe: `^sluice: --broker names the broker of the client commands; sluice serve does not use it\nUsage: sluice serve`,
+			code: 1, stderrRe: `^sluice: --broker is a client flag; sluice serve does not use it\nUsage: sluice serve`,
 		},
 		{
 			name: "dev refuses --broker", args: []string{"dev", "--broker", "127.0.0.1:7070"},
-			code: 1, stderrRe: `^sluice: --broker names the broker of the client commands; sluice dev does not use it\n`,
+			code: 1, stderrRe: `^sluice: --broker is a client flag; sluice dev does not use it\n`,
+		},
+		{
+			name: "serve refuses the client's TLS and user flags", args: []string{"serve", "--tls-ca", "ca.pem", "--user", "u"},
+			code: 1, stderrRe: `^sluice: --tls-ca, --user is a client flag; sluice serve does not use it\n`,
 		},
 		{name: "serve's help leaves --broker out", args: []string{"serve", "--help"}, stdoutRe: `^Run a broker(?s:.)*--listen`},
 		{name: "dev's help leaves --broker out", args: []string{"dev", "--help"}, stdoutRe: `^Start --brokers(?s:.)*--base-port`},
@@ -216,10 +220,10 @@ func TestCLIFindingsWithoutABroker(t *testing.T) {
 			tt.check(t, runCLI(t, strings.NewReader(tt.stdin), tt.args...))
 		})
 	}
-	for _, cmd := range []string{"serve", "dev"} {
+	for _, cmd := range []string{"serve", "dev", "version"} {
 		res := runCLI(t, nil, cmd, "--help")
-		if regexp.MustCompile(`--broker\b[^s]`).MatchString(res.stdout) {
-			t.Errorf("sluice %s --help lists --broker:\n%s", cmd, res.stdout)
+		if regexp.MustCompile(`--broker\b[^s]|--tls-ca|--user|--password|--auth-mechanism|Global Flags`).MatchString(res.stdout) {
+			t.Errorf("sluice %s --help lists client flags:\n%s", cmd, res.stdout)
 		}
 	}
 	if res := runCLI(t, nil, "topic", "list", "--help"); !strings.Contains(res.stdout, "--broker") {

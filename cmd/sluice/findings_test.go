@@ -209,6 +209,14 @@ func TestCLIFindingsWithoutABroker(t *testing.T) {
 		{name: "a client command's help lists --broker", args: []string{"topic", "list", "--help"}, stdoutRe: `--broker host\[:port\]`},
 		{name: "serve --log-format is checked", args: []string{"serve", "--log-format", "yaml"}, code: 1,
 			stderr: "sluice: invalid --log-format \"yaml\": want text or json\n"},
+		{
+			name: "every command group refuses an unknown subcommand, user too", args: []string{"user", "foo"},
+			code: 1, stderrRe: `^sluice: unknown command "foo" for "sluice user"\nUsage: sluice user COMMAND \(create, delete, list\)\n`,
+		},
+		{
+			name: "every command names a missing argument, user create too", args: []string{"user", "create"},
+			code: 1, stderr: "sluice: user create: missing NAME\nUsage: sluice user create NAME [flags]\nRun 'sluice user create --help' for more.\n",
+		},
 		{name: "help for a command that does not exist", args: []string{"help", "foo"},
 			code: 1, stderrRe: `^sluice: unknown command "foo" for "sluice"\nUsage: sluice help \[COMMAND\]`},
 		{name: "help for a command", args: []string{"help", "topic", "create"}, stdoutRe: `^Create a topic\n\nUsage:\n  sluice topic create NAME \[flags\]`},

@@ -80,7 +80,35 @@ func newRootCmd(g *globalOptions) *cobra.Command {
 		newUserCmd(g),
 		withoutBroker(newVersionCmd()),
 	)
+	plainArgs(root)
 	return root
+}
+
+// plainArgs holds every command to the CLI's argument rules, commands
+// other files add included: a command that only groups others refuses an
+// unknown subcommand (cobra prints the help and exits 0), and a wrong
+// number of arguments is a usage error that names what is missing.
+func plainArgs(c *cobra.Command) {
+	switch {
+	case c.HasSubCommands() && c.Run == nil && c.RunE == nil:
+		c.Args, c.RunE = cobra.ArbitraryArgs, subcommandsOnly
+	case c.Args != nil:
+		check := c.Args
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			err := check(cmd, args)
+			var ue *usageError
+			if err == nil || errors.As(err, &ue) {
+				return err
+			}
+			if uerr := useArgs(cmd, args); uerr != nil {
+				return uerr
+			}
+			return &usageError{err}
+		}
+	}
+	for _, sub := range c.Commands() {
+		plainArgs(sub)
+	}
 }
 
 // newHelpCmd is cobra's help command, except that help for a command that

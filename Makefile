@@ -42,11 +42,12 @@ test: tools lint check-generated breaking build test-go fuzz-short test-clients 
 GO_TEST_LOG ?= $(CURDIR)/.go-test.log
 
 # The Go tests include a short run of the fault-injection suite (chaos/,
-# CHAOS_SHORT_SECONDS of faults on three brokers in network namespaces).
+# CHAOS_SHORT_SECONDS of faults on three brokers in network namespaces) and
+# the observability tests against a real Prometheus server.
 CHAOS_SHORT_SECONDS ?= 45
 
-test-go: chaos-deps ## Run the Go tests (race detector on), with a short fault-injection run
-	PATH="$(BIN):$$PATH" SLUICE_REQUIRE_CHAOS=1 SLUICE_CHAOS_SECONDS=$(CHAOS_SHORT_SECONDS) $(GO) test $(TEST_FLAGS) ./... 2>&1 | tee $(GO_TEST_LOG) || \
+test-go: chaos-deps prometheus-deps ## Run the Go tests (race detector on), with a short fault-injection run
+	PATH="$(BIN):$$PATH" SLUICE_REQUIRE_CHAOS=1 SLUICE_CHAOS_SECONDS=$(CHAOS_SHORT_SECONDS) SLUICE_REQUIRE_PROMETHEUS=1 $(GO) test $(TEST_FLAGS) ./... 2>&1 | tee $(GO_TEST_LOG) || \
 	  { scripts/test-failures.sh $(GO_TEST_LOG); exit 1; }
 
 # Every native Go fuzz target (scripts/fuzz.sh finds them), one after the
@@ -146,6 +147,15 @@ chaos-long: chaos-deps ## About 1,200 seeded faults in 55 minutes; writes docs/c
 	  SLUICE_CHAOS_REPORT=$(CURDIR)/docs/chaos/long-run-$(BROKERS)-brokers.json \
 	  SLUICE_CHAOS_MARKDOWN=$(CURDIR)/docs/chaos/long-run-$(BROKERS)-brokers.md \
 	  $(GO) test -count=1 -v -timeout 0 -run '^TestNemesis$$' ./chaos/
+
+# The observability tests scrape a three-broker cluster with a real
+# Prometheus server: Debian's package (2.42; its service is not started, the
+# tests run their own on loopback ports).
+.PHONY: prometheus-deps
+prometheus-deps: ## Install Debian's prometheus when missing (for the observability tests)
+	@command -v prometheus >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends prometheus; }
 
 .PHONY: bench-deps
 bench-deps: ## Debian packages the benchmark scripts use (jq, curl), installed when missing

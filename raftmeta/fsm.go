@@ -17,6 +17,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	internalv1 "github.com/sluice-io/sluice/gen/go/sluice/internalpb/v1"
+	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/storage"
 )
 
@@ -331,6 +332,10 @@ func shallowCopy(st *internalv1.MetadataState) *internalv1.MetadataState {
 		NextProducerId: st.GetNextProducerId(),
 		Users:          slices.Clone(st.GetUsers()),
 		AuthKeys:       slices.Clone(st.GetAuthKeys()),
+		Quotas:         st.GetQuotas(), // replaced whole when a quota changes
+		// Shared, never changed in place: a change replaces the list, so
+		// readers can tell by its identity whether the ACLs changed.
+		Acls: st.GetAcls(),
 	}
 }
 
@@ -391,6 +396,16 @@ func (f *FSM) execute(cmd *internalv1.MetadataCommand) error {
 		return f.deleteUser(c.DeleteUser.GetName())
 	case *internalv1.MetadataCommand_AddAuthKey:
 		return f.addAuthKey(c.AddAuthKey.GetKey())
+	case *internalv1.MetadataCommand_SetQuota:
+		return f.setQuota(c.SetQuota)
+	case *internalv1.MetadataCommand_DeleteQuota:
+		return f.deleteQuota(c.DeleteQuota)
+	case *internalv1.MetadataCommand_CreateAcls:
+		f.createAcls(c.CreateAcls.GetAcls())
+		return nil
+	case *internalv1.MetadataCommand_DeleteAcls:
+		f.deleteAcls(c.DeleteAcls.GetAcls())
+		return nil
 	case *internalv1.MetadataCommand_RegisterBroker:
 		if f.working.GetClusterId() == "" {
 			f.working.ClusterId = c.RegisterBroker.GetClusterId()
@@ -583,6 +598,50 @@ func (f *FSM) addAuthKey(k *internalv1.AuthKey) error {
 		f.working.AuthKeys = slices.Clone(f.working.AuthKeys[n-keepAuthKeys:])
 	}
 	return nil
+}
+
+// aclKey is an ACL's identity; the proposer filled in its defaults.
+func aclKey(a *sluicev1.AclBinding) string {
+	return fmt.Sprintf("%d\x00%s\x00%d\x00%s\x00%s\x00%d\x00%d", a.GetResourceType(), a.GetResourceName(), a.GetPatternType(),
+		a.GetPrincipal(), a.GetHost(), a.GetOperation(), a.GetPermission())
+}
+
+// createAcls adds the ACLs not present yet, into a new list (the published
+// state shares the old one).
+func (f *FSM) createAcls(add []*sluicev1.AclBinding) {
+	have := make(map[string]bool, len(f.working.GetAcls()))
+	for _, a := range f.working.GetAcls() {
+		have[aclKey(a)] = true
+	}
+	acls := slices.Clip(f.working.GetAcls())
+	changed := false
+	for _, a := range add {
+		if k := aclKey(a); !have[k] {
+			have[k] = true
+			acls = append(acls, a)
+			changed = true
+		}
+	}
+	if changed {
+		f.working.Acls = acls
+	}
+}
+
+// deleteAcls removes the ACLs equal to those given, into a new list.
+func (f *FSM) deleteAcls(del []*sluicev1.AclBinding) {
+	gone := make(map[string]bool, len(del))
+	for _, a := range del {
+		gone[aclKey(a)] = true
+	}
+	var acls []*sluicev1.AclBinding
+	for _, a := range f.working.GetAcls() {
+		if !gone[aclKey(a)] {
+			acls = append(acls, a)
+		}
+	}
+	if len(acls) != len(f.working.GetAcls()) {
+		f.working.Acls = acls
+	}
 }
 
 func (f *FSM) registerBroker(b *internalv1.BrokerInfo) {

@@ -30,6 +30,11 @@ func fuzzCommands() []*internalv1.MetadataCommand {
 		upsertUserCmd("alice", sluicev1.ScramMechanism_SCRAM_MECHANISM_SHA_256, "k"),
 		{Command: &internalv1.MetadataCommand_DeleteUser{DeleteUser: &internalv1.DeleteUser{Name: "alice"}}},
 		addKeyCmd(1),
+		setQuotaCmd(userEntity("User:alice"), &sluicev1.QuotaValues{ProduceBytesRate: proto.Int64(1 << 20)}),
+		setQuotaCmd(defaultClientEntity(), nil),
+		deleteQuotaCmd(userEntity("User:alice"), sluicev1.QuotaType_QUOTA_TYPE_FETCH_BYTES_RATE),
+		createACLsCmd(topicACL("orders", "User:alice"), topicACL("orders", "User:alice"), topicACL("a", "User:*")),
+		deleteACLsCmd(topicACL("orders", "User:alice")),
 	}
 }
 

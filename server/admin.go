@@ -31,6 +31,9 @@ type adminService struct {
 }
 
 func (s *adminService) CreateTopic(ctx context.Context, req *sluicev1.CreateTopicRequest) (*sluicev1.CreateTopicResponse, error) {
+	if err := s.b.authorizeCreateTopic(ctx, req.GetName()); err != nil {
+		return nil, err
+	}
 	if isInternalTopic(req.GetName()) {
 		return nil, badRequest("name", "%q is reserved for the broker's internal topic", req.GetName())
 	}
@@ -64,7 +67,7 @@ func (s *adminService) CreateTopic(ctx context.Context, req *sluicev1.CreateTopi
 	if err != nil {
 		return nil, err
 	}
-	return &sluicev1.CreateTopicResponse{Topic: desc}, nil
+	return &sluicev1.CreateTopicResponse{Topic: s.b.withoutConfigs(ctx, desc)}, nil
 }
 
 // place spreads each partition's replicas over the brokers, starting each
@@ -187,6 +190,9 @@ func (s *adminService) leadersKnown(name string, preferred bool) bool {
 }
 
 func (s *adminService) DeleteTopic(ctx context.Context, req *sluicev1.DeleteTopicRequest) (*sluicev1.DeleteTopicResponse, error) {
+	if err := s.b.authorize(ctx, opDelete, resTopic, req.GetName()); err != nil {
+		return nil, err
+	}
 	if isInternalTopic(req.GetName()) {
 		return nil, badRequest("name", "%q is internal to the group coordinator and cannot be deleted", req.GetName())
 	}
@@ -199,10 +205,11 @@ func (s *adminService) DeleteTopic(ctx context.Context, req *sluicev1.DeleteTopi
 	return &sluicev1.DeleteTopicResponse{}, nil
 }
 
-func (s *adminService) ListTopics(_ context.Context, req *sluicev1.ListTopicsRequest) (*sluicev1.ListTopicsResponse, error) {
+// ListTopics lists the topics the caller may DESCRIBE.
+func (s *adminService) ListTopics(ctx context.Context, req *sluicev1.ListTopicsRequest) (*sluicev1.ListTopicsResponse, error) {
 	resp := &sluicev1.ListTopicsResponse{}
 	for _, t := range s.b.meta.State().GetTopics() {
-		if isInternalTopic(t.GetName()) && !req.GetIncludeInternal() {
+		if (isInternalTopic(t.GetName()) && !req.GetIncludeInternal()) || !s.b.allowed(ctx, opDescribe, resTopic, t.GetName()) {
 			continue
 		}
 		resp.Topics = append(resp.Topics, &sluicev1.TopicSummary{
@@ -213,12 +220,17 @@ func (s *adminService) ListTopics(_ context.Context, req *sluicev1.ListTopicsReq
 	return resp, nil
 }
 
-func (s *adminService) DescribeTopic(_ context.Context, req *sluicev1.DescribeTopicRequest) (*sluicev1.DescribeTopicResponse, error) {
+// DescribeTopic needs DESCRIBE on the topic; its configs are shown to a
+// caller that may DESCRIBE_CONFIGS it.
+func (s *adminService) DescribeTopic(ctx context.Context, req *sluicev1.DescribeTopicRequest) (*sluicev1.DescribeTopicResponse, error) {
+	if err := s.b.authorize(ctx, opDescribe, resTopic, req.GetName()); err != nil {
+		return nil, err
+	}
 	desc, err := s.describe(req.GetName())
 	if err != nil {
 		return nil, err
 	}
-	return &sluicev1.DescribeTopicResponse{Topic: desc}, nil
+	return &sluicev1.DescribeTopicResponse{Topic: s.b.withoutConfigs(ctx, desc)}, nil
 }
 
 func (s *adminService) describe(name string) (*sluicev1.TopicDescription, error) {
@@ -244,7 +256,10 @@ func (s *adminService) describe(name string) (*sluicev1.TopicDescription, error)
 	return d, nil
 }
 
-func (s *adminService) ListOffsets(_ context.Context, req *sluicev1.ListOffsetsRequest) (*sluicev1.ListOffsetsResponse, error) {
+func (s *adminService) ListOffsets(ctx context.Context, req *sluicev1.ListOffsetsRequest) (*sluicev1.ListOffsetsResponse, error) {
+	if err := s.b.authorize(ctx, opDescribe, resTopic, req.GetTopic()); err != nil {
+		return nil, err
+	}
 	t := s.b.meta.Topic(req.GetTopic())
 	if t == nil {
 		return nil, topicNotFound(req.GetTopic())
@@ -294,13 +309,24 @@ func partitionOffset(r *replica.Replica, req *sluicev1.ListOffsetsRequest) (*slu
 	return &sluicev1.PartitionOffset{Offset: off}, nil
 }
 
-func (s *adminService) GetMetadata(_ context.Context, req *sluicev1.GetMetadataRequest) (*sluicev1.GetMetadataResponse, error) {
+// GetMetadata needs DESCRIBE on each topic named (the first refused fails
+// the call, as an unknown one does); without names it lists the topics the
+// caller may DESCRIBE.
+func (s *adminService) GetMetadata(ctx context.Context, req *sluicev1.GetMetadataRequest) (*sluicev1.GetMetadataResponse, error) {
+	if err := s.b.authorizeTopics(ctx, opDescribe, "topics", req.GetTopics()); err != nil {
+		return nil, err
+	}
 	st := s.b.meta.State()
 	resp := &sluicev1.GetMetadataResponse{ControllerId: s.b.meta.Leader()}
 	for _, br := range st.GetBrokers() {
 		resp.Brokers = append(resp.Brokers, &sluicev1.Broker{Id: br.GetId(), Address: br.GetAddress(), Rack: br.GetRack()})
 	}
-	topics := st.GetTopics()
+	var topics []*internalv1.TopicInfo
+	for _, t := range st.GetTopics() {
+		if s.b.allowed(ctx, opDescribe, resTopic, t.GetName()) {
+			topics = append(topics, t)
+		}
+	}
 	if len(req.GetTopics()) > 0 {
 		topics = nil
 		for i, name := range req.GetTopics() {
@@ -336,7 +362,10 @@ func partitionLeader(r *replica.Replica, p *internalv1.PartitionInfo) (leader, t
 	return leader, term
 }
 
-func (s *adminService) DescribeCluster(context.Context, *sluicev1.DescribeClusterRequest) (*sluicev1.DescribeClusterResponse, error) {
+func (s *adminService) DescribeCluster(ctx context.Context, _ *sluicev1.DescribeClusterRequest) (*sluicev1.DescribeClusterResponse, error) {
+	if err := s.b.authorizeCluster(ctx, opDescribe); err != nil {
+		return nil, err
+	}
 	st := s.b.meta.State()
 	resp := &sluicev1.DescribeClusterResponse{ClusterId: st.GetClusterId(), ControllerId: s.b.meta.Leader()}
 	for _, br := range st.GetBrokers() {

@@ -12,6 +12,9 @@ import (
 // depends on its replication factor) and commits it as one metadata command,
 // so every broker applies the same configs from the same metadata index on.
 func (s *adminService) AlterTopicConfigs(ctx context.Context, req *sluicev1.AlterTopicConfigsRequest) (*sluicev1.AlterTopicConfigsResponse, error) {
+	if err := s.b.authorize(ctx, opAlterConfigs, resTopic, req.GetName()); err != nil {
+		return nil, err
+	}
 	if isInternalTopic(req.GetName()) {
 		// Its retention must stay unlimited (groups are rebuilt by replaying
 		// it) and its other configs are the broker's to choose.
@@ -44,6 +47,9 @@ func (s *adminService) AlterTopicConfigs(ctx context.Context, req *sluicev1.Alte
 // until each has a leader. The metadata command carries the count it was
 // placed after, so two concurrent raises cannot both apply.
 func (s *adminService) CreatePartitions(ctx context.Context, req *sluicev1.CreatePartitionsRequest) (*sluicev1.CreatePartitionsResponse, error) {
+	if err := s.b.authorize(ctx, opAlter, resTopic, req.GetName()); err != nil {
+		return nil, err
+	}
 	if isInternalTopic(req.GetName()) {
 		// A group's coordinator is the partition its id hashes to: another
 		// count would move every group away from its offsets.
@@ -79,5 +85,5 @@ func (s *adminService) CreatePartitions(ctx context.Context, req *sluicev1.Creat
 	if err != nil {
 		return nil, err
 	}
-	return &sluicev1.CreatePartitionsResponse{Topic: desc}, nil
+	return &sluicev1.CreatePartitionsResponse{Topic: s.b.withoutConfigs(ctx, desc)}, nil
 }

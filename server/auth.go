@@ -168,6 +168,15 @@ func (a *authenticator) signingKey() (security.Key, error) {
 	return security.Key{ID: k.GetId(), Secret: k.GetKey()}, nil
 }
 
+type signedForwardKey struct{}
+
+// signedForward says whether the call's principal came signed by the broker
+// that forwarded it.
+func signedForward(ctx context.Context) bool {
+	v, _ := ctx.Value(signedForwardKey{}).(bool)
+	return v
+}
+
 // authenticate is the interceptor's AuthFunc.
 func (a *authenticator) authenticate(ctx context.Context) (context.Context, error) {
 	md, _ := metadata.FromIncomingContext(ctx)
@@ -176,7 +185,7 @@ func (a *authenticator) authenticate(ctx context.Context) (context.Context, erro
 		if err != nil {
 			return nil, err
 		}
-		return security.WithPrincipal(ctx, p), nil
+		return context.WithValue(security.WithPrincipal(ctx, p), signedForwardKey{}, true), nil
 	}
 	if v := md.Get("authorization"); len(v) > 0 {
 		scheme, cred, _ := strings.Cut(strings.TrimSpace(v[0]), " ")

@@ -80,6 +80,7 @@ func TestBadInputSuite(t *testing.T) {
 	cases = append(cases, s.configNumberCases()...)
 	cases = append(cases, s.findingCases()...)
 	cases = append(cases, s.emptyRequestCases()...)
+	cases = append(cases, s.quotaCases()...)
 	checkEveryRPCHasEmptyCase(t, cases)
 
 	for _, tc := range cases {
@@ -368,6 +369,18 @@ func (s *suite) nameCases() []edgeCase {
 			Headers: []*sluicev1.Header{{Key: name, Value: []byte(name)}}}}}), recordCode(name))
 		c("record key", s.produce(&sluicev1.ProduceRequest{Topic: "sink", Records: []*sluicev1.Record{{Key: []byte(name)}}}), recordCode(name))
 		c("join assignor", s.session(joinReq(&sluicev1.JoinGroup{GroupId: "ga", Assignor: name, Topics: []string{"existing"}})), bad)
+		// ACL names and principals are any string within their limits,
+		// as the group ids they may name are.
+		acl := func(resource, principal, host string) *sluicev1.AclBinding {
+			return &sluicev1.AclBinding{ResourceType: sluicev1.AclResourceType_ACL_RESOURCE_TYPE_GROUP, ResourceName: resource,
+				PatternType: sluicev1.AclPatternType_ACL_PATTERN_TYPE_LITERAL, Principal: principal, Host: host,
+				Operation: sluicev1.AclOperation_ACL_OPERATION_READ, Permission: sluicev1.AclPermission_ACL_PERMISSION_ALLOW}
+		}
+		c("acl resource name", unaryCall(a.CreateAcls, &sluicev1.CreateAclsRequest{Acls: []*sluicev1.AclBinding{acl(name, "User:u", "*")}}), id)
+		c("acl principal", unaryCall(a.CreateAcls, &sluicev1.CreateAclsRequest{Acls: []*sluicev1.AclBinding{acl("g", "User:"+name, "*")}}), id)
+		c("acl host", unaryCall(a.CreateAcls, &sluicev1.CreateAclsRequest{Acls: []*sluicev1.AclBinding{acl("g", "User:u", name)}}), id)
+		c("acl filter", unaryCall(a.ListAcls, &sluicev1.ListAclsRequest{Filter: &sluicev1.AclFilter{ResourceName: name, Principal: "User:" + name}}), id)
+		c("acl delete filter", unaryCall(a.DeleteAcls, &sluicev1.DeleteAclsRequest{Filters: []*sluicev1.AclFilter{{ResourceName: name}}}), id)
 	}
 	return out
 }
@@ -747,6 +760,9 @@ func (s *suite) emptyRequestCases() []edgeCase {
 		{"empty/ListUsers", unaryCall(a.ListUsers, &sluicev1.ListUsersRequest{}), ok},
 		{"empty/StartScram", unaryCall(sluicev1.NewAuthServiceClient(s.b.Conn).StartScram, &sluicev1.StartScramRequest{}), bad},
 		{"empty/FinishScram", unaryCall(sluicev1.NewAuthServiceClient(s.b.Conn).FinishScram, &sluicev1.FinishScramRequest{}), bad},
+		{"empty/SetQuota", unaryCall(a.SetQuota, &sluicev1.SetQuotaRequest{}), bad},
+		{"empty/ListQuotas", unaryCall(a.ListQuotas, &sluicev1.ListQuotasRequest{}), ok},
+		{"empty/DeleteQuota", unaryCall(a.DeleteQuota, &sluicev1.DeleteQuotaRequest{}), bad},
 		{"empty/Fetch", s.fetch(&sluicev1.FetchRequest{}), bad},
 		{"empty/Produce", s.produce(&sluicev1.ProduceRequest{}), bad},
 		{"empty/InitProducer", unaryCall(pr.InitProducer, &sluicev1.InitProducerRequest{}), ok},
@@ -770,6 +786,10 @@ func (s *suite) emptyRequestCases() []edgeCase {
 		{"empty/DescribeGroup", unaryCall(g.DescribeGroup, &sluicev1.DescribeGroupRequest{}), bad},
 		{"empty/DeleteGroup", unaryCall(g.DeleteGroup, &sluicev1.DeleteGroupRequest{}), bad},
 		{"empty/ResetOffsets", unaryCall(g.ResetOffsets, &sluicev1.ResetOffsetsRequest{}), bad},
+		{"empty/CreateAcls", unaryCall(a.CreateAcls, &sluicev1.CreateAclsRequest{}), bad},
+		{"empty/CreateAcls empty binding", unaryCall(a.CreateAcls, &sluicev1.CreateAclsRequest{Acls: []*sluicev1.AclBinding{{}}}), bad},
+		{"empty/DeleteAcls", unaryCall(a.DeleteAcls, &sluicev1.DeleteAclsRequest{}), bad},
+		{"empty/ListAcls", unaryCall(a.ListAcls, &sluicev1.ListAclsRequest{}), ok},
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 
 	internalv1 "github.com/sluice-io/sluice/gen/go/sluice/internalpb/v1"
 	"github.com/sluice-io/sluice/raftmeta"
+	"github.com/sluice-io/sluice/server/authz"
 	"github.com/sluice-io/sluice/server/engine"
 	"github.com/sluice-io/sluice/server/group"
 	"github.com/sluice-io/sluice/server/replica"
@@ -105,6 +106,24 @@ type Config struct {
 	// authentication it is the principal of a call that sends no token or
 	// Basic credentials.
 	CertPrincipal func(ctx context.Context) (security.Principal, bool)
+	// Authorization turns ACL checks on (docs/security.md): every request
+	// is then allowed only what the ACLs in the metadata grant its
+	// principal, and nothing when no ACL matches. Off, everything is
+	// allowed, as without ACLs.
+	Authorization bool
+	// SuperUsers are principals ("User:admin") allowed everything when
+	// authorization is on.
+	SuperUsers []string
+	// AllowEveryoneIfNoACL allows, when authorization is on, any operation on
+	// a resource no ACL names at all (Kafka's allow.everyone.if.no.acl.found).
+	AllowEveryoneIfNoACL bool
+	// Authenticate, when set, runs before every client call and returns the
+	// context the call runs with, carrying its principal
+	// (security.WithPrincipal); an error ends the call with that error. It
+	// is the seam the authentication interceptors plug into, and through
+	// which tests name the caller. Unset, every call runs as
+	// security.Anonymous.
+	Authenticate func(ctx context.Context) (context.Context, error)
 	// ShutdownTimeout bounds how long Shutdown waits for requests in flight.
 	ShutdownTimeout time.Duration
 	Logger          *slog.Logger
@@ -170,6 +189,12 @@ type Broker struct {
 	metrics *metrics
 	// auth resolves calls to principals when authentication is on (auth.go).
 	auth *authenticator
+	// authz decides access when authorization is on; nil when it is off.
+	authz *authz.Authorizer
+
+	// imx is what the broker observes for its internal metrics
+	// (metrics_internal.go).
+	imx *internalMetrics
 
 	mu       sync.RWMutex
 	replicas map[uint64]*replica.Replica
@@ -223,6 +248,7 @@ func New(cfg Config) (*Broker, error) {
 		failed:      make(chan struct{}),
 		producerIDs: newProducerIDs(),
 		metrics:     newMetrics(),
+		imx:         newInternalMetrics(),
 	}
 	b.lifetime, b.endLife = context.WithCancel(context.Background())
 	b.states.init()
@@ -303,6 +329,7 @@ func (b *Broker) startRaft() error {
 	}
 	b.meta = meta
 	b.auth = newAuthenticator(b)
+	b.newAuthorizer()
 	b.groups = b.newCoordinator()
 	if err := eng.AddGroup(raftmeta.Group, b.controllerIDs(), meta); err != nil {
 		return err

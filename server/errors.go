@@ -132,8 +132,17 @@ func toStatus(err error) *status.Status {
 		tooLarge *replica.EntryTooLargeError
 		unknownP *unknownProducerError
 		peerDeny *peerDeniedError
+		denied   *permissionDeniedError
 	)
 	switch {
+	case errors.As(err, &denied):
+		return withDetails(codes.PermissionDenied, err.Error(), &errdetails.ErrorInfo{
+			Reason: "ACL_DENIED", Domain: "sluice.io",
+			Metadata: map[string]string{
+				"principal": denied.principal.String(), "operation": opName(denied.op),
+				"resource_type": resName(denied.resType), "resource_name": denied.name,
+			},
+		})
 	case errors.As(err, &field):
 		return withDetails(codes.InvalidArgument, err.Error(), &errdetails.BadRequest{
 			FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: field.Field, Description: field.Reason}},

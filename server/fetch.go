@@ -10,6 +10,7 @@ import (
 
 	internalv1 "github.com/sluice-io/sluice/gen/go/sluice/internalpb/v1"
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+	"github.com/sluice-io/sluice/server/quota"
 	"github.com/sluice-io/sluice/server/replica"
 	"github.com/sluice-io/sluice/server/wire"
 )
@@ -17,6 +18,8 @@ import (
 type fetchService struct {
 	sluicev1.UnimplementedFetchServiceServer
 	b *Broker
+	// quotas throttles clients over their fetch quotas (quota.go).
+	quotas *quotaEnforcer
 }
 
 // cursor is the read position of a fetch stream in one partition.
@@ -38,6 +41,18 @@ type fetchLimits struct {
 // holds at most one response's worth of buffers on the broker. Partitions
 // with no replica here are relayed from a broker that has one.
 func (s *fetchService) Fetch(req *sluicev1.FetchRequest, stream grpc.ServerStreamingServer[sluicev1.FetchResponse]) error {
+	if err := s.b.authorize(stream.Context(), opRead, resTopic, req.GetTopic()); err != nil {
+		return err
+	}
+	caller, err := callerOf(stream.Context())
+	if err != nil {
+		return err
+	}
+	// A fetch call is one request; over the request rate it starts late.
+	owed := s.quotas.delay(caller, quota.Requests, 1)
+	if err := s.b.holdBack(stream.Context(), owed); err != nil {
+		return err
+	}
 	topic := s.b.meta.Topic(req.GetTopic())
 	if topic == nil {
 		return topicNotFound(req.GetTopic())
@@ -55,7 +70,8 @@ func (s *fetchService) Fetch(req *sluicev1.FetchRequest, stream grpc.ServerStrea
 	}
 	ctx, cancel := context.WithCancel(stream.Context())
 	defer cancel()
-	sk := &sink{stream: stream, total: req.GetMaxTotalRecords()}
+	sk := &sink{stream: stream, total: req.GetMaxTotalRecords(), owed: owed, hold: s.b.holdBack,
+		throttle: func(n int) time.Duration { return s.quotas.delay(caller, quota.FetchBytes, n) }}
 	sources := make(chan error, len(remote)+1)
 	for addr, parts := range remote {
 		go func() { sources <- s.relay(ctx, addr, relayRequest(req, parts), sk) }()
@@ -185,6 +201,11 @@ func (f *fetcher) run() error {
 		waits := make([]<-chan struct{}, 0, len(f.cursors))
 		for _, c := range f.cursors {
 			waits = append(waits, c.r.Changed())
+		}
+		// Each round is held to the ACLs as they are now: revoking READ
+		// ends a follow stream at its next records.
+		if err := f.s.b.authorize(f.ctx, opRead, resTopic, f.topic.GetName()); err != nil {
+			return err
 		}
 		progressed, finished, err := f.readAll()
 		if err != nil || finished {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"sync"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
@@ -26,6 +27,13 @@ type sink struct {
 	stream grpc.ServerStream
 	total  int64 // 0: no limit
 	sent   int64
+	// throttle counts a response of n bytes against the client's fetch
+	// quota and returns how long to hold it (nil: no quotas); hold waits.
+	// owed is a throttle time the next response reports as well (the
+	// request's own, waited out before the first response).
+	throttle func(n int) time.Duration
+	hold     func(ctx context.Context, d time.Duration) error
+	owed     time.Duration
 }
 
 // remaining is how many more records may be sent; -1 means no limit.
@@ -51,6 +59,18 @@ func (s *sink) send(resp []byte, n int) (full bool, err error) {
 		if int64(n) > left {
 			resp, n = wire.TrimRecords(resp, int(left)), int(left)
 		}
+	}
+	if s.throttle != nil {
+		// Held with the sink's lock: the stream's other sources wait, so
+		// the whole stream is throttled, and nobody else's.
+		d := s.throttle(len(resp))
+		if err := s.hold(s.stream.Context(), d); err != nil {
+			return false, err
+		}
+		if ms := throttleMs(d + s.owed); ms > 0 {
+			resp = wire.AppendThrottleTime(resp, ms)
+		}
+		s.owed = 0
 	}
 	if err := s.stream.SendMsg(&rawMessage{b: resp}); err != nil {
 		return false, err
@@ -85,6 +105,10 @@ func (s *fetchService) relay(ctx context.Context, addr string, req *sluicev1.Fet
 		}
 		n, err := wire.CountRecords(m.b)
 		if err != nil {
+			return err
+		}
+		// A long follow stream is held to the ACLs as they change.
+		if err := s.b.authorize(ctx, opRead, resTopic, req.GetTopic()); err != nil {
 			return err
 		}
 		if full, err := sk.send(m.b, n); err != nil || full {

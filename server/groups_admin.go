@@ -11,7 +11,24 @@ import (
 // DescribeGroup shows the coordinator's view of a group and, for each
 // partition of its topics, the committed offset, the log end offset (the
 // leader's high watermark) and the lag between them.
+//
+// It needs DESCRIBE on the group; the lag is shown for the topics the caller
+// may DESCRIBE.
 func (s *groupService) DescribeGroup(ctx context.Context, req *sluicev1.DescribeGroupRequest) (*sluicev1.DescribeGroupResponse, error) {
+	if err := s.b.authorize(ctx, opDescribe, resGroup, req.GetGroupId()); err != nil {
+		return nil, err
+	}
+	resp, err := s.describeGroup(ctx, req)
+	if err != nil || !s.b.checked(ctx) {
+		return resp, err
+	}
+	resp.Partitions = slices.DeleteFunc(resp.Partitions, func(l *sluicev1.PartitionLag) bool {
+		return !s.b.allowed(ctx, opDescribe, resTopic, l.GetTopic())
+	})
+	return resp, nil
+}
+
+func (s *groupService) describeGroup(ctx context.Context, req *sluicev1.DescribeGroupRequest) (*sluicev1.DescribeGroupResponse, error) {
 	rt, fwd, err := s.route(ctx, req.GetGroupId())
 	if err != nil {
 		return nil, err
@@ -32,6 +49,9 @@ func (s *groupService) DescribeGroup(ctx context.Context, req *sluicev1.Describe
 		})
 	}
 	for _, topic := range d.Topics {
+		if !s.b.allowed(ctx, opDescribe, resTopic, topic) {
+			continue // nor looked up: its offsets are not the caller's to see
+		}
 		lags, err := s.topicLag(ctx, topic, d.Offsets)
 		if err != nil {
 			return nil, err
@@ -79,7 +99,14 @@ func topicPartitions(tps []group.TP) []*sluicev1.TopicPartitions {
 
 // ResetOffsets commits, for a group without members, the offsets the
 // request names, looked up in the partitions' leaders.
+// It needs READ on the group and the topic, as a commit does.
 func (s *groupService) ResetOffsets(ctx context.Context, req *sluicev1.ResetOffsetsRequest) (*sluicev1.ResetOffsetsResponse, error) {
+	if err := s.b.authorize(ctx, opRead, resGroup, req.GetGroupId()); err != nil {
+		return nil, err
+	}
+	if err := s.b.authorize(ctx, opRead, resTopic, req.GetTopic()); err != nil {
+		return nil, err
+	}
 	rt, fwd, err := s.route(ctx, req.GetGroupId())
 	if err != nil {
 		return nil, err

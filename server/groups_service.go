@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc"
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
+	"github.com/sluice-io/sluice/server/authz"
 	"github.com/sluice-io/sluice/server/group"
 )
 
@@ -66,9 +67,22 @@ func (s *groupService) checkCommitPartitions(offsets []*sluicev1.CommittedOffset
 	return nil
 }
 
+// CommitOffsets needs READ on the group and on every topic committed to; the
+// response has no per-partition errors, so a topic refused refuses the
+// commit, naming it.
 func (s *groupService) CommitOffsets(ctx context.Context, req *sluicev1.CommitOffsetsRequest) (*sluicev1.CommitOffsetsResponse, error) {
 	if err := checkCommitLimits(req, &s.b.cfg.Limits); err != nil {
 		return nil, err
+	}
+	if err := s.b.authorize(ctx, opRead, resGroup, req.GetGroupId()); err != nil {
+		return nil, err
+	}
+	if s.b.checked(ctx) {
+		for i, o := range req.GetOffsets() {
+			if err := s.b.authorize(ctx, opRead, resTopic, o.GetTopic()); err != nil {
+				return nil, fmt.Errorf("offsets[%d]: %w", i, err)
+			}
+		}
 	}
 	rt, fwd, err := s.route(ctx, req.GetGroupId())
 	if err != nil {
@@ -91,7 +105,30 @@ func (s *groupService) CommitOffsets(ctx context.Context, req *sluicev1.CommitOf
 	return &sluicev1.CommitOffsetsResponse{}, nil
 }
 
+// FetchOffsets needs DESCRIBE on the group and on each topic named; asked for
+// all, it answers with the topics the caller may DESCRIBE.
 func (s *groupService) FetchOffsets(ctx context.Context, req *sluicev1.FetchOffsetsRequest) (*sluicev1.FetchOffsetsResponse, error) {
+	if err := s.b.authorize(ctx, opDescribe, resGroup, req.GetGroupId()); err != nil {
+		return nil, err
+	}
+	if s.b.checked(ctx) {
+		for i, tp := range req.GetPartitions() {
+			if err := s.b.authorize(ctx, opDescribe, resTopic, tp.GetTopic()); err != nil {
+				return nil, fmt.Errorf("partitions[%d]: %w", i, err)
+			}
+		}
+	}
+	resp, err := s.fetchOffsets(ctx, req)
+	if err != nil || !s.b.checked(ctx) {
+		return resp, err
+	}
+	resp.Offsets = slices.DeleteFunc(resp.Offsets, func(o *sluicev1.CommittedOffset) bool {
+		return !s.b.allowed(ctx, opDescribe, resTopic, o.GetTopic())
+	})
+	return resp, nil
+}
+
+func (s *groupService) fetchOffsets(ctx context.Context, req *sluicev1.FetchOffsetsRequest) (*sluicev1.FetchOffsetsResponse, error) {
 	rt, fwd, err := s.route(ctx, req.GetGroupId())
 	if err != nil {
 		return nil, err
@@ -128,6 +165,9 @@ func (s *groupService) FetchOffsets(ctx context.Context, req *sluicev1.FetchOffs
 }
 
 func (s *groupService) DeleteGroup(ctx context.Context, req *sluicev1.DeleteGroupRequest) (*sluicev1.DeleteGroupResponse, error) {
+	if err := s.b.authorize(ctx, opDelete, resGroup, req.GetGroupId()); err != nil {
+		return nil, err
+	}
 	rt, fwd, err := s.route(ctx, req.GetGroupId())
 	if err != nil {
 		return nil, err
@@ -142,8 +182,21 @@ func (s *groupService) DeleteGroup(ctx context.Context, req *sluicev1.DeleteGrou
 }
 
 // ListGroups lists the groups of every coordinator: this broker's, and,
-// unless the request was forwarded, every other broker's.
+// unless the request was forwarded, every other broker's. A caller with
+// DESCRIBE on the cluster sees them all, any other the groups it may
+// DESCRIBE (Kafka's ListGroups).
 func (s *groupService) ListGroups(ctx context.Context, req *sluicev1.ListGroupsRequest) (*sluicev1.ListGroupsResponse, error) {
+	resp, err := s.listGroups(ctx, req)
+	if err != nil || s.b.allowed(ctx, opDescribe, resCluster, authz.ClusterName) {
+		return resp, err
+	}
+	resp.Groups = slices.DeleteFunc(resp.Groups, func(g *sluicev1.GroupSummary) bool {
+		return !s.b.allowed(ctx, opDescribe, resGroup, g.GetGroupId())
+	})
+	return resp, nil
+}
+
+func (s *groupService) listGroups(ctx context.Context, req *sluicev1.ListGroupsRequest) (*sluicev1.ListGroupsResponse, error) {
 	resp := &sluicev1.ListGroupsResponse{}
 	seen := map[string]bool{}
 	for _, g := range s.b.groups.List() {
@@ -197,6 +250,9 @@ func (s *groupService) MemberSession(stream grpc.BidiStreamingServer[sluicev1.Me
 	if join == nil {
 		return badRequest("join", "the first message of a session must be a join")
 	}
+	if err := s.b.authorize(ctx, opRead, resGroup, join.GetGroupId()); err != nil {
+		return err
+	}
 	rt, err := s.b.routeGroup(ctx, join.GetGroupId())
 	if err != nil {
 		return err
@@ -212,7 +268,10 @@ func (s *groupService) MemberSession(stream grpc.BidiStreamingServer[sluicev1.Me
 		return s.b.coordinatorError(rt, err)
 	}
 	recvDone := make(chan error, 1)
-	go func() { recvDone <- receiveMember(stream, sess) }()
+	// Each heartbeat is held to the ACLs as they are now, as Kafka checks
+	// READ on the group for every heartbeat.
+	mayStay := func() error { return s.b.authorize(ctx, opRead, resGroup, join.GetGroupId()) }
+	go func() { recvDone <- receiveMember(stream, sess, mayStay) }()
 	for {
 		select {
 		case msg := <-sess.Out():
@@ -244,7 +303,7 @@ func sessionEnd(err error) error {
 
 // receiveMember passes the member's messages to its session until the
 // stream ends: nil when the member closed it.
-func receiveMember(stream grpc.BidiStreamingServer[sluicev1.MemberSessionRequest, sluicev1.MemberSessionResponse], sess *group.Session) error {
+func receiveMember(stream grpc.BidiStreamingServer[sluicev1.MemberSessionRequest, sluicev1.MemberSessionResponse], sess *group.Session, mayStay func() error) error {
 	for {
 		msg, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
@@ -255,6 +314,9 @@ func receiveMember(stream grpc.BidiStreamingServer[sluicev1.MemberSessionRequest
 		}
 		switch k := msg.GetKind().(type) {
 		case *sluicev1.MemberSessionRequest_Heartbeat:
+			if err := mayStay(); err != nil {
+				return err
+			}
 			sess.Heartbeat()
 		case *sluicev1.MemberSessionRequest_RevocationDone:
 			sess.RevocationDone(group.FromProto(k.RevocationDone.GetPartitions()))

@@ -31,7 +31,8 @@ import (
 // first: the gRPC metrics, recovery (a panic becomes INTERNAL and a log
 // line), the request id (requestid.go), logging, the mapping of errors to
 // status, the request durations, the check of peer certificates, then
-// authentication (when on: auth.go), then validation, then the handler.
+// authentication (when on: auth.go), request quotas (quota.go), then
+// validation, then the handler.
 func (b *Broker) newGRPCServer() error {
 	codec, err := newRawCodec()
 	if err != nil {
@@ -44,6 +45,7 @@ func (b *Broker) newGRPCServer() error {
 		logging.WithLogOnEvents(logging.FinishCall),
 		logging.WithLevels(callLogLevel),
 	}
+	quotas := newQuotaEnforcer(b.meta)
 	recoverOpts := []recovery.Option{recovery.WithRecoveryHandler(func(p any) error {
 		b.log.Error("panic in request handler", "panic", p, "stack", string(debug.Stack()))
 		return status.Error(codes.Internal, "internal error")
@@ -66,8 +68,10 @@ func (b *Broker) newGRPCServer() error {
 			b.metrics.unaryDuration,
 			b.peerAuthUnary,
 		}, authUnary, []grpc.UnaryServerInterceptor{
+			b.authenticateUnary,
 			b.requestSizeUnary,
 			b.drainUnary,
+			b.quotaUnary(quotas),
 			validateUnary,
 		})...),
 		grpc.ChainStreamInterceptor(slices.Concat([]grpc.StreamServerInterceptor{
@@ -80,13 +84,14 @@ func (b *Broker) newGRPCServer() error {
 			statusStream,
 			b.peerAuthStream,
 		}, authStream, []grpc.StreamServerInterceptor{
+			b.authenticateStream,
 			b.requestSizeStream,
 			b.drainStream,
 			validateStream,
 		})...),
 	)...)
-	sluicev1.RegisterProduceServiceServer(b.grpc, &produceService{b: b, buffer: semaphore.NewWeighted(int64(b.cfg.Limits.ProduceBufferBytes))})
-	sluicev1.RegisterFetchServiceServer(b.grpc, &fetchService{b: b})
+	sluicev1.RegisterProduceServiceServer(b.grpc, &produceService{b: b, buffer: semaphore.NewWeighted(int64(b.cfg.Limits.ProduceBufferBytes)), quotas: quotas})
+	sluicev1.RegisterFetchServiceServer(b.grpc, &fetchService{b: b, quotas: quotas})
 	sluicev1.RegisterAdminServiceServer(b.grpc, &adminService{b: b})
 	sluicev1.RegisterGroupCoordinatorServiceServer(b.grpc, &groupService{b: b})
 	sluicev1.RegisterAuthServiceServer(b.grpc, &authService{b: b})
@@ -130,7 +135,7 @@ func callLogLevel(c codes.Code) logging.Level {
 		codes.OutOfRange, codes.Unimplemented, codes.FailedPrecondition:
 		return logging.LevelDebug
 	case codes.Unavailable, codes.ResourceExhausted, codes.DeadlineExceeded, codes.Aborted,
-		codes.Unauthenticated: // worth seeing, never an error of the broker's
+		codes.Unauthenticated, codes.PermissionDenied: // worth seeing, never an error of the broker's
 		return logging.LevelInfo
 	}
 	return logging.LevelError

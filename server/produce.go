@@ -15,6 +15,7 @@ import (
 	internalv1 "github.com/sluice-io/sluice/gen/go/sluice/internalpb/v1"
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 	"github.com/sluice-io/sluice/server/partitioner"
+	"github.com/sluice-io/sluice/server/quota"
 	"github.com/sluice-io/sluice/server/replica"
 	"github.com/sluice-io/sluice/server/wire"
 )
@@ -35,6 +36,8 @@ type produceService struct {
 	buffer *semaphore.Weighted
 	// spread picks the partition of keyless records, round-robin per request.
 	spread atomic.Uint32
+	// quotas throttles clients over their produce quotas (quota.go).
+	quotas *quotaEnforcer
 }
 
 // Produce reads requests as they come, hands each to its partitions'
@@ -42,6 +45,10 @@ type produceService struct {
 // when the client closes its side, or when the broker stops (requests already
 // accepted are answered first).
 func (s *produceService) Produce(stream grpc.BidiStreamingServer[sluicev1.ProduceRequest, sluicev1.ProduceResponse]) error {
+	caller, err := callerOf(stream.Context())
+	if err != nil {
+		return err
+	}
 	// A request holds a slot from its arrival until its commit, so at most
 	// maxInFlightPerStream wait. It holds an unsent place from its arrival
 	// until its response has gone to the client, so out (of that capacity)
@@ -49,16 +56,16 @@ func (s *produceService) Produce(stream grpc.BidiStreamingServer[sluicev1.Produc
 	// never block on a client that does not read its responses. Such a
 	// client costs its own stream (at most maxInFlightPerStream responses
 	// held, then the broker stops reading it) and nothing else.
-	out := make(chan *sluicev1.ProduceResponse, maxInFlightPerStream)
+	out := make(chan heldResponse, maxInFlightPerStream)
 	slots := make(chan struct{}, maxInFlightPerStream)
 	unsent := make(chan struct{}, maxInFlightPerStream)
 	sendDone := make(chan error, 1)
-	go func() { sendDone <- sendResponses(stream, out, unsent) }()
+	go func() { sendDone <- s.sendResponses(stream, out, unsent) }()
 	// The receiver runs apart so that a stopping broker need not wait for an
 	// idle client's next message; it exits once the stream ends.
 	recvDone := make(chan error, 1)
 	fw := newForwarders(stream.Context(), s.b)
-	go func() { recvDone <- s.receive(stream, fw, slots, unsent, out) }()
+	go func() { recvDone <- s.receive(stream, caller, fw, slots, unsent, out) }()
 
 	var recvErr error
 	select {
@@ -79,21 +86,37 @@ func (s *produceService) Produce(stream grpc.BidiStreamingServer[sluicev1.Produc
 	return sendErr
 }
 
+// heldResponse is a response and the time before which it is not sent: a
+// throttled request's response is held until its throttle time has passed.
+type heldResponse struct {
+	resp      *sluicev1.ProduceResponse
+	notBefore time.Time
+}
+
 // sendResponses sends until out is closed, freeing a request's unsent place
-// once its response went out. After a failed send it keeps draining, so that
-// the receiver never waits on a dead stream.
-func sendResponses(stream grpc.ServerStream, out <-chan *sluicev1.ProduceResponse, unsent <-chan struct{}) error {
+// once its response went out. A throttled response waits here, on the
+// stream's own goroutine, holding only its unsent place; responses queue
+// behind it in order (the receiver reads no request meanwhile, so none is
+// due earlier), and a stopping broker sends them at once. After a failed
+// send it keeps draining, so that the receiver never waits on a dead stream.
+func (s *produceService) sendResponses(stream grpc.ServerStream, out <-chan heldResponse, unsent <-chan struct{}) error {
 	var err error
-	for resp := range out {
+	for h := range out {
 		if err == nil {
-			err = stream.SendMsg(resp)
+			err = s.b.holdBack(stream.Context(), time.Until(h.notBefore))
+			if errors.Is(err, errShuttingDown) {
+				err = nil
+			}
+		}
+		if err == nil {
+			err = stream.SendMsg(h.resp)
 		}
 		<-unsent
 	}
 	return err
 }
 
-func (s *produceService) receive(stream grpc.ServerStream, fw *forwarders, slots, unsent chan struct{}, out chan<- *sluicev1.ProduceResponse) error {
+func (s *produceService) receive(stream grpc.ServerStream, caller quotaCaller, fw *forwarders, slots, unsent chan struct{}, out chan<- heldResponse) error {
 	ctx := stream.Context()
 	// admitCtx also ends when the broker starts stopping, so that a request
 	// waiting for buffer space does not hold up the shutdown.
@@ -134,12 +157,20 @@ func (s *produceService) receive(stream grpc.ServerStream, fw *forwarders, slots
 			}
 			return ctx.Err()
 		}
+		// Over a quota, the request is handled now; its response waits
+		// out the throttle time, and so does the next read of the stream.
+		throttle := s.quotas.requestAndBytes(caller, quota.ProduceBytes, len(raw.b))
+		notBefore := time.Now().Add(throttle)
 		s.handle(ctx, fw, raw.b, func(resp *sluicev1.ProduceResponse) {
 			s.b.metrics.produceDuration.Observe(time.Since(received).Seconds())
 			s.buffer.Release(size)
-			out <- resp
+			resp.ThrottleTimeMs = throttleMs(throttle)
+			out <- heldResponse{resp: resp, notBefore: notBefore}
 			<-slots
 		})
+		if err := s.b.holdBack(ctx, throttle); err != nil {
+			return err
+		}
 	}
 }
 
@@ -194,6 +225,21 @@ func (s *produceService) handle(ctx context.Context, fw *forwarders, raw []byte,
 	})
 	if err != nil {
 		fail(wire.PeekSequence(raw), err)
+		return
+	}
+	if err := s.b.authorize(ctx, opWrite, resTopic, req.Topic); err != nil {
+		// Refused before the topic is looked up, so that a caller learns
+		// nothing of topics it may not write. The refusal is this
+		// request's alone: the stream goes on. A request for a named
+		// partition gets it in that partition's result, as Kafka reports
+		// TOPIC_AUTHORIZATION_FAILED per partition.
+		if req.HasPartition {
+			reply(&sluicev1.ProduceResponse{Sequence: req.Sequence, Results: []*sluicev1.ProduceResult{
+				{Partition: req.Partition, RecordCount: int32(len(req.Records)), Error: toError(err)},
+			}})
+			return
+		}
+		fail(req.Sequence, err)
 		return
 	}
 	topic, parts, err := s.route(ctx, req)

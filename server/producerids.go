@@ -144,6 +144,9 @@ func (b *Broker) reserveProducerIDs(n int64) (int64, error) {
 
 // InitProducer gives an idempotent producer its id; the epoch starts at 0.
 func (s *produceService) InitProducer(ctx context.Context, _ *sluicev1.InitProducerRequest) (*sluicev1.InitProducerResponse, error) {
+	if err := s.b.authorizeInitProducer(ctx); err != nil {
+		return nil, err
+	}
 	id, err := s.b.allocateProducerID(ctx)
 	if err != nil {
 		return nil, err

@@ -115,7 +115,9 @@ func (b *Broker) enforceRetention(now time.Time) uint64 {
 // log GC rewrites the files that hold mostly garbage.
 func (b *Broker) reclaimSpace() {
 	start := time.Now()
-	if err := b.db.ReclaimSpace(gcDiscardRatio); err != nil {
+	err := b.db.ReclaimSpace(gcDiscardRatio)
+	b.imx.observeReclaim(time.Since(start))
+	if err != nil {
 		b.log.Warn("reclaim disk space after retention", "err", err)
 		return
 	}

@@ -41,6 +41,9 @@ type DB struct {
 
 	// txns commits each badger transaction of a write (txnwrite.go).
 	txns txnCommitter
+
+	// gc counts value log GC for Stats (stats.go).
+	gc gcStats
 }
 
 // Open opens (creating if needed) the database described by opts. Zero
@@ -216,10 +219,21 @@ func (db *DB) ReclaimSpace(discardRatio float64) error {
 // (Compact and DeleteIndexBefore) only deletes keys; this is what gives the
 // disk space of large entries back. It is a no-op in InMemory mode.
 func (db *DB) RunValueLogGC(discardRatio float64) error {
+	if db.opts.InMemory {
+		return nil
+	}
+	db.gc.runs.Add(1)
+	before := db.valueLogBytes()
+	defer func() {
+		if after := db.valueLogBytes(); after < before {
+			db.gc.reclaimedBytes.Add(uint64(before - after))
+		}
+	}()
 	for {
 		err := db.runValueLogGCOnce(discardRatio)
 		switch {
 		case err == nil:
+			db.gc.rewrites.Add(1)
 			continue
 		case errors.Is(err, badger.ErrNoRewrite), errors.Is(err, badger.ErrGCInMemoryMode):
 			return nil

@@ -12,9 +12,13 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 )
+
+// clientIDKey is the call metadata that names the client (WithClientID).
+const clientIDKey = "sluice-client-id"
 
 // Option configures a Client.
 type Option func(*clientOptions)
@@ -25,12 +29,21 @@ type clientOptions struct {
 	requestTimeout time.Duration
 	minRefresh     time.Duration
 	scram          *scramConfig
+	clientID       string
 }
 
 // WithDialOptions adds gRPC dial options, after the defaults (plaintext,
 // 64 MiB messages): grpc.WithTransportCredentials for TLS, interceptors...
 func WithDialOptions(opts ...grpc.DialOption) Option {
 	return func(o *clientOptions) { o.dialOptions = append(o.dialOptions, opts...) }
+}
+
+// WithClientID names the client to the brokers (Kafka's client.id): every
+// call carries it as the "sluice-client-id" metadata, and brokers apply the
+// quotas set for it (sluice quota set --client-id). Without it calls name no
+// client id and get only quotas for the default client id.
+func WithClientID(id string) Option {
+	return func(o *clientOptions) { o.clientID = id }
 }
 
 // WithMetadataMaxAge sets how often the routing metadata is refreshed even
@@ -163,6 +176,15 @@ func (c *Client) conn(addr string) (*grpc.ClientConn, error) {
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20), grpc.MaxCallSendMsgSize(64<<20)),
 	}, c.opts.dialOptions...)
+	if id := c.opts.clientID; id != "" {
+		opts = append(opts,
+			grpc.WithChainUnaryInterceptor(func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, callOpts ...grpc.CallOption) error {
+				return invoker(metadata.AppendToOutgoingContext(ctx, clientIDKey, id), method, req, reply, cc, callOpts...)
+			}),
+			grpc.WithChainStreamInterceptor(func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, callOpts ...grpc.CallOption) (grpc.ClientStream, error) {
+				return streamer(metadata.AppendToOutgoingContext(ctx, clientIDKey, id), desc, cc, method, callOpts...)
+			}))
+	}
 	conn, err := grpc.NewClient(addr, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("sluice: dial %s: %w", addr, err)

@@ -51,6 +51,11 @@ type ConsumerConfig struct {
 	// OnReset, when set, is told of each such restart. It is called from a
 	// reading goroutine: keep it short.
 	OnReset func(OffsetReset)
+	// OnThrottle, when set, is told how long the broker held back each
+	// response it throttled because the client is over a fetch or request
+	// quota (throttle_time_ms); the records still come. It is called from a
+	// reading goroutine: keep it short.
+	OnThrottle func(time.Duration)
 }
 
 // OffsetReset is a partition whose position was outside its log and that
@@ -440,6 +445,9 @@ func (c *Consumer) fetch(addr string, parts map[int32]Position) (progressed bool
 		}
 		if err != nil {
 			return progressed, fromRPC(err)
+		}
+		if ms := resp.GetThrottleTimeMs(); ms > 0 && c.cfg.OnThrottle != nil {
+			c.cfg.OnThrottle(time.Duration(ms) * time.Millisecond)
 		}
 		recs, err := fetchedRecords(resp)
 		if err != nil {

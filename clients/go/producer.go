@@ -514,7 +514,7 @@ func (p *Producer) dispatch(now time.Time) time.Time {
 		if err == nil {
 			err = deliveryTimeout(b)
 		}
-		p.report(b, -1, err)
+		p.report(b, -1, 0, err)
 	}
 	for bc, bs := range sends {
 		bc.enqueue(bs)
@@ -588,7 +588,7 @@ func (p *Producer) complete(b *batch, resp *sluicev1.ProduceResponse, err error)
 		p.poke()
 		return
 	}
-	p.report(b, base, failure)
+	p.report(b, base, time.Duration(resp.GetThrottleTimeMs())*time.Millisecond, failure)
 	p.poke()
 }
 
@@ -615,10 +615,11 @@ func outcome(b *batch, resp *sluicev1.ProduceResponse, err error) (int64, error)
 	return -1, &Error{Code: codes.Internal, Message: fmt.Sprintf("the broker's answer has no result for partition %d", b.tp.partition)}
 }
 
-// report calls the records' callbacks, in order, and releases their buffer space.
-func (p *Producer) report(b *batch, base int64, err error) {
+// report calls the records' callbacks, in order, and releases their buffer
+// space; throttle is how long the broker held the batch's answer back.
+func (p *Producer) report(b *batch, base int64, throttle time.Duration, err error) {
 	for i, r := range b.records {
-		md := RecordMetadata{Topic: b.tp.topic, Partition: b.tp.partition, Offset: -1}
+		md := RecordMetadata{Topic: b.tp.topic, Partition: b.tp.partition, Offset: -1, Throttle: throttle}
 		if err == nil && base >= 0 {
 			md.Offset = base + int64(i)
 		}

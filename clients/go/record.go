@@ -47,6 +47,11 @@ type RecordMetadata struct {
 	Partition int32
 	// Offset is -1 with AcksNone.
 	Offset int64
+	// Throttle is how long the broker held back the answer to the record's
+	// batch because the client is over a quota (the response's
+	// throttle_time_ms); 0 when it was not. A throttled record is still
+	// stored: quotas slow clients down, they never fail them.
+	Throttle time.Duration
 }
 
 // PartitionForKey returns the partition of a non-nil key among n partitions:

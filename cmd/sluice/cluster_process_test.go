@@ -42,6 +42,12 @@ type processCluster struct {
 }
 
 func startProcessCluster(t *testing.T, n int) *processCluster {
+	return startProcessClusterWith(t, n, func(uint64) []string { return nil })
+}
+
+// startProcessClusterWith starts brokers 1..n, giving broker id the serve
+// flags extra(id) too.
+func startProcessClusterWith(t *testing.T, n int, extra func(id uint64) []string) *processCluster {
 	addrs := freeAddrs(t, n)
 	var ctl []string
 	for i, a := range addrs {
@@ -51,7 +57,7 @@ func startProcessCluster(t *testing.T, n int) *processCluster {
 	for i, a := range addrs {
 		id := uint64(i + 1)
 		p := &brokerProc{t: t, dataDir: t.TempDir(), listen: a, logs: &syncBuffer{},
-			extra: []string{"--node-id", strconv.FormatUint(id, 10), "--initial-controllers", strings.Join(ctl, ",")}}
+			extra: append([]string{"--node-id", strconv.FormatUint(id, 10), "--initial-controllers", strings.Join(ctl, ",")}, extra(id)...)}
 		p.launch()
 		t.Cleanup(p.kill)
 		c.brokers[id] = p

@@ -75,6 +75,8 @@ func newRootCmd(g *globalOptions) *cobra.Command {
 		newProduceCmd(g),
 		newConsumeCmd(g),
 		newGroupCmd(g),
+		newQuotaCmd(g),
+		newACLCmd(g),
 		newBenchCmd(g),
 		newClusterCmd(g), withoutBroker(newDevCmd()),
 		newUserCmd(g),

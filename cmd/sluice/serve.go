@@ -39,6 +39,7 @@ type serveOptions struct {
 	join           string
 	tls            tlsServeOptions
 	auth           serveAuthOptions
+	authz          authzOptions
 }
 
 func newServeCmd() *cobra.Command {
@@ -76,6 +77,7 @@ func newServeCmd() *cobra.Command {
 	f.StringVar(&o.pprof, "pprof", "", "deprecated: pprof is served by --http-listen; this serves the same admin endpoints on a second address")
 	_ = f.MarkDeprecated("pprof", "pprof is served on --http-listen at /debug/pprof/")
 	addTLSServeFlags(cmd, &o.tls)
+	addAuthzFlags(cmd, &o.authz)
 	return cmd
 }
 
@@ -121,7 +123,7 @@ func (o *serveOptions) run(cmd *cobra.Command) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.listen, err)
 	}
-	b, err := server.New(server.Config{
+	cfg := server.Config{
 		NodeID: o.nodeID, Storage: storage.DefaultOptions(o.dataDir), AdvertiseAddr: o.advertise, Rack: o.rack,
 		Limits: o.limits, Logger: logger, Controllers: controllers, Join: o.join,
 		RetentionMs: o.retentionMs, RetentionBytes: o.retentionBytes, RetentionCheckInterval: o.retentionCheck,
@@ -129,7 +131,12 @@ func (o *serveOptions) run(cmd *cobra.Command) error {
 		TLS:                   tlsFiles,
 		PrincipalMappingRules: mappingRules,
 		Authentication:        authCfg,
-	})
+	}
+	if err := o.authz.apply(&cfg); err != nil {
+		_ = lis.Close()
+		return err
+	}
+	b, err := server.New(cfg)
 	if err != nil {
 		_ = lis.Close()
 		if strings.Contains(err.Error(), "Cannot acquire directory lock") {

@@ -116,6 +116,11 @@ type Engine struct {
 	// is when that was last logged (unix ns).
 	inboxDrops  atomic.Uint64
 	inboxWarned atomic.Int64
+	// stats is what the engine counts for metrics (stats.go); cycleEntries
+	// carries a cycle's appended entries from persist to its observation
+	// (the loop's alone, under cycleMu).
+	stats        *counters
+	cycleEntries int
 
 	tasks chan func()
 	stop  chan struct{}
@@ -148,6 +153,7 @@ func New(cfg Config) (*Engine, error) {
 		tasks:  make(chan func()),
 		stop:   make(chan struct{}),
 		failed: make(chan struct{}),
+		stats:  newCounters(),
 	}, nil
 }
 
@@ -237,8 +243,13 @@ func (e *Engine) newGroup(id uint64, voters []uint64, sm StateMachine) (*group, 
 	if err != nil {
 		return nil, err
 	}
-	g := &group{id: id, self: e.cfg.NodeID, rn: rn, log: rlog, sm: sm,
+	g := &group{id: id, self: e.cfg.NodeID, rn: rn, log: rlog, sm: sm, stats: e.stats,
 		activeWindow: time.Duration(e.cfg.ElectionTicks) * e.cfg.TickInterval}
+	last, err := rlog.LastIndex()
+	if err != nil {
+		return nil, err
+	}
+	g.bytes.reset(last)
 	hs, cs, err := rlog.InitialState()
 	if err != nil {
 		return nil, err
@@ -301,7 +312,7 @@ func (e *Engine) raftConfig(rlog *storage.RaftLog, applied uint64) *raft.Config 
 		MaxInflightBytes:         e.cfg.MaxInflightBytes,
 		CheckQuorum:              true,
 		PreVote:                  true,
-		Logger:                   raftLogger{e.log},
+		Logger:                   raftLogger{l: e.log, elections: &e.stats.elections},
 	}
 }
 

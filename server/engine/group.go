@@ -61,18 +61,28 @@ type group struct {
 	confState      *raftpb.ConfState // set by a conf change until snapshotConf
 	term           uint64
 	leader         atomic.Uint64
+	lastLeader     uint64       // the last non-zero leader, for Stats.LeaderChanges
 	voters         atomic.Int64 // size of the configuration, for shutdown hand-off
 	// noSuccessor is set when a hand-off found no live voter to take over.
 	noSuccessor atomic.Bool
 
-	// While this node leads: when each voter was last seen active, and how
-	// many were seen within activeWindow (this node included); inSync is 0
-	// when this node does not lead.
-	activeAt     map[uint64]time.Time
+	// While this node leads: what it keeps of each voter (when last seen
+	// active, when last caught up), how many were seen within activeWindow
+	// (this node included; inSync is 0 when this node does not lead), how
+	// many were caught up within CaughtUpWindow, and the largest lag of a
+	// voter in entries and bytes (stats.go).
+	activeAt     map[uint64]*voterState
 	activeWindow time.Duration
 	inSync       atomic.Int64
-	// inSyncIDs are the voters inSync counts, sorted; nil when this node
-	// does not lead. Replaced, never changed in place.
+	caughtUp     atomic.Int64
+	lagEntries   atomic.Uint64
+	lagBytes     atomic.Uint64
+	// bytes knows the Data bytes of the recent log, for lagBytes.
+	bytes byteLog
+	stats *counters
+	// inSyncIDs are the voters both active and caught up (the replicas in
+	// sync, this node included), sorted; nil when this node does not lead.
+	// Replaced, never changed in place.
 	inSyncIDs atomic.Pointer[[]uint64]
 	scratch   []uint64 // noteActive's, reused each cycle
 }
@@ -173,6 +183,7 @@ func (g *group) proposeAll() {
 		}
 	}
 	if len(dropped) > 0 {
+		g.stats.proposalsDropped.Add(uint64(len(dropped)))
 		g.sm.Dropped(dropped, dropErr)
 	}
 }
@@ -183,33 +194,76 @@ func (g *group) proposeAll() {
 // response, so each voter's last sighting is kept and counted for a window
 // of one election timeout. A voter that stops answering thus drops out
 // within about two election timeouts.
+//
+// The same pass measures replication for metrics: a voter is caught up
+// while its match reached, within CaughtUpWindow, the index this node had
+// durable when the voter was caught up the time before (so a follower a
+// round trip behind under steady load stays caught up, and one that stops
+// or falls behind drops out after the window), and its lag is what it lacks
+// of this node's durable log.
 func (g *group) noteActive(now time.Time) {
 	if g.leader.Load() != g.self {
 		if g.activeAt != nil {
 			g.activeAt = nil
 			g.inSync.Store(0)
+			g.caughtUp.Store(0)
+			g.lagEntries.Store(0)
+			g.lagBytes.Store(0)
 			g.inSyncIDs.Store(nil)
 		}
 		return
 	}
 	if g.activeAt == nil {
-		g.activeAt = make(map[uint64]time.Time)
+		g.activeAt = make(map[uint64]*voterState)
 	}
-	n := int64(0)
+	last, err := g.log.LastIndex()
+	if err != nil {
+		last = 0 // the log failed; the group's next write reports it
+	}
+	n, caught := int64(0), int64(0)
+	var lagEntries, lagBytes uint64
 	ids := g.scratch[:0]
 	g.rn.WithProgress(func(id uint64, typ raft.ProgressType, pr tracker.Progress) {
 		if typ != raft.ProgressTypePeer {
 			return
 		}
-		if pr.RecentActive || id == g.self {
-			g.activeAt[id] = now
+		vs := g.activeAt[id]
+		if vs == nil {
+			// A new voter (or a new leadership) starts caught up: it has a
+			// window to show that it keeps up.
+			vs = &voterState{caughtUpAt: now, target: last}
+			g.activeAt[id] = vs
 		}
-		if seen, ok := g.activeAt[id]; ok && now.Sub(seen) <= g.activeWindow {
+		if pr.RecentActive || id == g.self {
+			vs.seen = now
+		}
+		active := !vs.seen.IsZero() && now.Sub(vs.seen) <= g.activeWindow
+		if active {
 			n++
+		}
+		if id == g.self {
+			caught++
 			ids = append(ids, id)
+			return
+		}
+		if pr.Match >= vs.target {
+			vs.caughtUpAt, vs.target = now, last
+		}
+		if now.Sub(vs.caughtUpAt) <= CaughtUpWindow {
+			caught++
+			if active {
+				ids = append(ids, id) // in sync: active and caught up
+			}
+		}
+		if pr.Match < last {
+			lagEntries = max(lagEntries, last-pr.Match)
+			lagBytes = max(lagBytes, g.bytes.lagBytes(vs, pr.Match))
 		}
 	})
 	g.inSync.Store(n)
+	g.caughtUp.Store(caught)
+	g.lagEntries.Store(lagEntries)
+	g.lagBytes.Store(lagBytes)
 	g.scratch = ids
 	slices.Sort(ids)
 	if old := g.inSyncIDs.Load(); old == nil || !slices.Equal(*old, ids) {
@@ -263,11 +317,17 @@ func (g *group) stage(b *storage.Batch) error {
 		}
 		g.setConf(rd.Snapshot.GetMetadata().GetConfState())
 		g.applied = true
+		g.bytes.reset(rd.Snapshot.GetMetadata().GetIndex())
 	}
 	if len(rd.Entries) > 0 {
 		if err := g.log.Append(b, rd.Entries); err != nil {
 			return fmt.Errorf("append entries: %w", err)
 		}
+		var n uint64
+		for _, ent := range rd.Entries {
+			n += uint64(len(ent.Data))
+		}
+		g.bytes.mark(rd.Entries[0].GetIndex(), rd.Entries[len(rd.Entries)-1].GetIndex(), n)
 	}
 	if rd.HardState != nil && !raft.IsEmptyHardState(rd.HardState) {
 		if err := g.log.SetHardState(b, rd.HardState); err != nil {
@@ -397,8 +457,13 @@ func (g *group) advance() bool {
 
 func (g *group) noteLeader() {
 	st := g.rn.BasicStatus()
-	if st.Lead == g.leader.Load() && st.HardState.GetTerm() == g.term {
+	old := g.leader.Load()
+	if st.Lead == old && st.HardState.GetTerm() == g.term {
 		return
+	}
+	if st.Lead != 0 && st.Lead != g.lastLeader {
+		g.stats.leaderChanges.Add(1)
+		g.lastLeader = st.Lead
 	}
 	g.leader.Store(st.Lead)
 	g.term = st.HardState.GetTerm()

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"time"
 
 	"go.etcd.io/raft/v3"
 	"go.etcd.io/raft/v3/raftpb"
@@ -45,6 +46,11 @@ func (e *Engine) cycle() error {
 	e.cycleMu.Lock()
 	defer e.cycleMu.Unlock()
 	gs := e.dequeueAll()
+	if len(gs) == 0 {
+		return nil
+	}
+	start := time.Now()
+	defer e.observeCycle(start, len(gs))
 	e.parallel(gs, func(g *group) { g.step(e) })
 	ready := make([]*group, 0, len(gs))
 	for _, g := range gs {
@@ -106,10 +112,27 @@ func (e *Engine) persist(ready []*group) ([]*group, error) {
 		}
 		staged = append(staged, g)
 	}
-	if err := b.Commit(); err != nil {
+	start := time.Now()
+	err := b.Commit()
+	e.stats.syncs.observe(uint64(time.Since(start)))
+	if err != nil {
 		return nil, &StorageError{Err: fmt.Errorf("persist raft state of %d groups: %w", len(staged), err)}
 	}
+	var ents int
+	for _, g := range staged {
+		ents += len(g.rd.Entries)
+	}
+	e.cycleEntries = ents
 	return staged, nil
+}
+
+// observeCycle records a cycle that began at start and stepped groups
+// groups; persist left the entries it appended in cycleEntries.
+func (e *Engine) observeCycle(start time.Time, groups int) {
+	e.stats.cycles.observe(uint64(time.Since(start)))
+	e.stats.groupsPerCycle.observe(uint64(groups))
+	e.stats.entriesPerCycle.observe(uint64(e.cycleEntries))
+	e.cycleEntries = 0
 }
 
 // failGroup stops a group whose Ready could not be made durable: the engine

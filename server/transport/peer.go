@@ -6,10 +6,12 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/raft/v3/raftpb"
 	"google.golang.org/grpc"
+	"google.golang.org/protobuf/encoding/protowire"
 
 	internalv1 "github.com/sluice-io/sluice/gen/go/sluice/internalpb/v1"
 )
@@ -45,12 +47,22 @@ func laneOf(m *raftpb.Message) int {
 type peer struct {
 	id    uint64
 	lanes [numLanes]*lane
+	// stats counts what the lanes sent, for PeerStats.
+	stats sendStats
+}
+
+// sendStats counts what was sent to one peer, over both lanes.
+type sendStats struct {
+	bytes      atomic.Uint64 // encoded size of the messages sent
+	batches    atomic.Uint64 // StreamRequests sent
+	reconnects atomic.Uint64 // streams opened again after one ended
+	dropped    atomic.Uint64 // messages refused by a full queue or lost with a stream
 }
 
 func newPeer(t *Transport, id uint64) *peer {
 	p := &peer{id: id}
 	for i := range p.lanes {
-		p.lanes[i] = newLane(t, id, laneNames[i])
+		p.lanes[i] = newLane(t, id, laneNames[i], &p.stats)
 	}
 	return p
 }
@@ -75,9 +87,10 @@ type queued struct {
 // with backoff when the stream breaks. Its queue holds at most QueueBytes;
 // past that, messages are refused, and raft retransmits them.
 type lane struct {
-	t    *Transport
-	peer uint64
-	name string
+	t     *Transport
+	peer  uint64
+	name  string
+	stats *sendStats
 
 	mu    sync.Mutex
 	queue []queued
@@ -89,9 +102,9 @@ type lane struct {
 	done   chan struct{}
 }
 
-func newLane(t *Transport, peer uint64, name string) *lane {
+func newLane(t *Transport, peer uint64, name string, stats *sendStats) *lane {
 	ctx, cancel := context.WithCancel(context.Background())
-	l := &lane{t: t, peer: peer, name: name, ready: make(chan struct{}, 1), ctx: ctx, cancel: cancel, done: make(chan struct{})}
+	l := &lane{t: t, peer: peer, name: name, stats: stats, ready: make(chan struct{}, 1), ctx: ctx, cancel: cancel, done: make(chan struct{})}
 	go l.run()
 	return l
 }
@@ -111,6 +124,9 @@ func (l *lane) push(msgs []queued) (refused []queued) {
 	}
 	l.mu.Unlock()
 	l.signal()
+	if len(refused) > 0 {
+		l.stats.dropped.Add(uint64(len(refused)))
+	}
 	return refused
 }
 
@@ -123,7 +139,7 @@ func (l *lane) signal() {
 
 // take removes the longest prefix of the queue within BatchBytes (at least
 // one message).
-func (l *lane) take() []*internalv1.GroupMessage {
+func (l *lane) take() ([]*internalv1.GroupMessage, int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	n, size := 0, 0
@@ -143,13 +159,23 @@ func (l *lane) take() []*internalv1.GroupMessage {
 	} else {
 		l.signal()
 	}
-	return batch
+	return batch, size
+}
+
+// queued is the bytes waiting in the lane's queue.
+func (l *lane) queuedBytes() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.bytes
 }
 
 func (l *lane) run() {
 	defer close(l.done)
 	backoff := minBackoff
-	for l.ctx.Err() == nil {
+	for first := true; l.ctx.Err() == nil; first = false {
+		if !first {
+			l.stats.reconnects.Add(1)
+		}
 		start := time.Now()
 		err := l.session()
 		if l.ctx.Err() != nil {
@@ -192,8 +218,10 @@ func (l *lane) session() error {
 		return err
 	}
 	go drainAcks(stream)
+	// What each StreamRequest adds to its messages' sizes: the sender's id.
+	fromSize := protowire.SizeTag(1) + protowire.SizeVarint(l.t.cfg.NodeID)
 	for {
-		batch, err := l.next()
+		batch, size, err := l.next()
 		if err != nil {
 			return err
 		}
@@ -201,6 +229,8 @@ func (l *lane) session() error {
 			l.lost(batch)
 			return err
 		}
+		l.stats.bytes.Add(uint64(size + fromSize))
+		l.stats.batches.Add(1)
 	}
 }
 
@@ -214,15 +244,15 @@ func drainAcks(stream grpc.BidiStreamingClient[internalv1.StreamRequest, interna
 
 // next waits for queued messages and takes a batch of them, so that a busy
 // peer gets few large sends, none over BatchBytes unless one message is.
-func (l *lane) next() ([]*internalv1.GroupMessage, error) {
+func (l *lane) next() ([]*internalv1.GroupMessage, int, error) {
 	for {
 		select {
 		case <-l.ready:
 		case <-l.ctx.Done():
-			return nil, l.ctx.Err()
+			return nil, 0, l.ctx.Err()
 		}
-		if batch := l.take(); len(batch) > 0 {
-			return batch, nil
+		if batch, size := l.take(); len(batch) > 0 {
+			return batch, size, nil
 		}
 	}
 }
@@ -241,6 +271,7 @@ func (l *lane) dropQueued() {
 }
 
 func (l *lane) lost(batch []*internalv1.GroupMessage) {
+	l.stats.dropped.Add(uint64(len(batch)))
 	seen := map[uint64]bool{}
 	for _, gm := range batch {
 		if !seen[gm.GetGroup()] {

@@ -7,10 +7,13 @@
 package transport
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
+	"sync/atomic"
 
 	"go.etcd.io/raft/v3/raftpb"
 	"google.golang.org/grpc"
@@ -92,6 +95,8 @@ type Transport struct {
 	mu     sync.Mutex
 	peers  map[uint64]*peer
 	closed bool
+	// received counts the bytes received from each peer (PeerStats).
+	received map[uint64]*atomic.Uint64
 	// stop ends inbound streams on Close.
 	stop chan struct{}
 }
@@ -107,7 +112,8 @@ func New(cfg Config) *Transport {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Transport{cfg: cfg, log: cfg.Logger.With("component", "raft-transport"), peers: map[uint64]*peer{}, stop: make(chan struct{})}
+	return &Transport{cfg: cfg, log: cfg.Logger.With("component", "raft-transport"), peers: map[uint64]*peer{},
+		received: map[uint64]*atomic.Uint64{}, stop: make(chan struct{})}
 }
 
 // Send implements engine.Transport: it sorts messages by destination and lane
@@ -228,6 +234,7 @@ func (t *Transport) Stream(stream grpc.BidiStreamingServer[internalv1.StreamRequ
 // batch or message from any other broker ends the stream unread.
 func (t *Transport) receive(stream grpc.BidiStreamingServer[internalv1.StreamRequest, internalv1.StreamResponse], from uint64) error {
 	var batches uint64
+	var received *atomic.Uint64 // the sender's counter, looked up once
 	for {
 		req, err := stream.Recv()
 		if err != nil {
@@ -236,6 +243,10 @@ func (t *Transport) receive(stream grpc.BidiStreamingServer[internalv1.StreamReq
 		if from != 0 && req.GetFromNode() != from {
 			return status.Errorf(codes.PermissionDenied, "the certificate names broker %d, the raft batch says it is from broker %d", from, req.GetFromNode())
 		}
+		if received == nil {
+			received = t.receivedFrom(req.GetFromNode())
+		}
+		received.Add(uint64(proto.Size(req)))
 		for _, gm := range req.GetMessages() {
 			m := &raftpb.Message{}
 			if err := proto.Unmarshal(gm.GetMessage(), m); err != nil {
@@ -255,4 +266,64 @@ func (t *Transport) receive(stream grpc.BidiStreamingServer[internalv1.StreamReq
 			}
 		}
 	}
+}
+
+// receivedFrom is the counter of bytes received from node.
+func (t *Transport) receivedFrom(node uint64) *atomic.Uint64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	c := t.received[node]
+	if c == nil {
+		c = new(atomic.Uint64)
+		t.received[node] = c
+	}
+	return c
+}
+
+// PeerStats is what the transport counted for one peer since it started.
+type PeerStats struct {
+	Node uint64
+	// SentBytes and ReceivedBytes are the encoded size of the batches
+	// (StreamRequests, gRPC's framing not included) sent to and received
+	// from the peer; Batches the number sent.
+	SentBytes, ReceivedBytes, Batches uint64
+	// Reconnects counts the streams to the peer opened again after one
+	// ended (each lane has its own).
+	Reconnects uint64
+	// Dropped counts the messages for the peer that never left: refused by
+	// a full queue, or queued on a stream that broke (raft sends them again).
+	Dropped uint64
+	// QueueBytes is what waits to be sent to the peer now, both lanes.
+	QueueBytes int
+}
+
+// PeerStats returns the figures of every peer this broker sent to or
+// received from, in node order. It takes each lane's lock briefly: call it
+// at scrape time.
+func (t *Transport) PeerStats() []PeerStats {
+	t.mu.Lock()
+	byNode := map[uint64]*PeerStats{}
+	for id, p := range t.peers {
+		s := &PeerStats{Node: id, SentBytes: p.stats.bytes.Load(), Batches: p.stats.batches.Load(),
+			Reconnects: p.stats.reconnects.Load(), Dropped: p.stats.dropped.Load()}
+		for _, l := range p.lanes {
+			s.QueueBytes += l.queuedBytes()
+		}
+		byNode[id] = s
+	}
+	for id, c := range t.received {
+		s := byNode[id]
+		if s == nil {
+			s = &PeerStats{Node: id}
+			byNode[id] = s
+		}
+		s.ReceivedBytes = c.Load()
+	}
+	t.mu.Unlock()
+	out := make([]PeerStats, 0, len(byNode))
+	for _, s := range byNode {
+		out = append(out, *s)
+	}
+	slices.SortFunc(out, func(a, b PeerStats) int { return cmp.Compare(a.Node, b.Node) })
+	return out
 }

@@ -12,6 +12,7 @@ const (
 	fetchRecords        = 2
 	fetchHighWatermark  = 3
 	fetchLogStartOffset = 4
+	fetchThrottleTimeMs = 6
 )
 
 // ErrCorruptBatch means stored record bytes do not parse; it is never the
@@ -86,6 +87,13 @@ func (r *FetchResponse) Finish(highWatermark, logStartOffset int64) []byte {
 		r.buf = protowire.AppendVarint(r.buf, uint64(logStartOffset))
 	}
 	return r.buf
+}
+
+// AppendThrottleTime appends throttle_time_ms to a FetchResponse in wire
+// form (a field may follow the others; the last one read counts).
+func AppendThrottleTime(resp []byte, ms int32) []byte {
+	resp = protowire.AppendTag(resp, fetchThrottleTimeMs, protowire.VarintType)
+	return protowire.AppendVarint(resp, uint64(ms))
 }
 
 // CountRecords counts the records of a FetchResponse in wire form, those of

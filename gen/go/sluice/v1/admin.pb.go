@@ -21,6 +21,270 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// CreateAclsRequest lists the ACLs to add.
+type CreateAclsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Acls          []*AclBinding          `protobuf:"bytes,1,rep,name=acls,proto3" json:"acls,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateAclsRequest) Reset() {
+	*x = CreateAclsRequest{}
+	mi := &file_sluice_v1_admin_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateAclsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateAclsRequest) ProtoMessage() {}
+
+func (x *CreateAclsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_admin_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateAclsRequest.ProtoReflect.Descriptor instead.
+func (*CreateAclsRequest) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *CreateAclsRequest) GetAcls() []*AclBinding {
+	if x != nil {
+		return x.Acls
+	}
+	return nil
+}
+
+// CreateAclsResponse is empty: every ACL was added, or none (an error).
+type CreateAclsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateAclsResponse) Reset() {
+	*x = CreateAclsResponse{}
+	mi := &file_sluice_v1_admin_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateAclsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateAclsResponse) ProtoMessage() {}
+
+func (x *CreateAclsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_admin_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateAclsResponse.ProtoReflect.Descriptor instead.
+func (*CreateAclsResponse) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{1}
+}
+
+// DeleteAclsRequest lists filters; an ACL any of them matches is removed.
+// An empty filter matches every ACL.
+type DeleteAclsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Filters       []*AclFilter           `protobuf:"bytes,1,rep,name=filters,proto3" json:"filters,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteAclsRequest) Reset() {
+	*x = DeleteAclsRequest{}
+	mi := &file_sluice_v1_admin_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteAclsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteAclsRequest) ProtoMessage() {}
+
+func (x *DeleteAclsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_admin_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteAclsRequest.ProtoReflect.Descriptor instead.
+func (*DeleteAclsRequest) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *DeleteAclsRequest) GetFilters() []*AclFilter {
+	if x != nil {
+		return x.Filters
+	}
+	return nil
+}
+
+// DeleteAclsResponse lists the ACLs removed.
+type DeleteAclsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Deleted       []*AclBinding          `protobuf:"bytes,1,rep,name=deleted,proto3" json:"deleted,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteAclsResponse) Reset() {
+	*x = DeleteAclsResponse{}
+	mi := &file_sluice_v1_admin_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteAclsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteAclsResponse) ProtoMessage() {}
+
+func (x *DeleteAclsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_admin_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteAclsResponse.ProtoReflect.Descriptor instead.
+func (*DeleteAclsResponse) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *DeleteAclsResponse) GetDeleted() []*AclBinding {
+	if x != nil {
+		return x.Deleted
+	}
+	return nil
+}
+
+// ListAclsRequest selects the ACLs to list.
+type ListAclsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Filter        *AclFilter             `protobuf:"bytes,1,opt,name=filter,proto3" json:"filter,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAclsRequest) Reset() {
+	*x = ListAclsRequest{}
+	mi := &file_sluice_v1_admin_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAclsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAclsRequest) ProtoMessage() {}
+
+func (x *ListAclsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_admin_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAclsRequest.ProtoReflect.Descriptor instead.
+func (*ListAclsRequest) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ListAclsRequest) GetFilter() *AclFilter {
+	if x != nil {
+		return x.Filter
+	}
+	return nil
+}
+
+// ListAclsResponse lists ACLs sorted by resource type, name, pattern type,
+// principal, host, operation and permission.
+type ListAclsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Acls          []*AclBinding          `protobuf:"bytes,1,rep,name=acls,proto3" json:"acls,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAclsResponse) Reset() {
+	*x = ListAclsResponse{}
+	mi := &file_sluice_v1_admin_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAclsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAclsResponse) ProtoMessage() {}
+
+func (x *ListAclsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_v1_admin_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAclsResponse.ProtoReflect.Descriptor instead.
+func (*ListAclsResponse) Descriptor() ([]byte, []int) {
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ListAclsResponse) GetAcls() []*AclBinding {
+	if x != nil {
+		return x.Acls
+	}
+	return nil
+}
+
 // CreateTopicRequest describes the topic to create.
 type CreateTopicRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -38,7 +302,7 @@ type CreateTopicRequest struct {
 
 func (x *CreateTopicRequest) Reset() {
 	*x = CreateTopicRequest{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[0]
+	mi := &file_sluice_v1_admin_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -50,7 +314,7 @@ func (x *CreateTopicRequest) String() string {
 func (*CreateTopicRequest) ProtoMessage() {}
 
 func (x *CreateTopicRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[0]
+	mi := &file_sluice_v1_admin_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -63,7 +327,7 @@ func (x *CreateTopicRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTopicRequest.ProtoReflect.Descriptor instead.
 func (*CreateTopicRequest) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{0}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *CreateTopicRequest) GetName() string {
@@ -104,7 +368,7 @@ type CreateTopicResponse struct {
 
 func (x *CreateTopicResponse) Reset() {
 	*x = CreateTopicResponse{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[1]
+	mi := &file_sluice_v1_admin_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -116,7 +380,7 @@ func (x *CreateTopicResponse) String() string {
 func (*CreateTopicResponse) ProtoMessage() {}
 
 func (x *CreateTopicResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[1]
+	mi := &file_sluice_v1_admin_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -129,7 +393,7 @@ func (x *CreateTopicResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTopicResponse.ProtoReflect.Descriptor instead.
 func (*CreateTopicResponse) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{1}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *CreateTopicResponse) GetTopic() *TopicDescription {
@@ -149,7 +413,7 @@ type DeleteTopicRequest struct {
 
 func (x *DeleteTopicRequest) Reset() {
 	*x = DeleteTopicRequest{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[2]
+	mi := &file_sluice_v1_admin_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -161,7 +425,7 @@ func (x *DeleteTopicRequest) String() string {
 func (*DeleteTopicRequest) ProtoMessage() {}
 
 func (x *DeleteTopicRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[2]
+	mi := &file_sluice_v1_admin_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -174,7 +438,7 @@ func (x *DeleteTopicRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteTopicRequest.ProtoReflect.Descriptor instead.
 func (*DeleteTopicRequest) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{2}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *DeleteTopicRequest) GetName() string {
@@ -193,7 +457,7 @@ type DeleteTopicResponse struct {
 
 func (x *DeleteTopicResponse) Reset() {
 	*x = DeleteTopicResponse{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[3]
+	mi := &file_sluice_v1_admin_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -205,7 +469,7 @@ func (x *DeleteTopicResponse) String() string {
 func (*DeleteTopicResponse) ProtoMessage() {}
 
 func (x *DeleteTopicResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[3]
+	mi := &file_sluice_v1_admin_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -218,7 +482,7 @@ func (x *DeleteTopicResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteTopicResponse.ProtoReflect.Descriptor instead.
 func (*DeleteTopicResponse) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{3}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{9}
 }
 
 // ListTopicsRequest lists user topics, and internal ones when asked.
@@ -232,7 +496,7 @@ type ListTopicsRequest struct {
 
 func (x *ListTopicsRequest) Reset() {
 	*x = ListTopicsRequest{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[4]
+	mi := &file_sluice_v1_admin_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -244,7 +508,7 @@ func (x *ListTopicsRequest) String() string {
 func (*ListTopicsRequest) ProtoMessage() {}
 
 func (x *ListTopicsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[4]
+	mi := &file_sluice_v1_admin_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -257,7 +521,7 @@ func (x *ListTopicsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTopicsRequest.ProtoReflect.Descriptor instead.
 func (*ListTopicsRequest) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{4}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListTopicsRequest) GetIncludeInternal() bool {
@@ -277,7 +541,7 @@ type ListTopicsResponse struct {
 
 func (x *ListTopicsResponse) Reset() {
 	*x = ListTopicsResponse{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[5]
+	mi := &file_sluice_v1_admin_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -289,7 +553,7 @@ func (x *ListTopicsResponse) String() string {
 func (*ListTopicsResponse) ProtoMessage() {}
 
 func (x *ListTopicsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[5]
+	mi := &file_sluice_v1_admin_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -302,7 +566,7 @@ func (x *ListTopicsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTopicsResponse.ProtoReflect.Descriptor instead.
 func (*ListTopicsResponse) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{5}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListTopicsResponse) GetTopics() []*TopicSummary {
@@ -325,7 +589,7 @@ type TopicSummary struct {
 
 func (x *TopicSummary) Reset() {
 	*x = TopicSummary{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[6]
+	mi := &file_sluice_v1_admin_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -337,7 +601,7 @@ func (x *TopicSummary) String() string {
 func (*TopicSummary) ProtoMessage() {}
 
 func (x *TopicSummary) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[6]
+	mi := &file_sluice_v1_admin_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -350,7 +614,7 @@ func (x *TopicSummary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TopicSummary.ProtoReflect.Descriptor instead.
 func (*TopicSummary) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{6}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *TopicSummary) GetName() string {
@@ -391,7 +655,7 @@ type DescribeTopicRequest struct {
 
 func (x *DescribeTopicRequest) Reset() {
 	*x = DescribeTopicRequest{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[7]
+	mi := &file_sluice_v1_admin_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -403,7 +667,7 @@ func (x *DescribeTopicRequest) String() string {
 func (*DescribeTopicRequest) ProtoMessage() {}
 
 func (x *DescribeTopicRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[7]
+	mi := &file_sluice_v1_admin_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -416,7 +680,7 @@ func (x *DescribeTopicRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeTopicRequest.ProtoReflect.Descriptor instead.
 func (*DescribeTopicRequest) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{7}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *DescribeTopicRequest) GetName() string {
@@ -436,7 +700,7 @@ type DescribeTopicResponse struct {
 
 func (x *DescribeTopicResponse) Reset() {
 	*x = DescribeTopicResponse{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[8]
+	mi := &file_sluice_v1_admin_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -448,7 +712,7 @@ func (x *DescribeTopicResponse) String() string {
 func (*DescribeTopicResponse) ProtoMessage() {}
 
 func (x *DescribeTopicResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[8]
+	mi := &file_sluice_v1_admin_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -461,7 +725,7 @@ func (x *DescribeTopicResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeTopicResponse.ProtoReflect.Descriptor instead.
 func (*DescribeTopicResponse) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{8}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *DescribeTopicResponse) GetTopic() *TopicDescription {
@@ -489,7 +753,7 @@ type TopicDescription struct {
 
 func (x *TopicDescription) Reset() {
 	*x = TopicDescription{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[9]
+	mi := &file_sluice_v1_admin_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -501,7 +765,7 @@ func (x *TopicDescription) String() string {
 func (*TopicDescription) ProtoMessage() {}
 
 func (x *TopicDescription) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[9]
+	mi := &file_sluice_v1_admin_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -514,7 +778,7 @@ func (x *TopicDescription) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TopicDescription.ProtoReflect.Descriptor instead.
 func (*TopicDescription) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{9}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *TopicDescription) GetName() string {
@@ -574,7 +838,7 @@ type AlterTopicConfigsRequest struct {
 
 func (x *AlterTopicConfigsRequest) Reset() {
 	*x = AlterTopicConfigsRequest{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[10]
+	mi := &file_sluice_v1_admin_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -586,7 +850,7 @@ func (x *AlterTopicConfigsRequest) String() string {
 func (*AlterTopicConfigsRequest) ProtoMessage() {}
 
 func (x *AlterTopicConfigsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[10]
+	mi := &file_sluice_v1_admin_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -599,7 +863,7 @@ func (x *AlterTopicConfigsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AlterTopicConfigsRequest.ProtoReflect.Descriptor instead.
 func (*AlterTopicConfigsRequest) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{10}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *AlterTopicConfigsRequest) GetName() string {
@@ -633,7 +897,7 @@ type AlterTopicConfigsResponse struct {
 
 func (x *AlterTopicConfigsResponse) Reset() {
 	*x = AlterTopicConfigsResponse{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[11]
+	mi := &file_sluice_v1_admin_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -645,7 +909,7 @@ func (x *AlterTopicConfigsResponse) String() string {
 func (*AlterTopicConfigsResponse) ProtoMessage() {}
 
 func (x *AlterTopicConfigsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[11]
+	mi := &file_sluice_v1_admin_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -658,7 +922,7 @@ func (x *AlterTopicConfigsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AlterTopicConfigsResponse.ProtoReflect.Descriptor instead.
 func (*AlterTopicConfigsResponse) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{11}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *AlterTopicConfigsResponse) GetTopic() *TopicDescription {
@@ -680,7 +944,7 @@ type CreatePartitionsRequest struct {
 
 func (x *CreatePartitionsRequest) Reset() {
 	*x = CreatePartitionsRequest{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[12]
+	mi := &file_sluice_v1_admin_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -692,7 +956,7 @@ func (x *CreatePartitionsRequest) String() string {
 func (*CreatePartitionsRequest) ProtoMessage() {}
 
 func (x *CreatePartitionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[12]
+	mi := &file_sluice_v1_admin_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -705,7 +969,7 @@ func (x *CreatePartitionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePartitionsRequest.ProtoReflect.Descriptor instead.
 func (*CreatePartitionsRequest) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{12}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *CreatePartitionsRequest) GetName() string {
@@ -733,7 +997,7 @@ type CreatePartitionsResponse struct {
 
 func (x *CreatePartitionsResponse) Reset() {
 	*x = CreatePartitionsResponse{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[13]
+	mi := &file_sluice_v1_admin_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -745,7 +1009,7 @@ func (x *CreatePartitionsResponse) String() string {
 func (*CreatePartitionsResponse) ProtoMessage() {}
 
 func (x *CreatePartitionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[13]
+	mi := &file_sluice_v1_admin_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -758,7 +1022,7 @@ func (x *CreatePartitionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePartitionsResponse.ProtoReflect.Descriptor instead.
 func (*CreatePartitionsResponse) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{13}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *CreatePartitionsResponse) GetTopic() *TopicDescription {
@@ -791,7 +1055,7 @@ type PartitionDescription struct {
 
 func (x *PartitionDescription) Reset() {
 	*x = PartitionDescription{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[14]
+	mi := &file_sluice_v1_admin_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -803,7 +1067,7 @@ func (x *PartitionDescription) String() string {
 func (*PartitionDescription) ProtoMessage() {}
 
 func (x *PartitionDescription) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[14]
+	mi := &file_sluice_v1_admin_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -816,7 +1080,7 @@ func (x *PartitionDescription) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionDescription.ProtoReflect.Descriptor instead.
 func (*PartitionDescription) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{14}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *PartitionDescription) GetPartition() int32 {
@@ -878,7 +1142,7 @@ type ListOffsetsRequest struct {
 
 func (x *ListOffsetsRequest) Reset() {
 	*x = ListOffsetsRequest{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[15]
+	mi := &file_sluice_v1_admin_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -890,7 +1154,7 @@ func (x *ListOffsetsRequest) String() string {
 func (*ListOffsetsRequest) ProtoMessage() {}
 
 func (x *ListOffsetsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[15]
+	mi := &file_sluice_v1_admin_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -903,7 +1167,7 @@ func (x *ListOffsetsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOffsetsRequest.ProtoReflect.Descriptor instead.
 func (*ListOffsetsRequest) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{15}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ListOffsetsRequest) GetTopic() string {
@@ -973,7 +1237,7 @@ type ListOffsetsResponse struct {
 
 func (x *ListOffsetsResponse) Reset() {
 	*x = ListOffsetsResponse{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[16]
+	mi := &file_sluice_v1_admin_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -985,7 +1249,7 @@ func (x *ListOffsetsResponse) String() string {
 func (*ListOffsetsResponse) ProtoMessage() {}
 
 func (x *ListOffsetsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[16]
+	mi := &file_sluice_v1_admin_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -998,7 +1262,7 @@ func (x *ListOffsetsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOffsetsResponse.ProtoReflect.Descriptor instead.
 func (*ListOffsetsResponse) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{16}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListOffsetsResponse) GetOffsets() []*PartitionOffset {
@@ -1022,7 +1286,7 @@ type PartitionOffset struct {
 
 func (x *PartitionOffset) Reset() {
 	*x = PartitionOffset{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[17]
+	mi := &file_sluice_v1_admin_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1034,7 +1298,7 @@ func (x *PartitionOffset) String() string {
 func (*PartitionOffset) ProtoMessage() {}
 
 func (x *PartitionOffset) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[17]
+	mi := &file_sluice_v1_admin_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1047,7 +1311,7 @@ func (x *PartitionOffset) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionOffset.ProtoReflect.Descriptor instead.
 func (*PartitionOffset) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{17}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *PartitionOffset) GetPartition() int32 {
@@ -1080,7 +1344,7 @@ type DescribeClusterRequest struct {
 
 func (x *DescribeClusterRequest) Reset() {
 	*x = DescribeClusterRequest{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[18]
+	mi := &file_sluice_v1_admin_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1092,7 +1356,7 @@ func (x *DescribeClusterRequest) String() string {
 func (*DescribeClusterRequest) ProtoMessage() {}
 
 func (x *DescribeClusterRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[18]
+	mi := &file_sluice_v1_admin_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1105,7 +1369,7 @@ func (x *DescribeClusterRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeClusterRequest.ProtoReflect.Descriptor instead.
 func (*DescribeClusterRequest) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{18}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{24}
 }
 
 // DescribeClusterResponse lists the brokers.
@@ -1121,7 +1385,7 @@ type DescribeClusterResponse struct {
 
 func (x *DescribeClusterResponse) Reset() {
 	*x = DescribeClusterResponse{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[19]
+	mi := &file_sluice_v1_admin_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1133,7 +1397,7 @@ func (x *DescribeClusterResponse) String() string {
 func (*DescribeClusterResponse) ProtoMessage() {}
 
 func (x *DescribeClusterResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[19]
+	mi := &file_sluice_v1_admin_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1146,7 +1410,7 @@ func (x *DescribeClusterResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeClusterResponse.ProtoReflect.Descriptor instead.
 func (*DescribeClusterResponse) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{19}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *DescribeClusterResponse) GetClusterId() string {
@@ -1183,7 +1447,7 @@ type Broker struct {
 
 func (x *Broker) Reset() {
 	*x = Broker{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[20]
+	mi := &file_sluice_v1_admin_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1195,7 +1459,7 @@ func (x *Broker) String() string {
 func (*Broker) ProtoMessage() {}
 
 func (x *Broker) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[20]
+	mi := &file_sluice_v1_admin_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1208,7 +1472,7 @@ func (x *Broker) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Broker.ProtoReflect.Descriptor instead.
 func (*Broker) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{20}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *Broker) GetId() uint64 {
@@ -1243,7 +1507,7 @@ type GetMetadataRequest struct {
 
 func (x *GetMetadataRequest) Reset() {
 	*x = GetMetadataRequest{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[21]
+	mi := &file_sluice_v1_admin_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1255,7 +1519,7 @@ func (x *GetMetadataRequest) String() string {
 func (*GetMetadataRequest) ProtoMessage() {}
 
 func (x *GetMetadataRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[21]
+	mi := &file_sluice_v1_admin_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1268,7 +1532,7 @@ func (x *GetMetadataRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMetadataRequest.ProtoReflect.Descriptor instead.
 func (*GetMetadataRequest) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{21}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *GetMetadataRequest) GetTopics() []string {
@@ -1291,7 +1555,7 @@ type GetMetadataResponse struct {
 
 func (x *GetMetadataResponse) Reset() {
 	*x = GetMetadataResponse{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[22]
+	mi := &file_sluice_v1_admin_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1303,7 +1567,7 @@ func (x *GetMetadataResponse) String() string {
 func (*GetMetadataResponse) ProtoMessage() {}
 
 func (x *GetMetadataResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[22]
+	mi := &file_sluice_v1_admin_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1316,7 +1580,7 @@ func (x *GetMetadataResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMetadataResponse.ProtoReflect.Descriptor instead.
 func (*GetMetadataResponse) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{22}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *GetMetadataResponse) GetBrokers() []*Broker {
@@ -1352,7 +1616,7 @@ type TopicMetadata struct {
 
 func (x *TopicMetadata) Reset() {
 	*x = TopicMetadata{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[23]
+	mi := &file_sluice_v1_admin_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1364,7 +1628,7 @@ func (x *TopicMetadata) String() string {
 func (*TopicMetadata) ProtoMessage() {}
 
 func (x *TopicMetadata) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[23]
+	mi := &file_sluice_v1_admin_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1377,7 +1641,7 @@ func (x *TopicMetadata) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TopicMetadata.ProtoReflect.Descriptor instead.
 func (*TopicMetadata) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{23}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *TopicMetadata) GetName() string {
@@ -1419,7 +1683,7 @@ type PartitionMetadata struct {
 
 func (x *PartitionMetadata) Reset() {
 	*x = PartitionMetadata{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[24]
+	mi := &file_sluice_v1_admin_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1431,7 +1695,7 @@ func (x *PartitionMetadata) String() string {
 func (*PartitionMetadata) ProtoMessage() {}
 
 func (x *PartitionMetadata) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[24]
+	mi := &file_sluice_v1_admin_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1444,7 +1708,7 @@ func (x *PartitionMetadata) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionMetadata.ProtoReflect.Descriptor instead.
 func (*PartitionMetadata) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{24}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *PartitionMetadata) GetPartition() int32 {
@@ -1499,7 +1763,7 @@ type CreateUserRequest struct {
 
 func (x *CreateUserRequest) Reset() {
 	*x = CreateUserRequest{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[25]
+	mi := &file_sluice_v1_admin_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1511,7 +1775,7 @@ func (x *CreateUserRequest) String() string {
 func (*CreateUserRequest) ProtoMessage() {}
 
 func (x *CreateUserRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[25]
+	mi := &file_sluice_v1_admin_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1524,7 +1788,7 @@ func (x *CreateUserRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateUserRequest.ProtoReflect.Descriptor instead.
 func (*CreateUserRequest) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{25}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *CreateUserRequest) GetName() string {
@@ -1579,7 +1843,7 @@ type ScramCredential struct {
 
 func (x *ScramCredential) Reset() {
 	*x = ScramCredential{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[26]
+	mi := &file_sluice_v1_admin_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1591,7 +1855,7 @@ func (x *ScramCredential) String() string {
 func (*ScramCredential) ProtoMessage() {}
 
 func (x *ScramCredential) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[26]
+	mi := &file_sluice_v1_admin_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1604,7 +1868,7 @@ func (x *ScramCredential) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScramCredential.ProtoReflect.Descriptor instead.
 func (*ScramCredential) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{26}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ScramCredential) GetSalt() []byte {
@@ -1643,7 +1907,7 @@ type CreateUserResponse struct {
 
 func (x *CreateUserResponse) Reset() {
 	*x = CreateUserResponse{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[27]
+	mi := &file_sluice_v1_admin_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1655,7 +1919,7 @@ func (x *CreateUserResponse) String() string {
 func (*CreateUserResponse) ProtoMessage() {}
 
 func (x *CreateUserResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[27]
+	mi := &file_sluice_v1_admin_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1668,7 +1932,7 @@ func (x *CreateUserResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateUserResponse.ProtoReflect.Descriptor instead.
 func (*CreateUserResponse) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{27}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{33}
 }
 
 type DeleteUserRequest struct {
@@ -1680,7 +1944,7 @@ type DeleteUserRequest struct {
 
 func (x *DeleteUserRequest) Reset() {
 	*x = DeleteUserRequest{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[28]
+	mi := &file_sluice_v1_admin_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1692,7 +1956,7 @@ func (x *DeleteUserRequest) String() string {
 func (*DeleteUserRequest) ProtoMessage() {}
 
 func (x *DeleteUserRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[28]
+	mi := &file_sluice_v1_admin_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1705,7 +1969,7 @@ func (x *DeleteUserRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteUserRequest.ProtoReflect.Descriptor instead.
 func (*DeleteUserRequest) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{28}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *DeleteUserRequest) GetName() string {
@@ -1723,7 +1987,7 @@ type DeleteUserResponse struct {
 
 func (x *DeleteUserResponse) Reset() {
 	*x = DeleteUserResponse{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[29]
+	mi := &file_sluice_v1_admin_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1735,7 +1999,7 @@ func (x *DeleteUserResponse) String() string {
 func (*DeleteUserResponse) ProtoMessage() {}
 
 func (x *DeleteUserResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[29]
+	mi := &file_sluice_v1_admin_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1748,7 +2012,7 @@ func (x *DeleteUserResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteUserResponse.ProtoReflect.Descriptor instead.
 func (*DeleteUserResponse) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{29}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{35}
 }
 
 type ListUsersRequest struct {
@@ -1759,7 +2023,7 @@ type ListUsersRequest struct {
 
 func (x *ListUsersRequest) Reset() {
 	*x = ListUsersRequest{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[30]
+	mi := &file_sluice_v1_admin_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1771,7 +2035,7 @@ func (x *ListUsersRequest) String() string {
 func (*ListUsersRequest) ProtoMessage() {}
 
 func (x *ListUsersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[30]
+	mi := &file_sluice_v1_admin_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1784,7 +2048,7 @@ func (x *ListUsersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListUsersRequest.ProtoReflect.Descriptor instead.
 func (*ListUsersRequest) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{30}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{36}
 }
 
 type ListUsersResponse struct {
@@ -1796,7 +2060,7 @@ type ListUsersResponse struct {
 
 func (x *ListUsersResponse) Reset() {
 	*x = ListUsersResponse{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[31]
+	mi := &file_sluice_v1_admin_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1808,7 +2072,7 @@ func (x *ListUsersResponse) String() string {
 func (*ListUsersResponse) ProtoMessage() {}
 
 func (x *ListUsersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[31]
+	mi := &file_sluice_v1_admin_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1821,7 +2085,7 @@ func (x *ListUsersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListUsersResponse.ProtoReflect.Descriptor instead.
 func (*ListUsersResponse) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{31}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ListUsersResponse) GetUsers() []*UserSummary {
@@ -1842,7 +2106,7 @@ type UserSummary struct {
 
 func (x *UserSummary) Reset() {
 	*x = UserSummary{}
-	mi := &file_sluice_v1_admin_proto_msgTypes[32]
+	mi := &file_sluice_v1_admin_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1854,7 +2118,7 @@ func (x *UserSummary) String() string {
 func (*UserSummary) ProtoMessage() {}
 
 func (x *UserSummary) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_v1_admin_proto_msgTypes[32]
+	mi := &file_sluice_v1_admin_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1867,7 +2131,7 @@ func (x *UserSummary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UserSummary.ProtoReflect.Descriptor instead.
 func (*UserSummary) Descriptor() ([]byte, []int) {
-	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{32}
+	return file_sluice_v1_admin_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *UserSummary) GetName() string {
@@ -1888,7 +2152,18 @@ var File_sluice_v1_admin_proto protoreflect.FileDescriptor
 
 const file_sluice_v1_admin_proto_rawDesc = "" +
 	"\n" +
-	"\x15sluice/v1/admin.proto\x12\tsluice.v1\x1a\x14sluice/v1/auth.proto\x1a\x16sluice/v1/record.proto\"\xf9\x01\n" +
+	"\x15sluice/v1/admin.proto\x12\tsluice.v1\x1a\x14sluice/v1/auth.proto\x1a\x15sluice/v1/quota.proto\x1a\x13sluice/v1/acl.proto\x1a\x16sluice/v1/record.proto\">\n" +
+	"\x11CreateAclsRequest\x12)\n" +
+	"\x04acls\x18\x01 \x03(\v2\x15.sluice.v1.AclBindingR\x04acls\"\x14\n" +
+	"\x12CreateAclsResponse\"C\n" +
+	"\x11DeleteAclsRequest\x12.\n" +
+	"\afilters\x18\x01 \x03(\v2\x14.sluice.v1.AclFilterR\afilters\"E\n" +
+	"\x12DeleteAclsResponse\x12/\n" +
+	"\adeleted\x18\x01 \x03(\v2\x15.sluice.v1.AclBindingR\adeleted\"?\n" +
+	"\x0fListAclsRequest\x12,\n" +
+	"\x06filter\x18\x01 \x01(\v2\x14.sluice.v1.AclFilterR\x06filter\"=\n" +
+	"\x10ListAclsResponse\x12)\n" +
+	"\x04acls\x18\x01 \x03(\v2\x15.sluice.v1.AclBindingR\x04acls\"\xf9\x01\n" +
 	"\x12CreateTopicRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1e\n" +
 	"\n" +
@@ -2031,7 +2306,7 @@ const file_sluice_v1_admin_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x129\n" +
 	"\n" +
 	"mechanisms\x18\x02 \x03(\x0e2\x19.sluice.v1.ScramMechanismR\n" +
-	"mechanisms2\x82\b\n" +
+	"mechanisms2\xd4\v\n" +
 	"\fAdminService\x12L\n" +
 	"\vCreateTopic\x12\x1d.sluice.v1.CreateTopicRequest\x1a\x1e.sluice.v1.CreateTopicResponse\x12L\n" +
 	"\vDeleteTopic\x12\x1d.sluice.v1.DeleteTopicRequest\x1a\x1e.sluice.v1.DeleteTopicResponse\x12N\n" +
@@ -2047,7 +2322,16 @@ const file_sluice_v1_admin_proto_rawDesc = "" +
 	"CreateUser\x12\x1c.sluice.v1.CreateUserRequest\x1a\x1d.sluice.v1.CreateUserResponse\"\x03\x90\x02\x02\x12I\n" +
 	"\n" +
 	"DeleteUser\x12\x1c.sluice.v1.DeleteUserRequest\x1a\x1d.sluice.v1.DeleteUserResponse\x12K\n" +
-	"\tListUsers\x12\x1b.sluice.v1.ListUsersRequest\x1a\x1c.sluice.v1.ListUsersResponse\"\x03\x90\x02\x01BG\n" +
+	"\tListUsers\x12\x1b.sluice.v1.ListUsersRequest\x1a\x1c.sluice.v1.ListUsersResponse\"\x03\x90\x02\x01\x12H\n" +
+	"\bSetQuota\x12\x1a.sluice.v1.SetQuotaRequest\x1a\x1b.sluice.v1.SetQuotaResponse\"\x03\x90\x02\x02\x12N\n" +
+	"\n" +
+	"ListQuotas\x12\x1c.sluice.v1.ListQuotasRequest\x1a\x1d.sluice.v1.ListQuotasResponse\"\x03\x90\x02\x01\x12Q\n" +
+	"\vDeleteQuota\x12\x1d.sluice.v1.DeleteQuotaRequest\x1a\x1e.sluice.v1.DeleteQuotaResponse\"\x03\x90\x02\x02\x12N\n" +
+	"\n" +
+	"CreateAcls\x12\x1c.sluice.v1.CreateAclsRequest\x1a\x1d.sluice.v1.CreateAclsResponse\"\x03\x90\x02\x02\x12I\n" +
+	"\n" +
+	"DeleteAcls\x12\x1c.sluice.v1.DeleteAclsRequest\x1a\x1d.sluice.v1.DeleteAclsResponse\x12H\n" +
+	"\bListAcls\x12\x1a.sluice.v1.ListAclsRequest\x1a\x1b.sluice.v1.ListAclsResponse\"\x03\x90\x02\x01BG\n" +
 	"\fio.sluice.v1P\x01Z5github.com/sluice-io/sluice/gen/go/sluice/v1;sluicev1b\x06proto3"
 
 var (
@@ -2062,98 +2346,129 @@ func file_sluice_v1_admin_proto_rawDescGZIP() []byte {
 	return file_sluice_v1_admin_proto_rawDescData
 }
 
-var file_sluice_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
+var file_sluice_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
 var file_sluice_v1_admin_proto_goTypes = []any{
-	(*CreateTopicRequest)(nil),        // 0: sluice.v1.CreateTopicRequest
-	(*CreateTopicResponse)(nil),       // 1: sluice.v1.CreateTopicResponse
-	(*DeleteTopicRequest)(nil),        // 2: sluice.v1.DeleteTopicRequest
-	(*DeleteTopicResponse)(nil),       // 3: sluice.v1.DeleteTopicResponse
-	(*ListTopicsRequest)(nil),         // 4: sluice.v1.ListTopicsRequest
-	(*ListTopicsResponse)(nil),        // 5: sluice.v1.ListTopicsResponse
-	(*TopicSummary)(nil),              // 6: sluice.v1.TopicSummary
-	(*DescribeTopicRequest)(nil),      // 7: sluice.v1.DescribeTopicRequest
-	(*DescribeTopicResponse)(nil),     // 8: sluice.v1.DescribeTopicResponse
-	(*TopicDescription)(nil),          // 9: sluice.v1.TopicDescription
-	(*AlterTopicConfigsRequest)(nil),  // 10: sluice.v1.AlterTopicConfigsRequest
-	(*AlterTopicConfigsResponse)(nil), // 11: sluice.v1.AlterTopicConfigsResponse
-	(*CreatePartitionsRequest)(nil),   // 12: sluice.v1.CreatePartitionsRequest
-	(*CreatePartitionsResponse)(nil),  // 13: sluice.v1.CreatePartitionsResponse
-	(*PartitionDescription)(nil),      // 14: sluice.v1.PartitionDescription
-	(*ListOffsetsRequest)(nil),        // 15: sluice.v1.ListOffsetsRequest
-	(*ListOffsetsResponse)(nil),       // 16: sluice.v1.ListOffsetsResponse
-	(*PartitionOffset)(nil),           // 17: sluice.v1.PartitionOffset
-	(*DescribeClusterRequest)(nil),    // 18: sluice.v1.DescribeClusterRequest
-	(*DescribeClusterResponse)(nil),   // 19: sluice.v1.DescribeClusterResponse
-	(*Broker)(nil),                    // 20: sluice.v1.Broker
-	(*GetMetadataRequest)(nil),        // 21: sluice.v1.GetMetadataRequest
-	(*GetMetadataResponse)(nil),       // 22: sluice.v1.GetMetadataResponse
-	(*TopicMetadata)(nil),             // 23: sluice.v1.TopicMetadata
-	(*PartitionMetadata)(nil),         // 24: sluice.v1.PartitionMetadata
-	(*CreateUserRequest)(nil),         // 25: sluice.v1.CreateUserRequest
-	(*ScramCredential)(nil),           // 26: sluice.v1.ScramCredential
-	(*CreateUserResponse)(nil),        // 27: sluice.v1.CreateUserResponse
-	(*DeleteUserRequest)(nil),         // 28: sluice.v1.DeleteUserRequest
-	(*DeleteUserResponse)(nil),        // 29: sluice.v1.DeleteUserResponse
-	(*ListUsersRequest)(nil),          // 30: sluice.v1.ListUsersRequest
-	(*ListUsersResponse)(nil),         // 31: sluice.v1.ListUsersResponse
-	(*UserSummary)(nil),               // 32: sluice.v1.UserSummary
-	nil,                               // 33: sluice.v1.CreateTopicRequest.ConfigsEntry
-	nil,                               // 34: sluice.v1.TopicDescription.ConfigsEntry
-	nil,                               // 35: sluice.v1.TopicDescription.EffectiveConfigsEntry
-	nil,                               // 36: sluice.v1.AlterTopicConfigsRequest.SetConfigsEntry
-	(Boundary)(0),                     // 37: sluice.v1.Boundary
-	(ScramMechanism)(0),               // 38: sluice.v1.ScramMechanism
+	(*CreateAclsRequest)(nil),         // 0: sluice.v1.CreateAclsRequest
+	(*CreateAclsResponse)(nil),        // 1: sluice.v1.CreateAclsResponse
+	(*DeleteAclsRequest)(nil),         // 2: sluice.v1.DeleteAclsRequest
+	(*DeleteAclsResponse)(nil),        // 3: sluice.v1.DeleteAclsResponse
+	(*ListAclsRequest)(nil),           // 4: sluice.v1.ListAclsRequest
+	(*ListAclsResponse)(nil),          // 5: sluice.v1.ListAclsResponse
+	(*CreateTopicRequest)(nil),        // 6: sluice.v1.CreateTopicRequest
+	(*CreateTopicResponse)(nil),       // 7: sluice.v1.CreateTopicResponse
+	(*DeleteTopicRequest)(nil),        // 8: sluice.v1.DeleteTopicRequest
+	(*DeleteTopicResponse)(nil),       // 9: sluice.v1.DeleteTopicResponse
+	(*ListTopicsRequest)(nil),         // 10: sluice.v1.ListTopicsRequest
+	(*ListTopicsResponse)(nil),        // 11: sluice.v1.ListTopicsResponse
+	(*TopicSummary)(nil),              // 12: sluice.v1.TopicSummary
+	(*DescribeTopicRequest)(nil),      // 13: sluice.v1.DescribeTopicRequest
+	(*DescribeTopicResponse)(nil),     // 14: sluice.v1.DescribeTopicResponse
+	(*TopicDescription)(nil),          // 15: sluice.v1.TopicDescription
+	(*AlterTopicConfigsRequest)(nil),  // 16: sluice.v1.AlterTopicConfigsRequest
+	(*AlterTopicConfigsResponse)(nil), // 17: sluice.v1.AlterTopicConfigsResponse
+	(*CreatePartitionsRequest)(nil),   // 18: sluice.v1.CreatePartitionsRequest
+	(*CreatePartitionsResponse)(nil),  // 19: sluice.v1.CreatePartitionsResponse
+	(*PartitionDescription)(nil),      // 20: sluice.v1.PartitionDescription
+	(*ListOffsetsRequest)(nil),        // 21: sluice.v1.ListOffsetsRequest
+	(*ListOffsetsResponse)(nil),       // 22: sluice.v1.ListOffsetsResponse
+	(*PartitionOffset)(nil),           // 23: sluice.v1.PartitionOffset
+	(*DescribeClusterRequest)(nil),    // 24: sluice.v1.DescribeClusterRequest
+	(*DescribeClusterResponse)(nil),   // 25: sluice.v1.DescribeClusterResponse
+	(*Broker)(nil),                    // 26: sluice.v1.Broker
+	(*GetMetadataRequest)(nil),        // 27: sluice.v1.GetMetadataRequest
+	(*GetMetadataResponse)(nil),       // 28: sluice.v1.GetMetadataResponse
+	(*TopicMetadata)(nil),             // 29: sluice.v1.TopicMetadata
+	(*PartitionMetadata)(nil),         // 30: sluice.v1.PartitionMetadata
+	(*CreateUserRequest)(nil),         // 31: sluice.v1.CreateUserRequest
+	(*ScramCredential)(nil),           // 32: sluice.v1.ScramCredential
+	(*CreateUserResponse)(nil),        // 33: sluice.v1.CreateUserResponse
+	(*DeleteUserRequest)(nil),         // 34: sluice.v1.DeleteUserRequest
+	(*DeleteUserResponse)(nil),        // 35: sluice.v1.DeleteUserResponse
+	(*ListUsersRequest)(nil),          // 36: sluice.v1.ListUsersRequest
+	(*ListUsersResponse)(nil),         // 37: sluice.v1.ListUsersResponse
+	(*UserSummary)(nil),               // 38: sluice.v1.UserSummary
+	nil,                               // 39: sluice.v1.CreateTopicRequest.ConfigsEntry
+	nil,                               // 40: sluice.v1.TopicDescription.ConfigsEntry
+	nil,                               // 41: sluice.v1.TopicDescription.EffectiveConfigsEntry
+	nil,                               // 42: sluice.v1.AlterTopicConfigsRequest.SetConfigsEntry
+	(*AclBinding)(nil),                // 43: sluice.v1.AclBinding
+	(*AclFilter)(nil),                 // 44: sluice.v1.AclFilter
+	(Boundary)(0),                     // 45: sluice.v1.Boundary
+	(ScramMechanism)(0),               // 46: sluice.v1.ScramMechanism
+	(*SetQuotaRequest)(nil),           // 47: sluice.v1.SetQuotaRequest
+	(*ListQuotasRequest)(nil),         // 48: sluice.v1.ListQuotasRequest
+	(*DeleteQuotaRequest)(nil),        // 49: sluice.v1.DeleteQuotaRequest
+	(*SetQuotaResponse)(nil),          // 50: sluice.v1.SetQuotaResponse
+	(*ListQuotasResponse)(nil),        // 51: sluice.v1.ListQuotasResponse
+	(*DeleteQuotaResponse)(nil),       // 52: sluice.v1.DeleteQuotaResponse
 }
 var file_sluice_v1_admin_proto_depIdxs = []int32{
-	33, // 0: sluice.v1.CreateTopicRequest.configs:type_name -> sluice.v1.CreateTopicRequest.ConfigsEntry
-	9,  // 1: sluice.v1.CreateTopicResponse.topic:type_name -> sluice.v1.TopicDescription
-	6,  // 2: sluice.v1.ListTopicsResponse.topics:type_name -> sluice.v1.TopicSummary
-	9,  // 3: sluice.v1.DescribeTopicResponse.topic:type_name -> sluice.v1.TopicDescription
-	34, // 4: sluice.v1.TopicDescription.configs:type_name -> sluice.v1.TopicDescription.ConfigsEntry
-	14, // 5: sluice.v1.TopicDescription.partitions:type_name -> sluice.v1.PartitionDescription
-	35, // 6: sluice.v1.TopicDescription.effective_configs:type_name -> sluice.v1.TopicDescription.EffectiveConfigsEntry
-	36, // 7: sluice.v1.AlterTopicConfigsRequest.set_configs:type_name -> sluice.v1.AlterTopicConfigsRequest.SetConfigsEntry
-	9,  // 8: sluice.v1.AlterTopicConfigsResponse.topic:type_name -> sluice.v1.TopicDescription
-	9,  // 9: sluice.v1.CreatePartitionsResponse.topic:type_name -> sluice.v1.TopicDescription
-	37, // 10: sluice.v1.ListOffsetsRequest.boundary:type_name -> sluice.v1.Boundary
-	17, // 11: sluice.v1.ListOffsetsResponse.offsets:type_name -> sluice.v1.PartitionOffset
-	20, // 12: sluice.v1.DescribeClusterResponse.brokers:type_name -> sluice.v1.Broker
-	20, // 13: sluice.v1.GetMetadataResponse.brokers:type_name -> sluice.v1.Broker
-	23, // 14: sluice.v1.GetMetadataResponse.topics:type_name -> sluice.v1.TopicMetadata
-	24, // 15: sluice.v1.TopicMetadata.partitions:type_name -> sluice.v1.PartitionMetadata
-	38, // 16: sluice.v1.CreateUserRequest.mechanism:type_name -> sluice.v1.ScramMechanism
-	26, // 17: sluice.v1.CreateUserRequest.credential:type_name -> sluice.v1.ScramCredential
-	32, // 18: sluice.v1.ListUsersResponse.users:type_name -> sluice.v1.UserSummary
-	38, // 19: sluice.v1.UserSummary.mechanisms:type_name -> sluice.v1.ScramMechanism
-	0,  // 20: sluice.v1.AdminService.CreateTopic:input_type -> sluice.v1.CreateTopicRequest
-	2,  // 21: sluice.v1.AdminService.DeleteTopic:input_type -> sluice.v1.DeleteTopicRequest
-	4,  // 22: sluice.v1.AdminService.ListTopics:input_type -> sluice.v1.ListTopicsRequest
-	7,  // 23: sluice.v1.AdminService.DescribeTopic:input_type -> sluice.v1.DescribeTopicRequest
-	15, // 24: sluice.v1.AdminService.ListOffsets:input_type -> sluice.v1.ListOffsetsRequest
-	21, // 25: sluice.v1.AdminService.GetMetadata:input_type -> sluice.v1.GetMetadataRequest
-	18, // 26: sluice.v1.AdminService.DescribeCluster:input_type -> sluice.v1.DescribeClusterRequest
-	10, // 27: sluice.v1.AdminService.AlterTopicConfigs:input_type -> sluice.v1.AlterTopicConfigsRequest
-	12, // 28: sluice.v1.AdminService.CreatePartitions:input_type -> sluice.v1.CreatePartitionsRequest
-	25, // 29: sluice.v1.AdminService.CreateUser:input_type -> sluice.v1.CreateUserRequest
-	28, // 30: sluice.v1.AdminService.DeleteUser:input_type -> sluice.v1.DeleteUserRequest
-	30, // 31: sluice.v1.AdminService.ListUsers:input_type -> sluice.v1.ListUsersRequest
-	1,  // 32: sluice.v1.AdminService.CreateTopic:output_type -> sluice.v1.CreateTopicResponse
-	3,  // 33: sluice.v1.AdminService.DeleteTopic:output_type -> sluice.v1.DeleteTopicResponse
-	5,  // 34: sluice.v1.AdminService.ListTopics:output_type -> sluice.v1.ListTopicsResponse
-	8,  // 35: sluice.v1.AdminService.DescribeTopic:output_type -> sluice.v1.DescribeTopicResponse
-	16, // 36: sluice.v1.AdminService.ListOffsets:output_type -> sluice.v1.ListOffsetsResponse
-	22, // 37: sluice.v1.AdminService.GetMetadata:output_type -> sluice.v1.GetMetadataResponse
-	19, // 38: sluice.v1.AdminService.DescribeCluster:output_type -> sluice.v1.DescribeClusterResponse
-	11, // 39: sluice.v1.AdminService.AlterTopicConfigs:output_type -> sluice.v1.AlterTopicConfigsResponse
-	13, // 40: sluice.v1.AdminService.CreatePartitions:output_type -> sluice.v1.CreatePartitionsResponse
-	27, // 41: sluice.v1.AdminService.CreateUser:output_type -> sluice.v1.CreateUserResponse
-	29, // 42: sluice.v1.AdminService.DeleteUser:output_type -> sluice.v1.DeleteUserResponse
-	31, // 43: sluice.v1.AdminService.ListUsers:output_type -> sluice.v1.ListUsersResponse
-	32, // [32:44] is the sub-list for method output_type
-	20, // [20:32] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	43, // 0: sluice.v1.CreateAclsRequest.acls:type_name -> sluice.v1.AclBinding
+	44, // 1: sluice.v1.DeleteAclsRequest.filters:type_name -> sluice.v1.AclFilter
+	43, // 2: sluice.v1.DeleteAclsResponse.deleted:type_name -> sluice.v1.AclBinding
+	44, // 3: sluice.v1.ListAclsRequest.filter:type_name -> sluice.v1.AclFilter
+	43, // 4: sluice.v1.ListAclsResponse.acls:type_name -> sluice.v1.AclBinding
+	39, // 5: sluice.v1.CreateTopicRequest.configs:type_name -> sluice.v1.CreateTopicRequest.ConfigsEntry
+	15, // 6: sluice.v1.CreateTopicResponse.topic:type_name -> sluice.v1.TopicDescription
+	12, // 7: sluice.v1.ListTopicsResponse.topics:type_name -> sluice.v1.TopicSummary
+	15, // 8: sluice.v1.DescribeTopicResponse.topic:type_name -> sluice.v1.TopicDescription
+	40, // 9: sluice.v1.TopicDescription.configs:type_name -> sluice.v1.TopicDescription.ConfigsEntry
+	20, // 10: sluice.v1.TopicDescription.partitions:type_name -> sluice.v1.PartitionDescription
+	41, // 11: sluice.v1.TopicDescription.effective_configs:type_name -> sluice.v1.TopicDescription.EffectiveConfigsEntry
+	42, // 12: sluice.v1.AlterTopicConfigsRequest.set_configs:type_name -> sluice.v1.AlterTopicConfigsRequest.SetConfigsEntry
+	15, // 13: sluice.v1.AlterTopicConfigsResponse.topic:type_name -> sluice.v1.TopicDescription
+	15, // 14: sluice.v1.CreatePartitionsResponse.topic:type_name -> sluice.v1.TopicDescription
+	45, // 15: sluice.v1.ListOffsetsRequest.boundary:type_name -> sluice.v1.Boundary
+	23, // 16: sluice.v1.ListOffsetsResponse.offsets:type_name -> sluice.v1.PartitionOffset
+	26, // 17: sluice.v1.DescribeClusterResponse.brokers:type_name -> sluice.v1.Broker
+	26, // 18: sluice.v1.GetMetadataResponse.brokers:type_name -> sluice.v1.Broker
+	29, // 19: sluice.v1.GetMetadataResponse.topics:type_name -> sluice.v1.TopicMetadata
+	30, // 20: sluice.v1.TopicMetadata.partitions:type_name -> sluice.v1.PartitionMetadata
+	46, // 21: sluice.v1.CreateUserRequest.mechanism:type_name -> sluice.v1.ScramMechanism
+	32, // 22: sluice.v1.CreateUserRequest.credential:type_name -> sluice.v1.ScramCredential
+	38, // 23: sluice.v1.ListUsersResponse.users:type_name -> sluice.v1.UserSummary
+	46, // 24: sluice.v1.UserSummary.mechanisms:type_name -> sluice.v1.ScramMechanism
+	6,  // 25: sluice.v1.AdminService.CreateTopic:input_type -> sluice.v1.CreateTopicRequest
+	8,  // 26: sluice.v1.AdminService.DeleteTopic:input_type -> sluice.v1.DeleteTopicRequest
+	10, // 27: sluice.v1.AdminService.ListTopics:input_type -> sluice.v1.ListTopicsRequest
+	13, // 28: sluice.v1.AdminService.DescribeTopic:input_type -> sluice.v1.DescribeTopicRequest
+	21, // 29: sluice.v1.AdminService.ListOffsets:input_type -> sluice.v1.ListOffsetsRequest
+	27, // 30: sluice.v1.AdminService.GetMetadata:input_type -> sluice.v1.GetMetadataRequest
+	24, // 31: sluice.v1.AdminService.DescribeCluster:input_type -> sluice.v1.DescribeClusterRequest
+	16, // 32: sluice.v1.AdminService.AlterTopicConfigs:input_type -> sluice.v1.AlterTopicConfigsRequest
+	18, // 33: sluice.v1.AdminService.CreatePartitions:input_type -> sluice.v1.CreatePartitionsRequest
+	31, // 34: sluice.v1.AdminService.CreateUser:input_type -> sluice.v1.CreateUserRequest
+	34, // 35: sluice.v1.AdminService.DeleteUser:input_type -> sluice.v1.DeleteUserRequest
+	36, // 36: sluice.v1.AdminService.ListUsers:input_type -> sluice.v1.ListUsersRequest
+	47, // 37: sluice.v1.AdminService.SetQuota:input_type -> sluice.v1.SetQuotaRequest
+	48, // 38: sluice.v1.AdminService.ListQuotas:input_type -> sluice.v1.ListQuotasRequest
+	49, // 39: sluice.v1.AdminService.DeleteQuota:input_type -> sluice.v1.DeleteQuotaRequest
+	0,  // 40: sluice.v1.AdminService.CreateAcls:input_type -> sluice.v1.CreateAclsRequest
+	2,  // 41: sluice.v1.AdminService.DeleteAcls:input_type -> sluice.v1.DeleteAclsRequest
+	4,  // 42: sluice.v1.AdminService.ListAcls:input_type -> sluice.v1.ListAclsRequest
+	7,  // 43: sluice.v1.AdminService.CreateTopic:output_type -> sluice.v1.CreateTopicResponse
+	9,  // 44: sluice.v1.AdminService.DeleteTopic:output_type -> sluice.v1.DeleteTopicResponse
+	11, // 45: sluice.v1.AdminService.ListTopics:output_type -> sluice.v1.ListTopicsResponse
+	14, // 46: sluice.v1.AdminService.DescribeTopic:output_type -> sluice.v1.DescribeTopicResponse
+	22, // 47: sluice.v1.AdminService.ListOffsets:output_type -> sluice.v1.ListOffsetsResponse
+	28, // 48: sluice.v1.AdminService.GetMetadata:output_type -> sluice.v1.GetMetadataResponse
+	25, // 49: sluice.v1.AdminService.DescribeCluster:output_type -> sluice.v1.DescribeClusterResponse
+	17, // 50: sluice.v1.AdminService.AlterTopicConfigs:output_type -> sluice.v1.AlterTopicConfigsResponse
+	19, // 51: sluice.v1.AdminService.CreatePartitions:output_type -> sluice.v1.CreatePartitionsResponse
+	33, // 52: sluice.v1.AdminService.CreateUser:output_type -> sluice.v1.CreateUserResponse
+	35, // 53: sluice.v1.AdminService.DeleteUser:output_type -> sluice.v1.DeleteUserResponse
+	37, // 54: sluice.v1.AdminService.ListUsers:output_type -> sluice.v1.ListUsersResponse
+	50, // 55: sluice.v1.AdminService.SetQuota:output_type -> sluice.v1.SetQuotaResponse
+	51, // 56: sluice.v1.AdminService.ListQuotas:output_type -> sluice.v1.ListQuotasResponse
+	52, // 57: sluice.v1.AdminService.DeleteQuota:output_type -> sluice.v1.DeleteQuotaResponse
+	1,  // 58: sluice.v1.AdminService.CreateAcls:output_type -> sluice.v1.CreateAclsResponse
+	3,  // 59: sluice.v1.AdminService.DeleteAcls:output_type -> sluice.v1.DeleteAclsResponse
+	5,  // 60: sluice.v1.AdminService.ListAcls:output_type -> sluice.v1.ListAclsResponse
+	43, // [43:61] is the sub-list for method output_type
+	25, // [25:43] is the sub-list for method input_type
+	25, // [25:25] is the sub-list for extension type_name
+	25, // [25:25] is the sub-list for extension extendee
+	0,  // [0:25] is the sub-list for field type_name
 }
 
 func init() { file_sluice_v1_admin_proto_init() }
@@ -2162,8 +2477,10 @@ func file_sluice_v1_admin_proto_init() {
 		return
 	}
 	file_sluice_v1_auth_proto_init()
+	file_sluice_v1_quota_proto_init()
+	file_sluice_v1_acl_proto_init()
 	file_sluice_v1_record_proto_init()
-	file_sluice_v1_admin_proto_msgTypes[15].OneofWrappers = []any{
+	file_sluice_v1_admin_proto_msgTypes[21].OneofWrappers = []any{
 		(*ListOffsetsRequest_Boundary)(nil),
 		(*ListOffsetsRequest_TimestampMs)(nil),
 	}
@@ -2173,7 +2490,7 @@ func file_sluice_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sluice_v1_admin_proto_rawDesc), len(file_sluice_v1_admin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   37,
+			NumMessages:   43,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

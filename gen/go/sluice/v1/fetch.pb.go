@@ -308,9 +308,12 @@ type FetchResponse struct {
 	// read records first, then the records of each batch. A batch never starts
 	// before the position the read asked for (a read starting inside a batch
 	// gets that batch's remaining records in records).
-	Batches       []*RecordBatch `protobuf:"bytes,5,rep,name=batches,proto3" json:"batches,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Batches []*RecordBatch `protobuf:"bytes,5,rep,name=batches,proto3" json:"batches,omitempty"`
+	// How long the broker held this response back because the client is over
+	// a quota (fetch bytes or requests per second); 0 when not throttled.
+	ThrottleTimeMs int32 `protobuf:"varint,6,opt,name=throttle_time_ms,json=throttleTimeMs,proto3" json:"throttle_time_ms,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *FetchResponse) Reset() {
@@ -378,6 +381,13 @@ func (x *FetchResponse) GetBatches() []*RecordBatch {
 	return nil
 }
 
+func (x *FetchResponse) GetThrottleTimeMs() int32 {
+	if x != nil {
+		return x.ThrottleTimeMs
+	}
+	return 0
+}
+
 var File_sluice_v1_fetch_proto protoreflect.FileDescriptor
 
 const file_sluice_v1_fetch_proto_rawDesc = "" +
@@ -403,13 +413,14 @@ const file_sluice_v1_fetch_proto_rawDesc = "" +
 	"\bboundary\x18\x02 \x01(\x0e2\x13.sluice.v1.BoundaryH\x00R\bboundary\x12#\n" +
 	"\ftimestamp_ms\x18\x03 \x01(\x03H\x00R\vtimestampMsB\n" +
 	"\n" +
-	"\bposition\"\xdd\x01\n" +
+	"\bposition\"\x87\x02\n" +
 	"\rFetchResponse\x12\x1c\n" +
 	"\tpartition\x18\x01 \x01(\x05R\tpartition\x12+\n" +
 	"\arecords\x18\x02 \x03(\v2\x11.sluice.v1.RecordR\arecords\x12%\n" +
 	"\x0ehigh_watermark\x18\x03 \x01(\x03R\rhighWatermark\x12(\n" +
 	"\x10log_start_offset\x18\x04 \x01(\x03R\x0elogStartOffset\x120\n" +
-	"\abatches\x18\x05 \x03(\v2\x16.sluice.v1.RecordBatchR\abatches2L\n" +
+	"\abatches\x18\x05 \x03(\v2\x16.sluice.v1.RecordBatchR\abatches\x12(\n" +
+	"\x10throttle_time_ms\x18\x06 \x01(\x05R\x0ethrottleTimeMs2L\n" +
 	"\fFetchService\x12<\n" +
 	"\x05Fetch\x12\x17.sluice.v1.FetchRequest\x1a\x18.sluice.v1.FetchResponse0\x01BG\n" +
 	"\fio.sluice.v1P\x01Z5github.com/sluice-io/sluice/gen/go/sluice/v1;sluicev1b\x06proto3"

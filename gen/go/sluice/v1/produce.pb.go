@@ -311,9 +311,13 @@ type ProduceResponse struct {
 	Results []*ProduceResult `protobuf:"bytes,2,rep,name=results,proto3" json:"results,omitempty"`
 	// Set when the whole request failed (unknown topic, invalid record, ...); then
 	// results is empty and nothing was appended.
-	Error         *Error `protobuf:"bytes,3,opt,name=error,proto3" json:"error,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Error *Error `protobuf:"bytes,3,opt,name=error,proto3" json:"error,omitempty"`
+	// How long the broker held this response back, and stops reading the
+	// stream, because the client is over a quota (produce bytes or requests
+	// per second); 0 when not throttled. Throttling never fails a request.
+	ThrottleTimeMs int32 `protobuf:"varint,4,opt,name=throttle_time_ms,json=throttleTimeMs,proto3" json:"throttle_time_ms,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *ProduceResponse) Reset() {
@@ -365,6 +369,13 @@ func (x *ProduceResponse) GetError() *Error {
 		return x.Error
 	}
 	return nil
+}
+
+func (x *ProduceResponse) GetThrottleTimeMs() int32 {
+	if x != nil {
+		return x.ThrottleTimeMs
+	}
+	return 0
 }
 
 // ProduceResult is the outcome for the records of one request in one partition.
@@ -461,11 +472,12 @@ const file_sluice_v1_produce_proto_rawDesc = "" +
 	"\x05batch\x18\n" +
 	" \x01(\v2\x16.sluice.v1.RecordBatchR\x05batchB\f\n" +
 	"\n" +
-	"_partition\"\x89\x01\n" +
+	"_partition\"\xb3\x01\n" +
 	"\x0fProduceResponse\x12\x1a\n" +
 	"\bsequence\x18\x01 \x01(\x04R\bsequence\x122\n" +
 	"\aresults\x18\x02 \x03(\v2\x18.sluice.v1.ProduceResultR\aresults\x12&\n" +
-	"\x05error\x18\x03 \x01(\v2\x10.sluice.v1.ErrorR\x05error\"\x99\x01\n" +
+	"\x05error\x18\x03 \x01(\v2\x10.sluice.v1.ErrorR\x05error\x12(\n" +
+	"\x10throttle_time_ms\x18\x04 \x01(\x05R\x0ethrottleTimeMs\"\x99\x01\n" +
 	"\rProduceResult\x12\x1c\n" +
 	"\tpartition\x18\x01 \x01(\x05R\tpartition\x12\x1f\n" +
 	"\vbase_offset\x18\x02 \x01(\x03R\n" +

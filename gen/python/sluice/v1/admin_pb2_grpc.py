@@ -4,6 +4,7 @@ import grpc
 import warnings
 
 from sluice.v1 import admin_pb2 as sluice_dot_v1_dot_admin__pb2
+from sluice.v1 import quota_pb2 as sluice_dot_v1_dot_quota__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -94,6 +95,36 @@ class AdminServiceStub:
                 '/sluice.v1.AdminService/ListUsers',
                 request_serializer=sluice_dot_v1_dot_admin__pb2.ListUsersRequest.SerializeToString,
                 response_deserializer=sluice_dot_v1_dot_admin__pb2.ListUsersResponse.FromString,
+                _registered_method=True)
+        self.SetQuota = channel.unary_unary(
+                '/sluice.v1.AdminService/SetQuota',
+                request_serializer=sluice_dot_v1_dot_quota__pb2.SetQuotaRequest.SerializeToString,
+                response_deserializer=sluice_dot_v1_dot_quota__pb2.SetQuotaResponse.FromString,
+                _registered_method=True)
+        self.ListQuotas = channel.unary_unary(
+                '/sluice.v1.AdminService/ListQuotas',
+                request_serializer=sluice_dot_v1_dot_quota__pb2.ListQuotasRequest.SerializeToString,
+                response_deserializer=sluice_dot_v1_dot_quota__pb2.ListQuotasResponse.FromString,
+                _registered_method=True)
+        self.DeleteQuota = channel.unary_unary(
+                '/sluice.v1.AdminService/DeleteQuota',
+                request_serializer=sluice_dot_v1_dot_quota__pb2.DeleteQuotaRequest.SerializeToString,
+                response_deserializer=sluice_dot_v1_dot_quota__pb2.DeleteQuotaResponse.FromString,
+                _registered_method=True)
+        self.CreateAcls = channel.unary_unary(
+                '/sluice.v1.AdminService/CreateAcls',
+                request_serializer=sluice_dot_v1_dot_admin__pb2.CreateAclsRequest.SerializeToString,
+                response_deserializer=sluice_dot_v1_dot_admin__pb2.CreateAclsResponse.FromString,
+                _registered_method=True)
+        self.DeleteAcls = channel.unary_unary(
+                '/sluice.v1.AdminService/DeleteAcls',
+                request_serializer=sluice_dot_v1_dot_admin__pb2.DeleteAclsRequest.SerializeToString,
+                response_deserializer=sluice_dot_v1_dot_admin__pb2.DeleteAclsResponse.FromString,
+                _registered_method=True)
+        self.ListAcls = channel.unary_unary(
+                '/sluice.v1.AdminService/ListAcls',
+                request_serializer=sluice_dot_v1_dot_admin__pb2.ListAclsRequest.SerializeToString,
+                response_deserializer=sluice_dot_v1_dot_admin__pb2.ListAclsResponse.FromString,
                 _registered_method=True)
 
 
@@ -193,6 +224,53 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetQuota(self, request, context):
+        """SetQuota sets client quota limits of a user, a client id or both
+        (messages in quota.proto). Every broker applies the change.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListQuotas(self, request, context):
+        """ListQuotas lists every client quota.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteQuota(self, request, context):
+        """DeleteQuota removes client quota limits of an entity; NOT_FOUND if it
+        has none.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateAcls(self, request, context):
+        """CreateAcls adds ACLs (an ACL already there is left as it is). It needs
+        ALTER on the cluster. Every broker applies them within about a second.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteAcls(self, request, context):
+        """DeleteAcls removes the ACLs each filter matches and returns them. It
+        needs ALTER on the cluster.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAcls(self, request, context):
+        """ListAcls lists the ACLs a filter matches. It needs DESCRIBE on the
+        cluster.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -255,6 +333,36 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.ListUsers,
                     request_deserializer=sluice_dot_v1_dot_admin__pb2.ListUsersRequest.FromString,
                     response_serializer=sluice_dot_v1_dot_admin__pb2.ListUsersResponse.SerializeToString,
+            ),
+            'SetQuota': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetQuota,
+                    request_deserializer=sluice_dot_v1_dot_quota__pb2.SetQuotaRequest.FromString,
+                    response_serializer=sluice_dot_v1_dot_quota__pb2.SetQuotaResponse.SerializeToString,
+            ),
+            'ListQuotas': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListQuotas,
+                    request_deserializer=sluice_dot_v1_dot_quota__pb2.ListQuotasRequest.FromString,
+                    response_serializer=sluice_dot_v1_dot_quota__pb2.ListQuotasResponse.SerializeToString,
+            ),
+            'DeleteQuota': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteQuota,
+                    request_deserializer=sluice_dot_v1_dot_quota__pb2.DeleteQuotaRequest.FromString,
+                    response_serializer=sluice_dot_v1_dot_quota__pb2.DeleteQuotaResponse.SerializeToString,
+            ),
+            'CreateAcls': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateAcls,
+                    request_deserializer=sluice_dot_v1_dot_admin__pb2.CreateAclsRequest.FromString,
+                    response_serializer=sluice_dot_v1_dot_admin__pb2.CreateAclsResponse.SerializeToString,
+            ),
+            'DeleteAcls': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteAcls,
+                    request_deserializer=sluice_dot_v1_dot_admin__pb2.DeleteAclsRequest.FromString,
+                    response_serializer=sluice_dot_v1_dot_admin__pb2.DeleteAclsResponse.SerializeToString,
+            ),
+            'ListAcls': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAcls,
+                    request_deserializer=sluice_dot_v1_dot_admin__pb2.ListAclsRequest.FromString,
+                    response_serializer=sluice_dot_v1_dot_admin__pb2.ListAclsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -582,6 +690,168 @@ class AdminService:
             '/sluice.v1.AdminService/ListUsers',
             sluice_dot_v1_dot_admin__pb2.ListUsersRequest.SerializeToString,
             sluice_dot_v1_dot_admin__pb2.ListUsersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetQuota(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sluice.v1.AdminService/SetQuota',
+            sluice_dot_v1_dot_quota__pb2.SetQuotaRequest.SerializeToString,
+            sluice_dot_v1_dot_quota__pb2.SetQuotaResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListQuotas(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sluice.v1.AdminService/ListQuotas',
+            sluice_dot_v1_dot_quota__pb2.ListQuotasRequest.SerializeToString,
+            sluice_dot_v1_dot_quota__pb2.ListQuotasResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteQuota(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sluice.v1.AdminService/DeleteQuota',
+            sluice_dot_v1_dot_quota__pb2.DeleteQuotaRequest.SerializeToString,
+            sluice_dot_v1_dot_quota__pb2.DeleteQuotaResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateAcls(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sluice.v1.AdminService/CreateAcls',
+            sluice_dot_v1_dot_admin__pb2.CreateAclsRequest.SerializeToString,
+            sluice_dot_v1_dot_admin__pb2.CreateAclsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteAcls(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sluice.v1.AdminService/DeleteAcls',
+            sluice_dot_v1_dot_admin__pb2.DeleteAclsRequest.SerializeToString,
+            sluice_dot_v1_dot_admin__pb2.DeleteAclsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAcls(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sluice.v1.AdminService/ListAcls',
+            sluice_dot_v1_dot_admin__pb2.ListAclsRequest.SerializeToString,
+            sluice_dot_v1_dot_admin__pb2.ListAclsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -6,6 +6,7 @@ isort:skip_file
 from collections import abc as _abc
 from grpc import aio as _aio
 from sluice.v1 import admin_pb2 as _admin_pb2
+from sluice.v1 import quota_pb2 as _quota_pb2
 import abc as _abc_1
 import grpc as _grpc
 import sys
@@ -70,6 +71,28 @@ class AdminServiceStub:
     """
     ListUsers: _grpc.UnaryUnaryMultiCallable[_admin_pb2.ListUsersRequest, _admin_pb2.ListUsersResponse]
     """ListUsers lists users and their mechanisms, never their credentials."""
+    SetQuota: _grpc.UnaryUnaryMultiCallable[_quota_pb2.SetQuotaRequest, _quota_pb2.SetQuotaResponse]
+    """SetQuota sets client quota limits of a user, a client id or both
+    (messages in quota.proto). Every broker applies the change.
+    """
+    ListQuotas: _grpc.UnaryUnaryMultiCallable[_quota_pb2.ListQuotasRequest, _quota_pb2.ListQuotasResponse]
+    """ListQuotas lists every client quota."""
+    DeleteQuota: _grpc.UnaryUnaryMultiCallable[_quota_pb2.DeleteQuotaRequest, _quota_pb2.DeleteQuotaResponse]
+    """DeleteQuota removes client quota limits of an entity; NOT_FOUND if it
+    has none.
+    """
+    CreateAcls: _grpc.UnaryUnaryMultiCallable[_admin_pb2.CreateAclsRequest, _admin_pb2.CreateAclsResponse]
+    """CreateAcls adds ACLs (an ACL already there is left as it is). It needs
+    ALTER on the cluster. Every broker applies them within about a second.
+    """
+    DeleteAcls: _grpc.UnaryUnaryMultiCallable[_admin_pb2.DeleteAclsRequest, _admin_pb2.DeleteAclsResponse]
+    """DeleteAcls removes the ACLs each filter matches and returns them. It
+    needs ALTER on the cluster.
+    """
+    ListAcls: _grpc.UnaryUnaryMultiCallable[_admin_pb2.ListAclsRequest, _admin_pb2.ListAclsResponse]
+    """ListAcls lists the ACLs a filter matches. It needs DESCRIBE on the
+    cluster.
+    """
 
 @_typing.type_check_only
 class AdminServiceAsyncStub(AdminServiceStub):
@@ -113,6 +136,28 @@ class AdminServiceAsyncStub(AdminServiceStub):
     """
     ListUsers: _aio.UnaryUnaryMultiCallable[_admin_pb2.ListUsersRequest, _admin_pb2.ListUsersResponse]  # type: ignore[assignment]
     """ListUsers lists users and their mechanisms, never their credentials."""
+    SetQuota: _aio.UnaryUnaryMultiCallable[_quota_pb2.SetQuotaRequest, _quota_pb2.SetQuotaResponse]  # type: ignore[assignment]
+    """SetQuota sets client quota limits of a user, a client id or both
+    (messages in quota.proto). Every broker applies the change.
+    """
+    ListQuotas: _aio.UnaryUnaryMultiCallable[_quota_pb2.ListQuotasRequest, _quota_pb2.ListQuotasResponse]  # type: ignore[assignment]
+    """ListQuotas lists every client quota."""
+    DeleteQuota: _aio.UnaryUnaryMultiCallable[_quota_pb2.DeleteQuotaRequest, _quota_pb2.DeleteQuotaResponse]  # type: ignore[assignment]
+    """DeleteQuota removes client quota limits of an entity; NOT_FOUND if it
+    has none.
+    """
+    CreateAcls: _aio.UnaryUnaryMultiCallable[_admin_pb2.CreateAclsRequest, _admin_pb2.CreateAclsResponse]  # type: ignore[assignment]
+    """CreateAcls adds ACLs (an ACL already there is left as it is). It needs
+    ALTER on the cluster. Every broker applies them within about a second.
+    """
+    DeleteAcls: _aio.UnaryUnaryMultiCallable[_admin_pb2.DeleteAclsRequest, _admin_pb2.DeleteAclsResponse]  # type: ignore[assignment]
+    """DeleteAcls removes the ACLs each filter matches and returns them. It
+    needs ALTER on the cluster.
+    """
+    ListAcls: _aio.UnaryUnaryMultiCallable[_admin_pb2.ListAclsRequest, _admin_pb2.ListAclsResponse]  # type: ignore[assignment]
+    """ListAcls lists the ACLs a filter matches. It needs DESCRIBE on the
+    cluster.
+    """
 
 class AdminServiceServicer(metaclass=_abc_1.ABCMeta):
     """AdminService manages topics and describes the cluster."""
@@ -225,5 +270,63 @@ class AdminServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_admin_pb2.ListUsersResponse, _abc.Awaitable[_admin_pb2.ListUsersResponse]]:
         """ListUsers lists users and their mechanisms, never their credentials."""
+
+    @_abc_1.abstractmethod
+    def SetQuota(
+        self,
+        request: _quota_pb2.SetQuotaRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_quota_pb2.SetQuotaResponse, _abc.Awaitable[_quota_pb2.SetQuotaResponse]]:
+        """SetQuota sets client quota limits of a user, a client id or both
+        (messages in quota.proto). Every broker applies the change.
+        """
+
+    @_abc_1.abstractmethod
+    def ListQuotas(
+        self,
+        request: _quota_pb2.ListQuotasRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_quota_pb2.ListQuotasResponse, _abc.Awaitable[_quota_pb2.ListQuotasResponse]]:
+        """ListQuotas lists every client quota."""
+
+    @_abc_1.abstractmethod
+    def DeleteQuota(
+        self,
+        request: _quota_pb2.DeleteQuotaRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_quota_pb2.DeleteQuotaResponse, _abc.Awaitable[_quota_pb2.DeleteQuotaResponse]]:
+        """DeleteQuota removes client quota limits of an entity; NOT_FOUND if it
+        has none.
+        """
+
+    @_abc_1.abstractmethod
+    def CreateAcls(
+        self,
+        request: _admin_pb2.CreateAclsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_admin_pb2.CreateAclsResponse, _abc.Awaitable[_admin_pb2.CreateAclsResponse]]:
+        """CreateAcls adds ACLs (an ACL already there is left as it is). It needs
+        ALTER on the cluster. Every broker applies them within about a second.
+        """
+
+    @_abc_1.abstractmethod
+    def DeleteAcls(
+        self,
+        request: _admin_pb2.DeleteAclsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_admin_pb2.DeleteAclsResponse, _abc.Awaitable[_admin_pb2.DeleteAclsResponse]]:
+        """DeleteAcls removes the ACLs each filter matches and returns them. It
+        needs ALTER on the cluster.
+        """
+
+    @_abc_1.abstractmethod
+    def ListAcls(
+        self,
+        request: _admin_pb2.ListAclsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_admin_pb2.ListAclsResponse, _abc.Awaitable[_admin_pb2.ListAclsResponse]]:
+        """ListAcls lists the ACLs a filter matches. It needs DESCRIBE on the
+        cluster.
+        """
 
 def add_AdminServiceServicer_to_server(servicer: AdminServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

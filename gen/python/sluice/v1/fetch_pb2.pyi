@@ -155,6 +155,7 @@ class FetchResponse(_message.Message):
     HIGH_WATERMARK_FIELD_NUMBER: _builtins.int
     LOG_START_OFFSET_FIELD_NUMBER: _builtins.int
     BATCHES_FIELD_NUMBER: _builtins.int
+    THROTTLE_TIME_MS_FIELD_NUMBER: _builtins.int
     partition: _builtins.int
     high_watermark: _builtins.int
     """The partition's high watermark when this response was built: the offset the
@@ -162,6 +163,10 @@ class FetchResponse(_message.Message):
     """
     log_start_offset: _builtins.int
     """The partition's log start offset when this response was built."""
+    throttle_time_ms: _builtins.int
+    """How long the broker held this response back because the client is over
+    a quota (fetch bytes or requests per second); 0 when not throttled.
+    """
     @_builtins.property
     def records(self) -> _containers.RepeatedCompositeFieldContainer[_record_pb2.Record]:
         """Records in offset order, each with its offset (see batches)."""
@@ -183,10 +188,11 @@ class FetchResponse(_message.Message):
         high_watermark: _builtins.int = ...,
         log_start_offset: _builtins.int = ...,
         batches: _abc.Iterable[_record_pb2.RecordBatch] | None = ...,
+        throttle_time_ms: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["batches", b"batches", "high_watermark", b"high_watermark", "log_start_offset", b"log_start_offset", "partition", b"partition", "records", b"records"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["batches", b"batches", "high_watermark", b"high_watermark", "log_start_offset", b"log_start_offset", "partition", b"partition", "records", b"records", "throttle_time_ms", b"throttle_time_ms"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

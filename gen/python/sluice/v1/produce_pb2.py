@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from sluice.v1 import record_pb2 as sluice_dot_v1_dot_record__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17sluice/v1/produce.proto\x12\tsluice.v1\x1a\x16sluice/v1/record.proto\"\x15\n\x13InitProducerRequest\"^\n\x14InitProducerResponse\x12\x1f\n\x0bproducer_id\x18\x01 \x01(\x03R\nproducerId\x12%\n\x0eproducer_epoch\x18\x02 \x01(\x05R\rproducerEpoch\"\xe0\x02\n\x0eProduceRequest\x12\x1a\n\x08sequence\x18\x01 \x01(\x04R\x08sequence\x12\x14\n\x05topic\x18\x02 \x01(\tR\x05topic\x12!\n\tpartition\x18\x03 \x01(\x05H\x00R\tpartition\x88\x01\x01\x12+\n\x07records\x18\x04 \x03(\x0b\x32\x11.sluice.v1.RecordR\x07records\x12#\n\x04\x61\x63ks\x18\x05 \x01(\x0e\x32\x0f.sluice.v1.AcksR\x04\x61\x63ks\x12\x1f\n\x0bproducer_id\x18\x06 \x01(\x03R\nproducerId\x12%\n\x0eproducer_epoch\x18\x07 \x01(\x05R\rproducerEpoch\x12#\n\rbase_sequence\x18\x08 \x01(\x05R\x0c\x62\x61seSequence\x12,\n\x05\x62\x61tch\x18\n \x01(\x0b\x32\x16.sluice.v1.RecordBatchR\x05\x62\x61tchB\x0c\n\n_partition\"\x89\x01\n\x0fProduceResponse\x12\x1a\n\x08sequence\x18\x01 \x01(\x04R\x08sequence\x12\x32\n\x07results\x18\x02 \x03(\x0b\x32\x18.sluice.v1.ProduceResultR\x07results\x12&\n\x05\x65rror\x18\x03 \x01(\x0b\x32\x10.sluice.v1.ErrorR\x05\x65rror\"\x99\x01\n\rProduceResult\x12\x1c\n\tpartition\x18\x01 \x01(\x05R\tpartition\x12\x1f\n\x0b\x62\x61se_offset\x18\x02 \x01(\x03R\nbaseOffset\x12!\n\x0crecord_count\x18\x03 \x01(\x05R\x0brecordCount\x12&\n\x05\x65rror\x18\x04 \x01(\x0b\x32\x10.sluice.v1.ErrorR\x05\x65rror*J\n\x04\x41\x63ks\x12\x14\n\x10\x41\x43KS_UNSPECIFIED\x10\x00\x12\r\n\tACKS_NONE\x10\x01\x12\x0f\n\x0b\x41\x43KS_LEADER\x10\x02\x12\x0c\n\x08\x41\x43KS_ALL\x10\x03\x32\xa7\x01\n\x0eProduceService\x12\x44\n\x07Produce\x12\x19.sluice.v1.ProduceRequest\x1a\x1a.sluice.v1.ProduceResponse(\x01\x30\x01\x12O\n\x0cInitProducer\x12\x1e.sluice.v1.InitProducerRequest\x1a\x1f.sluice.v1.InitProducerResponseBG\n\x0cio.sluice.v1P\x01Z5github.com/sluice-io/sluice/gen/go/sluice/v1;sluicev1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17sluice/v1/produce.proto\x12\tsluice.v1\x1a\x16sluice/v1/record.proto\"\x15\n\x13InitProducerRequest\"^\n\x14InitProducerResponse\x12\x1f\n\x0bproducer_id\x18\x01 \x01(\x03R\nproducerId\x12%\n\x0eproducer_epoch\x18\x02 \x01(\x05R\rproducerEpoch\"\xe0\x02\n\x0eProduceRequest\x12\x1a\n\x08sequence\x18\x01 \x01(\x04R\x08sequence\x12\x14\n\x05topic\x18\x02 \x01(\tR\x05topic\x12!\n\tpartition\x18\x03 \x01(\x05H\x00R\tpartition\x88\x01\x01\x12+\n\x07records\x18\x04 \x03(\x0b\x32\x11.sluice.v1.RecordR\x07records\x12#\n\x04\x61\x63ks\x18\x05 \x01(\x0e\x32\x0f.sluice.v1.AcksR\x04\x61\x63ks\x12\x1f\n\x0bproducer_id\x18\x06 \x01(\x03R\nproducerId\x12%\n\x0eproducer_epoch\x18\x07 \x01(\x05R\rproducerEpoch\x12#\n\rbase_sequence\x18\x08 \x01(\x05R\x0c\x62\x61seSequence\x12,\n\x05\x62\x61tch\x18\n \x01(\x0b\x32\x16.sluice.v1.RecordBatchR\x05\x62\x61tchB\x0c\n\n_partition\"\xb3\x01\n\x0fProduceResponse\x12\x1a\n\x08sequence\x18\x01 \x01(\x04R\x08sequence\x12\x32\n\x07results\x18\x02 \x03(\x0b\x32\x18.sluice.v1.ProduceResultR\x07results\x12&\n\x05\x65rror\x18\x03 \x01(\x0b\x32\x10.sluice.v1.ErrorR\x05\x65rror\x12(\n\x10throttle_time_ms\x18\x04 \x01(\x05R\x0ethrottleTimeMs\"\x99\x01\n\rProduceResult\x12\x1c\n\tpartition\x18\x01 \x01(\x05R\tpartition\x12\x1f\n\x0b\x62\x61se_offset\x18\x02 \x01(\x03R\nbaseOffset\x12!\n\x0crecord_count\x18\x03 \x01(\x05R\x0brecordCount\x12&\n\x05\x65rror\x18\x04 \x01(\x0b\x32\x10.sluice.v1.ErrorR\x05\x65rror*J\n\x04\x41\x63ks\x12\x14\n\x10\x41\x43KS_UNSPECIFIED\x10\x00\x12\r\n\tACKS_NONE\x10\x01\x12\x0f\n\x0b\x41\x43KS_LEADER\x10\x02\x12\x0c\n\x08\x41\x43KS_ALL\x10\x03\x32\xa7\x01\n\x0eProduceService\x12\x44\n\x07Produce\x12\x19.sluice.v1.ProduceRequest\x1a\x1a.sluice.v1.ProduceResponse(\x01\x30\x01\x12O\n\x0cInitProducer\x12\x1e.sluice.v1.InitProducerRequest\x1a\x1f.sluice.v1.InitProducerResponseBG\n\x0cio.sluice.v1P\x01Z5github.com/sluice-io/sluice/gen/go/sluice/v1;sluicev1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,8 +33,8 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'sluice.v1.produce_pb2', _gl
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\014io.sluice.v1P\001Z5github.com/sluice-io/sluice/gen/go/sluice/v1;sluicev1'
-  _globals['_ACKS']._serialized_start=832
-  _globals['_ACKS']._serialized_end=906
+  _globals['_ACKS']._serialized_start=874
+  _globals['_ACKS']._serialized_end=948
   _globals['_INITPRODUCERREQUEST']._serialized_start=62
   _globals['_INITPRODUCERREQUEST']._serialized_end=83
   _globals['_INITPRODUCERRESPONSE']._serialized_start=85
@@ -42,9 +42,9 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PRODUCEREQUEST']._serialized_start=182
   _globals['_PRODUCEREQUEST']._serialized_end=534
   _globals['_PRODUCERESPONSE']._serialized_start=537
-  _globals['_PRODUCERESPONSE']._serialized_end=674
-  _globals['_PRODUCERESULT']._serialized_start=677
-  _globals['_PRODUCERESULT']._serialized_end=830
-  _globals['_PRODUCESERVICE']._serialized_start=909
-  _globals['_PRODUCESERVICE']._serialized_end=1076
+  _globals['_PRODUCERESPONSE']._serialized_end=716
+  _globals['_PRODUCERESULT']._serialized_start=719
+  _globals['_PRODUCERESULT']._serialized_end=872
+  _globals['_PRODUCESERVICE']._serialized_start=951
+  _globals['_PRODUCESERVICE']._serialized_end=1118
 # @@protoc_insertion_point(module_scope)

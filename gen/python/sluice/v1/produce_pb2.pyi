@@ -175,8 +175,14 @@ class ProduceResponse(_message.Message):
     SEQUENCE_FIELD_NUMBER: _builtins.int
     RESULTS_FIELD_NUMBER: _builtins.int
     ERROR_FIELD_NUMBER: _builtins.int
+    THROTTLE_TIME_MS_FIELD_NUMBER: _builtins.int
     sequence: _builtins.int
     """The request's sequence."""
+    throttle_time_ms: _builtins.int
+    """How long the broker held this response back, and stops reading the
+    stream, because the client is over a quota (produce bytes or requests
+    per second); 0 when not throttled. Throttling never fails a request.
+    """
     @_builtins.property
     def results(self) -> _containers.RepeatedCompositeFieldContainer[Global___ProduceResult]:
         """One result per partition the request's records went to, in the order of each
@@ -196,10 +202,11 @@ class ProduceResponse(_message.Message):
         sequence: _builtins.int = ...,
         results: _abc.Iterable[Global___ProduceResult] | None = ...,
         error: _record_pb2.Error | None = ...,
+        throttle_time_ms: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["error", b"error"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["error", b"error", "results", b"results", "sequence", b"sequence"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["error", b"error", "results", b"results", "sequence", b"sequence", "throttle_time_ms", b"throttle_time_ms"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -6,6 +6,10 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { ScramMechanism } from "./auth_pb.js";
 import { file_sluice_v1_auth } from "./auth_pb.js";
+import type { DeleteQuotaRequestSchema, DeleteQuotaResponseSchema, ListQuotasRequestSchema, ListQuotasResponseSchema, SetQuotaRequestSchema, SetQuotaResponseSchema } from "./quota_pb.js";
+import { file_sluice_v1_quota } from "./quota_pb.js";
+import type { AclBinding, AclFilter } from "./acl_pb.js";
+import { file_sluice_v1_acl } from "./acl_pb.js";
 import type { Boundary } from "./record_pb.js";
 import { file_sluice_v1_record } from "./record_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -14,7 +18,119 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sluice/v1/admin.proto.
  */
 export const file_sluice_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("ChVzbHVpY2UvdjEvYWRtaW4ucHJvdG8SCXNsdWljZS52MSK/AQoSQ3JlYXRlVG9waWNSZXF1ZXN0EgwKBG5hbWUYASABKAkSEgoKcGFydGl0aW9ucxgCIAEoBRIaChJyZXBsaWNhdGlvbl9mYWN0b3IYAyABKAUSOwoHY29uZmlncxgEIAMoCzIqLnNsdWljZS52MS5DcmVhdGVUb3BpY1JlcXVlc3QuQ29uZmlnc0VudHJ5Gi4KDENvbmZpZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkEKE0NyZWF0ZVRvcGljUmVzcG9uc2USKgoFdG9waWMYASABKAsyGy5zbHVpY2UudjEuVG9waWNEZXNjcmlwdGlvbiIiChJEZWxldGVUb3BpY1JlcXVlc3QSDAoEbmFtZRgBIAEoCSIVChNEZWxldGVUb3BpY1Jlc3BvbnNlIi0KEUxpc3RUb3BpY3NSZXF1ZXN0EhgKEGluY2x1ZGVfaW50ZXJuYWwYASABKAgiPQoSTGlzdFRvcGljc1Jlc3BvbnNlEicKBnRvcGljcxgBIAMoCzIXLnNsdWljZS52MS5Ub3BpY1N1bW1hcnkiXgoMVG9waWNTdW1tYXJ5EgwKBG5hbWUYASABKAkSEAoIdG9waWNfaWQYAiABKAkSEgoKcGFydGl0aW9ucxgDIAEoBRIaChJyZXBsaWNhdGlvbl9mYWN0b3IYBCABKAUiJAoURGVzY3JpYmVUb3BpY1JlcXVlc3QSDAoEbmFtZRgBIAEoCSJDChVEZXNjcmliZVRvcGljUmVzcG9uc2USKgoFdG9waWMYASABKAsyGy5zbHVpY2UudjEuVG9waWNEZXNjcmlwdGlvbiL1AgoQVG9waWNEZXNjcmlwdGlvbhIMCgRuYW1lGAEgASgJEhAKCHRvcGljX2lkGAIgASgJEhoKEnJlcGxpY2F0aW9uX2ZhY3RvchgDIAEoBRI5Cgdjb25maWdzGAQgAygLMiguc2x1aWNlLnYxLlRvcGljRGVzY3JpcHRpb24uQ29uZmlnc0VudHJ5EjMKCnBhcnRpdGlvbnMYBSADKAsyHy5zbHVpY2UudjEuUGFydGl0aW9uRGVzY3JpcHRpb24STAoRZWZmZWN0aXZlX2NvbmZpZ3MYBiADKAsyMS5zbHVpY2UudjEuVG9waWNEZXNjcmlwdGlvbi5FZmZlY3RpdmVDb25maWdzRW50cnkaLgoMQ29uZmlnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaNwoVRWZmZWN0aXZlQ29uZmlnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEivQEKGEFsdGVyVG9waWNDb25maWdzUmVxdWVzdBIMCgRuYW1lGAEgASgJEkgKC3NldF9jb25maWdzGAIgAygLMjMuc2x1aWNlLnYxLkFsdGVyVG9waWNDb25maWdzUmVxdWVzdC5TZXRDb25maWdzRW50cnkSFgoOZGVsZXRlX2NvbmZpZ3MYAyADKAkaMQoPU2V0Q29uZmlnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiRwoZQWx0ZXJUb3BpY0NvbmZpZ3NSZXNwb25zZRIqCgV0b3BpYxgBIAEoCzIbLnNsdWljZS52MS5Ub3BpY0Rlc2NyaXB0aW9uIjsKF0NyZWF0ZVBhcnRpdGlvbnNSZXF1ZXN0EgwKBG5hbWUYASABKAkSEgoKcGFydGl0aW9ucxgCIAEoBSJGChhDcmVhdGVQYXJ0aXRpb25zUmVzcG9uc2USKgoFdG9waWMYASABKAsyGy5zbHVpY2UudjEuVG9waWNEZXNjcmlwdGlvbiKgAQoUUGFydGl0aW9uRGVzY3JpcHRpb24SEQoJcGFydGl0aW9uGAEgASgFEhEKCWxlYWRlcl9pZBgCIAEoBBITCgtyZXBsaWNhX2lkcxgDIAMoBBIYChBsb2dfc3RhcnRfb2Zmc2V0GAQgASgDEhYKDmhpZ2hfd2F0ZXJtYXJrGAUgASgDEhsKE2luX3N5bmNfcmVwbGljYV9pZHMYBiADKAQigAEKEkxpc3RPZmZzZXRzUmVxdWVzdBINCgV0b3BpYxgBIAEoCRISCgpwYXJ0aXRpb25zGAIgAygFEicKCGJvdW5kYXJ5GAMgASgOMhMuc2x1aWNlLnYxLkJvdW5kYXJ5SAASFgoMdGltZXN0YW1wX21zGAQgASgDSABCBgoEc3BlYyJCChNMaXN0T2Zmc2V0c1Jlc3BvbnNlEisKB29mZnNldHMYASADKAsyGi5zbHVpY2UudjEuUGFydGl0aW9uT2Zmc2V0IkoKD1BhcnRpdGlvbk9mZnNldBIRCglwYXJ0aXRpb24YASABKAUSDgoGb2Zmc2V0GAIgASgDEhQKDHRpbWVzdGFtcF9tcxgDIAEoAyIYChZEZXNjcmliZUNsdXN0ZXJSZXF1ZXN0ImgKF0Rlc2NyaWJlQ2x1c3RlclJlc3BvbnNlEhIKCmNsdXN0ZXJfaWQYASABKAkSFQoNY29udHJvbGxlcl9pZBgCIAEoBBIiCgdicm9rZXJzGAMgAygLMhEuc2x1aWNlLnYxLkJyb2tlciIzCgZCcm9rZXISCgoCaWQYASABKAQSDwoHYWRkcmVzcxgCIAEoCRIMCgRyYWNrGAMgASgJIiQKEkdldE1ldGFkYXRhUmVxdWVzdBIOCgZ0b3BpY3MYASADKAkiegoTR2V0TWV0YWRhdGFSZXNwb25zZRIiCgdicm9rZXJzGAEgAygLMhEuc2x1aWNlLnYxLkJyb2tlchIoCgZ0b3BpY3MYAiADKAsyGC5zbHVpY2UudjEuVG9waWNNZXRhZGF0YRIVCg1jb250cm9sbGVyX2lkGAMgASgEImEKDVRvcGljTWV0YWRhdGESDAoEbmFtZRgBIAEoCRIQCgh0b3BpY19pZBgCIAEoCRIwCgpwYXJ0aXRpb25zGAMgAygLMhwuc2x1aWNlLnYxLlBhcnRpdGlvbk1ldGFkYXRhImQKEVBhcnRpdGlvbk1ldGFkYXRhEhEKCXBhcnRpdGlvbhgBIAEoBRIRCglsZWFkZXJfaWQYAiABKAQSEwoLcmVwbGljYV9pZHMYAyADKAQSFAoMbGVhZGVyX2Vwb2NoGAQgASgEIqUBChFDcmVhdGVVc2VyUmVxdWVzdBIMCgRuYW1lGAEgASgJEiwKCW1lY2hhbmlzbRgCIAEoDjIZLnNsdWljZS52MS5TY3JhbU1lY2hhbmlzbRIQCghwYXNzd29yZBgDIAEoCRISCgppdGVyYXRpb25zGAQgASgFEi4KCmNyZWRlbnRpYWwYBSABKAsyGi5zbHVpY2UudjEuU2NyYW1DcmVkZW50aWFsIlsKD1NjcmFtQ3JlZGVudGlhbBIMCgRzYWx0GAEgASgMEhIKCml0ZXJhdGlvbnMYAiABKAUSEgoKc3RvcmVkX2tleRgDIAEoDBISCgpzZXJ2ZXJfa2V5GAQgASgMIhQKEkNyZWF0ZVVzZXJSZXNwb25zZSIhChFEZWxldGVVc2VyUmVxdWVzdBIMCgRuYW1lGAEgASgJIhQKEkRlbGV0ZVVzZXJSZXNwb25zZSISChBMaXN0VXNlcnNSZXF1ZXN0IjoKEUxpc3RVc2Vyc1Jlc3BvbnNlEiUKBXVzZXJzGAEgAygLMhYuc2x1aWNlLnYxLlVzZXJTdW1tYXJ5IkoKC1VzZXJTdW1tYXJ5EgwKBG5hbWUYASABKAkSLQoKbWVjaGFuaXNtcxgCIAMoDjIZLnNsdWljZS52MS5TY3JhbU1lY2hhbmlzbTKCCAoMQWRtaW5TZXJ2aWNlEkwKC0NyZWF0ZVRvcGljEh0uc2x1aWNlLnYxLkNyZWF0ZVRvcGljUmVxdWVzdBoeLnNsdWljZS52MS5DcmVhdGVUb3BpY1Jlc3BvbnNlEkwKC0RlbGV0ZVRvcGljEh0uc2x1aWNlLnYxLkRlbGV0ZVRvcGljUmVxdWVzdBoeLnNsdWljZS52MS5EZWxldGVUb3BpY1Jlc3BvbnNlEk4KCkxpc3RUb3BpY3MSHC5zbHVpY2UudjEuTGlzdFRvcGljc1JlcXVlc3QaHS5zbHVpY2UudjEuTGlzdFRvcGljc1Jlc3BvbnNlIgOQAgESVwoNRGVzY3JpYmVUb3BpYxIfLnNsdWljZS52MS5EZXNjcmliZVRvcGljUmVxdWVzdBogLnNsdWljZS52MS5EZXNjcmliZVRvcGljUmVzcG9uc2UiA5ACARJRCgtMaXN0T2Zmc2V0cxIdLnNsdWljZS52MS5MaXN0T2Zmc2V0c1JlcXVlc3QaHi5zbHVpY2UudjEuTGlzdE9mZnNldHNSZXNwb25zZSIDkAIBElEKC0dldE1ldGFkYXRhEh0uc2x1aWNlLnYxLkdldE1ldGFkYXRhUmVxdWVzdBoeLnNsdWljZS52MS5HZXRNZXRhZGF0YVJlc3BvbnNlIgOQAgESXQoPRGVzY3JpYmVDbHVzdGVyEiEuc2x1aWNlLnYxLkRlc2NyaWJlQ2x1c3RlclJlcXVlc3QaIi5zbHVpY2UudjEuRGVzY3JpYmVDbHVzdGVyUmVzcG9uc2UiA5ACARJjChFBbHRlclRvcGljQ29uZmlncxIjLnNsdWljZS52MS5BbHRlclRvcGljQ29uZmlnc1JlcXVlc3QaJC5zbHVpY2UudjEuQWx0ZXJUb3BpY0NvbmZpZ3NSZXNwb25zZSIDkAICElsKEENyZWF0ZVBhcnRpdGlvbnMSIi5zbHVpY2UudjEuQ3JlYXRlUGFydGl0aW9uc1JlcXVlc3QaIy5zbHVpY2UudjEuQ3JlYXRlUGFydGl0aW9uc1Jlc3BvbnNlEk4KCkNyZWF0ZVVzZXISHC5zbHVpY2UudjEuQ3JlYXRlVXNlclJlcXVlc3QaHS5zbHVpY2UudjEuQ3JlYXRlVXNlclJlc3BvbnNlIgOQAgISSQoKRGVsZXRlVXNlchIcLnNsdWljZS52MS5EZWxldGVVc2VyUmVxdWVzdBodLnNsdWljZS52MS5EZWxldGVVc2VyUmVzcG9uc2USSwoJTGlzdFVzZXJzEhsuc2x1aWNlLnYxLkxpc3RVc2Vyc1JlcXVlc3QaHC5zbHVpY2UudjEuTGlzdFVzZXJzUmVzcG9uc2UiA5ACAUJHCgxpby5zbHVpY2UudjFQAVo1Z2l0aHViLmNvbS9zbHVpY2UtaW8vc2x1aWNlL2dlbi9nby9zbHVpY2UvdjE7c2x1aWNldjFiBnByb3RvMw", [file_sluice_v1_auth, file_sluice_v1_record]);
+  fileDesc("ChVzbHVpY2UvdjEvYWRtaW4ucHJvdG8SCXNsdWljZS52MSI4ChFDcmVhdGVBY2xzUmVxdWVzdBIjCgRhY2xzGAEgAygLMhUuc2x1aWNlLnYxLkFjbEJpbmRpbmciFAoSQ3JlYXRlQWNsc1Jlc3BvbnNlIjoKEURlbGV0ZUFjbHNSZXF1ZXN0EiUKB2ZpbHRlcnMYASADKAsyFC5zbHVpY2UudjEuQWNsRmlsdGVyIjwKEkRlbGV0ZUFjbHNSZXNwb25zZRImCgdkZWxldGVkGAEgAygLMhUuc2x1aWNlLnYxLkFjbEJpbmRpbmciNwoPTGlzdEFjbHNSZXF1ZXN0EiQKBmZpbHRlchgBIAEoCzIULnNsdWljZS52MS5BY2xGaWx0ZXIiNwoQTGlzdEFjbHNSZXNwb25zZRIjCgRhY2xzGAEgAygLMhUuc2x1aWNlLnYxLkFjbEJpbmRpbmcivwEKEkNyZWF0ZVRvcGljUmVxdWVzdBIMCgRuYW1lGAEgASgJEhIKCnBhcnRpdGlvbnMYAiABKAUSGgoScmVwbGljYXRpb25fZmFjdG9yGAMgASgFEjsKB2NvbmZpZ3MYBCADKAsyKi5zbHVpY2UudjEuQ3JlYXRlVG9waWNSZXF1ZXN0LkNvbmZpZ3NFbnRyeRouCgxDb25maWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJBChNDcmVhdGVUb3BpY1Jlc3BvbnNlEioKBXRvcGljGAEgASgLMhsuc2x1aWNlLnYxLlRvcGljRGVzY3JpcHRpb24iIgoSRGVsZXRlVG9waWNSZXF1ZXN0EgwKBG5hbWUYASABKAkiFQoTRGVsZXRlVG9waWNSZXNwb25zZSItChFMaXN0VG9waWNzUmVxdWVzdBIYChBpbmNsdWRlX2ludGVybmFsGAEgASgIIj0KEkxpc3RUb3BpY3NSZXNwb25zZRInCgZ0b3BpY3MYASADKAsyFy5zbHVpY2UudjEuVG9waWNTdW1tYXJ5Il4KDFRvcGljU3VtbWFyeRIMCgRuYW1lGAEgASgJEhAKCHRvcGljX2lkGAIgASgJEhIKCnBhcnRpdGlvbnMYAyABKAUSGgoScmVwbGljYXRpb25fZmFjdG9yGAQgASgFIiQKFERlc2NyaWJlVG9waWNSZXF1ZXN0EgwKBG5hbWUYASABKAkiQwoVRGVzY3JpYmVUb3BpY1Jlc3BvbnNlEioKBXRvcGljGAEgASgLMhsuc2x1aWNlLnYxLlRvcGljRGVzY3JpcHRpb24i9QIKEFRvcGljRGVzY3JpcHRpb24SDAoEbmFtZRgBIAEoCRIQCgh0b3BpY19pZBgCIAEoCRIaChJyZXBsaWNhdGlvbl9mYWN0b3IYAyABKAUSOQoHY29uZmlncxgEIAMoCzIoLnNsdWljZS52MS5Ub3BpY0Rlc2NyaXB0aW9uLkNvbmZpZ3NFbnRyeRIzCgpwYXJ0aXRpb25zGAUgAygLMh8uc2x1aWNlLnYxLlBhcnRpdGlvbkRlc2NyaXB0aW9uEkwKEWVmZmVjdGl2ZV9jb25maWdzGAYgAygLMjEuc2x1aWNlLnYxLlRvcGljRGVzY3JpcHRpb24uRWZmZWN0aXZlQ29uZmlnc0VudHJ5Gi4KDENvbmZpZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGjcKFUVmZmVjdGl2ZUNvbmZpZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIr0BChhBbHRlclRvcGljQ29uZmlnc1JlcXVlc3QSDAoEbmFtZRgBIAEoCRJICgtzZXRfY29uZmlncxgCIAMoCzIzLnNsdWljZS52MS5BbHRlclRvcGljQ29uZmlnc1JlcXVlc3QuU2V0Q29uZmlnc0VudHJ5EhYKDmRlbGV0ZV9jb25maWdzGAMgAygJGjEKD1NldENvbmZpZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkcKGUFsdGVyVG9waWNDb25maWdzUmVzcG9uc2USKgoFdG9waWMYASABKAsyGy5zbHVpY2UudjEuVG9waWNEZXNjcmlwdGlvbiI7ChdDcmVhdGVQYXJ0aXRpb25zUmVxdWVzdBIMCgRuYW1lGAEgASgJEhIKCnBhcnRpdGlvbnMYAiABKAUiRgoYQ3JlYXRlUGFydGl0aW9uc1Jlc3BvbnNlEioKBXRvcGljGAEgASgLMhsuc2x1aWNlLnYxLlRvcGljRGVzY3JpcHRpb24ioAEKFFBhcnRpdGlvbkRlc2NyaXB0aW9uEhEKCXBhcnRpdGlvbhgBIAEoBRIRCglsZWFkZXJfaWQYAiABKAQSEwoLcmVwbGljYV9pZHMYAyADKAQSGAoQbG9nX3N0YXJ0X29mZnNldBgEIAEoAxIWCg5oaWdoX3dhdGVybWFyaxgFIAEoAxIbChNpbl9zeW5jX3JlcGxpY2FfaWRzGAYgAygEIoABChJMaXN0T2Zmc2V0c1JlcXVlc3QSDQoFdG9waWMYASABKAkSEgoKcGFydGl0aW9ucxgCIAMoBRInCghib3VuZGFyeRgDIAEoDjITLnNsdWljZS52MS5Cb3VuZGFyeUgAEhYKDHRpbWVzdGFtcF9tcxgEIAEoA0gAQgYKBHNwZWMiQgoTTGlzdE9mZnNldHNSZXNwb25zZRIrCgdvZmZzZXRzGAEgAygLMhouc2x1aWNlLnYxLlBhcnRpdGlvbk9mZnNldCJKCg9QYXJ0aXRpb25PZmZzZXQSEQoJcGFydGl0aW9uGAEgASgFEg4KBm9mZnNldBgCIAEoAxIUCgx0aW1lc3RhbXBfbXMYAyABKAMiGAoWRGVzY3JpYmVDbHVzdGVyUmVxdWVzdCJoChdEZXNjcmliZUNsdXN0ZXJSZXNwb25zZRISCgpjbHVzdGVyX2lkGAEgASgJEhUKDWNvbnRyb2xsZXJfaWQYAiABKAQSIgoHYnJva2VycxgDIAMoCzIRLnNsdWljZS52MS5Ccm9rZXIiMwoGQnJva2VyEgoKAmlkGAEgASgEEg8KB2FkZHJlc3MYAiABKAkSDAoEcmFjaxgDIAEoCSIkChJHZXRNZXRhZGF0YVJlcXVlc3QSDgoGdG9waWNzGAEgAygJInoKE0dldE1ldGFkYXRhUmVzcG9uc2USIgoHYnJva2VycxgBIAMoCzIRLnNsdWljZS52MS5Ccm9rZXISKAoGdG9waWNzGAIgAygLMhguc2x1aWNlLnYxLlRvcGljTWV0YWRhdGESFQoNY29udHJvbGxlcl9pZBgDIAEoBCJhCg1Ub3BpY01ldGFkYXRhEgwKBG5hbWUYASABKAkSEAoIdG9waWNfaWQYAiABKAkSMAoKcGFydGl0aW9ucxgDIAMoCzIcLnNsdWljZS52MS5QYXJ0aXRpb25NZXRhZGF0YSJkChFQYXJ0aXRpb25NZXRhZGF0YRIRCglwYXJ0aXRpb24YASABKAUSEQoJbGVhZGVyX2lkGAIgASgEEhMKC3JlcGxpY2FfaWRzGAMgAygEEhQKDGxlYWRlcl9lcG9jaBgEIAEoBCKlAQoRQ3JlYXRlVXNlclJlcXVlc3QSDAoEbmFtZRgBIAEoCRIsCgltZWNoYW5pc20YAiABKA4yGS5zbHVpY2UudjEuU2NyYW1NZWNoYW5pc20SEAoIcGFzc3dvcmQYAyABKAkSEgoKaXRlcmF0aW9ucxgEIAEoBRIuCgpjcmVkZW50aWFsGAUgASgLMhouc2x1aWNlLnYxLlNjcmFtQ3JlZGVudGlhbCJbCg9TY3JhbUNyZWRlbnRpYWwSDAoEc2FsdBgBIAEoDBISCgppdGVyYXRpb25zGAIgASgFEhIKCnN0b3JlZF9rZXkYAyABKAwSEgoKc2VydmVyX2tleRgEIAEoDCIUChJDcmVhdGVVc2VyUmVzcG9uc2UiIQoRRGVsZXRlVXNlclJlcXVlc3QSDAoEbmFtZRgBIAEoCSIUChJEZWxldGVVc2VyUmVzcG9uc2UiEgoQTGlzdFVzZXJzUmVxdWVzdCI6ChFMaXN0VXNlcnNSZXNwb25zZRIlCgV1c2VycxgBIAMoCzIWLnNsdWljZS52MS5Vc2VyU3VtbWFyeSJKCgtVc2VyU3VtbWFyeRIMCgRuYW1lGAEgASgJEi0KCm1lY2hhbmlzbXMYAiADKA4yGS5zbHVpY2UudjEuU2NyYW1NZWNoYW5pc20y1AsKDEFkbWluU2VydmljZRJMCgtDcmVhdGVUb3BpYxIdLnNsdWljZS52MS5DcmVhdGVUb3BpY1JlcXVlc3QaHi5zbHVpY2UudjEuQ3JlYXRlVG9waWNSZXNwb25zZRJMCgtEZWxldGVUb3BpYxIdLnNsdWljZS52MS5EZWxldGVUb3BpY1JlcXVlc3QaHi5zbHVpY2UudjEuRGVsZXRlVG9waWNSZXNwb25zZRJOCgpMaXN0VG9waWNzEhwuc2x1aWNlLnYxLkxpc3RUb3BpY3NSZXF1ZXN0Gh0uc2x1aWNlLnYxLkxpc3RUb3BpY3NSZXNwb25zZSIDkAIBElcKDURlc2NyaWJlVG9waWMSHy5zbHVpY2UudjEuRGVzY3JpYmVUb3BpY1JlcXVlc3QaIC5zbHVpY2UudjEuRGVzY3JpYmVUb3BpY1Jlc3BvbnNlIgOQAgESUQoLTGlzdE9mZnNldHMSHS5zbHVpY2UudjEuTGlzdE9mZnNldHNSZXF1ZXN0Gh4uc2x1aWNlLnYxLkxpc3RPZmZzZXRzUmVzcG9uc2UiA5ACARJRCgtHZXRNZXRhZGF0YRIdLnNsdWljZS52MS5HZXRNZXRhZGF0YVJlcXVlc3QaHi5zbHVpY2UudjEuR2V0TWV0YWRhdGFSZXNwb25zZSIDkAIBEl0KD0Rlc2NyaWJlQ2x1c3RlchIhLnNsdWljZS52MS5EZXNjcmliZUNsdXN0ZXJSZXF1ZXN0GiIuc2x1aWNlLnYxLkRlc2NyaWJlQ2x1c3RlclJlc3BvbnNlIgOQAgESYwoRQWx0ZXJUb3BpY0NvbmZpZ3MSIy5zbHVpY2UudjEuQWx0ZXJUb3BpY0NvbmZpZ3NSZXF1ZXN0GiQuc2x1aWNlLnYxLkFsdGVyVG9waWNDb25maWdzUmVzcG9uc2UiA5ACAhJbChBDcmVhdGVQYXJ0aXRpb25zEiIuc2x1aWNlLnYxLkNyZWF0ZVBhcnRpdGlvbnNSZXF1ZXN0GiMuc2x1aWNlLnYxLkNyZWF0ZVBhcnRpdGlvbnNSZXNwb25zZRJOCgpDcmVhdGVVc2VyEhwuc2x1aWNlLnYxLkNyZWF0ZVVzZXJSZXF1ZXN0Gh0uc2x1aWNlLnYxLkNyZWF0ZVVzZXJSZXNwb25zZSIDkAICEkkKCkRlbGV0ZVVzZXISHC5zbHVpY2UudjEuRGVsZXRlVXNlclJlcXVlc3QaHS5zbHVpY2UudjEuRGVsZXRlVXNlclJlc3BvbnNlEksKCUxpc3RVc2VycxIbLnNsdWljZS52MS5MaXN0VXNlcnNSZXF1ZXN0Ghwuc2x1aWNlLnYxLkxpc3RVc2Vyc1Jlc3BvbnNlIgOQAgESSAoIU2V0UXVvdGESGi5zbHVpY2UudjEuU2V0UXVvdGFSZXF1ZXN0Ghsuc2x1aWNlLnYxLlNldFF1b3RhUmVzcG9uc2UiA5ACAhJOCgpMaXN0UXVvdGFzEhwuc2x1aWNlLnYxLkxpc3RRdW90YXNSZXF1ZXN0Gh0uc2x1aWNlLnYxLkxpc3RRdW90YXNSZXNwb25zZSIDkAIBElEKC0RlbGV0ZVF1b3RhEh0uc2x1aWNlLnYxLkRlbGV0ZVF1b3RhUmVxdWVzdBoeLnNsdWljZS52MS5EZWxldGVRdW90YVJlc3BvbnNlIgOQAgISTgoKQ3JlYXRlQWNscxIcLnNsdWljZS52MS5DcmVhdGVBY2xzUmVxdWVzdBodLnNsdWljZS52MS5DcmVhdGVBY2xzUmVzcG9uc2UiA5ACAhJJCgpEZWxldGVBY2xzEhwuc2x1aWNlLnYxLkRlbGV0ZUFjbHNSZXF1ZXN0Gh0uc2x1aWNlLnYxLkRlbGV0ZUFjbHNSZXNwb25zZRJICghMaXN0QWNscxIaLnNsdWljZS52MS5MaXN0QWNsc1JlcXVlc3QaGy5zbHVpY2UudjEuTGlzdEFjbHNSZXNwb25zZSIDkAIBQkcKDGlvLnNsdWljZS52MVABWjVnaXRodWIuY29tL3NsdWljZS1pby9zbHVpY2UvZ2VuL2dvL3NsdWljZS92MTtzbHVpY2V2MWIGcHJvdG8z", [file_sluice_v1_auth, file_sluice_v1_quota, file_sluice_v1_acl, file_sluice_v1_record]);
+
+/**
+ * CreateAclsRequest lists the ACLs to add.
+ *
+ * @generated from message sluice.v1.CreateAclsRequest
+ */
+export type CreateAclsRequest = Message<"sluice.v1.CreateAclsRequest"> & {
+  /**
+   * @generated from field: repeated sluice.v1.AclBinding acls = 1;
+   */
+  acls: AclBinding[];
+};
+
+/**
+ * Describes the message sluice.v1.CreateAclsRequest.
+ * Use `create(CreateAclsRequestSchema)` to create a new message.
+ */
+export const CreateAclsRequestSchema: GenMessage<CreateAclsRequest> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 0);
+
+/**
+ * CreateAclsResponse is empty: every ACL was added, or none (an error).
+ *
+ * @generated from message sluice.v1.CreateAclsResponse
+ */
+export type CreateAclsResponse = Message<"sluice.v1.CreateAclsResponse"> & {
+};
+
+/**
+ * Describes the message sluice.v1.CreateAclsResponse.
+ * Use `create(CreateAclsResponseSchema)` to create a new message.
+ */
+export const CreateAclsResponseSchema: GenMessage<CreateAclsResponse> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 1);
+
+/**
+ * DeleteAclsRequest lists filters; an ACL any of them matches is removed.
+ * An empty filter matches every ACL.
+ *
+ * @generated from message sluice.v1.DeleteAclsRequest
+ */
+export type DeleteAclsRequest = Message<"sluice.v1.DeleteAclsRequest"> & {
+  /**
+   * @generated from field: repeated sluice.v1.AclFilter filters = 1;
+   */
+  filters: AclFilter[];
+};
+
+/**
+ * Describes the message sluice.v1.DeleteAclsRequest.
+ * Use `create(DeleteAclsRequestSchema)` to create a new message.
+ */
+export const DeleteAclsRequestSchema: GenMessage<DeleteAclsRequest> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 2);
+
+/**
+ * DeleteAclsResponse lists the ACLs removed.
+ *
+ * @generated from message sluice.v1.DeleteAclsResponse
+ */
+export type DeleteAclsResponse = Message<"sluice.v1.DeleteAclsResponse"> & {
+  /**
+   * @generated from field: repeated sluice.v1.AclBinding deleted = 1;
+   */
+  deleted: AclBinding[];
+};
+
+/**
+ * Describes the message sluice.v1.DeleteAclsResponse.
+ * Use `create(DeleteAclsResponseSchema)` to create a new message.
+ */
+export const DeleteAclsResponseSchema: GenMessage<DeleteAclsResponse> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 3);
+
+/**
+ * ListAclsRequest selects the ACLs to list.
+ *
+ * @generated from message sluice.v1.ListAclsRequest
+ */
+export type ListAclsRequest = Message<"sluice.v1.ListAclsRequest"> & {
+  /**
+   * @generated from field: sluice.v1.AclFilter filter = 1;
+   */
+  filter?: AclFilter | undefined;
+};
+
+/**
+ * Describes the message sluice.v1.ListAclsRequest.
+ * Use `create(ListAclsRequestSchema)` to create a new message.
+ */
+export const ListAclsRequestSchema: GenMessage<ListAclsRequest> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 4);
+
+/**
+ * ListAclsResponse lists ACLs sorted by resource type, name, pattern type,
+ * principal, host, operation and permission.
+ *
+ * @generated from message sluice.v1.ListAclsResponse
+ */
+export type ListAclsResponse = Message<"sluice.v1.ListAclsResponse"> & {
+  /**
+   * @generated from field: repeated sluice.v1.AclBinding acls = 1;
+   */
+  acls: AclBinding[];
+};
+
+/**
+ * Describes the message sluice.v1.ListAclsResponse.
+ * Use `create(ListAclsResponseSchema)` to create a new message.
+ */
+export const ListAclsResponseSchema: GenMessage<ListAclsResponse> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 5);
 
 /**
  * CreateTopicRequest describes the topic to create.
@@ -56,7 +172,7 @@ export type CreateTopicRequest = Message<"sluice.v1.CreateTopicRequest"> & {
  * Use `create(CreateTopicRequestSchema)` to create a new message.
  */
 export const CreateTopicRequestSchema: GenMessage<CreateTopicRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 0);
+  messageDesc(file_sluice_v1_admin, 6);
 
 /**
  * CreateTopicResponse returns the created topic.
@@ -75,7 +191,7 @@ export type CreateTopicResponse = Message<"sluice.v1.CreateTopicResponse"> & {
  * Use `create(CreateTopicResponseSchema)` to create a new message.
  */
 export const CreateTopicResponseSchema: GenMessage<CreateTopicResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 1);
+  messageDesc(file_sluice_v1_admin, 7);
 
 /**
  * DeleteTopicRequest names the topic to delete.
@@ -94,7 +210,7 @@ export type DeleteTopicRequest = Message<"sluice.v1.DeleteTopicRequest"> & {
  * Use `create(DeleteTopicRequestSchema)` to create a new message.
  */
 export const DeleteTopicRequestSchema: GenMessage<DeleteTopicRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 2);
+  messageDesc(file_sluice_v1_admin, 8);
 
 /**
  * DeleteTopicResponse is empty.
@@ -109,7 +225,7 @@ export type DeleteTopicResponse = Message<"sluice.v1.DeleteTopicResponse"> & {
  * Use `create(DeleteTopicResponseSchema)` to create a new message.
  */
 export const DeleteTopicResponseSchema: GenMessage<DeleteTopicResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 3);
+  messageDesc(file_sluice_v1_admin, 9);
 
 /**
  * ListTopicsRequest lists user topics, and internal ones when asked.
@@ -130,7 +246,7 @@ export type ListTopicsRequest = Message<"sluice.v1.ListTopicsRequest"> & {
  * Use `create(ListTopicsRequestSchema)` to create a new message.
  */
 export const ListTopicsRequestSchema: GenMessage<ListTopicsRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 4);
+  messageDesc(file_sluice_v1_admin, 10);
 
 /**
  * ListTopicsResponse lists topics sorted by name.
@@ -149,7 +265,7 @@ export type ListTopicsResponse = Message<"sluice.v1.ListTopicsResponse"> & {
  * Use `create(ListTopicsResponseSchema)` to create a new message.
  */
 export const ListTopicsResponseSchema: GenMessage<ListTopicsResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 5);
+  messageDesc(file_sluice_v1_admin, 11);
 
 /**
  * TopicSummary is one line of a topic listing.
@@ -183,7 +299,7 @@ export type TopicSummary = Message<"sluice.v1.TopicSummary"> & {
  * Use `create(TopicSummarySchema)` to create a new message.
  */
 export const TopicSummarySchema: GenMessage<TopicSummary> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 6);
+  messageDesc(file_sluice_v1_admin, 12);
 
 /**
  * DescribeTopicRequest names the topic.
@@ -202,7 +318,7 @@ export type DescribeTopicRequest = Message<"sluice.v1.DescribeTopicRequest"> & {
  * Use `create(DescribeTopicRequestSchema)` to create a new message.
  */
 export const DescribeTopicRequestSchema: GenMessage<DescribeTopicRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 7);
+  messageDesc(file_sluice_v1_admin, 13);
 
 /**
  * DescribeTopicResponse describes the topic.
@@ -221,7 +337,7 @@ export type DescribeTopicResponse = Message<"sluice.v1.DescribeTopicResponse"> &
  * Use `create(DescribeTopicResponseSchema)` to create a new message.
  */
 export const DescribeTopicResponseSchema: GenMessage<DescribeTopicResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 8);
+  messageDesc(file_sluice_v1_admin, 14);
 
 /**
  * TopicDescription is a topic with its configuration and partitions.
@@ -270,7 +386,7 @@ export type TopicDescription = Message<"sluice.v1.TopicDescription"> & {
  * Use `create(TopicDescriptionSchema)` to create a new message.
  */
 export const TopicDescriptionSchema: GenMessage<TopicDescription> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 9);
+  messageDesc(file_sluice_v1_admin, 15);
 
 /**
  * AlterTopicConfigsRequest names the configs to set and to remove.
@@ -304,7 +420,7 @@ export type AlterTopicConfigsRequest = Message<"sluice.v1.AlterTopicConfigsReque
  * Use `create(AlterTopicConfigsRequestSchema)` to create a new message.
  */
 export const AlterTopicConfigsRequestSchema: GenMessage<AlterTopicConfigsRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 10);
+  messageDesc(file_sluice_v1_admin, 16);
 
 /**
  * AlterTopicConfigsResponse returns the topic as changed.
@@ -323,7 +439,7 @@ export type AlterTopicConfigsResponse = Message<"sluice.v1.AlterTopicConfigsResp
  * Use `create(AlterTopicConfigsResponseSchema)` to create a new message.
  */
 export const AlterTopicConfigsResponseSchema: GenMessage<AlterTopicConfigsResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 11);
+  messageDesc(file_sluice_v1_admin, 17);
 
 /**
  * CreatePartitionsRequest names the new partition count.
@@ -349,7 +465,7 @@ export type CreatePartitionsRequest = Message<"sluice.v1.CreatePartitionsRequest
  * Use `create(CreatePartitionsRequestSchema)` to create a new message.
  */
 export const CreatePartitionsRequestSchema: GenMessage<CreatePartitionsRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 12);
+  messageDesc(file_sluice_v1_admin, 18);
 
 /**
  * CreatePartitionsResponse returns the topic with its new partitions, once
@@ -369,7 +485,7 @@ export type CreatePartitionsResponse = Message<"sluice.v1.CreatePartitionsRespon
  * Use `create(CreatePartitionsResponseSchema)` to create a new message.
  */
 export const CreatePartitionsResponseSchema: GenMessage<CreatePartitionsResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 13);
+  messageDesc(file_sluice_v1_admin, 19);
 
 /**
  * PartitionDescription is one partition's placement and bounds.
@@ -425,7 +541,7 @@ export type PartitionDescription = Message<"sluice.v1.PartitionDescription"> & {
  * Use `create(PartitionDescriptionSchema)` to create a new message.
  */
 export const PartitionDescriptionSchema: GenMessage<PartitionDescription> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 14);
+  messageDesc(file_sluice_v1_admin, 20);
 
 /**
  * ListOffsetsRequest asks for one kind of offset in some partitions.
@@ -472,7 +588,7 @@ export type ListOffsetsRequest = Message<"sluice.v1.ListOffsetsRequest"> & {
  * Use `create(ListOffsetsRequestSchema)` to create a new message.
  */
 export const ListOffsetsRequestSchema: GenMessage<ListOffsetsRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 15);
+  messageDesc(file_sluice_v1_admin, 21);
 
 /**
  * ListOffsetsResponse has one entry per partition asked.
@@ -491,7 +607,7 @@ export type ListOffsetsResponse = Message<"sluice.v1.ListOffsetsResponse"> & {
  * Use `create(ListOffsetsResponseSchema)` to create a new message.
  */
 export const ListOffsetsResponseSchema: GenMessage<ListOffsetsResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 16);
+  messageDesc(file_sluice_v1_admin, 22);
 
 /**
  * PartitionOffset is an offset of one partition.
@@ -524,7 +640,7 @@ export type PartitionOffset = Message<"sluice.v1.PartitionOffset"> & {
  * Use `create(PartitionOffsetSchema)` to create a new message.
  */
 export const PartitionOffsetSchema: GenMessage<PartitionOffset> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 17);
+  messageDesc(file_sluice_v1_admin, 23);
 
 /**
  * DescribeClusterRequest has no fields.
@@ -539,7 +655,7 @@ export type DescribeClusterRequest = Message<"sluice.v1.DescribeClusterRequest">
  * Use `create(DescribeClusterRequestSchema)` to create a new message.
  */
 export const DescribeClusterRequestSchema: GenMessage<DescribeClusterRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 18);
+  messageDesc(file_sluice_v1_admin, 24);
 
 /**
  * DescribeClusterResponse lists the brokers.
@@ -570,7 +686,7 @@ export type DescribeClusterResponse = Message<"sluice.v1.DescribeClusterResponse
  * Use `create(DescribeClusterResponseSchema)` to create a new message.
  */
 export const DescribeClusterResponseSchema: GenMessage<DescribeClusterResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 19);
+  messageDesc(file_sluice_v1_admin, 25);
 
 /**
  * Broker is one member of the cluster.
@@ -601,7 +717,7 @@ export type Broker = Message<"sluice.v1.Broker"> & {
  * Use `create(BrokerSchema)` to create a new message.
  */
 export const BrokerSchema: GenMessage<Broker> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 20);
+  messageDesc(file_sluice_v1_admin, 26);
 
 /**
  * GetMetadataRequest names the topics of interest.
@@ -622,7 +738,7 @@ export type GetMetadataRequest = Message<"sluice.v1.GetMetadataRequest"> & {
  * Use `create(GetMetadataRequestSchema)` to create a new message.
  */
 export const GetMetadataRequestSchema: GenMessage<GetMetadataRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 21);
+  messageDesc(file_sluice_v1_admin, 27);
 
 /**
  * GetMetadataResponse is a routing table.
@@ -653,7 +769,7 @@ export type GetMetadataResponse = Message<"sluice.v1.GetMetadataResponse"> & {
  * Use `create(GetMetadataResponseSchema)` to create a new message.
  */
 export const GetMetadataResponseSchema: GenMessage<GetMetadataResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 22);
+  messageDesc(file_sluice_v1_admin, 28);
 
 /**
  * TopicMetadata is one topic's partitions for routing.
@@ -682,7 +798,7 @@ export type TopicMetadata = Message<"sluice.v1.TopicMetadata"> & {
  * Use `create(TopicMetadataSchema)` to create a new message.
  */
 export const TopicMetadataSchema: GenMessage<TopicMetadata> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 23);
+  messageDesc(file_sluice_v1_admin, 29);
 
 /**
  * PartitionMetadata is where one partition lives.
@@ -723,7 +839,7 @@ export type PartitionMetadata = Message<"sluice.v1.PartitionMetadata"> & {
  * Use `create(PartitionMetadataSchema)` to create a new message.
  */
 export const PartitionMetadataSchema: GenMessage<PartitionMetadata> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 24);
+  messageDesc(file_sluice_v1_admin, 30);
 
 /**
  * CreateUserRequest names a user and gives either its password, from which
@@ -777,7 +893,7 @@ export type CreateUserRequest = Message<"sluice.v1.CreateUserRequest"> & {
  * Use `create(CreateUserRequestSchema)` to create a new message.
  */
 export const CreateUserRequestSchema: GenMessage<CreateUserRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 25);
+  messageDesc(file_sluice_v1_admin, 31);
 
 /**
  * ScramCredential is what a broker stores of a SCRAM password (RFC 5802
@@ -818,7 +934,7 @@ export type ScramCredential = Message<"sluice.v1.ScramCredential"> & {
  * Use `create(ScramCredentialSchema)` to create a new message.
  */
 export const ScramCredentialSchema: GenMessage<ScramCredential> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 26);
+  messageDesc(file_sluice_v1_admin, 32);
 
 /**
  * @generated from message sluice.v1.CreateUserResponse
@@ -831,7 +947,7 @@ export type CreateUserResponse = Message<"sluice.v1.CreateUserResponse"> & {
  * Use `create(CreateUserResponseSchema)` to create a new message.
  */
 export const CreateUserResponseSchema: GenMessage<CreateUserResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 27);
+  messageDesc(file_sluice_v1_admin, 33);
 
 /**
  * @generated from message sluice.v1.DeleteUserRequest
@@ -848,7 +964,7 @@ export type DeleteUserRequest = Message<"sluice.v1.DeleteUserRequest"> & {
  * Use `create(DeleteUserRequestSchema)` to create a new message.
  */
 export const DeleteUserRequestSchema: GenMessage<DeleteUserRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 28);
+  messageDesc(file_sluice_v1_admin, 34);
 
 /**
  * @generated from message sluice.v1.DeleteUserResponse
@@ -861,7 +977,7 @@ export type DeleteUserResponse = Message<"sluice.v1.DeleteUserResponse"> & {
  * Use `create(DeleteUserResponseSchema)` to create a new message.
  */
 export const DeleteUserResponseSchema: GenMessage<DeleteUserResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 29);
+  messageDesc(file_sluice_v1_admin, 35);
 
 /**
  * @generated from message sluice.v1.ListUsersRequest
@@ -874,7 +990,7 @@ export type ListUsersRequest = Message<"sluice.v1.ListUsersRequest"> & {
  * Use `create(ListUsersRequestSchema)` to create a new message.
  */
 export const ListUsersRequestSchema: GenMessage<ListUsersRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 30);
+  messageDesc(file_sluice_v1_admin, 36);
 
 /**
  * @generated from message sluice.v1.ListUsersResponse
@@ -891,7 +1007,7 @@ export type ListUsersResponse = Message<"sluice.v1.ListUsersResponse"> & {
  * Use `create(ListUsersResponseSchema)` to create a new message.
  */
 export const ListUsersResponseSchema: GenMessage<ListUsersResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 31);
+  messageDesc(file_sluice_v1_admin, 37);
 
 /**
  * UserSummary is a user as ListUsers shows it: no credentials.
@@ -915,7 +1031,7 @@ export type UserSummary = Message<"sluice.v1.UserSummary"> & {
  * Use `create(UserSummarySchema)` to create a new message.
  */
 export const UserSummarySchema: GenMessage<UserSummary> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 32);
+  messageDesc(file_sluice_v1_admin, 38);
 
 /**
  * AdminService manages topics and describes the cluster.
@@ -1050,6 +1166,71 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof ListUsersRequestSchema;
     output: typeof ListUsersResponseSchema;
+  },
+  /**
+   * SetQuota sets client quota limits of a user, a client id or both
+   * (messages in quota.proto). Every broker applies the change.
+   *
+   * @generated from rpc sluice.v1.AdminService.SetQuota
+   */
+  setQuota: {
+    methodKind: "unary";
+    input: typeof SetQuotaRequestSchema;
+    output: typeof SetQuotaResponseSchema;
+  },
+  /**
+   * ListQuotas lists every client quota.
+   *
+   * @generated from rpc sluice.v1.AdminService.ListQuotas
+   */
+  listQuotas: {
+    methodKind: "unary";
+    input: typeof ListQuotasRequestSchema;
+    output: typeof ListQuotasResponseSchema;
+  },
+  /**
+   * DeleteQuota removes client quota limits of an entity; NOT_FOUND if it
+   * has none.
+   *
+   * @generated from rpc sluice.v1.AdminService.DeleteQuota
+   */
+  deleteQuota: {
+    methodKind: "unary";
+    input: typeof DeleteQuotaRequestSchema;
+    output: typeof DeleteQuotaResponseSchema;
+  },
+  /**
+   * CreateAcls adds ACLs (an ACL already there is left as it is). It needs
+   * ALTER on the cluster. Every broker applies them within about a second.
+   *
+   * @generated from rpc sluice.v1.AdminService.CreateAcls
+   */
+  createAcls: {
+    methodKind: "unary";
+    input: typeof CreateAclsRequestSchema;
+    output: typeof CreateAclsResponseSchema;
+  },
+  /**
+   * DeleteAcls removes the ACLs each filter matches and returns them. It
+   * needs ALTER on the cluster.
+   *
+   * @generated from rpc sluice.v1.AdminService.DeleteAcls
+   */
+  deleteAcls: {
+    methodKind: "unary";
+    input: typeof DeleteAclsRequestSchema;
+    output: typeof DeleteAclsResponseSchema;
+  },
+  /**
+   * ListAcls lists the ACLs a filter matches. It needs DESCRIBE on the
+   * cluster.
+   *
+   * @generated from rpc sluice.v1.AdminService.ListAcls
+   */
+  listAcls: {
+    methodKind: "unary";
+    input: typeof ListAclsRequestSchema;
+    output: typeof ListAclsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_sluice_v1_admin, 0);

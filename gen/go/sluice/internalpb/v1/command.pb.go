@@ -37,6 +37,10 @@ type MetadataCommand struct {
 	//	*MetadataCommand_AlterTopicConfigs
 	//	*MetadataCommand_CreatePartitions
 	//	*MetadataCommand_ReserveProducerIds
+	//	*MetadataCommand_SetQuota
+	//	*MetadataCommand_DeleteQuota
+	//	*MetadataCommand_CreateAcls
+	//	*MetadataCommand_DeleteAcls
 	//	*MetadataCommand_UpsertScramCredential
 	//	*MetadataCommand_DeleteUser
 	//	*MetadataCommand_AddAuthKey
@@ -161,6 +165,42 @@ func (x *MetadataCommand) GetReserveProducerIds() *ReserveProducerIds {
 	return nil
 }
 
+func (x *MetadataCommand) GetSetQuota() *SetQuota {
+	if x != nil {
+		if x, ok := x.Command.(*MetadataCommand_SetQuota); ok {
+			return x.SetQuota
+		}
+	}
+	return nil
+}
+
+func (x *MetadataCommand) GetDeleteQuota() *DeleteQuota {
+	if x != nil {
+		if x, ok := x.Command.(*MetadataCommand_DeleteQuota); ok {
+			return x.DeleteQuota
+		}
+	}
+	return nil
+}
+
+func (x *MetadataCommand) GetCreateAcls() *CreateAcls {
+	if x != nil {
+		if x, ok := x.Command.(*MetadataCommand_CreateAcls); ok {
+			return x.CreateAcls
+		}
+	}
+	return nil
+}
+
+func (x *MetadataCommand) GetDeleteAcls() *DeleteAcls {
+	if x != nil {
+		if x, ok := x.Command.(*MetadataCommand_DeleteAcls); ok {
+			return x.DeleteAcls
+		}
+	}
+	return nil
+}
+
 func (x *MetadataCommand) GetUpsertScramCredential() *UpsertScramCredential {
 	if x != nil {
 		if x, ok := x.Command.(*MetadataCommand_UpsertScramCredential); ok {
@@ -224,6 +264,22 @@ type MetadataCommand_ReserveProducerIds struct {
 	ReserveProducerIds *ReserveProducerIds `protobuf:"bytes,12,opt,name=reserve_producer_ids,json=reserveProducerIds,proto3,oneof"`
 }
 
+type MetadataCommand_SetQuota struct {
+	SetQuota *SetQuota `protobuf:"bytes,13,opt,name=set_quota,json=setQuota,proto3,oneof"`
+}
+
+type MetadataCommand_DeleteQuota struct {
+	DeleteQuota *DeleteQuota `protobuf:"bytes,14,opt,name=delete_quota,json=deleteQuota,proto3,oneof"`
+}
+
+type MetadataCommand_CreateAcls struct {
+	CreateAcls *CreateAcls `protobuf:"bytes,15,opt,name=create_acls,json=createAcls,proto3,oneof"`
+}
+
+type MetadataCommand_DeleteAcls struct {
+	DeleteAcls *DeleteAcls `protobuf:"bytes,16,opt,name=delete_acls,json=deleteAcls,proto3,oneof"`
+}
+
 type MetadataCommand_UpsertScramCredential struct {
 	// 20 to 29: authentication.
 	UpsertScramCredential *UpsertScramCredential `protobuf:"bytes,20,opt,name=upsert_scram_credential,json=upsertScramCredential,proto3,oneof"`
@@ -253,11 +309,266 @@ func (*MetadataCommand_CreatePartitions) isMetadataCommand_Command() {}
 
 func (*MetadataCommand_ReserveProducerIds) isMetadataCommand_Command() {}
 
+func (*MetadataCommand_SetQuota) isMetadataCommand_Command() {}
+
+func (*MetadataCommand_DeleteQuota) isMetadataCommand_Command() {}
+
+func (*MetadataCommand_CreateAcls) isMetadataCommand_Command() {}
+
+func (*MetadataCommand_DeleteAcls) isMetadataCommand_Command() {}
+
 func (*MetadataCommand_UpsertScramCredential) isMetadataCommand_Command() {}
 
 func (*MetadataCommand_DeleteUser) isMetadataCommand_Command() {}
 
 func (*MetadataCommand_AddAuthKey) isMetadataCommand_Command() {}
+
+// SetQuota sets limits of a client quota entity (values unset are kept);
+// the proposer validated and normalized the entity ("alice" is "User:alice").
+type SetQuota struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Entity        *v1.QuotaEntity        `protobuf:"bytes,1,opt,name=entity,proto3" json:"entity,omitempty"`
+	Values        *v1.QuotaValues        `protobuf:"bytes,2,opt,name=values,proto3" json:"values,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetQuota) Reset() {
+	*x = SetQuota{}
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetQuota) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetQuota) ProtoMessage() {}
+
+func (x *SetQuota) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetQuota.ProtoReflect.Descriptor instead.
+func (*SetQuota) Descriptor() ([]byte, []int) {
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *SetQuota) GetEntity() *v1.QuotaEntity {
+	if x != nil {
+		return x.Entity
+	}
+	return nil
+}
+
+func (x *SetQuota) GetValues() *v1.QuotaValues {
+	if x != nil {
+		return x.Values
+	}
+	return nil
+}
+
+// DeleteQuota removes limits of a client quota entity (all when types is
+// empty); it fails if the entity has none. An entity left with no limit goes.
+type DeleteQuota struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Entity        *v1.QuotaEntity        `protobuf:"bytes,1,opt,name=entity,proto3" json:"entity,omitempty"`
+	Types         []v1.QuotaType         `protobuf:"varint,2,rep,packed,name=types,proto3,enum=sluice.v1.QuotaType" json:"types,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteQuota) Reset() {
+	*x = DeleteQuota{}
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteQuota) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteQuota) ProtoMessage() {}
+
+func (x *DeleteQuota) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteQuota.ProtoReflect.Descriptor instead.
+func (*DeleteQuota) Descriptor() ([]byte, []int) {
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *DeleteQuota) GetEntity() *v1.QuotaEntity {
+	if x != nil {
+		return x.Entity
+	}
+	return nil
+}
+
+func (x *DeleteQuota) GetTypes() []v1.QuotaType {
+	if x != nil {
+		return x.Types
+	}
+	return nil
+}
+
+// QuotaState is every client quota, ordered by entity. A command that
+// changes quotas replaces it whole, so readers can tell a change by its
+// pointer.
+type QuotaState struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Quotas        []*v1.Quota            `protobuf:"bytes,1,rep,name=quotas,proto3" json:"quotas,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QuotaState) Reset() {
+	*x = QuotaState{}
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QuotaState) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QuotaState) ProtoMessage() {}
+
+func (x *QuotaState) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QuotaState.ProtoReflect.Descriptor instead.
+func (*QuotaState) Descriptor() ([]byte, []int) {
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *QuotaState) GetQuotas() []*v1.Quota {
+	if x != nil {
+		return x.Quotas
+	}
+	return nil
+}
+
+// CreateAcls adds ACLs, validated by the proposer; one already present is
+// not added twice.
+type CreateAcls struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Acls          []*v1.AclBinding       `protobuf:"bytes,1,rep,name=acls,proto3" json:"acls,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateAcls) Reset() {
+	*x = CreateAcls{}
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateAcls) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateAcls) ProtoMessage() {}
+
+func (x *CreateAcls) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateAcls.ProtoReflect.Descriptor instead.
+func (*CreateAcls) Descriptor() ([]byte, []int) {
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *CreateAcls) GetAcls() []*v1.AclBinding {
+	if x != nil {
+		return x.Acls
+	}
+	return nil
+}
+
+// DeleteAcls removes exactly these ACLs (the proposer resolved the filters
+// against its state); those no longer present are skipped.
+type DeleteAcls struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Acls          []*v1.AclBinding       `protobuf:"bytes,1,rep,name=acls,proto3" json:"acls,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteAcls) Reset() {
+	*x = DeleteAcls{}
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteAcls) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteAcls) ProtoMessage() {}
+
+func (x *DeleteAcls) ProtoReflect() protoreflect.Message {
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteAcls.ProtoReflect.Descriptor instead.
+func (*DeleteAcls) Descriptor() ([]byte, []int) {
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *DeleteAcls) GetAcls() []*v1.AclBinding {
+	if x != nil {
+		return x.Acls
+	}
+	return nil
+}
 
 // AlterTopicConfigs changes a topic's configs; the proposer validated them.
 type AlterTopicConfigs struct {
@@ -274,7 +585,7 @@ type AlterTopicConfigs struct {
 
 func (x *AlterTopicConfigs) Reset() {
 	*x = AlterTopicConfigs{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[1]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -286,7 +597,7 @@ func (x *AlterTopicConfigs) String() string {
 func (*AlterTopicConfigs) ProtoMessage() {}
 
 func (x *AlterTopicConfigs) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[1]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -299,7 +610,7 @@ func (x *AlterTopicConfigs) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AlterTopicConfigs.ProtoReflect.Descriptor instead.
 func (*AlterTopicConfigs) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{1}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *AlterTopicConfigs) GetName() string {
@@ -346,7 +657,7 @@ type CreatePartitions struct {
 
 func (x *CreatePartitions) Reset() {
 	*x = CreatePartitions{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[2]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -358,7 +669,7 @@ func (x *CreatePartitions) String() string {
 func (*CreatePartitions) ProtoMessage() {}
 
 func (x *CreatePartitions) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[2]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -371,7 +682,7 @@ func (x *CreatePartitions) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePartitions.ProtoReflect.Descriptor instead.
 func (*CreatePartitions) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{2}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *CreatePartitions) GetName() string {
@@ -417,7 +728,7 @@ type ReserveProducerIds struct {
 
 func (x *ReserveProducerIds) Reset() {
 	*x = ReserveProducerIds{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[3]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -429,7 +740,7 @@ func (x *ReserveProducerIds) String() string {
 func (*ReserveProducerIds) ProtoMessage() {}
 
 func (x *ReserveProducerIds) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[3]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -442,7 +753,7 @@ func (x *ReserveProducerIds) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReserveProducerIds.ProtoReflect.Descriptor instead.
 func (*ReserveProducerIds) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{3}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ReserveProducerIds) GetBroker() uint64 {
@@ -478,7 +789,7 @@ type PartitionLeaders struct {
 
 func (x *PartitionLeaders) Reset() {
 	*x = PartitionLeaders{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[4]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -490,7 +801,7 @@ func (x *PartitionLeaders) String() string {
 func (*PartitionLeaders) ProtoMessage() {}
 
 func (x *PartitionLeaders) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[4]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -503,7 +814,7 @@ func (x *PartitionLeaders) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionLeaders.ProtoReflect.Descriptor instead.
 func (*PartitionLeaders) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{4}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *PartitionLeaders) GetLeaders() []*PartitionLeader {
@@ -527,7 +838,7 @@ type PartitionLeader struct {
 
 func (x *PartitionLeader) Reset() {
 	*x = PartitionLeader{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[5]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -539,7 +850,7 @@ func (x *PartitionLeader) String() string {
 func (*PartitionLeader) ProtoMessage() {}
 
 func (x *PartitionLeader) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[5]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -552,7 +863,7 @@ func (x *PartitionLeader) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionLeader.ProtoReflect.Descriptor instead.
 func (*PartitionLeader) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{5}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *PartitionLeader) GetGroup() uint64 {
@@ -589,7 +900,7 @@ type ProposalID struct {
 
 func (x *ProposalID) Reset() {
 	*x = ProposalID{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[6]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -601,7 +912,7 @@ func (x *ProposalID) String() string {
 func (*ProposalID) ProtoMessage() {}
 
 func (x *ProposalID) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[6]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -614,7 +925,7 @@ func (x *ProposalID) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProposalID.ProtoReflect.Descriptor instead.
 func (*ProposalID) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{6}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ProposalID) GetNode() uint64 {
@@ -656,7 +967,7 @@ type CreateTopic struct {
 
 func (x *CreateTopic) Reset() {
 	*x = CreateTopic{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[7]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -668,7 +979,7 @@ func (x *CreateTopic) String() string {
 func (*CreateTopic) ProtoMessage() {}
 
 func (x *CreateTopic) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[7]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -681,7 +992,7 @@ func (x *CreateTopic) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTopic.ProtoReflect.Descriptor instead.
 func (*CreateTopic) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{7}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *CreateTopic) GetName() string {
@@ -736,7 +1047,7 @@ type Replicas struct {
 
 func (x *Replicas) Reset() {
 	*x = Replicas{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[8]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -748,7 +1059,7 @@ func (x *Replicas) String() string {
 func (*Replicas) ProtoMessage() {}
 
 func (x *Replicas) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[8]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -761,7 +1072,7 @@ func (x *Replicas) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Replicas.ProtoReflect.Descriptor instead.
 func (*Replicas) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{8}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Replicas) GetBrokers() []uint64 {
@@ -781,7 +1092,7 @@ type DeleteTopic struct {
 
 func (x *DeleteTopic) Reset() {
 	*x = DeleteTopic{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[9]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -793,7 +1104,7 @@ func (x *DeleteTopic) String() string {
 func (*DeleteTopic) ProtoMessage() {}
 
 func (x *DeleteTopic) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[9]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -806,7 +1117,7 @@ func (x *DeleteTopic) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteTopic.ProtoReflect.Descriptor instead.
 func (*DeleteTopic) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{9}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *DeleteTopic) GetName() string {
@@ -828,7 +1139,7 @@ type RegisterBroker struct {
 
 func (x *RegisterBroker) Reset() {
 	*x = RegisterBroker{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[10]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -840,7 +1151,7 @@ func (x *RegisterBroker) String() string {
 func (*RegisterBroker) ProtoMessage() {}
 
 func (x *RegisterBroker) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[10]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -853,7 +1164,7 @@ func (x *RegisterBroker) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterBroker.ProtoReflect.Descriptor instead.
 func (*RegisterBroker) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{10}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *RegisterBroker) GetBroker() *BrokerInfo {
@@ -882,7 +1193,7 @@ type BrokerInfo struct {
 
 func (x *BrokerInfo) Reset() {
 	*x = BrokerInfo{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[11]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -894,7 +1205,7 @@ func (x *BrokerInfo) String() string {
 func (*BrokerInfo) ProtoMessage() {}
 
 func (x *BrokerInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[11]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -907,7 +1218,7 @@ func (x *BrokerInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BrokerInfo.ProtoReflect.Descriptor instead.
 func (*BrokerInfo) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{11}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *BrokerInfo) GetId() uint64 {
@@ -945,7 +1256,7 @@ type TopicInfo struct {
 
 func (x *TopicInfo) Reset() {
 	*x = TopicInfo{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[12]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -957,7 +1268,7 @@ func (x *TopicInfo) String() string {
 func (*TopicInfo) ProtoMessage() {}
 
 func (x *TopicInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[12]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -970,7 +1281,7 @@ func (x *TopicInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TopicInfo.ProtoReflect.Descriptor instead.
 func (*TopicInfo) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{12}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *TopicInfo) GetName() string {
@@ -1023,7 +1334,7 @@ type PartitionInfo struct {
 
 func (x *PartitionInfo) Reset() {
 	*x = PartitionInfo{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[13]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1035,7 +1346,7 @@ func (x *PartitionInfo) String() string {
 func (*PartitionInfo) ProtoMessage() {}
 
 func (x *PartitionInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[13]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1048,7 +1359,7 @@ func (x *PartitionInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionInfo.ProtoReflect.Descriptor instead.
 func (*PartitionInfo) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{13}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *PartitionInfo) GetPartition() int32 {
@@ -1103,14 +1414,18 @@ type MetadataState struct {
 	// The keys brokers sign tokens and SCRAM sessions with, oldest first;
 	// the last signs, all verify (the older one until tokens it signed
 	// expire).
-	AuthKeys      []*AuthKey `protobuf:"bytes,21,rep,name=auth_keys,json=authKeys,proto3" json:"auth_keys,omitempty"`
+	AuthKeys []*AuthKey `protobuf:"bytes,21,rep,name=auth_keys,json=authKeys,proto3" json:"auth_keys,omitempty"`
+	// Client quotas (AdminService.SetQuota); unset means none.
+	Quotas *QuotaState `protobuf:"bytes,7,opt,name=quotas,proto3" json:"quotas,omitempty"`
+	// Every ACL, in no particular order; no two equal.
+	Acls          []*v1.AclBinding `protobuf:"bytes,8,rep,name=acls,proto3" json:"acls,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *MetadataState) Reset() {
 	*x = MetadataState{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[14]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1122,7 +1437,7 @@ func (x *MetadataState) String() string {
 func (*MetadataState) ProtoMessage() {}
 
 func (x *MetadataState) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[14]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1135,7 +1450,7 @@ func (x *MetadataState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MetadataState.ProtoReflect.Descriptor instead.
 func (*MetadataState) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{14}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *MetadataState) GetClusterId() string {
@@ -1194,6 +1509,20 @@ func (x *MetadataState) GetAuthKeys() []*AuthKey {
 	return nil
 }
 
+func (x *MetadataState) GetQuotas() *QuotaState {
+	if x != nil {
+		return x.Quotas
+	}
+	return nil
+}
+
+func (x *MetadataState) GetAcls() []*v1.AclBinding {
+	if x != nil {
+		return x.Acls
+	}
+	return nil
+}
+
 // ScramUser is a user and its credentials, at most one per mechanism.
 type ScramUser struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1205,7 +1534,7 @@ type ScramUser struct {
 
 func (x *ScramUser) Reset() {
 	*x = ScramUser{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[15]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1217,7 +1546,7 @@ func (x *ScramUser) String() string {
 func (*ScramUser) ProtoMessage() {}
 
 func (x *ScramUser) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[15]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1230,7 +1559,7 @@ func (x *ScramUser) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScramUser.ProtoReflect.Descriptor instead.
 func (*ScramUser) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{15}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ScramUser) GetName() string {
@@ -1258,7 +1587,7 @@ type MechanismCredential struct {
 
 func (x *MechanismCredential) Reset() {
 	*x = MechanismCredential{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[16]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1270,7 +1599,7 @@ func (x *MechanismCredential) String() string {
 func (*MechanismCredential) ProtoMessage() {}
 
 func (x *MechanismCredential) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[16]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1283,7 +1612,7 @@ func (x *MechanismCredential) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MechanismCredential.ProtoReflect.Descriptor instead.
 func (*MechanismCredential) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{16}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *MechanismCredential) GetMechanism() v1.ScramMechanism {
@@ -1312,7 +1641,7 @@ type UpsertScramCredential struct {
 
 func (x *UpsertScramCredential) Reset() {
 	*x = UpsertScramCredential{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[17]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1324,7 +1653,7 @@ func (x *UpsertScramCredential) String() string {
 func (*UpsertScramCredential) ProtoMessage() {}
 
 func (x *UpsertScramCredential) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[17]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1337,7 +1666,7 @@ func (x *UpsertScramCredential) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpsertScramCredential.ProtoReflect.Descriptor instead.
 func (*UpsertScramCredential) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{17}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *UpsertScramCredential) GetName() string {
@@ -1364,7 +1693,7 @@ type DeleteUser struct {
 
 func (x *DeleteUser) Reset() {
 	*x = DeleteUser{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[18]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1376,7 +1705,7 @@ func (x *DeleteUser) String() string {
 func (*DeleteUser) ProtoMessage() {}
 
 func (x *DeleteUser) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[18]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1389,7 +1718,7 @@ func (x *DeleteUser) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteUser.ProtoReflect.Descriptor instead.
 func (*DeleteUser) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{18}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *DeleteUser) GetName() string {
@@ -1413,7 +1742,7 @@ type AuthKey struct {
 
 func (x *AuthKey) Reset() {
 	*x = AuthKey{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[19]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1425,7 +1754,7 @@ func (x *AuthKey) String() string {
 func (*AuthKey) ProtoMessage() {}
 
 func (x *AuthKey) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[19]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1438,7 +1767,7 @@ func (x *AuthKey) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuthKey.ProtoReflect.Descriptor instead.
 func (*AuthKey) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{19}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *AuthKey) GetId() uint32 {
@@ -1474,7 +1803,7 @@ type AddAuthKey struct {
 
 func (x *AddAuthKey) Reset() {
 	*x = AddAuthKey{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[20]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1486,7 +1815,7 @@ func (x *AddAuthKey) String() string {
 func (*AddAuthKey) ProtoMessage() {}
 
 func (x *AddAuthKey) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[20]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1499,7 +1828,7 @@ func (x *AddAuthKey) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddAuthKey.ProtoReflect.Descriptor instead.
 func (*AddAuthKey) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{20}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *AddAuthKey) GetKey() *AuthKey {
@@ -1536,7 +1865,7 @@ type PartitionState struct {
 
 func (x *PartitionState) Reset() {
 	*x = PartitionState{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[21]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1548,7 +1877,7 @@ func (x *PartitionState) String() string {
 func (*PartitionState) ProtoMessage() {}
 
 func (x *PartitionState) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[21]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1561,7 +1890,7 @@ func (x *PartitionState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionState.ProtoReflect.Descriptor instead.
 func (*PartitionState) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{21}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *PartitionState) GetAppliedIndex() uint64 {
@@ -1623,7 +1952,7 @@ type ProducerState struct {
 
 func (x *ProducerState) Reset() {
 	*x = ProducerState{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[22]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1635,7 +1964,7 @@ func (x *ProducerState) String() string {
 func (*ProducerState) ProtoMessage() {}
 
 func (x *ProducerState) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[22]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1648,7 +1977,7 @@ func (x *ProducerState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProducerState.ProtoReflect.Descriptor instead.
 func (*ProducerState) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{22}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ProducerState) GetProducerId() int64 {
@@ -1692,7 +2021,7 @@ type ProducerBatch struct {
 
 func (x *ProducerBatch) Reset() {
 	*x = ProducerBatch{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[23]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1704,7 +2033,7 @@ func (x *ProducerBatch) String() string {
 func (*ProducerBatch) ProtoMessage() {}
 
 func (x *ProducerBatch) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[23]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1717,7 +2046,7 @@ func (x *ProducerBatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProducerBatch.ProtoReflect.Descriptor instead.
 func (*ProducerBatch) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{23}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ProducerBatch) GetFirstSequence() int32 {
@@ -1760,7 +2089,7 @@ type ProducerSequence struct {
 
 func (x *ProducerSequence) Reset() {
 	*x = ProducerSequence{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[24]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1772,7 +2101,7 @@ func (x *ProducerSequence) String() string {
 func (*ProducerSequence) ProtoMessage() {}
 
 func (x *ProducerSequence) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[24]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1785,7 +2114,7 @@ func (x *ProducerSequence) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProducerSequence.ProtoReflect.Descriptor instead.
 func (*ProducerSequence) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{24}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ProducerSequence) GetProducerId() int64 {
@@ -1834,7 +2163,7 @@ type ProduceBatch struct {
 
 func (x *ProduceBatch) Reset() {
 	*x = ProduceBatch{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[25]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1846,7 +2175,7 @@ func (x *ProduceBatch) String() string {
 func (*ProduceBatch) ProtoMessage() {}
 
 func (x *ProduceBatch) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[25]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1859,7 +2188,7 @@ func (x *ProduceBatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProduceBatch.ProtoReflect.Descriptor instead.
 func (*ProduceBatch) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{25}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ProduceBatch) GetProposal() *ProposalID {
@@ -1924,7 +2253,7 @@ type TruncatePrefix struct {
 
 func (x *TruncatePrefix) Reset() {
 	*x = TruncatePrefix{}
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[26]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1936,7 +2265,7 @@ func (x *TruncatePrefix) String() string {
 func (*TruncatePrefix) ProtoMessage() {}
 
 func (x *TruncatePrefix) ProtoReflect() protoreflect.Message {
-	mi := &file_sluice_internal_v1_command_proto_msgTypes[26]
+	mi := &file_sluice_internal_v1_command_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1949,7 +2278,7 @@ func (x *TruncatePrefix) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TruncatePrefix.ProtoReflect.Descriptor instead.
 func (*TruncatePrefix) Descriptor() ([]byte, []int) {
-	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{26}
+	return file_sluice_internal_v1_command_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *TruncatePrefix) GetLogStartOffset() int64 {
@@ -1963,7 +2292,7 @@ var File_sluice_internal_v1_command_proto protoreflect.FileDescriptor
 
 const file_sluice_internal_v1_command_proto_rawDesc = "" +
 	"\n" +
-	" sluice/internal/v1/command.proto\x12\x12sluice.internal.v1\x1a\x15sluice/v1/admin.proto\x1a\x14sluice/v1/auth.proto\x1a\x16sluice/v1/record.proto\"\xd0\a\n" +
+	" sluice/internal/v1/command.proto\x12\x12sluice.internal.v1\x1a\x15sluice/v1/admin.proto\x1a\x14sluice/v1/auth.proto\x1a\x15sluice/v1/quota.proto\x1a\x13sluice/v1/acl.proto\x1a\x16sluice/v1/record.proto\"\xd9\t\n" +
 	"\x0fMetadataCommand\x12:\n" +
 	"\bproposal\x18\x01 \x01(\v2\x1e.sluice.internal.v1.ProposalIDR\bproposal\x12D\n" +
 	"\fcreate_topic\x18\x02 \x01(\v2\x1f.sluice.internal.v1.CreateTopicH\x00R\vcreateTopic\x12D\n" +
@@ -1974,13 +2303,34 @@ const file_sluice_internal_v1_command_proto_rawDesc = "" +
 	"\x13alter_topic_configs\x18\n" +
 	" \x01(\v2%.sluice.internal.v1.AlterTopicConfigsH\x00R\x11alterTopicConfigs\x12S\n" +
 	"\x11create_partitions\x18\v \x01(\v2$.sluice.internal.v1.CreatePartitionsH\x00R\x10createPartitions\x12Z\n" +
-	"\x14reserve_producer_ids\x18\f \x01(\v2&.sluice.internal.v1.ReserveProducerIdsH\x00R\x12reserveProducerIds\x12c\n" +
+	"\x14reserve_producer_ids\x18\f \x01(\v2&.sluice.internal.v1.ReserveProducerIdsH\x00R\x12reserveProducerIds\x12;\n" +
+	"\tset_quota\x18\r \x01(\v2\x1c.sluice.internal.v1.SetQuotaH\x00R\bsetQuota\x12D\n" +
+	"\fdelete_quota\x18\x0e \x01(\v2\x1f.sluice.internal.v1.DeleteQuotaH\x00R\vdeleteQuota\x12A\n" +
+	"\vcreate_acls\x18\x0f \x01(\v2\x1e.sluice.internal.v1.CreateAclsH\x00R\n" +
+	"createAcls\x12A\n" +
+	"\vdelete_acls\x18\x10 \x01(\v2\x1e.sluice.internal.v1.DeleteAclsH\x00R\n" +
+	"deleteAcls\x12c\n" +
 	"\x17upsert_scram_credential\x18\x14 \x01(\v2).sluice.internal.v1.UpsertScramCredentialH\x00R\x15upsertScramCredential\x12A\n" +
 	"\vdelete_user\x18\x15 \x01(\v2\x1e.sluice.internal.v1.DeleteUserH\x00R\n" +
 	"deleteUser\x12B\n" +
 	"\fadd_auth_key\x18\x16 \x01(\v2\x1e.sluice.internal.v1.AddAuthKeyH\x00R\n" +
 	"addAuthKeyB\t\n" +
-	"\acommand\"\x80\x02\n" +
+	"\acommand\"j\n" +
+	"\bSetQuota\x12.\n" +
+	"\x06entity\x18\x01 \x01(\v2\x16.sluice.v1.QuotaEntityR\x06entity\x12.\n" +
+	"\x06values\x18\x02 \x01(\v2\x16.sluice.v1.QuotaValuesR\x06values\"i\n" +
+	"\vDeleteQuota\x12.\n" +
+	"\x06entity\x18\x01 \x01(\v2\x16.sluice.v1.QuotaEntityR\x06entity\x12*\n" +
+	"\x05types\x18\x02 \x03(\x0e2\x14.sluice.v1.QuotaTypeR\x05types\"6\n" +
+	"\n" +
+	"QuotaState\x12(\n" +
+	"\x06quotas\x18\x01 \x03(\v2\x10.sluice.v1.QuotaR\x06quotas\"7\n" +
+	"\n" +
+	"CreateAcls\x12)\n" +
+	"\x04acls\x18\x01 \x03(\v2\x15.sluice.v1.AclBindingR\x04acls\"7\n" +
+	"\n" +
+	"DeleteAcls\x12)\n" +
+	"\x04acls\x18\x01 \x03(\v2\x15.sluice.v1.AclBindingR\x04acls\"\x80\x02\n" +
 	"\x11AlterTopicConfigs\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x19\n" +
 	"\btopic_id\x18\x02 \x01(\tR\atopicId\x12V\n" +
@@ -2056,7 +2406,7 @@ const file_sluice_internal_v1_command_proto_rawDesc = "" +
 	"\breplicas\x18\x03 \x03(\x04R\breplicas\x12\x16\n" +
 	"\x06leader\x18\x04 \x01(\x04R\x06leader\x12\x1f\n" +
 	"\vleader_term\x18\x05 \x01(\x04R\n" +
-	"leaderTerm\"\xfc\x02\n" +
+	"leaderTerm\"\xdf\x03\n" +
 	"\rMetadataState\x12\x1d\n" +
 	"\n" +
 	"cluster_id\x18\x01 \x01(\tR\tclusterId\x12\x1d\n" +
@@ -2067,7 +2417,9 @@ const file_sluice_internal_v1_command_proto_rawDesc = "" +
 	"\rapplied_index\x18\x05 \x01(\x04R\fappliedIndex\x12(\n" +
 	"\x10next_producer_id\x18\x06 \x01(\x03R\x0enextProducerId\x123\n" +
 	"\x05users\x18\x14 \x03(\v2\x1d.sluice.internal.v1.ScramUserR\x05users\x128\n" +
-	"\tauth_keys\x18\x15 \x03(\v2\x1b.sluice.internal.v1.AuthKeyR\bauthKeys\"j\n" +
+	"\tauth_keys\x18\x15 \x03(\v2\x1b.sluice.internal.v1.AuthKeyR\bauthKeys\x126\n" +
+	"\x06quotas\x18\a \x01(\v2\x1e.sluice.internal.v1.QuotaStateR\x06quotas\x12)\n" +
+	"\x04acls\x18\b \x03(\v2\x15.sluice.v1.AclBindingR\x04acls\"j\n" +
 	"\tScramUser\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12I\n" +
 	"\vcredentials\x18\x02 \x03(\v2'.sluice.internal.v1.MechanismCredentialR\vcredentials\"\x8a\x01\n" +
@@ -2141,83 +2493,106 @@ func file_sluice_internal_v1_command_proto_rawDescGZIP() []byte {
 	return file_sluice_internal_v1_command_proto_rawDescData
 }
 
-var file_sluice_internal_v1_command_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
+var file_sluice_internal_v1_command_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
 var file_sluice_internal_v1_command_proto_goTypes = []any{
 	(*MetadataCommand)(nil),       // 0: sluice.internal.v1.MetadataCommand
-	(*AlterTopicConfigs)(nil),     // 1: sluice.internal.v1.AlterTopicConfigs
-	(*CreatePartitions)(nil),      // 2: sluice.internal.v1.CreatePartitions
-	(*ReserveProducerIds)(nil),    // 3: sluice.internal.v1.ReserveProducerIds
-	(*PartitionLeaders)(nil),      // 4: sluice.internal.v1.PartitionLeaders
-	(*PartitionLeader)(nil),       // 5: sluice.internal.v1.PartitionLeader
-	(*ProposalID)(nil),            // 6: sluice.internal.v1.ProposalID
-	(*CreateTopic)(nil),           // 7: sluice.internal.v1.CreateTopic
-	(*Replicas)(nil),              // 8: sluice.internal.v1.Replicas
-	(*DeleteTopic)(nil),           // 9: sluice.internal.v1.DeleteTopic
-	(*RegisterBroker)(nil),        // 10: sluice.internal.v1.RegisterBroker
-	(*BrokerInfo)(nil),            // 11: sluice.internal.v1.BrokerInfo
-	(*TopicInfo)(nil),             // 12: sluice.internal.v1.TopicInfo
-	(*PartitionInfo)(nil),         // 13: sluice.internal.v1.PartitionInfo
-	(*MetadataState)(nil),         // 14: sluice.internal.v1.MetadataState
-	(*ScramUser)(nil),             // 15: sluice.internal.v1.ScramUser
-	(*MechanismCredential)(nil),   // 16: sluice.internal.v1.MechanismCredential
-	(*UpsertScramCredential)(nil), // 17: sluice.internal.v1.UpsertScramCredential
-	(*DeleteUser)(nil),            // 18: sluice.internal.v1.DeleteUser
-	(*AuthKey)(nil),               // 19: sluice.internal.v1.AuthKey
-	(*AddAuthKey)(nil),            // 20: sluice.internal.v1.AddAuthKey
-	(*PartitionState)(nil),        // 21: sluice.internal.v1.PartitionState
-	(*ProducerState)(nil),         // 22: sluice.internal.v1.ProducerState
-	(*ProducerBatch)(nil),         // 23: sluice.internal.v1.ProducerBatch
-	(*ProducerSequence)(nil),      // 24: sluice.internal.v1.ProducerSequence
-	(*ProduceBatch)(nil),          // 25: sluice.internal.v1.ProduceBatch
-	(*TruncatePrefix)(nil),        // 26: sluice.internal.v1.TruncatePrefix
-	nil,                           // 27: sluice.internal.v1.AlterTopicConfigs.SetConfigsEntry
-	nil,                           // 28: sluice.internal.v1.CreateTopic.ConfigsEntry
-	nil,                           // 29: sluice.internal.v1.TopicInfo.ConfigsEntry
-	(v1.ScramMechanism)(0),        // 30: sluice.v1.ScramMechanism
-	(*v1.ScramCredential)(nil),    // 31: sluice.v1.ScramCredential
-	(v1.Compression)(0),           // 32: sluice.v1.Compression
+	(*SetQuota)(nil),              // 1: sluice.internal.v1.SetQuota
+	(*DeleteQuota)(nil),           // 2: sluice.internal.v1.DeleteQuota
+	(*QuotaState)(nil),            // 3: sluice.internal.v1.QuotaState
+	(*CreateAcls)(nil),            // 4: sluice.internal.v1.CreateAcls
+	(*DeleteAcls)(nil),            // 5: sluice.internal.v1.DeleteAcls
+	(*AlterTopicConfigs)(nil),     // 6: sluice.internal.v1.AlterTopicConfigs
+	(*CreatePartitions)(nil),      // 7: sluice.internal.v1.CreatePartitions
+	(*ReserveProducerIds)(nil),    // 8: sluice.internal.v1.ReserveProducerIds
+	(*PartitionLeaders)(nil),      // 9: sluice.internal.v1.PartitionLeaders
+	(*PartitionLeader)(nil),       // 10: sluice.internal.v1.PartitionLeader
+	(*ProposalID)(nil),            // 11: sluice.internal.v1.ProposalID
+	(*CreateTopic)(nil),           // 12: sluice.internal.v1.CreateTopic
+	(*Replicas)(nil),              // 13: sluice.internal.v1.Replicas
+	(*DeleteTopic)(nil),           // 14: sluice.internal.v1.DeleteTopic
+	(*RegisterBroker)(nil),        // 15: sluice.internal.v1.RegisterBroker
+	(*BrokerInfo)(nil),            // 16: sluice.internal.v1.BrokerInfo
+	(*TopicInfo)(nil),             // 17: sluice.internal.v1.TopicInfo
+	(*PartitionInfo)(nil),         // 18: sluice.internal.v1.PartitionInfo
+	(*MetadataState)(nil),         // 19: sluice.internal.v1.MetadataState
+	(*ScramUser)(nil),             // 20: sluice.internal.v1.ScramUser
+	(*MechanismCredential)(nil),   // 21: sluice.internal.v1.MechanismCredential
+	(*UpsertScramCredential)(nil), // 22: sluice.internal.v1.UpsertScramCredential
+	(*DeleteUser)(nil),            // 23: sluice.internal.v1.DeleteUser
+	(*AuthKey)(nil),               // 24: sluice.internal.v1.AuthKey
+	(*AddAuthKey)(nil),            // 25: sluice.internal.v1.AddAuthKey
+	(*PartitionState)(nil),        // 26: sluice.internal.v1.PartitionState
+	(*ProducerState)(nil),         // 27: sluice.internal.v1.ProducerState
+	(*ProducerBatch)(nil),         // 28: sluice.internal.v1.ProducerBatch
+	(*ProducerSequence)(nil),      // 29: sluice.internal.v1.ProducerSequence
+	(*ProduceBatch)(nil),          // 30: sluice.internal.v1.ProduceBatch
+	(*TruncatePrefix)(nil),        // 31: sluice.internal.v1.TruncatePrefix
+	nil,                           // 32: sluice.internal.v1.AlterTopicConfigs.SetConfigsEntry
+	nil,                           // 33: sluice.internal.v1.CreateTopic.ConfigsEntry
+	nil,                           // 34: sluice.internal.v1.TopicInfo.ConfigsEntry
+	(*v1.QuotaEntity)(nil),        // 35: sluice.v1.QuotaEntity
+	(*v1.QuotaValues)(nil),        // 36: sluice.v1.QuotaValues
+	(v1.QuotaType)(0),             // 37: sluice.v1.QuotaType
+	(*v1.Quota)(nil),              // 38: sluice.v1.Quota
+	(*v1.AclBinding)(nil),         // 39: sluice.v1.AclBinding
+	(v1.ScramMechanism)(0),        // 40: sluice.v1.ScramMechanism
+	(*v1.ScramCredential)(nil),    // 41: sluice.v1.ScramCredential
+	(v1.Compression)(0),           // 42: sluice.v1.Compression
 }
 var file_sluice_internal_v1_command_proto_depIdxs = []int32{
-	6,  // 0: sluice.internal.v1.MetadataCommand.proposal:type_name -> sluice.internal.v1.ProposalID
-	7,  // 1: sluice.internal.v1.MetadataCommand.create_topic:type_name -> sluice.internal.v1.CreateTopic
-	9,  // 2: sluice.internal.v1.MetadataCommand.delete_topic:type_name -> sluice.internal.v1.DeleteTopic
-	10, // 3: sluice.internal.v1.MetadataCommand.register_broker:type_name -> sluice.internal.v1.RegisterBroker
-	5,  // 4: sluice.internal.v1.MetadataCommand.partition_leader:type_name -> sluice.internal.v1.PartitionLeader
-	4,  // 5: sluice.internal.v1.MetadataCommand.partition_leaders:type_name -> sluice.internal.v1.PartitionLeaders
-	1,  // 6: sluice.internal.v1.MetadataCommand.alter_topic_configs:type_name -> sluice.internal.v1.AlterTopicConfigs
-	2,  // 7: sluice.internal.v1.MetadataCommand.create_partitions:type_name -> sluice.internal.v1.CreatePartitions
-	3,  // 8: sluice.internal.v1.MetadataCommand.reserve_producer_ids:type_name -> sluice.internal.v1.ReserveProducerIds
-	17, // 9: sluice.internal.v1.MetadataCommand.upsert_scram_credential:type_name -> sluice.internal.v1.UpsertScramCredential
-	18, // 10: sluice.internal.v1.MetadataCommand.delete_user:type_name -> sluice.internal.v1.DeleteUser
-	20, // 11: sluice.internal.v1.MetadataCommand.add_auth_key:type_name -> sluice.internal.v1.AddAuthKey
-	27, // 12: sluice.internal.v1.AlterTopicConfigs.set_configs:type_name -> sluice.internal.v1.AlterTopicConfigs.SetConfigsEntry
-	8,  // 13: sluice.internal.v1.CreatePartitions.assignment:type_name -> sluice.internal.v1.Replicas
-	5,  // 14: sluice.internal.v1.PartitionLeaders.leaders:type_name -> sluice.internal.v1.PartitionLeader
-	28, // 15: sluice.internal.v1.CreateTopic.configs:type_name -> sluice.internal.v1.CreateTopic.ConfigsEntry
-	8,  // 16: sluice.internal.v1.CreateTopic.assignment:type_name -> sluice.internal.v1.Replicas
-	11, // 17: sluice.internal.v1.RegisterBroker.broker:type_name -> sluice.internal.v1.BrokerInfo
-	29, // 18: sluice.internal.v1.TopicInfo.configs:type_name -> sluice.internal.v1.TopicInfo.ConfigsEntry
-	13, // 19: sluice.internal.v1.TopicInfo.partitions:type_name -> sluice.internal.v1.PartitionInfo
-	11, // 20: sluice.internal.v1.MetadataState.brokers:type_name -> sluice.internal.v1.BrokerInfo
-	12, // 21: sluice.internal.v1.MetadataState.topics:type_name -> sluice.internal.v1.TopicInfo
-	15, // 22: sluice.internal.v1.MetadataState.users:type_name -> sluice.internal.v1.ScramUser
-	19, // 23: sluice.internal.v1.MetadataState.auth_keys:type_name -> sluice.internal.v1.AuthKey
-	16, // 24: sluice.internal.v1.ScramUser.credentials:type_name -> sluice.internal.v1.MechanismCredential
-	30, // 25: sluice.internal.v1.MechanismCredential.mechanism:type_name -> sluice.v1.ScramMechanism
-	31, // 26: sluice.internal.v1.MechanismCredential.credential:type_name -> sluice.v1.ScramCredential
-	16, // 27: sluice.internal.v1.UpsertScramCredential.credential:type_name -> sluice.internal.v1.MechanismCredential
-	19, // 28: sluice.internal.v1.AddAuthKey.key:type_name -> sluice.internal.v1.AuthKey
-	22, // 29: sluice.internal.v1.PartitionState.producers:type_name -> sluice.internal.v1.ProducerState
-	23, // 30: sluice.internal.v1.ProducerState.batches:type_name -> sluice.internal.v1.ProducerBatch
-	6,  // 31: sluice.internal.v1.ProduceBatch.proposal:type_name -> sluice.internal.v1.ProposalID
-	26, // 32: sluice.internal.v1.ProduceBatch.truncate_prefix:type_name -> sluice.internal.v1.TruncatePrefix
-	24, // 33: sluice.internal.v1.ProduceBatch.producer:type_name -> sluice.internal.v1.ProducerSequence
-	32, // 34: sluice.internal.v1.ProduceBatch.compression:type_name -> sluice.v1.Compression
-	35, // [35:35] is the sub-list for method output_type
-	35, // [35:35] is the sub-list for method input_type
-	35, // [35:35] is the sub-list for extension type_name
-	35, // [35:35] is the sub-list for extension extendee
-	0,  // [0:35] is the sub-list for field type_name
+	11, // 0: sluice.internal.v1.MetadataCommand.proposal:type_name -> sluice.internal.v1.ProposalID
+	12, // 1: sluice.internal.v1.MetadataCommand.create_topic:type_name -> sluice.internal.v1.CreateTopic
+	14, // 2: sluice.internal.v1.MetadataCommand.delete_topic:type_name -> sluice.internal.v1.DeleteTopic
+	15, // 3: sluice.internal.v1.MetadataCommand.register_broker:type_name -> sluice.internal.v1.RegisterBroker
+	10, // 4: sluice.internal.v1.MetadataCommand.partition_leader:type_name -> sluice.internal.v1.PartitionLeader
+	9,  // 5: sluice.internal.v1.MetadataCommand.partition_leaders:type_name -> sluice.internal.v1.PartitionLeaders
+	6,  // 6: sluice.internal.v1.MetadataCommand.alter_topic_configs:type_name -> sluice.internal.v1.AlterTopicConfigs
+	7,  // 7: sluice.internal.v1.MetadataCommand.create_partitions:type_name -> sluice.internal.v1.CreatePartitions
+	8,  // 8: sluice.internal.v1.MetadataCommand.reserve_producer_ids:type_name -> sluice.internal.v1.ReserveProducerIds
+	1,  // 9: sluice.internal.v1.MetadataCommand.set_quota:type_name -> sluice.internal.v1.SetQuota
+	2,  // 10: sluice.internal.v1.MetadataCommand.delete_quota:type_name -> sluice.internal.v1.DeleteQuota
+	4,  // 11: sluice.internal.v1.MetadataCommand.create_acls:type_name -> sluice.internal.v1.CreateAcls
+	5,  // 12: sluice.internal.v1.MetadataCommand.delete_acls:type_name -> sluice.internal.v1.DeleteAcls
+	22, // 13: sluice.internal.v1.MetadataCommand.upsert_scram_credential:type_name -> sluice.internal.v1.UpsertScramCredential
+	23, // 14: sluice.internal.v1.MetadataCommand.delete_user:type_name -> sluice.internal.v1.DeleteUser
+	25, // 15: sluice.internal.v1.MetadataCommand.add_auth_key:type_name -> sluice.internal.v1.AddAuthKey
+	35, // 16: sluice.internal.v1.SetQuota.entity:type_name -> sluice.v1.QuotaEntity
+	36, // 17: sluice.internal.v1.SetQuota.values:type_name -> sluice.v1.QuotaValues
+	35, // 18: sluice.internal.v1.DeleteQuota.entity:type_name -> sluice.v1.QuotaEntity
+	37, // 19: sluice.internal.v1.DeleteQuota.types:type_name -> sluice.v1.QuotaType
+	38, // 20: sluice.internal.v1.QuotaState.quotas:type_name -> sluice.v1.Quota
+	39, // 21: sluice.internal.v1.CreateAcls.acls:type_name -> sluice.v1.AclBinding
+	39, // 22: sluice.internal.v1.DeleteAcls.acls:type_name -> sluice.v1.AclBinding
+	32, // 23: sluice.internal.v1.AlterTopicConfigs.set_configs:type_name -> sluice.internal.v1.AlterTopicConfigs.SetConfigsEntry
+	13, // 24: sluice.internal.v1.CreatePartitions.assignment:type_name -> sluice.internal.v1.Replicas
+	10, // 25: sluice.internal.v1.PartitionLeaders.leaders:type_name -> sluice.internal.v1.PartitionLeader
+	33, // 26: sluice.internal.v1.CreateTopic.configs:type_name -> sluice.internal.v1.CreateTopic.ConfigsEntry
+	13, // 27: sluice.internal.v1.CreateTopic.assignment:type_name -> sluice.internal.v1.Replicas
+	16, // 28: sluice.internal.v1.RegisterBroker.broker:type_name -> sluice.internal.v1.BrokerInfo
+	34, // 29: sluice.internal.v1.TopicInfo.configs:type_name -> sluice.internal.v1.TopicInfo.ConfigsEntry
+	18, // 30: sluice.internal.v1.TopicInfo.partitions:type_name -> sluice.internal.v1.PartitionInfo
+	16, // 31: sluice.internal.v1.MetadataState.brokers:type_name -> sluice.internal.v1.BrokerInfo
+	17, // 32: sluice.internal.v1.MetadataState.topics:type_name -> sluice.internal.v1.TopicInfo
+	20, // 33: sluice.internal.v1.MetadataState.users:type_name -> sluice.internal.v1.ScramUser
+	24, // 34: sluice.internal.v1.MetadataState.auth_keys:type_name -> sluice.internal.v1.AuthKey
+	3,  // 35: sluice.internal.v1.MetadataState.quotas:type_name -> sluice.internal.v1.QuotaState
+	39, // 36: sluice.internal.v1.MetadataState.acls:type_name -> sluice.v1.AclBinding
+	21, // 37: sluice.internal.v1.ScramUser.credentials:type_name -> sluice.internal.v1.MechanismCredential
+	40, // 38: sluice.internal.v1.MechanismCredential.mechanism:type_name -> sluice.v1.ScramMechanism
+	41, // 39: sluice.internal.v1.MechanismCredential.credential:type_name -> sluice.v1.ScramCredential
+	21, // 40: sluice.internal.v1.UpsertScramCredential.credential:type_name -> sluice.internal.v1.MechanismCredential
+	24, // 41: sluice.internal.v1.AddAuthKey.key:type_name -> sluice.internal.v1.AuthKey
+	27, // 42: sluice.internal.v1.PartitionState.producers:type_name -> sluice.internal.v1.ProducerState
+	28, // 43: sluice.internal.v1.ProducerState.batches:type_name -> sluice.internal.v1.ProducerBatch
+	11, // 44: sluice.internal.v1.ProduceBatch.proposal:type_name -> sluice.internal.v1.ProposalID
+	31, // 45: sluice.internal.v1.ProduceBatch.truncate_prefix:type_name -> sluice.internal.v1.TruncatePrefix
+	29, // 46: sluice.internal.v1.ProduceBatch.producer:type_name -> sluice.internal.v1.ProducerSequence
+	42, // 47: sluice.internal.v1.ProduceBatch.compression:type_name -> sluice.v1.Compression
+	48, // [48:48] is the sub-list for method output_type
+	48, // [48:48] is the sub-list for method input_type
+	48, // [48:48] is the sub-list for extension type_name
+	48, // [48:48] is the sub-list for extension extendee
+	0,  // [0:48] is the sub-list for field type_name
 }
 
 func init() { file_sluice_internal_v1_command_proto_init() }
@@ -2234,6 +2609,10 @@ func file_sluice_internal_v1_command_proto_init() {
 		(*MetadataCommand_AlterTopicConfigs)(nil),
 		(*MetadataCommand_CreatePartitions)(nil),
 		(*MetadataCommand_ReserveProducerIds)(nil),
+		(*MetadataCommand_SetQuota)(nil),
+		(*MetadataCommand_DeleteQuota)(nil),
+		(*MetadataCommand_CreateAcls)(nil),
+		(*MetadataCommand_DeleteAcls)(nil),
 		(*MetadataCommand_UpsertScramCredential)(nil),
 		(*MetadataCommand_DeleteUser)(nil),
 		(*MetadataCommand_AddAuthKey)(nil),
@@ -2244,7 +2623,7 @@ func file_sluice_internal_v1_command_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sluice_internal_v1_command_proto_rawDesc), len(file_sluice_internal_v1_command_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   30,
+			NumMessages:   35,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -27,6 +27,36 @@ public final class Admin extends com.google.protobuf.GeneratedFile {
         (com.google.protobuf.ExtensionRegistryLite) registry);
   }
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_sluice_v1_CreateAclsRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_sluice_v1_CreateAclsRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_sluice_v1_CreateAclsResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_sluice_v1_CreateAclsResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_sluice_v1_DeleteAclsRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_sluice_v1_DeleteAclsRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_sluice_v1_DeleteAclsResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_sluice_v1_DeleteAclsResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_sluice_v1_ListAclsRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_sluice_v1_ListAclsRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_sluice_v1_ListAclsResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_sluice_v1_ListAclsResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_sluice_v1_CreateTopicRequest_descriptor;
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
@@ -221,136 +251,196 @@ public final class Admin extends com.google.protobuf.GeneratedFile {
   static {
     java.lang.String[] descriptorData = {
       "\n\025sluice/v1/admin.proto\022\tsluice.v1\032\024slui" +
-      "ce/v1/auth.proto\032\026sluice/v1/record.proto" +
-      "\"\371\001\n\022CreateTopicRequest\022\022\n\004name\030\001 \001(\tR\004n" +
-      "ame\022\036\n\npartitions\030\002 \001(\005R\npartitions\022-\n\022r" +
-      "eplication_factor\030\003 \001(\005R\021replicationFact" +
-      "or\022D\n\007configs\030\004 \003(\0132*.sluice.v1.CreateTo" +
-      "picRequest.ConfigsEntryR\007configs\032:\n\014Conf" +
-      "igsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(" +
-      "\tR\005value:\0028\001\"H\n\023CreateTopicResponse\0221\n\005t" +
-      "opic\030\001 \001(\0132\033.sluice.v1.TopicDescriptionR" +
-      "\005topic\"(\n\022DeleteTopicRequest\022\022\n\004name\030\001 \001" +
-      "(\tR\004name\"\025\n\023DeleteTopicResponse\">\n\021ListT" +
-      "opicsRequest\022)\n\020include_internal\030\001 \001(\010R\017" +
-      "includeInternal\"E\n\022ListTopicsResponse\022/\n" +
-      "\006topics\030\001 \003(\0132\027.sluice.v1.TopicSummaryR\006" +
-      "topics\"\214\001\n\014TopicSummary\022\022\n\004name\030\001 \001(\tR\004n" +
-      "ame\022\031\n\010topic_id\030\002 \001(\tR\007topicId\022\036\n\npartit" +
-      "ions\030\003 \001(\005R\npartitions\022-\n\022replication_fa" +
-      "ctor\030\004 \001(\005R\021replicationFactor\"*\n\024Describ" +
-      "eTopicRequest\022\022\n\004name\030\001 \001(\tR\004name\"J\n\025Des" +
-      "cribeTopicResponse\0221\n\005topic\030\001 \001(\0132\033.slui" +
-      "ce.v1.TopicDescriptionR\005topic\"\326\003\n\020TopicD" +
-      "escription\022\022\n\004name\030\001 \001(\tR\004name\022\031\n\010topic_" +
-      "id\030\002 \001(\tR\007topicId\022-\n\022replication_factor\030" +
-      "\003 \001(\005R\021replicationFactor\022B\n\007configs\030\004 \003(" +
-      "\0132(.sluice.v1.TopicDescription.ConfigsEn" +
-      "tryR\007configs\022?\n\npartitions\030\005 \003(\0132\037.sluic" +
-      "e.v1.PartitionDescriptionR\npartitions\022^\n" +
-      "\021effective_configs\030\006 \003(\01321.sluice.v1.Top" +
-      "icDescription.EffectiveConfigsEntryR\020eff" +
-      "ectiveConfigs\032:\n\014ConfigsEntry\022\020\n\003key\030\001 \001" +
-      "(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\032C\n\025Eff" +
-      "ectiveConfigsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005" +
-      "value\030\002 \001(\tR\005value:\0028\001\"\352\001\n\030AlterTopicCon" +
-      "figsRequest\022\022\n\004name\030\001 \001(\tR\004name\022T\n\013set_c" +
-      "onfigs\030\002 \003(\01323.sluice.v1.AlterTopicConfi" +
-      "gsRequest.SetConfigsEntryR\nsetConfigs\022%\n" +
-      "\016delete_configs\030\003 \003(\tR\rdeleteConfigs\032=\n\017" +
-      "SetConfigsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005val" +
-      "ue\030\002 \001(\tR\005value:\0028\001\"N\n\031AlterTopicConfigs" +
-      "Response\0221\n\005topic\030\001 \001(\0132\033.sluice.v1.Topi" +
-      "cDescriptionR\005topic\"M\n\027CreatePartitionsR" +
-      "equest\022\022\n\004name\030\001 \001(\tR\004name\022\036\n\npartitions" +
-      "\030\002 \001(\005R\npartitions\"M\n\030CreatePartitionsRe" +
+      "ce/v1/auth.proto\032\025sluice/v1/quota.proto\032" +
+      "\023sluice/v1/acl.proto\032\026sluice/v1/record.p" +
+      "roto\">\n\021CreateAclsRequest\022)\n\004acls\030\001 \003(\0132" +
+      "\025.sluice.v1.AclBindingR\004acls\"\024\n\022CreateAc" +
+      "lsResponse\"C\n\021DeleteAclsRequest\022.\n\007filte" +
+      "rs\030\001 \003(\0132\024.sluice.v1.AclFilterR\007filters\"" +
+      "E\n\022DeleteAclsResponse\022/\n\007deleted\030\001 \003(\0132\025" +
+      ".sluice.v1.AclBindingR\007deleted\"?\n\017ListAc" +
+      "lsRequest\022,\n\006filter\030\001 \001(\0132\024.sluice.v1.Ac" +
+      "lFilterR\006filter\"=\n\020ListAclsResponse\022)\n\004a" +
+      "cls\030\001 \003(\0132\025.sluice.v1.AclBindingR\004acls\"\371" +
+      "\001\n\022CreateTopicRequest\022\022\n\004name\030\001 \001(\tR\004nam" +
+      "e\022\036\n\npartitions\030\002 \001(\005R\npartitions\022-\n\022rep" +
+      "lication_factor\030\003 \001(\005R\021replicationFactor" +
+      "\022D\n\007configs\030\004 \003(\0132*.sluice.v1.CreateTopi" +
+      "cRequest.ConfigsEntryR\007configs\032:\n\014Config" +
+      "sEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR" +
+      "\005value:\0028\001\"H\n\023CreateTopicResponse\0221\n\005top" +
+      "ic\030\001 \001(\0132\033.sluice.v1.TopicDescriptionR\005t" +
+      "opic\"(\n\022DeleteTopicRequest\022\022\n\004name\030\001 \001(\t" +
+      "R\004name\"\025\n\023DeleteTopicResponse\">\n\021ListTop" +
+      "icsRequest\022)\n\020include_internal\030\001 \001(\010R\017in" +
+      "cludeInternal\"E\n\022ListTopicsResponse\022/\n\006t" +
+      "opics\030\001 \003(\0132\027.sluice.v1.TopicSummaryR\006to" +
+      "pics\"\214\001\n\014TopicSummary\022\022\n\004name\030\001 \001(\tR\004nam" +
+      "e\022\031\n\010topic_id\030\002 \001(\tR\007topicId\022\036\n\npartitio" +
+      "ns\030\003 \001(\005R\npartitions\022-\n\022replication_fact" +
+      "or\030\004 \001(\005R\021replicationFactor\"*\n\024DescribeT" +
+      "opicRequest\022\022\n\004name\030\001 \001(\tR\004name\"J\n\025Descr" +
+      "ibeTopicResponse\0221\n\005topic\030\001 \001(\0132\033.sluice" +
+      ".v1.TopicDescriptionR\005topic\"\326\003\n\020TopicDes" +
+      "cription\022\022\n\004name\030\001 \001(\tR\004name\022\031\n\010topic_id" +
+      "\030\002 \001(\tR\007topicId\022-\n\022replication_factor\030\003 " +
+      "\001(\005R\021replicationFactor\022B\n\007configs\030\004 \003(\0132" +
+      "(.sluice.v1.TopicDescription.ConfigsEntr" +
+      "yR\007configs\022?\n\npartitions\030\005 \003(\0132\037.sluice." +
+      "v1.PartitionDescriptionR\npartitions\022^\n\021e" +
+      "ffective_configs\030\006 \003(\01321.sluice.v1.Topic" +
+      "Description.EffectiveConfigsEntryR\020effec" +
+      "tiveConfigs\032:\n\014ConfigsEntry\022\020\n\003key\030\001 \001(\t" +
+      "R\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\032C\n\025Effec" +
+      "tiveConfigsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005va" +
+      "lue\030\002 \001(\tR\005value:\0028\001\"\352\001\n\030AlterTopicConfi" +
+      "gsRequest\022\022\n\004name\030\001 \001(\tR\004name\022T\n\013set_con" +
+      "figs\030\002 \003(\01323.sluice.v1.AlterTopicConfigs" +
+      "Request.SetConfigsEntryR\nsetConfigs\022%\n\016d" +
+      "elete_configs\030\003 \003(\tR\rdeleteConfigs\032=\n\017Se" +
+      "tConfigsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value" +
+      "\030\002 \001(\tR\005value:\0028\001\"N\n\031AlterTopicConfigsRe" +
       "sponse\0221\n\005topic\030\001 \001(\0132\033.sluice.v1.TopicD" +
-      "escriptionR\005topic\"\362\001\n\024PartitionDescripti" +
-      "on\022\034\n\tpartition\030\001 \001(\005R\tpartition\022\033\n\tlead" +
-      "er_id\030\002 \001(\004R\010leaderId\022\037\n\013replica_ids\030\003 \003" +
-      "(\004R\nreplicaIds\022(\n\020log_start_offset\030\004 \001(\003" +
-      "R\016logStartOffset\022%\n\016high_watermark\030\005 \001(\003" +
-      "R\rhighWatermark\022-\n\023in_sync_replica_ids\030\006" +
-      " \003(\004R\020inSyncReplicaIds\"\252\001\n\022ListOffsetsRe" +
-      "quest\022\024\n\005topic\030\001 \001(\tR\005topic\022\036\n\npartition" +
-      "s\030\002 \003(\005R\npartitions\0221\n\010boundary\030\003 \001(\0162\023." +
-      "sluice.v1.BoundaryH\000R\010boundary\022#\n\014timest" +
-      "amp_ms\030\004 \001(\003H\000R\013timestampMsB\006\n\004spec\"K\n\023L" +
-      "istOffsetsResponse\0224\n\007offsets\030\001 \003(\0132\032.sl" +
-      "uice.v1.PartitionOffsetR\007offsets\"j\n\017Part" +
-      "itionOffset\022\034\n\tpartition\030\001 \001(\005R\tpartitio" +
-      "n\022\026\n\006offset\030\002 \001(\003R\006offset\022!\n\014timestamp_m" +
-      "s\030\003 \001(\003R\013timestampMs\"\030\n\026DescribeClusterR" +
-      "equest\"\212\001\n\027DescribeClusterResponse\022\035\n\ncl" +
-      "uster_id\030\001 \001(\tR\tclusterId\022#\n\rcontroller_" +
-      "id\030\002 \001(\004R\014controllerId\022+\n\007brokers\030\003 \003(\0132" +
-      "\021.sluice.v1.BrokerR\007brokers\"F\n\006Broker\022\016\n" +
-      "\002id\030\001 \001(\004R\002id\022\030\n\007address\030\002 \001(\tR\007address\022" +
-      "\022\n\004rack\030\003 \001(\tR\004rack\",\n\022GetMetadataReques" +
-      "t\022\026\n\006topics\030\001 \003(\tR\006topics\"\231\001\n\023GetMetadat" +
-      "aResponse\022+\n\007brokers\030\001 \003(\0132\021.sluice.v1.B" +
-      "rokerR\007brokers\0220\n\006topics\030\002 \003(\0132\030.sluice." +
-      "v1.TopicMetadataR\006topics\022#\n\rcontroller_i" +
-      "d\030\003 \001(\004R\014controllerId\"|\n\rTopicMetadata\022\022" +
-      "\n\004name\030\001 \001(\tR\004name\022\031\n\010topic_id\030\002 \001(\tR\007to" +
-      "picId\022<\n\npartitions\030\003 \003(\0132\034.sluice.v1.Pa" +
-      "rtitionMetadataR\npartitions\"\222\001\n\021Partitio" +
-      "nMetadata\022\034\n\tpartition\030\001 \001(\005R\tpartition\022" +
-      "\033\n\tleader_id\030\002 \001(\004R\010leaderId\022\037\n\013replica_" +
-      "ids\030\003 \003(\004R\nreplicaIds\022!\n\014leader_epoch\030\004 " +
-      "\001(\004R\013leaderEpoch\"\330\001\n\021CreateUserRequest\022\022" +
-      "\n\004name\030\001 \001(\tR\004name\0227\n\tmechanism\030\002 \001(\0162\031." +
-      "sluice.v1.ScramMechanismR\tmechanism\022\032\n\010p" +
-      "assword\030\003 \001(\tR\010password\022\036\n\niterations\030\004 " +
-      "\001(\005R\niterations\022:\n\ncredential\030\005 \001(\0132\032.sl" +
-      "uice.v1.ScramCredentialR\ncredential\"\203\001\n\017" +
-      "ScramCredential\022\022\n\004salt\030\001 \001(\014R\004salt\022\036\n\ni" +
-      "terations\030\002 \001(\005R\niterations\022\035\n\nstored_ke" +
-      "y\030\003 \001(\014R\tstoredKey\022\035\n\nserver_key\030\004 \001(\014R\t" +
-      "serverKey\"\024\n\022CreateUserResponse\"\'\n\021Delet" +
-      "eUserRequest\022\022\n\004name\030\001 \001(\tR\004name\"\024\n\022Dele" +
-      "teUserResponse\"\022\n\020ListUsersRequest\"A\n\021Li" +
-      "stUsersResponse\022,\n\005users\030\001 \003(\0132\026.sluice." +
-      "v1.UserSummaryR\005users\"\\\n\013UserSummary\022\022\n\004" +
-      "name\030\001 \001(\tR\004name\0229\n\nmechanisms\030\002 \003(\0162\031.s" +
-      "luice.v1.ScramMechanismR\nmechanisms2\202\010\n\014" +
-      "AdminService\022L\n\013CreateTopic\022\035.sluice.v1." +
-      "CreateTopicRequest\032\036.sluice.v1.CreateTop" +
-      "icResponse\022L\n\013DeleteTopic\022\035.sluice.v1.De" +
-      "leteTopicRequest\032\036.sluice.v1.DeleteTopic" +
-      "Response\022N\n\nListTopics\022\034.sluice.v1.ListT" +
-      "opicsRequest\032\035.sluice.v1.ListTopicsRespo" +
-      "nse\"\003\220\002\001\022W\n\rDescribeTopic\022\037.sluice.v1.De" +
-      "scribeTopicRequest\032 .sluice.v1.DescribeT" +
-      "opicResponse\"\003\220\002\001\022Q\n\013ListOffsets\022\035.sluic" +
-      "e.v1.ListOffsetsRequest\032\036.sluice.v1.List" +
-      "OffsetsResponse\"\003\220\002\001\022Q\n\013GetMetadata\022\035.sl" +
-      "uice.v1.GetMetadataRequest\032\036.sluice.v1.G" +
-      "etMetadataResponse\"\003\220\002\001\022]\n\017DescribeClust" +
-      "er\022!.sluice.v1.DescribeClusterRequest\032\"." +
-      "sluice.v1.DescribeClusterResponse\"\003\220\002\001\022c" +
-      "\n\021AlterTopicConfigs\022#.sluice.v1.AlterTop" +
-      "icConfigsRequest\032$.sluice.v1.AlterTopicC" +
-      "onfigsResponse\"\003\220\002\002\022[\n\020CreatePartitions\022" +
-      "\".sluice.v1.CreatePartitionsRequest\032#.sl" +
-      "uice.v1.CreatePartitionsResponse\022N\n\nCrea" +
-      "teUser\022\034.sluice.v1.CreateUserRequest\032\035.s" +
-      "luice.v1.CreateUserResponse\"\003\220\002\002\022I\n\nDele" +
-      "teUser\022\034.sluice.v1.DeleteUserRequest\032\035.s" +
-      "luice.v1.DeleteUserResponse\022K\n\tListUsers" +
-      "\022\033.sluice.v1.ListUsersRequest\032\034.sluice.v" +
-      "1.ListUsersResponse\"\003\220\002\001BG\n\014io.sluice.v1" +
-      "P\001Z5github.com/sluice-io/sluice/gen/go/s" +
-      "luice/v1;sluicev1b\006proto3"
+      "escriptionR\005topic\"M\n\027CreatePartitionsReq" +
+      "uest\022\022\n\004name\030\001 \001(\tR\004name\022\036\n\npartitions\030\002" +
+      " \001(\005R\npartitions\"M\n\030CreatePartitionsResp" +
+      "onse\0221\n\005topic\030\001 \001(\0132\033.sluice.v1.TopicDes" +
+      "criptionR\005topic\"\362\001\n\024PartitionDescription" +
+      "\022\034\n\tpartition\030\001 \001(\005R\tpartition\022\033\n\tleader" +
+      "_id\030\002 \001(\004R\010leaderId\022\037\n\013replica_ids\030\003 \003(\004" +
+      "R\nreplicaIds\022(\n\020log_start_offset\030\004 \001(\003R\016" +
+      "logStartOffset\022%\n\016high_watermark\030\005 \001(\003R\r" +
+      "highWatermark\022-\n\023in_sync_replica_ids\030\006 \003" +
+      "(\004R\020inSyncReplicaIds\"\252\001\n\022ListOffsetsRequ" +
+      "est\022\024\n\005topic\030\001 \001(\tR\005topic\022\036\n\npartitions\030" +
+      "\002 \003(\005R\npartitions\0221\n\010boundary\030\003 \001(\0162\023.sl" +
+      "uice.v1.BoundaryH\000R\010boundary\022#\n\014timestam" +
+      "p_ms\030\004 \001(\003H\000R\013timestampMsB\006\n\004spec\"K\n\023Lis" +
+      "tOffsetsResponse\0224\n\007offsets\030\001 \003(\0132\032.slui" +
+      "ce.v1.PartitionOffsetR\007offsets\"j\n\017Partit" +
+      "ionOffset\022\034\n\tpartition\030\001 \001(\005R\tpartition\022" +
+      "\026\n\006offset\030\002 \001(\003R\006offset\022!\n\014timestamp_ms\030" +
+      "\003 \001(\003R\013timestampMs\"\030\n\026DescribeClusterReq" +
+      "uest\"\212\001\n\027DescribeClusterResponse\022\035\n\nclus" +
+      "ter_id\030\001 \001(\tR\tclusterId\022#\n\rcontroller_id" +
+      "\030\002 \001(\004R\014controllerId\022+\n\007brokers\030\003 \003(\0132\021." +
+      "sluice.v1.BrokerR\007brokers\"F\n\006Broker\022\016\n\002i" +
+      "d\030\001 \001(\004R\002id\022\030\n\007address\030\002 \001(\tR\007address\022\022\n" +
+      "\004rack\030\003 \001(\tR\004rack\",\n\022GetMetadataRequest\022" +
+      "\026\n\006topics\030\001 \003(\tR\006topics\"\231\001\n\023GetMetadataR" +
+      "esponse\022+\n\007brokers\030\001 \003(\0132\021.sluice.v1.Bro" +
+      "kerR\007brokers\0220\n\006topics\030\002 \003(\0132\030.sluice.v1" +
+      ".TopicMetadataR\006topics\022#\n\rcontroller_id\030" +
+      "\003 \001(\004R\014controllerId\"|\n\rTopicMetadata\022\022\n\004" +
+      "name\030\001 \001(\tR\004name\022\031\n\010topic_id\030\002 \001(\tR\007topi" +
+      "cId\022<\n\npartitions\030\003 \003(\0132\034.sluice.v1.Part" +
+      "itionMetadataR\npartitions\"\222\001\n\021PartitionM" +
+      "etadata\022\034\n\tpartition\030\001 \001(\005R\tpartition\022\033\n" +
+      "\tleader_id\030\002 \001(\004R\010leaderId\022\037\n\013replica_id" +
+      "s\030\003 \003(\004R\nreplicaIds\022!\n\014leader_epoch\030\004 \001(" +
+      "\004R\013leaderEpoch\"\330\001\n\021CreateUserRequest\022\022\n\004" +
+      "name\030\001 \001(\tR\004name\0227\n\tmechanism\030\002 \001(\0162\031.sl" +
+      "uice.v1.ScramMechanismR\tmechanism\022\032\n\010pas" +
+      "sword\030\003 \001(\tR\010password\022\036\n\niterations\030\004 \001(" +
+      "\005R\niterations\022:\n\ncredential\030\005 \001(\0132\032.slui" +
+      "ce.v1.ScramCredentialR\ncredential\"\203\001\n\017Sc" +
+      "ramCredential\022\022\n\004salt\030\001 \001(\014R\004salt\022\036\n\nite" +
+      "rations\030\002 \001(\005R\niterations\022\035\n\nstored_key\030" +
+      "\003 \001(\014R\tstoredKey\022\035\n\nserver_key\030\004 \001(\014R\tse" +
+      "rverKey\"\024\n\022CreateUserResponse\"\'\n\021DeleteU" +
+      "serRequest\022\022\n\004name\030\001 \001(\tR\004name\"\024\n\022Delete" +
+      "UserResponse\"\022\n\020ListUsersRequest\"A\n\021List" +
+      "UsersResponse\022,\n\005users\030\001 \003(\0132\026.sluice.v1" +
+      ".UserSummaryR\005users\"\\\n\013UserSummary\022\022\n\004na" +
+      "me\030\001 \001(\tR\004name\0229\n\nmechanisms\030\002 \003(\0162\031.slu" +
+      "ice.v1.ScramMechanismR\nmechanisms2\324\013\n\014Ad" +
+      "minService\022L\n\013CreateTopic\022\035.sluice.v1.Cr" +
+      "eateTopicRequest\032\036.sluice.v1.CreateTopic" +
+      "Response\022L\n\013DeleteTopic\022\035.sluice.v1.Dele" +
+      "teTopicRequest\032\036.sluice.v1.DeleteTopicRe" +
+      "sponse\022N\n\nListTopics\022\034.sluice.v1.ListTop" +
+      "icsRequest\032\035.sluice.v1.ListTopicsRespons" +
+      "e\"\003\220\002\001\022W\n\rDescribeTopic\022\037.sluice.v1.Desc" +
+      "ribeTopicRequest\032 .sluice.v1.DescribeTop" +
+      "icResponse\"\003\220\002\001\022Q\n\013ListOffsets\022\035.sluice." +
+      "v1.ListOffsetsRequest\032\036.sluice.v1.ListOf" +
+      "fsetsResponse\"\003\220\002\001\022Q\n\013GetMetadata\022\035.slui" +
+      "ce.v1.GetMetadataRequest\032\036.sluice.v1.Get" +
+      "MetadataResponse\"\003\220\002\001\022]\n\017DescribeCluster" +
+      "\022!.sluice.v1.DescribeClusterRequest\032\".sl" +
+      "uice.v1.DescribeClusterResponse\"\003\220\002\001\022c\n\021" +
+      "AlterTopicConfigs\022#.sluice.v1.AlterTopic" +
+      "ConfigsRequest\032$.sluice.v1.AlterTopicCon" +
+      "figsResponse\"\003\220\002\002\022[\n\020CreatePartitions\022\"." +
+      "sluice.v1.CreatePartitionsRequest\032#.slui" +
+      "ce.v1.CreatePartitionsResponse\022N\n\nCreate" +
+      "User\022\034.sluice.v1.CreateUserRequest\032\035.slu" +
+      "ice.v1.CreateUserResponse\"\003\220\002\002\022I\n\nDelete" +
+      "User\022\034.sluice.v1.DeleteUserRequest\032\035.slu" +
+      "ice.v1.DeleteUserResponse\022K\n\tListUsers\022\033" +
+      ".sluice.v1.ListUsersRequest\032\034.sluice.v1." +
+      "ListUsersResponse\"\003\220\002\001\022H\n\010SetQuota\022\032.slu" +
+      "ice.v1.SetQuotaRequest\032\033.sluice.v1.SetQu" +
+      "otaResponse\"\003\220\002\002\022N\n\nListQuotas\022\034.sluice." +
+      "v1.ListQuotasRequest\032\035.sluice.v1.ListQuo" +
+      "tasResponse\"\003\220\002\001\022Q\n\013DeleteQuota\022\035.sluice" +
+      ".v1.DeleteQuotaRequest\032\036.sluice.v1.Delet" +
+      "eQuotaResponse\"\003\220\002\002\022N\n\nCreateAcls\022\034.slui" +
+      "ce.v1.CreateAclsRequest\032\035.sluice.v1.Crea" +
+      "teAclsResponse\"\003\220\002\002\022I\n\nDeleteAcls\022\034.slui" +
+      "ce.v1.DeleteAclsRequest\032\035.sluice.v1.Dele" +
+      "teAclsResponse\022H\n\010ListAcls\022\032.sluice.v1.L" +
+      "istAclsRequest\032\033.sluice.v1.ListAclsRespo" +
+      "nse\"\003\220\002\001BG\n\014io.sluice.v1P\001Z5github.com/s" +
+      "luice-io/sluice/gen/go/sluice/v1;sluicev" +
+      "1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
         new com.google.protobuf.Descriptors.FileDescriptor[] {
           io.sluice.v1.Auth.getDescriptor(),
+          io.sluice.v1.QuotaOuterClass.getDescriptor(),
+          io.sluice.v1.Acl.getDescriptor(),
           io.sluice.v1.RecordOuterClass.getDescriptor(),
         });
-    internal_static_sluice_v1_CreateTopicRequest_descriptor =
+    internal_static_sluice_v1_CreateAclsRequest_descriptor =
       getDescriptor().getMessageType(0);
+    internal_static_sluice_v1_CreateAclsRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_sluice_v1_CreateAclsRequest_descriptor,
+        new java.lang.String[] { "Acls", });
+    internal_static_sluice_v1_CreateAclsResponse_descriptor =
+      getDescriptor().getMessageType(1);
+    internal_static_sluice_v1_CreateAclsResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_sluice_v1_CreateAclsResponse_descriptor,
+        new java.lang.String[] { });
+    internal_static_sluice_v1_DeleteAclsRequest_descriptor =
+      getDescriptor().getMessageType(2);
+    internal_static_sluice_v1_DeleteAclsRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_sluice_v1_DeleteAclsRequest_descriptor,
+        new java.lang.String[] { "Filters", });
+    internal_static_sluice_v1_DeleteAclsResponse_descriptor =
+      getDescriptor().getMessageType(3);
+    internal_static_sluice_v1_DeleteAclsResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_sluice_v1_DeleteAclsResponse_descriptor,
+        new java.lang.String[] { "Deleted", });
+    internal_static_sluice_v1_ListAclsRequest_descriptor =
+      getDescriptor().getMessageType(4);
+    internal_static_sluice_v1_ListAclsRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_sluice_v1_ListAclsRequest_descriptor,
+        new java.lang.String[] { "Filter", });
+    internal_static_sluice_v1_ListAclsResponse_descriptor =
+      getDescriptor().getMessageType(5);
+    internal_static_sluice_v1_ListAclsResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_sluice_v1_ListAclsResponse_descriptor,
+        new java.lang.String[] { "Acls", });
+    internal_static_sluice_v1_CreateTopicRequest_descriptor =
+      getDescriptor().getMessageType(6);
     internal_static_sluice_v1_CreateTopicRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_CreateTopicRequest_descriptor,
@@ -362,55 +452,55 @@ public final class Admin extends com.google.protobuf.GeneratedFile {
         internal_static_sluice_v1_CreateTopicRequest_ConfigsEntry_descriptor,
         new java.lang.String[] { "Key", "Value", });
     internal_static_sluice_v1_CreateTopicResponse_descriptor =
-      getDescriptor().getMessageType(1);
+      getDescriptor().getMessageType(7);
     internal_static_sluice_v1_CreateTopicResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_CreateTopicResponse_descriptor,
         new java.lang.String[] { "Topic", });
     internal_static_sluice_v1_DeleteTopicRequest_descriptor =
-      getDescriptor().getMessageType(2);
+      getDescriptor().getMessageType(8);
     internal_static_sluice_v1_DeleteTopicRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_DeleteTopicRequest_descriptor,
         new java.lang.String[] { "Name", });
     internal_static_sluice_v1_DeleteTopicResponse_descriptor =
-      getDescriptor().getMessageType(3);
+      getDescriptor().getMessageType(9);
     internal_static_sluice_v1_DeleteTopicResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_DeleteTopicResponse_descriptor,
         new java.lang.String[] { });
     internal_static_sluice_v1_ListTopicsRequest_descriptor =
-      getDescriptor().getMessageType(4);
+      getDescriptor().getMessageType(10);
     internal_static_sluice_v1_ListTopicsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_ListTopicsRequest_descriptor,
         new java.lang.String[] { "IncludeInternal", });
     internal_static_sluice_v1_ListTopicsResponse_descriptor =
-      getDescriptor().getMessageType(5);
+      getDescriptor().getMessageType(11);
     internal_static_sluice_v1_ListTopicsResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_ListTopicsResponse_descriptor,
         new java.lang.String[] { "Topics", });
     internal_static_sluice_v1_TopicSummary_descriptor =
-      getDescriptor().getMessageType(6);
+      getDescriptor().getMessageType(12);
     internal_static_sluice_v1_TopicSummary_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_TopicSummary_descriptor,
         new java.lang.String[] { "Name", "TopicId", "Partitions", "ReplicationFactor", });
     internal_static_sluice_v1_DescribeTopicRequest_descriptor =
-      getDescriptor().getMessageType(7);
+      getDescriptor().getMessageType(13);
     internal_static_sluice_v1_DescribeTopicRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_DescribeTopicRequest_descriptor,
         new java.lang.String[] { "Name", });
     internal_static_sluice_v1_DescribeTopicResponse_descriptor =
-      getDescriptor().getMessageType(8);
+      getDescriptor().getMessageType(14);
     internal_static_sluice_v1_DescribeTopicResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_DescribeTopicResponse_descriptor,
         new java.lang.String[] { "Topic", });
     internal_static_sluice_v1_TopicDescription_descriptor =
-      getDescriptor().getMessageType(9);
+      getDescriptor().getMessageType(15);
     internal_static_sluice_v1_TopicDescription_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_TopicDescription_descriptor,
@@ -428,7 +518,7 @@ public final class Admin extends com.google.protobuf.GeneratedFile {
         internal_static_sluice_v1_TopicDescription_EffectiveConfigsEntry_descriptor,
         new java.lang.String[] { "Key", "Value", });
     internal_static_sluice_v1_AlterTopicConfigsRequest_descriptor =
-      getDescriptor().getMessageType(10);
+      getDescriptor().getMessageType(16);
     internal_static_sluice_v1_AlterTopicConfigsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_AlterTopicConfigsRequest_descriptor,
@@ -440,139 +530,141 @@ public final class Admin extends com.google.protobuf.GeneratedFile {
         internal_static_sluice_v1_AlterTopicConfigsRequest_SetConfigsEntry_descriptor,
         new java.lang.String[] { "Key", "Value", });
     internal_static_sluice_v1_AlterTopicConfigsResponse_descriptor =
-      getDescriptor().getMessageType(11);
+      getDescriptor().getMessageType(17);
     internal_static_sluice_v1_AlterTopicConfigsResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_AlterTopicConfigsResponse_descriptor,
         new java.lang.String[] { "Topic", });
     internal_static_sluice_v1_CreatePartitionsRequest_descriptor =
-      getDescriptor().getMessageType(12);
+      getDescriptor().getMessageType(18);
     internal_static_sluice_v1_CreatePartitionsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_CreatePartitionsRequest_descriptor,
         new java.lang.String[] { "Name", "Partitions", });
     internal_static_sluice_v1_CreatePartitionsResponse_descriptor =
-      getDescriptor().getMessageType(13);
+      getDescriptor().getMessageType(19);
     internal_static_sluice_v1_CreatePartitionsResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_CreatePartitionsResponse_descriptor,
         new java.lang.String[] { "Topic", });
     internal_static_sluice_v1_PartitionDescription_descriptor =
-      getDescriptor().getMessageType(14);
+      getDescriptor().getMessageType(20);
     internal_static_sluice_v1_PartitionDescription_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_PartitionDescription_descriptor,
         new java.lang.String[] { "Partition", "LeaderId", "ReplicaIds", "LogStartOffset", "HighWatermark", "InSyncReplicaIds", });
     internal_static_sluice_v1_ListOffsetsRequest_descriptor =
-      getDescriptor().getMessageType(15);
+      getDescriptor().getMessageType(21);
     internal_static_sluice_v1_ListOffsetsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_ListOffsetsRequest_descriptor,
         new java.lang.String[] { "Topic", "Partitions", "Boundary", "TimestampMs", "Spec", });
     internal_static_sluice_v1_ListOffsetsResponse_descriptor =
-      getDescriptor().getMessageType(16);
+      getDescriptor().getMessageType(22);
     internal_static_sluice_v1_ListOffsetsResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_ListOffsetsResponse_descriptor,
         new java.lang.String[] { "Offsets", });
     internal_static_sluice_v1_PartitionOffset_descriptor =
-      getDescriptor().getMessageType(17);
+      getDescriptor().getMessageType(23);
     internal_static_sluice_v1_PartitionOffset_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_PartitionOffset_descriptor,
         new java.lang.String[] { "Partition", "Offset", "TimestampMs", });
     internal_static_sluice_v1_DescribeClusterRequest_descriptor =
-      getDescriptor().getMessageType(18);
+      getDescriptor().getMessageType(24);
     internal_static_sluice_v1_DescribeClusterRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_DescribeClusterRequest_descriptor,
         new java.lang.String[] { });
     internal_static_sluice_v1_DescribeClusterResponse_descriptor =
-      getDescriptor().getMessageType(19);
+      getDescriptor().getMessageType(25);
     internal_static_sluice_v1_DescribeClusterResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_DescribeClusterResponse_descriptor,
         new java.lang.String[] { "ClusterId", "ControllerId", "Brokers", });
     internal_static_sluice_v1_Broker_descriptor =
-      getDescriptor().getMessageType(20);
+      getDescriptor().getMessageType(26);
     internal_static_sluice_v1_Broker_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_Broker_descriptor,
         new java.lang.String[] { "Id", "Address", "Rack", });
     internal_static_sluice_v1_GetMetadataRequest_descriptor =
-      getDescriptor().getMessageType(21);
+      getDescriptor().getMessageType(27);
     internal_static_sluice_v1_GetMetadataRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_GetMetadataRequest_descriptor,
         new java.lang.String[] { "Topics", });
     internal_static_sluice_v1_GetMetadataResponse_descriptor =
-      getDescriptor().getMessageType(22);
+      getDescriptor().getMessageType(28);
     internal_static_sluice_v1_GetMetadataResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_GetMetadataResponse_descriptor,
         new java.lang.String[] { "Brokers", "Topics", "ControllerId", });
     internal_static_sluice_v1_TopicMetadata_descriptor =
-      getDescriptor().getMessageType(23);
+      getDescriptor().getMessageType(29);
     internal_static_sluice_v1_TopicMetadata_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_TopicMetadata_descriptor,
         new java.lang.String[] { "Name", "TopicId", "Partitions", });
     internal_static_sluice_v1_PartitionMetadata_descriptor =
-      getDescriptor().getMessageType(24);
+      getDescriptor().getMessageType(30);
     internal_static_sluice_v1_PartitionMetadata_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_PartitionMetadata_descriptor,
         new java.lang.String[] { "Partition", "LeaderId", "ReplicaIds", "LeaderEpoch", });
     internal_static_sluice_v1_CreateUserRequest_descriptor =
-      getDescriptor().getMessageType(25);
+      getDescriptor().getMessageType(31);
     internal_static_sluice_v1_CreateUserRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_CreateUserRequest_descriptor,
         new java.lang.String[] { "Name", "Mechanism", "Password", "Iterations", "Credential", });
     internal_static_sluice_v1_ScramCredential_descriptor =
-      getDescriptor().getMessageType(26);
+      getDescriptor().getMessageType(32);
     internal_static_sluice_v1_ScramCredential_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_ScramCredential_descriptor,
         new java.lang.String[] { "Salt", "Iterations", "StoredKey", "ServerKey", });
     internal_static_sluice_v1_CreateUserResponse_descriptor =
-      getDescriptor().getMessageType(27);
+      getDescriptor().getMessageType(33);
     internal_static_sluice_v1_CreateUserResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_CreateUserResponse_descriptor,
         new java.lang.String[] { });
     internal_static_sluice_v1_DeleteUserRequest_descriptor =
-      getDescriptor().getMessageType(28);
+      getDescriptor().getMessageType(34);
     internal_static_sluice_v1_DeleteUserRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_DeleteUserRequest_descriptor,
         new java.lang.String[] { "Name", });
     internal_static_sluice_v1_DeleteUserResponse_descriptor =
-      getDescriptor().getMessageType(29);
+      getDescriptor().getMessageType(35);
     internal_static_sluice_v1_DeleteUserResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_DeleteUserResponse_descriptor,
         new java.lang.String[] { });
     internal_static_sluice_v1_ListUsersRequest_descriptor =
-      getDescriptor().getMessageType(30);
+      getDescriptor().getMessageType(36);
     internal_static_sluice_v1_ListUsersRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_ListUsersRequest_descriptor,
         new java.lang.String[] { });
     internal_static_sluice_v1_ListUsersResponse_descriptor =
-      getDescriptor().getMessageType(31);
+      getDescriptor().getMessageType(37);
     internal_static_sluice_v1_ListUsersResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_ListUsersResponse_descriptor,
         new java.lang.String[] { "Users", });
     internal_static_sluice_v1_UserSummary_descriptor =
-      getDescriptor().getMessageType(32);
+      getDescriptor().getMessageType(38);
     internal_static_sluice_v1_UserSummary_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_UserSummary_descriptor,
         new java.lang.String[] { "Name", "Mechanisms", });
     descriptor.resolveAllFeaturesImmutable();
     io.sluice.v1.Auth.getDescriptor();
+    io.sluice.v1.QuotaOuterClass.getDescriptor();
+    io.sluice.v1.Acl.getDescriptor();
     io.sluice.v1.RecordOuterClass.getDescriptor();
   }
 

@@ -395,6 +395,197 @@ public final class AdminServiceGrpc {
     return getListUsersMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<io.sluice.v1.SetQuotaRequest,
+      io.sluice.v1.SetQuotaResponse> getSetQuotaMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "SetQuota",
+      requestType = io.sluice.v1.SetQuotaRequest.class,
+      responseType = io.sluice.v1.SetQuotaResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<io.sluice.v1.SetQuotaRequest,
+      io.sluice.v1.SetQuotaResponse> getSetQuotaMethod() {
+    io.grpc.MethodDescriptor<io.sluice.v1.SetQuotaRequest, io.sluice.v1.SetQuotaResponse> getSetQuotaMethod;
+    if ((getSetQuotaMethod = AdminServiceGrpc.getSetQuotaMethod) == null) {
+      synchronized (AdminServiceGrpc.class) {
+        if ((getSetQuotaMethod = AdminServiceGrpc.getSetQuotaMethod) == null) {
+          AdminServiceGrpc.getSetQuotaMethod = getSetQuotaMethod =
+              io.grpc.MethodDescriptor.<io.sluice.v1.SetQuotaRequest, io.sluice.v1.SetQuotaResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "SetQuota"))
+              .setIdempotent(true)
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.SetQuotaRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.SetQuotaResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new AdminServiceMethodDescriptorSupplier("SetQuota"))
+              .build();
+        }
+      }
+    }
+    return getSetQuotaMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<io.sluice.v1.ListQuotasRequest,
+      io.sluice.v1.ListQuotasResponse> getListQuotasMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "ListQuotas",
+      requestType = io.sluice.v1.ListQuotasRequest.class,
+      responseType = io.sluice.v1.ListQuotasResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<io.sluice.v1.ListQuotasRequest,
+      io.sluice.v1.ListQuotasResponse> getListQuotasMethod() {
+    io.grpc.MethodDescriptor<io.sluice.v1.ListQuotasRequest, io.sluice.v1.ListQuotasResponse> getListQuotasMethod;
+    if ((getListQuotasMethod = AdminServiceGrpc.getListQuotasMethod) == null) {
+      synchronized (AdminServiceGrpc.class) {
+        if ((getListQuotasMethod = AdminServiceGrpc.getListQuotasMethod) == null) {
+          AdminServiceGrpc.getListQuotasMethod = getListQuotasMethod =
+              io.grpc.MethodDescriptor.<io.sluice.v1.ListQuotasRequest, io.sluice.v1.ListQuotasResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "ListQuotas"))
+              .setSafe(true)
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.ListQuotasRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.ListQuotasResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new AdminServiceMethodDescriptorSupplier("ListQuotas"))
+              .build();
+        }
+      }
+    }
+    return getListQuotasMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<io.sluice.v1.DeleteQuotaRequest,
+      io.sluice.v1.DeleteQuotaResponse> getDeleteQuotaMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "DeleteQuota",
+      requestType = io.sluice.v1.DeleteQuotaRequest.class,
+      responseType = io.sluice.v1.DeleteQuotaResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<io.sluice.v1.DeleteQuotaRequest,
+      io.sluice.v1.DeleteQuotaResponse> getDeleteQuotaMethod() {
+    io.grpc.MethodDescriptor<io.sluice.v1.DeleteQuotaRequest, io.sluice.v1.DeleteQuotaResponse> getDeleteQuotaMethod;
+    if ((getDeleteQuotaMethod = AdminServiceGrpc.getDeleteQuotaMethod) == null) {
+      synchronized (AdminServiceGrpc.class) {
+        if ((getDeleteQuotaMethod = AdminServiceGrpc.getDeleteQuotaMethod) == null) {
+          AdminServiceGrpc.getDeleteQuotaMethod = getDeleteQuotaMethod =
+              io.grpc.MethodDescriptor.<io.sluice.v1.DeleteQuotaRequest, io.sluice.v1.DeleteQuotaResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "DeleteQuota"))
+              .setIdempotent(true)
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.DeleteQuotaRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.DeleteQuotaResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new AdminServiceMethodDescriptorSupplier("DeleteQuota"))
+              .build();
+        }
+      }
+    }
+    return getDeleteQuotaMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<io.sluice.v1.CreateAclsRequest,
+      io.sluice.v1.CreateAclsResponse> getCreateAclsMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "CreateAcls",
+      requestType = io.sluice.v1.CreateAclsRequest.class,
+      responseType = io.sluice.v1.CreateAclsResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<io.sluice.v1.CreateAclsRequest,
+      io.sluice.v1.CreateAclsResponse> getCreateAclsMethod() {
+    io.grpc.MethodDescriptor<io.sluice.v1.CreateAclsRequest, io.sluice.v1.CreateAclsResponse> getCreateAclsMethod;
+    if ((getCreateAclsMethod = AdminServiceGrpc.getCreateAclsMethod) == null) {
+      synchronized (AdminServiceGrpc.class) {
+        if ((getCreateAclsMethod = AdminServiceGrpc.getCreateAclsMethod) == null) {
+          AdminServiceGrpc.getCreateAclsMethod = getCreateAclsMethod =
+              io.grpc.MethodDescriptor.<io.sluice.v1.CreateAclsRequest, io.sluice.v1.CreateAclsResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "CreateAcls"))
+              .setIdempotent(true)
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.CreateAclsRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.CreateAclsResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new AdminServiceMethodDescriptorSupplier("CreateAcls"))
+              .build();
+        }
+      }
+    }
+    return getCreateAclsMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<io.sluice.v1.DeleteAclsRequest,
+      io.sluice.v1.DeleteAclsResponse> getDeleteAclsMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "DeleteAcls",
+      requestType = io.sluice.v1.DeleteAclsRequest.class,
+      responseType = io.sluice.v1.DeleteAclsResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<io.sluice.v1.DeleteAclsRequest,
+      io.sluice.v1.DeleteAclsResponse> getDeleteAclsMethod() {
+    io.grpc.MethodDescriptor<io.sluice.v1.DeleteAclsRequest, io.sluice.v1.DeleteAclsResponse> getDeleteAclsMethod;
+    if ((getDeleteAclsMethod = AdminServiceGrpc.getDeleteAclsMethod) == null) {
+      synchronized (AdminServiceGrpc.class) {
+        if ((getDeleteAclsMethod = AdminServiceGrpc.getDeleteAclsMethod) == null) {
+          AdminServiceGrpc.getDeleteAclsMethod = getDeleteAclsMethod =
+              io.grpc.MethodDescriptor.<io.sluice.v1.DeleteAclsRequest, io.sluice.v1.DeleteAclsResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "DeleteAcls"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.DeleteAclsRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.DeleteAclsResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new AdminServiceMethodDescriptorSupplier("DeleteAcls"))
+              .build();
+        }
+      }
+    }
+    return getDeleteAclsMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<io.sluice.v1.ListAclsRequest,
+      io.sluice.v1.ListAclsResponse> getListAclsMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "ListAcls",
+      requestType = io.sluice.v1.ListAclsRequest.class,
+      responseType = io.sluice.v1.ListAclsResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<io.sluice.v1.ListAclsRequest,
+      io.sluice.v1.ListAclsResponse> getListAclsMethod() {
+    io.grpc.MethodDescriptor<io.sluice.v1.ListAclsRequest, io.sluice.v1.ListAclsResponse> getListAclsMethod;
+    if ((getListAclsMethod = AdminServiceGrpc.getListAclsMethod) == null) {
+      synchronized (AdminServiceGrpc.class) {
+        if ((getListAclsMethod = AdminServiceGrpc.getListAclsMethod) == null) {
+          AdminServiceGrpc.getListAclsMethod = getListAclsMethod =
+              io.grpc.MethodDescriptor.<io.sluice.v1.ListAclsRequest, io.sluice.v1.ListAclsResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "ListAcls"))
+              .setSafe(true)
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.ListAclsRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.sluice.v1.ListAclsResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new AdminServiceMethodDescriptorSupplier("ListAcls"))
+              .build();
+        }
+      }
+    }
+    return getListAclsMethod;
+  }
+
   /**
    * Creates a new async stub that supports all call types for the service
    */
@@ -588,6 +779,71 @@ public final class AdminServiceGrpc {
         io.grpc.stub.StreamObserver<io.sluice.v1.ListUsersResponse> responseObserver) {
       io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getListUsersMethod(), responseObserver);
     }
+
+    /**
+     * <pre>
+     * SetQuota sets client quota limits of a user, a client id or both
+     * (messages in quota.proto). Every broker applies the change.
+     * </pre>
+     */
+    default void setQuota(io.sluice.v1.SetQuotaRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.SetQuotaResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getSetQuotaMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * ListQuotas lists every client quota.
+     * </pre>
+     */
+    default void listQuotas(io.sluice.v1.ListQuotasRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.ListQuotasResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getListQuotasMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * DeleteQuota removes client quota limits of an entity; NOT_FOUND if it
+     * has none.
+     * </pre>
+     */
+    default void deleteQuota(io.sluice.v1.DeleteQuotaRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.DeleteQuotaResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getDeleteQuotaMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * CreateAcls adds ACLs (an ACL already there is left as it is). It needs
+     * ALTER on the cluster. Every broker applies them within about a second.
+     * </pre>
+     */
+    default void createAcls(io.sluice.v1.CreateAclsRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.CreateAclsResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getCreateAclsMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * DeleteAcls removes the ACLs each filter matches and returns them. It
+     * needs ALTER on the cluster.
+     * </pre>
+     */
+    default void deleteAcls(io.sluice.v1.DeleteAclsRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.DeleteAclsResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getDeleteAclsMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * ListAcls lists the ACLs a filter matches. It needs DESCRIBE on the
+     * cluster.
+     * </pre>
+     */
+    default void listAcls(io.sluice.v1.ListAclsRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.ListAclsResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getListAclsMethod(), responseObserver);
+    }
   }
 
   /**
@@ -762,6 +1018,77 @@ public final class AdminServiceGrpc {
       io.grpc.stub.ClientCalls.asyncUnaryCall(
           getChannel().newCall(getListUsersMethod(), getCallOptions()), request, responseObserver);
     }
+
+    /**
+     * <pre>
+     * SetQuota sets client quota limits of a user, a client id or both
+     * (messages in quota.proto). Every broker applies the change.
+     * </pre>
+     */
+    public void setQuota(io.sluice.v1.SetQuotaRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.SetQuotaResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getSetQuotaMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * ListQuotas lists every client quota.
+     * </pre>
+     */
+    public void listQuotas(io.sluice.v1.ListQuotasRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.ListQuotasResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getListQuotasMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * DeleteQuota removes client quota limits of an entity; NOT_FOUND if it
+     * has none.
+     * </pre>
+     */
+    public void deleteQuota(io.sluice.v1.DeleteQuotaRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.DeleteQuotaResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getDeleteQuotaMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * CreateAcls adds ACLs (an ACL already there is left as it is). It needs
+     * ALTER on the cluster. Every broker applies them within about a second.
+     * </pre>
+     */
+    public void createAcls(io.sluice.v1.CreateAclsRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.CreateAclsResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getCreateAclsMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * DeleteAcls removes the ACLs each filter matches and returns them. It
+     * needs ALTER on the cluster.
+     * </pre>
+     */
+    public void deleteAcls(io.sluice.v1.DeleteAclsRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.DeleteAclsResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getDeleteAclsMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * ListAcls lists the ACLs a filter matches. It needs DESCRIBE on the
+     * cluster.
+     * </pre>
+     */
+    public void listAcls(io.sluice.v1.ListAclsRequest request,
+        io.grpc.stub.StreamObserver<io.sluice.v1.ListAclsResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getListAclsMethod(), getCallOptions()), request, responseObserver);
+    }
   }
 
   /**
@@ -910,6 +1237,71 @@ public final class AdminServiceGrpc {
       return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
           getChannel(), getListUsersMethod(), getCallOptions(), request);
     }
+
+    /**
+     * <pre>
+     * SetQuota sets client quota limits of a user, a client id or both
+     * (messages in quota.proto). Every broker applies the change.
+     * </pre>
+     */
+    public io.sluice.v1.SetQuotaResponse setQuota(io.sluice.v1.SetQuotaRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getSetQuotaMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * ListQuotas lists every client quota.
+     * </pre>
+     */
+    public io.sluice.v1.ListQuotasResponse listQuotas(io.sluice.v1.ListQuotasRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getListQuotasMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * DeleteQuota removes client quota limits of an entity; NOT_FOUND if it
+     * has none.
+     * </pre>
+     */
+    public io.sluice.v1.DeleteQuotaResponse deleteQuota(io.sluice.v1.DeleteQuotaRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getDeleteQuotaMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * CreateAcls adds ACLs (an ACL already there is left as it is). It needs
+     * ALTER on the cluster. Every broker applies them within about a second.
+     * </pre>
+     */
+    public io.sluice.v1.CreateAclsResponse createAcls(io.sluice.v1.CreateAclsRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getCreateAclsMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * DeleteAcls removes the ACLs each filter matches and returns them. It
+     * needs ALTER on the cluster.
+     * </pre>
+     */
+    public io.sluice.v1.DeleteAclsResponse deleteAcls(io.sluice.v1.DeleteAclsRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getDeleteAclsMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * ListAcls lists the ACLs a filter matches. It needs DESCRIBE on the
+     * cluster.
+     * </pre>
+     */
+    public io.sluice.v1.ListAclsResponse listAcls(io.sluice.v1.ListAclsRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getListAclsMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -1057,6 +1449,71 @@ public final class AdminServiceGrpc {
     public io.sluice.v1.ListUsersResponse listUsers(io.sluice.v1.ListUsersRequest request) {
       return io.grpc.stub.ClientCalls.blockingUnaryCall(
           getChannel(), getListUsersMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * SetQuota sets client quota limits of a user, a client id or both
+     * (messages in quota.proto). Every broker applies the change.
+     * </pre>
+     */
+    public io.sluice.v1.SetQuotaResponse setQuota(io.sluice.v1.SetQuotaRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getSetQuotaMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * ListQuotas lists every client quota.
+     * </pre>
+     */
+    public io.sluice.v1.ListQuotasResponse listQuotas(io.sluice.v1.ListQuotasRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getListQuotasMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * DeleteQuota removes client quota limits of an entity; NOT_FOUND if it
+     * has none.
+     * </pre>
+     */
+    public io.sluice.v1.DeleteQuotaResponse deleteQuota(io.sluice.v1.DeleteQuotaRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getDeleteQuotaMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * CreateAcls adds ACLs (an ACL already there is left as it is). It needs
+     * ALTER on the cluster. Every broker applies them within about a second.
+     * </pre>
+     */
+    public io.sluice.v1.CreateAclsResponse createAcls(io.sluice.v1.CreateAclsRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getCreateAclsMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * DeleteAcls removes the ACLs each filter matches and returns them. It
+     * needs ALTER on the cluster.
+     * </pre>
+     */
+    public io.sluice.v1.DeleteAclsResponse deleteAcls(io.sluice.v1.DeleteAclsRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getDeleteAclsMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * ListAcls lists the ACLs a filter matches. It needs DESCRIBE on the
+     * cluster.
+     * </pre>
+     */
+    public io.sluice.v1.ListAclsResponse listAcls(io.sluice.v1.ListAclsRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getListAclsMethod(), getCallOptions(), request);
     }
   }
 
@@ -1218,6 +1675,77 @@ public final class AdminServiceGrpc {
       return io.grpc.stub.ClientCalls.futureUnaryCall(
           getChannel().newCall(getListUsersMethod(), getCallOptions()), request);
     }
+
+    /**
+     * <pre>
+     * SetQuota sets client quota limits of a user, a client id or both
+     * (messages in quota.proto). Every broker applies the change.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<io.sluice.v1.SetQuotaResponse> setQuota(
+        io.sluice.v1.SetQuotaRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getSetQuotaMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * ListQuotas lists every client quota.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<io.sluice.v1.ListQuotasResponse> listQuotas(
+        io.sluice.v1.ListQuotasRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getListQuotasMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * DeleteQuota removes client quota limits of an entity; NOT_FOUND if it
+     * has none.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<io.sluice.v1.DeleteQuotaResponse> deleteQuota(
+        io.sluice.v1.DeleteQuotaRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getDeleteQuotaMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * CreateAcls adds ACLs (an ACL already there is left as it is). It needs
+     * ALTER on the cluster. Every broker applies them within about a second.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<io.sluice.v1.CreateAclsResponse> createAcls(
+        io.sluice.v1.CreateAclsRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getCreateAclsMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * DeleteAcls removes the ACLs each filter matches and returns them. It
+     * needs ALTER on the cluster.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<io.sluice.v1.DeleteAclsResponse> deleteAcls(
+        io.sluice.v1.DeleteAclsRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getDeleteAclsMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * ListAcls lists the ACLs a filter matches. It needs DESCRIBE on the
+     * cluster.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<io.sluice.v1.ListAclsResponse> listAcls(
+        io.sluice.v1.ListAclsRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getListAclsMethod(), getCallOptions()), request);
+    }
   }
 
   private static final int METHODID_CREATE_TOPIC = 0;
@@ -1232,6 +1760,12 @@ public final class AdminServiceGrpc {
   private static final int METHODID_CREATE_USER = 9;
   private static final int METHODID_DELETE_USER = 10;
   private static final int METHODID_LIST_USERS = 11;
+  private static final int METHODID_SET_QUOTA = 12;
+  private static final int METHODID_LIST_QUOTAS = 13;
+  private static final int METHODID_DELETE_QUOTA = 14;
+  private static final int METHODID_CREATE_ACLS = 15;
+  private static final int METHODID_DELETE_ACLS = 16;
+  private static final int METHODID_LIST_ACLS = 17;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -1297,6 +1831,30 @@ public final class AdminServiceGrpc {
         case METHODID_LIST_USERS:
           serviceImpl.listUsers((io.sluice.v1.ListUsersRequest) request,
               (io.grpc.stub.StreamObserver<io.sluice.v1.ListUsersResponse>) responseObserver);
+          break;
+        case METHODID_SET_QUOTA:
+          serviceImpl.setQuota((io.sluice.v1.SetQuotaRequest) request,
+              (io.grpc.stub.StreamObserver<io.sluice.v1.SetQuotaResponse>) responseObserver);
+          break;
+        case METHODID_LIST_QUOTAS:
+          serviceImpl.listQuotas((io.sluice.v1.ListQuotasRequest) request,
+              (io.grpc.stub.StreamObserver<io.sluice.v1.ListQuotasResponse>) responseObserver);
+          break;
+        case METHODID_DELETE_QUOTA:
+          serviceImpl.deleteQuota((io.sluice.v1.DeleteQuotaRequest) request,
+              (io.grpc.stub.StreamObserver<io.sluice.v1.DeleteQuotaResponse>) responseObserver);
+          break;
+        case METHODID_CREATE_ACLS:
+          serviceImpl.createAcls((io.sluice.v1.CreateAclsRequest) request,
+              (io.grpc.stub.StreamObserver<io.sluice.v1.CreateAclsResponse>) responseObserver);
+          break;
+        case METHODID_DELETE_ACLS:
+          serviceImpl.deleteAcls((io.sluice.v1.DeleteAclsRequest) request,
+              (io.grpc.stub.StreamObserver<io.sluice.v1.DeleteAclsResponse>) responseObserver);
+          break;
+        case METHODID_LIST_ACLS:
+          serviceImpl.listAcls((io.sluice.v1.ListAclsRequest) request,
+              (io.grpc.stub.StreamObserver<io.sluice.v1.ListAclsResponse>) responseObserver);
           break;
         default:
           throw new AssertionError();
@@ -1400,6 +1958,48 @@ public final class AdminServiceGrpc {
               io.sluice.v1.ListUsersRequest,
               io.sluice.v1.ListUsersResponse>(
                 service, METHODID_LIST_USERS)))
+        .addMethod(
+          getSetQuotaMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              io.sluice.v1.SetQuotaRequest,
+              io.sluice.v1.SetQuotaResponse>(
+                service, METHODID_SET_QUOTA)))
+        .addMethod(
+          getListQuotasMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              io.sluice.v1.ListQuotasRequest,
+              io.sluice.v1.ListQuotasResponse>(
+                service, METHODID_LIST_QUOTAS)))
+        .addMethod(
+          getDeleteQuotaMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              io.sluice.v1.DeleteQuotaRequest,
+              io.sluice.v1.DeleteQuotaResponse>(
+                service, METHODID_DELETE_QUOTA)))
+        .addMethod(
+          getCreateAclsMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              io.sluice.v1.CreateAclsRequest,
+              io.sluice.v1.CreateAclsResponse>(
+                service, METHODID_CREATE_ACLS)))
+        .addMethod(
+          getDeleteAclsMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              io.sluice.v1.DeleteAclsRequest,
+              io.sluice.v1.DeleteAclsResponse>(
+                service, METHODID_DELETE_ACLS)))
+        .addMethod(
+          getListAclsMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              io.sluice.v1.ListAclsRequest,
+              io.sluice.v1.ListAclsResponse>(
+                service, METHODID_LIST_ACLS)))
         .build();
   }
 
@@ -1460,6 +2060,12 @@ public final class AdminServiceGrpc {
               .addMethod(getCreateUserMethod())
               .addMethod(getDeleteUserMethod())
               .addMethod(getListUsersMethod())
+              .addMethod(getSetQuotaMethod())
+              .addMethod(getListQuotasMethod())
+              .addMethod(getDeleteQuotaMethod())
+              .addMethod(getCreateAclsMethod())
+              .addMethod(getDeleteAclsMethod())
+              .addMethod(getListAclsMethod())
               .build();
         }
       }

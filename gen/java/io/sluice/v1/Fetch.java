@@ -71,16 +71,17 @@ public final class Fetch extends com.google.protobuf.GeneratedFile {
       "sition\022\030\n\006offset\030\001 \001(\003H\000R\006offset\0221\n\010boun" +
       "dary\030\002 \001(\0162\023.sluice.v1.BoundaryH\000R\010bound" +
       "ary\022#\n\014timestamp_ms\030\003 \001(\003H\000R\013timestampMs" +
-      "B\n\n\010position\"\335\001\n\rFetchResponse\022\034\n\tpartit" +
+      "B\n\n\010position\"\207\002\n\rFetchResponse\022\034\n\tpartit" +
       "ion\030\001 \001(\005R\tpartition\022+\n\007records\030\002 \003(\0132\021." +
       "sluice.v1.RecordR\007records\022%\n\016high_waterm" +
       "ark\030\003 \001(\003R\rhighWatermark\022(\n\020log_start_of" +
       "fset\030\004 \001(\003R\016logStartOffset\0220\n\007batches\030\005 " +
-      "\003(\0132\026.sluice.v1.RecordBatchR\007batches2L\n\014" +
-      "FetchService\022<\n\005Fetch\022\027.sluice.v1.FetchR" +
-      "equest\032\030.sluice.v1.FetchResponse0\001BG\n\014io" +
-      ".sluice.v1P\001Z5github.com/sluice-io/sluic" +
-      "e/gen/go/sluice/v1;sluicev1b\006proto3"
+      "\003(\0132\026.sluice.v1.RecordBatchR\007batches\022(\n\020" +
+      "throttle_time_ms\030\006 \001(\005R\016throttleTimeMs2L" +
+      "\n\014FetchService\022<\n\005Fetch\022\027.sluice.v1.Fetc" +
+      "hRequest\032\030.sluice.v1.FetchResponse0\001BG\n\014" +
+      "io.sluice.v1P\001Z5github.com/sluice-io/slu" +
+      "ice/gen/go/sluice/v1;sluicev1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -110,7 +111,7 @@ public final class Fetch extends com.google.protobuf.GeneratedFile {
     internal_static_sluice_v1_FetchResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_FetchResponse_descriptor,
-        new java.lang.String[] { "Partition", "Records", "HighWatermark", "LogStartOffset", "Batches", });
+        new java.lang.String[] { "Partition", "Records", "HighWatermark", "LogStartOffset", "Batches", "ThrottleTimeMs", });
     descriptor.resolveAllFeaturesImmutable();
     io.sluice.v1.RecordOuterClass.getDescriptor();
   }

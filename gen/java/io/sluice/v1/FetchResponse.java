@@ -233,6 +233,22 @@ private static final long serialVersionUID = 0L;
     return batches_.get(index);
   }
 
+  public static final int THROTTLE_TIME_MS_FIELD_NUMBER = 6;
+  private int throttleTimeMs_ = 0;
+  /**
+   * <pre>
+   * How long the broker held this response back because the client is over
+   * a quota (fetch bytes or requests per second); 0 when not throttled.
+   * </pre>
+   *
+   * <code>int32 throttle_time_ms = 6 [json_name = "throttleTimeMs"];</code>
+   * @return The throttleTimeMs.
+   */
+  @java.lang.Override
+  public int getThrottleTimeMs() {
+    return throttleTimeMs_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -261,6 +277,9 @@ private static final long serialVersionUID = 0L;
     }
     for (int i = 0; i < batches_.size(); i++) {
       output.writeMessage(5, batches_.get(i));
+    }
+    if (throttleTimeMs_ != 0) {
+      output.writeInt32(6, throttleTimeMs_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -291,6 +310,10 @@ private static final long serialVersionUID = 0L;
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(5, batches_.get(i));
     }
+    if (throttleTimeMs_ != 0) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeInt32Size(6, throttleTimeMs_);
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -316,6 +339,8 @@ private static final long serialVersionUID = 0L;
         != other.getLogStartOffset()) return false;
     if (!getBatchesList()
         .equals(other.getBatchesList())) return false;
+    if (getThrottleTimeMs()
+        != other.getThrottleTimeMs()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -343,6 +368,8 @@ private static final long serialVersionUID = 0L;
       hash = (37 * hash) + BATCHES_FIELD_NUMBER;
       hash = (53 * hash) + getBatchesList().hashCode();
     }
+    hash = (37 * hash) + THROTTLE_TIME_MS_FIELD_NUMBER;
+    hash = (53 * hash) + getThrottleTimeMs();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -495,6 +522,7 @@ private static final long serialVersionUID = 0L;
         batchesBuilder_.clear();
       }
       bitField0_ = (bitField0_ & ~0x00000010);
+      throttleTimeMs_ = 0;
       return this;
     }
 
@@ -558,6 +586,9 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00000008) != 0)) {
         result.logStartOffset_ = logStartOffset_;
+      }
+      if (((from_bitField0_ & 0x00000020) != 0)) {
+        result.throttleTimeMs_ = throttleTimeMs_;
       }
     }
 
@@ -634,6 +665,9 @@ private static final long serialVersionUID = 0L;
           }
         }
       }
+      if (other.getThrottleTimeMs() != 0) {
+        setThrottleTimeMs(other.getThrottleTimeMs());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -701,6 +735,11 @@ private static final long serialVersionUID = 0L;
               }
               break;
             } // case 42
+            case 48: {
+              throttleTimeMs_ = input.readInt32();
+              bitField0_ |= 0x00000020;
+              break;
+            } // case 48
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1535,6 +1574,53 @@ private static final long serialVersionUID = 0L;
         batches_ = null;
       }
       return batchesBuilder_;
+    }
+
+    private int throttleTimeMs_ ;
+    /**
+     * <pre>
+     * How long the broker held this response back because the client is over
+     * a quota (fetch bytes or requests per second); 0 when not throttled.
+     * </pre>
+     *
+     * <code>int32 throttle_time_ms = 6 [json_name = "throttleTimeMs"];</code>
+     * @return The throttleTimeMs.
+     */
+    @java.lang.Override
+    public int getThrottleTimeMs() {
+      return throttleTimeMs_;
+    }
+    /**
+     * <pre>
+     * How long the broker held this response back because the client is over
+     * a quota (fetch bytes or requests per second); 0 when not throttled.
+     * </pre>
+     *
+     * <code>int32 throttle_time_ms = 6 [json_name = "throttleTimeMs"];</code>
+     * @param value The throttleTimeMs to set.
+     * @return This builder for chaining.
+     */
+    public Builder setThrottleTimeMs(int value) {
+
+      throttleTimeMs_ = value;
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * How long the broker held this response back because the client is over
+     * a quota (fetch bytes or requests per second); 0 when not throttled.
+     * </pre>
+     *
+     * <code>int32 throttle_time_ms = 6 [json_name = "throttleTimeMs"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearThrottleTimeMs() {
+      bitField0_ = (bitField0_ & ~0x00000020);
+      throttleTimeMs_ = 0;
+      onChanged();
+      return this;
     }
 
     // @@protoc_insertion_point(builder_scope:sluice.v1.FetchResponse)

@@ -144,4 +144,15 @@ public interface FetchResponseOrBuilder extends
    */
   io.sluice.v1.RecordBatchOrBuilder getBatchesOrBuilder(
       int index);
+
+  /**
+   * <pre>
+   * How long the broker held this response back because the client is over
+   * a quota (fetch bytes or requests per second); 0 when not throttled.
+   * </pre>
+   *
+   * <code>int32 throttle_time_ms = 6 [json_name = "throttleTimeMs"];</code>
+   * @return The throttleTimeMs.
+   */
+  int getThrottleTimeMs();
 }

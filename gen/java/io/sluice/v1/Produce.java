@@ -73,22 +73,23 @@ public final class Produce extends com.google.protobuf.GeneratedFile {
       "\n\016producer_epoch\030\007 \001(\005R\rproducerEpoch\022#\n" +
       "\rbase_sequence\030\010 \001(\005R\014baseSequence\022,\n\005ba" +
       "tch\030\n \001(\0132\026.sluice.v1.RecordBatchR\005batch" +
-      "B\014\n\n_partition\"\211\001\n\017ProduceResponse\022\032\n\010se" +
+      "B\014\n\n_partition\"\263\001\n\017ProduceResponse\022\032\n\010se" +
       "quence\030\001 \001(\004R\010sequence\0222\n\007results\030\002 \003(\0132" +
       "\030.sluice.v1.ProduceResultR\007results\022&\n\005er" +
-      "ror\030\003 \001(\0132\020.sluice.v1.ErrorR\005error\"\231\001\n\rP" +
-      "roduceResult\022\034\n\tpartition\030\001 \001(\005R\tpartiti" +
-      "on\022\037\n\013base_offset\030\002 \001(\003R\nbaseOffset\022!\n\014r" +
-      "ecord_count\030\003 \001(\005R\013recordCount\022&\n\005error\030" +
-      "\004 \001(\0132\020.sluice.v1.ErrorR\005error*J\n\004Acks\022\024" +
-      "\n\020ACKS_UNSPECIFIED\020\000\022\r\n\tACKS_NONE\020\001\022\017\n\013A" +
-      "CKS_LEADER\020\002\022\014\n\010ACKS_ALL\020\0032\247\001\n\016ProduceSe" +
-      "rvice\022D\n\007Produce\022\031.sluice.v1.ProduceRequ" +
-      "est\032\032.sluice.v1.ProduceResponse(\0010\001\022O\n\014I" +
-      "nitProducer\022\036.sluice.v1.InitProducerRequ" +
-      "est\032\037.sluice.v1.InitProducerResponseBG\n\014" +
-      "io.sluice.v1P\001Z5github.com/sluice-io/slu" +
-      "ice/gen/go/sluice/v1;sluicev1b\006proto3"
+      "ror\030\003 \001(\0132\020.sluice.v1.ErrorR\005error\022(\n\020th" +
+      "rottle_time_ms\030\004 \001(\005R\016throttleTimeMs\"\231\001\n" +
+      "\rProduceResult\022\034\n\tpartition\030\001 \001(\005R\tparti" +
+      "tion\022\037\n\013base_offset\030\002 \001(\003R\nbaseOffset\022!\n" +
+      "\014record_count\030\003 \001(\005R\013recordCount\022&\n\005erro" +
+      "r\030\004 \001(\0132\020.sluice.v1.ErrorR\005error*J\n\004Acks" +
+      "\022\024\n\020ACKS_UNSPECIFIED\020\000\022\r\n\tACKS_NONE\020\001\022\017\n" +
+      "\013ACKS_LEADER\020\002\022\014\n\010ACKS_ALL\020\0032\247\001\n\016Produce" +
+      "Service\022D\n\007Produce\022\031.sluice.v1.ProduceRe" +
+      "quest\032\032.sluice.v1.ProduceResponse(\0010\001\022O\n" +
+      "\014InitProducer\022\036.sluice.v1.InitProducerRe" +
+      "quest\032\037.sluice.v1.InitProducerResponseBG" +
+      "\n\014io.sluice.v1P\001Z5github.com/sluice-io/s" +
+      "luice/gen/go/sluice/v1;sluicev1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -118,7 +119,7 @@ public final class Produce extends com.google.protobuf.GeneratedFile {
     internal_static_sluice_v1_ProduceResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_ProduceResponse_descriptor,
-        new java.lang.String[] { "Sequence", "Results", "Error", });
+        new java.lang.String[] { "Sequence", "Results", "Error", "ThrottleTimeMs", });
     internal_static_sluice_v1_ProduceResult_descriptor =
       getDescriptor().getMessageType(4);
     internal_static_sluice_v1_ProduceResult_fieldAccessorTable = new

@@ -176,6 +176,23 @@ private static final long serialVersionUID = 0L;
     return error_ == null ? io.sluice.v1.Error.getDefaultInstance() : error_;
   }
 
+  public static final int THROTTLE_TIME_MS_FIELD_NUMBER = 4;
+  private int throttleTimeMs_ = 0;
+  /**
+   * <pre>
+   * How long the broker held this response back, and stops reading the
+   * stream, because the client is over a quota (produce bytes or requests
+   * per second); 0 when not throttled. Throttling never fails a request.
+   * </pre>
+   *
+   * <code>int32 throttle_time_ms = 4 [json_name = "throttleTimeMs"];</code>
+   * @return The throttleTimeMs.
+   */
+  @java.lang.Override
+  public int getThrottleTimeMs() {
+    return throttleTimeMs_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -199,6 +216,9 @@ private static final long serialVersionUID = 0L;
     if (((bitField0_ & 0x00000001) != 0)) {
       output.writeMessage(3, getError());
     }
+    if (throttleTimeMs_ != 0) {
+      output.writeInt32(4, throttleTimeMs_);
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -219,6 +239,10 @@ private static final long serialVersionUID = 0L;
     if (((bitField0_ & 0x00000001) != 0)) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(3, getError());
+    }
+    if (throttleTimeMs_ != 0) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeInt32Size(4, throttleTimeMs_);
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -244,6 +268,8 @@ private static final long serialVersionUID = 0L;
       if (!getError()
           .equals(other.getError())) return false;
     }
+    if (getThrottleTimeMs()
+        != other.getThrottleTimeMs()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -266,6 +292,8 @@ private static final long serialVersionUID = 0L;
       hash = (37 * hash) + ERROR_FIELD_NUMBER;
       hash = (53 * hash) + getError().hashCode();
     }
+    hash = (37 * hash) + THROTTLE_TIME_MS_FIELD_NUMBER;
+    hash = (53 * hash) + getThrottleTimeMs();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -421,6 +449,7 @@ private static final long serialVersionUID = 0L;
         errorBuilder_.dispose();
         errorBuilder_ = null;
       }
+      throttleTimeMs_ = 0;
       return this;
     }
 
@@ -477,6 +506,9 @@ private static final long serialVersionUID = 0L;
             : errorBuilder_.build();
         to_bitField0_ |= 0x00000001;
       }
+      if (((from_bitField0_ & 0x00000008) != 0)) {
+        result.throttleTimeMs_ = throttleTimeMs_;
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -523,6 +555,9 @@ private static final long serialVersionUID = 0L;
       }
       if (other.hasError()) {
         mergeError(other.getError());
+      }
+      if (other.getThrottleTimeMs() != 0) {
+        setThrottleTimeMs(other.getThrottleTimeMs());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -575,6 +610,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000004;
               break;
             } // case 26
+            case 32: {
+              throttleTimeMs_ = input.readInt32();
+              bitField0_ |= 0x00000008;
+              break;
+            } // case 32
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1148,6 +1188,56 @@ private static final long serialVersionUID = 0L;
         error_ = null;
       }
       return errorBuilder_;
+    }
+
+    private int throttleTimeMs_ ;
+    /**
+     * <pre>
+     * How long the broker held this response back, and stops reading the
+     * stream, because the client is over a quota (produce bytes or requests
+     * per second); 0 when not throttled. Throttling never fails a request.
+     * </pre>
+     *
+     * <code>int32 throttle_time_ms = 4 [json_name = "throttleTimeMs"];</code>
+     * @return The throttleTimeMs.
+     */
+    @java.lang.Override
+    public int getThrottleTimeMs() {
+      return throttleTimeMs_;
+    }
+    /**
+     * <pre>
+     * How long the broker held this response back, and stops reading the
+     * stream, because the client is over a quota (produce bytes or requests
+     * per second); 0 when not throttled. Throttling never fails a request.
+     * </pre>
+     *
+     * <code>int32 throttle_time_ms = 4 [json_name = "throttleTimeMs"];</code>
+     * @param value The throttleTimeMs to set.
+     * @return This builder for chaining.
+     */
+    public Builder setThrottleTimeMs(int value) {
+
+      throttleTimeMs_ = value;
+      bitField0_ |= 0x00000008;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * How long the broker held this response back, and stops reading the
+     * stream, because the client is over a quota (produce bytes or requests
+     * per second); 0 when not throttled. Throttling never fails a request.
+     * </pre>
+     *
+     * <code>int32 throttle_time_ms = 4 [json_name = "throttleTimeMs"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearThrottleTimeMs() {
+      bitField0_ = (bitField0_ & ~0x00000008);
+      throttleTimeMs_ = 0;
+      onChanged();
+      return this;
     }
 
     // @@protoc_insertion_point(builder_scope:sluice.v1.ProduceResponse)

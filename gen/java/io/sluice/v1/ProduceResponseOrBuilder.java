@@ -103,4 +103,16 @@ public interface ProduceResponseOrBuilder extends
    * <code>.sluice.v1.Error error = 3 [json_name = "error"];</code>
    */
   io.sluice.v1.ErrorOrBuilder getErrorOrBuilder();
+
+  /**
+   * <pre>
+   * How long the broker held this response back, and stops reading the
+   * stream, because the client is over a quota (produce bytes or requests
+   * per second); 0 when not throttled. Throttling never fails a request.
+   * </pre>
+   *
+   * <code>int32 throttle_time_ms = 4 [json_name = "throttleTimeMs"];</code>
+   * @return The throttleTimeMs.
+   */
+  int getThrottleTimeMs();
 }

@@ -510,9 +510,11 @@ func (e *Engine) InSync(id uint64) (inSync, voters int, leading bool) {
 	return int(n), int(g.voters.Load()), n > 0
 }
 
-// InSyncReplicas lists, for a group this node leads, the voters InSync
-// counts (this node included), sorted; nil when this node does not lead the
-// group or does not host it. The slice is the caller's.
+// InSyncReplicas lists, for a group this node leads, the voters in sync:
+// counted by InSync (active) and caught up within CaughtUpWindow, this node
+// included, sorted; fewer than the voters is what GroupStatus calls
+// UnderReplicated. Nil when this node does not lead the group or does not
+// host it. The slice is the caller's.
 func (e *Engine) InSyncReplicas(id uint64) []uint64 {
 	g := e.group(id)
 	if g == nil {

@@ -1043,11 +1043,12 @@ type PartitionDescription struct {
 	LogStartOffset int64 `protobuf:"varint,4,opt,name=log_start_offset,json=logStartOffset,proto3" json:"log_start_offset,omitempty"`
 	// The offset the next committed record will get.
 	HighWatermark int64 `protobuf:"varint,5,opt,name=high_watermark,json=highWatermark,proto3" json:"high_watermark,omitempty"`
-	// The replicas in sync with the leader: those the leader heard from within
-	// the last election timeout, the leader included (the count
-	// min.insync.replicas is checked against). Only the leader's broker knows
-	// it: empty in an answer from any other broker, and while no leader is
-	// known. Fewer than replica_ids means the partition is under-replicated.
+	// The replicas in sync with the leader, the leader included: those it
+	// heard from within the last election timeout and that held, within the
+	// last 10 s, everything it had written (the same test as the metric
+	// sluice_partitions_under_replicated). Only the leader's broker knows it:
+	// empty in an answer from any other broker, and while no leader is known.
+	// Fewer than replica_ids means the partition is under-replicated.
 	InSyncReplicaIds []uint64 `protobuf:"varint,6,rep,packed,name=in_sync_replica_ids,json=inSyncReplicaIds,proto3" json:"in_sync_replica_ids,omitempty"`
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache

@@ -619,11 +619,12 @@ class PartitionDescription(_message.Message):
     def replica_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]: ...
     @_builtins.property
     def in_sync_replica_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
-        """The replicas in sync with the leader: those the leader heard from within
-        the last election timeout, the leader included (the count
-        min.insync.replicas is checked against). Only the leader's broker knows
-        it: empty in an answer from any other broker, and while no leader is
-        known. Fewer than replica_ids means the partition is under-replicated.
+        """The replicas in sync with the leader, the leader included: those it
+        heard from within the last election timeout and that held, within the
+        last 10 s, everything it had written (the same test as the metric
+        sluice_partitions_under_replicated). Only the leader's broker knows it:
+        empty in an answer from any other broker, and while no leader is known.
+        Fewer than replica_ids means the partition is under-replicated.
         """
 
     def __init__(

@@ -141,11 +141,12 @@ private static final long serialVersionUID = 0L;
       emptyLongList();
   /**
    * <pre>
-   * The replicas in sync with the leader: those the leader heard from within
-   * the last election timeout, the leader included (the count
-   * min.insync.replicas is checked against). Only the leader's broker knows
-   * it: empty in an answer from any other broker, and while no leader is
-   * known. Fewer than replica_ids means the partition is under-replicated.
+   * The replicas in sync with the leader, the leader included: those it
+   * heard from within the last election timeout and that held, within the
+   * last 10 s, everything it had written (the same test as the metric
+   * sluice_partitions_under_replicated). Only the leader's broker knows it:
+   * empty in an answer from any other broker, and while no leader is known.
+   * Fewer than replica_ids means the partition is under-replicated.
    * </pre>
    *
    * <code>repeated uint64 in_sync_replica_ids = 6 [json_name = "inSyncReplicaIds"];</code>
@@ -158,11 +159,12 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The replicas in sync with the leader: those the leader heard from within
-   * the last election timeout, the leader included (the count
-   * min.insync.replicas is checked against). Only the leader's broker knows
-   * it: empty in an answer from any other broker, and while no leader is
-   * known. Fewer than replica_ids means the partition is under-replicated.
+   * The replicas in sync with the leader, the leader included: those it
+   * heard from within the last election timeout and that held, within the
+   * last 10 s, everything it had written (the same test as the metric
+   * sluice_partitions_under_replicated). Only the leader's broker knows it:
+   * empty in an answer from any other broker, and while no leader is known.
+   * Fewer than replica_ids means the partition is under-replicated.
    * </pre>
    *
    * <code>repeated uint64 in_sync_replica_ids = 6 [json_name = "inSyncReplicaIds"];</code>
@@ -173,11 +175,12 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The replicas in sync with the leader: those the leader heard from within
-   * the last election timeout, the leader included (the count
-   * min.insync.replicas is checked against). Only the leader's broker knows
-   * it: empty in an answer from any other broker, and while no leader is
-   * known. Fewer than replica_ids means the partition is under-replicated.
+   * The replicas in sync with the leader, the leader included: those it
+   * heard from within the last election timeout and that held, within the
+   * last 10 s, everything it had written (the same test as the metric
+   * sluice_partitions_under_replicated). Only the leader's broker knows it:
+   * empty in an answer from any other broker, and while no leader is known.
+   * Fewer than replica_ids means the partition is under-replicated.
    * </pre>
    *
    * <code>repeated uint64 in_sync_replica_ids = 6 [json_name = "inSyncReplicaIds"];</code>
@@ -934,11 +937,12 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The replicas in sync with the leader: those the leader heard from within
-     * the last election timeout, the leader included (the count
-     * min.insync.replicas is checked against). Only the leader's broker knows
-     * it: empty in an answer from any other broker, and while no leader is
-     * known. Fewer than replica_ids means the partition is under-replicated.
+     * The replicas in sync with the leader, the leader included: those it
+     * heard from within the last election timeout and that held, within the
+     * last 10 s, everything it had written (the same test as the metric
+     * sluice_partitions_under_replicated). Only the leader's broker knows it:
+     * empty in an answer from any other broker, and while no leader is known.
+     * Fewer than replica_ids means the partition is under-replicated.
      * </pre>
      *
      * <code>repeated uint64 in_sync_replica_ids = 6 [json_name = "inSyncReplicaIds"];</code>
@@ -951,11 +955,12 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The replicas in sync with the leader: those the leader heard from within
-     * the last election timeout, the leader included (the count
-     * min.insync.replicas is checked against). Only the leader's broker knows
-     * it: empty in an answer from any other broker, and while no leader is
-     * known. Fewer than replica_ids means the partition is under-replicated.
+     * The replicas in sync with the leader, the leader included: those it
+     * heard from within the last election timeout and that held, within the
+     * last 10 s, everything it had written (the same test as the metric
+     * sluice_partitions_under_replicated). Only the leader's broker knows it:
+     * empty in an answer from any other broker, and while no leader is known.
+     * Fewer than replica_ids means the partition is under-replicated.
      * </pre>
      *
      * <code>repeated uint64 in_sync_replica_ids = 6 [json_name = "inSyncReplicaIds"];</code>
@@ -966,11 +971,12 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The replicas in sync with the leader: those the leader heard from within
-     * the last election timeout, the leader included (the count
-     * min.insync.replicas is checked against). Only the leader's broker knows
-     * it: empty in an answer from any other broker, and while no leader is
-     * known. Fewer than replica_ids means the partition is under-replicated.
+     * The replicas in sync with the leader, the leader included: those it
+     * heard from within the last election timeout and that held, within the
+     * last 10 s, everything it had written (the same test as the metric
+     * sluice_partitions_under_replicated). Only the leader's broker knows it:
+     * empty in an answer from any other broker, and while no leader is known.
+     * Fewer than replica_ids means the partition is under-replicated.
      * </pre>
      *
      * <code>repeated uint64 in_sync_replica_ids = 6 [json_name = "inSyncReplicaIds"];</code>
@@ -982,11 +988,12 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The replicas in sync with the leader: those the leader heard from within
-     * the last election timeout, the leader included (the count
-     * min.insync.replicas is checked against). Only the leader's broker knows
-     * it: empty in an answer from any other broker, and while no leader is
-     * known. Fewer than replica_ids means the partition is under-replicated.
+     * The replicas in sync with the leader, the leader included: those it
+     * heard from within the last election timeout and that held, within the
+     * last 10 s, everything it had written (the same test as the metric
+     * sluice_partitions_under_replicated). Only the leader's broker knows it:
+     * empty in an answer from any other broker, and while no leader is known.
+     * Fewer than replica_ids means the partition is under-replicated.
      * </pre>
      *
      * <code>repeated uint64 in_sync_replica_ids = 6 [json_name = "inSyncReplicaIds"];</code>
@@ -1005,11 +1012,12 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The replicas in sync with the leader: those the leader heard from within
-     * the last election timeout, the leader included (the count
-     * min.insync.replicas is checked against). Only the leader's broker knows
-     * it: empty in an answer from any other broker, and while no leader is
-     * known. Fewer than replica_ids means the partition is under-replicated.
+     * The replicas in sync with the leader, the leader included: those it
+     * heard from within the last election timeout and that held, within the
+     * last 10 s, everything it had written (the same test as the metric
+     * sluice_partitions_under_replicated). Only the leader's broker knows it:
+     * empty in an answer from any other broker, and while no leader is known.
+     * Fewer than replica_ids means the partition is under-replicated.
      * </pre>
      *
      * <code>repeated uint64 in_sync_replica_ids = 6 [json_name = "inSyncReplicaIds"];</code>
@@ -1026,11 +1034,12 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The replicas in sync with the leader: those the leader heard from within
-     * the last election timeout, the leader included (the count
-     * min.insync.replicas is checked against). Only the leader's broker knows
-     * it: empty in an answer from any other broker, and while no leader is
-     * known. Fewer than replica_ids means the partition is under-replicated.
+     * The replicas in sync with the leader, the leader included: those it
+     * heard from within the last election timeout and that held, within the
+     * last 10 s, everything it had written (the same test as the metric
+     * sluice_partitions_under_replicated). Only the leader's broker knows it:
+     * empty in an answer from any other broker, and while no leader is known.
+     * Fewer than replica_ids means the partition is under-replicated.
      * </pre>
      *
      * <code>repeated uint64 in_sync_replica_ids = 6 [json_name = "inSyncReplicaIds"];</code>
@@ -1048,11 +1057,12 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The replicas in sync with the leader: those the leader heard from within
-     * the last election timeout, the leader included (the count
-     * min.insync.replicas is checked against). Only the leader's broker knows
-     * it: empty in an answer from any other broker, and while no leader is
-     * known. Fewer than replica_ids means the partition is under-replicated.
+     * The replicas in sync with the leader, the leader included: those it
+     * heard from within the last election timeout and that held, within the
+     * last 10 s, everything it had written (the same test as the metric
+     * sluice_partitions_under_replicated). Only the leader's broker knows it:
+     * empty in an answer from any other broker, and while no leader is known.
+     * Fewer than replica_ids means the partition is under-replicated.
      * </pre>
      *
      * <code>repeated uint64 in_sync_replica_ids = 6 [json_name = "inSyncReplicaIds"];</code>

@@ -65,11 +65,12 @@ public interface PartitionDescriptionOrBuilder extends
 
   /**
    * <pre>
-   * The replicas in sync with the leader: those the leader heard from within
-   * the last election timeout, the leader included (the count
-   * min.insync.replicas is checked against). Only the leader's broker knows
-   * it: empty in an answer from any other broker, and while no leader is
-   * known. Fewer than replica_ids means the partition is under-replicated.
+   * The replicas in sync with the leader, the leader included: those it
+   * heard from within the last election timeout and that held, within the
+   * last 10 s, everything it had written (the same test as the metric
+   * sluice_partitions_under_replicated). Only the leader's broker knows it:
+   * empty in an answer from any other broker, and while no leader is known.
+   * Fewer than replica_ids means the partition is under-replicated.
    * </pre>
    *
    * <code>repeated uint64 in_sync_replica_ids = 6 [json_name = "inSyncReplicaIds"];</code>
@@ -78,11 +79,12 @@ public interface PartitionDescriptionOrBuilder extends
   java.util.List<java.lang.Long> getInSyncReplicaIdsList();
   /**
    * <pre>
-   * The replicas in sync with the leader: those the leader heard from within
-   * the last election timeout, the leader included (the count
-   * min.insync.replicas is checked against). Only the leader's broker knows
-   * it: empty in an answer from any other broker, and while no leader is
-   * known. Fewer than replica_ids means the partition is under-replicated.
+   * The replicas in sync with the leader, the leader included: those it
+   * heard from within the last election timeout and that held, within the
+   * last 10 s, everything it had written (the same test as the metric
+   * sluice_partitions_under_replicated). Only the leader's broker knows it:
+   * empty in an answer from any other broker, and while no leader is known.
+   * Fewer than replica_ids means the partition is under-replicated.
    * </pre>
    *
    * <code>repeated uint64 in_sync_replica_ids = 6 [json_name = "inSyncReplicaIds"];</code>
@@ -91,11 +93,12 @@ public interface PartitionDescriptionOrBuilder extends
   int getInSyncReplicaIdsCount();
   /**
    * <pre>
-   * The replicas in sync with the leader: those the leader heard from within
-   * the last election timeout, the leader included (the count
-   * min.insync.replicas is checked against). Only the leader's broker knows
-   * it: empty in an answer from any other broker, and while no leader is
-   * known. Fewer than replica_ids means the partition is under-replicated.
+   * The replicas in sync with the leader, the leader included: those it
+   * heard from within the last election timeout and that held, within the
+   * last 10 s, everything it had written (the same test as the metric
+   * sluice_partitions_under_replicated). Only the leader's broker knows it:
+   * empty in an answer from any other broker, and while no leader is known.
+   * Fewer than replica_ids means the partition is under-replicated.
    * </pre>
    *
    * <code>repeated uint64 in_sync_replica_ids = 6 [json_name = "inSyncReplicaIds"];</code>

@@ -67,10 +67,9 @@ func validRequestID(s string) bool {
 // logging interceptor.
 func (b *Broker) withRequestID(ctx context.Context) (context.Context, string) {
 	id := ""
-	if md, ok := metadata.FromIncomingContext(ctx); ok {
-		if v := md.Get(requestIDKey); len(v) > 0 && validRequestID(v[0]) {
-			id = v[0]
-		}
+	// ValueFromIncomingContext copies only this key's values, not the map.
+	if v := metadata.ValueFromIncomingContext(ctx, requestIDKey); len(v) > 0 && validRequestID(v[0]) {
+		id = v[0]
 	}
 	if id == "" {
 		id = b.reqIDs.make()

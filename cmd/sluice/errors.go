@@ -33,8 +33,8 @@ func usageErrorf(format string, args ...any) error {
 func useArgs(cmd *cobra.Command, args []string) error {
 	var names []string
 	for _, w := range strings.Fields(cmd.Use)[1:] {
-		if strings.HasPrefix(w, "-") || strings.HasPrefix(w, "[") {
-			break
+		if w != strings.ToUpper(w) || strings.ContainsAny(w, "-[](|") {
+			break // a flag or an optional part: the arguments end
 		}
 		names = append(names, w)
 	}

@@ -8,9 +8,11 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -553,5 +555,40 @@ func TestBrokerFaultNamesTheRequestID(t *testing.T) {
 	want := "sluice: the broker failed: storage: write failed (request id 1-ab12-7: the broker's log has it)\n"
 	if res.code != 1 || res.stderr != want {
 		t.Errorf("topic list = %+v\nwant stderr %q", res, want)
+	}
+}
+
+// TestConsumeGroupFollowWarnsWhileKeptOut: with --follow a member the
+// coordinator keeps out goes on trying, and says why on stderr (once per
+// reason) instead of waiting in silence; Ctrl-C ends it normally.
+func TestConsumeGroupFollowWarnsWhileKeptOut(t *testing.T) {
+	guard := make(chan os.Signal, 1)
+	signal.Notify(guard, os.Interrupt)
+	defer signal.Stop(guard)
+
+	f := &unjoinableGroup{err: status.Error(codes.Unavailable, "group \"g\" has no coordinator at the moment; retry")}
+	addr := startServer(t, func(s *grpc.Server) {
+		sluicev1.RegisterAdminServiceServer(s, f)
+		sluicev1.RegisterGroupCoordinatorServiceServer(s, f)
+	})
+	f.addr = addr
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run([]string{"--broker", addr, "consume", "t", "--group", "g", "--follow"}, strings.NewReader(""), &stdout, &stderr)
+	}()
+	const want = "sluice: group g: not in the group yet, still trying: group \"g\" has no coordinator at the moment; retry\n"
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(stderr.String(), want) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	_ = syscall.Kill(syscall.Getpid(), syscall.SIGINT)
+	select {
+	case code := <-done:
+		if code != 0 || stderr.String() != want || stdout.String() != "" {
+			t.Errorf("consume --group --follow = code %d stdout %q stderr %q; want the warning once, then exit 0 on Ctrl-C", code, stdout.String(), stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("consume --group --follow did not end on SIGINT")
 	}
 }

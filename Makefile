@@ -23,11 +23,18 @@ TEST_FLAGS ?= -race -timeout 15m
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
-run: build ## Build and start a single-node broker (data in ./sluice-data, listening on 127.0.0.1:7070)
-	$(BIN)/sluice serve
+# `make build` stamps the version and commit that `sluice version` prints.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+# Extra flags for `make run`, e.g. make run ARGS='--log-format json --log-level debug'.
+ARGS ?=
 
-build: ## Build bin/sluice
-	$(GO) build -o $(BIN)/sluice ./cmd/sluice
+run: build ## Build and start a single-node broker (data in ./sluice-data, listening on 127.0.0.1:7070); ARGS='...' adds serve flags
+	$(BIN)/sluice serve $(ARGS)
+
+build: ## Build bin/sluice, stamped with the version and commit
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/sluice ./cmd/sluice
 
 test: tools lint check-generated breaking build test-go fuzz-short test-clients ## Install tools, check generated code, lint, run every test
 

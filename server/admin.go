@@ -248,6 +248,8 @@ func (s *adminService) describe(name string) (*sluicev1.TopicDescription, error)
 		pd := &sluicev1.PartitionDescription{Partition: p.GetPartition(), ReplicaIds: p.GetReplicas(), LeaderId: p.GetLeader()}
 		if r := s.b.replica(p.GetGroup()); r != nil {
 			pd.LeaderId, pd.LogStartOffset, pd.HighWatermark = r.Leader(), r.LogStartOffset(), r.HighWatermark()
+			// Only a leader knows its followers' progress.
+			pd.InSyncReplicaIds = s.b.eng.InSyncReplicas(p.GetGroup())
 		}
 		d.Partitions = append(d.Partitions, pd)
 	}

@@ -62,7 +62,7 @@ func (s *adminService) CreatePartitions(ctx context.Context, req *sluicev1.Creat
 	}
 	cur := int32(len(t.GetPartitions()))
 	if req.GetPartitions() <= cur {
-		return nil, badRequest("partitions", "topic %q has %d partitions and asked for %d: the partition count can only be raised", t.GetName(), cur, req.GetPartitions())
+		return nil, badRequest("partitions", "topic %q has %s and asked for %d: the partition count can only be raised", t.GetName(), partitionCount(cur), req.GetPartitions())
 	}
 	brokers := s.b.meta.State().GetBrokers()
 	rf := t.GetReplicationFactor()

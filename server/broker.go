@@ -225,6 +225,9 @@ type Broker struct {
 	failOnce sync.Once
 	failed   chan struct{}
 	failErr  error // set before failed is closed
+
+	states stateLog   // state change lines (statelog.go)
+	reqIDs requestIDs // the broker's request ids (requestid.go)
 }
 
 // New opens the broker's storage and starts its raft groups. It serves
@@ -248,6 +251,8 @@ func New(cfg Config) (*Broker, error) {
 		imx:         newInternalMetrics(),
 	}
 	b.lifetime, b.endLife = context.WithCancel(context.Background())
+	b.states.init()
+	b.reqIDs.init(cfg.NodeID, b.incarnation)
 	db, err := storage.Open(cfg.Storage)
 	if err != nil {
 		return nil, fmt.Errorf("open storage: %w", err)
@@ -336,6 +341,8 @@ func (b *Broker) startRaft() error {
 	go b.reportLeaders()
 	go b.balanceLeaders()
 	go b.retentionLoop()
+	b.bg.Add(1)
+	go b.writeStateLog()
 	if b.cfg.Authentication.Enabled() {
 		b.bg.Add(1)
 		go b.authKeyLoop()

@@ -32,7 +32,18 @@ func topicNotFound(name string) error {
 }
 
 func partitionNotFound(topic string, p int32, n int) error {
+	if n == 1 {
+		return &notFoundError{fmt.Sprintf("topic %q has 1 partition (0); partition %d does not exist", topic, p)}
+	}
 	return &notFoundError{fmt.Sprintf("topic %q has %d partitions (0 to %d); partition %d does not exist", topic, n, n-1, p)}
+}
+
+// partitionCount is "1 partition", "3 partitions".
+func partitionCount[N ~int | ~int32](n N) string {
+	if n == 1 {
+		return "1 partition"
+	}
+	return fmt.Sprintf("%d partitions", n)
 }
 
 // notLeaderError is a partition this broker cannot serve: it hosts no replica

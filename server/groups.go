@@ -167,5 +167,9 @@ func (b *Broker) coordinatorError(rt coordinatorRoute, err error) error {
 // forwardContext marks a request forwarded to the coordinator, so it is
 // not forwarded again.
 func forwardContext(ctx context.Context) context.Context {
+	if id := requestIDFrom(ctx); id != "" {
+		// The broker that serves it logs the client's request id.
+		return metadata.AppendToOutgoingContext(ctx, forwardedKey, "1", requestIDKey, id)
+	}
 	return metadata.AppendToOutgoingContext(ctx, forwardedKey, "1")
 }

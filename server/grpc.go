@@ -29,9 +29,10 @@ import (
 
 // newGRPCServer builds the server with its interceptor chain, outermost
 // first: the gRPC metrics, recovery (a panic becomes INTERNAL and a log
-// line), logging, the mapping of errors to status, the request durations,
-// the check of peer certificates, then authentication (when on: auth.go),
-// request quotas (quota.go), then validation, then the handler.
+// line), the request id (requestid.go), logging, the mapping of errors to
+// status, the request durations, the check of peer certificates, then
+// authentication (when on: auth.go), request quotas (quota.go), then
+// validation, then the handler.
 func (b *Broker) newGRPCServer() error {
 	codec, err := newRawCodec()
 	if err != nil {
@@ -61,6 +62,7 @@ func (b *Broker) newGRPCServer() error {
 		grpc.ChainUnaryInterceptor(slices.Concat([]grpc.UnaryServerInterceptor{
 			b.metrics.grpc.UnaryServerInterceptor(),
 			recovery.UnaryServerInterceptor(recoverOpts...),
+			b.requestIDUnary,
 			logging.UnaryServerInterceptor(logger, logOpts...),
 			statusUnary,
 			b.metrics.unaryDuration,
@@ -77,6 +79,7 @@ func (b *Broker) newGRPCServer() error {
 			b.metrics.grpc.StreamServerInterceptor(),
 			unstashStream,
 			recovery.StreamServerInterceptor(recoverOpts...),
+			b.requestIDStream,
 			logging.StreamServerInterceptor(logger, logOpts...),
 			statusStream,
 			b.peerAuthStream,

@@ -17,6 +17,7 @@ type leaderReport struct{ leader, term uint64 }
 // goroutine, so it only records the report and wakes the reporter.
 func (b *Broker) noteLeader(group, leader, term uint64) {
 	b.offsetsGroupLeader(group, leader, term)
+	b.logLeaderChange(group, leader, term)
 	if leader != b.cfg.NodeID {
 		return
 	}

@@ -40,6 +40,11 @@ type placed struct {
 func (b *Broker) reconcile() {
 	st := b.meta.State()
 	defer b.reconciled.Store(st.GetAppliedIndex())
+	brokers := make(map[uint64]string, len(st.GetBrokers()))
+	for _, br := range st.GetBrokers() {
+		brokers[br.GetId()] = br.GetAddress()
+	}
+	b.logBrokerChanges(brokers)
 	want := map[uint64]placed{}
 	for _, t := range st.GetTopics() {
 		for _, p := range t.GetPartitions() {

@@ -96,10 +96,14 @@ func (b *Broker) enforceRetention(now time.Time) uint64 {
 				b.log.Error("retention", "topic", t.GetName(), "partition", p.GetPartition(), "err", err)
 				continue
 			}
-			if point > r.LogStartOffset() {
+			if start := r.LogStartOffset(); point > start {
 				// A replica that stopped leading meanwhile refuses; the next
 				// leader proposes it at its next check.
-				_ = r.TruncatePrefix(point)
+				if r.TruncatePrefix(point) == nil {
+					b.log.Info("retention removes records", "topic", t.GetName(), "partition", p.GetPartition(),
+						"records", point-start, "up_to_offset", point-1, "log_start_offset", point,
+						"retention_ms", lim.Ms, "retention_bytes", lim.Bytes)
+				}
 			}
 		}
 	}

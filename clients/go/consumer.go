@@ -262,7 +262,7 @@ func (c *Consumer) start(ctx context.Context) error {
 	var latest []int32
 	for _, p := range parts {
 		if p < 0 || p >= n {
-			return &Error{Code: codes.InvalidArgument, Message: fmt.Sprintf("partitions: topic %q has %d partitions (0 to %d); partition %d does not exist", c.cfg.Topic, n, n-1, p)}
+			return &Error{Code: codes.InvalidArgument, Message: "partitions: " + noSuchPartition(c.cfg.Topic, int(n), int64(p))}
 		}
 		pos, ok := c.cfg.StartAt[p]
 		if !ok {

@@ -93,6 +93,14 @@ type GroupConsumer struct {
 	idMu       sync.Mutex
 	memberID   string // for rejoining after the stream broke
 	generation int64
+	// sessionErr is why the member is not in the group now (the last
+	// session's error; nil while joined), guarded by idMu. refused is closed
+	// when the coordinator refused the join in a way that resending cannot
+	// mend (an invalid session timeout, no permission): Next returns
+	// refusal then.
+	sessionErr error
+	refused    chan struct{}
+	refusal    error
 
 	// Owned by the goroutine calling Next.
 	owned      map[TopicPartition]bool
@@ -138,6 +146,7 @@ func NewGroupConsumer(c *Client, cfg GroupConsumerConfig) (*GroupConsumer, error
 		control: make(chan *sluicev1.MemberSessionResponse, 64), outbox: make(chan *sluicev1.MemberSessionRequest, 64),
 		records: make(chan groupRecord, 256), owned: map[TopicPartition]bool{}, positions: map[TopicPartition]int64{},
 		committed: map[TopicPartition]int64{}, readers: map[string]*groupReader{}, lastCommit: time.Now(),
+		refused: make(chan struct{}),
 	}
 	g.wg.Add(1)
 	go g.runSession()
@@ -149,6 +158,23 @@ func (g *GroupConsumer) MemberID() (string, int64) {
 	g.idMu.Lock()
 	defer g.idMu.Unlock()
 	return g.memberID, g.generation
+}
+
+// SessionErr returns why the member is not in its group at the moment: the
+// error that ended its last session with the coordinator (it keeps trying
+// to rejoin), or nil while it is joined or has not tried yet. Next returns
+// the errors that retrying cannot mend itself; this one says why a member
+// that gets no records has none.
+func (g *GroupConsumer) SessionErr() error {
+	g.idMu.Lock()
+	defer g.idMu.Unlock()
+	return g.sessionErr
+}
+
+func (g *GroupConsumer) setSessionErr(err error) {
+	g.idMu.Lock()
+	g.sessionErr = err
+	g.idMu.Unlock()
 }
 
 // Assignment returns the partitions the member owns now.
@@ -190,6 +216,8 @@ func (g *GroupConsumer) Next(ctx context.Context) (*Record, error) {
 			}
 			g.positions[tp] = gr.rec.Offset + 1
 			return gr.rec, nil
+		case <-g.refused:
+			return nil, g.refusal
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-g.ctx.Done():

@@ -6,6 +6,8 @@ import (
 	"io"
 	"time"
 
+	"google.golang.org/grpc/codes"
+
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 )
 
@@ -35,6 +37,15 @@ func (g *GroupConsumer) runSession() {
 		if g.ctx.Err() != nil {
 			return
 		}
+		if err == nil {
+			err = errors.New("the coordinator ended the session")
+		}
+		g.setSessionErr(err)
+		if !joined && refusedForGood(err) {
+			g.refusal = err
+			close(g.refused)
+			return
+		}
 		var e *Error
 		if errors.As(err, &e) && e.NotLeader != nil && e.NotLeader.LeaderAddress != "" && e.NotLeader.LeaderAddress != addr {
 			addr = e.NotLeader.LeaderAddress // the coordinator: go there at once
@@ -49,6 +60,20 @@ func (g *GroupConsumer) runSession() {
 			return
 		}
 	}
+}
+
+// refusedForGood reports whether a refused join would be refused again
+// however often it is sent: the request itself is wrong or not allowed.
+func refusedForGood(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) || e.Retryable || e.NotLeader != nil {
+		return false
+	}
+	switch e.Code {
+	case codes.InvalidArgument, codes.PermissionDenied, codes.Unauthenticated, codes.Unimplemented:
+		return true
+	}
+	return false
 }
 
 // session runs one stream until it breaks or the consumer closes; joined
@@ -85,6 +110,7 @@ func (g *GroupConsumer) session(addr string) (joined bool, err error) {
 		select {
 		case <-first:
 			joined, first = true, nil
+			g.setSessionErr(nil)
 		case msg := <-g.outbox:
 			if err := stream.Send(msg); err != nil {
 				return joined, g.streamEnd(recvErr, err)

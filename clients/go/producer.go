@@ -216,7 +216,7 @@ func (p *Producer) produce(ctx context.Context, r *Record, done func(RecordMetad
 	switch {
 	case r.ManualPartition:
 		if r.Partition < 0 || r.Partition >= n {
-			return &Error{Code: codes.InvalidArgument, Message: fmt.Sprintf("partition: topic %q has %d partitions (0 to %d); partition %d does not exist", r.Topic, n, n-1, r.Partition)}
+			return &Error{Code: codes.InvalidArgument, Message: "partition: " + noSuchPartition(r.Topic, int(n), int64(r.Partition))}
 		}
 		part = r.Partition
 	case r.Key != nil:
@@ -639,4 +639,12 @@ func (p *Producer) report(b *batch, base int64, throttle time.Duration, err erro
 		p.space = make(chan struct{})
 	}
 	p.mu.Unlock()
+}
+
+// noSuchPartition says that a topic of n partitions has no partition p.
+func noSuchPartition(topic string, n int, p int64) string {
+	if n == 1 {
+		return fmt.Sprintf("topic %q has 1 partition (0); partition %d does not exist", topic, p)
+	}
+	return fmt.Sprintf("topic %q has %d partitions (0 to %d); partition %d does not exist", topic, n, n-1, p)
 }

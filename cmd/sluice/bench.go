@@ -40,6 +40,8 @@ func newBenchCmd(g *globalOptions) *cobra.Command {
 			"kafka-producer-perf-test. A progress line goes to stderr every second and the\n" +
 			"summary to stdout (one JSON object with --json). Ctrl-C stops early and still\n" +
 			"prints the summary of what was done.",
+		Args: cobra.ArbitraryArgs,
+		RunE: subcommandsOnly,
 	}
 	cmd.AddCommand(
 		newBenchProduceCmd(g),

@@ -37,7 +37,7 @@ func newBenchConsumeCmd(g *globalOptions) *cobra.Command {
 			"records), one stream and connection per partition, all at once, counting\n" +
 			"records and bytes. Records are counted in their wire form; --decode decodes\n" +
 			"every response into messages, as a consumer that uses them would.",
-		Args: cobra.NoArgs,
+		Args: useArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.validate(); err != nil {
 				return err

@@ -45,7 +45,7 @@ func newBenchE2ECmd(g *globalOptions) *cobra.Command {
 			"from its acknowledgement to its arrival at the consumer, and from its send to\n" +
 			"its arrival. Use a new topic: records produced by others are counted but not\n" +
 			"timed correctly.",
-		Args: cobra.NoArgs,
+		Args: useArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			load, err := o.load()
 			if err != nil {
@@ -165,7 +165,7 @@ func benchE2E(cmd *cobra.Command, g *globalOptions, o *benchE2EOptions, load *pr
 		return err
 	}
 	if totals.failed > 0 {
-		return fmt.Errorf("%d records failed: %s", totals.failed, totals.firstErr)
+		return fmt.Errorf("%s: %s", failedCount(int(totals.failed)), totals.firstErr)
 	}
 	return nil
 }

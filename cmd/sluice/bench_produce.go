@@ -45,7 +45,7 @@ func newBenchProduceCmd(g *globalOptions) *cobra.Command {
 			"--batch-size records, spread round-robin over the partitions. Latency is the\n" +
 			"time from sending a request to its response. The topic is created with\n" +
 			"--partitions partitions if it does not exist.",
-		Args: cobra.NoArgs,
+		Args: useArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			load, err := o.load()
 			if err != nil {
@@ -155,7 +155,7 @@ func benchProduce(cmd *cobra.Command, g *globalOptions, o *benchProduceOptions, 
 		return err
 	}
 	if totals.failed > 0 {
-		return fmt.Errorf("%d records failed: %s", totals.failed, totals.firstErr)
+		return fmt.Errorf("%s: %s", failedCount(int(totals.failed)), totals.firstErr)
 	}
 	return nil
 }

@@ -1,14 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
@@ -18,15 +21,19 @@ func newClusterCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "cluster",
 		Short: "Inspect the cluster",
+		Args:  cobra.ArbitraryArgs,
+		RunE:  subcommandsOnly,
 	}
 	cmd.AddCommand(newClusterStatusCmd(g))
 	return cmd
 }
 
 type clusterStatusOptions struct {
-	format  string
-	topics  []string
-	timeout time.Duration
+	format   string
+	topics   []string
+	timeout  time.Duration
+	watch    bool
+	interval time.Duration
 }
 
 func newClusterStatusCmd(g *globalOptions) *cobra.Command {
@@ -42,27 +49,91 @@ func newClusterStatusCmd(g *globalOptions) *cobra.Command {
 			"time but not at the same instant, so under load a lag is approximate; a\n" +
 			"replica that answered ahead of the leader counts as lag 0. In the table a star\n" +
 			"marks the leader's replica and ? a figure that is unknown (the summary below\n" +
-			"the table says why). --format json gives the same as one JSON object.",
-		Args: cobra.NoArgs,
+			"the table says why). --format json gives the same as one JSON object.\n\n" +
+			"Partitions that need attention come first: those without a leader, then the\n" +
+			"under-replicated ones (fewer replicas in sync than assigned; the leader's\n" +
+			"broker says which are in sync), then those whose state is unknown (their\n" +
+			"leader's broker did not answer), then the rest.\n\n" +
+			"--watch shows it again every --interval until Ctrl-C: on a terminal in\n" +
+			"place, otherwise one status after the other (one JSON object per line with\n" +
+			"--format json).",
+		Args: useArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.format != "text" && o.format != "json" {
 				return fmt.Errorf("invalid --format %q: want text or json", o.format)
+			}
+			if o.watch {
+				if o.interval <= 0 {
+					return fmt.Errorf("invalid --interval %s: must be positive", o.interval)
+				}
+				return watchClusterStatus(cmd.Context(), g, o, cmd.OutOrStdout())
 			}
 			st, err := gatherClusterStatus(cmd.Context(), g, o.topics, o.timeout)
 			if err != nil {
 				return err
 			}
-			if o.format == "json" {
-				return writeJSON(cmd.OutOrStdout(), st)
-			}
-			return printClusterStatus(cmd.OutOrStdout(), st)
+			return o.print(cmd.OutOrStdout(), st)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.format, "format", "text", "output `FORMAT`: text or json")
 	f.StringArrayVar(&o.topics, "topic", nil, "show only `TOPIC` (repeatable; default all)")
 	f.DurationVar(&o.timeout, "timeout", 5*time.Second, "how long to wait for each broker's answers")
+	f.BoolVar(&o.watch, "watch", false, "show the status again every --interval until Ctrl-C")
+	f.DurationVar(&o.interval, "interval", 2*time.Second, "with --watch: how often to refresh (`D`)")
 	return cmd
+}
+
+func (o *clusterStatusOptions) print(out io.Writer, st *clusterStatus) error {
+	if o.format == "json" {
+		return writeJSON(out, st)
+	}
+	return printClusterStatus(out, st)
+}
+
+// watchClusterStatus shows the status every interval until ctx ends
+// (Ctrl-C), which is a normal end. On a terminal each status replaces the
+// last; elsewhere they follow each other, each text one under a line with
+// its time. A broker that cannot be reached is shown as the status (its
+// error), and the watch goes on: that is when an operator watches.
+func watchClusterStatus(ctx context.Context, g *globalOptions, o *clusterStatusOptions, out io.Writer) error {
+	term := isTerminal(out)
+	tick := time.NewTicker(o.interval)
+	defer tick.Stop()
+	for {
+		st, err := gatherClusterStatus(ctx, g, o.topics, o.timeout)
+		if ctx.Err() != nil {
+			return nil
+		}
+		var b bytes.Buffer
+		switch {
+		case o.format == "json" && err != nil:
+			_ = writeJSON(&b, map[string]string{"time": time.Now().UTC().Format(time.RFC3339), "error": errorMessage(err, g.broker)})
+		case o.format == "json":
+			_ = writeJSON(&b, st)
+		default:
+			if term {
+				b.WriteString("\033[H\033[2J") // home and clear: the new status replaces the last
+			}
+			fmt.Fprintf(&b, "%s (every %s; Ctrl-C stops)\n", time.Now().Format("2006-01-02 15:04:05"), o.interval)
+			if err != nil {
+				fmt.Fprintf(&b, "sluice: %s\n", errorMessage(err, g.broker))
+			} else {
+				_ = printClusterStatus(&b, st)
+			}
+			if !term {
+				b.WriteString("\n")
+			}
+		}
+		if _, err := out.Write(b.Bytes()); err != nil {
+			return fmt.Errorf("write output: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
 }
 
 // topicView is one broker's answer to DescribeTopic for one topic.
@@ -158,17 +229,37 @@ type brokerStatus struct {
 type partitionStatus struct {
 	Topic     string `json:"topic"`
 	Partition int32  `json:"partition"`
+	// State is what an operator looks at first: leaderless, under-replicated,
+	// unknown (the leader's broker did not say which replicas are in sync)
+	// or ok.
+	State string `json:"state"`
 	// LeaderID is 0 while no leader is known.
-	LeaderID   uint64          `json:"leader_id"`
-	ReplicaIDs []uint64        `json:"replica_ids"`
-	Replicas   []replicaStatus `json:"replicas"`
+	LeaderID   uint64   `json:"leader_id"`
+	ReplicaIDs []uint64 `json:"replica_ids"`
+	// InSyncReplicaIDs are the replicas the leader's broker reports in sync
+	// (the leader included); null when unknown.
+	InSyncReplicaIDs []uint64        `json:"in_sync_replica_ids"`
+	Replicas         []replicaStatus `json:"replicas"`
 }
+
+// The partition states, in the order cluster status lists them.
+const (
+	stateLeaderless      = "leaderless"
+	stateUnderReplicated = "under-replicated"
+	stateUnknown         = "unknown"
+	stateOK              = "ok"
+)
+
+var stateOrder = map[string]int{stateLeaderless: 0, stateUnderReplicated: 1, stateUnknown: 2, stateOK: 3}
 
 // replicaStatus is one broker's replica of a partition as that broker
 // reported it. The offsets are nil when the broker did not answer.
 type replicaStatus struct {
-	BrokerID       uint64 `json:"broker_id"`
-	Leader         bool   `json:"leader"`
+	BrokerID uint64 `json:"broker_id"`
+	Leader   bool   `json:"leader"`
+	// InSync is whether the leader counts this replica in sync; null when
+	// unknown.
+	InSync         *bool  `json:"in_sync"`
 	HighWatermark  *int64 `json:"high_watermark"`
 	LogStartOffset *int64 `json:"log_start_offset"`
 	// Lag is the leader's high watermark minus this replica's, at least 0;
@@ -203,6 +294,10 @@ func buildClusterStatus(cluster *sluicev1.DescribeClusterResponse, meta *sluicev
 			st.Partitions = append(st.Partitions, partitionStatusOf(t.GetName(), p, views))
 		}
 	}
+	// Those that need attention first; by topic and partition within a state.
+	slices.SortStableFunc(st.Partitions, func(a, b partitionStatus) int {
+		return cmp.Compare(stateOrder[a.State], stateOrder[b.State])
+	})
 	return st
 }
 
@@ -228,7 +323,39 @@ func partitionStatusOf(topic string, p *sluicev1.PartitionMetadata, views map[ui
 	for i := range ps.Replicas {
 		ps.Replicas[i].Lag = lag(leaderHW, ps.Replicas[i].HighWatermark)
 	}
+	ps.InSyncReplicaIDs = inSyncReplicas(views, ps.LeaderID, topic, p.GetPartition())
+	switch {
+	case ps.LeaderID == 0:
+		ps.State = stateLeaderless
+	case ps.InSyncReplicaIDs == nil:
+		ps.State = stateUnknown
+	case len(ps.InSyncReplicaIDs) < len(ps.ReplicaIDs):
+		ps.State = stateUnderReplicated
+	default:
+		ps.State = stateOK
+	}
+	if ps.InSyncReplicaIDs != nil {
+		for i := range ps.Replicas {
+			ps.Replicas[i].InSync = new(slices.Contains(ps.InSyncReplicaIDs, ps.Replicas[i].BrokerID))
+		}
+	}
 	return ps
+}
+
+// inSyncReplicas is what the leader's broker reported as the partition's
+// in-sync replicas; nil when it did not (it did not answer, or it is a
+// broker that does not report them).
+func inSyncReplicas(views map[uint64]brokerView, leader uint64, topic string, partition int32) []uint64 {
+	tv, ok := views[leader].topics[topic]
+	if leader == 0 || !ok || tv.err != nil {
+		return nil
+	}
+	for _, pd := range tv.desc.GetPartitions() {
+		if pd.GetPartition() == partition && len(pd.GetInSyncReplicaIds()) > 0 {
+			return slices.Clone(pd.GetInSyncReplicaIds())
+		}
+	}
+	return nil
 }
 
 // replicaOffsets finds what broker id reported about its replica of the
@@ -270,6 +397,15 @@ func lag(leaderHW, hw *int64) *int64 {
 // wrapping; other errors as they are.
 func statusMessage(err error) string {
 	if st, ok := status.FromError(err); ok && st.Message() != "" {
+		if reason, ok := connectFailure(st.Message()); ok && st.Code() == codes.Unavailable {
+			return "cannot connect: " + reason
+		}
+		if st.Code() == codes.Unavailable && lostConnection(st.Message()) {
+			return "the connection was lost"
+		}
+		if st.Code() == codes.DeadlineExceeded {
+			return "no answer within --timeout"
+		}
 		return st.Message()
 	}
 	return err.Error()

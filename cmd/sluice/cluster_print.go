@@ -32,20 +32,30 @@ func printClusterStatus(out io.Writer, st *clusterStatus) error {
 
 func printReplicaTable(out io.Writer, parts []partitionStatus) error {
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "TOPIC\tPARTITION\tLEADER\tREPLICAS\tREPLICA\tHIGH WATERMARK\tLOG START\tLAG")
+	fmt.Fprintln(tw, "TOPIC\tPARTITION\tSTATE\tLEADER\tREPLICAS\tREPLICA\tIN SYNC\tHIGH WATERMARK\tLOG START\tLAG")
 	for _, p := range parts {
-		topic, part := p.Topic, strconv.Itoa(int(p.Partition))
+		topic, part, state := p.Topic, strconv.Itoa(int(p.Partition)), p.State
 		leader, replicas := formatLeader(p.LeaderID), formatIDs(p.ReplicaIDs)
 		if len(p.Replicas) == 0 {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\t\t\t\n", topic, part, leader, replicas)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\t\t\t\t\n", topic, part, state, leader, replicas)
 		}
 		for _, r := range p.Replicas {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", topic, part, leader, replicas,
-				replicaName(r), optInt(r.HighWatermark), optInt(r.LogStartOffset), optInt(r.Lag))
-			topic, part, leader, replicas = "", "", "", "" // shown on the first replica's line only
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", topic, part, state, leader, replicas,
+				replicaName(r), optBool(r.InSync), optInt(r.HighWatermark), optInt(r.LogStartOffset), optInt(r.Lag))
+			topic, part, state, leader, replicas = "", "", "", "", "" // shown on the first replica's line only
 		}
 	}
 	return tw.Flush()
+}
+
+func optBool(v *bool) string {
+	switch {
+	case v == nil:
+		return "?"
+	case *v:
+		return "yes"
+	}
+	return "no"
 }
 
 // replicaName marks the leader's replica with a star.
@@ -59,6 +69,7 @@ func replicaName(r replicaStatus) string {
 // statusSummary counts what an operator looks for first.
 type statusSummary struct {
 	partitions, leaderless    int
+	underReplicated           int
 	replicas, behind, unknown int
 	reasons                   []string // why lags are unknown, each once
 	// The replica furthest behind its leader.
@@ -78,8 +89,11 @@ func summarize(st *clusterStatus) statusSummary {
 		down[b.ID] = b.Error != ""
 	}
 	for _, p := range st.Partitions {
-		if p.LeaderID == 0 {
+		switch p.State {
+		case stateLeaderless:
 			s.leaderless++
+		case stateUnderReplicated:
+			s.underReplicated++
 		}
 		for _, r := range p.Replicas {
 			s.replicas++
@@ -126,8 +140,8 @@ func unknownLagReason(p partitionStatus, r replicaStatus, down map[uint64]bool) 
 
 func printSummary(out io.Writer, st *clusterStatus) error {
 	s := summarize(st)
-	fmt.Fprintf(out, "%s, %s without a leader; %s of %s behind the leader",
-		plural(int64(s.partitions), "partition"), groupDigits(int64(s.leaderless)),
+	fmt.Fprintf(out, "%s, %s without a leader, %s under-replicated; %s of %s behind the leader",
+		plural(int64(s.partitions), "partition"), groupDigits(int64(s.leaderless)), groupDigits(int64(s.underReplicated)),
 		groupDigits(int64(s.behind)), plural(int64(s.replicas), "replica"))
 	if s.behind > 0 {
 		fmt.Fprintf(out, " (furthest: %s partition %d, replica %d, %s)",

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -69,14 +70,39 @@ func TestClusterStatusOnProcessCluster(t *testing.T) {
 		t.Errorf("%d brokers marked controller", controllers)
 	}
 
+	// Every leader reports all three replicas in sync.
+	waitForT(t, "every partition to be ok with replicas 1,2,3 in sync", func() bool {
+		st = statusOf(t, c.brokers[2])
+		for _, p := range st.Partitions {
+			if p.State != stateOK || !slices.Equal(p.InSyncReplicaIDs, []uint64{1, 2, 3}) {
+				return false
+			}
+		}
+		return len(st.Partitions) == 2
+	})
 	text := b1.mustCLI("", "cluster", "status")
-	for _, want := range []string{"BROKER  ADDRESS", "HIGH WATERMARK", "2 partitions, 0 without a leader; 0 of 6 replicas behind the leader"} {
+	for _, want := range []string{"BROKER  ADDRESS", "HIGH WATERMARK", "2 partitions, 0 without a leader, 0 under-replicated; 0 of 6 replicas behind the leader"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("text status lacks %q:\n%s", want, text)
 		}
 	}
 
 	c.brokers[3].kill()
+	// Broker 3's replicas drop out of their leaders' in-sync sets (within
+	// about two election timeouts): both partitions are under-replicated.
+	waitForT(t, "both partitions to be under-replicated with replicas 1,2 in sync", func() bool {
+		st = statusOf(t, b1, "--topic", "orders")
+		for _, p := range st.Partitions {
+			if p.State != stateUnderReplicated || !slices.Equal(p.InSyncReplicaIDs, []uint64{1, 2}) {
+				return false
+			}
+		}
+		return len(st.Partitions) == 2
+	})
+	text = b1.mustCLI("", "cluster", "status")
+	if want := "2 partitions, 0 without a leader, 2 under-replicated;"; !strings.Contains(text, want) {
+		t.Errorf("text status lacks %q:\n%s", want, text)
+	}
 	st = statusOf(t, b1, "--topic", "orders")
 	for _, b := range st.Brokers {
 		if (b.ID == 3) != (b.Error != "") {

@@ -5,9 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -18,7 +21,8 @@ import (
 
 // statusFixture is a three-broker cluster with one topic of two partitions:
 // partition 0 led by broker 1, whose followers are 5 and 0 records behind;
-// partition 1 without a leader. Broker 3 does not answer.
+// partition 1 without a leader. Broker 3 does not answer, and broker 1, the
+// leader of partition 0, counts only itself and broker 2 in sync.
 func statusFixture() (*sluicev1.DescribeClusterResponse, *sluicev1.GetMetadataResponse, map[uint64]brokerView) {
 	cluster := &sluicev1.DescribeClusterResponse{
 		ClusterId: "c1", ControllerId: 2,
@@ -34,14 +38,14 @@ func statusFixture() (*sluicev1.DescribeClusterResponse, *sluicev1.GetMetadataRe
 			{Partition: 1, LeaderId: 0, ReplicaIds: []uint64{2, 1}},
 		}},
 	}}
-	desc := func(hw0, hw1 int64) topicView {
+	desc := func(hw0, hw1 int64, isr0 ...uint64) topicView {
 		return topicView{desc: &sluicev1.TopicDescription{Name: "orders", Partitions: []*sluicev1.PartitionDescription{
-			{Partition: 0, HighWatermark: hw0, LogStartOffset: 2},
+			{Partition: 0, HighWatermark: hw0, LogStartOffset: 2, InSyncReplicaIds: isr0},
 			{Partition: 1, HighWatermark: hw1},
 		}}}
 	}
 	views := map[uint64]brokerView{
-		1: {topics: map[string]topicView{"orders": desc(120, 7)}},
+		1: {topics: map[string]topicView{"orders": desc(120, 7, 1, 2)}},
 		2: {topics: map[string]topicView{"orders": desc(115, 9)}},
 		3: {err: status.Error(codes.Unavailable, "connection refused")},
 	}
@@ -63,7 +67,17 @@ func TestBuildClusterStatus(t *testing.T) {
 	if !st.Brokers[1].Controller || st.Brokers[0].Controller || st.Brokers[2].Error != "connection refused" {
 		t.Fatalf("brokers = %+v", st.Brokers)
 	}
-	p0 := st.Partitions[0]
+	// The partition without a leader first, then the under-replicated one.
+	p0, p1 := st.Partitions[1], st.Partitions[0]
+	if p1.Partition != 1 || p1.State != stateLeaderless || p0.Partition != 0 || p0.State != stateUnderReplicated ||
+		!slices.Equal(p0.InSyncReplicaIDs, []uint64{1, 2}) || p1.InSyncReplicaIDs != nil {
+		t.Fatalf("partitions = %+v", st.Partitions)
+	}
+	for i, want := range []bool{true, true, false} {
+		if r := p0.Replicas[i]; r.InSync == nil || *r.InSync != want {
+			t.Errorf("partition 0 replica %d in sync %v, want %v", r.BrokerID, r.InSync, want)
+		}
+	}
 	tests := []struct {
 		id     uint64
 		leader bool
@@ -84,8 +98,8 @@ func TestBuildClusterStatus(t *testing.T) {
 	if *p0.Replicas[0].LogStartOffset != 2 {
 		t.Errorf("log start = %d, want 2", *p0.Replicas[0].LogStartOffset)
 	}
-	for _, r := range st.Partitions[1].Replicas {
-		if r.HighWatermark == nil || r.Lag != nil {
+	for _, r := range p1.Replicas {
+		if r.HighWatermark == nil || r.Lag != nil || r.InSync != nil {
 			t.Errorf("partition 1 (no leader) replica %d: hw %v lag %v; want a high watermark and no lag", r.BrokerID, deref(r.HighWatermark), deref(r.Lag))
 		}
 	}
@@ -160,14 +174,14 @@ BROKER  ADDRESS         RACK  CONTROLLER  STATUS
 2       127.0.0.1:7072  -     yes         ok
 3       127.0.0.1:7073  -                 unreachable
 
-TOPIC   PARTITION  LEADER  REPLICAS  REPLICA  HIGH WATERMARK  LOG START  LAG
-orders  0          1       1,2,3     1*       120             2          0
-                                     2        115             2          5
-                                     3        ?               ?          ?
-orders  1          none    2,1       2        9               0          ?
-                                     1        7               0          ?
+TOPIC   PARTITION  STATE             LEADER  REPLICAS  REPLICA  IN SYNC  HIGH WATERMARK  LOG START  LAG
+orders  1          leaderless        none    2,1       2        ?        9               0          ?
+                                                       1        ?        7               0          ?
+orders  0          under-replicated  1       1,2,3     1*       yes      120             2          0
+                                                       2        yes      115             2          5
+                                                       3        no       ?               ?          ?
 
-2 partitions, 1 without a leader; 1 of 5 replicas behind the leader (furthest: orders partition 0, replica 2, 5 records); lag unknown for 3
+2 partitions, 1 without a leader, 1 under-replicated; 1 of 5 replicas behind the leader (furthest: orders partition 0, replica 2, 5 records); lag unknown for 3
 broker 3 (127.0.0.1:7073) did not answer: connection refused
 partitions without a leader have no lag
 `
@@ -189,7 +203,7 @@ func TestClusterStatusJSON(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
 		t.Fatal(err)
 	}
-	r := got.Partitions[0].Replicas
+	r := got.Partitions[1].Replicas
 	if r[1]["lag"] != float64(5) || r[1]["high_watermark"] != float64(115) || r[2]["lag"] != nil || r[2]["error"] == nil {
 		t.Errorf("replicas = %v", r)
 	}
@@ -208,7 +222,14 @@ type fakeClusterBroker struct {
 	sluicev1.UnimplementedAdminServiceServer
 	id      uint64
 	brokers *[]*sluicev1.Broker
+	mu      sync.Mutex
 	hw      map[int32]int64
+}
+
+func (f *fakeClusterBroker) setHW(p int32, hw int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.hw[p] = hw
 }
 
 func (f *fakeClusterBroker) DescribeCluster(context.Context, *sluicev1.DescribeClusterRequest) (*sluicev1.DescribeClusterResponse, error) {
@@ -228,6 +249,8 @@ func (f *fakeClusterBroker) GetMetadata(_ context.Context, req *sluicev1.GetMeta
 }
 
 func (f *fakeClusterBroker) DescribeTopic(_ context.Context, req *sluicev1.DescribeTopicRequest) (*sluicev1.DescribeTopicResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	d := &sluicev1.TopicDescription{Name: req.GetName()}
 	for p := range int32(2) {
 		d.Partitions = append(d.Partitions, &sluicev1.PartitionDescription{Partition: p, HighWatermark: f.hw[p]})
@@ -269,5 +292,160 @@ func TestClusterStatusCommand(t *testing.T) {
 	res = runCLI(t, nil, "--broker", brokers[0].GetAddress(), "cluster", "status", "--format", "yaml")
 	if res.code == 0 || !strings.Contains(res.stderr, "invalid --format") {
 		t.Errorf("--format yaml: %+v", res)
+	}
+}
+
+// TestClusterStatusListsTroubleFirst: leaderless partitions, then
+// under-replicated ones, then those whose in-sync replicas are unknown, then
+// the healthy ones, each group by topic and partition.
+func TestClusterStatusListsTroubleFirst(t *testing.T) {
+	cluster := &sluicev1.DescribeClusterResponse{Brokers: []*sluicev1.Broker{{Id: 1}, {Id: 2}}}
+	meta := &sluicev1.GetMetadataResponse{Topics: []*sluicev1.TopicMetadata{
+		{Name: "b", Partitions: []*sluicev1.PartitionMetadata{
+			{Partition: 0, LeaderId: 1, ReplicaIds: []uint64{1, 2}}, // ok
+			{Partition: 1, LeaderId: 0, ReplicaIds: []uint64{1, 2}}, // leaderless
+			{Partition: 2, LeaderId: 2, ReplicaIds: []uint64{2, 1}}, // unknown: broker 2 does not say
+		}},
+		{Name: "a", Partitions: []*sluicev1.PartitionMetadata{
+			{Partition: 0, LeaderId: 1, ReplicaIds: []uint64{1, 2}}, // under-replicated
+			{Partition: 1, LeaderId: 1, ReplicaIds: []uint64{1, 2}}, // ok
+		}},
+	}}
+	views := map[uint64]brokerView{
+		1: {topics: map[string]topicView{
+			"a": {desc: &sluicev1.TopicDescription{Partitions: []*sluicev1.PartitionDescription{
+				{Partition: 0, InSyncReplicaIds: []uint64{1}}, {Partition: 1, InSyncReplicaIds: []uint64{1, 2}}}}},
+			"b": {desc: &sluicev1.TopicDescription{Partitions: []*sluicev1.PartitionDescription{
+				{Partition: 0, InSyncReplicaIds: []uint64{1, 2}}, {Partition: 1}, {Partition: 2}}}},
+		}},
+		2: {topics: map[string]topicView{
+			"a": {desc: &sluicev1.TopicDescription{Partitions: []*sluicev1.PartitionDescription{{Partition: 0}, {Partition: 1}}}},
+			"b": {desc: &sluicev1.TopicDescription{Partitions: []*sluicev1.PartitionDescription{{Partition: 0}, {Partition: 1}, {Partition: 2}}}},
+		}},
+	}
+	var got []string
+	for _, p := range buildClusterStatus(cluster, meta, views).Partitions {
+		got = append(got, fmt.Sprintf("%s/%d %s", p.Topic, p.Partition, p.State))
+	}
+	want := []string{"b/1 leaderless", "a/0 under-replicated", "b/2 unknown", "a/1 ok", "b/0 ok"}
+	if !slices.Equal(got, want) {
+		t.Errorf("order = %q\nwant %q", got, want)
+	}
+}
+
+// cancelAfter is an output that cancels the watch after n writes.
+type cancelAfter struct {
+	mu     sync.Mutex
+	b      bytes.Buffer
+	n      int
+	cancel context.CancelFunc
+	onEach func(i int)
+}
+
+func (c *cancelAfter) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.b.Write(p)
+	c.n--
+	if c.onEach != nil {
+		c.onEach(c.n)
+	}
+	if c.n == 0 {
+		c.cancel()
+	}
+	return len(p), nil
+}
+
+// TestClusterStatusWatchRefreshes: --watch asks the brokers again every
+// interval, shows what changed, and ends without error when interrupted; a
+// broker that stops answering is shown, and the watch goes on.
+func TestClusterStatusWatchRefreshes(t *testing.T) {
+	var brokers []*sluicev1.Broker
+	fakes := []*fakeClusterBroker{}
+	for i := range 3 {
+		f := &fakeClusterBroker{id: uint64(i + 1), brokers: &brokers, hw: map[int32]int64{0: 10, 1: 10}}
+		fakes = append(fakes, f)
+		addr := startServer(t, func(s *grpc.Server) { sluicev1.RegisterAdminServiceServer(s, f) })
+		brokers = append(brokers, &sluicev1.Broker{Id: f.id, Address: addr})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := &cancelAfter{n: 3, cancel: cancel}
+	// After the first status broker 2 has more; the second shows it.
+	out.onEach = func(left int) {
+		if left == 2 {
+			fakes[1].setHW(0, 25)
+		}
+	}
+	g := &globalOptions{broker: brokers[0].GetAddress()}
+	o := &clusterStatusOptions{format: "json", timeout: 5 * time.Second, watch: true, interval: 10 * time.Millisecond}
+	done := make(chan error, 1)
+	go func() { done <- watchClusterStatus(ctx, g, o, out) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("watch ended with %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("watch did not end when cancelled")
+	}
+	lines := strings.Split(strings.TrimSpace(out.b.String()), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("want 3 statuses, one JSON object per line:\n%s", out.b.String())
+	}
+	hwOf := func(line string) int64 {
+		var st clusterStatus
+		if err := json.Unmarshal([]byte(line), &st); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range st.Partitions {
+			for _, r := range p.Replicas {
+				if p.Partition == 0 && r.BrokerID == 2 {
+					return *r.HighWatermark
+				}
+			}
+		}
+		return -1
+	}
+	if first, last := hwOf(lines[0]), hwOf(lines[2]); first != 10 || last != 25 {
+		t.Errorf("broker 2's high watermark of partition 0: first %d, last %d; want 10 then 25", first, last)
+	}
+
+	// Text, not on a terminal: statuses follow each other under their time;
+	// an unreachable --broker is said in the status and the watch goes on.
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	text := &cancelAfter{n: 2, cancel: cancel}
+	g = &globalOptions{broker: "127.0.0.1:1"}
+	o.format = "text"
+	if err := watchClusterStatus(ctx, g, o, text); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(text.b.String(), "sluice: cannot reach the broker at 127.0.0.1:1: connection refused"); n != 2 ||
+		strings.Count(text.b.String(), "(every 10ms; Ctrl-C stops)\n") != 2 || strings.Contains(text.b.String(), "\033[") {
+		t.Errorf("text watch of an unreachable broker:\n%q", text.b.String())
+	}
+	if res := runCLI(t, nil, "--broker", brokers[0].GetAddress(), "cluster", "status", "--watch", "--interval", "0s"); res.code != 1 ||
+		!strings.Contains(res.stderr, "invalid --interval 0s: must be positive") {
+		t.Errorf("--interval 0s: %+v", res)
+	}
+}
+
+// TestClusterStatusSaysWhyABrokerDidNotAnswer: gRPC's dialing text becomes
+// the reason in a few words.
+func TestClusterStatusSaysWhyABrokerDidNotAnswer(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		want string
+	}{
+		{status.Error(codes.Unavailable, `connection error: desc = "transport: Error while dialing: dial tcp 127.0.0.1:7073: connect: connection refused"`),
+			"cannot connect: connection refused"},
+		{status.Error(codes.Unavailable, "error reading from server: EOF"), "the connection was lost"},
+		{status.Error(codes.DeadlineExceeded, "context deadline exceeded"), "no answer within --timeout"},
+		{errors.New("plain"), "plain"},
+	} {
+		if got := statusMessage(tt.err); got != tt.want {
+			t.Errorf("statusMessage(%v) = %q, want %q", tt.err, got, tt.want)
+		}
 	}
 }

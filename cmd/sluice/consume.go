@@ -33,7 +33,7 @@ func newConsumeCmd(g *globalOptions) *cobra.Command {
 			"partitions, which it reads from the group's committed offsets (--reset where\n" +
 			"there are none), committing each record after printing it (at least once).\n" +
 			"Without --follow it stops when no record came for --idle.",
-		Args: cobra.ExactArgs(1),
+		Args: useArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.groupOpts.group != "" {
 				if err := o.checkGroupFlags(cmd); err != nil {

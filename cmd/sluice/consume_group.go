@@ -36,7 +36,7 @@ func consumeGroup(ctx context.Context, g *globalOptions, topic string, o *consum
 	default:
 		return fmt.Errorf("invalid --reset %q: use earliest or latest", o.groupOpts.reset)
 	}
-	client, err := g.newSDKClient()
+	client, err := connectFor(ctx, g, topic)
 	if err != nil {
 		return err
 	}
@@ -63,28 +63,52 @@ func consumeGroup(ctx context.Context, g *globalOptions, topic string, o *consum
 	if err != nil {
 		return err
 	}
-	err = readGroup(ctx, gc, o, printer)
+	err = readGroup(ctx, gc, o, printer, g.broker, func(err error) {
+		fmt.Fprintf(stderr, "sluice: group %s: not in the group yet, still trying: %s\n", o.groupOpts.group, errorMessage(err, g.broker))
+	})
 	if cerr := gc.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("commit offsets of group %q: %w", o.groupOpts.group, cerr)
 	}
 	return err
 }
 
-func readGroup(ctx context.Context, gc *sluice.GroupConsumer, o *consumeOptions, printer *recordPrinter) error {
+// followCheck is how often a --follow member that gets no records looks at
+// whether it is in its group at all.
+const followCheck = 5 * time.Second
+
+// readGroup prints the group's records. A member that gets no record for
+// --idle (or, with --follow, for followCheck) asks why: if it is not in the
+// group (the coordinator refused it or cannot be reached) that is an error,
+// or with --follow a warning, given to warn once per distinct reason.
+func readGroup(ctx context.Context, gc *sluice.GroupConsumer, o *consumeOptions, printer *recordPrinter, broker string, warn func(error)) error {
 	var printed int64
+	lastWarning := ""
 	for o.max == 0 || printed < o.max {
-		nctx, cancel := ctx, context.CancelFunc(func() {})
-		if !o.follow {
-			nctx, cancel = context.WithTimeout(ctx, o.groupOpts.idle)
+		wait := o.groupOpts.idle
+		if o.follow {
+			wait = followCheck
 		}
+		nctx, cancel := context.WithTimeout(ctx, wait)
 		rec, err := gc.Next(nctx)
 		cancel()
 		switch {
 		case err == nil:
 		case ctx.Err() != nil:
 			return nil // interrupted: what was printed is the result
-		case errors.Is(err, context.DeadlineExceeded) && !o.follow:
-			return nil // idle: caught up
+		case errors.Is(err, context.DeadlineExceeded):
+			serr := gc.SessionErr()
+			if serr != nil && !o.follow {
+				// Worded here: errorMessage would keep only the status.
+				return fmt.Errorf("could not join group %s within --idle %s: %s", o.groupOpts.group, o.groupOpts.idle, errorMessage(serr, broker))
+			}
+			if serr != nil && serr.Error() != lastWarning {
+				lastWarning = serr.Error()
+				warn(serr)
+			}
+			if !o.follow {
+				return nil // idle: caught up
+			}
+			continue
 		default:
 			return fmt.Errorf("consume in group %q: %w", o.groupOpts.group, err)
 		}

@@ -29,6 +29,7 @@ type devOptions struct {
 	basePort     int
 	dataDir      string
 	logLevel     string
+	logFormat    string
 	startTimeout time.Duration
 	stopTimeout  time.Duration
 	tls          bool
@@ -46,7 +47,7 @@ func newDevCmd() *cobra.Command {
 			"them gracefully; running again with the same --data-dir keeps the data.\n" +
 			"A broker that exits (or is killed, to try a failover) is reported and the\n" +
 			"others keep running.",
-		Args: cobra.NoArgs,
+		Args: useArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.validate(); err != nil {
 				return err
@@ -59,6 +60,7 @@ func newDevCmd() *cobra.Command {
 	f.IntVar(&o.basePort, "base-port", 7071, "`PORT` of broker 1; broker K listens on PORT+K-1")
 	f.StringVar(&o.dataDir, "data-dir", "./sluice-dev", "`DIR` holding each broker's data directory")
 	f.StringVar(&o.logLevel, "log-level", "info", "the brokers' log `LEVEL`: debug, info, warn or error")
+	f.StringVar(&o.logFormat, "log-format", "text", "the brokers' log `FORMAT`: text or json (each line still gets its [broker K] prefix)")
 	f.DurationVar(&o.startTimeout, "start-timeout", time.Minute, "how long to wait for every broker to serve")
 	f.DurationVar(&o.stopTimeout, "stop-timeout", time.Minute, "how long to wait for the brokers to stop before killing them")
 	f.BoolVar(&o.tls, "tls", false, "serve TLS (mTLS between brokers) with a local CA and certificates made in --data-dir/tls; prints the client flags")
@@ -70,7 +72,9 @@ func (o *devOptions) validate() error {
 	case o.brokers < 1 || o.brokers > 99:
 		return fmt.Errorf("invalid --brokers %d: want 1 to 99", o.brokers)
 	case o.basePort < 1 || o.basePort+o.brokers-1 > 65535:
-		return fmt.Errorf("invalid --base-port %d: the ports of %d brokers must lie in 1-65535", o.basePort, o.brokers)
+		return fmt.Errorf("invalid --base-port %d: the ports of %s must lie in 1-65535", o.basePort, plural(int64(o.brokers), "broker"))
+	case o.logFormat != "text" && o.logFormat != "json":
+		return fmt.Errorf("invalid --log-format %q: want text or json", o.logFormat)
 	case o.dataDir == "":
 		return errors.New("--data-dir must not be empty")
 	case o.startTimeout <= 0 || o.stopTimeout <= 0:
@@ -102,7 +106,7 @@ func (o *devOptions) brokerDir(k int) string {
 func (o *devOptions) serveArgs(k int) []string {
 	args := []string{
 		"serve", "--node-id", strconv.Itoa(k), "--listen", o.addr(k), "--data-dir", o.brokerDir(k),
-		"--initial-controllers", o.controllers(), "--log-level", o.logLevel,
+		"--initial-controllers", o.controllers(), "--log-level", o.logLevel, "--log-format", o.logFormat,
 	}
 	if o.tls {
 		args = append(args, o.tlsServeArgs(k)...)
@@ -138,8 +142,8 @@ func (o *devOptions) checkDataDir() (reused bool, err error) {
 		return false, fmt.Errorf("%s: %w", path, err)
 	}
 	if got != want {
-		return false, fmt.Errorf("%s holds a cluster of %d brokers on %s from port %d: run with --brokers %d --base-port %d, or use another --data-dir",
-			o.dataDir, got.Brokers, got.Host, got.BasePort, got.Brokers, got.BasePort)
+		return false, fmt.Errorf("%s holds a cluster of %s on %s from port %d: run with --brokers %d --base-port %d, or use another --data-dir",
+			o.dataDir, plural(int64(got.Brokers), "broker"), got.Host, got.BasePort, got.Brokers, got.BasePort)
 	}
 	return true, nil
 }

@@ -153,16 +153,24 @@ func TestDevCluster(t *testing.T) {
 		t.Fatalf("sluice dev after SIGTERM: %v\nstderr:\n%s", err, d.stderr)
 	}
 	assertGone(t, pids)
+	if want := "sluice dev: 3 brokers stopped; their data is kept in " + dir; !strings.Contains(d.stdout.String(), want) {
+		t.Errorf("stopped sluice dev does not say %q:\n%s", want, d.stdout)
+	}
 
 	res := runCLI(t, nil, "dev", "--brokers", "2", "--base-port", strconv.Itoa(base), "--data-dir", dir)
 	if res.code == 0 || !strings.Contains(res.stderr, "holds a cluster of 3 brokers") {
 		t.Errorf("restart with another --brokers: %+v", res)
 	}
 
-	d = startDev(t, args...)
+	// Restarted with JSON logs: the brokers serve (dev recognises their
+	// JSON "serving" line) and each line is one JSON object after its prefix.
+	d = startDev(t, append(args, "--log-format", "json")...)
 	pids = d.waitServing(t)
 	if !strings.Contains(d.stdout.String(), "data kept in "+dir) {
 		t.Errorf("restart does not say it kept the data:\n%s", d.stdout)
+	}
+	if want := `[broker 2] {"time":`; !strings.Contains(d.stderr.String(), want) {
+		t.Errorf("stderr with --log-format json has no line starting %q:\n%s", want, d.stderr)
 	}
 	if got := cli.mustCLI("", "consume", "orders", "--partition", "1"); got != "one\ntwo\nthree\n" {
 		t.Errorf("consume after restart = %q", got)
@@ -182,6 +190,8 @@ func TestDevOptions(t *testing.T) {
 		{[]string{"--base-port", "65535"}, "invalid --base-port 65535"},
 		{[]string{"--data-dir", ""}, "--data-dir must not be empty"},
 		{[]string{"--stop-timeout", "0s"}, "must be positive"},
+		{[]string{"--log-format", "yaml"}, `invalid --log-format "yaml": want text or json`},
+		{[]string{"--broker", "127.0.0.1:7070"}, "--broker is a client flag; sluice dev does not use it"},
 	}
 	for _, tt := range tests {
 		res := runCLI(t, nil, append([]string{"dev"}, tt.args...)...)
@@ -189,9 +199,9 @@ func TestDevOptions(t *testing.T) {
 			t.Errorf("dev %v = %+v, want an error containing %q", tt.args, res, tt.want)
 		}
 	}
-	o := &devOptions{brokers: 2, basePort: 9000, dataDir: "d", logLevel: "info"}
+	o := &devOptions{brokers: 2, basePort: 9000, dataDir: "d", logLevel: "info", logFormat: "json"}
 	got := strings.Join(o.serveArgs(2), " ")
-	want := "serve --node-id 2 --listen 127.0.0.1:9001 --data-dir d/broker-2 --initial-controllers 1@127.0.0.1:9000,2@127.0.0.1:9001 --log-level info"
+	want := "serve --node-id 2 --listen 127.0.0.1:9001 --data-dir d/broker-2 --initial-controllers 1@127.0.0.1:9000,2@127.0.0.1:9001 --log-level info --log-format json"
 	if got != want {
 		t.Errorf("serve args:\n got %s\nwant %s", got, want)
 	}

@@ -16,8 +16,9 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// devServingRE matches the line a broker logs once it serves clients.
-var devServingRE = regexp.MustCompile(`msg="sluice broker serving"`)
+// devServingRE matches the line a broker logs once it serves clients, in
+// either --log-format.
+var devServingRE = regexp.MustCompile(`msg="sluice broker serving"|"msg":"sluice broker serving"`)
 
 // devBroker is one `sluice serve` child of sluice dev.
 type devBroker struct {
@@ -129,7 +130,14 @@ func runDev(cmd *cobra.Command, o *devOptions) error {
 		}
 	}
 	logs.line("[dev] ", []byte("stopping the brokers"))
-	return stopDevBrokers(procs, o.stopTimeout, logs)
+	if err := stopDevBrokers(procs, o.stopTimeout, logs); err != nil {
+		return err
+	}
+	// Said on stdout, where the cluster was listed: Ctrl-C ends in a line
+	// that says what happened and what is left.
+	_, err = fmt.Fprintf(cmd.OutOrStdout(), "sluice dev: %s stopped; their data is kept in %s (the same sluice dev command starts them again)\n",
+		plural(int64(len(procs)), "broker"), o.dataDir)
+	return err
 }
 
 // waitDevServing waits until every broker serves. It returns nil early if ctx

@@ -16,6 +16,8 @@ func newGroupCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "group",
 		Short: "List, describe, delete consumer groups and reset their offsets",
+		Args:  cobra.ArbitraryArgs,
+		RunE:  subcommandsOnly,
 	}
 	cmd.AddCommand(newGroupListCmd(g), newGroupDescribeCmd(g), newGroupDeleteCmd(g), newGroupResetCmd(g))
 	return cmd
@@ -35,7 +37,7 @@ func newGroupListCmd(g *globalOptions) *cobra.Command {
 	return &cobra.Command{
 		Use:   "list",
 		Short: "List consumer groups",
-		Args:  cobra.NoArgs,
+		Args:  useArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return withGroups(g, func(c sluicev1.GroupCoordinatorServiceClient) error {
 				resp, err := c.ListGroups(cmd.Context(), &sluicev1.ListGroupsRequest{})
@@ -57,7 +59,7 @@ func newGroupDescribeCmd(g *globalOptions) *cobra.Command {
 	return &cobra.Command{
 		Use:   "describe GROUP",
 		Short: "Show a group's state, members and, per partition, committed offset, log end offset and lag",
-		Args:  cobra.ExactArgs(1),
+		Args:  useArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withGroups(g, func(c sluicev1.GroupCoordinatorServiceClient) error {
 				resp, err := c.DescribeGroup(cmd.Context(), &sluicev1.DescribeGroupRequest{GroupId: args[0]})
@@ -73,8 +75,8 @@ func newGroupDescribeCmd(g *globalOptions) *cobra.Command {
 // printGroup prints a description: a header, the members, then one line
 // per partition with its owner ("-" for no commit or no owner).
 func printGroup(out io.Writer, d *sluicev1.DescribeGroupResponse) error {
-	fmt.Fprintf(out, "group %s: %s, generation %d, %d member(s), assignor %s, coordinator broker %d\n",
-		d.GetGroupId(), d.GetState(), d.GetGeneration(), len(d.GetMembers()), orDash(d.GetAssignor()), d.GetCoordinatorId())
+	fmt.Fprintf(out, "group %s: %s, generation %d, %s, assignor %s, coordinator broker %d\n",
+		d.GetGroupId(), d.GetState(), d.GetGeneration(), plural(int64(len(d.GetMembers())), "member"), orDash(d.GetAssignor()), d.GetCoordinatorId())
 	owner := map[string]string{}
 	for _, m := range d.GetMembers() {
 		for _, tp := range m.GetAssigned() {
@@ -107,7 +109,7 @@ func newGroupDeleteCmd(g *globalOptions) *cobra.Command {
 	return &cobra.Command{
 		Use:   "delete GROUP",
 		Short: "Delete a group without members and its committed offsets",
-		Args:  cobra.ExactArgs(1),
+		Args:  useArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withGroups(g, func(c sluicev1.GroupCoordinatorServiceClient) error {
 				if _, err := c.DeleteGroup(cmd.Context(), &sluicev1.DeleteGroupRequest{GroupId: args[0]}); err != nil {
@@ -132,7 +134,7 @@ func newGroupResetCmd(g *globalOptions) *cobra.Command {
 			"a topic or those named: --to earliest, latest, an offset, or an RFC 3339 time\n" +
 			"(the first record at or after it). An offset outside a partition's log is set\n" +
 			"to the nearest end of the log (its start or its end), as Kafka does.",
-		Args: cobra.ExactArgs(1),
+		Args: useArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req := &sluicev1.ResetOffsetsRequest{GroupId: args[0], Topic: topic, Partitions: partitions}
 			start, err := parseFrom(to)
@@ -168,8 +170,12 @@ func newGroupResetCmd(g *globalOptions) *cobra.Command {
 				}
 				if len(clamped) > 0 {
 					// The broker clamps as kafka-consumer-groups --to-offset does.
-					_, err = fmt.Fprintf(out, "offset %s is outside the log of partition(s) %s: set to the nearest end of the log instead\n",
-						to, strings.Join(clamped, " "))
+					noun := "partition"
+					if len(clamped) > 1 {
+						noun = "partitions"
+					}
+					_, err = fmt.Fprintf(out, "offset %s is outside the log of %s %s: set to the nearest end of the log instead\n",
+						to, noun, strings.Join(clamped, " "))
 				}
 				return err
 			})

@@ -40,6 +40,7 @@ type produceConfig struct {
 	partition *int32 // nil lets the producer choose by key
 	producer  sluice.ProducerConfig
 	parser    lineParser
+	broker    string // --broker, for error messages
 }
 
 func newProduceCmd(g *globalOptions) *cobra.Command {
@@ -52,18 +53,19 @@ func newProduceCmd(g *globalOptions) *cobra.Command {
 			"murmur2(key) mod partitions as with Kafka's default partitioner. The producer is\n" +
 			"idempotent by default: a batch sent again after a timeout or a leader change is\n" +
 			"stored once.",
-		Args: cobra.ExactArgs(1),
+		Args: useArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := o.config(args[0], cmd.Flags().Changed("partition"))
 			if err != nil {
 				return err
 			}
-			client, err := g.newSDKClient()
+			cfg.broker = g.broker
+			client, err := connectFor(cmd.Context(), g, args[0])
 			if err != nil {
 				return err
 			}
 			defer client.Close()
-			return produce(cmd.Context(), client, cfg, cmd.InOrStdin(), cmd.OutOrStdout())
+			return produce(cmd.Context(), client, cfg, cmd.InOrStdin(), cmd.OutOrStdout(), newProgress(cmd.ErrOrStderr()))
 		},
 	}
 	f := cmd.Flags()
@@ -159,8 +161,26 @@ func sdkAcks(a sluicev1.Acks) sluice.Acks {
 	return sluice.AcksAll
 }
 
+// failedCount is "1 record failed", "3 records failed".
+func failedCount(n int) string {
+	return countNoun(n, "record") + " failed"
+}
+
+// countNoun is "1 record", "0 records", "100000 records": plural without
+// digit grouping, for lines that scripts read.
+func countNoun(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
 // tally counts the producer's reports; callbacks run on its goroutines.
 type tally struct {
+	// sent and sentBytes count the records handed to the producer, for the
+	// progress line.
+	sent, sentBytes atomic.Int64
+
 	mu       sync.Mutex
 	acked    int
 	failed   int
@@ -187,13 +207,21 @@ func (t *tally) report(_ sluice.RecordMetadata, err error) {
 // produce sends in as records and prints how many were acknowledged. It fails
 // if any record was not acknowledged. Once ctx ends (an interrupt) it stops
 // reading, waits up to interruptGrace for what it sent, and counts the rest
-// as failed.
-func produce(ctx context.Context, client *sluice.Client, cfg *produceConfig, in io.Reader, out io.Writer) error {
+// as failed. On a terminal, pr shows the records sent and acknowledged while
+// it runs (a nil pr shows nothing).
+func produce(ctx context.Context, client *sluice.Client, cfg *produceConfig, in io.Reader, out io.Writer, pr *progress) error {
 	p, err := sluice.NewProducer(client, cfg.producer)
 	if err != nil {
 		return err
 	}
 	var t tally
+	stopProgress := pr.start(func() string {
+		t.mu.Lock()
+		acked := t.acked
+		t.mu.Unlock()
+		return fmt.Sprintf("produce %s: %s sent (%s), %s acknowledged", cfg.topic, plural(t.sent.Load(), "record"),
+			formatBytes(t.sentBytes.Load()), groupDigits(int64(acked)))
+	})
 	inputErr := sendLines(ctx, p, cfg, newLineReader(in), &t)
 	shutdownCtx := context.Background()
 	if ctx.Err() != nil {
@@ -202,15 +230,22 @@ func produce(ctx context.Context, client *sluice.Client, cfg *produceConfig, in 
 		defer cancel()
 	}
 	_ = p.Shutdown(shutdownCtx) // records it fails are counted by their reports
+	stopProgress()
 
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if _, err := fmt.Fprintf(out, "%d records acknowledged\n", t.acked); err != nil {
-		return err
+	// The count of records acknowledged is the result; when nothing was
+	// acknowledged and something failed, the error alone says what happened.
+	if t.acked > 0 || t.failed == 0 {
+		if _, err := fmt.Fprintf(out, "%s acknowledged\n", countNoun(t.acked, "record")); err != nil {
+			return err
+		}
 	}
 	switch {
+	case t.failed > 0 && t.acked == 0:
+		return fmt.Errorf("%s, none acknowledged: %s", failedCount(t.failed), reportMessage(t.firstErr, cfg.broker))
 	case t.failed > 0:
-		return fmt.Errorf("%d records failed: %s", t.failed, reportMessage(t.firstErr))
+		return fmt.Errorf("%s: %s", failedCount(t.failed), reportMessage(t.firstErr, cfg.broker))
 	case ctx.Err() != nil:
 		return nil // interrupted, and everything read was delivered
 	case inputErr != nil:
@@ -237,6 +272,8 @@ func sendLines(ctx context.Context, p *sluice.Producer, cfg *produceConfig, line
 		if err != nil {
 			return fmt.Errorf("line %d: %w", lines.n, err)
 		}
+		t.sent.Add(1)
+		t.sentBytes.Add(int64(len(line)) + 1)
 		p.Produce(ctx, cfg.record(rec), t.report)
 	}
 	return nil
@@ -258,14 +295,16 @@ func (cfg *produceConfig) record(pr *sluicev1.Record) *sluice.Record {
 }
 
 // reportMessage is the failure summary's reason: the broker's own message
-// when it refused the records, else the error.
-func reportMessage(err error) string {
+// when it refused the records (in errorMessage's plain words), else the
+// error.
+func reportMessage(err error, broker string) string {
 	var e *sluice.Error
 	if errors.As(err, &e) && e.Message != "" {
+		msg := errorMessage(e, broker)
 		if errors.Is(err, sluice.ErrDeliveryTimeout) {
-			return fmt.Sprintf("delivery timeout: %s", e.Message)
+			return fmt.Sprintf("delivery timeout: %s", msg)
 		}
-		return e.Message
+		return msg
 	}
 	return err.Error()
 }

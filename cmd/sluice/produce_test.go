@@ -256,8 +256,7 @@ func TestProduceFailures(t *testing.T) {
 					return nil, status.Error(codes.Unavailable, "broker crashed")
 				}
 			},
-			wantStdout: "0 records acknowledged\n",
-			wantStderr: "sluice: 2 records failed: delivery timeout: broker crashed\n",
+			wantStderr: "sluice: 2 records failed, none acknowledged: delivery timeout: broker crashed\n",
 		},
 		{
 			name: "stream ends unanswered",
@@ -265,8 +264,7 @@ func TestProduceFailures(t *testing.T) {
 			answer: func(*fakeLeader) func(*sluicev1.ProduceRequest) (*sluicev1.ProduceResponse, error) {
 				return func(*sluicev1.ProduceRequest) (*sluicev1.ProduceResponse, error) { return nil, nil }
 			},
-			wantStdout: "0 records acknowledged\n",
-			wantStderr: "sluice: 1 records failed: delivery timeout: the stream ended before the broker answered\n",
+			wantStderr: "sluice: 1 record failed, none acknowledged: delivery timeout: the stream ended before the broker answered\n",
 		},
 		{
 			name:       "bad input line after good ones",
@@ -322,7 +320,11 @@ func TestProduceUnknownTopic(t *testing.T) {
 	f := &fakeLeader{}
 	addr := startLeader(t, f)
 	res := runCLI(t, strings.NewReader(numberedLines(1000)), "--broker", addr, "produce", "nope")
-	if res.code != 1 || !strings.HasPrefix(res.stderr, "sluice: 1 records failed: topic \"nope\" not found") {
-		t.Errorf("produce = %+v, want the first record to fail and the input to stop", res)
+	want := "sluice: topic \"nope\" not found (`sluice topic create nope` creates it)\n"
+	if res.code != 1 || res.stdout != "" || res.stderr != want {
+		t.Errorf("produce = %+v, want no count on stdout and stderr %q", res, want)
+	}
+	if reqs, _ := f.sent(); len(reqs) != 0 {
+		t.Errorf("%d produce requests sent to a missing topic", len(reqs))
 	}
 }

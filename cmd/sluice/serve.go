@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -30,6 +31,7 @@ type serveOptions struct {
 	retentionBytes int64
 	retentionCheck time.Duration
 	logLevel       string
+	logFormat      string
 	pprof          string
 	httpListen     string
 	lagPerPart     bool
@@ -45,7 +47,7 @@ func newServeCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run a broker (with no flags: a single-node broker with data in ./sluice-data)",
-		Args:  cobra.NoArgs,
+		Args:  useArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			for _, name := range []string{"tls", "tls-ca", "tls-server-name"} {
 				if cmd.Flags().Changed(name) {
@@ -67,6 +69,7 @@ func newServeCmd() *cobra.Command {
 	f.Int64Var(&o.retentionBytes, "log-retention-bytes", -1, "default retention.bytes of topics: the bytes a partition keeps before its oldest segments are removed (-1: no limit)")
 	f.DurationVar(&o.retentionCheck, "log-retention-check-interval", 30*time.Second, "how often partition leaders look for records past their retention")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	f.StringVar(&o.logFormat, "log-format", "text", "log lines as `FORMAT`: text (key=value) or json (one JSON object per line)")
 	f.StringVar(&o.controllers, "initial-controllers", "", "metadata voters of a new cluster, as id@host:port,...; the same on each of them (a restart needs only --data-dir)")
 	f.StringVar(&o.join, "join", "", "address of a broker of an existing cluster to join (a new broker follows the metadata as a learner)")
 	f.StringVar(&o.httpListen, "http-listen", defaultHTTPListen, "`ADDR` of the HTTP admin listener: /metrics, /healthz, /readyz, /debug/pprof/ (\"\": off); when the default is taken, a free port on 127.0.0.1, logged")
@@ -89,6 +92,9 @@ func (o *serveOptions) run(cmd *cobra.Command) error {
 	if err := o.checkRetention(); err != nil {
 		return err
 	}
+	if _, err := newLogger(io.Discard, o.logFormat, level); err != nil {
+		return err
+	}
 	controllers, err := parseControllers(o.controllers)
 	if err != nil {
 		return err
@@ -106,7 +112,10 @@ func (o *serveOptions) run(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	logger, err := newLogger(cmd.ErrOrStderr(), o.logFormat, level)
+	if err != nil {
+		return err
+	}
 	if err := os.MkdirAll(o.dataDir, 0o755); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
 	}
@@ -130,6 +139,9 @@ func (o *serveOptions) run(cmd *cobra.Command) error {
 	b, err := server.New(cfg)
 	if err != nil {
 		_ = lis.Close()
+		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
+			return fmt.Errorf("--data-dir %s is in use by another process (another sluice serve with the same --data-dir?)", o.dataDir)
+		}
 		return err
 	}
 	warnInsecure(logger, o.listen, tlsFiles.CertFile != "", o.authenticationOn())
@@ -173,6 +185,18 @@ func (o *serveOptions) run(cmd *cobra.Command) error {
 		logger.Info("stopped")
 		return nil
 	}
+}
+
+// newLogger is the broker's logger: slog's text or JSON handler on w.
+func newLogger(w io.Writer, format string, level slog.Level) (*slog.Logger, error) {
+	opts := &slog.HandlerOptions{Level: level}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("invalid --log-format %q: want text or json", format)
 }
 
 // addLimitFlags binds the broker's limits (README "Limits"); 0 keeps a

@@ -20,6 +20,8 @@ func newTopicCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "topic",
 		Short: "Create, list, describe, alter and delete topics",
+		Args:  cobra.ArbitraryArgs,
+		RunE:  subcommandsOnly,
 	}
 	cmd.AddCommand(
 		newTopicCreateCmd(g),
@@ -49,7 +51,7 @@ func newTopicCreateCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "create NAME",
 		Short: "Create a topic",
-		Args:  cobra.ExactArgs(1),
+		Args:  useArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := parseConfigs(configs)
 			if err != nil {
@@ -70,7 +72,7 @@ func newTopicCreateCmd(g *globalOptions) *cobra.Command {
 				if n == 0 { // a broker that leaves the description out
 					n = int(req.Partitions)
 				}
-				_, err = fmt.Fprintf(cmd.OutOrStdout(), "created topic %s (%d partitions)\n", req.Name, n)
+				_, err = fmt.Fprintf(cmd.OutOrStdout(), "created topic %s (%s)\n", req.Name, plural(int64(n), "partition"))
 				return err
 			})
 		},
@@ -86,7 +88,7 @@ func newTopicListCmd(g *globalOptions) *cobra.Command {
 	return &cobra.Command{
 		Use:   "list",
 		Short: "List topics",
-		Args:  cobra.NoArgs,
+		Args:  useArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return withAdmin(g, func(c sluicev1.AdminServiceClient) error {
 				resp, err := c.ListTopics(cmd.Context(), &sluicev1.ListTopicsRequest{})
@@ -112,7 +114,7 @@ func newTopicDescribeCmd(g *globalOptions) *cobra.Command {
 	return &cobra.Command{
 		Use:   "describe NAME",
 		Short: "Show a topic's configuration and partitions",
-		Args:  cobra.ExactArgs(1),
+		Args:  useArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withAdmin(g, func(c sluicev1.AdminServiceClient) error {
 				resp, err := c.DescribeTopic(cmd.Context(), &sluicev1.DescribeTopicRequest{Name: args[0]})
@@ -203,7 +205,7 @@ func newTopicAlterCmd(g *globalOptions) *cobra.Command {
 		Long: "Set (--config k=v) and remove (--delete-config k) topic configs, and raise the\n" +
 			"partition count (--partitions N; it never goes down). Keyed records produced\n" +
 			"afterwards go to murmur2(key) mod the new count.",
-		Args: cobra.ExactArgs(1),
+		Args: useArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			grow := cmd.Flags().Changed("partitions")
 			set, err := parseConfigs(o.configs)
@@ -252,7 +254,7 @@ func raisePartitions(ctx context.Context, c sluicev1.AdminServiceClient, out io.
 	if got == 0 { // a broker that leaves the description out
 		got = int(n)
 	}
-	_, err = fmt.Fprintf(out, "topic %s has %d partitions\n", name, got)
+	_, err = fmt.Fprintf(out, "topic %s has %s\n", name, plural(int64(got), "partition"))
 	return err
 }
 
@@ -260,7 +262,7 @@ func newTopicDeleteCmd(g *globalOptions) *cobra.Command {
 	return &cobra.Command{
 		Use:   "delete NAME",
 		Short: "Delete a topic and all its records",
-		Args:  cobra.ExactArgs(1),
+		Args:  useArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withAdmin(g, func(c sluicev1.AdminServiceClient) error {
 				_, err := c.DeleteTopic(cmd.Context(), &sluicev1.DeleteTopicRequest{Name: args[0]})

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -507,6 +508,23 @@ func (e *Engine) InSync(id uint64) (inSync, voters int, leading bool) {
 	}
 	n := g.inSync.Load()
 	return int(n), int(g.voters.Load()), n > 0
+}
+
+// InSyncReplicas lists, for a group this node leads, the voters in sync:
+// counted by InSync (active) and caught up within CaughtUpWindow, this node
+// included, sorted; fewer than the voters is what GroupStatus calls
+// UnderReplicated. Nil when this node does not lead the group or does not
+// host it. The slice is the caller's.
+func (e *Engine) InSyncReplicas(id uint64) []uint64 {
+	g := e.group(id)
+	if g == nil {
+		return nil
+	}
+	ids := g.inSyncIDs.Load()
+	if ids == nil || g.inSync.Load() == 0 {
+		return nil
+	}
+	return slices.Clone(*ids)
 }
 
 func (e *Engine) group(id uint64) *group {

@@ -288,8 +288,19 @@ func TestInSyncCountsVotersHeardFrom(t *testing.T) {
 	if follower == lead {
 		follower = 2
 	}
+	if ids := c.nodes[lead].eng.InSyncReplicas(group); !slices.Equal(ids, []uint64{1, 2, 3}) {
+		t.Errorf("InSyncReplicas = %v, want [1 2 3]", ids)
+	}
+	for id := range c.nodes {
+		if ids := c.nodes[id].eng.InSyncReplicas(group); id != lead && ids != nil {
+			t.Errorf("follower %d reports in-sync replicas %v", id, ids)
+		}
+	}
 	c.net.Isolate(follower)
 	enginetest.WaitFor(t, "2 voters in sync after cutting one off", inSync(2))
+	if ids := c.nodes[lead].eng.InSyncReplicas(group); len(ids) != 2 || slices.Contains(ids, follower) {
+		t.Errorf("InSyncReplicas = %v with follower %d cut off", ids, follower)
+	}
 	c.net.Heal()
 	enginetest.WaitFor(t, "3 voters in sync after healing", inSync(3))
 }

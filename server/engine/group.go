@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -79,6 +80,11 @@ type group struct {
 	// bytes knows the Data bytes of the recent log, for lagBytes.
 	bytes byteLog
 	stats *counters
+	// inSyncIDs are the voters both active and caught up (the replicas in
+	// sync, this node included), sorted; nil when this node does not lead.
+	// Replaced, never changed in place.
+	inSyncIDs atomic.Pointer[[]uint64]
+	scratch   []uint64 // noteActive's, reused each cycle
 }
 
 type snapStatus struct {
@@ -203,6 +209,7 @@ func (g *group) noteActive(now time.Time) {
 			g.caughtUp.Store(0)
 			g.lagEntries.Store(0)
 			g.lagBytes.Store(0)
+			g.inSyncIDs.Store(nil)
 		}
 		return
 	}
@@ -215,6 +222,7 @@ func (g *group) noteActive(now time.Time) {
 	}
 	n, caught := int64(0), int64(0)
 	var lagEntries, lagBytes uint64
+	ids := g.scratch[:0]
 	g.rn.WithProgress(func(id uint64, typ raft.ProgressType, pr tracker.Progress) {
 		if typ != raft.ProgressTypePeer {
 			return
@@ -229,11 +237,13 @@ func (g *group) noteActive(now time.Time) {
 		if pr.RecentActive || id == g.self {
 			vs.seen = now
 		}
-		if !vs.seen.IsZero() && now.Sub(vs.seen) <= g.activeWindow {
+		active := !vs.seen.IsZero() && now.Sub(vs.seen) <= g.activeWindow
+		if active {
 			n++
 		}
 		if id == g.self {
 			caught++
+			ids = append(ids, id)
 			return
 		}
 		if pr.Match >= vs.target {
@@ -241,6 +251,9 @@ func (g *group) noteActive(now time.Time) {
 		}
 		if now.Sub(vs.caughtUpAt) <= CaughtUpWindow {
 			caught++
+			if active {
+				ids = append(ids, id) // in sync: active and caught up
+			}
 		}
 		if pr.Match < last {
 			lagEntries = max(lagEntries, last-pr.Match)
@@ -251,6 +264,12 @@ func (g *group) noteActive(now time.Time) {
 	g.caughtUp.Store(caught)
 	g.lagEntries.Store(lagEntries)
 	g.lagBytes.Store(lagBytes)
+	g.scratch = ids
+	slices.Sort(ids)
+	if old := g.inSyncIDs.Load(); old == nil || !slices.Equal(*old, ids) {
+		c := slices.Clone(ids)
+		g.inSyncIDs.Store(&c)
+	}
 }
 
 // transferToBestFollower asks raft to hand leadership to the voter whose log

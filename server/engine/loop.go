@@ -158,6 +158,7 @@ func (e *Engine) failGroup(g *group, err error) error {
 	g.rd = raft.Ready{}
 	g.leader.Store(0)
 	g.inSync.Store(0)
+	g.inSyncIDs.Store(nil)
 	e.log.Error("raft group failed and stopped; the broker's other groups go on", "group", g.id, "err", err)
 	fo.Failed(err)
 	return nil

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/sluice-io/sluice/server/engine"
@@ -114,10 +115,17 @@ func TestGroupStatusShowsUnderReplicationAndLag(t *testing.T) {
 		s := status()
 		return s.UnderReplicated && s.InSync == 2 && s.LagEntries >= n && s.LagBytes >= n*size
 	})
+	// The in-sync replicas DescribeTopic reports say the same: the cut-off
+	// follower is out.
+	enginetest.WaitFor(t, "the in-sync replicas without the follower", func() bool {
+		ids := c.nodes[lead].eng.InSyncReplicas(group)
+		return len(ids) == 2 && !slices.Contains(ids, follower) && status().UnderReplicated
+	})
 	c.net.Heal()
 	enginetest.WaitFor(t, "the group fully replicated after healing", func() bool {
 		s := status()
-		return !s.UnderReplicated && s.LagEntries == 0 && s.LagBytes == 0 && s.CaughtUp == 3
+		return !s.UnderReplicated && s.LagEntries == 0 && s.LagBytes == 0 && s.CaughtUp == 3 &&
+			len(c.nodes[lead].eng.InSyncReplicas(group)) == 3
 	})
 }
 

@@ -3,7 +3,9 @@ package group
 import (
 	"cmp"
 	"context"
+	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
@@ -240,7 +242,30 @@ func (c *Coordinator) applyGeneration(g *group, gen int64, target map[string][]T
 		}
 		m.session.sendAssignment(g)
 	}
-	c.log.Info("group generation", "group", g.id, "generation", gen, "members", len(g.members))
+	c.log.Info("group rebalanced", "group", g.id, "generation", gen, "members", len(g.members),
+		"member_ids", memberIDs(g.members), "partitions_assigned", assignedCount(g))
+}
+
+// maxLoggedMembers bounds the member ids a rebalance line lists.
+const maxLoggedMembers = 20
+
+// memberIDs lists the members' ids, sorted, at most maxLoggedMembers of
+// them (then "...").
+func memberIDs[M any](members map[string]M) string {
+	ids := slices.Sorted(maps.Keys(members))
+	if len(ids) > maxLoggedMembers {
+		ids = append(ids[:maxLoggedMembers], "...")
+	}
+	return strings.Join(ids, ",")
+}
+
+// assignedCount is how many partitions the group's members own.
+func assignedCount(g *group) int {
+	n := 0
+	for _, m := range g.members {
+		n += len(m.owned)
+	}
+	return n
 }
 
 func toProto(tps []TP) []*sluicev1.TopicPartitions {

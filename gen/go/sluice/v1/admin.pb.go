@@ -1043,8 +1043,15 @@ type PartitionDescription struct {
 	LogStartOffset int64 `protobuf:"varint,4,opt,name=log_start_offset,json=logStartOffset,proto3" json:"log_start_offset,omitempty"`
 	// The offset the next committed record will get.
 	HighWatermark int64 `protobuf:"varint,5,opt,name=high_watermark,json=highWatermark,proto3" json:"high_watermark,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// The replicas in sync with the leader, the leader included: those it
+	// heard from within the last election timeout and that held, within the
+	// last 10 s, everything it had written (the same test as the metric
+	// sluice_partitions_under_replicated). Only the leader's broker knows it:
+	// empty in an answer from any other broker, and while no leader is known.
+	// Fewer than replica_ids means the partition is under-replicated.
+	InSyncReplicaIds []uint64 `protobuf:"varint,6,rep,packed,name=in_sync_replica_ids,json=inSyncReplicaIds,proto3" json:"in_sync_replica_ids,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *PartitionDescription) Reset() {
@@ -1110,6 +1117,13 @@ func (x *PartitionDescription) GetHighWatermark() int64 {
 		return x.HighWatermark
 	}
 	return 0
+}
+
+func (x *PartitionDescription) GetInSyncReplicaIds() []uint64 {
+	if x != nil {
+		return x.InSyncReplicaIds
+	}
+	return nil
 }
 
 // ListOffsetsRequest asks for one kind of offset in some partitions.
@@ -2212,14 +2226,15 @@ const file_sluice_v1_admin_proto_rawDesc = "" +
 	"partitions\x18\x02 \x01(\x05R\n" +
 	"partitions\"M\n" +
 	"\x18CreatePartitionsResponse\x121\n" +
-	"\x05topic\x18\x01 \x01(\v2\x1b.sluice.v1.TopicDescriptionR\x05topic\"\xc3\x01\n" +
+	"\x05topic\x18\x01 \x01(\v2\x1b.sluice.v1.TopicDescriptionR\x05topic\"\xf2\x01\n" +
 	"\x14PartitionDescription\x12\x1c\n" +
 	"\tpartition\x18\x01 \x01(\x05R\tpartition\x12\x1b\n" +
 	"\tleader_id\x18\x02 \x01(\x04R\bleaderId\x12\x1f\n" +
 	"\vreplica_ids\x18\x03 \x03(\x04R\n" +
 	"replicaIds\x12(\n" +
 	"\x10log_start_offset\x18\x04 \x01(\x03R\x0elogStartOffset\x12%\n" +
-	"\x0ehigh_watermark\x18\x05 \x01(\x03R\rhighWatermark\"\xaa\x01\n" +
+	"\x0ehigh_watermark\x18\x05 \x01(\x03R\rhighWatermark\x12-\n" +
+	"\x13in_sync_replica_ids\x18\x06 \x03(\x04R\x10inSyncReplicaIds\"\xaa\x01\n" +
 	"\x12ListOffsetsRequest\x12\x14\n" +
 	"\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1e\n" +
 	"\n" +

@@ -607,6 +607,7 @@ class PartitionDescription(_message.Message):
     REPLICA_IDS_FIELD_NUMBER: _builtins.int
     LOG_START_OFFSET_FIELD_NUMBER: _builtins.int
     HIGH_WATERMARK_FIELD_NUMBER: _builtins.int
+    IN_SYNC_REPLICA_IDS_FIELD_NUMBER: _builtins.int
     partition: _builtins.int
     leader_id: _builtins.int
     """Broker id of the leader; 0 when no leader is known."""
@@ -616,6 +617,16 @@ class PartitionDescription(_message.Message):
     """The offset the next committed record will get."""
     @_builtins.property
     def replica_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]: ...
+    @_builtins.property
+    def in_sync_replica_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
+        """The replicas in sync with the leader, the leader included: those it
+        heard from within the last election timeout and that held, within the
+        last 10 s, everything it had written (the same test as the metric
+        sluice_partitions_under_replicated). Only the leader's broker knows it:
+        empty in an answer from any other broker, and while no leader is known.
+        Fewer than replica_ids means the partition is under-replicated.
+        """
+
     def __init__(
         self,
         *,
@@ -624,10 +635,11 @@ class PartitionDescription(_message.Message):
         replica_ids: _abc.Iterable[_builtins.int] | None = ...,
         log_start_offset: _builtins.int = ...,
         high_watermark: _builtins.int = ...,
+        in_sync_replica_ids: _abc.Iterable[_builtins.int] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["high_watermark", b"high_watermark", "leader_id", b"leader_id", "log_start_offset", b"log_start_offset", "partition", b"partition", "replica_ids", b"replica_ids"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["high_watermark", b"high_watermark", "in_sync_replica_ids", b"in_sync_replica_ids", "leader_id", b"leader_id", "log_start_offset", b"log_start_offset", "partition", b"partition", "replica_ids", b"replica_ids"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

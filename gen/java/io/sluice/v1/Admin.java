@@ -305,94 +305,95 @@ public final class Admin extends com.google.protobuf.GeneratedFile {
       "uest\022\022\n\004name\030\001 \001(\tR\004name\022\036\n\npartitions\030\002" +
       " \001(\005R\npartitions\"M\n\030CreatePartitionsResp" +
       "onse\0221\n\005topic\030\001 \001(\0132\033.sluice.v1.TopicDes" +
-      "criptionR\005topic\"\303\001\n\024PartitionDescription" +
+      "criptionR\005topic\"\362\001\n\024PartitionDescription" +
       "\022\034\n\tpartition\030\001 \001(\005R\tpartition\022\033\n\tleader" +
       "_id\030\002 \001(\004R\010leaderId\022\037\n\013replica_ids\030\003 \003(\004" +
       "R\nreplicaIds\022(\n\020log_start_offset\030\004 \001(\003R\016" +
       "logStartOffset\022%\n\016high_watermark\030\005 \001(\003R\r" +
-      "highWatermark\"\252\001\n\022ListOffsetsRequest\022\024\n\005" +
-      "topic\030\001 \001(\tR\005topic\022\036\n\npartitions\030\002 \003(\005R\n" +
-      "partitions\0221\n\010boundary\030\003 \001(\0162\023.sluice.v1" +
-      ".BoundaryH\000R\010boundary\022#\n\014timestamp_ms\030\004 " +
-      "\001(\003H\000R\013timestampMsB\006\n\004spec\"K\n\023ListOffset" +
-      "sResponse\0224\n\007offsets\030\001 \003(\0132\032.sluice.v1.P" +
-      "artitionOffsetR\007offsets\"j\n\017PartitionOffs" +
-      "et\022\034\n\tpartition\030\001 \001(\005R\tpartition\022\026\n\006offs" +
-      "et\030\002 \001(\003R\006offset\022!\n\014timestamp_ms\030\003 \001(\003R\013" +
-      "timestampMs\"\030\n\026DescribeClusterRequest\"\212\001" +
-      "\n\027DescribeClusterResponse\022\035\n\ncluster_id\030" +
-      "\001 \001(\tR\tclusterId\022#\n\rcontroller_id\030\002 \001(\004R" +
-      "\014controllerId\022+\n\007brokers\030\003 \003(\0132\021.sluice." +
-      "v1.BrokerR\007brokers\"F\n\006Broker\022\016\n\002id\030\001 \001(\004" +
-      "R\002id\022\030\n\007address\030\002 \001(\tR\007address\022\022\n\004rack\030\003" +
-      " \001(\tR\004rack\",\n\022GetMetadataRequest\022\026\n\006topi" +
-      "cs\030\001 \003(\tR\006topics\"\231\001\n\023GetMetadataResponse" +
-      "\022+\n\007brokers\030\001 \003(\0132\021.sluice.v1.BrokerR\007br" +
-      "okers\0220\n\006topics\030\002 \003(\0132\030.sluice.v1.TopicM" +
-      "etadataR\006topics\022#\n\rcontroller_id\030\003 \001(\004R\014" +
-      "controllerId\"|\n\rTopicMetadata\022\022\n\004name\030\001 " +
-      "\001(\tR\004name\022\031\n\010topic_id\030\002 \001(\tR\007topicId\022<\n\n" +
-      "partitions\030\003 \003(\0132\034.sluice.v1.PartitionMe" +
-      "tadataR\npartitions\"\222\001\n\021PartitionMetadata" +
-      "\022\034\n\tpartition\030\001 \001(\005R\tpartition\022\033\n\tleader" +
-      "_id\030\002 \001(\004R\010leaderId\022\037\n\013replica_ids\030\003 \003(\004" +
-      "R\nreplicaIds\022!\n\014leader_epoch\030\004 \001(\004R\013lead" +
-      "erEpoch\"\330\001\n\021CreateUserRequest\022\022\n\004name\030\001 " +
-      "\001(\tR\004name\0227\n\tmechanism\030\002 \001(\0162\031.sluice.v1" +
-      ".ScramMechanismR\tmechanism\022\032\n\010password\030\003" +
-      " \001(\tR\010password\022\036\n\niterations\030\004 \001(\005R\niter" +
-      "ations\022:\n\ncredential\030\005 \001(\0132\032.sluice.v1.S" +
-      "cramCredentialR\ncredential\"\203\001\n\017ScramCred" +
-      "ential\022\022\n\004salt\030\001 \001(\014R\004salt\022\036\n\niterations" +
-      "\030\002 \001(\005R\niterations\022\035\n\nstored_key\030\003 \001(\014R\t" +
-      "storedKey\022\035\n\nserver_key\030\004 \001(\014R\tserverKey" +
-      "\"\024\n\022CreateUserResponse\"\'\n\021DeleteUserRequ" +
-      "est\022\022\n\004name\030\001 \001(\tR\004name\"\024\n\022DeleteUserRes" +
-      "ponse\"\022\n\020ListUsersRequest\"A\n\021ListUsersRe" +
-      "sponse\022,\n\005users\030\001 \003(\0132\026.sluice.v1.UserSu" +
-      "mmaryR\005users\"\\\n\013UserSummary\022\022\n\004name\030\001 \001(" +
-      "\tR\004name\0229\n\nmechanisms\030\002 \003(\0162\031.sluice.v1." +
-      "ScramMechanismR\nmechanisms2\324\013\n\014AdminServ" +
-      "ice\022L\n\013CreateTopic\022\035.sluice.v1.CreateTop" +
-      "icRequest\032\036.sluice.v1.CreateTopicRespons" +
-      "e\022L\n\013DeleteTopic\022\035.sluice.v1.DeleteTopic" +
-      "Request\032\036.sluice.v1.DeleteTopicResponse\022" +
-      "N\n\nListTopics\022\034.sluice.v1.ListTopicsRequ" +
-      "est\032\035.sluice.v1.ListTopicsResponse\"\003\220\002\001\022" +
-      "W\n\rDescribeTopic\022\037.sluice.v1.DescribeTop" +
-      "icRequest\032 .sluice.v1.DescribeTopicRespo" +
-      "nse\"\003\220\002\001\022Q\n\013ListOffsets\022\035.sluice.v1.List" +
-      "OffsetsRequest\032\036.sluice.v1.ListOffsetsRe" +
-      "sponse\"\003\220\002\001\022Q\n\013GetMetadata\022\035.sluice.v1.G" +
-      "etMetadataRequest\032\036.sluice.v1.GetMetadat" +
-      "aResponse\"\003\220\002\001\022]\n\017DescribeCluster\022!.slui" +
-      "ce.v1.DescribeClusterRequest\032\".sluice.v1" +
-      ".DescribeClusterResponse\"\003\220\002\001\022c\n\021AlterTo" +
-      "picConfigs\022#.sluice.v1.AlterTopicConfigs" +
-      "Request\032$.sluice.v1.AlterTopicConfigsRes" +
-      "ponse\"\003\220\002\002\022[\n\020CreatePartitions\022\".sluice." +
-      "v1.CreatePartitionsRequest\032#.sluice.v1.C" +
-      "reatePartitionsResponse\022N\n\nCreateUser\022\034." +
-      "sluice.v1.CreateUserRequest\032\035.sluice.v1." +
-      "CreateUserResponse\"\003\220\002\002\022I\n\nDeleteUser\022\034." +
-      "sluice.v1.DeleteUserRequest\032\035.sluice.v1." +
-      "DeleteUserResponse\022K\n\tListUsers\022\033.sluice" +
-      ".v1.ListUsersRequest\032\034.sluice.v1.ListUse" +
-      "rsResponse\"\003\220\002\001\022H\n\010SetQuota\022\032.sluice.v1." +
-      "SetQuotaRequest\032\033.sluice.v1.SetQuotaResp" +
-      "onse\"\003\220\002\002\022N\n\nListQuotas\022\034.sluice.v1.List" +
-      "QuotasRequest\032\035.sluice.v1.ListQuotasResp" +
-      "onse\"\003\220\002\001\022Q\n\013DeleteQuota\022\035.sluice.v1.Del" +
-      "eteQuotaRequest\032\036.sluice.v1.DeleteQuotaR" +
-      "esponse\"\003\220\002\002\022N\n\nCreateAcls\022\034.sluice.v1.C" +
-      "reateAclsRequest\032\035.sluice.v1.CreateAclsR" +
-      "esponse\"\003\220\002\002\022I\n\nDeleteAcls\022\034.sluice.v1.D" +
-      "eleteAclsRequest\032\035.sluice.v1.DeleteAclsR" +
-      "esponse\022H\n\010ListAcls\022\032.sluice.v1.ListAcls" +
-      "Request\032\033.sluice.v1.ListAclsResponse\"\003\220\002" +
-      "\001BG\n\014io.sluice.v1P\001Z5github.com/sluice-i" +
-      "o/sluice/gen/go/sluice/v1;sluicev1b\006prot" +
-      "o3"
+      "highWatermark\022-\n\023in_sync_replica_ids\030\006 \003" +
+      "(\004R\020inSyncReplicaIds\"\252\001\n\022ListOffsetsRequ" +
+      "est\022\024\n\005topic\030\001 \001(\tR\005topic\022\036\n\npartitions\030" +
+      "\002 \003(\005R\npartitions\0221\n\010boundary\030\003 \001(\0162\023.sl" +
+      "uice.v1.BoundaryH\000R\010boundary\022#\n\014timestam" +
+      "p_ms\030\004 \001(\003H\000R\013timestampMsB\006\n\004spec\"K\n\023Lis" +
+      "tOffsetsResponse\0224\n\007offsets\030\001 \003(\0132\032.slui" +
+      "ce.v1.PartitionOffsetR\007offsets\"j\n\017Partit" +
+      "ionOffset\022\034\n\tpartition\030\001 \001(\005R\tpartition\022" +
+      "\026\n\006offset\030\002 \001(\003R\006offset\022!\n\014timestamp_ms\030" +
+      "\003 \001(\003R\013timestampMs\"\030\n\026DescribeClusterReq" +
+      "uest\"\212\001\n\027DescribeClusterResponse\022\035\n\nclus" +
+      "ter_id\030\001 \001(\tR\tclusterId\022#\n\rcontroller_id" +
+      "\030\002 \001(\004R\014controllerId\022+\n\007brokers\030\003 \003(\0132\021." +
+      "sluice.v1.BrokerR\007brokers\"F\n\006Broker\022\016\n\002i" +
+      "d\030\001 \001(\004R\002id\022\030\n\007address\030\002 \001(\tR\007address\022\022\n" +
+      "\004rack\030\003 \001(\tR\004rack\",\n\022GetMetadataRequest\022" +
+      "\026\n\006topics\030\001 \003(\tR\006topics\"\231\001\n\023GetMetadataR" +
+      "esponse\022+\n\007brokers\030\001 \003(\0132\021.sluice.v1.Bro" +
+      "kerR\007brokers\0220\n\006topics\030\002 \003(\0132\030.sluice.v1" +
+      ".TopicMetadataR\006topics\022#\n\rcontroller_id\030" +
+      "\003 \001(\004R\014controllerId\"|\n\rTopicMetadata\022\022\n\004" +
+      "name\030\001 \001(\tR\004name\022\031\n\010topic_id\030\002 \001(\tR\007topi" +
+      "cId\022<\n\npartitions\030\003 \003(\0132\034.sluice.v1.Part" +
+      "itionMetadataR\npartitions\"\222\001\n\021PartitionM" +
+      "etadata\022\034\n\tpartition\030\001 \001(\005R\tpartition\022\033\n" +
+      "\tleader_id\030\002 \001(\004R\010leaderId\022\037\n\013replica_id" +
+      "s\030\003 \003(\004R\nreplicaIds\022!\n\014leader_epoch\030\004 \001(" +
+      "\004R\013leaderEpoch\"\330\001\n\021CreateUserRequest\022\022\n\004" +
+      "name\030\001 \001(\tR\004name\0227\n\tmechanism\030\002 \001(\0162\031.sl" +
+      "uice.v1.ScramMechanismR\tmechanism\022\032\n\010pas" +
+      "sword\030\003 \001(\tR\010password\022\036\n\niterations\030\004 \001(" +
+      "\005R\niterations\022:\n\ncredential\030\005 \001(\0132\032.slui" +
+      "ce.v1.ScramCredentialR\ncredential\"\203\001\n\017Sc" +
+      "ramCredential\022\022\n\004salt\030\001 \001(\014R\004salt\022\036\n\nite" +
+      "rations\030\002 \001(\005R\niterations\022\035\n\nstored_key\030" +
+      "\003 \001(\014R\tstoredKey\022\035\n\nserver_key\030\004 \001(\014R\tse" +
+      "rverKey\"\024\n\022CreateUserResponse\"\'\n\021DeleteU" +
+      "serRequest\022\022\n\004name\030\001 \001(\tR\004name\"\024\n\022Delete" +
+      "UserResponse\"\022\n\020ListUsersRequest\"A\n\021List" +
+      "UsersResponse\022,\n\005users\030\001 \003(\0132\026.sluice.v1" +
+      ".UserSummaryR\005users\"\\\n\013UserSummary\022\022\n\004na" +
+      "me\030\001 \001(\tR\004name\0229\n\nmechanisms\030\002 \003(\0162\031.slu" +
+      "ice.v1.ScramMechanismR\nmechanisms2\324\013\n\014Ad" +
+      "minService\022L\n\013CreateTopic\022\035.sluice.v1.Cr" +
+      "eateTopicRequest\032\036.sluice.v1.CreateTopic" +
+      "Response\022L\n\013DeleteTopic\022\035.sluice.v1.Dele" +
+      "teTopicRequest\032\036.sluice.v1.DeleteTopicRe" +
+      "sponse\022N\n\nListTopics\022\034.sluice.v1.ListTop" +
+      "icsRequest\032\035.sluice.v1.ListTopicsRespons" +
+      "e\"\003\220\002\001\022W\n\rDescribeTopic\022\037.sluice.v1.Desc" +
+      "ribeTopicRequest\032 .sluice.v1.DescribeTop" +
+      "icResponse\"\003\220\002\001\022Q\n\013ListOffsets\022\035.sluice." +
+      "v1.ListOffsetsRequest\032\036.sluice.v1.ListOf" +
+      "fsetsResponse\"\003\220\002\001\022Q\n\013GetMetadata\022\035.slui" +
+      "ce.v1.GetMetadataRequest\032\036.sluice.v1.Get" +
+      "MetadataResponse\"\003\220\002\001\022]\n\017DescribeCluster" +
+      "\022!.sluice.v1.DescribeClusterRequest\032\".sl" +
+      "uice.v1.DescribeClusterResponse\"\003\220\002\001\022c\n\021" +
+      "AlterTopicConfigs\022#.sluice.v1.AlterTopic" +
+      "ConfigsRequest\032$.sluice.v1.AlterTopicCon" +
+      "figsResponse\"\003\220\002\002\022[\n\020CreatePartitions\022\"." +
+      "sluice.v1.CreatePartitionsRequest\032#.slui" +
+      "ce.v1.CreatePartitionsResponse\022N\n\nCreate" +
+      "User\022\034.sluice.v1.CreateUserRequest\032\035.slu" +
+      "ice.v1.CreateUserResponse\"\003\220\002\002\022I\n\nDelete" +
+      "User\022\034.sluice.v1.DeleteUserRequest\032\035.slu" +
+      "ice.v1.DeleteUserResponse\022K\n\tListUsers\022\033" +
+      ".sluice.v1.ListUsersRequest\032\034.sluice.v1." +
+      "ListUsersResponse\"\003\220\002\001\022H\n\010SetQuota\022\032.slu" +
+      "ice.v1.SetQuotaRequest\032\033.sluice.v1.SetQu" +
+      "otaResponse\"\003\220\002\002\022N\n\nListQuotas\022\034.sluice." +
+      "v1.ListQuotasRequest\032\035.sluice.v1.ListQuo" +
+      "tasResponse\"\003\220\002\001\022Q\n\013DeleteQuota\022\035.sluice" +
+      ".v1.DeleteQuotaRequest\032\036.sluice.v1.Delet" +
+      "eQuotaResponse\"\003\220\002\002\022N\n\nCreateAcls\022\034.slui" +
+      "ce.v1.CreateAclsRequest\032\035.sluice.v1.Crea" +
+      "teAclsResponse\"\003\220\002\002\022I\n\nDeleteAcls\022\034.slui" +
+      "ce.v1.DeleteAclsRequest\032\035.sluice.v1.Dele" +
+      "teAclsResponse\022H\n\010ListAcls\022\032.sluice.v1.L" +
+      "istAclsRequest\032\033.sluice.v1.ListAclsRespo" +
+      "nse\"\003\220\002\001BG\n\014io.sluice.v1P\001Z5github.com/s" +
+      "luice-io/sluice/gen/go/sluice/v1;sluicev" +
+      "1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -551,7 +552,7 @@ public final class Admin extends com.google.protobuf.GeneratedFile {
     internal_static_sluice_v1_PartitionDescription_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_sluice_v1_PartitionDescription_descriptor,
-        new java.lang.String[] { "Partition", "LeaderId", "ReplicaIds", "LogStartOffset", "HighWatermark", });
+        new java.lang.String[] { "Partition", "LeaderId", "ReplicaIds", "LogStartOffset", "HighWatermark", "InSyncReplicaIds", });
     internal_static_sluice_v1_ListOffsetsRequest_descriptor =
       getDescriptor().getMessageType(21);
     internal_static_sluice_v1_ListOffsetsRequest_fieldAccessorTable = new

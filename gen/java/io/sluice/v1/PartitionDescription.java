@@ -33,6 +33,7 @@ private static final long serialVersionUID = 0L;
   }
   private PartitionDescription() {
     replicaIds_ = emptyLongList();
+    inSyncReplicaIds_ = emptyLongList();
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -134,6 +135,63 @@ private static final long serialVersionUID = 0L;
     return highWatermark_;
   }
 
+  public static final int IN_SYNC_REPLICA_IDS_FIELD_NUMBER = 6;
+  @SuppressWarnings("serial")
+  private com.google.protobuf.Internal.LongList inSyncReplicaIds_ =
+      emptyLongList();
+  /**
+   * <pre>
+   * The replicas in sync with the leader, the leader included: those it
+   * heard from within the last election timeout and that held, within the
+   * last 10 s, everything it had written (the same test as the metric
+   * sluice_partitions_under_replicated). Only the leader's broker knows it:
+   * empty in an answer from any other broker, and while no leader is known.
+   * Fewer than replica_ids means the partition is under-replicated.
+   * </pre>
+   *
+   * <code>repeated uint64 in_sync_replica_ids = 6 [json_name = "inSyncReplicaIds"];</code>
+   * @return A list containing the inSyncReplicaIds.
+   */
+  @java.lang.Override
+  public java.util.List<java.lang.Long>
+      getInSyncReplicaIdsList() {
+    return inSyncReplicaIds_;
+  }
+  /**
+   * <pre>
+   * The replicas in sync with the leader, the leader included: those it
+   * heard from within the last election timeout and that held, within the
+   * last 10 s, everything it had written (the same test as the metric
+   * sluice_partitions_under_replicated). Only the leader's broker knows it:
+   * empty in an answer from any other broker, and while no leader is known.
+   * Fewer than replica_ids means the partition is under-replicated.
+   * </pre>
+   *
+   * <code>repeated uint64 in_sync_replica_ids = 6 [json_name = "inSyncReplicaIds"];</code>
+   * @return The count of inSyncReplicaIds.
+   */
+  public int getInSyncReplicaIdsCount() {
+    return inSyncReplicaIds_.size();
+  }
+  /**
+   * <pre>
+   * The replicas in sync with the leader, the leader included: those it
+   * heard from within the last election timeout and that held, within the
+   * last 10 s, everything it had written (the same test as the metric
+   * sluice_partitions_under_replicated). Only the leader's broker knows it:
+   * empty in an answer from any other broker, and while no leader is known.
+   * Fewer than replica_ids means the partition is under-replicated.
+   * </pre>
+   *
+   * <code>repeated uint64 in_sync_replica_ids = 6 [json_name = "inSyncReplicaIds"];</code>
+   * @param index The index of the element to return.
+   * @return The inSyncReplicaIds at the given index.
+   */
+  public long getInSyncReplicaIds(int index) {
+    return inSyncReplicaIds_.getLong(index);
+  }
+  private int inSyncReplicaIdsMemoizedSerializedSize = -1;
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -167,6 +225,13 @@ private static final long serialVersionUID = 0L;
     }
     if (highWatermark_ != 0L) {
       output.writeInt64(5, highWatermark_);
+    }
+    if (getInSyncReplicaIdsList().size() > 0) {
+      output.writeUInt32NoTag(50);
+      output.writeUInt32NoTag(inSyncReplicaIdsMemoizedSerializedSize);
+    }
+    for (int i = 0; i < inSyncReplicaIds_.size(); i++) {
+      output.writeUInt64NoTag(inSyncReplicaIds_.getLong(i));
     }
     getUnknownFields().writeTo(output);
   }
@@ -207,6 +272,20 @@ private static final long serialVersionUID = 0L;
       size += com.google.protobuf.CodedOutputStream
         .computeInt64Size(5, highWatermark_);
     }
+    {
+      int dataSize = 0;
+      for (int i = 0; i < inSyncReplicaIds_.size(); i++) {
+        dataSize += com.google.protobuf.CodedOutputStream
+          .computeUInt64SizeNoTag(inSyncReplicaIds_.getLong(i));
+      }
+      size += dataSize;
+      if (!getInSyncReplicaIdsList().isEmpty()) {
+        size += 1;
+        size += com.google.protobuf.CodedOutputStream
+            .computeInt32SizeNoTag(dataSize);
+      }
+      inSyncReplicaIdsMemoizedSerializedSize = dataSize;
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -232,6 +311,8 @@ private static final long serialVersionUID = 0L;
         != other.getLogStartOffset()) return false;
     if (getHighWatermark()
         != other.getHighWatermark()) return false;
+    if (!getInSyncReplicaIdsList()
+        .equals(other.getInSyncReplicaIdsList())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -258,6 +339,10 @@ private static final long serialVersionUID = 0L;
     hash = (37 * hash) + HIGH_WATERMARK_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
         getHighWatermark());
+    if (getInSyncReplicaIdsCount() > 0) {
+      hash = (37 * hash) + IN_SYNC_REPLICA_IDS_FIELD_NUMBER;
+      hash = (53 * hash) + getInSyncReplicaIdsList().hashCode();
+    }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -398,6 +483,7 @@ private static final long serialVersionUID = 0L;
       replicaIds_ = emptyLongList();
       logStartOffset_ = 0L;
       highWatermark_ = 0L;
+      inSyncReplicaIds_ = emptyLongList();
       return this;
     }
 
@@ -447,6 +533,10 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000010) != 0)) {
         result.highWatermark_ = highWatermark_;
       }
+      if (((from_bitField0_ & 0x00000020) != 0)) {
+        inSyncReplicaIds_.makeImmutable();
+        result.inSyncReplicaIds_ = inSyncReplicaIds_;
+      }
     }
 
     @java.lang.Override
@@ -483,6 +573,17 @@ private static final long serialVersionUID = 0L;
       }
       if (other.getHighWatermark() != 0L) {
         setHighWatermark(other.getHighWatermark());
+      }
+      if (!other.inSyncReplicaIds_.isEmpty()) {
+        if (inSyncReplicaIds_.isEmpty()) {
+          inSyncReplicaIds_ = other.inSyncReplicaIds_;
+          inSyncReplicaIds_.makeImmutable();
+          bitField0_ |= 0x00000020;
+        } else {
+          ensureInSyncReplicaIdsIsMutable();
+          inSyncReplicaIds_.addAll(other.inSyncReplicaIds_);
+        }
+        onChanged();
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -546,6 +647,22 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000010;
               break;
             } // case 40
+            case 48: {
+              long v = input.readUInt64();
+              ensureInSyncReplicaIdsIsMutable();
+              inSyncReplicaIds_.addLong(v);
+              break;
+            } // case 48
+            case 50: {
+              int length = input.readRawVarint32();
+              int limit = input.pushLimit(length);
+              ensureInSyncReplicaIdsIsMutable();
+              while (input.getBytesUntilLimit() > 0) {
+                inSyncReplicaIds_.addLong(input.readUInt64());
+              }
+              input.popLimit(limit);
+              break;
+            } // case 50
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -807,6 +924,153 @@ private static final long serialVersionUID = 0L;
     public Builder clearHighWatermark() {
       bitField0_ = (bitField0_ & ~0x00000010);
       highWatermark_ = 0L;
+      onChanged();
+      return this;
+    }
+
+    private com.google.protobuf.Internal.LongList inSyncReplicaIds_ = emptyLongList();
+    private void ensureInSyncReplicaIdsIsMutable() {
+      if (!inSyncReplicaIds_.isModifiable()) {
+        inSyncReplicaIds_ = makeMutableCopy(inSyncReplicaIds_);
+      }
+      bitField0_ |= 0x00000020;
+    }
+    /**
+     * <pre>
+     * The replicas in sync with the leader, the leader included: those it
+     * heard from within the last election timeout and that held, within the
+     * last 10 s, everything it had written (the same test as the metric
+     * sluice_partitions_under_replicated). Only the leader's broker knows it:
+     * empty in an answer from any other broker, and while no leader is known.
+     * Fewer than replica_ids means the partition is under-replicated.
+     * </pre>
+     *
+     * <code>repeated uint64 in_sync_replica_ids = 6 [json_name = "inSyncReplicaIds"];</code>
+     * @return A list containing the inSyncReplicaIds.
+     */
+    public java.util.List<java.lang.Long>
+        getInSyncReplicaIdsList() {
+      inSyncReplicaIds_.makeImmutable();
+      return inSyncReplicaIds_;
+    }
+    /**
+     * <pre>
+     * The replicas in sync with the leader, the leader included: those it
+     * heard from within the last election timeout and that held, within the
+     * last 10 s, everything it had written (the same test as the metric
+     * sluice_partitions_under_replicated). Only the leader's broker knows it:
+     * empty in an answer from any other broker, and while no leader is known.
+     * Fewer than replica_ids means the partition is under-replicated.
+     * </pre>
+     *
+     * <code>repeated uint64 in_sync_replica_ids = 6 [json_name = "inSyncReplicaIds"];</code>
+     * @return The count of inSyncReplicaIds.
+     */
+    public int getInSyncReplicaIdsCount() {
+      return inSyncReplicaIds_.size();
+    }
+    /**
+     * <pre>
+     * The replicas in sync with the leader, the leader included: those it
+     * heard from within the last election timeout and that held, within the
+     * last 10 s, everything it had written (the same test as the metric
+     * sluice_partitions_under_replicated). Only the leader's broker knows it:
+     * empty in an answer from any other broker, and while no leader is known.
+     * Fewer than replica_ids means the partition is under-replicated.
+     * </pre>
+     *
+     * <code>repeated uint64 in_sync_replica_ids = 6 [json_name = "inSyncReplicaIds"];</code>
+     * @param index The index of the element to return.
+     * @return The inSyncReplicaIds at the given index.
+     */
+    public long getInSyncReplicaIds(int index) {
+      return inSyncReplicaIds_.getLong(index);
+    }
+    /**
+     * <pre>
+     * The replicas in sync with the leader, the leader included: those it
+     * heard from within the last election timeout and that held, within the
+     * last 10 s, everything it had written (the same test as the metric
+     * sluice_partitions_under_replicated). Only the leader's broker knows it:
+     * empty in an answer from any other broker, and while no leader is known.
+     * Fewer than replica_ids means the partition is under-replicated.
+     * </pre>
+     *
+     * <code>repeated uint64 in_sync_replica_ids = 6 [json_name = "inSyncReplicaIds"];</code>
+     * @param index The index to set the value at.
+     * @param value The inSyncReplicaIds to set.
+     * @return This builder for chaining.
+     */
+    public Builder setInSyncReplicaIds(
+        int index, long value) {
+
+      ensureInSyncReplicaIdsIsMutable();
+      inSyncReplicaIds_.setLong(index, value);
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The replicas in sync with the leader, the leader included: those it
+     * heard from within the last election timeout and that held, within the
+     * last 10 s, everything it had written (the same test as the metric
+     * sluice_partitions_under_replicated). Only the leader's broker knows it:
+     * empty in an answer from any other broker, and while no leader is known.
+     * Fewer than replica_ids means the partition is under-replicated.
+     * </pre>
+     *
+     * <code>repeated uint64 in_sync_replica_ids = 6 [json_name = "inSyncReplicaIds"];</code>
+     * @param value The inSyncReplicaIds to add.
+     * @return This builder for chaining.
+     */
+    public Builder addInSyncReplicaIds(long value) {
+
+      ensureInSyncReplicaIdsIsMutable();
+      inSyncReplicaIds_.addLong(value);
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The replicas in sync with the leader, the leader included: those it
+     * heard from within the last election timeout and that held, within the
+     * last 10 s, everything it had written (the same test as the metric
+     * sluice_partitions_under_replicated). Only the leader's broker knows it:
+     * empty in an answer from any other broker, and while no leader is known.
+     * Fewer than replica_ids means the partition is under-replicated.
+     * </pre>
+     *
+     * <code>repeated uint64 in_sync_replica_ids = 6 [json_name = "inSyncReplicaIds"];</code>
+     * @param values The inSyncReplicaIds to add.
+     * @return This builder for chaining.
+     */
+    public Builder addAllInSyncReplicaIds(
+        java.lang.Iterable<? extends java.lang.Long> values) {
+      ensureInSyncReplicaIdsIsMutable();
+      com.google.protobuf.AbstractMessageLite.Builder.addAll(
+          values, inSyncReplicaIds_);
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The replicas in sync with the leader, the leader included: those it
+     * heard from within the last election timeout and that held, within the
+     * last 10 s, everything it had written (the same test as the metric
+     * sluice_partitions_under_replicated). Only the leader's broker knows it:
+     * empty in an answer from any other broker, and while no leader is known.
+     * Fewer than replica_ids means the partition is under-replicated.
+     * </pre>
+     *
+     * <code>repeated uint64 in_sync_replica_ids = 6 [json_name = "inSyncReplicaIds"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearInSyncReplicaIds() {
+      inSyncReplicaIds_ = emptyLongList();
+      bitField0_ = (bitField0_ & ~0x00000020);
       onChanged();
       return this;
     }

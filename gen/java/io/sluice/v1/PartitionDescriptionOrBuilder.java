@@ -62,4 +62,48 @@ public interface PartitionDescriptionOrBuilder extends
    * @return The highWatermark.
    */
   long getHighWatermark();
+
+  /**
+   * <pre>
+   * The replicas in sync with the leader, the leader included: those it
+   * heard from within the last election timeout and that held, within the
+   * last 10 s, everything it had written (the same test as the metric
+   * sluice_partitions_under_replicated). Only the leader's broker knows it:
+   * empty in an answer from any other broker, and while no leader is known.
+   * Fewer than replica_ids means the partition is under-replicated.
+   * </pre>
+   *
+   * <code>repeated uint64 in_sync_replica_ids = 6 [json_name = "inSyncReplicaIds"];</code>
+   * @return A list containing the inSyncReplicaIds.
+   */
+  java.util.List<java.lang.Long> getInSyncReplicaIdsList();
+  /**
+   * <pre>
+   * The replicas in sync with the leader, the leader included: those it
+   * heard from within the last election timeout and that held, within the
+   * last 10 s, everything it had written (the same test as the metric
+   * sluice_partitions_under_replicated). Only the leader's broker knows it:
+   * empty in an answer from any other broker, and while no leader is known.
+   * Fewer than replica_ids means the partition is under-replicated.
+   * </pre>
+   *
+   * <code>repeated uint64 in_sync_replica_ids = 6 [json_name = "inSyncReplicaIds"];</code>
+   * @return The count of inSyncReplicaIds.
+   */
+  int getInSyncReplicaIdsCount();
+  /**
+   * <pre>
+   * The replicas in sync with the leader, the leader included: those it
+   * heard from within the last election timeout and that held, within the
+   * last 10 s, everything it had written (the same test as the metric
+   * sluice_partitions_under_replicated). Only the leader's broker knows it:
+   * empty in an answer from any other broker, and while no leader is known.
+   * Fewer than replica_ids means the partition is under-replicated.
+   * </pre>
+   *
+   * <code>repeated uint64 in_sync_replica_ids = 6 [json_name = "inSyncReplicaIds"];</code>
+   * @param index The index of the element to return.
+   * @return The inSyncReplicaIds at the given index.
+   */
+  long getInSyncReplicaIds(int index);
 }

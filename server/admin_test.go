@@ -99,7 +99,7 @@ func checkDescription(t *testing.T, d *sluicev1.TopicDescription, name string, h
 		t.Fatalf("description %v, want %q with replication 1 and %d partitions", d, name, len(hws))
 	}
 	for i, p := range d.GetPartitions() {
-		want := &sluicev1.PartitionDescription{Partition: int32(i), LeaderId: 1, ReplicaIds: []uint64{1}, LogStartOffset: 0, HighWatermark: hws[i]}
+		want := &sluicev1.PartitionDescription{Partition: int32(i), LeaderId: 1, ReplicaIds: []uint64{1}, InSyncReplicaIds: []uint64{1}, LogStartOffset: 0, HighWatermark: hws[i]}
 		if !proto.Equal(p, want) {
 			t.Errorf("partition %d: %v, want %v", i, p, want)
 		}

@@ -165,8 +165,12 @@ func simulate(t *testing.T, seed uint64) {
 			c.net.SetDelay(0)
 		case "crash":
 			if len(down) == 0 && c.nodes[a.node] != nil { // one at a time: a majority stays
-				earlier[a.node] = logOf(a.node)
+				// Read the log after the engine stopped: until then it may
+				// apply more, which its next life would not repeat.
+				sm, before := c.nodes[a.node].sm, earlier[a.node]
 				c.crash(a.node)
+				_, data := sm.Snapshot()
+				earlier[a.node] = append(slices.Clone(before), data...)
 				down[a.node] = true
 			}
 		case "restart":

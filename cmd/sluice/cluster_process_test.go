@@ -46,8 +46,27 @@ func startProcessCluster(t *testing.T, n int) *processCluster {
 }
 
 // startProcessClusterWith starts brokers 1..n, giving broker id the serve
-// flags extra(id) too.
+// flags extra(id) too (called again for each attempt). The ports are
+// reserved and released before the brokers bind them, so another process
+// can take one in between: a cluster whose broker found its address in use
+// is started again on new ports, up to three times.
 func startProcessClusterWith(t *testing.T, n int, extra func(id uint64) []string) *processCluster {
+	for attempt := 1; ; attempt++ {
+		c, err := launchProcessCluster(t, n, extra)
+		if err == nil {
+			return c
+		}
+		if attempt == 3 || !strings.Contains(err.Error(), "address already in use") {
+			t.Fatal(err)
+		}
+		t.Logf("attempt %d: %v; starting again on other ports", attempt, err)
+		for _, p := range c.brokers {
+			p.kill()
+		}
+	}
+}
+
+func launchProcessCluster(t *testing.T, n int, extra func(id uint64) []string) (*processCluster, error) {
 	addrs := freeAddrs(t, n)
 	var ctl []string
 	for i, a := range addrs {
@@ -69,9 +88,11 @@ func startProcessClusterWith(t *testing.T, n int, extra func(id uint64) []string
 		c.conns[id] = conn
 	}
 	for _, p := range c.brokers {
-		p.waitServing()
+		if err := p.serveOrExit(); err != nil {
+			return c, err
+		}
 	}
-	return c
+	return c, nil
 }
 
 // logsOnFailure has every broker's log printed if the test fails.

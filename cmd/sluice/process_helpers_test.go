@@ -124,13 +124,23 @@ func (p *brokerProc) launch() {
 
 func (p *brokerProc) waitServing() {
 	p.t.Helper()
+	if err := p.serveOrExit(); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// serveOrExit waits until the broker serves; an error if it exits first or
+// does not serve within 30 s.
+func (p *brokerProc) serveOrExit() error {
 	select {
 	case p.addr = <-p.serving:
 		p.listen = p.addr // a restart keeps the address
+		return nil
 	case err := <-p.exited:
-		p.t.Fatalf("broker exited before serving: %v\n%s", err, p.logs)
+		p.exited <- err // kill waits on it too
+		return fmt.Errorf("broker exited before serving: %v\n%s", err, p.logs)
 	case <-time.After(30 * time.Second):
-		p.t.Fatalf("broker did not start serving within 30s\n%s", p.logs)
+		return fmt.Errorf("broker did not start serving within 30s\n%s", p.logs)
 	}
 }
 

@@ -35,10 +35,8 @@ const requirePrometheusEnv = "SLUICE_REQUIRE_PROMETHEUS"
 func startObservedCluster(t *testing.T) (*processCluster, map[uint64]string) {
 	t.Helper()
 	httpAddrs := map[uint64]string{}
-	for i, a := range freeAddrs(t, 3) {
-		httpAddrs[uint64(i+1)] = a
-	}
 	c := startProcessClusterWith(t, 3, func(id uint64) []string {
+		httpAddrs[id] = freeAddrs(t, 1)[0] // a new port for each attempt
 		return []string{"--http-listen", httpAddrs[id]}
 	})
 	c.logsOnFailure()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"slices"
 	"strconv"
@@ -18,21 +17,6 @@ import (
 
 	sluicev1 "github.com/sluice-io/sluice/gen/go/sluice/v1"
 )
-
-// freeAddrs reserves n loopback ports for brokers that must know each other's
-// addresses before they start.
-func freeAddrs(t *testing.T, n int) []string {
-	var addrs []string
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addrs = append(addrs, l.Addr().String())
-		l.Close()
-	}
-	return addrs
-}
 
 // processCluster is brokers 1..n as separate `sluice serve` processes.
 type processCluster struct {

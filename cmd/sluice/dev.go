@@ -120,19 +120,19 @@ type devShape struct {
 	Host     string `json:"host"`
 }
 
-// checkDataDir creates the data directory and its manifest, or checks that
-// an existing one was made for the same brokers and ports: their ids and
-// addresses are stored in the cluster's metadata.
+func (o *devOptions) shape() devShape {
+	return devShape{Brokers: o.brokers, BasePort: o.basePort, Host: devHost}
+}
+
+// checkDataDir reports whether the data directory already holds a cluster,
+// and fails unless it was made for the same brokers and ports: their ids
+// and addresses are stored in the cluster's metadata.
 func (o *devOptions) checkDataDir() (reused bool, err error) {
-	want := devShape{Brokers: o.brokers, BasePort: o.basePort, Host: devHost}
+	want := o.shape()
 	path := filepath.Join(o.dataDir, devManifest)
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		if err := os.MkdirAll(o.dataDir, 0o755); err != nil {
-			return false, fmt.Errorf("create data dir: %w", err)
-		}
-		b, _ = json.MarshalIndent(want, "", "  ") // a plain struct: cannot fail
-		return false, os.WriteFile(path, append(b, '\n'), 0o644)
+		return false, nil
 	}
 	if err != nil {
 		return false, err
@@ -146,6 +146,16 @@ func (o *devOptions) checkDataDir() (reused bool, err error) {
 			o.dataDir, plural(int64(got.Brokers), "broker"), got.Host, got.BasePort, got.Brokers, got.BasePort)
 	}
 	return true, nil
+}
+
+// writeManifest creates the data directory and records the cluster's shape
+// in it.
+func (o *devOptions) writeManifest() error {
+	if err := os.MkdirAll(o.dataDir, 0o755); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
+	b, _ := json.MarshalIndent(o.shape(), "", "  ") // a plain struct: cannot fail
+	return os.WriteFile(filepath.Join(o.dataDir, devManifest), append(b, '\n'), 0o644)
 }
 
 // checkPorts fails early, naming the port, if a broker's port is taken.

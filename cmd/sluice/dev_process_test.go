@@ -3,7 +3,9 @@ package main
 import (
 	"errors"
 	"net"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -11,36 +13,6 @@ import (
 	"testing"
 	"time"
 )
-
-// freeBasePort finds n consecutive free loopback ports and returns the first.
-func freeBasePort(t *testing.T, n int) int {
-	t.Helper()
-	for range 50 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		base := l.Addr().(*net.TCPAddr).Port
-		held := []net.Listener{l}
-		ok := base+n-1 <= 65535
-		for i := 1; ok && i < n; i++ {
-			li, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(base+i)))
-			if err != nil {
-				ok = false
-				break
-			}
-			held = append(held, li)
-		}
-		for _, h := range held {
-			h.Close()
-		}
-		if ok {
-			return base
-		}
-	}
-	t.Fatalf("no %d consecutive free ports found", n)
-	return 0
-}
 
 // devProc is a running `sluice dev`.
 type devProc struct {
@@ -214,8 +186,14 @@ func TestDevPortInUse(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	res := runCLI(t, nil, "dev", "--brokers", "2", "--base-port", strconv.Itoa(base), "--data-dir", t.TempDir())
+	dir := filepath.Join(t.TempDir(), "dev")
+	res := runCLI(t, nil, "dev", "--brokers", "2", "--base-port", strconv.Itoa(base), "--data-dir", dir)
 	if res.code == 0 || !strings.Contains(res.stderr, "broker 2 cannot listen on") {
 		t.Errorf("dev with a taken port = %+v", res)
+	}
+	// A start that failed leaves no manifest, so the next start may choose
+	// other ports.
+	if _, err := os.Stat(filepath.Join(dir, devManifest)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a failed start left its manifest behind (stat: %v)", err)
 	}
 }

@@ -96,12 +96,21 @@ func runDev(cmd *cobra.Command, o *devOptions) error {
 	if err != nil {
 		return fmt.Errorf("find the sluice binary: %w", err)
 	}
-	if err := o.checkPorts(); err != nil {
-		return err
-	}
+	// The data directory is checked first: a directory made for another
+	// shape of cluster is wrong whatever the ports, and its message says
+	// which flags fit it. Its manifest is written only once the ports are
+	// known to be free, so a failed start leaves nothing behind.
 	reused, err := o.checkDataDir()
 	if err != nil {
 		return err
+	}
+	if err := o.checkPorts(); err != nil {
+		return err
+	}
+	if !reused {
+		if err := o.writeManifest(); err != nil {
+			return err
+		}
 	}
 	if o.tls {
 		if err := ensureDevTLS(o); err != nil {
